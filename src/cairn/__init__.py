@@ -1,0 +1,126 @@
+"""cairn: a local-first experiment tracker with the wandb ``Run`` API.
+
+    import cairn as wandb
+    run = wandb.init(project="mnist", config={"lr": 1e-3})
+    run.log({"loss": 0.5})
+    run.finish()
+
+``cairn.run``, ``cairn.config`` and ``cairn.summary`` follow the current run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cairn.errors import (
+    ConfigError,
+    Error,
+    FilterError,
+    NotFoundError,
+    ResumeError,
+    SettingsError,
+    StoreError,
+    UsageError,
+    WalError,
+)
+from cairn.sdk.init import init
+from cairn.sdk.run import Metric, Run
+from cairn.sdk.writer import CairnWarning
+from cairn.settings import Settings
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Api",
+    "CairnWarning",
+    "ConfigError",
+    "Error",
+    "FilterError",
+    "Metric",
+    "NotFoundError",
+    "ResumeError",
+    "Run",
+    "Settings",
+    "SettingsError",
+    "StoreError",
+    "UsageError",
+    "WalError",
+    "__version__",
+    "define_metric",
+    "finish",
+    "init",
+    "log",
+]
+
+
+def _require_run(what: str) -> Run:
+    from cairn.sdk.init import current
+
+    run = current()
+    if run is None:
+        raise UsageError(f"You must call cairn.init() before cairn.{what}")
+    return run
+
+
+def log(data: dict[str, Any], step: int | None = None, commit: bool | None = None,
+        sync: bool | None = None) -> None:
+    """Log to the current run (see ``Run.log``)."""
+    _require_run("log()").log(data, step=step, commit=commit)
+
+
+def finish(exit_code: int | None = None, quiet: bool | None = None) -> None:
+    """Finish the current run, if there is one."""
+    from cairn.sdk.init import current
+
+    run = current()
+    if run is not None:
+        run.finish(exit_code=exit_code, quiet=quiet)
+
+
+def define_metric(name: str, step_metric: str | None = None, step_sync: bool | None = None,
+                  hidden: bool | None = None, summary: str | None = None,
+                  goal: str | None = None, overwrite: bool | None = None) -> Metric:
+    """``define_metric`` on the current run."""
+    return _require_run("define_metric()").define_metric(
+        name, step_metric=step_metric, step_sync=step_sync, hidden=hidden, summary=summary,
+        goal=goal, overwrite=overwrite)
+
+
+class _NoRun:
+    """What ``cairn.config`` / ``cairn.summary`` are before ``init``: any use raises."""
+
+    def __init__(self, what: str) -> None:
+        self._what = what
+
+    def _fail(self, *args: Any, **kwargs: Any) -> Any:
+        raise UsageError(f"You must call cairn.init() before using cairn.{self._what}")
+
+    __getattr__ = _fail
+    __getitem__ = _fail
+    __setitem__ = _fail
+    __contains__ = _fail
+    __iter__ = _fail
+    __len__ = _fail
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return f"<cairn.{self._what}: no run; call cairn.init() first>"
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("run", "config", "summary"):
+        from cairn.sdk.init import current
+
+        run = current()
+        if name == "run":
+            return run
+        if run is None:
+            return _NoRun(name)
+        return getattr(run, name)
+    if name == "Api":
+        from cairn.api.public import Api
+
+        return Api
+    raise AttributeError(f"module 'cairn' has no attribute {name!r}")

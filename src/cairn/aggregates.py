@@ -1,0 +1,216 @@
+"""Run summaries computed from history: the last value by default, or what
+``define_metric(summary=...)`` asks for, with manual overrides that stick.
+
+The same :class:`SummaryState` runs in two places: inside the training process (so that
+``run.summary`` can be read there) and in the store's ``apply_records`` (so that a summary
+rebuilt from a WAL equals the one the process saw). It is plain Python; the state is a
+msgpack-able dict.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+SUMMARY_CHOICES = frozenset({"min", "max", "mean", "first", "last", "best", "copy", "none"})
+GOALS = frozenset({"minimize", "maximize"})
+
+# Aggregate slots of a numeric key.
+_COUNT, _SUM, _MIN, _MAX, _FIRST, _LAST, _LAST_STEP, _FINITE, _KIND = range(9)
+_KIND_RANK = {"b": 0, "i": 1, "f": 2}
+
+
+def typed(value: float, kind: str) -> Any:
+    """A stored float64 back as the type it was logged as (int and bool series)."""
+    if kind == "f" or value != value or value in (math.inf, -math.inf):
+        return value
+    return bool(value) if kind == "b" else int(value)
+
+
+def _is_glob_match(pattern: str, key: str) -> bool:
+    if pattern.endswith("*"):
+        return key.startswith(pattern[:-1])
+    return pattern == key
+
+
+def parse_summary_spec(spec: str | None) -> tuple[str, ...]:
+    """``"min,max"`` → ``("min", "max")``; raises ``ValueError`` naming a bad choice."""
+    if spec is None:
+        return ()
+    parts = tuple(p.strip().lower() for p in spec.split(",") if p.strip())
+    for part in parts:
+        if part not in SUMMARY_CHOICES:
+            choices = ", ".join(sorted(SUMMARY_CHOICES))
+            raise ValueError(f"unknown summary {part!r} in define_metric; use one of {choices}")
+    return parts
+
+
+def nest(flat: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"a.b": 1}`` → ``{"a": {"b": 1}}``; a key that is both a leaf and a prefix stays flat."""
+    out: dict[str, Any] = {}
+    for key in sorted(flat, key=lambda k: k.count(".")):
+        parts = key.split(".")
+        node = out
+        for i, part in enumerate(parts[:-1]):
+            child = node.get(part)
+            if child is None:
+                child = node[part] = {}
+            elif not isinstance(child, dict):
+                node[".".join(parts[i:])] = flat[key]
+                break
+            node = child
+        else:
+            if parts[-1] in node and isinstance(node[parts[-1]], dict):
+                out[key] = flat[key]
+            else:
+                node[parts[-1]] = flat[key]
+    return out
+
+
+def _nan_aware(pick: Any, old: float, new: float) -> float:
+    """``min``/``max`` of two values where NaN means "no value yet"."""
+    if old != old:
+        return new
+    if new != new:
+        return old
+    return float(pick(old, new))
+
+
+class SummaryState:
+    """Aggregates per history key, manual overrides and metric definitions of one run."""
+
+    def __init__(self, state: Mapping[str, Any] | None = None) -> None:
+        state = state or {}
+        self.numeric: dict[str, list[Any]] = {k: list(v) for k, v in state.get("num", {}).items()}
+        self.objects: dict[str, Any] = dict(state.get("obj", {}))
+        self.overrides: dict[str, Any] = dict(state.get("set", {}))
+        self.deleted: set[str] = set(state.get("del", []))
+        self.metrics: dict[str, dict[str, Any]] = dict(state.get("metrics", {}))
+        self.step: int = int(state.get("step", -1))
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "num": self.numeric,
+            "obj": self.objects,
+            "set": self.overrides,
+            "del": sorted(self.deleted),
+            "metrics": self.metrics,
+            "step": self.step,
+        }
+
+    # ---- definitions -------------------------------------------------------------------
+    def define(self, spec: Mapping[str, Any]) -> None:
+        self.metrics[str(spec["name"])] = dict(spec)
+
+    def definition(self, key: str) -> dict[str, Any] | None:
+        exact = self.metrics.get(key)
+        if exact is not None:
+            return exact
+        best: dict[str, Any] | None = None
+        for name, spec in self.metrics.items():
+            if name.endswith("*") and _is_glob_match(name, key) and (
+                    best is None or len(name) > len(str(best["name"]))):
+                best = spec
+        return best
+
+    # ---- updates -----------------------------------------------------------------------
+    def update_numeric(self, key: str, steps: Sequence[int], values: Sequence[float],
+                       kind: str = "f") -> None:
+        """Fold points (steps increasing) into the key's aggregates."""
+        if not values:
+            return
+        agg = self.numeric.get(key)
+        total = math.fsum(values)
+        if math.isnan(total):
+            finite = [v for v in values if v == v]
+            total = math.fsum(finite) if finite else 0.0
+        else:
+            finite = values  # type: ignore[assignment]
+        lo = min(finite) if finite else math.nan
+        hi = max(finite) if finite else math.nan
+        if agg is None:
+            self.numeric[key] = [len(values), total, lo, hi, values[0], values[-1],
+                                 steps[-1], len(finite), kind]
+        else:
+            agg[_COUNT] += len(values)
+            agg[_SUM] += total
+            agg[_MIN] = _nan_aware(min, agg[_MIN], lo)
+            agg[_MAX] = _nan_aware(max, agg[_MAX], hi)
+            agg[_LAST] = values[-1]
+            agg[_LAST_STEP] = steps[-1]
+            agg[_FINITE] += len(finite)
+            if len(agg) <= _KIND:
+                agg.append(kind)
+            elif _KIND_RANK.get(kind, 2) > _KIND_RANK.get(agg[_KIND], 2):
+                agg[_KIND] = kind
+        self.objects.pop(key, None)
+
+    def observe_step(self, step: int) -> None:
+        if step > self.step:
+            self.step = step
+
+    def update_objects(self, key: str, pairs: Sequence[tuple[int, Any]]) -> None:
+        if pairs:
+            self.objects[key] = pairs[-1][1]
+            self.numeric.pop(key, None)
+
+    def set_overrides(self, values: Mapping[str, Any], deleted: Iterable[str] = ()) -> None:
+        for key in deleted:
+            self.overrides.pop(key, None)
+            self.deleted.add(key)
+        for key, value in values.items():
+            self.overrides[key] = value
+            self.deleted.discard(key)
+
+    # ---- reading -----------------------------------------------------------------------
+    def _numeric_summary(self, key: str, agg: list[Any]) -> Any:
+        spec = self.definition(key)
+        choices = tuple(spec.get("summary") or ()) if spec else ()
+        kind = agg[_KIND] if len(agg) > _KIND else "f"
+        if not choices or choices == ("copy",):
+            return typed(agg[_LAST], kind)
+        if "none" in choices:
+            return _OMIT
+        out: dict[str, Any] = {}
+        for choice in choices:
+            if choice == "min":
+                out["min"] = typed(agg[_MIN], kind)
+            elif choice == "max":
+                out["max"] = typed(agg[_MAX], kind)
+            elif choice == "mean":
+                out["mean"] = agg[_SUM] / agg[_FINITE] if agg[_FINITE] else math.nan
+            elif choice == "first":
+                out["first"] = typed(agg[_FIRST], kind)
+            elif choice == "last":
+                out["last"] = typed(agg[_LAST], kind)
+            elif choice == "best":
+                goal = spec.get("goal") if spec else None
+                out["best"] = typed(agg[_MAX] if goal == "maximize" else agg[_MIN], kind)
+        return out
+
+    def flat(self) -> dict[str, Any]:
+        """The summary as flat ``a.b`` keys (a define_metric summary is a dict value)."""
+        out: dict[str, Any] = {}
+        if self.step >= 0:
+            out["_step"] = self.step
+        for key, agg in self.numeric.items():
+            value = self._numeric_summary(key, agg)
+            if value is not _OMIT:
+                out[key] = value
+        for key, value in self.objects.items():
+            out[key] = value
+        for key in self.deleted:
+            out.pop(key, None)
+        out.update(self.overrides)
+        return out
+
+    def nested(self) -> dict[str, Any]:
+        return nest(self.flat())
+
+
+class _Omit:
+    pass
+
+
+_OMIT = _Omit()

@@ -1,0 +1,1 @@
+"""The public read API (``cairn.Api``) over a store."""

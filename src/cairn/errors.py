@@ -1,0 +1,58 @@
+"""The exception tree of cairn.
+
+    Error                     anything cairn raises on purpose
+    ├── UsageError            called in the wrong state (log before init, a finished run)
+    ├── ConfigError           a config value changed without allow_val_change
+    ├── ResumeError           resume="must" without a run, resume="never" with one
+    ├── SettingsError         a setting or environment variable with a bad value
+    ├── StoreError            the metadata or blob store failed or is unreachable
+    │   └── StoreLockedError  the store stayed locked past the busy timeout
+    ├── WalError              a write-ahead log file is unreadable (bad header, wrong version)
+    ├── FilterError           a malformed run filter or order expression
+    └── NotFoundError         no project, run or metric by that name
+
+Invalid data passed to ``log()`` raises the built-in ``ValueError`` (as wandb does), with
+the offending key in the message; wrong keyword arguments raise ``TypeError``.
+"""
+
+from __future__ import annotations
+
+
+class Error(Exception):
+    """Base class of every error cairn raises on purpose."""
+
+
+class UsageError(Error):
+    """An API was used in the wrong state, such as ``cairn.log`` before ``cairn.init``."""
+
+
+class ConfigError(Error, ValueError):
+    """A config value was changed without ``allow_val_change=True``."""
+
+
+class ResumeError(Error):
+    """The requested resume mode cannot be honoured for this run id."""
+
+
+class SettingsError(Error, ValueError):
+    """A setting (argument, environment variable or config file) has a bad value."""
+
+
+class StoreError(Error):
+    """The metadata store or blob store failed."""
+
+
+class StoreLockedError(StoreError):
+    """The store stayed locked by another process past the busy timeout."""
+
+
+class WalError(Error):
+    """A write-ahead log file cannot be read at all (not one, or a newer version)."""
+
+
+class FilterError(Error, ValueError):
+    """A run filter or order expression is malformed."""
+
+
+class NotFoundError(Error, LookupError):
+    """No project, run or metric matches the given path."""

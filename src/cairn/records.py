@@ -1,0 +1,146 @@
+"""Records: the one vocabulary of the data path.
+
+Everything a run produces becomes a :class:`Record`. The SDK makes them, the WAL frames and
+stores them, and ``MetadataStore.apply_records`` is the only code that turns them into
+store state. A record names its run, the writing session (one ``init()`` in one process)
+and a sequence number within that session; ``(run, session, seq)`` makes re-applying a
+record a no-op.
+
+Kinds and their bodies (all msgpack-able):
+
+=============  =====================================================================
+``run``        start of a session: name, notes, tags, group, job_type, start_time,
+               host, pid, mode, resumed, starting_step, framework
+``config``     ``{"config": nested dict}``: a full snapshot (small; idempotent)
+``history``    a columnar batch, see :class:`HistoryBatch`
+``summary``    ``{"set": {flat key: value}, "del": [flat keys]}``: manual overrides
+``metric``     one ``define_metric``: name, step_metric, summary, goal, hidden, step_sync
+``meta``       changed attributes: any of name, notes, tags, group, job_type
+``heartbeat``  ``{"at": unix time}``
+``finish``     ``{"exit_code": int, "state": str, "at": unix time}``
+=============  =====================================================================
+
+Later features add kinds (files, artifacts, media, alerts); a store ignores kinds it does
+not know, after a warning, so older stores can still replay newer WALs.
+"""
+
+from __future__ import annotations
+
+import sys
+from array import array
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+RECORD_KINDS = frozenset(
+    {"run", "config", "history", "summary", "metric", "meta", "heartbeat", "finish"}
+)
+
+# Numeric series carry a kind so that ints and bools come back as they went in.
+SERIES_FLOAT = "f"
+SERIES_INT = "i"
+SERIES_BOOL = "b"
+
+_LITTLE = sys.byteorder == "little"
+
+
+class RunRef(NamedTuple):
+    """The stable identity of a run: ``entity/project/run_id``."""
+
+    entity: str
+    project: str
+    run_id: str
+
+    @property
+    def path(self) -> str:
+        return f"{self.entity}/{self.project}/{self.run_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    run: RunRef
+    session: str
+    seq: int
+    kind: str
+    body: dict[str, Any]
+
+
+def pack_int64(values: list[int]) -> bytes:
+    arr = array("q", values)
+    if not _LITTLE:
+        arr.byteswap()
+    return arr.tobytes()
+
+
+def pack_float64(values: list[float]) -> bytes:
+    arr = array("d", values)
+    if not _LITTLE:
+        arr.byteswap()
+    return arr.tobytes()
+
+
+def unpack_int64(data: bytes) -> array[int]:
+    arr = array("q")
+    arr.frombytes(data)
+    if not _LITTLE:
+        arr.byteswap()
+    return arr
+
+
+def unpack_float64(data: bytes) -> array[float]:
+    arr = array("d")
+    arr.frombytes(data)
+    if not _LITTLE:
+        arr.byteswap()
+    return arr
+
+
+@dataclass(slots=True)
+class NumericColumn:
+    """Points of one numeric metric in a batch; steps strictly increase."""
+
+    steps: list[int] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+    kind: str = SERIES_INT
+
+
+@dataclass(slots=True)
+class HistoryBatch:
+    """Committed history rows, turned into columns: one per metric.
+
+    ``numeric`` holds ints, floats and bools (as float64, with the series kind); ``objects``
+    holds everything else that is JSON-like (strings, None, lists, typed media references)
+    as ``(step, value)`` pairs. Rows are stamped with ``_timestamp`` and ``_runtime``,
+    which are numeric columns like any other.
+    """
+
+    numeric: dict[str, NumericColumn] = field(default_factory=dict)
+    objects: dict[str, list[tuple[int, Any]]] = field(default_factory=dict)
+    last_step: int = -1
+    rows: int = 0
+
+    def to_body(self) -> dict[str, Any]:
+        return {
+            "num": {
+                key: [pack_int64(col.steps), pack_float64(col.values), col.kind]
+                for key, col in self.numeric.items()
+            },
+            "obj": {key: [list(pair) for pair in pairs] for key, pairs in self.objects.items()},
+            "last_step": self.last_step,
+            "rows": self.rows,
+        }
+
+
+class DecodedNumeric(NamedTuple):
+    steps: array[int]
+    values: array[float]
+    kind: str
+
+
+def decode_history(body: dict[str, Any]) -> tuple[dict[str, DecodedNumeric], dict[str, list[tuple[int, Any]]]]:
+    """Columns of a ``history`` record body, as typed arrays and ``(step, value)`` pairs."""
+    numeric = {
+        key: DecodedNumeric(unpack_int64(steps), unpack_float64(values), kind)
+        for key, (steps, values, kind) in body.get("num", {}).items()
+    }
+    objects = {key: [(int(s), v) for s, v in pairs] for key, pairs in body.get("obj", {}).items()}
+    return numeric, objects

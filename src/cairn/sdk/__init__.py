@@ -1,0 +1,1 @@
+"""The part of cairn that runs inside the training process."""

@@ -1,0 +1,166 @@
+"""``run.config``: the run's hyperparameters, a nested dict with attribute access.
+
+Every change is sent as a full snapshot record (configs are small, and a snapshot makes
+replays trivially idempotent). Changing a value that is already set raises
+``ConfigError`` unless ``allow_val_change=True``, as in wandb.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from cairn.errors import ConfigError
+from cairn.sdk.values import clean_value
+
+_OWN = frozenset({"_items", "_locked", "_emit"})
+
+
+def _as_mapping(data: Any) -> Mapping[str, Any]:
+    if data is None:
+        return {}
+    if isinstance(data, argparse.Namespace):
+        return vars(data)
+    if isinstance(data, Mapping):
+        return data
+    if hasattr(data, "flag_values_dict"):  # absl flags
+        return dict(data.flag_values_dict())
+    if hasattr(data, "__dict__") and not isinstance(data, type):
+        return {k: v for k, v in vars(data).items() if not k.startswith("_")}
+    raise TypeError(f"config must be a dict, an argparse.Namespace or an object with "
+                    f"attributes; got {type(data).__name__}")
+
+
+class Config:
+    """Nested key-value hyperparameters of a run."""
+
+    def __init__(self, emit: Callable[[dict[str, Any]], None] | None = None) -> None:
+        object.__setattr__(self, "_items", {})
+        object.__setattr__(self, "_emit", emit)
+
+    # ---- changes -----------------------------------------------------------------------
+    def _merge(self, target: dict[str, Any], data: Mapping[str, Any], allow_val_change: bool,
+               prefix: str, only_missing: bool) -> bool:
+        changed = False
+        for key, raw in data.items():
+            if not isinstance(key, str) or not key:
+                raise ValueError(f"config keys must be non-empty strings; got {key!r}")
+            path = prefix + key
+            if isinstance(raw, Mapping) and not isinstance(raw, Config):
+                node = target.get(key)
+                if node is None:
+                    node = target[key] = {}
+                    changed = True
+                elif not isinstance(node, dict):
+                    if only_missing:
+                        continue
+                    if not allow_val_change:
+                        raise ConfigError(_change_message(path, node, dict(raw)))
+                    node = target[key] = {}
+                    changed = True
+                changed |= self._merge(node, raw, allow_val_change, path + ".", only_missing)
+                continue
+            value = clean_value(raw)
+            if key in target:
+                if only_missing or target[key] == value:
+                    continue
+                if not allow_val_change:
+                    raise ConfigError(_change_message(path, target[key], value))
+            target[key] = value
+            changed = True
+        return changed
+
+    def update(self, data: Any = None, allow_val_change: bool = False, **kwargs: Any) -> None:
+        """Merge ``data`` (dict, argparse Namespace, object) and keyword arguments."""
+        merged = dict(_as_mapping(data))
+        merged.update(kwargs)
+        candidate = _deep_copy(self._items)
+        if self._merge(candidate, merged, allow_val_change, "", only_missing=False):
+            object.__setattr__(self, "_items", candidate)
+            self._changed()
+
+    def setdefaults(self, data: Any) -> None:
+        """Set only the keys that are not set yet."""
+        candidate = _deep_copy(self._items)
+        if self._merge(candidate, _as_mapping(data), False, "", only_missing=True):
+            object.__setattr__(self, "_items", candidate)
+            self._changed()
+
+    def _load(self, data: Mapping[str, Any]) -> None:
+        """Restore a resumed run's config without emitting a change."""
+        object.__setattr__(self, "_items", _deep_copy(dict(data)))
+
+    def _changed(self) -> None:
+        if self._emit is not None:
+            self._emit(self.as_dict())
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.update({key: value})
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        if key in _OWN:
+            object.__setattr__(self, key, value)
+        else:
+            self.update({key: value})
+
+    def __delitem__(self, key: str) -> None:
+        candidate = _deep_copy(self._items)
+        del candidate[key]
+        object.__setattr__(self, "_items", candidate)
+        self._changed()
+
+    # ---- reads -------------------------------------------------------------------------
+    def __getitem__(self, key: str) -> Any:
+        return self._items[key]
+
+    def __getattr__(self, key: str) -> Any:
+        if key.startswith("__"):
+            raise AttributeError(key)
+        try:
+            return self._items[key]
+        except KeyError:
+            raise AttributeError(f"config has no key {key!r}") from None
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._items.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def keys(self) -> Any:
+        return self._items.keys()
+
+    def items(self) -> Any:
+        return self._items.items()
+
+    def values(self) -> Any:
+        return self._items.values()
+
+    def as_dict(self) -> dict[str, Any]:
+        return _deep_copy(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Config):
+            return self._items == other._items
+        return isinstance(other, Mapping) and self._items == dict(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Config({self._items!r})"
+
+
+def _change_message(path: str, old: Any, new: Any) -> str:
+    return (f"config key {path!r} is already {old!r}; refusing to change it to {new!r}. "
+            "Pass allow_val_change=True to config.update() to change it")
+
+
+def _deep_copy(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: _deep_copy(v) if isinstance(v, dict) else v for k, v in data.items()}

@@ -1,0 +1,260 @@
+"""``cairn.init()``: decide a run's identity, resume state and mode, then start it.
+
+Also the module-level current run (``cairn.run``) and the exit hooks that finish runs the
+script did not finish (failed after an uncaught exception).
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import sys
+import time
+import uuid
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from cairn.errors import ResumeError, UsageError
+from cairn.records import RunRef
+from cairn.sdk.names import new_run_id, new_run_name, validate_run_id
+from cairn.sdk.run import Run, RunSetup
+from cairn.sdk.telemetry import detect_framework
+from cairn.sdk.writer import CairnWarning
+from cairn.settings import Settings, load_settings
+
+DEFAULT_PROJECT = "uncategorized"
+RESUME_MODES = ("allow", "must", "never", "auto")
+_REINIT = (None, False, True, "default", "return_previous", "finish_previous", "create_new")
+
+# wandb.init arguments that are accepted for compatibility but change nothing yet.
+_ACCEPTED_NOOP = frozenset({
+    "anonymous", "magic", "force", "sync_tensorboard", "monitor_gym", "save_code",
+    "tensorboard", "allow_val_change", "fork_from", "resume_from", "config_exclude_keys",
+    "config_include_keys",
+})
+
+_active: list[Run] = []
+_hooks_installed = False
+_uncaught: list[BaseException] = []
+
+
+def current() -> Run | None:
+    return _active[-1] if _active else None
+
+
+def _forget(run: Run) -> None:
+    if run in _active:
+        _active.remove(run)
+    marker = run.settings.root / "resume.json"
+    try:
+        if json.loads(marker.read_text()).get("run_id") == run.id:
+            marker.unlink()
+    except (OSError, ValueError):
+        pass
+
+
+def _install_hooks() -> None:
+    global _hooks_installed
+    if _hooks_installed:
+        return
+    _hooks_installed = True
+    previous = sys.excepthook
+
+    def excepthook(exc_type: type[BaseException], exc: BaseException,
+                   tb: TracebackType | None) -> None:
+        _uncaught.append(exc)
+        previous(exc_type, exc, tb)
+
+    sys.excepthook = excepthook
+    atexit.register(_finish_all)
+
+
+def _finish_all() -> None:
+    code = 1 if _uncaught else 0
+    for run in list(reversed(_active)):
+        try:
+            run.finish(exit_code=code)
+        except Exception as exc:
+            print(f"cairn: could not finish run {run.id}: {exc}", file=sys.stderr)
+
+
+def _settings_overrides(settings: Any) -> dict[str, Any]:
+    if settings is None:
+        return {}
+    if isinstance(settings, Settings):
+        return {k: v for k, v in vars(settings).items() if v is not None}
+    if isinstance(settings, Mapping):
+        return dict(settings)
+    if hasattr(settings, "__dict__"):
+        return {k: v for k, v in vars(settings).items() if not k.startswith("_")}
+    raise TypeError(f"settings must be a dict; got {type(settings).__name__}")
+
+
+def _existing(settings: Settings, ref: RunRef) -> Any:
+    """The stored run with this id in this project (any entity), or None."""
+    if not settings.db_path.exists():
+        return None
+    from cairn.store.sqlite import SqliteStore
+
+    store = SqliteStore(settings.db_path, heartbeat_timeout=settings.heartbeat_timeout)
+    try:
+        found = store.get_run(ref, with_state=True)
+        if found is None:
+            matches = store.find_runs(ref.run_id, ref.project)
+            if matches:
+                found = store.get_run(matches[0].ref, with_state=True)
+        return found
+    finally:
+        store.close()
+
+
+def _resume_target(settings: Settings, resume: Any, run_id: str | None) -> tuple[str | None, str]:
+    """Normalise ``resume``: returns (run id to use, mode)."""
+    if resume is True:
+        resume = "auto" if run_id is None else "allow"
+    if resume in (None, False):
+        return run_id, "none"
+    if resume not in RESUME_MODES:
+        raise ValueError(f"resume must be one of {', '.join(RESUME_MODES)} or True/False; "
+                         f"got {resume!r}")
+    if resume == "auto" and run_id is None:
+        marker = settings.root / "resume.json"
+        try:
+            run_id = str(json.loads(marker.read_text())["run_id"])
+        except (OSError, ValueError, KeyError):
+            run_id = None
+        return run_id, "allow"
+    if resume == "must" and run_id is None:
+        raise ResumeError("resume='must' needs the id of the run to resume: pass id=...")
+    return run_id, "allow" if resume == "auto" else str(resume)
+
+
+def init(
+    project: str | None = None,
+    entity: str | None = None,
+    name: str | None = None,
+    notes: str | None = None,
+    tags: Any = None,
+    group: str | None = None,
+    job_type: str | None = None,
+    config: Any = None,
+    dir: str | Path | None = None,
+    id: str | None = None,
+    resume: bool | str | None = None,
+    mode: str | None = None,
+    reinit: bool | str | None = None,
+    settings: Any = None,
+    **kwargs: Any,
+) -> Run:
+    """Start a run, with wandb's ``init`` arguments. See the README for the modes."""
+    unknown = sorted(set(kwargs) - _ACCEPTED_NOOP)
+    if unknown:
+        raise TypeError(f"init() got an unexpected keyword argument {unknown[0]!r}")
+    if reinit not in _REINIT:
+        raise ValueError(f"reinit must be one of {_REINIT[1:]}; got {reinit!r}")
+    previous = current()
+    if previous is not None:
+        if reinit in (None, False, "default", "return_previous"):
+            warnings.warn(f"cairn: init() called while run {previous.id} is active; returning "
+                          "it (pass reinit='finish_previous' or 'create_new' for a new run)",
+                          CairnWarning, stacklevel=2)
+            return previous
+        if reinit in (True, "finish_previous"):
+            previous.finish()
+
+    overrides = _settings_overrides(settings)
+    for key, value in (("project", project), ("entity", entity), ("mode", mode),
+                       ("dir", str(dir) if dir is not None else None), ("notes", notes),
+                       ("group", group), ("job_type", job_type), ("run_id", id),
+                       ("resume", resume if isinstance(resume, str) else None), ("name", name)):
+        if value is not None:
+            overrides[key] = value
+    if tags is not None:
+        if isinstance(tags, str) or not all(isinstance(t, str) for t in tags):
+            raise ValueError(f"tags must be a list of strings; got {tags!r}")
+        overrides["tags"] = tuple(tags)
+    s = load_settings(overrides)
+    if s.mode == "online" and not s.base_url:
+        warnings.warn("cairn: mode 'online' needs a cairn server (base_url); none is "
+                      "configured, so this run logs locally", CairnWarning, stacklevel=2)
+
+    run_id = validate_run_id(s.run_id) if s.run_id is not None else None
+    resume_value: Any = resume if resume is not None else s.resume
+    run_id, resume_mode = _resume_target(s, resume_value, run_id)
+    entity_name = s.default_entity()
+    ref = RunRef(entity_name, s.project or DEFAULT_PROJECT, run_id or new_run_id())
+
+    found = None
+    if run_id is not None and s.mode != "disabled":
+        found = _existing(s, ref)
+    if found is not None and resume_mode == "never":
+        raise ResumeError(f"run {found.ref.path} already exists and resume='never'; "
+                          "use another id or resume='allow'")
+    if found is None and resume_mode == "must":
+        raise ResumeError(f"resume='must' but there is no run {ref.run_id!r} in project "
+                          f"{ref.project!r} under {s.root}")
+    if found is not None and resume_mode == "none":
+        warnings.warn(f"cairn: run {found.ref.path} already exists; continuing it (pass "
+                      "resume='allow' to say so, or resume='never' to refuse)", CairnWarning,
+                      stacklevel=2)
+
+    setup = _setup(s, ref, found, config)
+    run = Run(setup)
+    _active.append(run)
+    _install_hooks()
+    if s.mode != "disabled":
+        try:
+            (s.root / "resume.json").write_text(json.dumps({"run_id": run.id}))
+        except OSError:
+            pass
+    return run
+
+
+def _setup(s: Settings, ref: RunRef, found: Any, config: Any) -> RunSetup:
+    from cairn.sdk.config import _as_mapping
+
+    now = time.time()
+    session = uuid.uuid4().hex[:12]
+    stamp = time.strftime("%Y%m%d_%H%M%S", time.localtime(now))
+    run_dir = s.runs_dir / f"run-{stamp}-{ref.run_id}"
+    if run_dir.exists():  # the same run resumed within a second: one folder per session
+        run_dir = run_dir.with_name(f"{run_dir.name}-{session[:6]}")
+    if s.mode != "disabled":
+        try:
+            run_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"cannot create the run folder {run_dir}: {exc}; set dir= or "
+                             "CAIRN_DIR to a writable folder") from exc
+    base_config: dict[str, Any] = {}
+    summary_state: dict[str, Any] = {}
+    starting_step, runtime_offset = 0, 0.0
+    name, notes, tags = s.name, s.notes, s.tags
+    group, job_type = s.group, s.job_type
+    if found is not None:
+        ref = found.ref
+        base_config = dict(found.config)
+        summary_state = dict(found.summary_state)
+        starting_step = found.last_step + 1
+        runtime = found.summary.get("_runtime")
+        runtime_offset = float(runtime) if isinstance(runtime, int | float) else 0.0
+        name = name or found.name
+        notes = notes if notes is not None else found.notes
+        tags = tags if tags is not None else tuple(found.tags)
+        group = group if group is not None else found.group
+        job_type = job_type if job_type is not None else found.job_type
+    if config is not None:
+        for key, value in dict(_as_mapping(config)).items():
+            base_config[key] = value
+    from cairn.sdk.values import clean_value
+
+    return RunSetup(
+        settings=s, ref=ref, name=name or new_run_name(s.runs_dir), notes=notes or "",
+        tags=tuple(tags or ()), group=group, job_type=job_type, run_dir=run_dir,
+        session=session, start_time=now, starting_step=starting_step,
+        resumed=found is not None, runtime_offset=runtime_offset,
+        config=clean_value(base_config), summary_state=summary_state,
+        framework=detect_framework(),
+    )

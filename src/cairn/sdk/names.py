@@ -1,0 +1,48 @@
+"""Run ids and readable run names."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from pathlib import Path
+
+_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+_ADJECTIVES = (
+    "amber", "brisk", "calm", "crimson", "dashing", "dawn", "eager", "earnest", "fancy",
+    "fearless", "gentle", "glad", "golden", "hardy", "hazy", "icy", "jolly", "keen", "lively",
+    "lucky", "misty", "noble", "olive", "proud", "quiet", "rapid", "rosy", "royal", "silent",
+    "silver", "sleek", "snowy", "solar", "spring", "stellar", "sunny", "swift", "tidy", "vivid",
+    "warm", "wild", "wise", "young", "zesty",
+)
+_NOUNS = (
+    "aurora", "badger", "brook", "canyon", "cedar", "cloud", "comet", "cosmos", "dune", "ember",
+    "falcon", "fern", "field", "firefly", "forest", "frost", "galaxy", "glade", "grove", "harbor",
+    "haze", "island", "lake", "leaf", "meadow", "moon", "mountain", "night", "ocean", "pine",
+    "planet", "pond", "rain", "river", "sea", "shadow", "sky", "smoke", "snow", "star", "stone",
+    "sun", "thunder", "tree", "valley", "water", "wave", "wind",
+)
+
+
+def new_run_id() -> str:
+    """An 8-character lowercase id, as wandb makes them."""
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(8))
+
+
+def validate_run_id(run_id: object) -> str:
+    if not isinstance(run_id, str) or not _ID_PATTERN.match(run_id):
+        raise ValueError(
+            f"invalid run id {run_id!r}: use 1 to 64 letters, digits, '_', '-' or '.', "
+            "starting with a letter or digit"
+        )
+    return run_id
+
+
+def new_run_name(runs_dir: Path) -> str:
+    """``adjective-noun-N`` where N counts the runs this folder has seen."""
+    try:
+        count = sum(1 for _ in os.scandir(runs_dir))
+    except OSError:
+        count = 0
+    return f"{secrets.choice(_ADJECTIVES)}-{secrets.choice(_NOUNS)}-{count + 1}"

@@ -1,0 +1,487 @@
+"""``Run``: one execution of a training script, with wandb's ``Run`` API.
+
+The hot path is :meth:`Run.log`: validate and flatten (``values.flatten_log``), stamp the
+step and time, and append to the writer's buffer. Everything else happens in the writer
+and applier threads (``writer.py``).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from cairn.aggregates import GOALS, SummaryState, nest, parse_summary_spec
+from cairn.errors import UsageError
+from cairn.records import RunRef
+from cairn.sdk.config import Config
+from cairn.sdk.summary import Summary
+from cairn.sdk.values import flatten_log
+from cairn.sdk.writer import CairnWarning, Op, RunWriter, StoreApplier, WarnOnce
+from cairn.settings import Settings
+
+
+@dataclass(frozen=True)
+class Metric:
+    """What ``define_metric`` returns: the definition as recorded."""
+
+    name: str
+    step_metric: str | None = None
+    step_sync: bool | None = None
+    hidden: bool | None = None
+    summary: tuple[str, ...] = ()
+    goal: str | None = None
+
+
+@dataclass(frozen=True)
+class RunSetup:
+    """Everything ``init`` decided about a run before it starts."""
+
+    settings: Settings
+    ref: RunRef
+    name: str
+    notes: str
+    tags: tuple[str, ...]
+    group: str | None
+    job_type: str | None
+    run_dir: Path
+    session: str
+    start_time: float
+    starting_step: int
+    resumed: bool
+    runtime_offset: float
+    config: Mapping[str, Any]
+    summary_state: Mapping[str, Any]
+    framework: str
+
+
+class History:
+    """``run.history``: the step being built and the committed rows of this run."""
+
+    def __init__(self, run: Run) -> None:
+        self._run = run
+
+    @property
+    def step(self) -> int:
+        return self._run.step
+
+    @property
+    def row(self) -> dict[str, Any]:
+        """The pending (uncommitted) row."""
+        return dict(self._run._pending)
+
+    def rows(self, keys: list[str] | None = None) -> list[dict[str, Any]]:
+        """Every committed row so far, read back from the store (local mode)."""
+        from cairn.api.public import Api
+
+        self._run._flush_to_store()
+        run = Api(root=self._run._settings.root).run(self._run.path)
+        return list(run.scan_history(keys=keys))
+
+
+class Run:
+    """A run in progress. Create with ``cairn.init()``."""
+
+    def __init__(self, setup: RunSetup, open_store: Any = None) -> None:
+        s = setup.settings
+        self._settings = s
+        self._setup = setup
+        self._ref = setup.ref
+        self._name = setup.name
+        self._notes = setup.notes
+        self._tags = tuple(setup.tags)
+        self._group = setup.group
+        self._job_type = setup.job_type
+        self._dir = setup.run_dir / "files"
+        self._start_time = setup.start_time
+        self._starting_step = setup.starting_step
+        self._resumed = setup.resumed
+        self._framework = setup.framework
+        self._mode = s.mode if s.mode != "online" else "local"
+        self._step = setup.starting_step
+        self._pending: dict[str, Any] = {}
+        self._pending_time = 0.0
+        self._known_keys: set[str] = set()
+        self._dropped_steps = 0
+        self._finished = False
+        self._singletons: dict[str, dict[str, Any]] = {}
+        self._metrics: dict[str, Metric] = {}
+        self._lock = threading.RLock()
+        self._warn = WarnOnce()
+        self._exit_code: int | None = None
+        self._summary_state = SummaryState(setup.summary_state)
+        self._writer: RunWriter | None = None
+        self._applier: StoreApplier | None = None
+        self.config = Config(emit=self._emit_config)
+        self.config._load(setup.config)
+        self.summary = Summary(self._read_summary, self._write_summary)
+        self.history = History(self)
+        self.wal_path = setup.run_dir / f"run-{self._ref.run_id}.cairn"
+        if self._mode != "disabled":
+            self._start(open_store)
+
+    # ---- start -------------------------------------------------------------------------
+    def _start(self, open_store: Any) -> None:
+        s = self._settings
+        self._dir.mkdir(parents=True, exist_ok=True)
+        self._writer = RunWriter(
+            self.wal_path, self._ref, self._setup.session, self._start_time,
+            self._setup.runtime_offset, self._summary_state, s.queue_rows, s.wal_interval,
+            s.heartbeat_interval, self._warn)
+        self._queue(Op("run", self._make_proto_run()))
+        if self.config:
+            self._queue(Op("config", {"config": self.config.as_dict()}))
+        self._writer.process()
+        if self._mode == "local":
+            from cairn.sinks.local import LocalSink
+
+            def open_sink() -> LocalSink:
+                if open_store is not None:
+                    return LocalSink(open_store())
+                return LocalSink.from_settings(s)
+
+            self._applier = StoreApplier(self.wal_path, open_sink, s.apply_interval, self._warn)
+
+    def _queue(self, item: Op) -> None:
+        writer = self._writer
+        if writer is None:
+            return
+        with writer.lock:
+            writer.buffer.append(item)
+
+    # ---- identity ----------------------------------------------------------------------
+    @property
+    def id(self) -> str:
+        return self._ref.run_id
+
+    @property
+    def entity(self) -> str:
+        return self._ref.entity
+
+    @property
+    def project(self) -> str:
+        return self._ref.project
+
+    def project_name(self) -> str:
+        return self._ref.project
+
+    @property
+    def path(self) -> str:
+        return self._ref.path
+
+    @property
+    def dir(self) -> str:
+        return str(self._dir)
+
+    @property
+    def mode(self) -> str:
+        return self._mode
+
+    @property
+    def offline(self) -> bool:
+        return self._mode == "offline"
+
+    @property
+    def disabled(self) -> bool:
+        return self._mode == "disabled"
+
+    @property
+    def start_time(self) -> float:
+        return self._start_time
+
+    @property
+    def starting_step(self) -> int:
+        return self._starting_step
+
+    @property
+    def resumed(self) -> bool:
+        return self._resumed
+
+    @property
+    def step(self) -> int:
+        return self._step
+
+    @property
+    def sweep_id(self) -> str | None:
+        return None
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    def _meta_property(self, key: str, value: Any) -> None:
+        self._queue(Op("meta", {key: value}))
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._name = str(value)
+        self._meta_property("name", self._name)
+
+    @property
+    def display_name(self) -> str:
+        return self._name
+
+    @property
+    def notes(self) -> str:
+        return self._notes
+
+    @notes.setter
+    def notes(self, value: str) -> None:
+        self._notes = str(value)
+        self._meta_property("notes", self._notes)
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return self._tags
+
+    @tags.setter
+    def tags(self, value: Any) -> None:
+        if isinstance(value, str) or not all(isinstance(t, str) for t in value):
+            raise ValueError(f"tags must be a list of strings; got {value!r}")
+        self._tags = tuple(value)
+        self._meta_property("tags", list(self._tags))
+
+    @property
+    def group(self) -> str | None:
+        return self._group
+
+    @group.setter
+    def group(self, value: str | None) -> None:
+        self._group = value
+        self._meta_property("group", value)
+
+    @property
+    def job_type(self) -> str | None:
+        return self._job_type
+
+    @job_type.setter
+    def job_type(self, value: str | None) -> None:
+        self._job_type = value
+        self._meta_property("job_type", value)
+
+    # ---- URLs --------------------------------------------------------------------------
+    def get_project_url(self) -> str:
+        base = self._settings.ui_url.rstrip("/")
+        return f"{base}/{self.entity}/{self.project}"
+
+    def get_url(self) -> str:
+        return f"{self.get_project_url()}/runs/{self.id}"
+
+    @property
+    def url(self) -> str:
+        return self.get_url()
+
+    def get_sweep_url(self) -> str | None:
+        return None if self.sweep_id is None else f"{self.get_project_url()}/sweeps/{self.sweep_id}"
+
+    def _get_sweep_url(self) -> str | None:
+        return self.get_sweep_url()
+
+    # ---- logging -----------------------------------------------------------------------
+    def log(self, data: Mapping[str, Any], step: int | None = None,
+            commit: bool | None = None, sync: bool | None = None) -> None:
+        """Log a dict to the run's history. See wandb's ``Run.log``."""
+        if self._finished:
+            raise UsageError(f"run {self.id} is finished; start a new one with cairn.init()")
+        if type(data) is not dict:
+            if not isinstance(data, Mapping):
+                raise ValueError(f"log() takes a dict of metrics; got {type(data).__name__}")
+        if self._writer is None:
+            return
+        flat = flatten_log(data, self._known_keys, {})
+        with self._lock:
+            if step is not None:
+                if type(step) is not int:
+                    step = _check_step(step)
+                if step < self._step:
+                    self._dropped_steps += 1
+                    keys = ", ".join(sorted(flat)) or "(no keys)"
+                    self._warn(f"step-{len(self._known_keys)}",
+                               f"cairn: log() step {step} is lower than the current step "
+                               f"{self._step}; dropped the data for {keys} "
+                               f"(steps must increase)")
+                    return
+                if step > self._step:
+                    if self._pending:
+                        self._commit()
+                    self._step = step
+                if commit is None:
+                    commit = False
+            elif commit is None:
+                commit = True
+            if self._pending:
+                self._pending.update(flat)
+            else:
+                self._pending = flat
+                self._pending_time = time.time()
+            if commit:
+                self._commit()
+
+    def _commit(self) -> None:
+        writer = self._writer
+        assert writer is not None
+        with writer.lock:
+            writer.buffer.append((self._step, self._pending_time, self._pending))
+            if len(writer.buffer) >= writer.max_rows:
+                writer.wait_for_room()
+        self._pending = {}
+        self._step += 1
+
+    @property
+    def dropped_steps(self) -> int:
+        """How many ``log()`` calls were dropped for naming a step lower than the current."""
+        return self._dropped_steps
+
+    # ---- summary and metrics -----------------------------------------------------------
+    def _read_summary(self) -> dict[str, Any]:
+        if self._writer is not None:
+            with self._lock:
+                self._writer.process()
+        return nest(self._summary_state.flat())
+
+    def _write_summary(self, values: dict[str, Any], deleted: list[str]) -> None:
+        if self._writer is None:
+            self._summary_state.set_overrides(values, deleted)
+        else:
+            self._queue(Op("summary", {"set": values, "del": deleted}))
+
+    def define_metric(self, name: str, step_metric: str | Metric | None = None,
+                      step_sync: bool | None = None, hidden: bool | None = None,
+                      summary: str | None = None, goal: str | None = None,
+                      overwrite: bool | None = None) -> Metric:
+        """Customise how a metric (or a trailing-``*`` glob) is summarised and plotted."""
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"define_metric name must be a non-empty string; got {name!r}")
+        if "*" in name[:-1]:
+            raise ValueError(f"define_metric name {name!r}: only a trailing '*' glob is allowed")
+        if isinstance(step_metric, Metric):
+            step_metric = step_metric.name
+        if step_metric is not None and (not isinstance(step_metric, str) or not step_metric):
+            raise ValueError(f"define_metric step_metric must be a metric name; got "
+                             f"{step_metric!r}")
+        choices = parse_summary_spec(summary)
+        if goal is not None:
+            goal = {"min": "minimize", "max": "maximize"}.get(goal, goal)
+            if goal not in GOALS:
+                raise ValueError(f"define_metric goal must be 'minimize' or 'maximize'; got "
+                                 f"{goal!r}")
+        metric = Metric(name, step_metric, step_sync, hidden, choices, goal)
+        self._metrics[name] = metric
+        body = {"name": name, "step_metric": step_metric, "step_sync":
+                step_sync if step_sync is not None else step_metric is not None,
+                "hidden": bool(hidden), "summary": list(choices), "goal": goal}
+        if self._writer is None:
+            self._summary_state.define(body)
+        else:
+            self._queue(Op("metric", body))
+        return metric
+
+    # ---- config and singletons ---------------------------------------------------------
+    def _emit_config(self, config: dict[str, Any]) -> None:
+        self._queue(Op("config", {"config": config}))
+
+    def _add_singleton(self, type: str, key: str, value: Any) -> None:
+        """Store a value that repeats (e.g. a framework setting) once, under ``_cairn``
+        in the config; record it again only when it changes."""
+        current = self._singletons.setdefault(type, {})
+        if key in current and current[key] == value:
+            return
+        current[key] = value
+        self.config.update({"_cairn": {type: {key: value}}}, allow_val_change=True)
+
+    def _telemetry_get_framework(self) -> str:
+        return self._framework
+
+    def _make_proto_run(self, run: Any = None) -> dict[str, Any]:
+        """Our equivalent of wandb's RunData: the body of this session's ``run`` record."""
+        import os
+        import platform
+        import socket
+
+        return {
+            "name": self._name, "notes": self._notes, "tags": list(self._tags),
+            "group": self._group, "job_type": self._job_type,
+            "start_time": self._start_time, "host": socket.gethostname(), "pid": os.getpid(),
+            "mode": self._mode, "resumed": self._resumed, "starting_step": self._starting_step,
+            "framework": self._framework, "sweep_id": self.sweep_id,
+            "program": sys.argv[0] if sys.argv else "", "python": platform.python_version(),
+            "os": platform.platform(), "at": time.time(),
+        }
+
+    # ---- the end -----------------------------------------------------------------------
+    def _flush_to_store(self) -> None:
+        """Write everything logged so far to the WAL and apply it to the store."""
+        if self._writer is not None:
+            with self._lock:
+                self._writer.process()
+        if self._applier is not None:
+            self._applier.apply_pending()
+
+    def finish(self, exit_code: int | None = None, quiet: bool | None = None) -> None:
+        """Mark the run finished (failed for a non-zero exit code) and make it durable."""
+        from cairn.sdk import init as init_module
+
+        with self._lock:
+            if self._finished:
+                return
+            self._finished = True
+            if self._writer is not None:
+                if self._pending:
+                    self._commit()
+                code = int(exit_code or 0)
+                self._queue(Op("finish", {"exit_code": code, "at": time.time(),
+                                          "state": "failed" if code else "finished"}))
+        init_module._forget(self)
+        if self._writer is None:
+            return
+        self._writer.close()
+        synced = True
+        if self._applier is not None:
+            synced = self._applier.close(self._settings.finish_timeout)
+        if not synced:
+            import warnings
+
+            warnings.warn(f"cairn: run {self.id} is complete in its WAL {self.wal_path} but not "
+                          f"in the store; run `cairn sync {self.wal_path.parent}`",
+                          CairnWarning, stacklevel=2)
+        elif not (quiet or self._settings.silent):
+            where = "store" if self._mode == "local" else "WAL (offline; `cairn sync` later)"
+            print(f"cairn: run {self._name} ({self.id}) finished: {self._step} steps in the "
+                  f"{where} at {self._settings.root}", file=sys.stderr)
+
+    def join(self, exit_code: int | None = None) -> None:
+        """Alias of :meth:`finish`."""
+        self.finish(exit_code)
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> bool:
+        self.finish(exit_code=1 if exc_type is not None else 0)
+        return False
+
+    def __repr__(self) -> str:
+        return f"<cairn.Run {self.path} ({self._name})>"
+
+
+def _check_step(step: Any) -> int:
+    if isinstance(step, bool) or not hasattr(step, "__index__"):
+        if isinstance(step, float) and step.is_integer() and math.isfinite(step):
+            return int(step)
+        raise ValueError(f"log() step must be an int; got {step!r}")
+    value = int(step.__index__())
+    if value < 0:
+        raise ValueError(f"log() step must not be negative; got {value}")
+    return value
+

@@ -1,0 +1,132 @@
+"""Turning what users log into values the data path carries.
+
+``flatten_log`` is the hot path of ``run.log``: it validates and flattens one call's data
+into a new dict (so a failure leaves nothing half-applied) and raises ``ValueError`` naming
+the key. ``clean_value`` makes config and summary values storable the way wandb does:
+numpy scalars become Python numbers, arrays lists, unknown objects their ``str``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+MAX_KEY_LENGTH = 1024
+MAX_ARRAY_ELEMENTS = 100_000
+RESERVED_KEYS = frozenset({"_step", "_runtime", "_timestamp"})
+_INT64_MIN, _UINT64_MAX = -(2**63), 2**64 - 1
+
+
+def check_key(key: object, path: str) -> str:
+    """Validate one log key; ``path`` is the dotted prefix it sits under."""
+    if not isinstance(key, str):
+        raise ValueError(f"log keys must be strings; got {type(key).__name__} key {key!r}"
+                         + (f" under {path!r}" if path else ""))
+    full = path + key
+    if not key:
+        raise ValueError("log keys must not be empty" + (f" (under {path!r})" if path else ""))
+    if len(full) > MAX_KEY_LENGTH:
+        raise ValueError(f"log key {full[:40]!r}… is {len(full)} characters long; "
+                         f"the limit is {MAX_KEY_LENGTH}")
+    if full in RESERVED_KEYS:
+        raise ValueError(f"log key {full!r} is reserved; cairn sets it on every row")
+    return full
+
+
+def _array_value(value: Any, key: str) -> Any:
+    """numpy arrays and tensors: 0-d become scalars, small n-d become nested lists."""
+    shape = getattr(value, "shape", None)
+    if shape is not None and len(shape) == 0 and hasattr(value, "item"):
+        return scalar_value(value.item(), key)
+    kind = getattr(getattr(value, "dtype", None), "kind", None)
+    if kind in ("c", "V") or kind == "O" and not hasattr(value, "tolist"):
+        raise ValueError(f"cannot log array of dtype {value.dtype} under key {key!r}")
+    size = getattr(value, "size", None)
+    size = size() if callable(size) else size
+    if isinstance(size, int) and size > MAX_ARRAY_ELEMENTS:
+        raise ValueError(f"array under key {key!r} has {size} elements; log at most "
+                         f"{MAX_ARRAY_ELEMENTS} (aggregate it, or log a histogram)")
+    if hasattr(value, "detach"):  # a torch tensor
+        value = value.detach().cpu()
+    if kind in ("M", "m"):
+        return [str(v) for v in value.reshape(-1).tolist()]
+    return plain_value(value.tolist(), key)
+
+
+def scalar_value(value: Any, key: str) -> Any:
+    """A loggable Python scalar for ``value``, or ValueError naming ``key``."""
+    t = type(value)
+    if t is float or t is bool or t is str or value is None:
+        return value
+    if t is int:
+        return value if _INT64_MIN <= value <= _UINT64_MAX else float(value)
+    if isinstance(value, bool | int | float | str):  # subclasses, e.g. IntEnum
+        return t.__mro__[1](value) if t not in (bool, int, float, str) else value
+    if hasattr(value, "dtype") or hasattr(value, "detach"):
+        return _array_value(value, key)
+    raise ValueError(f"cannot log {t.__name__} value under key {key!r}; log numbers, "
+                     "strings, booleans, None, lists of them, or nested dicts")
+
+
+def plain_value(value: Any, key: str) -> Any:
+    """Scalars, lists and dicts of them (dict keys as strings)."""
+    if isinstance(value, list | tuple):
+        return [plain_value(v, key) for v in value]
+    if isinstance(value, Mapping):
+        out = {}
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise ValueError(f"keys inside the value of {key!r} must be strings; got {k!r}")
+            out[k] = plain_value(v, f"{key}.{k}")
+        return out
+    return scalar_value(value, key)
+
+
+def flatten_log(data: Mapping[str, Any], known: set[str], out: dict[str, Any],
+                prefix: str = "") -> dict[str, Any]:
+    """Validate ``data`` and add its values to ``out`` under dotted keys.
+
+    ``known`` caches keys already validated (the check runs once per key per run).
+    """
+    for key, value in data.items():
+        full = prefix + key if type(key) is str else key
+        if full not in known:
+            full = check_key(key, prefix)
+        t = type(value)
+        if t is float or t is int or t is str or t is bool or value is None:
+            if t is int and not _INT64_MIN <= value <= _UINT64_MAX:
+                value = float(value)
+            out[full] = value
+        elif t is dict or isinstance(value, Mapping):
+            flatten_log(value, known, out, full + ".")
+            continue
+        else:
+            out[full] = scalar_value(value, full) if not isinstance(value, list | tuple) \
+                else plain_value(value, full)
+        known.add(full)
+    return out
+
+
+def clean_value(value: Any) -> Any:
+    """A config or summary value made storable, as wandb does for unknown objects."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int):
+        return value if _INT64_MIN <= value <= _UINT64_MAX else float(value)
+    if isinstance(value, float):
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): clean_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
+        return [clean_value(v) for v in items]
+    if hasattr(value, "tolist") and hasattr(value, "dtype"):
+        return clean_value(value.tolist())
+    if hasattr(value, "item") and hasattr(value, "dtype"):
+        return clean_value(value.item())
+    return str(value)
+
+
+def is_finite_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

@@ -1,0 +1,194 @@
+"""One ``Settings`` object: arguments > ``CAIRN_*`` environment > ``WANDB_*`` environment >
+config file > defaults. It is built once per ``init()`` and passed down, never read from a
+global.
+
+The config file is TOML: ``$CAIRN_CONFIG`` or ``~/.config/cairn/settings.toml``, with the
+same names as the fields below (``project = "mnist"``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import getpass
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from cairn.errors import SettingsError
+
+MODES = ("local", "offline", "disabled", "online")
+
+# Environment variable suffix -> field. Both CAIRN_<X> and WANDB_<X> are read, CAIRN first.
+_ENV_FIELDS = {
+    "PROJECT": "project",
+    "ENTITY": "entity",
+    "MODE": "mode",
+    "NAME": "name",
+    "NOTES": "notes",
+    "TAGS": "tags",
+    "RUN_GROUP": "group",
+    "JOB_TYPE": "job_type",
+    "RUN_ID": "run_id",
+    "RESUME": "resume",
+    "BASE_URL": "base_url",
+    "SILENT": "silent",
+    "HEARTBEAT_TIMEOUT": "heartbeat_timeout",
+    "QUEUE_ROWS": "queue_rows",
+}
+# CAIRN_DIR names the cairn folder itself (DESIGN.md); WANDB_DIR, like wandb, names the
+# folder that contains it.
+_SINGLE_ENV = {"CAIRN_DIR": "root", "WANDB_DIR": "dir", "CAIRN_UI_URL": "ui_url"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Everything that configures a run or a reader. Build with :func:`load_settings`."""
+
+    root: Path
+    """The cairn folder: ``cairn.db``, ``blobs/`` and ``runs/`` live here."""
+    mode: str = "local"
+    project: str | None = None
+    entity: str | None = None
+    name: str | None = None
+    notes: str | None = None
+    tags: tuple[str, ...] | None = None
+    group: str | None = None
+    job_type: str | None = None
+    run_id: str | None = None
+    resume: str | None = None
+    base_url: str | None = None
+    ui_url: str = "http://127.0.0.1:8080"
+    dir: str | None = None
+    silent: bool = False
+    heartbeat_timeout: float = 60.0
+    """Seconds without a heartbeat after which a running run is reported as crashed."""
+    heartbeat_interval: float = 10.0
+    apply_interval: float = 0.5
+    """Seconds between applications of new WAL records to the store (live latency)."""
+    wal_interval: float = 0.05
+    """Seconds between writes of queued rows to the WAL."""
+    queue_rows: int = 100_000
+    """Rows the log queue holds before ``log()`` waits for the writer."""
+    finish_timeout: float = 30.0
+    """Seconds ``finish()`` waits for a locked or unreachable store before leaving the data
+    in the WAL for ``cairn sync``."""
+
+    @property
+    def db_path(self) -> Path:
+        return self.root / "cairn.db"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.root / "runs"
+
+    @property
+    def blobs_dir(self) -> Path:
+        return self.root / "blobs"
+
+    def default_entity(self) -> str:
+        if self.entity:
+            return self.entity
+        try:
+            return getpass.getuser()
+        except (KeyError, OSError):
+            return "local"
+
+
+def _env_values(environ: Mapping[str, str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for suffix, field in _ENV_FIELDS.items():
+        for prefix in ("CAIRN_", "WANDB_"):
+            raw = environ.get(prefix + suffix)
+            if raw is not None and raw != "":
+                values[field] = raw
+                break
+    for var, field in _SINGLE_ENV.items():
+        if environ.get(var):
+            values[field] = environ[var]
+    return values
+
+
+def _file_values(environ: Mapping[str, str]) -> dict[str, Any]:
+    path = Path(environ.get("CAIRN_CONFIG") or Path.home() / ".config" / "cairn" / "settings.toml")
+    if not path.is_file():
+        return {}
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SettingsError(f"cannot read settings file {path}: {exc}") from exc
+    known = {f.name for f in dataclasses.fields(Settings)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise SettingsError(f"unknown setting {unknown[0]!r} in {path}")
+    return dict(data)
+
+
+def _coerce(field: str, value: Any) -> Any:
+    """Turn a raw (often string) value into the field's type, or raise naming the field."""
+    if value is None:
+        return None
+    try:
+        if field in ("heartbeat_timeout", "heartbeat_interval", "apply_interval",
+                     "wal_interval", "finish_timeout"):
+            number = float(value)
+            if number <= 0:
+                raise ValueError("must be positive")
+            return number
+        if field == "queue_rows":
+            rows = int(value)
+            if rows < 1:
+                raise ValueError("must be at least 1")
+            return rows
+        if field == "silent":
+            if isinstance(value, str):
+                return value.strip().lower() in ("1", "true", "yes", "on")
+            return bool(value)
+        if field == "tags":
+            if isinstance(value, str):
+                return tuple(t.strip() for t in value.split(",") if t.strip())
+            return tuple(str(t) for t in value)
+        if field == "mode":
+            mode = str(value).lower()
+            mode = {"dryrun": "offline", "run": "local"}.get(mode, mode)
+            if mode not in MODES:
+                raise ValueError(f"expected one of {', '.join(MODES)}")
+            return mode
+        if field == "root":
+            return Path(value).expanduser()
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"bad value {value!r} for setting {field!r}: {exc}") from exc
+    return str(value) if not isinstance(value, str) else value
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Merge arguments > environment > config file > defaults into one ``Settings``.
+
+    ``dir`` (``WANDB_DIR``) follows wandb: it names the folder that *contains* the ``cairn``
+    folder. ``root`` (``CAIRN_DIR``) names the cairn folder itself; ``dir`` passed as an
+    argument wins over ``CAIRN_DIR`` from the environment.
+    """
+    env = os.environ if environ is None else environ
+    merged: dict[str, Any] = {}
+    merged.update(_file_values(env))
+    merged.update(_env_values(env))
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            merged[key] = value
+    known = {f.name for f in dataclasses.fields(Settings)}
+    unknown = sorted(set(merged) - known)
+    if unknown:
+        raise SettingsError(f"unknown setting {unknown[0]!r}")
+    values = {key: _coerce(key, value) for key, value in merged.items()}
+    if overrides and overrides.get("dir") is not None and "root" not in overrides:
+        values.pop("root", None)
+    if "root" not in values:
+        base = values.get("dir")
+        values["root"] = Path(base).expanduser() / "cairn" if base else Path.cwd() / "cairn"
+    values["root"] = Path(values["root"]).absolute()
+    return Settings(**values)

@@ -1,0 +1,26 @@
+"""The default sink: apply records into the embedded store of the cairn folder."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cairn.records import Record
+from cairn.settings import Settings
+from cairn.store.base import MetadataStore
+
+
+class LocalSink:
+    def __init__(self, store: MetadataStore) -> None:
+        self.store = store
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LocalSink:
+        from cairn.store.registry import open_store
+
+        return cls(open_store(settings.root, heartbeat_timeout=settings.heartbeat_timeout))
+
+    def apply_records(self, records: Sequence[Record]) -> None:
+        self.store.apply_records(records)
+
+    def close(self) -> None:
+        self.store.close()

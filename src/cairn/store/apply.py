@@ -1,0 +1,311 @@
+"""``apply_records`` for SQL stores: turns records into rows inside one transaction.
+
+Written against the DB-API with ``?`` placeholders, so that every SQL backend shares it.
+Idempotence comes from ``wal_progress``: a record whose ``(run, session, seq)`` is at or
+below the stored high-water mark is skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import msgpack
+import numpy as np
+
+from cairn.aggregates import SummaryState, nest
+from cairn.records import (
+    SERIES_BOOL,
+    SERIES_FLOAT,
+    SERIES_INT,
+    Record,
+    RunRef,
+    decode_history,
+)
+from cairn.store.base import ApplyResult
+from cairn.store.codec import (
+    CHUNK_POINTS,
+    Float64s,
+    Int64s,
+    decode_chunk,
+    encode_chunk,
+    encode_envelope,
+    envelope_of,
+)
+
+_KIND_RANK = {SERIES_BOOL: 0, SERIES_INT: 1, SERIES_FLOAT: 2}
+_META_COLUMNS = {"name": "name", "notes": "notes", "group": "group_name",
+                 "job_type": "job_type"}
+_warned_kinds: set[str] = set()
+
+
+class Cursor(Protocol):
+    def execute(self, sql: str, params: Sequence[Any] = ..., /) -> Any: ...
+
+
+def _pack(value: Any) -> bytes:
+    return msgpack.packb(value, use_bin_type=True)
+
+
+def _filter_json(value: Any) -> str:
+    from cairn.store.sqlite import finite_json
+
+    return finite_json(value)
+
+
+@dataclass
+class _RunState:
+    pk: int
+    project_id: int
+    summary: SummaryState
+    last_step: int
+    heartbeat_at: float
+    progress: dict[str, int] = field(default_factory=dict)
+    dirty_sessions: set[str] = field(default_factory=set)
+
+
+class RecordApplier:
+    """Applies one batch of records on an open write transaction."""
+
+    def __init__(self, conn: Cursor) -> None:
+        self.conn = conn
+        self.runs: dict[RunRef, _RunState] = {}
+        self.now = time.time()
+        self._handlers: dict[str, Callable[[_RunState, dict[str, Any]], None]] = {
+            "run": self._on_run,
+            "config": self._on_config,
+            "history": self._on_history,
+            "summary": self._on_summary,
+            "metric": self._on_metric,
+            "meta": self._on_meta,
+            "heartbeat": self._on_heartbeat,
+            "finish": self._on_finish,
+        }
+
+    def apply(self, records: Sequence[Record]) -> ApplyResult:
+        applied = skipped = 0
+        unknown: set[str] = set()
+        for record in records:
+            run = self._run(record.run, record)
+            done = run.progress.get(record.session)
+            if done is None:
+                row = self.conn.execute(
+                    "SELECT seq FROM wal_progress WHERE run = ? AND session = ?",
+                    (run.pk, record.session)).fetchone()
+                done = run.progress[record.session] = int(row[0]) if row else 0
+            if record.seq <= done:
+                skipped += 1
+                continue
+            handler = self._handlers.get(record.kind)
+            if handler is None:
+                unknown.add(record.kind)
+            else:
+                handler(run, record.body)
+            run.progress[record.session] = record.seq
+            run.dirty_sessions.add(record.session)
+            applied += 1
+        self._flush()
+        for kind in unknown - _warned_kinds:
+            _warned_kinds.add(kind)
+            warnings.warn(f"cairn: this store does not know records of kind {kind!r}; "
+                          "they were skipped (upgrade cairn to apply them)", RuntimeWarning,
+                          stacklevel=3)
+        return ApplyResult(applied, skipped, tuple(sorted(unknown)))
+
+    # ---- runs ------------------------------------------------------------------------
+    def _project_id(self, entity: str, project: str) -> int:
+        self.conn.execute(
+            "INSERT INTO projects (entity, name, created_at, updated_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (entity, name) DO UPDATE SET updated_at = excluded.updated_at",
+            (entity, project, self.now, self.now))
+        row = self.conn.execute("SELECT id FROM projects WHERE entity = ? AND name = ?",
+                                (entity, project)).fetchone()
+        return int(row[0])
+
+    def _run(self, ref: RunRef, record: Record) -> _RunState:
+        state = self.runs.get(ref)
+        if state is not None:
+            return state
+        project_id = self._project_id(ref.entity, ref.project)
+        row = self.conn.execute(
+            "SELECT id, summary_state, last_step, heartbeat_at FROM runs "
+            "WHERE project_id = ? AND run_id = ?", (project_id, ref.run_id)).fetchone()
+        if row is None:
+            created = float(record.body.get("start_time") or record.body.get("at") or self.now)
+            cur = self.conn.execute(
+                "INSERT INTO runs (project_id, run_id, name, created_at, updated_at, "
+                "heartbeat_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (project_id, ref.run_id, ref.run_id, created, self.now, created))
+            state = _RunState(int(cur.lastrowid), project_id, SummaryState(), -1, created)
+        else:
+            loaded = msgpack.unpackb(row[1], raw=False, strict_map_key=False) if row[1] else {}
+            state = _RunState(int(row[0]), project_id, SummaryState(loaded), int(row[2]),
+                              float(row[3]))
+        self.runs[ref] = state
+        return state
+
+    def _beat(self, run: _RunState, at: Any) -> None:
+        if isinstance(at, int | float) and at > run.heartbeat_at:
+            run.heartbeat_at = float(at)
+
+    def _on_run(self, run: _RunState, body: dict[str, Any]) -> None:
+        meta_row = self.conn.execute("SELECT meta FROM runs WHERE id = ?", (run.pk,)).fetchone()
+        meta = msgpack.unpackb(meta_row[0], raw=False) if meta_row and meta_row[0] else {}
+        for key in ("mode", "resumed", "starting_step", "framework", "sweep_id", "program",
+                    "python", "os", "start_time", "session_count"):
+            if key in body:
+                meta[key] = body[key]
+        meta["sessions"] = int(meta.get("sessions", 0)) + 1
+        self.conn.execute(
+            "UPDATE runs SET name = ?, notes = ?, tags = ?, group_name = ?, job_type = ?, "
+            "state = 'running', exit_code = NULL, finished_at = NULL, host = ?, pid = ?, "
+            "meta = ? WHERE id = ?",
+            (str(body.get("name") or ""), str(body.get("notes") or ""),
+             json.dumps(list(body.get("tags") or [])), body.get("group"), body.get("job_type"),
+             body.get("host"), body.get("pid"), _pack(meta), run.pk))
+        run.heartbeat_at = max(run.heartbeat_at, float(body.get("start_time") or 0))
+        self._beat(run, body.get("at"))
+
+    def _on_config(self, run: _RunState, body: dict[str, Any]) -> None:
+        config = body.get("config") or {}
+        self.conn.execute("UPDATE runs SET config = ?, config_json = ? WHERE id = ?",
+                          (_pack(config), _filter_json(config), run.pk))
+
+    def _on_meta(self, run: _RunState, body: dict[str, Any]) -> None:
+        for key, column in _META_COLUMNS.items():
+            if key in body:
+                value = body[key]
+                if key in ("name", "notes"):
+                    value = str(value or "")
+                self.conn.execute(f"UPDATE runs SET {column} = ? WHERE id = ?", (value, run.pk))
+        if "tags" in body:
+            self.conn.execute("UPDATE runs SET tags = ? WHERE id = ?",
+                              (json.dumps([str(t) for t in body["tags"]]), run.pk))
+
+    def _on_summary(self, run: _RunState, body: dict[str, Any]) -> None:
+        run.summary.set_overrides(body.get("set") or {}, body.get("del") or ())
+
+    def _on_metric(self, run: _RunState, body: dict[str, Any]) -> None:
+        run.summary.define(body)
+
+    def _on_heartbeat(self, run: _RunState, body: dict[str, Any]) -> None:
+        self._beat(run, body.get("at"))
+
+    def _on_finish(self, run: _RunState, body: dict[str, Any]) -> None:
+        at = float(body.get("at") or self.now)
+        self.conn.execute(
+            "UPDATE runs SET state = ?, exit_code = ?, finished_at = ? WHERE id = ?",
+            (str(body.get("state") or "finished"), body.get("exit_code"), at, run.pk))
+        self._beat(run, at)
+
+    # ---- history ---------------------------------------------------------------------
+    def _on_history(self, run: _RunState, body: dict[str, Any]) -> None:
+        numeric, objects = decode_history(body)
+        for key, column in numeric.items():
+            if len(column.steps):
+                self._append_series(run.pk, key, np.frombuffer(column.steps, np.int64),
+                                    np.frombuffer(column.values, np.float64), column.kind)
+                run.summary.update_numeric(key, column.steps, column.values, column.kind)
+        for key, pairs in objects.items():
+            for step, value in pairs:
+                self.conn.execute(
+                    "INSERT INTO history_objects (run, key, step, value) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (run, key, step) DO UPDATE SET value = excluded.value",
+                    (run.pk, key, step, None if value is None else _pack(value)))
+            run.summary.update_objects(key, pairs)
+        last_step = int(body.get("last_step", -1))
+        run.summary.observe_step(last_step)
+        run.last_step = max(run.last_step, last_step)
+        self._beat(run, body.get("at"))
+
+    def _append_series(self, run_pk: int, key: str, steps: Int64s, values: Float64s,
+                       kind: str) -> None:
+        row = self.conn.execute(
+            "SELECT id, kind, count, first_step, last_step FROM series WHERE run = ? AND key = ?",
+            (run_pk, key)).fetchone()
+        if row is None:
+            cur = self.conn.execute(
+                "INSERT INTO series (run, key, kind, count, first_step, last_step) "
+                "VALUES (?, ?, ?, 0, ?, ?)", (run_pk, key, kind, int(steps[0]), int(steps[-1])))
+            series_id, old_kind, count, first, last = int(cur.lastrowid), kind, 0, None, None
+        else:
+            series_id, old_kind, count, first, last = row
+        if last is not None and int(steps[0]) <= last:
+            count, first, last = self._rewrite_series(series_id, steps, values)
+        else:
+            count += int(steps.size)
+            first = int(steps[0]) if first is None else first
+            last = int(steps[-1])
+            self._append_chunks(series_id, steps, values)
+        merged_kind = max(old_kind, kind, key=lambda k: _KIND_RANK.get(k, 2))
+        self.conn.execute(
+            "UPDATE series SET kind = ?, count = ?, first_step = ?, last_step = ? WHERE id = ?",
+            (merged_kind, count, first, last, series_id))
+
+    def _append_chunks(self, series_id: int, steps: Int64s, values: Float64s) -> None:
+        """Fill the last chunk up to CHUNK_POINTS (rewriting it), then start new ones."""
+        tail = self.conn.execute(
+            "SELECT seq, n, data FROM chunks WHERE series = ? ORDER BY seq DESC LIMIT 1",
+            (series_id,)).fetchone()
+        start_seq = 0
+        if tail is not None and tail[1] < CHUNK_POINTS:
+            tail_steps, tail_values = decode_chunk(tail[2])
+            steps = np.concatenate([tail_steps, steps])
+            values = np.concatenate([tail_values, values])
+            start_seq = int(tail[0])
+        elif tail is not None:
+            start_seq = int(tail[0]) + 1
+        self._write_chunks(series_id, start_seq, steps, values)
+
+    def _rewrite_series(self, series_id: int, steps: Int64s, values: Float64s,
+                        ) -> tuple[int, int, int]:
+        """Merge out-of-order points (a later session synced first) into the series."""
+        old = [decode_chunk(r[0]) for r in self.conn.execute(
+            "SELECT data FROM chunks WHERE series = ? ORDER BY seq", (series_id,)).fetchall()]
+        all_steps = np.concatenate([*(s for s, _ in old), steps])
+        all_values = np.concatenate([*(v for _, v in old), values])
+        # Stable sort, then keep the last value written for each step.
+        order = np.argsort(all_steps, kind="stable")
+        all_steps, all_values = all_steps[order], all_values[order]
+        keep = np.append(all_steps[1:] != all_steps[:-1], True)
+        all_steps, all_values = all_steps[keep], all_values[keep]
+        self.conn.execute("DELETE FROM chunks WHERE series = ?", (series_id,))
+        self._write_chunks(series_id, 0, all_steps, all_values)
+        return int(all_steps.size), int(all_steps[0]), int(all_steps[-1])
+
+    def _write_chunks(self, series_id: int, start_seq: int, steps: Int64s,
+                      values: Float64s) -> None:
+        for i, at in enumerate(range(0, int(steps.size), CHUNK_POINTS)):
+            s = steps[at:at + CHUNK_POINTS]
+            v = values[at:at + CHUNK_POINTS]
+            self.conn.execute(
+                "INSERT INTO chunks (series, seq, step_min, step_max, n, data, envelope) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (series, seq) DO UPDATE SET "
+                "step_min = excluded.step_min, step_max = excluded.step_max, n = excluded.n, "
+                "data = excluded.data, envelope = excluded.envelope",
+                (series_id, start_seq + i, int(s[0]), int(s[-1]), int(s.size),
+                 encode_chunk(s, v), encode_envelope(envelope_of(s, v))))
+
+    # ---- end of batch ----------------------------------------------------------------
+    def _flush(self) -> None:
+        touched_projects = set()
+        for run in self.runs.values():
+            nested = nest(run.summary.flat())
+            self.conn.execute(
+                "UPDATE runs SET summary_state = ?, summary = ?, summary_json = ?, "
+                "last_step = ?, heartbeat_at = ?, updated_at = ? WHERE id = ?",
+                (_pack(run.summary.to_state()), _pack(nested), _filter_json(nested),
+                 run.last_step, run.heartbeat_at, self.now, run.pk))
+            for session in run.dirty_sessions:
+                self.conn.execute(
+                    "INSERT INTO wal_progress (run, session, seq) VALUES (?, ?, ?) "
+                    "ON CONFLICT (run, session) DO UPDATE SET seq = excluded.seq",
+                    (run.pk, session, run.progress[session]))
+            touched_projects.add(run.project_id)
+        for project_id in touched_projects:
+            self.conn.execute("UPDATE projects SET updated_at = ? WHERE id = ?",
+                              (self.now, project_id))

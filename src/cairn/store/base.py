@@ -1,0 +1,147 @@
+"""The ``MetadataStore`` interface: one write primitive, ``apply_records``, and the reads
+that the public ``Api``, the CLI and the UI server are built on.
+
+Backends (SQLite now; PostgreSQL with the team server) implement this protocol and pass
+the same conformance tests.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from cairn.records import Record, RunRef
+from cairn.store.codec import Envelope, Float64s, Int64s
+
+RUN_STATES = ("running", "finished", "failed", "crashed", "killed")
+_HOSTNAME = socket.gethostname()
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    applied: int
+    skipped: int
+    """Records already in the store (same run, session and sequence number)."""
+    unknown_kinds: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProjectRow:
+    entity: str
+    name: str
+    run_count: int
+    created_at: float
+    last_activity: float
+
+
+@dataclass
+class RunRow:
+    pk: int
+    ref: RunRef
+    name: str
+    notes: str
+    tags: list[str]
+    group: str | None
+    job_type: str | None
+    state: str
+    exit_code: int | None
+    created_at: float
+    updated_at: float
+    heartbeat_at: float
+    finished_at: float | None
+    host: str | None
+    pid: int | None
+    config: dict[str, Any] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+    last_step: int = -1
+    summary_state: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SeriesInfo:
+    key: str
+    kind: str
+    """``f`` float, ``i`` int, ``b`` bool for numeric series; ``o`` for other values."""
+    count: int
+    first_step: int
+    last_step: int
+
+
+def effective_state(state: str, heartbeat_at: float, host: str | None, pid: int | None,
+                    heartbeat_timeout: float, now: float | None = None) -> str:
+    """A stored ``running`` state is reported as ``crashed`` when its writer is gone: its
+    process no longer exists on this host, or its heartbeat is older than the timeout."""
+    if state != "running":
+        return state
+    if host == _HOSTNAME and pid:
+        if pid == os.getpid():
+            return state
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return "crashed"
+        except PermissionError:
+            pass
+    if (now if now is not None else time.time()) - heartbeat_at > heartbeat_timeout:
+        return "crashed"
+    return state
+
+
+class MetadataStore(Protocol):
+    """Runs, their config, summary and metric history. ``apply_records`` is the only write
+    path for run data; reads never touch WAL files."""
+
+    def apply_records(self, records: Sequence[Record]) -> ApplyResult:
+        """Apply a batch atomically. Records already applied are skipped, so any batch may
+        be applied any number of times with the same result."""
+        ...
+
+    def applied_seq(self, run: RunRef, session: str) -> int:
+        """The highest sequence number applied for this run and session (0 if none)."""
+        ...
+
+    def list_projects(self) -> list[ProjectRow]: ...
+
+    def query_runs(
+        self,
+        entity: str | None,
+        project: str | None,
+        filters: Mapping[str, Any] | None = None,
+        order: Sequence[str] = ("-created_at",),
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[RunRow]: ...
+
+    def count_runs(self, entity: str | None, project: str | None,
+                   filters: Mapping[str, Any] | None = None) -> int: ...
+
+    def get_run(self, ref: RunRef) -> RunRow | None: ...
+
+    def find_runs(self, run_id: str, project: str | None = None) -> list[RunRow]:
+        """Runs with this id, in any entity (and project, when given)."""
+        ...
+
+    def delete_run(self, ref: RunRef) -> bool: ...
+
+    def list_series(self, run_pk: int) -> list[SeriesInfo]: ...
+
+    def read_series(self, run_pk: int, key: str, min_step: int | None = None,
+                    max_step: int | None = None) -> tuple[Int64s, Float64s, str]:
+        """Every point of a numeric series in ``[min_step, max_step]``; kind as in SeriesInfo."""
+        ...
+
+    def read_envelope(self, run_pk: int, key: str, buckets: int, min_step: int | None = None,
+                      max_step: int | None = None) -> Envelope:
+        """At most ``buckets`` groups covering the range, each with exact min and max."""
+        ...
+
+    def read_objects(self, run_pk: int, keys: Sequence[str] | None = None,
+                     min_step: int | None = None, max_step: int | None = None,
+                     ) -> dict[str, list[tuple[int, Any]]]: ...
+
+    def close(self) -> None: ...
