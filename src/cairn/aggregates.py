@@ -121,10 +121,10 @@ class SummaryState:
         if not values:
             return
         agg = self.numeric.get(key)
-        total = math.fsum(values)
+        total = sum(values, 0.0)  # fsum raises on inf - inf
         if math.isnan(total):
             finite = [v for v in values if v == v]
-            total = math.fsum(finite) if finite else 0.0
+            total = sum(finite, 0.0) if finite else 0.0
         else:
             finite = values  # type: ignore[assignment]
         lo = min(finite) if finite else math.nan

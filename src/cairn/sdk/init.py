@@ -219,6 +219,7 @@ def _setup(s: Settings, ref: RunRef, found: Any, config: Any) -> RunSetup:
     now = time.time()
     session = uuid.uuid4().hex[:12]
     stamp = time.strftime("%Y%m%d_%H%M%S", time.localtime(now))
+    generated_name = new_run_name(s.runs_dir)
     run_dir = s.runs_dir / f"run-{stamp}-{ref.run_id}"
     if run_dir.exists():  # the same run resumed within a second: one folder per session
         run_dir = run_dir.with_name(f"{run_dir.name}-{session[:6]}")
@@ -251,7 +252,7 @@ def _setup(s: Settings, ref: RunRef, found: Any, config: Any) -> RunSetup:
     from cairn.sdk.values import clean_value
 
     return RunSetup(
-        settings=s, ref=ref, name=name or new_run_name(s.runs_dir), notes=notes or "",
+        settings=s, ref=ref, name=name or generated_name, notes=notes or "",
         tags=tuple(tags or ()), group=group, job_type=job_type, run_dir=run_dir,
         session=session, start_time=now, starting_step=starting_step,
         resumed=found is not None, runtime_offset=runtime_offset,

@@ -108,7 +108,8 @@ def envelope_at(steps: Int64s, values: Float64s, starts: Int64s) -> Envelope:
     with np.errstate(invalid="ignore"):
         vmin = np.fmin.reduceat(values, starts)
         vmax = np.fmax.reduceat(values, starts)
-    vsum = np.add.reduceat(np.where(finite, values, 0.0), starts)
+    with np.errstate(invalid="ignore"):  # inf + -inf is NaN, as it should be
+        vsum = np.add.reduceat(np.where(finite, values, 0.0), starts)
     count = np.add.reduceat(finite.astype(np.int64), starts)
     return Envelope(
         step_first=steps[starts],
@@ -136,12 +137,13 @@ def regroup(env: Envelope, starts: Int64s) -> Envelope:
     with np.errstate(invalid="ignore"):
         vmin = np.fmin.reduceat(env.vmin, starts)
         vmax = np.fmax.reduceat(env.vmax, starts)
+        vsum = np.add.reduceat(env.vsum, starts)
     return Envelope(
         step_first=env.step_first[starts],
         step_last=env.step_last[ends - 1],
         vmin=vmin,
         vmax=vmax,
-        vsum=np.add.reduceat(env.vsum, starts),
+        vsum=vsum,
         count=np.add.reduceat(env.count, starts),
         last=env.last[ends - 1],
         points=np.add.reduceat(env.points, starts),

@@ -1,0 +1,148 @@
+"""init(): modes, resume, module-level functions and exit handling."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import cairn
+
+
+def test_module_level_functions_follow_the_current_run() -> None:
+    assert cairn.run is None
+    with pytest.raises(cairn.Error, match=r"cairn.init\(\)"):
+        cairn.log({"a": 1})
+    with pytest.raises(cairn.Error):
+        _ = cairn.config.lr
+    with pytest.raises(cairn.Error):
+        cairn.define_metric("x")
+    run = cairn.init(project="p", config={"lr": 1})
+    assert cairn.run is run and cairn.config.lr == 1
+    cairn.log({"a": 1})
+    cairn.summary["b"] = 2
+    assert cairn.summary["a"] == 1 and cairn.summary["b"] == 2
+    cairn.finish()
+    assert cairn.run is None
+
+
+def test_second_init_returns_the_active_run_unless_asked() -> None:
+    first = cairn.init(project="p")
+    with pytest.warns(cairn.CairnWarning, match="returning it"):
+        again = cairn.init(project="p")
+    assert again is first
+    second = cairn.init(project="p", reinit="finish_previous")
+    assert second is not first
+    assert cairn.Api().run(first.path).state == "finished"
+    third = cairn.init(project="p", reinit="create_new")
+    assert cairn.run is third
+    third.finish()
+    assert cairn.run is second
+    second.finish()
+
+
+def test_offline_mode_writes_only_the_wal(cairn_root: Path) -> None:
+    run = cairn.init(project="p", mode="offline")
+    run.log({"a": 1})
+    run.finish()
+    assert run.wal_path.is_file()
+    assert not (cairn_root / "cairn.db").exists()
+
+
+def test_disabled_mode_accepts_everything_and_writes_nothing(cairn_root: Path) -> None:
+    run = cairn.init(project="p", mode="disabled", config={"a": 1})
+    run.log({"x": object()})  # not even validated, as in wandb
+    run.summary["s"] = 1
+    run.define_metric("x", summary="max")
+    run.config.update({"b": 2})
+    assert run.summary["s"] == 1 and run.config.b == 2
+    run.finish()
+    assert not cairn_root.exists()
+
+
+def test_online_without_server_logs_locally_and_says_so() -> None:
+    with pytest.warns(cairn.CairnWarning, match="logs locally"):
+        run = cairn.init(project="p", mode="online")
+    run.log({"a": 1})
+    run.finish()
+    assert cairn.Api().run(run.path).summary["a"] == 1
+
+
+def test_wandb_environment_variables_are_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WANDB_PROJECT", "from-env")
+    monkeypatch.setenv("WANDB_RUN_GROUP", "grp")
+    monkeypatch.setenv("WANDB_TAGS", "a,b")
+    run = cairn.init()
+    assert (run.project, run.group, run.tags) == ("from-env", "grp", ("a", "b"))
+    run.finish()
+
+
+def test_resume_continues_history_summary_and_config() -> None:
+    run = cairn.init(project="p", id="resumable", config={"lr": 0.1})
+    run.define_metric("loss", summary="min")
+    for loss in (3.0, 1.0, 2.0):
+        run.log({"loss": loss})
+    run.finish()
+    again = cairn.init(project="p", id="resumable", resume="must")
+    assert again.resumed and again.starting_step == 3 and again.step == 3
+    assert again.config.lr == 0.1 and again.name == run.name
+    again.log({"loss": 0.5})
+    assert again.summary["loss"] == {"min": 0.5}
+    again.finish()
+    stored = cairn.Api().run(again.path)
+    assert [r["loss"] for r in stored.scan_history(keys=["loss"])] == [3.0, 1.0, 2.0, 0.5]
+    assert stored.summary["loss"] == {"min": 0.5} and stored.state == "finished"
+    runtimes = [r["_runtime"] for r in stored.scan_history(keys=["_runtime"])]
+    assert runtimes == sorted(runtimes)
+
+
+def test_resume_modes_refuse_clearly() -> None:
+    with pytest.raises(cairn.ResumeError, match="no run 'ghost'"):
+        cairn.init(project="p", id="ghost", resume="must")
+    with pytest.raises(cairn.ResumeError, match="needs the id"):
+        cairn.init(project="p", resume="must")
+    cairn.init(project="p", id="exists").finish()
+    with pytest.raises(cairn.ResumeError, match="already exists"):
+        cairn.init(project="p", id="exists", resume="never")
+    fresh = cairn.init(project="p", id="new-one", resume="allow")
+    assert not fresh.resumed
+    fresh.finish()
+    with pytest.raises(ValueError, match="resume must be"):
+        cairn.init(project="p", resume="sometimes")
+
+
+def test_resume_auto_picks_up_a_crashed_run(cairn_root: Path) -> None:
+    script = textwrap.dedent("""
+        import os, cairn
+        run = cairn.init(project="p")
+        run.log({"a": 1})
+        run._flush_to_store()
+        print(run.id, flush=True)
+        os._exit(1)  # dies without finishing
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         env=os.environ.copy(), check=False)
+    crashed_id = out.stdout.strip()
+    assert crashed_id, out.stderr
+    run = cairn.init(project="p", resume="auto")
+    assert run.id == crashed_id and run.resumed and run.starting_step == 1
+    run.finish()
+    assert not (cairn_root / "resume.json").exists()
+
+
+def test_unfinished_scripts_are_finished_at_exit() -> None:
+    ok = "import cairn\nrun = cairn.init(project='p')\nrun.log({'a': 1})\nprint(run.path)\n"
+    failing = ok + "raise SystemError('boom')\n"
+    paths = []
+    for script in (ok, failing):
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                             env=os.environ.copy(), check=False)
+        paths.append(out.stdout.strip())
+    api = cairn.Api()
+    assert api.run(paths[0]).state == "finished"
+    assert api.run(paths[0]).summary["a"] == 1
+    assert api.run(paths[1]).state == "failed"
