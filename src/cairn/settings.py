@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import getpass
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -114,10 +113,12 @@ def _file_values(environ: Mapping[str, str]) -> dict[str, Any]:
     path = Path(environ.get("CAIRN_CONFIG") or Path.home() / ".config" / "cairn" / "settings.toml")
     if not path.is_file():
         return {}
+    import tomllib
+
     try:
         with path.open("rb") as fh:
             data = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # TOMLDecodeError is a ValueError
         raise SettingsError(f"cannot read settings file {path}: {exc}") from exc
     known = {f.name for f in dataclasses.fields(Settings)}
     unknown = sorted(set(data) - known)

@@ -78,6 +78,8 @@ def build_batch(rows: Iterable[Row], start_time: float, runtime_offset: float,
                 elif t is int and col.kind == SERIES_BOOL:
                     col.kind = SERIES_INT
             else:
+                if t is int and not -(2**63) <= value < 2**64:
+                    value = float(value)  # msgpack carries 64-bit integers at most
                 pairs = objects.get(key)
                 if pairs is None:
                     pairs = objects[key] = []

@@ -7,7 +7,6 @@ replays trivially idempotent). Changing a value that is already set raises
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -20,7 +19,7 @@ _OWN = frozenset({"_items", "_locked", "_emit"})
 def _as_mapping(data: Any) -> Mapping[str, Any]:
     if data is None:
         return {}
-    if isinstance(data, argparse.Namespace):
+    if type(data).__name__ == "Namespace" and hasattr(data, "_get_kwargs"):  # argparse
         return vars(data)
     if isinstance(data, Mapping):
         return data

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import atexit
 import json
+import os
 import sys
 import time
-import uuid
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -217,7 +217,7 @@ def _setup(s: Settings, ref: RunRef, found: Any, config: Any) -> RunSetup:
     from cairn.sdk.config import _as_mapping
 
     now = time.time()
-    session = uuid.uuid4().hex[:12]
+    session = os.urandom(6).hex()
     stamp = time.strftime("%Y%m%d_%H%M%S", time.localtime(now))
     generated_name = new_run_name(s.runs_dir)
     run_dir = s.runs_dir / f"run-{stamp}-{ref.run_id}"

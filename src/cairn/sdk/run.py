@@ -291,51 +291,79 @@ class Run:
     def log(self, data: Mapping[str, Any], step: int | None = None,
             commit: bool | None = None, sync: bool | None = None) -> None:
         """Log a dict to the run's history. See wandb's ``Run.log``."""
-        if self._finished:
-            raise UsageError(f"run {self.id} is finished; start a new one with cairn.init()")
-        if type(data) is not dict:
+        writer = self._writer
+        if writer is None or self._finished:
+            if self._finished:
+                raise UsageError(f"run {self.id} is finished; start a new one with "
+                                 "cairn.init()")
             if not isinstance(data, Mapping):
                 raise ValueError(f"log() takes a dict of metrics; got {type(data).__name__}")
-        if self._writer is None:
             return
-        flat = flatten_log(data, self._known_keys, {})
-        with self._lock:
-            if step is not None:
-                if type(step) is not int:
-                    step = _check_step(step)
-                if step < self._step:
-                    self._dropped_steps += 1
-                    keys = ", ".join(sorted(flat)) or "(no keys)"
-                    self._warn(f"step-{len(self._known_keys)}",
-                               f"cairn: log() step {step} is lower than the current step "
-                               f"{self._step}; dropped the data for {keys} "
-                               f"(steps must increase)")
-                    return
-                if step > self._step:
-                    if self._pending:
-                        self._commit()
-                    self._step = step
-                if commit is None:
-                    commit = False
-            elif commit is None:
-                commit = True
-            if self._pending:
-                self._pending.update(flat)
-            else:
-                self._pending = flat
-                self._pending_time = time.time()
-            if commit:
-                self._commit()
+        # The hot path: plain values under keys seen before need no work but a copy.
+        flat: dict[str, Any]
+        if type(data) is dict:
+            known = self._known_keys
+            flat = {}
+            for key, value in data.items():
+                t = type(value)
+                if (t is float or t is int or t is str or t is bool) and key in known:
+                    flat[key] = value
+                else:
+                    flat = flatten_log(data, known, {})
+                    break
+        elif isinstance(data, Mapping):
+            flat = flatten_log(data, self._known_keys, {})
+        else:
+            raise ValueError(f"log() takes a dict of metrics; got {type(data).__name__}")
+        if step is None and commit is None and not self._pending:
+            with writer.lock:
+                buffer = writer.buffer
+                buffer.append((self._step, time.time(), flat))
+                self._step += 1
+                if len(buffer) >= writer.max_rows:
+                    writer.wait_for_room()
+            return
+        with writer.lock:
+            self._log_with_options(flat, step, commit)
+
+    def _log_with_options(self, flat: dict[str, Any], step: int | None,
+                          commit: bool | None) -> None:
+        """``step=`` and ``commit=`` semantics (called with the writer's lock held)."""
+        if step is not None:
+            if type(step) is not int:
+                step = _check_step(step)
+            if step < self._step:
+                self._dropped_steps += 1
+                keys = ", ".join(sorted(flat)) or "(no keys)"
+                self._warn(f"step:{keys}", f"cairn: log() step {step} is lower than the "
+                           f"current step {self._step}; dropped the data for {keys} "
+                           "(steps must increase)")
+                return
+            if step > self._step:
+                if self._pending:
+                    self._commit()
+                self._step = step
+            if commit is None:
+                commit = False
+        elif commit is None:
+            commit = True
+        if self._pending:
+            self._pending.update(flat)
+        else:
+            self._pending = flat
+            self._pending_time = time.time()
+        if commit:
+            self._commit()
 
     def _commit(self) -> None:
+        """Queue the pending row (called with the writer's lock held)."""
         writer = self._writer
         assert writer is not None
-        with writer.lock:
-            writer.buffer.append((self._step, self._pending_time, self._pending))
-            if len(writer.buffer) >= writer.max_rows:
-                writer.wait_for_room()
+        writer.buffer.append((self._step, self._pending_time, self._pending))
         self._pending = {}
         self._step += 1
+        if len(writer.buffer) >= writer.max_rows:
+            writer.wait_for_room()
 
     @property
     def dropped_steps(self) -> int:
@@ -345,8 +373,7 @@ class Run:
     # ---- summary and metrics -----------------------------------------------------------
     def _read_summary(self) -> dict[str, Any]:
         if self._writer is not None:
-            with self._lock:
-                self._writer.process()
+            self._writer.process()
         return nest(self._summary_state.flat())
 
     def _write_summary(self, values: dict[str, Any], deleted: list[str]) -> None:
@@ -422,8 +449,7 @@ class Run:
     def _flush_to_store(self) -> None:
         """Write everything logged so far to the WAL and apply it to the store."""
         if self._writer is not None:
-            with self._lock:
-                self._writer.process()
+            self._writer.process()
         if self._applier is not None:
             self._applier.apply_pending()
 
@@ -437,7 +463,8 @@ class Run:
             self._finished = True
             if self._writer is not None:
                 if self._pending:
-                    self._commit()
+                    with self._writer.lock:
+                        self._commit()
                 code = int(exit_code or 0)
                 self._queue(Op("finish", {"exit_code": code, "at": time.time(),
                                           "state": "failed" if code else "finished"}))

@@ -1,12 +1,19 @@
-"""The default sink: apply records into the embedded store of the cairn folder."""
+"""The default sink: apply records into the embedded store of the cairn folder.
+
+The store (and numpy with it) is imported when the sink is opened, which the applier
+thread does, so ``init()`` does not pay for it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from cairn.records import Record
 from cairn.settings import Settings
-from cairn.store.base import MetadataStore
+
+if TYPE_CHECKING:
+    from cairn.store.base import MetadataStore
 
 
 class LocalSink:
