@@ -137,8 +137,9 @@ def test_resume_auto_picks_up_a_crashed_run(cairn_root: Path) -> None:
 def test_unfinished_scripts_are_finished_at_exit() -> None:
     ok = "import cairn\nrun = cairn.init(project='p')\nrun.log({'a': 1})\nprint(run.path)\n"
     failing = ok + "raise SystemError('boom')\n"
+    exiting = ok + "import sys\nsys.exit(4)\n"
     paths = []
-    for script in (ok, failing):
+    for script in (ok, failing, exiting):
         out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                              env=os.environ.copy(), check=False)
         paths.append(out.stdout.strip())
@@ -146,3 +147,4 @@ def test_unfinished_scripts_are_finished_at_exit() -> None:
     assert api.run(paths[0]).state == "finished"
     assert api.run(paths[0]).summary["a"] == 1
     assert api.run(paths[1]).state == "failed"
+    assert (api.run(paths[2]).state, api.run(paths[2]).exit_code) == ("failed", 4)

@@ -39,6 +39,7 @@ _ACCEPTED_NOOP = frozenset({
 _active: list[Run] = []
 _hooks_installed = False
 _uncaught: list[BaseException] = []
+_exit_codes: list[int] = []
 
 
 def current() -> Run | None:
@@ -69,11 +70,22 @@ def _install_hooks() -> None:
         previous(exc_type, exc, tb)
 
     sys.excepthook = excepthook
+    original_exit = sys.exit
+
+    def exit_recording_code(status: object = None) -> None:
+        # atexit cannot see the exit status; remember it so unfinished runs get it
+        if status is None or isinstance(status, int):
+            _exit_codes.append(int(status or 0))
+        else:
+            _exit_codes.append(1)
+        original_exit(status)
+
+    sys.exit = exit_recording_code
     atexit.register(_finish_all)
 
 
 def _finish_all() -> None:
-    code = 1 if _uncaught else 0
+    code = 1 if _uncaught else _exit_codes[-1] if _exit_codes else 0
     for run in list(reversed(_active)):
         try:
             run.finish(exit_code=code)
