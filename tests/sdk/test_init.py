@@ -22,10 +22,12 @@ def test_module_level_functions_follow_the_current_run() -> None:
     with pytest.raises(cairn.Error):
         cairn.define_metric("x")
     run = cairn.init(project="p", config={"lr": 1})
-    assert cairn.run is run and cairn.config.lr == 1
+    assert cairn.run is run
+    assert cairn.config.lr == 1
     cairn.log({"a": 1})
     cairn.summary["b"] = 2
-    assert cairn.summary["a"] == 1 and cairn.summary["b"] == 2
+    assert cairn.summary["a"] == 1
+    assert cairn.summary["b"] == 2
     cairn.finish()
     assert cairn.run is None
 
@@ -59,7 +61,8 @@ def test_disabled_mode_accepts_everything_and_writes_nothing(cairn_root: Path) -
     run.summary["s"] = 1
     run.define_metric("x", summary="max")
     run.config.update({"b": 2})
-    assert run.summary["s"] == 1 and run.config.b == 2
+    assert run.summary["s"] == 1
+    assert run.config.b == 2
     run.finish()
     assert not cairn_root.exists()
 
@@ -88,14 +91,18 @@ def test_resume_continues_history_summary_and_config() -> None:
         run.log({"loss": loss})
     run.finish()
     again = cairn.init(project="p", id="resumable", resume="must")
-    assert again.resumed and again.starting_step == 3 and again.step == 3
-    assert again.config.lr == 0.1 and again.name == run.name
+    assert again.resumed
+    assert again.starting_step == 3
+    assert again.step == 3
+    assert again.config.lr == 0.1
+    assert again.name == run.name
     again.log({"loss": 0.5})
     assert again.summary["loss"] == {"min": 0.5}
     again.finish()
     stored = cairn.Api().run(again.path)
     assert [r["loss"] for r in stored.scan_history(keys=["loss"])] == [3.0, 1.0, 2.0, 0.5]
-    assert stored.summary["loss"] == {"min": 0.5} and stored.state == "finished"
+    assert stored.summary["loss"] == {"min": 0.5}
+    assert stored.state == "finished"
     runtimes = [r["_runtime"] for r in stored.scan_history(keys=["_runtime"])]
     assert runtimes == sorted(runtimes)
 
@@ -129,7 +136,9 @@ def test_resume_auto_picks_up_a_crashed_run(cairn_root: Path) -> None:
     crashed_id = out.stdout.strip()
     assert crashed_id, out.stderr
     run = cairn.init(project="p", resume="auto")
-    assert run.id == crashed_id and run.resumed and run.starting_step == 1
+    assert run.id == crashed_id
+    assert run.resumed
+    assert run.starting_step == 1
     run.finish()
     assert not (cairn_root / "resume.json").exists()
 

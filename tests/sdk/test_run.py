@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import time
@@ -28,15 +29,20 @@ def test_log_scalars_nested_and_implicit_columns() -> None:
     rows = _history(run.path)
     assert [r["_step"] for r in rows] == [0, 1]
     first = rows[0]
-    assert first["loss"] == 0.5 and first["acc"] == 1 and first["ok"] is True
-    assert first["note"] == "hi" and first["none"] is None
-    assert first["train.lr"] == 0.1 and first["train.deep.x"] == 2
+    assert first["loss"] == 0.5
+    assert first["acc"] == 1
+    assert first["ok"] is True
+    assert first["note"] == "hi"
+    assert first["none"] is None
+    assert first["train.lr"] == 0.1
+    assert first["train.deep.x"] == 2
     assert isinstance(first["acc"], int)
     assert first["_timestamp"] == pytest.approx(time.time(), abs=60)
     assert 0 <= first["_runtime"] < 60
     stored = cairn.Api().run(run.path)
     assert stored.summary["train"] == {"lr": 0.1, "deep": {"x": 2}}
-    assert stored.summary["loss"] == 0.25 and stored.summary["_step"] == 1
+    assert stored.summary["loss"] == 0.25
+    assert stored.summary["_step"] == 1
 
 
 def test_nan_and_inf_are_kept() -> None:
@@ -45,7 +51,8 @@ def test_nan_and_inf_are_kept() -> None:
         run.log({"v": value})
     run.finish()
     values = [r["v"] for r in _history(run.path, ["v"])]
-    assert math.isnan(values[0]) and values[1:] == [math.inf, -math.inf, 1.5]
+    assert math.isnan(values[0])
+    assert values[1:] == [math.inf, -math.inf, 1.5]
 
 
 def test_commit_false_merges_into_one_row() -> None:
@@ -116,10 +123,16 @@ def test_numpy_values_of_every_kind() -> None:
     run.log(data)
     run.finish()
     row = _history(run.path)[0]
-    assert row["f32"] == 0.5 and row["f16"] == 2.0 and row["i64"] == 7 and row["u8"] == 3
-    assert row["b"] is True and row["zero_d"] == 1.25
-    assert row["vec"] == [0, 1, 2, 3] and row["mat"] == [[1.0, 1.0], [1.0, 1.0]]
-    assert row["when"] == ["2024-01-01"] and row["strs"] == ["a", "b"]
+    assert row["f32"] == 0.5
+    assert row["f16"] == 2.0
+    assert row["i64"] == 7
+    assert row["u8"] == 3
+    assert row["b"] is True
+    assert row["zero_d"] == 1.25
+    assert row["vec"] == [0, 1, 2, 3]
+    assert row["mat"] == [[1.0, 1.0], [1.0, 1.0]]
+    assert row["when"] == ["2024-01-01"]
+    assert row["strs"] == ["a", "b"]
 
 
 def test_big_values_deep_nesting_and_long_strings() -> None:
@@ -132,7 +145,8 @@ def test_big_values_deep_nesting_and_long_strings() -> None:
     run.finish()
     row = _history(run.path)[0]
     deep_key = next(k for k in row if k.startswith("deep."))
-    assert deep_key.count(".") == 101 and row[deep_key] == 1
+    assert deep_key.count(".") == 101
+    assert row[deep_key] == 1
     assert row["big"] == big
     assert row["huge_int"] == float(2**80)
 
@@ -144,14 +158,18 @@ def test_summary_last_value_override_and_update() -> None:
     assert run.summary["loss"] == 2.0
     run.summary["acc"] = 0.99  # sticks
     run.log({"loss": 1.0, "acc": 0.3})
-    assert run.summary["acc"] == 0.99 and run.summary["loss"] == 1.0
+    assert run.summary["acc"] == 0.99
+    assert run.summary["loss"] == 1.0
     run.summary.update({"best": {"epoch": 3}})
-    assert run.summary["best"] == {"epoch": 3} and run.summary["best.epoch"] == 3
+    assert run.summary["best"] == {"epoch": 3}
+    assert run.summary["best.epoch"] == 3
     del run.summary["loss"]
     assert "loss" not in run.summary
     run.finish()
     stored = cairn.Api().run(run.path).summary
-    assert stored["acc"] == 0.99 and stored["best"] == {"epoch": 3} and "loss" not in stored
+    assert stored["acc"] == 0.99
+    assert stored["best"] == {"epoch": 3}
+    assert "loss" not in stored
 
 
 def test_define_metric_summaries_and_globs() -> None:
@@ -168,7 +186,8 @@ def test_define_metric_summaries_and_globs() -> None:
     assert "quiet" not in run.summary
     run.finish()
     stored = cairn.Api().run(run.path).summary
-    assert stored["loss"] == expected_loss and stored["val/acc"] == {"best": 0.9}
+    assert stored["loss"] == expected_loss
+    assert stored["val/acc"] == {"best": 0.9}
 
 
 def test_define_metric_step_metric_syncs_rows() -> None:
@@ -204,8 +223,11 @@ def test_identity_and_urls(monkeypatch: pytest.MonkeyPatch) -> None:
     assert run.path == f"team/vision/{run.id}"
     assert run.url == f"http://127.0.0.1:9999/team/vision/runs/{run.id}"
     assert run.get_project_url() == "http://127.0.0.1:9999/team/vision"
-    assert run.sweep_id is None and run.get_sweep_url() is None and run._get_sweep_url() is None
-    assert Path(run.dir).is_dir() and run.dir.endswith("files")
+    assert run.sweep_id is None
+    assert run.get_sweep_url() is None
+    assert run._get_sweep_url() is None
+    assert Path(run.dir).is_dir()
+    assert run.dir.endswith("files")
     assert run.start_time == pytest.approx(time.time(), abs=60)
     assert (run.starting_step, run.resumed, run.mode) == (0, False, "local")
     run.name = "renamed"
@@ -243,14 +265,19 @@ def test_finish_states_and_context_manager() -> None:
     ok.finish()
     bad = cairn.init(project="p")
     bad.finish(exit_code=3)
-    with pytest.raises(RuntimeError), cairn.init(project="p") as ctx:
-        ctx.log({"a": 1})
-        raise RuntimeError("boom")
+    def fail_inside_a_run() -> cairn.Run:
+        with cairn.init(project="p") as ctx:
+            ctx.log({"a": 1})
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        fail_inside_a_run()
+    ctx = cairn.Api().runs("p", order="-created_at")[0]
     api = cairn.Api()
     assert api.run(ok.path).state == "finished"
     failed = api.run(bad.path)
     assert (failed.state, failed.exit_code) == ("failed", 3)
-    assert api.run(ctx.path).state == "failed"
+    assert ctx.state == "failed"
     with pytest.raises(cairn.UsageError):
         ok.log({"a": 1})
 
@@ -262,10 +289,8 @@ def test_live_data_reaches_the_store_within_a_second() -> None:
     deadline = time.monotonic() + 1.0
     rows: list[dict[str, Any]] = []
     while time.monotonic() < deadline and not rows:
-        try:
+        with contextlib.suppress(cairn.NotFoundError):
             rows = list(api.run(run.path).scan_history(keys=["live"]))
-        except cairn.NotFoundError:
-            pass
         time.sleep(0.05)
     assert rows == [{"_step": 0, "live": 1.0}]
     assert api.run(run.path).state == "running"
@@ -276,7 +301,8 @@ def test_history_rows_of_the_live_run() -> None:
     run = cairn.init(project="p")
     run.log({"a": 1})
     run.log({"a": 2}, commit=False)
-    assert run.history.step == 1 and run.history.row == {"a": 2}
+    assert run.history.step == 1
+    assert run.history.row == {"a": 2}
     assert [r["a"] for r in run.history.rows(["a"])] == [1]
     run.finish()
 
@@ -295,11 +321,13 @@ def test_telemetry_singletons_and_proto_run() -> None:
     run._add_singleton("precision", "amp", "fp16")
     assert run.config["_cairn"]["precision"]["amp"] == "fp16"
     proto = run._make_proto_run()
-    assert proto["name"] == run.name and proto["pid"] > 0
+    assert proto["name"] == run.name
+    assert proto["pid"] > 0
     run.finish()
 
 
 def test_run_is_exported_class() -> None:
     run = cairn.init(project="p")
-    assert isinstance(run, Run) and isinstance(run, cairn.Run)
+    assert isinstance(run, Run)
+    assert isinstance(run, cairn.Run)
     run.finish()

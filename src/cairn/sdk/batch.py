@@ -66,7 +66,7 @@ def build_batch(rows: Iterable[Row], start_time: float, runtime_offset: float,
             data = step_sync.apply(data)
         for key, value in data.items():
             t = type(value)
-            if t is float or t is int and -_MAX_EXACT_INT <= value <= _MAX_EXACT_INT or t is bool:
+            if t is float or (t is int and -_MAX_EXACT_INT <= value <= _MAX_EXACT_INT) or t is bool:
                 col = numeric.get(key)
                 if col is None:
                     col = numeric[key] = NumericColumn(

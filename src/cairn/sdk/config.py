@@ -20,7 +20,7 @@ def _as_mapping(data: Any) -> Mapping[str, Any]:
     if data is None:
         return {}
     if type(data).__name__ == "Namespace" and hasattr(data, "_get_kwargs"):  # argparse
-        return vars(data)
+        return dict(vars(data))
     if isinstance(data, Mapping):
         return data
     if hasattr(data, "flag_values_dict"):  # absl flags
@@ -146,9 +146,10 @@ class Config:
         return _deep_copy(self._items)
 
     def __eq__(self, other: object) -> bool:
+        items: dict[str, Any] = self._items
         if isinstance(other, Config):
-            return self._items == other._items
-        return isinstance(other, Mapping) and self._items == dict(other)
+            return items == other.as_dict()
+        return isinstance(other, Mapping) and items == dict(other)
 
     __hash__ = None  # type: ignore[assignment]
 

@@ -7,6 +7,7 @@ script did not finish (failed after an uncaught exception).
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import sys
@@ -15,7 +16,7 @@ import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, NoReturn
 
 from cairn.errors import ResumeError, UsageError
 from cairn.records import RunRef
@@ -72,7 +73,7 @@ def _install_hooks() -> None:
     sys.excepthook = excepthook
     original_exit = sys.exit
 
-    def exit_recording_code(status: object = None) -> None:
+    def exit_recording_code(status: str | int | None = None) -> NoReturn:
         # atexit cannot see the exit status; remember it so unfinished runs get it
         if status is None or isinstance(status, int):
             _exit_codes.append(int(status or 0))
@@ -218,10 +219,8 @@ def init(
     _active.append(run)
     _install_hooks()
     if s.mode != "disabled":
-        try:
+        with contextlib.suppress(OSError):
             (s.root / "resume.json").write_text(json.dumps({"run_id": run.id}))
-        except OSError:
-            pass
     return run
 
 

@@ -471,10 +471,12 @@ class Run:
         init_module._forget(self)
         if self._writer is None:
             return
-        self._writer.close()
+        written = self._writer.close(timeout=self._settings.finish_timeout)
         synced = True
         if self._applier is not None:
             synced = self._applier.close(self._settings.finish_timeout)
+        if not written:
+            return  # the writer has warned which records were lost
         if not synced:
             import warnings
 
@@ -494,9 +496,8 @@ class Run:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> bool:
+                 tb: TracebackType | None) -> None:
         self.finish(exit_code=1 if exc_type is not None else 0)
-        return False
 
     def __repr__(self) -> str:
         return f"<cairn.Run {self.path} ({self._name})>"

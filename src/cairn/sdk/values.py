@@ -40,7 +40,7 @@ def _array_value(value: Any, key: str) -> Any:
     if shape is not None and len(shape) == 0 and hasattr(value, "item"):
         return scalar_value(value.item(), key)
     kind = getattr(getattr(value, "dtype", None), "kind", None)
-    if kind in ("c", "V") or kind == "O" and not hasattr(value, "tolist"):
+    if kind in ("c", "V") or (kind == "O" and not hasattr(value, "tolist")):
         raise ValueError(f"cannot log array of dtype {value.dtype} under key {key!r}")
     size = getattr(value, "size", None)
     size = size() if callable(size) else size

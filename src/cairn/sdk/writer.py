@@ -12,6 +12,7 @@ thread ever raises into training: a failure is reported once as a warning.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 import warnings
@@ -20,9 +21,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cairn.aggregates import SummaryState
-from cairn.errors import StoreLockedError
+from cairn.errors import StoreLockedError, WalError
 from cairn.records import RunRef
 from cairn.sdk.batch import Row, StepSync, build_batch
+from cairn.wal.format import encode_frame
 from cairn.wal.reader import WalReader
 from cairn.wal.writer import WalWriter
 
@@ -45,21 +47,44 @@ class Op:
 
 
 class WarnOnce:
+    """Reports each problem (by topic) once per run.
+
+    In the thread that made it (the training thread) a warning follows the warnings
+    filters, so ``-W error`` can turn it into an exception there. In cairn's own threads an
+    exception would stop the thread and with it the run's logging, so a warning that the
+    filters turn into an error is printed to stderr instead.
+    """
+
     def __init__(self) -> None:
         self._seen: set[str] = set()
+        self._lock = threading.Lock()
+        self._home = threading.current_thread()
 
     def __call__(self, topic: str, message: str) -> None:
-        if topic not in self._seen:
+        with self._lock:
+            if topic in self._seen:
+                return
             self._seen.add(topic)
+        try:
             warnings.warn(message, CairnWarning, stacklevel=2)
+        except Warning:
+            if threading.current_thread() is self._home:
+                raise
+            print(message, file=sys.stderr)
 
 
 class RunWriter:
-    """Owns the WAL of one session. ``buffer`` is filled by the hot path under ``lock``."""
+    """Owns the WAL of one session. ``buffer`` is filled by the hot path under ``lock``.
 
-    def __init__(self, wal_path: Path, run: RunRef, session: str, start_time: float,
-                 runtime_offset: float, summary: SummaryState, max_rows: int,
-                 interval: float, heartbeat_interval: float, warn: WarnOnce) -> None:
+    Records are encoded as soon as they are taken from the buffer and kept, encoded, until
+    a WAL write succeeds: a full disk delays them (warned once, retried every cycle) and a
+    record that cannot be encoded is dropped on its own instead of blocking the others.
+    """
+
+    def __init__(self, wal_path: Path, run: RunRef, session: str,
+                 start_time: float, runtime_offset: float, summary: SummaryState,
+                 max_rows: int, interval: float, heartbeat_interval: float,
+                 warn: WarnOnce) -> None:
         self.wal = WalWriter(wal_path, run, session)
         self.lock = threading.Lock()
         self.buffer: list[Row | Op] = []
@@ -72,7 +97,8 @@ class RunWriter:
         self._interval = interval
         self._warn = warn
         self._process_lock = threading.Lock()
-        self._unwritten: list[tuple[int, str, dict[str, Any]]] = []
+        self._unwritten: list[bytes] = []
+        self._last_error: OSError | None = None
         self._room = threading.Condition(self.lock)
         self._wake = threading.Event()
         self._stopping = False
@@ -81,13 +107,19 @@ class RunWriter:
         self._thread = threading.Thread(target=self._loop, name="cairn-writer", daemon=True)
         self._thread.start()
 
+    @property
+    def unwritten(self) -> int:
+        """Records taken from the buffer that are not in the WAL yet (a failing disk)."""
+        return len(self._unwritten)
+
     # ---- called from the training thread (with self.lock held) -------------------------
     def wait_for_room(self) -> None:
         """Back-pressure: block until the writer has taken the buffer (never drop)."""
         self._warn("queue-full", "cairn: log() is faster than the writer can store rows; "
                    "log() now waits for it (no data is dropped)")
         self._wake.set()
-        while len(self.buffer) >= self.max_rows and not self._stopping:
+        while (len(self.buffer) >= self.max_rows and not self._stopping
+               and self._thread.is_alive()):
             self._room.wait(0.1)
             self._wake.set()
 
@@ -96,27 +128,65 @@ class RunWriter:
         while not self._stopping:
             self._wake.wait(self._interval)
             self._wake.clear()
-            self.process()
-        self.process()
+            self._process_safely()
+        self._process_safely()
 
-    def process(self) -> None:
-        """Take everything buffered and write it to the WAL. Safe from any thread."""
+    def _process_safely(self) -> bool:
+        try:
+            return self.process()
+        except Exception as exc:  # a bug must not stop the thread: log() would block
+            self._warn("writer", f"cairn: the WAL writer failed ({exc!r}); retrying")
+            return False
+
+    def process(self) -> bool:
+        """Take everything buffered and write it to the WAL. Safe from any thread.
+
+        True when everything taken so far is in the WAL; False when the write failed and
+        the records are kept in memory for the next try.
+        """
         with self._process_lock:
             with self.lock:
                 items, self.buffer = self.buffer, []
                 self._room.notify_all()
-            if not items and time.monotonic() - self._last_write > self._heartbeat_interval:
+            idle = time.monotonic() - self._last_write > self._heartbeat_interval
+            if not items and not self._unwritten and idle:
                 items = [Op("heartbeat", {"at": time.time()})]
+            if items:
+                self._encode(items)
+            return self._write_unwritten()
+
+    def _write_unwritten(self) -> bool:
+        if not self._unwritten:
+            return True
+        try:
+            self.wal.append_frames(b"".join(self._unwritten))
+        except OSError as exc:
+            self._last_error = exc
+            self._warn("wal", f"cairn: cannot write the run's WAL {self.wal.path}: {exc}; "
+                       "keeping the data in memory and retrying")
+            return False
+        self._unwritten = []
+        self._last_write = time.monotonic()
+        return True
+
+    def _encode(self, items: list[Row | Op]) -> None:
+        """Add the items' frames to ``_unwritten``; warn (last, as a warning may raise in
+        the training thread) about any that cannot be encoded."""
+        try:
+            records = self._records(items)
+        except Exception as exc:  # values are validated in log(): this would be a bug
+            self._warn("records", f"cairn: could not turn {len(items)} logged items into "
+                       f"records ({exc!r}); they were dropped")
+            return
+        dropped: list[tuple[str, Exception]] = []
+        for seq, kind, body in records:
             try:
-                if items:
-                    self._unwritten.extend(self._records(items))
-                if self._unwritten:
-                    self.wal.append(self._unwritten)
-                    self._unwritten = []
-                    self._last_write = time.monotonic()
-            except Exception as exc:  # never into training; the records stay queued
-                self._warn("wal", f"cairn: cannot write the run's WAL {self.wal.path}: {exc}; "
-                           "keeping the data in memory and retrying")
+                self._unwritten.append(encode_frame(seq, kind, body))
+            except (TypeError, ValueError, OverflowError) as exc:
+                dropped.append((kind, exc))
+        for kind, problem in dropped:
+            self._warn(f"encode-{kind}", f"cairn: dropped a {kind} record that cannot be "
+                       f"stored ({problem})")
 
     def _next_seq(self) -> int:
         self._seq += 1
@@ -159,24 +229,41 @@ class RunWriter:
             if op.body.get("step_metric") and op.body.get("step_sync", True):
                 self.step_sync.add(str(op.body["name"]), str(op.body["step_metric"]))
 
-    def close(self) -> None:
+    def close(self, timeout: float = 5.0) -> bool:
+        """Stop the thread and write what is left, retrying a failing disk for up to
+        ``timeout`` seconds; False (after a warning) if records could not be written."""
         self._stopping = True
         self._wake.set()
         self._thread.join()
         with self.lock:
             self._room.notify_all()
+        deadline = time.monotonic() + timeout
+        done = self._process_safely()
+        while not done and time.monotonic() < deadline:
+            time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+            done = self._process_safely()
+        if not done:
+            self._warn("wal-lost", f"cairn: {len(self._unwritten)} records could not be "
+                       f"written to the WAL {self.wal.path} ({self._last_error}); they are "
+                       "lost")
         try:
             self.wal.close()
         except OSError as exc:
             self._warn("wal-close", f"cairn: cannot close the WAL {self.wal.path}: {exc}")
+        return done
 
 
 class StoreApplier:
-    """Tails a WAL file and applies its new records to a sink, retrying while it fails."""
+    """Tails a WAL file and applies its new records to a sink, retrying while it fails.
+
+    ``close(timeout)`` has the thread make its last applications, retrying a locked store
+    until the timeout, and returns by the timeout even if the store is still blocking: the
+    data is in the WAL either way, and the thread closes the sink when it is done.
+    """
 
     def __init__(self, wal_path: Path, open_sink: Callable[[], Sink], interval: float,
                  warn: WarnOnce, start_offset: int = 0) -> None:
-        self.reader = WalReader(wal_path, offset=start_offset)
+        self.reader = WalReader(wal_path, offset=start_offset, on_damage=self._on_damage)
         self._open_sink = open_sink
         self._sink: Sink | None = None
         self._interval = interval
@@ -185,7 +272,11 @@ class StoreApplier:
         self._stopping = False
         self._failures = 0
         self._next_try = 0.0
+        self._deadline = 0.0
+        self._last_error: Exception | None = None
         self.healthy = True
+        self.synced = False
+        """Set when the thread has stopped: everything in the WAL reached the sink."""
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._loop, name="cairn-applier", daemon=True)
         self._thread.start()
@@ -193,12 +284,22 @@ class StoreApplier:
     def poke(self) -> None:
         self._wake.set()
 
+    def _on_damage(self, message: str) -> None:
+        self._warn("wal-damaged", message)
+
     def _loop(self) -> None:
         while not self._stopping:
             self._wake.wait(self._interval)
             self._wake.clear()
             if not self._stopping and time.monotonic() >= self._next_try:
-                self.apply_pending()
+                self._apply_safely()
+        self._drain()
+
+    def _apply_safely(self) -> bool:
+        try:
+            return self.apply_pending()
+        except Exception:  # a warning turned error in the training thread, or a bug
+            return False
 
     def apply_pending(self) -> bool:
         """Apply every complete record now in the WAL; False if the sink failed."""
@@ -217,34 +318,56 @@ class StoreApplier:
                         self.reader.offset = offset
                         raise
             except Exception as exc:
-                self._failures += 1
-                self.healthy = False
-                self._next_try = time.monotonic() + min(30.0, self._interval * 2 ** self._failures)
-                topic = "store-locked" if isinstance(exc, StoreLockedError) else "store"
-                self._warn(topic, f"cairn: cannot write to the store ({exc}); the run's data is "
-                           "safe in its WAL and will be applied when the store is back "
-                           "(or run `cairn sync`)")
+                self._failed(exc)
                 return False
             self._failures = 0
+            self._last_error = None
             self.healthy = True
             return True
 
+    def _failed(self, exc: Exception) -> None:
+        self._failures += 1
+        self._last_error = exc
+        self.healthy = False
+        self._next_try = time.monotonic() + min(30.0, self._interval * 2 ** self._failures)
+        if isinstance(exc, WalError):
+            self._warn("wal-read", f"cairn: cannot read the run's WAL ({exc}); its records "
+                       "do not reach the store")
+            return
+        topic = "store-locked" if isinstance(exc, StoreLockedError) else "store"
+        self._warn(topic, f"cairn: cannot write to the store ({exc}); the run's data is "
+                   "safe in its WAL and will be applied when the store is back "
+                   "(or run `cairn sync`)")
+
+    def _drain(self) -> None:
+        """The last applications, in the thread, after ``close``: a locked store is retried
+        until the deadline; any other failure is not waited for."""
+        try:
+            done = self._apply_safely()
+            while (not done and isinstance(self._last_error, StoreLockedError)
+                   and time.monotonic() < self._deadline):
+                time.sleep(min(0.2, max(0.0, self._deadline - time.monotonic())))
+                done = self._apply_safely()
+            self.synced = done
+        finally:
+            if self._sink is not None:
+                try:
+                    self._sink.close()
+                except Exception as exc:
+                    self._warn("sink-close", f"cairn: closing the store failed: {exc}")
+                self._sink = None
+
     def close(self, timeout: float) -> bool:
-        """Stop, applying what is left; True if everything reached the store."""
+        """Stop, applying what is left; True if everything reached the store in time."""
+        self._deadline = time.monotonic() + timeout
         self._stopping = True
         self._wake.set()
-        self._thread.join()
-        deadline = time.monotonic() + timeout
-        done = self.apply_pending()
-        while not done and time.monotonic() < deadline:
-            time.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
-            done = self.apply_pending()
-        if self._sink is not None:
-            try:
-                self._sink.close()
-            except Exception as exc:
-                self._warn("sink-close", f"cairn: closing the store failed: {exc}")
-        return done
+        if self._thread.is_alive():
+            # The grace covers the sink's close after a last successful application.
+            self._thread.join(timeout + 1.0)
+        elif not self.synced:
+            self._drain()
+        return self.synced and not self._thread.is_alive()
 
 
 def process_alive(pid: int) -> bool:

@@ -5,9 +5,10 @@ A file is a 16-byte header followed by frames::
     header  b"CAIRNWAL" | u16 version | 6 reserved bytes
     frame   MARKER (4 bytes) | u32 payload length | u32 crc32(payload) | payload
 
-The payload is msgpack ``[seq, kind, body]``. The first frame of a file is an ``open``
-frame ``[0, "open", {"run": [entity, project, run_id], "session": str}]`` naming whose
-records follow. The marker lets a reader find the next frame after a corrupt one; the crc
+The payload is msgpack ``[seq, kind, body]``. A file starts with an ``open`` frame
+``[0, "open", {"run": [entity, project, run_id], "session": str}]`` naming whose records
+follow; the writer writes it twice, so that one damaged byte cannot orphan the records of
+a whole file. The marker lets a reader find the next frame after a damaged one; the crc
 tells a torn or damaged frame from a good one.
 """
 
@@ -30,6 +31,7 @@ MAX_PAYLOAD = 1 << 30
 """A frame longer than this is treated as damage, not data."""
 
 OPEN_KIND = "open"
+OPEN_COPIES = 2
 
 
 def encode_header() -> bytes:
@@ -37,10 +39,23 @@ def encode_header() -> bytes:
 
 
 def encode_frame(seq: int, kind: str, body: dict[str, Any]) -> bytes:
+    """One frame; raises ``TypeError`` (or ``ValueError``) for a body msgpack cannot hold."""
     payload = msgpack.packb([seq, kind, body], use_bin_type=True)
     return FRAME_HEAD.pack(MARKER, len(payload), zlib.crc32(payload)) + payload
 
 
+def encode_opening(run: tuple[str, str, str], session: str) -> bytes:
+    """The header and the open frames that start a new WAL file."""
+    opening = encode_frame(0, OPEN_KIND, {"run": list(run), "session": session})
+    return encode_header() + opening * OPEN_COPIES
+
+
 def decode_payload(payload: bytes) -> tuple[int, str, dict[str, Any]]:
-    seq, kind, body = msgpack.unpackb(payload, raw=False, strict_map_key=False)
-    return int(seq), str(kind), body
+    """``(seq, kind, body)`` of a frame's payload; ``ValueError`` if it is not one."""
+    try:
+        seq, kind, body = msgpack.unpackb(payload, raw=False, strict_map_key=False)
+    except (TypeError, ValueError) as exc:  # msgpack's decode errors are ValueErrors
+        raise ValueError(f"not a WAL record: {exc}") from exc
+    if not isinstance(seq, int) or not isinstance(kind, str) or not isinstance(body, dict):
+        raise ValueError("not a WAL record: expected [seq, kind, body]")
+    return seq, kind, body

@@ -1,0 +1,139 @@
+"""``cairn sync``: apply WAL files to the store of the cairn folder (see
+:mod:`cairn.wal.replay`), with a progress bar on a terminal and a summary at the end."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from cairn.cli.state import state
+
+if TYPE_CHECKING:
+    from cairn.store.base import MetadataStore
+    from cairn.wal.replay import ReplayTotals, WalReplay
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word if count == 1 else word + 's'}"
+
+
+@contextmanager
+def _warnings_as_lines() -> Iterator[None]:
+    """Print warnings from the store as ``warning: ...`` lines, once each, after the bar."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    seen: set[str] = set()
+    for item in caught:
+        text = str(item.message)
+        if text not in seen:
+            seen.add(text)
+            click.echo(f"warning: {text.removeprefix('cairn: ')}", err=True)
+
+
+def _open_store(dry_run: bool) -> MetadataStore | None:
+    """The store of the folder; in a dry run, ``None`` when there is none (nothing is
+    created)."""
+    settings = state().settings
+    if dry_run and not settings.db_path.exists():
+        return None
+    from cairn.store.registry import open_store
+
+    return open_store(settings.root, heartbeat_timeout=settings.heartbeat_timeout)
+
+
+def _replay_with_bar(files: Sequence[Path], store: MetadataStore | None,
+                     dry_run: bool) -> list[WalReplay]:
+    """Replay the files, with a progress bar (in bytes) when stderr is a terminal."""
+    from cairn.wal.replay import replay
+
+    if not sys.stderr.isatty():
+        return replay(files, store, dry_run=dry_run)
+    total = 0
+    for path in files:
+        with suppress(OSError):
+            total += path.stat().st_size
+    label = "reading WALs" if dry_run else "syncing"
+    with click.progressbar(length=max(total, 1), label=label, file=sys.stderr) as bar:
+        return replay(files, store, dry_run=dry_run, progress=bar.update)
+
+
+def _file_lines(result: WalReplay, dry_run: bool) -> list[str]:
+    """Problems with one file, as lines for stderr."""
+    lines: list[str] = []
+    if result.error is not None:
+        lines.append(f"error: {result.error}")
+    if result.skipped_frames:
+        lines.append(f"warning: {result.path}: skipped "
+                     f"{_plural(result.skipped_frames, 'damaged frame')}; "
+                     "the records around them were kept")
+    if result.torn:
+        done = "would be applied" if dry_run else "were applied"
+        lines.append(f"warning: {result.path}: the last frame is cut off (a torn write, or "
+                     f"a run still writing); the records before it {done}")
+    return lines
+
+
+def _verbose_line(result: WalReplay, dry_run: bool) -> str:
+    run = result.run.path if result.run is not None else "?"
+    verb = "would apply" if dry_run else "applied"
+    return (f"{run}  {result.path}: {verb} {result.applied:,}, "
+            f"{result.present:,} already present")
+
+
+def _summary(totals: ReplayTotals, dry_run: bool) -> str:
+    parts = [f"{totals.applied:,} {'would be applied' if dry_run else 'applied'}",
+             f"{totals.present:,} already present"]
+    if totals.skipped_frames:
+        parts.append(f"{_plural(totals.skipped_frames, 'damaged frame')} skipped")
+    if totals.torn_tails:
+        parts.append(_plural(totals.torn_tails, "torn tail"))
+    if totals.errors:
+        parts.append(f"{_plural(totals.errors, 'file')} unreadable")
+    head = "dry run, nothing written: " if dry_run else ""
+    return (f"{head}read {_plural(totals.files, 'WAL file')}, "
+            f"{_plural(totals.records, 'record')}: {', '.join(parts)}")
+
+
+@click.command("sync")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True,
+              help="Read everything and report what would be applied; write nothing.")
+@click.option("-v", "--verbose", is_flag=True, help="One line per WAL file.")
+@click.pass_context
+def sync(ctx: click.Context, paths: tuple[Path, ...], dry_run: bool, verbose: bool) -> None:
+    """Apply run WALs to the store of the cairn folder (--dir).
+
+    PATH is a run folder, a .cairn WAL file, or a cairn folder; without PATH, every WAL
+    under the folder's runs/. This completes offline runs and runs whose process was
+    killed. Records the store already holds are skipped, so syncing again is harmless.
+    """
+    from cairn.wal.replay import ReplayTotals, find_wal_files
+
+    settings = state().settings
+    files = find_wal_files(paths, settings.runs_dir)
+    if not files:
+        click.echo(f"nothing to sync: no WAL files under {settings.runs_dir}")
+        return
+    store = _open_store(dry_run)
+    try:
+        with _warnings_as_lines():
+            results = _replay_with_bar(files, store, dry_run)
+    finally:
+        if store is not None:
+            store.close()
+    for result in results:
+        for line in _file_lines(result, dry_run):
+            click.echo(line, err=True)
+        if verbose:
+            click.echo(_verbose_line(result, dry_run))
+    totals = ReplayTotals.of(results)
+    click.echo(_summary(totals, dry_run))
+    if totals.errors:
+        ctx.exit(1)

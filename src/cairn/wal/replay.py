@@ -1,0 +1,235 @@
+"""WAL replay: finding a cairn folder's WAL files and applying them to a store.
+
+This is what ``cairn sync`` runs. It completes the WALs that never reached the store: runs
+logged with ``mode="offline"``, runs whose process was killed before its records were
+applied, and runs whose store was locked or unreachable at ``finish()``.
+
+Replay reads a file in batches of ``batch_size`` records (bounded memory) and hands each
+batch to ``MetadataStore.apply_records``, which skips records it already holds by
+``(run, session, seq)``; replaying any file any number of times gives the same store. A dry
+run compares each record with ``MetadataStore.applied_seq`` instead and writes nothing.
+
+Damage inside a file is counted in the result, neither raised nor warned about (see
+:mod:`cairn.wal.reader`); a file that is not a WAL at all is reported in its
+:class:`WalReplay` so that a caller can go on with the others. Errors of the store itself
+(locked, unreachable) propagate.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cairn.errors import NotFoundError, WalError
+from cairn.records import Record, RunRef
+from cairn.wal.reader import WalReader
+
+if TYPE_CHECKING:
+    from cairn.store.base import MetadataStore
+
+WAL_SUFFIX = ".cairn"
+DEFAULT_BATCH = 512
+"""Records read and applied at a time: a few MB of history at most."""
+
+_RUN_DIR = re.compile(r"^run-(\d{8}_\d{6})-")
+
+Progress = Callable[[int], None]
+"""Called with the number of bytes of WAL consumed since the last call."""
+
+
+@dataclass
+class WalReplay:
+    """What replaying one WAL file did (in a dry run: would do)."""
+
+    path: Path
+    run: RunRef | None = None
+    records: int = 0
+    """Intact records read from the file."""
+    applied: int = 0
+    """Records applied to the store (dry run: that would be applied)."""
+    present: int = 0
+    """Records the store already held."""
+    skipped_frames: int = 0
+    """Damaged frames skipped (the records around them were kept)."""
+    torn: bool = False
+    """The file ends in a cut-off frame: a torn last write, or one still being written."""
+    unknown_kinds: set[str] = field(default_factory=set)
+    error: str | None = None
+    """Why the file could not be read (not a WAL, a newer version, unreadable); the
+    records read before the problem have been applied."""
+
+
+@dataclass(frozen=True)
+class ReplayTotals:
+    """The sums over several :class:`WalReplay` results."""
+
+    files: int
+    records: int
+    applied: int
+    present: int
+    skipped_frames: int
+    torn_tails: int
+    errors: int
+
+    @classmethod
+    def of(cls, results: Iterable[WalReplay]) -> ReplayTotals:
+        items = list(results)
+        return cls(
+            files=len(items),
+            records=sum(r.records for r in items),
+            applied=sum(r.applied for r in items),
+            present=sum(r.present for r in items),
+            skipped_frames=sum(r.skipped_frames for r in items),
+            torn_tails=sum(1 for r in items if r.torn),
+            errors=sum(1 for r in items if r.error is not None),
+        )
+
+
+# ---- finding WAL files -------------------------------------------------------------------
+def _wals_in(folder: Path) -> list[Path]:
+    """WAL files of a run folder, a runs folder, or a cairn folder (which holds ``runs/``)."""
+    direct = sorted(p for p in folder.glob(f"*{WAL_SUFFIX}") if p.is_file())
+    if direct:
+        return direct
+    runs = folder / "runs"
+    base = runs if runs.is_dir() else folder
+    return sorted(p for p in base.glob(f"*/*{WAL_SUFFIX}") if p.is_file())
+
+
+def _replay_order(path: Path) -> tuple[str, str]:
+    """Sessions of one run must replay oldest first (the last ``run`` and ``config``
+    records win), and run folders are named ``run-YYYYmmdd_HHMMSS-<id>``."""
+    match = _RUN_DIR.match(path.parent.name)
+    return (match.group(1) if match else "", str(path))
+
+
+def find_wal_files(paths: Sequence[Path | str], runs_dir: Path) -> list[Path]:
+    """The WAL files named by ``paths`` (WAL files, run folders, runs folders or cairn
+    folders), or every WAL under ``runs_dir`` when ``paths`` is empty; oldest run folder
+    first, each file once. A path that does not exist, or a folder without WAL files,
+    raises :class:`NotFoundError`."""
+    found: list[Path] = []
+    if not paths and runs_dir.is_dir():
+        found = _wals_in(runs_dir)
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            inside = _wals_in(path)
+            if not inside:
+                raise NotFoundError(f"no WAL files (*{WAL_SUFFIX}) in {path}")
+            found.extend(inside)
+        elif path.exists():
+            found.append(path)
+        else:
+            raise NotFoundError(f"no such file or folder: {path}")
+    unique = {p.resolve(): p for p in found}
+    return sorted(unique.values(), key=_replay_order)
+
+
+# ---- applying ----------------------------------------------------------------------------
+class _DryRun:
+    """Counts what ``apply_records`` would do, from the store's per-session high marks."""
+
+    def __init__(self, store: MetadataStore | None) -> None:
+        self.store = store
+        self.marks: dict[tuple[RunRef, str], int] = {}
+
+    def count(self, records: Sequence[Record]) -> tuple[int, int]:
+        applied = present = 0
+        for record in records:
+            key = (record.run, record.session)
+            mark = self.marks.get(key)
+            if mark is None:
+                mark = self.store.applied_seq(*key) if self.store is not None else 0
+            if record.seq <= mark:
+                present += 1
+            else:
+                applied += 1
+                mark = record.seq
+            self.marks[key] = mark
+        return applied, present
+
+
+def _ignore(message: str) -> None:
+    pass
+
+
+def _read_batch(reader: WalReader, batch_size: int, result: WalReplay) -> list[Record]:
+    """The next records, or an empty list at the end or on an unreadable file (with
+    ``result.error`` set)."""
+    try:
+        return reader.read(max_records=batch_size)
+    except WalError as exc:
+        result.error = str(exc)
+    except OSError as exc:
+        result.error = f"{reader.path}: cannot read: {exc.strerror or exc}"
+    except (ValueError, TypeError, KeyError) as exc:
+        # Defensive: the reader treats a payload that does not decode as damage, but a
+        # record that cannot be read must never end the whole sync with a traceback.
+        result.error = f"{reader.path}: undecodable record at byte {reader.offset}: {exc}"
+    return []
+
+
+def replay_wal(path: Path, store: MetadataStore | None, *, dry_run: bool = False,
+               batch_size: int = DEFAULT_BATCH, progress: Progress | None = None,
+               ) -> WalReplay:
+    """Apply one WAL file to ``store`` (dry run: count what would be applied; ``store``
+    may then be ``None``, for a store that does not exist yet)."""
+    return replay([path], store, dry_run=dry_run, batch_size=batch_size,
+                  progress=progress)[0]
+
+
+def replay(paths: Sequence[Path], store: MetadataStore | None, *, dry_run: bool = False,
+           batch_size: int = DEFAULT_BATCH, progress: Progress | None = None,
+           ) -> list[WalReplay]:
+    """:func:`replay_wal` over several files, in order. A dry run carries each session's
+    high mark from file to file, as applying would."""
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    if store is None and not dry_run:
+        raise ValueError("replay needs a store unless dry_run=True")
+    counter = _DryRun(store) if dry_run else None
+    return [_replay_file(path, store, counter, batch_size, progress) for path in paths]
+
+
+def _replay_file(path: Path, store: MetadataStore | None, counter: _DryRun | None,
+                 batch_size: int, progress: Progress | None) -> WalReplay:
+    result = WalReplay(path)
+    # Damage is counted in the result (reader.skipped_frames) rather than warned about.
+    reader = WalReader(path, on_damage=_ignore)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0
+    consumed = 0
+    while True:
+        records = _read_batch(reader, batch_size, result)
+        if progress is not None and reader.offset > consumed:
+            progress(reader.offset - consumed)
+            consumed = reader.offset
+        if not records:
+            break
+        result.records += len(records)
+        result.run = records[-1].run
+        if counter is not None:
+            applied, present = counter.count(records)
+        else:
+            assert store is not None
+            outcome = store.apply_records(records)
+            applied, present = outcome.applied, outcome.skipped
+            result.unknown_kinds.update(outcome.unknown_kinds)
+        result.applied += applied
+        result.present += present
+    if progress is not None and size > consumed:
+        progress(size - consumed)  # a torn tail or an unreadable rest: the file is done
+    result.run = result.run or reader.run
+    result.skipped_frames = reader.skipped_frames
+    result.torn = reader.torn and result.error is None
+    return result
+
+
+__all__ = ["DEFAULT_BATCH", "ReplayTotals", "WalReplay", "find_wal_files", "replay",
+           "replay_wal"]
