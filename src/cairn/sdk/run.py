@@ -147,6 +147,7 @@ class Run:
                 return LocalSink.from_settings(s)
 
             self._applier = StoreApplier(self.wal_path, open_sink, s.apply_interval, self._warn)
+            self._writer.on_written = self._applier.notice_wal_size
 
     def _queue(self, item: Op) -> None:
         writer = self._writer

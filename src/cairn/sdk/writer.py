@@ -104,6 +104,8 @@ class RunWriter:
         self._stopping = False
         self._heartbeat_interval = heartbeat_interval
         self._last_write = time.monotonic()
+        self.on_written: Callable[[int], None] | None = None
+        """Called with the WAL's size after each successful write (the applier listens)."""
         self._thread = threading.Thread(target=self._loop, name="cairn-writer", daemon=True)
         self._thread.start()
 
@@ -167,6 +169,8 @@ class RunWriter:
             return False
         self._unwritten = []
         self._last_write = time.monotonic()
+        if self.on_written is not None:
+            self.on_written(self.wal.size)
         return True
 
     def _encode(self, items: list[Row | Op]) -> None:
@@ -253,6 +257,10 @@ class RunWriter:
         return done
 
 
+EAGER_APPLY_BYTES = 2 << 20
+"""Unapplied WAL bytes (about 130,000 points) that wake the applier before its interval."""
+
+
 class StoreApplier:
     """Tails a WAL file and applies its new records to a sink, retrying while it fails.
 
@@ -283,6 +291,12 @@ class StoreApplier:
 
     def poke(self) -> None:
         self._wake.set()
+
+    def notice_wal_size(self, size: int) -> None:
+        """Apply early when a lot is waiting: under heavy logging the store keeps up, so
+        ``finish()`` has little left to do."""
+        if size - self.reader.offset >= EAGER_APPLY_BYTES:
+            self._wake.set()
 
     def _on_damage(self, message: str) -> None:
         self._warn("wal-damaged", message)

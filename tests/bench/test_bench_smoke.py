@@ -1,0 +1,44 @@
+"""The benchmark suite (``make bench``) still runs end to end, at tiny sizes.
+
+Benchmarks report figures and never fail on a number, so this asserts that every workload
+ran and reported numbers, never what the numbers are.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+WORKLOADS = {"W1", "W2", "W3", "W4", "W5", "W6", "overhead"}
+
+
+@pytest.mark.slow
+def test_quick_suite_reports_every_workload(tmp_path: Path) -> None:
+    out = tmp_path / "latest.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--no-compare", "--out", str(out)],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=110, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+
+    doc = json.loads(out.read_text())
+    assert doc["errors"] == {}
+    assert set(doc["workloads"]) == WORKLOADS
+    assert doc["options"]["preset"] == "quick"
+    assert {"cores", "python", "timestamp"} <= set(doc["machine"]) | set(doc)
+    for name, workload in doc["workloads"].items():
+        assert workload["sizes"], name
+        if name == "W6":
+            assert workload["skipped"], "W6 says why it is not measured"
+            continue
+        figures = workload["figures"]["cairn"]
+        assert figures, name
+        for key, figure in figures.items():
+            assert isinstance(figure["value"], int | float), f"{name}.{key}"
+        assert "warning" not in workload["details"], workload["details"].get("warning")
+    for name in WORKLOADS - {"W6"}:
+        assert name in proc.stdout, "the table names every workload"
