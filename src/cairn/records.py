@@ -119,11 +119,21 @@ class HistoryBatch:
     rows: int = 0
 
     def to_body(self) -> dict[str, Any]:
+        """The record body. Columns that share a steps list (every metric of rows logged
+        with the same keys) share one packed copy: ``num`` maps a key to
+        ``[index into steps, packed values, kind]``."""
+        steps: list[bytes] = []
+        index: dict[int, int] = {}
+        num: dict[str, list[Any]] = {}
+        for key, col in self.numeric.items():
+            at = index.get(id(col.steps))
+            if at is None:
+                at = index[id(col.steps)] = len(steps)
+                steps.append(pack_int64(col.steps))
+            num[key] = [at, pack_float64(col.values), col.kind]
         return {
-            "num": {
-                key: [pack_int64(col.steps), pack_float64(col.values), col.kind]
-                for key, col in self.numeric.items()
-            },
+            "steps": steps,
+            "num": num,
             "obj": {key: [list(pair) for pair in pairs] for key, pairs in self.objects.items()},
             "last_step": self.last_step,
             "rows": self.rows,
@@ -138,8 +148,10 @@ class DecodedNumeric(NamedTuple):
 
 def decode_history(body: dict[str, Any]) -> tuple[dict[str, DecodedNumeric], dict[str, list[tuple[int, Any]]]]:
     """Columns of a ``history`` record body, as typed arrays and ``(step, value)`` pairs."""
+    shared = [unpack_int64(blob) for blob in body.get("steps", ())]
     numeric = {
-        key: DecodedNumeric(unpack_int64(steps), unpack_float64(values), kind)
+        key: DecodedNumeric(shared[steps] if isinstance(steps, int) else unpack_int64(steps),
+                            unpack_float64(values), kind)
         for key, (steps, values, kind) in body.get("num", {}).items()
     }
     objects = {key: [(int(s), v) for s, v in pairs] for key, pairs in body.get("obj", {}).items()}

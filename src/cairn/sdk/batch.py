@@ -1,4 +1,9 @@
-"""Turning committed rows into a columnar ``HistoryBatch`` (in the writer thread)."""
+"""Turning committed rows into a columnar ``HistoryBatch`` (in the writer thread).
+
+Rows logged with the same keys (the usual training loop) are turned into columns a whole
+key at a time, and every column of such a run of rows shares one steps list, which the
+record then stores once.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from cairn.records import SERIES_BOOL, SERIES_FLOAT, SERIES_INT, HistoryBatch, N
 
 Row = tuple[int, float, dict[str, Any]]
 _MAX_EXACT_INT = 2**53
+_KIND_RANK = {SERIES_BOOL: 0, SERIES_INT: 1, SERIES_FLOAT: 2}
 
 
 class StepSync:
@@ -45,47 +51,100 @@ class StepSync:
         return data
 
 
+def _uniform_kind(values: list[Any]) -> str | None:
+    """The series kind when every value is a number of one type that float64 holds exactly."""
+    types = set(map(type, values))
+    if len(types) != 1:
+        return None
+    t = types.pop()
+    if t is float:
+        return SERIES_FLOAT
+    if t is bool:
+        return SERIES_BOOL
+    if t is int and -_MAX_EXACT_INT <= min(values) and max(values) <= _MAX_EXACT_INT:
+        return SERIES_INT
+    return None
+
+
+class _Columns:
+    def __init__(self, batch: HistoryBatch) -> None:
+        self.numeric = batch.numeric
+        self.objects = batch.objects
+
+    def add_numeric(self, key: str, steps: list[int], values: list[Any], kind: str) -> None:
+        col = self.numeric.get(key)
+        if col is None:
+            # Shares ``steps`` with the other keys of the same rows: never mutate it.
+            self.numeric[key] = NumericColumn(steps, values, kind)
+            return
+        col.steps = [*col.steps, *steps]
+        col.values = [*col.values, *values]
+        if _KIND_RANK[kind] > _KIND_RANK[col.kind]:
+            col.kind = kind
+
+    def add_mixed(self, key: str, steps: list[int], values: list[Any]) -> None:
+        """Values of several types: numbers to the numeric column, the rest as objects."""
+        num_steps: list[int] = []
+        num_values: list[Any] = []
+        kind = SERIES_BOOL
+        for step, value in zip(steps, values, strict=True):
+            t = type(value)
+            if t is float or t is bool or t is int and -_MAX_EXACT_INT <= value <= _MAX_EXACT_INT:
+                num_steps.append(step)
+                num_values.append(value)
+                if t is float:
+                    kind = SERIES_FLOAT
+                elif t is int and kind == SERIES_BOOL:
+                    kind = SERIES_INT
+            else:
+                if t is int and not -(2**63) <= value < 2**64:
+                    value = float(value)  # msgpack carries 64-bit integers at most
+                pairs = self.objects.get(key)
+                if pairs is None:
+                    pairs = self.objects[key] = []
+                pairs.append((step, value))
+        if num_steps:
+            self.add_numeric(key, num_steps, num_values, kind)
+
+
 def build_batch(rows: Iterable[Row], start_time: float, runtime_offset: float,
                 step_sync: StepSync | None = None) -> HistoryBatch:
     """Columns for the rows; ``_timestamp`` and ``_runtime`` are stamped on every row."""
     batch = HistoryBatch()
-    numeric = batch.numeric
-    objects = batch.objects
-    ts_col = numeric["_timestamp"] = NumericColumn(kind=SERIES_FLOAT)
-    rt_col = numeric["_runtime"] = NumericColumn(kind=SERIES_FLOAT)
-    last_step = -1
-    count = 0
+    all_steps: list[int] = []
+    all_times: list[float] = []
+    groups: list[tuple[tuple[str, ...], list[int], list[dict[str, Any]]]] = []
+    previous: tuple[str, ...] | None = None
+    group_steps: list[int] = []
+    group_rows: list[dict[str, Any]] = []
     for step, ts, data in rows:
-        count += 1
-        last_step = step
-        ts_col.steps.append(step)
-        ts_col.values.append(ts)
-        rt_col.steps.append(step)
-        rt_col.values.append(ts - start_time + runtime_offset)
         if step_sync is not None:
             data = step_sync.apply(data)
-        for key, value in data.items():
-            t = type(value)
-            if t is float or (t is int and -_MAX_EXACT_INT <= value <= _MAX_EXACT_INT) or t is bool:
-                col = numeric.get(key)
-                if col is None:
-                    col = numeric[key] = NumericColumn(
-                        kind=SERIES_BOOL if t is bool else SERIES_INT)
-                col.steps.append(step)
-                col.values.append(value)
-                if t is float:
-                    col.kind = SERIES_FLOAT
-                elif t is int and col.kind == SERIES_BOOL:
-                    col.kind = SERIES_INT
+        all_steps.append(step)
+        all_times.append(ts)
+        keys = tuple(data)
+        if keys != previous:
+            group_steps, group_rows = [], []
+            groups.append((keys, group_steps, group_rows))
+            previous = keys
+        group_steps.append(step)
+        group_rows.append(data)
+    if not all_steps:
+        return batch
+    if len(groups) == 1:
+        groups = [(groups[0][0], all_steps, groups[0][2])]
+    columns = _Columns(batch)
+    offset = runtime_offset - start_time
+    columns.add_numeric("_timestamp", all_steps, all_times, SERIES_FLOAT)
+    columns.add_numeric("_runtime", all_steps, [t + offset for t in all_times], SERIES_FLOAT)
+    for keys, steps, datas in groups:
+        for key in keys:
+            values = [d[key] for d in datas]
+            kind = _uniform_kind(values)
+            if kind is None:
+                columns.add_mixed(key, steps, values)
             else:
-                if t is int and not -(2**63) <= value < 2**64:
-                    value = float(value)  # msgpack carries 64-bit integers at most
-                pairs = objects.get(key)
-                if pairs is None:
-                    pairs = objects[key] = []
-                pairs.append((step, value))
-    batch.last_step = last_step
-    batch.rows = count
-    if not count:
-        numeric.clear()
+                columns.add_numeric(key, steps, values, kind)
+    batch.last_step = all_steps[-1]
+    batch.rows = len(all_steps)
     return batch

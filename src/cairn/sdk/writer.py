@@ -302,6 +302,9 @@ class StoreApplier:
         self._warn("wal-damaged", message)
 
     def _loop(self) -> None:
+        # Open the store (and import what it needs) now, not at the first interval or at
+        # finish(): the run's start record reaches the store at once.
+        self._apply_safely()
         while not self._stopping:
             self._wake.wait(self._interval)
             self._wake.clear()
