@@ -16,14 +16,14 @@ from typing import Any
 SUMMARY_CHOICES = frozenset({"min", "max", "mean", "first", "last", "best", "copy", "none"})
 GOALS = frozenset({"minimize", "maximize"})
 
-# Aggregate slots of a numeric key.
-_COUNT, _SUM, _MIN, _MAX, _FIRST, _LAST, _LAST_STEP, _FINITE, _KIND = range(9)
+# Aggregate slots of a numeric key. _FIRST_STEP came later: None in older states.
+_COUNT, _SUM, _MIN, _MAX, _FIRST, _LAST, _LAST_STEP, _FINITE, _KIND, _FIRST_STEP = range(10)
 _KIND_RANK = {"b": 0, "i": 1, "f": 2}
 
 
 def typed(value: float, kind: str) -> Any:
     """A stored float64 back as the type it was logged as (int and bool series)."""
-    if kind == "f" or value != value or value in (math.inf, -math.inf):
+    if kind == "f" or not math.isfinite(value):
         return value
     return bool(value) if kind == "b" else int(value)
 
@@ -47,8 +47,13 @@ def parse_summary_spec(spec: str | None) -> tuple[str, ...]:
 
 
 def nest(flat: Mapping[str, Any]) -> dict[str, Any]:
-    """``{"a.b": 1}`` → ``{"a": {"b": 1}}``; a key that is both a leaf and a prefix stays flat."""
+    """``{"a.b": 1}`` → ``{"a": {"b": 1}}``; a key that is both a leaf and a prefix stays flat.
+
+    Dict values (a define_metric summary, an override) are leaves: never merged into, so
+    the caller's dicts are not changed.
+    """
     out: dict[str, Any] = {}
+    made: set[int] = {id(out)}  # the dicts nest() created, the only ones it adds to
     for key in sorted(flat, key=lambda k: k.count(".")):
         parts = key.split(".")
         node = out
@@ -56,12 +61,13 @@ def nest(flat: Mapping[str, Any]) -> dict[str, Any]:
             child = node.get(part)
             if child is None:
                 child = node[part] = {}
-            elif not isinstance(child, dict):
+                made.add(id(child))
+            elif id(child) not in made:
                 node[".".join(parts[i:])] = flat[key]
                 break
             node = child
         else:
-            if parts[-1] in node and isinstance(node[parts[-1]], dict):
+            if parts[-1] in node and id(node[parts[-1]]) in made:
                 out[key] = flat[key]
             else:
                 node[parts[-1]] = flat[key]
@@ -70,9 +76,9 @@ def nest(flat: Mapping[str, Any]) -> dict[str, Any]:
 
 def _nan_aware(pick: Any, old: float, new: float) -> float:
     """``min``/``max`` of two values where NaN means "no value yet"."""
-    if old != old:
+    if math.isnan(old):
         return new
-    if new != new:
+    if math.isnan(new):
         return old
     return float(pick(old, new))
 
@@ -82,8 +88,9 @@ class SummaryState:
 
     def __init__(self, state: Mapping[str, Any] | None = None) -> None:
         state = state or {}
-        self.numeric: dict[str, list[Any]] = {k: list(v) for k, v in state.get("num", {}).items()}
+        self.numeric: dict[str, list[Any]] = {k: _slots(v) for k, v in state.get("num", {}).items()}
         self.objects: dict[str, Any] = dict(state.get("obj", {}))
+        self.object_steps: dict[str, int] = dict(state.get("obj_step", {}))
         self.overrides: dict[str, Any] = dict(state.get("set", {}))
         self.deleted: set[str] = set(state.get("del", []))
         self.metrics: dict[str, dict[str, Any]] = dict(state.get("metrics", {}))
@@ -93,6 +100,7 @@ class SummaryState:
         return {
             "num": self.numeric,
             "obj": self.objects,
+            "obj_step": self.object_steps,
             "set": self.overrides,
             "del": sorted(self.deleted),
             "metrics": self.metrics,
@@ -117,13 +125,15 @@ class SummaryState:
     # ---- updates -----------------------------------------------------------------------
     def update_numeric(self, key: str, steps: Sequence[int], values: Sequence[float],
                        kind: str = "f") -> None:
-        """Fold points (steps increasing) into the key's aggregates."""
+        """Fold points (steps increasing) into the key's aggregates. The first and last
+        values follow the steps, so a session applied late (a resumed run's earlier
+        session) does not replace a later last value."""
         if not values:
             return
         agg = self.numeric.get(key)
         total = sum(values, 0.0)  # fsum raises on inf - inf
         if math.isnan(total):
-            finite = [v for v in values if v == v]
+            finite = [v for v in values if not math.isnan(v)]
             total = sum(finite, 0.0) if finite else 0.0
         else:
             finite = values  # type: ignore[assignment]
@@ -131,29 +141,42 @@ class SummaryState:
         hi = max(finite) if finite else math.nan
         if agg is None:
             self.numeric[key] = [len(values), total, lo, hi, values[0], values[-1],
-                                 steps[-1], len(finite), kind]
+                                 steps[-1], len(finite), kind, steps[0]]
         else:
             agg[_COUNT] += len(values)
             agg[_SUM] += total
             agg[_MIN] = _nan_aware(min, agg[_MIN], lo)
             agg[_MAX] = _nan_aware(max, agg[_MAX], hi)
-            agg[_LAST] = values[-1]
-            agg[_LAST_STEP] = steps[-1]
+            if steps[-1] >= agg[_LAST_STEP]:
+                agg[_LAST] = values[-1]
+                agg[_LAST_STEP] = steps[-1]
+            if agg[_FIRST_STEP] is not None and steps[0] < agg[_FIRST_STEP]:
+                agg[_FIRST] = values[0]
+                agg[_FIRST_STEP] = steps[0]
             agg[_FINITE] += len(finite)
-            if len(agg) <= _KIND:
-                agg.append(kind)
-            elif _KIND_RANK.get(kind, 2) > _KIND_RANK.get(agg[_KIND], 2):
+            if _KIND_RANK.get(kind, 2) > _KIND_RANK.get(agg[_KIND], 2):
                 agg[_KIND] = kind
-        self.objects.pop(key, None)
+        object_step = self.object_steps.get(key)
+        if object_step is None or object_step <= steps[-1]:
+            self.objects.pop(key, None)
+            self.object_steps.pop(key, None)
 
     def observe_step(self, step: int) -> None:
-        if step > self.step:
-            self.step = step
+        self.step = max(self.step, step)
 
     def update_objects(self, key: str, pairs: Sequence[tuple[int, Any]]) -> None:
-        if pairs:
-            self.objects[key] = pairs[-1][1]
-            self.numeric.pop(key, None)
+        """The key's latest non-numeric value (strings, None, lists, media)."""
+        if not pairs:
+            return
+        step, value = max(pairs, key=lambda pair: pair[0])
+        known = self.object_steps.get(key)
+        if key in self.objects and known is not None and known > step:
+            return
+        self.objects[key] = value
+        self.object_steps[key] = step
+        agg = self.numeric.get(key)
+        if agg is not None and agg[_LAST_STEP] <= step:
+            del self.numeric[key]
 
     def set_overrides(self, values: Mapping[str, Any], deleted: Iterable[str] = ()) -> None:
         for key in deleted:
@@ -167,7 +190,7 @@ class SummaryState:
     def _numeric_summary(self, key: str, agg: list[Any]) -> Any:
         spec = self.definition(key)
         choices = tuple(spec.get("summary") or ()) if spec else ()
-        kind = agg[_KIND] if len(agg) > _KIND else "f"
+        kind = agg[_KIND]
         if not choices or choices == ("copy",):
             return typed(agg[_LAST], kind)
         if "none" in choices:
@@ -199,7 +222,9 @@ class SummaryState:
             if value is not _OMIT:
                 out[key] = value
         for key, value in self.objects.items():
-            out[key] = value
+            numeric = self.numeric.get(key)
+            if numeric is None or self.object_steps.get(key, -1) > numeric[_LAST_STEP]:
+                out[key] = value
         for key in self.deleted:
             out.pop(key, None)
         out.update(self.overrides)
@@ -207,6 +232,16 @@ class SummaryState:
 
     def nested(self) -> dict[str, Any]:
         return nest(self.flat())
+
+
+def _slots(agg: Sequence[Any]) -> list[Any]:
+    """A numeric key's aggregates, with slots that older states lack filled in."""
+    slots = list(agg)
+    if len(slots) <= _KIND:
+        slots.append("f")
+    if len(slots) <= _FIRST_STEP:
+        slots.append(None)
+    return slots
 
 
 class _Omit:

@@ -146,7 +146,11 @@ class DecodedNumeric(NamedTuple):
     kind: str
 
 
-def decode_history(body: dict[str, Any]) -> tuple[dict[str, DecodedNumeric], dict[str, list[tuple[int, Any]]]]:
+ObjectPairs = list[tuple[int, Any]]
+
+
+def decode_history(body: dict[str, Any]) -> tuple[dict[str, DecodedNumeric],
+                                                  dict[str, ObjectPairs]]:
     """Columns of a ``history`` record body, as typed arrays and ``(step, value)`` pairs."""
     shared = [unpack_int64(blob) for blob in body.get("steps", ())]
     numeric = {

@@ -4,22 +4,29 @@
     for run in api.runs("me/mnist", filters={"config.lr": {"$lt": 0.01}}, order="-summary.acc"):
         print(run.name, run.summary["acc"])
     df = api.run("me/mnist/3n974dn0").history(keys=["loss"])
+
+Edits (``Run.update()``) are records applied with ``apply_records``, like everything else
+that enters a store.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import math
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
-
+from typing import Any, overload
 
 from cairn.errors import NotFoundError
 from cairn.records import Record, RunRef
 from cairn.settings import Settings, load_settings
 from cairn.store.base import MetadataStore, ProjectRow, RunRow, SeriesInfo
+from cairn.store.buckets import STEP_MAX, STEP_MIN, check_range
 from cairn.store.codec import Envelope, Float64s, Int64s
+
+_SUMMARY_LEAF_KEYS = frozenset({"min", "max", "mean", "first", "last", "best"})
 
 
 def _iso(ts: float | None) -> str | None:
@@ -41,7 +48,24 @@ def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 
 def _is_summary_leaf(value: Mapping[str, Any]) -> bool:
     """A define_metric summary ({"min": .., "max": ..}) is one value, not a subtree."""
-    return bool(value) and set(value) <= {"min", "max", "mean", "first", "last", "best"}
+    return bool(value) and set(value) <= _SUMMARY_LEAF_KEYS
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal values of the same type, NaN equal to NaN (so an unchanged NaN is no edit)."""
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, Mapping):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list | tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
+def _unique(keys: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(keys))
 
 
 class Project:
@@ -61,10 +85,15 @@ class Project:
 
 
 class Run:
-    """A stored run. Attributes mirror wandb's ``wandb.apis.public.Run``."""
+    """A stored run. Attributes mirror wandb's ``wandb.apis.public.Run``; change ``name``,
+    ``notes``, ``tags``, ``group``, ``job_type``, ``config`` or ``summary`` and call
+    :meth:`update` to save."""
 
     def __init__(self, api: Api, row: RunRow) -> None:
         self._api = api
+        self._load(row)
+
+    def _load(self, row: RunRow) -> None:
         self._row = row
         self.id = row.ref.run_id
         self.entity = row.ref.entity
@@ -74,9 +103,9 @@ class Run:
         self.tags = list(row.tags)
         self.group = row.group
         self.job_type = row.job_type
-        self.config: dict[str, Any] = row.config
-        self.summary: dict[str, Any] = dict(row.summary)
-        self._summary_flat = _flatten(row.summary)
+        # Copies, so that edits (even deep ones) can be told apart from the stored row.
+        self.config: dict[str, Any] = copy.deepcopy(row.config)
+        self.summary: dict[str, Any] = copy.deepcopy(row.summary)
 
     # ---- attributes --------------------------------------------------------------------
     @property
@@ -86,6 +115,10 @@ class Run:
     @property
     def display_name(self) -> str:
         return self.name
+
+    @display_name.setter
+    def display_name(self, value: str) -> None:
+        self.name = value
 
     @property
     def state(self) -> str:
@@ -112,7 +145,7 @@ class Run:
         return self._row.last_step
 
     @property
-    def lastHistoryStep(self) -> int:  # noqa: N802  (wandb's name)
+    def lastHistoryStep(self) -> int:  # wandb's name
         return self._row.last_step
 
     @property
@@ -129,15 +162,18 @@ class Run:
 
     # ---- history -----------------------------------------------------------------------
     def series_info(self) -> list[SeriesInfo]:
-        """Every history key with its kind, point count and step range."""
+        """Every history key with its kind, point count and step range (a key holding
+        numbers and other values appears twice: its numeric kind, and ``o``)."""
         return self._api.store.list_series(self._row.pk)
 
     def _keys(self, keys: Sequence[str] | None) -> list[str]:
         if keys is None:
-            return [s.key for s in self.series_info()]
+            return _unique([s.key for s in self.series_info()])
         if isinstance(keys, str):
             raise ValueError("keys must be a list of metric names, not one string")
-        return list(keys)
+        if not all(isinstance(k, str) for k in keys):
+            raise ValueError(f"keys must be metric names (strings); got {list(keys)!r}")
+        return _unique(keys)
 
     def series(self, key: str, min_step: int | None = None,
                max_step: int | None = None) -> tuple[Int64s, Float64s]:
@@ -153,39 +189,37 @@ class Run:
     def scan_history(self, keys: Sequence[str] | None = None, page_size: int = 1000,
                      min_step: int | None = None, max_step: int | None = None,
                      ) -> Iterator[dict[str, Any]]:
-        """Every history row (with ``_step``); with ``keys``, the rows that have them all."""
+        """Every history row (with ``_step``) in step order; with ``keys``, only those
+        keys, in the rows that have them all."""
         from cairn.api.history import scan_rows
 
-        if page_size < 1:
-            raise ValueError("page_size must be at least 1")
+        if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
+            raise ValueError(f"page_size must be a positive whole number, got {page_size!r}")
+        lo, hi = check_range(min_step, max_step)
         wanted = self._keys(keys)
-        return scan_rows(self._api.store, self._row.pk, wanted, 0, self._row.last_step,
-                         min_step, max_step, require_all=keys is not None)
+        return scan_rows(self._api.store, self._row.pk, wanted, self.series_info(),
+                         min_step=lo, max_step=hi, page_size=page_size,
+                         require_all=keys is not None)
 
     def history(self, samples: int = 500, keys: Sequence[str] | None = None,
                 x_axis: str = "_step", pandas: bool = True, stream: str = "default") -> Any:
-        """A sample of at most about ``samples`` rows that keeps every metric's min and
-        max per interval, as a pandas DataFrame (``pandas=False``: a list of dicts)."""
-        from cairn.api.history import extreme_steps, rows_in
+        """About ``samples`` rows that keep each metric's min and max in every interval (a
+        spike is always in the sample), as a pandas DataFrame (``pandas=False``: a list of
+        dicts). With ``keys``, only rows that have them all."""
+        from cairn.api.history import read_columns, row_steps, rows_at, sample_steps
 
-        if samples < 1:
-            raise ValueError("samples must be at least 1")
+        if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
+            raise ValueError(f"samples must be a positive whole number, got {samples!r}")
         wanted = self._keys(keys)
         if x_axis != "_step" and x_axis not in wanted:
             wanted.append(x_axis)
-        store = self._api.store
-        chosen: set[int] = set()
-        per_key = max(1, samples // (2 * max(1, len(wanted))))
-        for key in wanted:
-            steps, values, _ = store.read_series(self._row.pk, key)
-            if steps.size:
-                chosen.update(extreme_steps(steps, values, per_key).tolist())
-            objects = store.read_objects(self._row.pk, [key])
-            for step, _ in objects.get(key, [])[:: max(1, len(objects.get(key, [])) // samples)]:
-                chosen.add(step)
-        rows = [] if not chosen else rows_in(store, self._row.pk, wanted, min(chosen),
-                                             max(chosen), require_all=keys is not None)
-        rows = [r for r in rows if r["_step"] in chosen]
+        rows: list[dict[str, Any]] = []
+        if stream == "default":
+            numeric = {s.key for s in self.series_info() if s.kind != "o"}
+            columns = read_columns(self._api.store, self._row.pk, wanted, lo=STEP_MIN,
+                                   hi=STEP_MAX, numeric=numeric)
+            steps = row_steps(columns, require_all=keys is not None)
+            rows = rows_at(columns, sample_steps(columns, steps, samples))
         if not pandas:
             return rows
         try:
@@ -193,53 +227,61 @@ class Run:
         except ImportError as exc:
             raise ImportError("history(pandas=True) needs pandas: pip install "
                               "'cairn[pandas]', or pass pandas=False") from exc
-        return pd.DataFrame.from_records(rows, columns=["_step", *wanted] if rows else None)
+        columns_out = _unique(["_step", *wanted])
+        return pd.DataFrame.from_records(rows, columns=columns_out)
 
     # ---- edits -------------------------------------------------------------------------
     def update(self) -> None:
-        """Save changes to name, notes, tags, group, job_type and summary."""
-        meta = {"name": self.name, "notes": self.notes, "tags": [str(t) for t in self.tags],
-                "group": self.group, "job_type": self.job_type}
-        flat = _flatten(self.summary)
-        changed = {k: v for k, v in flat.items() if self._summary_flat.get(k, _MISSING) != v}
-        deleted = [k for k in self._summary_flat if k not in flat]
+        """Save changes to name, notes, tags, group, job_type, config and summary."""
+        tags: Any = self.tags
+        if isinstance(tags, str) or not all(isinstance(t, str) for t in tags):
+            raise ValueError(f"tags must be a list of strings; got {tags!r}")
         session = f"api-{uuid.uuid4().hex[:12]}"
-        records = [Record(self._row.ref, session, 1, "meta", meta)]
+        bodies: list[tuple[str, dict[str, Any]]] = [("meta", {
+            "name": str(self.name), "notes": str(self.notes or ""), "tags": list(self.tags),
+            "group": self.group, "job_type": self.job_type})]
+        if not _same(dict(self.config), self._row.config):
+            bodies.append(("config", {"config": dict(self.config)}))
+        summary = _flatten(self.summary)
+        saved = _flatten(self._row.summary)
+        changed = {k: v for k, v in summary.items() if k not in saved or not _same(v, saved[k])}
+        deleted = [k for k in saved if k not in summary]
         if changed or deleted:
-            records.append(Record(self._row.ref, session, 2, "summary",
-                                  {"set": changed, "del": deleted}))
-        self._api.store.apply_records(records)
-        self._summary_flat = flat
-        fresh = self._api.store.get_run(self._row.ref)
-        if fresh is not None:
-            self._row = fresh
-            self.summary = dict(fresh.summary)
+            bodies.append(("summary", {"set": changed, "del": deleted}))
+        records = [Record(self._row.ref, session, seq, kind, body)
+                   for seq, (kind, body) in enumerate(bodies, start=1)]
+        store = self._api.store
+        if store.get_run(self._row.ref) is None:  # edits must not bring a deleted run back
+            raise NotFoundError(f"run {self._row.ref.path} was deleted; nothing to update")
+        store.apply_records(records)
+        fresh = store.get_run(self._row.ref)
+        if fresh is None:
+            raise NotFoundError(f"run {self._row.ref.path} was deleted; nothing to update")
+        self._load(fresh)
 
     def delete(self) -> None:
         """Delete the run and its history from the store (its WAL files stay on disk)."""
         self._api.store.delete_run(self._row.ref)
 
 
-_MISSING = object()
-
-
 class Runs(Sequence[Run]):
-    """A lazily paged, filtered and ordered list of runs."""
+    """A lazily paged, filtered and ordered list of runs: nothing is read until it is
+    used, then one page of ``per_page`` runs at a time."""
 
-    def __init__(self, api: Api, entity: str | None, project: str | None,
+    def __init__(self, api: Api, entity: str | None, project: str | None, *,
                  filters: Mapping[str, Any] | None, order: Any, per_page: int) -> None:
-        if per_page < 1:
-            raise ValueError("per_page must be at least 1")
-        self._api = api
-        self._args = (entity, project, filters, order)
-        self._per_page = per_page
-        self._pages: dict[int, list[Run]] = {}
-        self._length: int | None = None
+        if isinstance(per_page, bool) or not isinstance(per_page, int) or per_page < 1:
+            raise ValueError(f"per_page must be a positive whole number, got {per_page!r}")
         # Compile now, so a bad filter fails here and not on first iteration.
         from cairn.store.query import compile_filters, compile_order
 
         compile_filters(filters)
         compile_order(order)
+        self._api = api
+        self._args = (entity, project, filters, order)
+        self._per_page = per_page
+        self._pages: dict[int, list[Run]] = {}
+        self._length: int | None = None
 
     def __len__(self) -> int:
         if self._length is None:
@@ -257,14 +299,25 @@ class Runs(Sequence[Run]):
             page = self._pages[number] = [Run(self._api, r) for r in rows]
         return page
 
-    def __getitem__(self, index: Any) -> Any:
+    @overload
+    def __getitem__(self, index: int) -> Run: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Run]: ...
+
+    def __getitem__(self, index: int | slice) -> Run | list[Run]:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise TypeError(f"runs are indexed by int or slice, not {type(index).__name__}")
         if index < 0:
             index += len(self)
-        if not 0 <= index < len(self):
+        if index < 0:
             raise IndexError("run index out of range")
-        return self._page(index // self._per_page)[index % self._per_page]
+        page = self._page(index // self._per_page)
+        if index % self._per_page >= len(page):
+            raise IndexError("run index out of range")
+        return page[index % self._per_page]
 
     def __iter__(self) -> Iterator[Run]:
         number = 0
@@ -277,7 +330,7 @@ class Runs(Sequence[Run]):
 
     def __repr__(self) -> str:
         entity, project, _, _ = self._args
-        return f"<Runs {entity}/{project} ({len(self)})>"
+        return f"<Runs {entity or '*'}/{project or '*'}>"
 
 
 class Api:
@@ -310,12 +363,12 @@ class Api:
 
     def _split(self, path: str | None, parts_wanted: int) -> list[str | None]:
         if path is None:
-            parts: list[str | None] = []
+            parts: list[str] = []
         else:
             if not isinstance(path, str):
                 raise ValueError(f"path must be a string; got {path!r}")
-            parts = [p for p in path.replace(":", "/").strip("/").split("/") if p] or []
-            if "runs" in parts and len(parts) == 4 and parts[2] == "runs":
+            parts = [p for p in path.replace(":", "/").strip("/").split("/") if p]
+            if len(parts) == 4 and parts[2] == "runs":
                 parts = [parts[0], parts[1], parts[3]]
         if len(parts) > parts_wanted:
             raise ValueError(f"bad path {path!r}: expected at most {parts_wanted} parts "
@@ -323,14 +376,26 @@ class Api:
         return [None] * (parts_wanted - len(parts)) + list(parts)
 
     def projects(self, entity: str | None = None) -> list[Project]:
+        """Every project (of ``entity``), most recently active first."""
         return [Project(p) for p in self.store.list_projects()
                 if entity is None or p.entity == entity]
 
+    def project(self, name: str, entity: str | None = None) -> Project:
+        found = [p for p in self.projects(entity) if p.name == name]
+        if not found:
+            raise NotFoundError(f"no project {name!r} in {self.settings.root}")
+        if len(found) > 1:
+            options = ", ".join(f"{p.entity}/{p.name}" for p in found)
+            raise NotFoundError(f"project {name!r} is in several entities ({options}); give "
+                                "entity=")
+        return found[0]
+
     def runs(self, path: str | None = None, filters: Mapping[str, Any] | None = None,
              order: str | Sequence[str] | None = "-created_at", per_page: int = 50) -> Runs:
-        """Runs of ``entity/project`` (or ``project``; ``None``: every project)."""
+        """Runs of ``entity/project`` (or ``project``, in any entity; ``None``: every
+        project), filtered and ordered as described in ``cairn/store/query.py``."""
         entity, project = self._split(path, 2)
-        return Runs(self, entity, project, filters, order, per_page)
+        return Runs(self, entity, project, filters=filters, order=order, per_page=per_page)
 
     def run(self, path: str) -> Run:
         """``entity/project/run_id``, ``project/run_id`` or a bare ``run_id``."""
@@ -345,7 +410,7 @@ class Api:
         if not rows:
             raise NotFoundError(f"no run {path!r} in {self.settings.root}")
         if len(rows) > 1:
-            options = ", ".join(r.ref.path for r in rows)
+            options = ", ".join(sorted(r.ref.path for r in rows))
             raise NotFoundError(f"run id {run_id!r} is ambiguous ({options}); give "
                                 "entity/project/run_id")
         return Run(self, rows[0])

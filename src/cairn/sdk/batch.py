@@ -61,7 +61,7 @@ def _uniform_kind(values: list[Any]) -> str | None:
         return SERIES_FLOAT
     if t is bool:
         return SERIES_BOOL
-    if t is int and -_MAX_EXACT_INT <= min(values) and max(values) <= _MAX_EXACT_INT:
+    if t is int and min(values) >= -_MAX_EXACT_INT and max(values) <= _MAX_EXACT_INT:
         return SERIES_INT
     return None
 
@@ -89,7 +89,7 @@ class _Columns:
         kind = SERIES_BOOL
         for step, value in zip(steps, values, strict=True):
             t = type(value)
-            if t is float or t is bool or t is int and -_MAX_EXACT_INT <= value <= _MAX_EXACT_INT:
+            if t is float or t is bool or (t is int and -_MAX_EXACT_INT <= value <= _MAX_EXACT_INT):
                 num_steps.append(step)
                 num_values.append(value)
                 if t is float:

@@ -3,6 +3,10 @@
 Written against the DB-API with ``?`` placeholders, so that every SQL backend shares it.
 Idempotence comes from ``wal_progress``: a record whose ``(run, session, seq)`` is at or
 below the stored high-water mark is skipped.
+
+Sessions may arrive out of order (a resumed run's later session synced before the earlier
+one): history points are merged by step, summaries follow the steps, and the run's
+attributes (name, state, config, …) stay those of the latest session by start time.
 """
 
 from __future__ import annotations
@@ -36,10 +40,13 @@ from cairn.store.codec import (
     encode_envelope,
     envelope_of,
 )
+from cairn.store.query import filter_json
 
 _KIND_RANK = {SERIES_BOOL: 0, SERIES_INT: 1, SERIES_FLOAT: 2}
 _META_COLUMNS = {"name": "name", "notes": "notes", "group": "group_name",
                  "job_type": "job_type"}
+_RUN_META_KEYS = ("mode", "resumed", "starting_step", "framework", "sweep_id", "program",
+                  "python", "os", "start_time")
 _warned_kinds: set[str] = set()
 
 
@@ -51,10 +58,8 @@ def _pack(value: Any) -> bytes:
     return msgpack.packb(value, use_bin_type=True)
 
 
-def _filter_json(value: Any) -> str:
-    from cairn.store.sqlite import finite_json
-
-    return finite_json(value)
+def _unpack(blob: bytes | None) -> Any:
+    return msgpack.unpackb(blob, raw=False, strict_map_key=False) if blob else {}
 
 
 @dataclass
@@ -64,8 +69,31 @@ class _RunState:
     summary: SummaryState
     last_step: int
     heartbeat_at: float
+    meta: dict[str, Any]
     progress: dict[str, int] = field(default_factory=dict)
     dirty_sessions: set[str] = field(default_factory=set)
+
+    def is_stale(self, session: str) -> bool:
+        """Whether ``session`` started before the run's latest known session."""
+        starts = self.meta.get("session_starts") or {}
+        latest = self.meta.get("session")
+        mine = starts.get(session)
+        if mine is None or latest is None or latest == session:
+            return False
+        return float(starts.get(latest, mine)) > float(mine)
+
+
+Handler = Callable[[_RunState, Record], None]
+
+
+def sorted_points(steps: Int64s, values: Float64s) -> tuple[Int64s, Float64s]:
+    """Points in step order with one value a step (the last one given wins)."""
+    if steps.size < 2 or bool(np.all(steps[1:] > steps[:-1])):
+        return steps, values
+    order = np.argsort(steps, kind="stable")
+    steps, values = steps[order], values[order]
+    keep = np.append(steps[1:] != steps[:-1], True)
+    return steps[keep], values[keep]
 
 
 class RecordApplier:
@@ -75,7 +103,7 @@ class RecordApplier:
         self.conn = conn
         self.runs: dict[RunRef, _RunState] = {}
         self.now = time.time()
-        self._handlers: dict[str, Callable[[_RunState, dict[str, Any]], None]] = {
+        self._handlers: dict[str, Handler] = {
             "run": self._on_run,
             "config": self._on_config,
             "history": self._on_history,
@@ -104,7 +132,7 @@ class RecordApplier:
             if handler is None:
                 unknown.add(record.kind)
             else:
-                handler(run, record.body)
+                handler(run, record)
             run.progress[record.session] = record.seq
             run.dirty_sessions.add(record.session)
             applied += 1
@@ -132,7 +160,7 @@ class RecordApplier:
             return state
         project_id = self._project_id(ref.entity, ref.project)
         row = self.conn.execute(
-            "SELECT id, summary_state, last_step, heartbeat_at FROM runs "
+            "SELECT id, summary_state, last_step, heartbeat_at, meta FROM runs "
             "WHERE project_id = ? AND run_id = ?", (project_id, ref.run_id)).fetchone()
         if row is None:
             created = float(record.body.get("start_time") or record.body.get("at") or self.now)
@@ -140,76 +168,98 @@ class RecordApplier:
                 "INSERT INTO runs (project_id, run_id, name, created_at, updated_at, "
                 "heartbeat_at) VALUES (?, ?, ?, ?, ?, ?)",
                 (project_id, ref.run_id, ref.run_id, created, self.now, created))
-            state = _RunState(int(cur.lastrowid), project_id, SummaryState(), -1, created)
+            state = _RunState(int(cur.lastrowid), project_id, SummaryState(), -1, created, {})
         else:
-            loaded = msgpack.unpackb(row[1], raw=False, strict_map_key=False) if row[1] else {}
-            state = _RunState(int(row[0]), project_id, SummaryState(loaded), int(row[2]),
-                              float(row[3]))
+            state = _RunState(int(row[0]), project_id, SummaryState(_unpack(row[1])),
+                              int(row[2]), float(row[3]), dict(_unpack(row[4])))
         self.runs[ref] = state
         return state
 
     def _beat(self, run: _RunState, at: Any) -> None:
-        if isinstance(at, int | float) and at > run.heartbeat_at:
+        if isinstance(at, int | float) and not isinstance(at, bool) and at > run.heartbeat_at:
             run.heartbeat_at = float(at)
 
-    def _on_run(self, run: _RunState, body: dict[str, Any]) -> None:
-        meta_row = self.conn.execute("SELECT meta FROM runs WHERE id = ?", (run.pk,)).fetchone()
-        meta = msgpack.unpackb(meta_row[0], raw=False) if meta_row and meta_row[0] else {}
-        for key in ("mode", "resumed", "starting_step", "framework", "sweep_id", "program",
-                    "python", "os", "start_time", "session_count"):
+    def _on_run(self, run: _RunState, record: Record) -> None:
+        body = record.body
+        start = body.get("start_time") or body.get("at")
+        start = float(start) if isinstance(start, int | float) else self.now
+        meta = run.meta
+        starts = meta.setdefault("session_starts", {})
+        starts[record.session] = start
+        meta["sessions"] = int(meta.get("sessions", 0)) + 1
+        self.conn.execute("UPDATE runs SET created_at = min(created_at, ?) WHERE id = ?",
+                          (start, run.pk))
+        self._beat(run, body.get("at"))
+        run.heartbeat_at = max(run.heartbeat_at, start)
+        if run.is_stale(record.session):
+            return  # an earlier session applied late: the run is what the later one says
+        meta["session"] = record.session
+        for key in _RUN_META_KEYS:
             if key in body:
                 meta[key] = body[key]
-        meta["sessions"] = int(meta.get("sessions", 0)) + 1
         self.conn.execute(
             "UPDATE runs SET name = ?, notes = ?, tags = ?, group_name = ?, job_type = ?, "
-            "state = 'running', exit_code = NULL, finished_at = NULL, host = ?, pid = ?, "
-            "meta = ? WHERE id = ?",
+            "state = 'running', exit_code = NULL, finished_at = NULL, host = ?, pid = ? "
+            "WHERE id = ?",
             (str(body.get("name") or ""), str(body.get("notes") or ""),
-             json.dumps(list(body.get("tags") or [])), body.get("group"), body.get("job_type"),
-             body.get("host"), body.get("pid"), _pack(meta), run.pk))
-        run.heartbeat_at = max(run.heartbeat_at, float(body.get("start_time") or 0))
-        self._beat(run, body.get("at"))
+             json.dumps([str(t) for t in body.get("tags") or []]), body.get("group"),
+             body.get("job_type"), body.get("host"), body.get("pid"), run.pk))
 
-    def _on_config(self, run: _RunState, body: dict[str, Any]) -> None:
-        config = body.get("config") or {}
+    def _on_config(self, run: _RunState, record: Record) -> None:
+        config = dict(record.body.get("config") or {})
+        if run.is_stale(record.session):
+            row = self.conn.execute("SELECT config FROM runs WHERE id = ?", (run.pk,)).fetchone()
+            config.update(_unpack(row[0]) if row else {})
         self.conn.execute("UPDATE runs SET config = ?, config_json = ? WHERE id = ?",
-                          (_pack(config), _filter_json(config), run.pk))
+                          (_pack(config), filter_json(config), run.pk))
 
-    def _on_meta(self, run: _RunState, body: dict[str, Any]) -> None:
+    def _on_meta(self, run: _RunState, record: Record) -> None:
+        if run.is_stale(record.session):
+            return
+        body = record.body
         for key, column in _META_COLUMNS.items():
             if key in body:
                 value = body[key]
                 if key in ("name", "notes"):
                     value = str(value or "")
+                elif value is not None:
+                    value = str(value)
                 self.conn.execute(f"UPDATE runs SET {column} = ? WHERE id = ?", (value, run.pk))
         if "tags" in body:
             self.conn.execute("UPDATE runs SET tags = ? WHERE id = ?",
-                              (json.dumps([str(t) for t in body["tags"]]), run.pk))
+                              (json.dumps([str(t) for t in body["tags"] or []]), run.pk))
 
-    def _on_summary(self, run: _RunState, body: dict[str, Any]) -> None:
-        run.summary.set_overrides(body.get("set") or {}, body.get("del") or ())
+    def _on_summary(self, run: _RunState, record: Record) -> None:
+        run.summary.set_overrides(record.body.get("set") or {}, record.body.get("del") or ())
 
-    def _on_metric(self, run: _RunState, body: dict[str, Any]) -> None:
-        run.summary.define(body)
+    def _on_metric(self, run: _RunState, record: Record) -> None:
+        if "name" in record.body:
+            run.summary.define(record.body)
 
-    def _on_heartbeat(self, run: _RunState, body: dict[str, Any]) -> None:
-        self._beat(run, body.get("at"))
+    def _on_heartbeat(self, run: _RunState, record: Record) -> None:
+        self._beat(run, record.body.get("at"))
 
-    def _on_finish(self, run: _RunState, body: dict[str, Any]) -> None:
-        at = float(body.get("at") or self.now)
+    def _on_finish(self, run: _RunState, record: Record) -> None:
+        body = record.body
+        at = body.get("at")
+        at = float(at) if isinstance(at, int | float) else self.now
+        self._beat(run, at)
+        if run.is_stale(record.session):
+            return
         self.conn.execute(
             "UPDATE runs SET state = ?, exit_code = ?, finished_at = ? WHERE id = ?",
             (str(body.get("state") or "finished"), body.get("exit_code"), at, run.pk))
-        self._beat(run, at)
 
     # ---- history ---------------------------------------------------------------------
-    def _on_history(self, run: _RunState, body: dict[str, Any]) -> None:
+    def _on_history(self, run: _RunState, record: Record) -> None:
+        body = record.body
         numeric, objects = decode_history(body)
         for key, column in numeric.items():
-            if len(column.steps):
-                self._append_series(run.pk, key, np.frombuffer(column.steps, np.int64),
-                                    np.frombuffer(column.values, np.float64), column.kind)
-                run.summary.update_numeric(key, column.steps, column.values, column.kind)
+            if len(column.steps) and len(column.steps) == len(column.values):
+                steps, values = sorted_points(np.frombuffer(column.steps, np.int64),
+                                              np.frombuffer(column.values, np.float64))
+                self._append_series(run.pk, key, steps, values, column.kind)
+                run.summary.update_numeric(key, steps.tolist(), values.tolist(), column.kind)
         for key, pairs in objects.items():
             for step, value in pairs:
                 self.conn.execute(
@@ -230,21 +280,21 @@ class RecordApplier:
         if row is None:
             cur = self.conn.execute(
                 "INSERT INTO series (run, key, kind, count, first_step, last_step) "
-                "VALUES (?, ?, ?, 0, ?, ?)", (run_pk, key, kind, int(steps[0]), int(steps[-1])))
-            series_id, old_kind, count, first, last = int(cur.lastrowid), kind, 0, None, None
-        else:
-            series_id, old_kind, count, first, last = row
-        if last is not None and int(steps[0]) <= last:
-            count, first, last = self._rewrite_series(series_id, steps, values)
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (run_pk, key, kind, int(steps.size), int(steps[0]), int(steps[-1])))
+            self._write_chunks(int(cur.lastrowid), 0, steps, values)
+            return
+        series_id, old_kind, count, first, last = row
+        if int(steps[0]) <= last:
+            count += self._merge_points(series_id, steps, values)
         else:
             count += int(steps.size)
-            first = int(steps[0]) if first is None else first
-            last = int(steps[-1])
             self._append_chunks(series_id, steps, values)
         merged_kind = max(old_kind, kind, key=lambda k: _KIND_RANK.get(k, 2))
         self.conn.execute(
             "UPDATE series SET kind = ?, count = ?, first_step = ?, last_step = ? WHERE id = ?",
-            (merged_kind, count, first, last, series_id))
+            (merged_kind, count, min(first, int(steps[0])), max(last, int(steps[-1])),
+             series_id))
 
     def _append_chunks(self, series_id: int, steps: Int64s, values: Float64s) -> None:
         """Fill the last chunk up to CHUNK_POINTS (rewriting it), then start new ones."""
@@ -261,21 +311,23 @@ class RecordApplier:
             start_seq = int(tail[0]) + 1
         self._write_chunks(series_id, start_seq, steps, values)
 
-    def _rewrite_series(self, series_id: int, steps: Int64s, values: Float64s,
-                        ) -> tuple[int, int, int]:
-        """Merge out-of-order points (a later session synced first) into the series."""
-        old = [decode_chunk(r[0]) for r in self.conn.execute(
-            "SELECT data FROM chunks WHERE series = ? ORDER BY seq", (series_id,)).fetchall()]
+    def _merge_points(self, series_id: int, steps: Int64s, values: Float64s) -> int:
+        """Merge points that do not all come after the series (a session applied late):
+        only the chunks from the first one they reach on are rewritten. Returns how many
+        points the series gained."""
+        rows = self.conn.execute(
+            "SELECT seq, n, data FROM chunks WHERE series = ? AND step_max >= ? ORDER BY seq",
+            (series_id, int(steps[0]))).fetchall()
+        old = [decode_chunk(r[2]) for r in rows]
         all_steps = np.concatenate([*(s for s, _ in old), steps])
         all_values = np.concatenate([*(v for _, v in old), values])
-        # Stable sort, then keep the last value written for each step.
-        order = np.argsort(all_steps, kind="stable")
-        all_steps, all_values = all_steps[order], all_values[order]
-        keep = np.append(all_steps[1:] != all_steps[:-1], True)
-        all_steps, all_values = all_steps[keep], all_values[keep]
-        self.conn.execute("DELETE FROM chunks WHERE series = ?", (series_id,))
-        self._write_chunks(series_id, 0, all_steps, all_values)
-        return int(all_steps.size), int(all_steps[0]), int(all_steps[-1])
+        # New points go last, so that the newest value of a step wins.
+        all_steps, all_values = sorted_points(all_steps, all_values)
+        first_seq = int(rows[0][0])
+        self.conn.execute("DELETE FROM chunks WHERE series = ? AND seq >= ?",
+                          (series_id, first_seq))
+        self._write_chunks(series_id, first_seq, all_steps, all_values)
+        return int(all_steps.size) - sum(int(r[1]) for r in rows)
 
     def _write_chunks(self, series_id: int, start_seq: int, steps: Int64s,
                       values: Float64s) -> None:
@@ -296,10 +348,10 @@ class RecordApplier:
         for run in self.runs.values():
             nested = nest(run.summary.flat())
             self.conn.execute(
-                "UPDATE runs SET summary_state = ?, summary = ?, summary_json = ?, "
+                "UPDATE runs SET summary_state = ?, summary = ?, summary_json = ?, meta = ?, "
                 "last_step = ?, heartbeat_at = ?, updated_at = ? WHERE id = ?",
-                (_pack(run.summary.to_state()), _pack(nested), _filter_json(nested),
-                 run.last_step, run.heartbeat_at, self.now, run.pk))
+                (_pack(run.summary.to_state()), _pack(nested), filter_json(nested),
+                 _pack(run.meta), run.last_step, run.heartbeat_at, self.now, run.pk))
             for session in run.dirty_sessions:
                 self.conn.execute(
                     "INSERT INTO wal_progress (run, session, seq) VALUES (?, ?, ?) "

@@ -73,12 +73,13 @@ class SeriesInfo:
 
 
 def effective_state(state: str, heartbeat_at: float, host: str | None, pid: int | None,
-                    heartbeat_timeout: float, now: float | None = None) -> str:
+                    heartbeat_timeout: float, *, now: float | None = None) -> str:
     """A stored ``running`` state is reported as ``crashed`` when its writer is gone: its
-    process no longer exists on this host, or its heartbeat is older than the timeout."""
+    process no longer exists on this host, or its heartbeat is older than the timeout.
+    A run of this very process is running."""
     if state != "running":
         return state
-    if host == _HOSTNAME and pid:
+    if host == _HOSTNAME and isinstance(pid, int) and 0 < pid < 2**31:
         if pid == os.getpid():
             return state
         try:
@@ -86,7 +87,7 @@ def effective_state(state: str, heartbeat_at: float, host: str | None, pid: int 
         except ProcessLookupError:
             return "crashed"
         except PermissionError:
-            pass
+            pass  # alive, under another user
     if (now if now is not None else time.time()) - heartbeat_at > heartbeat_timeout:
         return "crashed"
     return state
@@ -112,15 +113,21 @@ class MetadataStore(Protocol):
         entity: str | None,
         project: str | None,
         filters: Mapping[str, Any] | None = None,
-        order: Sequence[str] = ("-created_at",),
+        order: Sequence[str] | str | None = ("-created_at",),
+        *,
         limit: int | None = None,
         offset: int = 0,
-    ) -> list[RunRow]: ...
+    ) -> list[RunRow]:
+        """Runs of a project (None: any), filtered and ordered as in ``store/query.py``;
+        FilterError for a malformed filter or order."""
+        ...
 
     def count_runs(self, entity: str | None, project: str | None,
                    filters: Mapping[str, Any] | None = None) -> int: ...
 
-    def get_run(self, ref: RunRef) -> RunRow | None: ...
+    def get_run(self, ref: RunRef, with_state: bool = False) -> RunRow | None:
+        """The run, or None; ``with_state`` fills ``RunRow.summary_state`` (for resuming)."""
+        ...
 
     def find_runs(self, run_id: str, project: str | None = None) -> list[RunRow]:
         """Runs with this id, in any entity (and project, when given)."""
@@ -132,12 +139,18 @@ class MetadataStore(Protocol):
 
     def read_series(self, run_pk: int, key: str, min_step: int | None = None,
                     max_step: int | None = None) -> tuple[Int64s, Float64s, str]:
-        """Every point of a numeric series in ``[min_step, max_step]``; kind as in SeriesInfo."""
+        """Every point of a numeric series in ``[min_step, max_step]`` (None: unbounded),
+        in step order; kind as in SeriesInfo (``f`` for a missing series). ValueError if
+        ``min_step > max_step``."""
         ...
 
     def read_envelope(self, run_pk: int, key: str, buckets: int, min_step: int | None = None,
                       max_step: int | None = None) -> Envelope:
-        """At most ``buckets`` groups covering the range, each with exact min and max."""
+        """The points of ``[min_step, max_step]`` in at most ``buckets`` groups of about
+        equal step width (see ``store/buckets.py``): every point in exactly one group, each
+        group with exact min, max, sum, count and last. One group a point when there are no
+        more points than buckets; empty outside the data. ValueError if ``buckets < 1`` or
+        ``min_step > max_step``."""
         ...
 
     def read_objects(self, run_pk: int, keys: Sequence[str] | None = None,

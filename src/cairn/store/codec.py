@@ -4,7 +4,12 @@ A chunk holds up to ``CHUNK_POINTS`` points of one series. Steps are stored as d
 values as float64 XOR-ed with their predecessor; both byte-shuffled (all first bytes, then
 all second bytes, …) and deflated. Slowly changing values share their high bytes, which the
 shuffle lines up for zlib: a noisy float64 series costs about 7 bytes a point, a float32
-one about 3.5, a constant or a step counter almost nothing.
+one about 3.5, a constant or a step counter almost nothing. Evenly spaced steps (the usual
+case) are stored as their first step and spacing alone, which also makes them free to read.
+
+Chunk layout (version 2): ``<BBII`` version, flags, points, length of the steps part; the
+steps part (deflated deltas, or ``<qq`` first step and spacing when flag 1 is set); the
+deflated values. Version 1 chunks (no flags byte, steps always deflated) still read.
 
 Each chunk also carries an envelope: for every ``ENVELOPE_POINTS`` consecutive points the
 first and last step, min, max, sum, finite count and last value. Charts of a long series
@@ -16,15 +21,21 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-CODEC_VERSION = 1
+CHUNK_VERSION = 2
+ENVELOPE_VERSION = 1
 CHUNK_POINTS = 4096
 ENVELOPE_POINTS = 256
-_HEAD = struct.Struct("<BII")  # version, points, length of the compressed steps
+_HEAD_V1 = struct.Struct("<BII")  # version, points, length of the steps part
+_HEAD = struct.Struct("<BBII")  # version, flags, points, length of the steps part
+_EVEN_STEPS = 1  # flag: the steps part is "<qq": first step, spacing
+_STEP_RULE = struct.Struct("<qq")
 
 Int64s = npt.NDArray[np.int64]
 Float64s = npt.NDArray[np.float64]
@@ -36,31 +47,58 @@ def _shuffle_deflate(words: npt.NDArray[np.uint64]) -> bytes:
 
 
 def _inflate_unshuffle(data: bytes, n: int) -> npt.NDArray[np.uint64]:
-    raw = np.frombuffer(zlib.decompress(data), dtype=np.uint8)
+    try:
+        raw = np.frombuffer(zlib.decompress(data), dtype=np.uint8)
+    except zlib.error as exc:
+        raise ValueError(f"corrupt chunk: {exc}") from exc
     if raw.size != n * 8:
-        raise ValueError(f"chunk payload holds {raw.size} bytes, expected {n * 8}")
+        raise ValueError(f"corrupt chunk: payload holds {raw.size} bytes, expected {n * 8}")
     return raw.reshape(8, n).T.copy().view("<u8").reshape(n).astype(np.uint64, copy=False)
 
 
 def encode_chunk(steps: Int64s, values: Float64s) -> bytes:
+    """Points (steps increasing) as one compressed, bit-exact blob."""
     n = int(steps.size)
-    step_deltas = np.diff(steps.astype("<i8"), prepend=np.int64(0)).view(np.uint64)
+    step_deltas = np.diff(steps.astype("<i8"), prepend=np.int64(0))
     words = values.astype("<f8").view(np.uint64)
     xored = np.empty_like(words)
     if n:
         xored[0] = words[0]
         np.bitwise_xor(words[1:], words[:-1], out=xored[1:])
-    steps_z = _shuffle_deflate(step_deltas)
-    return _HEAD.pack(CODEC_VERSION, n, len(steps_z)) + steps_z + _shuffle_deflate(xored)
+    if n >= 2 and bool(np.all(step_deltas[2:] == step_deltas[1])):
+        flags, steps_part = _EVEN_STEPS, _STEP_RULE.pack(int(steps[0]), int(step_deltas[1]))
+    else:
+        flags, steps_part = 0, _shuffle_deflate(step_deltas.view(np.uint64))
+    return (_HEAD.pack(CHUNK_VERSION, flags, n, len(steps_part)) + steps_part
+            + _shuffle_deflate(xored))
 
 
 def decode_chunk(blob: bytes) -> tuple[Int64s, Float64s]:
-    version, n, steps_len = _HEAD.unpack_from(blob, 0)
-    if version != CODEC_VERSION:
+    """``(steps, values)`` of a blob made by :func:`encode_chunk`; ValueError if corrupt."""
+    if len(blob) < _HEAD_V1.size:
+        raise ValueError(f"corrupt chunk: {len(blob)} bytes is shorter than its header")
+    version = blob[0]
+    if version == 1:
+        flags = 0
+        _, n, steps_len = _HEAD_V1.unpack_from(blob, 0)
+        start = _HEAD_V1.size
+    elif version == CHUNK_VERSION:
+        if len(blob) < _HEAD.size:
+            raise ValueError(f"corrupt chunk: {len(blob)} bytes is shorter than its header")
+        _, flags, n, steps_len = _HEAD.unpack_from(blob, 0)
+        start = _HEAD.size
+    else:
         raise ValueError(f"unknown chunk codec version {version}")
-    start = _HEAD.size
-    deltas = _inflate_unshuffle(blob[start:start + steps_len], n).view(np.int64)
-    steps = np.cumsum(deltas, dtype=np.int64)
+    steps_part = blob[start:start + steps_len]
+    if flags & _EVEN_STEPS:
+        if len(steps_part) != _STEP_RULE.size:
+            raise ValueError("corrupt chunk: truncated step rule")
+        first, spacing = _STEP_RULE.unpack(steps_part)
+        with np.errstate(over="ignore"):
+            steps = np.arange(n, dtype=np.int64) * np.int64(spacing) + np.int64(first)
+    else:
+        deltas = _inflate_unshuffle(steps_part, n).view(np.int64)
+        steps = np.cumsum(deltas, dtype=np.int64)
     xored = _inflate_unshuffle(blob[start + steps_len:], n)
     words = np.bitwise_xor.accumulate(xored) if n else xored
     return steps, words.view(np.float64)
@@ -87,6 +125,8 @@ class Envelope:
 
 
 _ENV_FIELDS = ("step_first", "step_last", "vmin", "vmax", "vsum", "count", "last", "points")
+_FLOAT_FIELDS = frozenset({"vmin", "vmax", "vsum", "last"})
+_ENV_HEAD = struct.Struct("<BI")  # version, groups
 
 
 def envelope_of(steps: Int64s, values: Float64s, group: int = ENVELOPE_POINTS) -> Envelope:
@@ -100,15 +140,13 @@ def envelope_at(steps: Int64s, values: Float64s, starts: Int64s) -> Envelope:
     """Aggregate the points between consecutive ``starts`` (indexes; the first must be 0)."""
     n = int(steps.size)
     if n == 0 or starts.size == 0:
-        empty_i = np.zeros(0, dtype=np.int64)
-        empty_f = np.zeros(0, dtype=np.float64)
-        return Envelope(empty_i, empty_i, empty_f, empty_f, empty_f, empty_i, empty_f, empty_i)
+        return empty_envelope()
     ends = np.append(starts[1:], n)
     finite = ~np.isnan(values)
-    with np.errstate(invalid="ignore"):
+    # A sum may overflow to inf or meet inf and -inf (NaN): expected, not a warning.
+    with np.errstate(invalid="ignore", over="ignore"):
         vmin = np.fmin.reduceat(values, starts)
         vmax = np.fmax.reduceat(values, starts)
-    with np.errstate(invalid="ignore"):  # inf + -inf is NaN, as it should be
         vsum = np.add.reduceat(np.where(finite, values, 0.0), starts)
     count = np.add.reduceat(finite.astype(np.int64), starts)
     return Envelope(
@@ -123,10 +161,33 @@ def envelope_at(steps: Int64s, values: Float64s, starts: Int64s) -> Envelope:
     )
 
 
-def merge_envelopes(parts: list[Envelope]) -> Envelope:
+def _envelope(fields: Sequence[npt.NDArray[Any]]) -> Envelope:
+    """An Envelope from its eight arrays in ``_ENV_FIELDS`` order, with the right dtypes."""
+    step_first, step_last, vmin, vmax, vsum, count, last, points = fields
+    return Envelope(
+        step_first=step_first.astype(np.int64, copy=False),
+        step_last=step_last.astype(np.int64, copy=False),
+        vmin=vmin.astype(np.float64, copy=False),
+        vmax=vmax.astype(np.float64, copy=False),
+        vsum=vsum.astype(np.float64, copy=False),
+        count=count.astype(np.int64, copy=False),
+        last=last.astype(np.float64, copy=False),
+        points=points.astype(np.int64, copy=False),
+    )
+
+
+def empty_envelope() -> Envelope:
+    return _envelope([np.zeros(0, np.int64 if f not in _FLOAT_FIELDS else np.float64)
+                      for f in _ENV_FIELDS])
+
+
+def merge_envelopes(parts: Sequence[Envelope]) -> Envelope:
+    """Groups of consecutive envelopes, one after the other."""
+    if not parts:
+        return empty_envelope()
     if len(parts) == 1:
         return parts[0]
-    return Envelope(*(np.concatenate([getattr(p, f) for p in parts]) for f in _ENV_FIELDS))
+    return _envelope([np.concatenate([getattr(p, f) for p in parts]) for f in _ENV_FIELDS])
 
 
 def regroup(env: Envelope, starts: Int64s) -> Envelope:
@@ -134,7 +195,7 @@ def regroup(env: Envelope, starts: Int64s) -> Envelope:
     if env.size == 0 or starts.size == 0:
         return env
     ends = np.append(starts[1:], env.size)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):
         vmin = np.fmin.reduceat(env.vmin, starts)
         vmax = np.fmax.reduceat(env.vmax, starts)
         vsum = np.add.reduceat(env.vsum, starts)
@@ -151,24 +212,67 @@ def regroup(env: Envelope, starts: Int64s) -> Envelope:
 
 
 def slice_envelope(env: Envelope, lo: int, hi: int) -> Envelope:
-    return Envelope(*(getattr(env, f)[lo:hi] for f in _ENV_FIELDS))
+    """Groups ``lo`` to ``hi`` (exclusive), like a list slice."""
+    return _envelope([getattr(env, f)[lo:hi] for f in _ENV_FIELDS])
+
+
+def select_groups(env: Envelope, keep: npt.NDArray[np.bool_]) -> Envelope:
+    """The groups where ``keep`` is true."""
+    return _envelope([getattr(env, f)[keep] for f in _ENV_FIELDS])
 
 
 def encode_envelope(env: Envelope) -> bytes:
-    parts = [np.ascontiguousarray(getattr(env, f)).astype("<f8" if getattr(env, f).dtype.kind == "f"
-                                                           else "<i8").tobytes()
-             for f in _ENV_FIELDS]
-    return struct.pack("<BI", CODEC_VERSION, env.size) + zlib.compress(b"".join(parts), 1)
+    parts = [np.ascontiguousarray(getattr(env, f), dtype="<f8" if f in _FLOAT_FIELDS else "<i8")
+             .tobytes() for f in _ENV_FIELDS]
+    return _ENV_HEAD.pack(ENVELOPE_VERSION, env.size) + zlib.compress(b"".join(parts), 1)
 
 
 def decode_envelope(blob: bytes) -> Envelope:
-    version, size = struct.unpack_from("<BI", blob, 0)
-    if version != CODEC_VERSION:
-        raise ValueError(f"unknown envelope codec version {version}")
-    raw = zlib.decompress(blob[5:])
-    arrays = []
-    for i, name in enumerate(_ENV_FIELDS):
-        dtype = "<f8" if name in ("vmin", "vmax", "vsum", "last") else "<i8"
-        arrays.append(np.frombuffer(raw, dtype=dtype, count=size, offset=i * size * 8)
-                      .astype(np.float64 if dtype == "<f8" else np.int64))
-    return Envelope(*arrays)
+    return decode_envelopes([blob])
+
+
+def decode_envelopes(blobs: Sequence[bytes]) -> Envelope:
+    """The envelopes of consecutive chunks as one: a few numpy operations whatever the
+    number of chunks, so that reading a long series' envelope costs little Python."""
+    raws: list[bytes] = []
+    sizes: list[int] = []
+    for blob in blobs:
+        if len(blob) < _ENV_HEAD.size:
+            raise ValueError(f"corrupt envelope: {len(blob)} bytes is shorter than its header")
+        version, size = _ENV_HEAD.unpack_from(blob, 0)
+        if version != ENVELOPE_VERSION:
+            raise ValueError(f"unknown envelope codec version {version}")
+        try:
+            raw = zlib.decompress(blob[_ENV_HEAD.size:])
+        except zlib.error as exc:
+            raise ValueError(f"corrupt envelope: {exc}") from exc
+        if len(raw) != size * 8 * len(_ENV_FIELDS):
+            raise ValueError(f"corrupt envelope: {len(raw)} bytes for {size} groups")
+        raws.append(raw)
+        sizes.append(size)
+    if not raws:
+        return empty_envelope()
+    words = np.frombuffer(b"".join(raws), dtype="<u8").astype(np.uint64, copy=False)
+    width = len(_ENV_FIELDS)
+    if len(set(sizes)) == 1:
+        table = words.reshape(len(sizes), width, sizes[0])
+        columns = [table[:, i, :].reshape(-1) for i in range(width)]
+    else:
+        size_arr = np.array(sizes, dtype=np.int64)
+        blob_of = np.repeat(np.arange(size_arr.size), size_arr)
+        group_start = np.cumsum(size_arr) - size_arr
+        local = np.arange(int(size_arr.sum()), dtype=np.int64) - group_start[blob_of]
+        base = group_start[blob_of] * width + local
+        columns = [words[base + i * size_arr[blob_of]] for i in range(width)]
+    return _envelope([col.view(np.float64) if f in _FLOAT_FIELDS else col.view(np.int64)
+                      for f, col in zip(_ENV_FIELDS, columns, strict=True)])
+
+
+def decode_chunks(blobs: Sequence[bytes]) -> tuple[Int64s, Float64s]:
+    """The points of consecutive chunks, one after the other."""
+    if len(blobs) == 1:
+        return decode_chunk(blobs[0])
+    if not blobs:
+        return np.zeros(0, np.int64), np.zeros(0, np.float64)
+    decoded = [decode_chunk(blob) for blob in blobs]
+    return (np.concatenate([s for s, _ in decoded]), np.concatenate([v for _, v in decoded]))

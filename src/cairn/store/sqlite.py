@@ -8,12 +8,10 @@ see a consistent snapshot per statement.
 
 from __future__ import annotations
 
+import contextlib
 import json
-import math
-import re
 import sqlite3
 import threading
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from importlib import resources
@@ -27,18 +25,19 @@ from cairn.errors import StoreError, StoreLockedError
 from cairn.records import Record, RunRef
 from cairn.store.apply import RecordApplier
 from cairn.store.base import ApplyResult, ProjectRow, RunRow, SeriesInfo, effective_state
+from cairn.store.buckets import bucket_envelope, bucket_points, check_buckets, check_range
 from cairn.store.codec import (
     ENVELOPE_POINTS,
     Envelope,
     Float64s,
     Int64s,
-    decode_chunk,
-    decode_envelope,
-    envelope_at,
+    decode_chunks,
+    decode_envelopes,
+    empty_envelope,
+    envelope_of,
     merge_envelopes,
-    regroup,
 )
-from cairn.store.query import compile_filters, compile_order
+from cairn.store.query import compile_filters, compile_order, regexp
 
 _RUN_COLUMNS = (
     "runs.id, projects.entity, projects.name, runs.run_id, runs.name, runs.notes, runs.tags, "
@@ -52,10 +51,6 @@ def _unpack(blob: bytes | None) -> Any:
     if blob is None:
         return {}
     return msgpack.unpackb(blob, raw=False, strict_map_key=False)
-
-
-def _regexp(pattern: str, value: Any) -> bool:
-    return value is not None and re.search(pattern, str(value)) is not None
 
 
 def _migrations() -> list[tuple[int, str]]:
@@ -90,7 +85,7 @@ class SqliteStore:
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open store {path}: {exc}") from exc
         conn = self._conn
-        conn.create_function("regexp", 2, _regexp, deterministic=True)
+        conn.create_function("regexp", 2, regexp, deterministic=True)
         conn.create_function("run_state", 4, self._run_state)
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
@@ -99,9 +94,11 @@ class SqliteStore:
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             self._migrate()
-        except sqlite3.Error as exc:
+        except BaseException as exc:
             conn.close()
-            raise _store_error(exc, path) from exc
+            if isinstance(exc, sqlite3.Error):
+                raise _store_error(exc, path) from exc
+            raise
 
     # ---- plumbing ----------------------------------------------------------------------
     def _run_state(self, state: str, heartbeat_at: float, host: str | None,
@@ -119,13 +116,26 @@ class SqliteStore:
                 yield self._conn
                 self._conn.execute("COMMIT")
             except BaseException as exc:
-                try:
+                with contextlib.suppress(sqlite3.Error):
                     self._conn.execute("ROLLBACK")
-                except sqlite3.Error:
-                    pass
                 if isinstance(exc, sqlite3.Error):
                     raise _store_error(exc, self.path) from exc
                 raise
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """Several reads that see one state of the store (a read transaction), even while
+        another process writes."""
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN")
+            except sqlite3.Error as exc:
+                raise _store_error(exc, self.path) from exc
+            try:
+                yield
+            finally:
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.execute("COMMIT")
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._lock:
@@ -137,19 +147,23 @@ class SqliteStore:
     def _migrate(self) -> None:
         migrations = _migrations()
         latest = migrations[-1][0]
-        if self._conn.execute("PRAGMA user_version").fetchone()[0] >= latest:
+        if self._schema_version(self._conn, latest) == latest:
             return
         with self._write() as conn:
-            current = conn.execute("PRAGMA user_version").fetchone()[0]
-            if current > latest:
-                raise StoreError(f"store {self.path} has schema {current}, newer than this "
-                                 f"cairn knows ({latest}); upgrade cairn")
+            current = self._schema_version(conn, latest)
             for number, sql in migrations:
                 if number > current:
                     for statement in sql.split(";\n"):
                         if statement.strip():
                             conn.execute(statement)
                     conn.execute(f"PRAGMA user_version = {number}")
+
+    def _schema_version(self, conn: sqlite3.Connection, latest: int) -> int:
+        current = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if current > latest:
+            raise StoreError(f"store {self.path} has schema version {current}, newer than "
+                             f"this cairn knows ({latest}); upgrade cairn to read it")
+        return current
 
     def close(self) -> None:
         with self._lock:
@@ -214,7 +228,7 @@ class SqliteStore:
 
     def query_runs(self, entity: str | None, project: str | None,
                    filters: Mapping[str, Any] | None = None,
-                   order: Sequence[str] | str | None = ("-created_at",),
+                   order: Sequence[str] | str | None = ("-created_at",), *,
                    limit: int | None = None, offset: int = 0) -> list[RunRow]:
         where, params = self._where_project(entity, project)
         fsql, fparams = compile_filters(filters)
@@ -251,65 +265,93 @@ class SqliteStore:
 
     # ---- reading history ---------------------------------------------------------------
     def list_series(self, run_pk: int) -> list[SeriesInfo]:
+        with self._snapshot():
+            return self._list_series(run_pk)
+
+    def _list_series(self, run_pk: int) -> list[SeriesInfo]:
         numeric = self._read("SELECT key, kind, count, first_step, last_step FROM series "
                              "WHERE run = ? ORDER BY key", (run_pk,))
         objects = self._read("SELECT key, count(*), min(step), max(step) FROM history_objects "
                              "WHERE run = ? GROUP BY key ORDER BY key", (run_pk,))
         infos = [SeriesInfo(k, kind, c, f, last) for k, kind, c, f, last in numeric]
         infos += [SeriesInfo(k, "o", c, f, last) for k, c, f, last in objects]
-        return sorted(infos, key=lambda s: s.key)
+        return sorted(infos, key=lambda s: (s.key, s.kind == "o"))
 
-    def _chunks(self, run_pk: int, key: str, min_step: int | None, max_step: int | None,
-                column: str) -> tuple[str, list[tuple[Any, ...]]]:
+    def _series(self, run_pk: int, key: str) -> tuple[int | None, str]:
         found = self._read("SELECT id, kind FROM series WHERE run = ? AND key = ?",
                            (run_pk, key))
-        if not found:
-            return "f", []
-        series_id, kind = found[0]
-        lo = -(2**63) if min_step is None else min_step
-        hi = 2**63 - 1 if max_step is None else max_step
-        rows = self._read(f"SELECT step_min, step_max, n, {column} FROM chunks WHERE series = ? "
-                          "AND step_max >= ? AND step_min <= ? ORDER BY seq",
-                          (series_id, lo, hi))
-        return str(kind), rows
+        return (int(found[0][0]), str(found[0][1])) if found else (None, "f")
+
+    def _points(self, series_id: int, lo: int, hi: int) -> tuple[Int64s, Float64s]:
+        rows = self._read("SELECT data FROM chunks WHERE series = ? AND step_max >= ? "
+                          "AND step_min <= ? ORDER BY seq", (series_id, lo, hi))
+        try:
+            steps, values = decode_chunks([blob for (blob,) in rows])
+        except ValueError as exc:
+            raise StoreError(f"store {self.path}: a chunk of history series {series_id} is "
+                             f"unreadable ({exc})") from exc
+        if steps.size and (steps[0] < lo or steps[-1] > hi):
+            a = int(np.searchsorted(steps, lo, "left"))
+            b = int(np.searchsorted(steps, hi, "right"))
+            steps, values = steps[a:b], values[a:b]
+        return steps, values
 
     def read_series(self, run_pk: int, key: str, min_step: int | None = None,
                     max_step: int | None = None) -> tuple[Int64s, Float64s, str]:
-        kind, rows = self._chunks(run_pk, key, min_step, max_step, "data")
-        if not rows:
-            return np.zeros(0, np.int64), np.zeros(0, np.float64), kind
-        decoded = [decode_chunk(blob) for *_, blob in rows]
-        steps = np.concatenate([s for s, _ in decoded])
-        values = np.concatenate([v for _, v in decoded])
-        lo = 0 if min_step is None else int(np.searchsorted(steps, min_step, "left"))
-        hi = steps.size if max_step is None else int(np.searchsorted(steps, max_step, "right"))
-        return steps[lo:hi], values[lo:hi], kind
+        lo, hi = check_range(min_step, max_step)
+        with self._snapshot():
+            series_id, kind = self._series(run_pk, key)
+            if series_id is None:
+                return np.zeros(0, np.int64), np.zeros(0, np.float64), kind
+            steps, values = self._points(series_id, lo, hi)
+        return steps, values, kind
 
     def read_envelope(self, run_pk: int, key: str, buckets: int, min_step: int | None = None,
                       max_step: int | None = None) -> Envelope:
-        if buckets < 1:
-            raise ValueError("buckets must be at least 1")
-        kind, rows = self._chunks(run_pk, key, min_step, max_step, "envelope")
-        if not rows:
-            return envelope_at(np.zeros(0, np.int64), np.zeros(0, np.float64),
-                               np.zeros(0, np.int64))
-        points = sum(n for _, _, n, _ in rows)
-        lo = rows[0][0] if min_step is None else max(min_step, rows[0][0])
-        hi = rows[-1][1] if max_step is None else min(max_step, rows[-1][1])
-        edges = _bucket_edges(lo, hi, buckets)
-        if points <= buckets * ENVELOPE_POINTS:
-            steps, values, _ = self.read_series(run_pk, key, min_step, max_step)
-            if steps.size <= buckets:
-                return envelope_at(steps, values, np.arange(steps.size, dtype=np.int64))
-            return envelope_at(steps, values, _starts(steps, edges))
-        env = merge_envelopes([decode_envelope(blob) for *_, blob in rows])
-        keep = (env.step_last >= lo) & (env.step_first <= hi)
-        env = Envelope(*(getattr(env, f)[keep] for f in env.__dataclass_fields__))
-        return regroup(env, _starts(env.step_first, edges))
+        buckets = check_buckets(buckets)
+        lo, hi = check_range(min_step, max_step)
+        with self._snapshot():
+            return self._envelope(run_pk, key, buckets, lo, hi)
+
+    def _envelope(self, run_pk: int, key: str, buckets: int, lo: int, hi: int) -> Envelope:
+        series_id, _ = self._series(run_pk, key)
+        if series_id is None:
+            return empty_envelope()
+        rows = self._read("SELECT step_min, step_max, n FROM chunks WHERE series = ? "
+                          "AND step_max >= ? AND step_min <= ? ORDER BY seq",
+                          (series_id, lo, hi))
+        # The one or two chunks at the ends of the range are read point by point, so that
+        # no group holds points outside it; the inside is read as points when short, else
+        # as the chunks' stored envelopes.
+        no_points = np.zeros(0, np.int64), np.zeros(0, np.float64)
+        head = tail = no_points
+        if rows and rows[0][0] < lo:
+            head = self._points(series_id, lo, min(hi, rows[0][1]))
+            rows = rows[1:]
+        if rows and rows[-1][1] > hi:
+            tail = self._points(series_id, rows[-1][0], hi)
+            rows = rows[:-1]
+        inner_lo, inner_hi = (rows[0][0], rows[-1][1]) if rows else (0, -1)
+        count = head[0].size + sum(n for _, _, n in rows) + tail[0].size
+        if count <= buckets * ENVELOPE_POINTS:
+            inner = self._points(series_id, inner_lo, inner_hi) if rows else no_points
+            steps = np.concatenate([head[0], inner[0], tail[0]])
+            values = np.concatenate([head[1], inner[1], tail[1]])
+            return bucket_points(steps, values, buckets)
+        blobs = self._read("SELECT envelope FROM chunks WHERE series = ? AND step_min >= ? "
+                           "AND step_max <= ? ORDER BY seq", (series_id, inner_lo, inner_hi))
+        try:
+            middle = decode_envelopes([blob for (blob,) in blobs])
+        except ValueError as exc:
+            raise StoreError(f"store {self.path}: an envelope of history series {series_id} "
+                             f"is unreadable ({exc})") from exc
+        return bucket_envelope(merge_envelopes([envelope_of(*head), middle,
+                                                envelope_of(*tail)]), buckets)
 
     def read_objects(self, run_pk: int, keys: Sequence[str] | None = None,
                      min_step: int | None = None, max_step: int | None = None,
                      ) -> dict[str, list[tuple[int, Any]]]:
+        lo, hi = check_range(min_step, max_step)
         sql = "SELECT key, step, value FROM history_objects WHERE run = ?"
         params: list[Any] = [run_pk]
         if keys is not None:
@@ -319,48 +361,11 @@ class SqliteStore:
             params.extend(keys)
         if min_step is not None:
             sql += " AND step >= ?"
-            params.append(min_step)
+            params.append(lo)
         if max_step is not None:
             sql += " AND step <= ?"
-            params.append(max_step)
+            params.append(hi)
         out: dict[str, list[tuple[int, Any]]] = {}
         for key, step, value in self._read(sql + " ORDER BY key, step", params):
             out.setdefault(key, []).append((step, _unpack(value) if value is not None else None))
         return out
-
-
-def _bucket_edges(lo: int, hi: int, buckets: int) -> Int64s:
-    """``buckets`` equal step ranges covering ``[lo, hi]`` (fewer if the range is short)."""
-    span = hi - lo + 1
-    count = max(1, min(buckets, span))
-    return lo + (np.arange(count, dtype=np.float64) * (span / count)).astype(np.int64)
-
-
-def _starts(steps: Int64s, edges: Int64s) -> Int64s:
-    """Indexes where each non-empty bucket starts (the first is always 0)."""
-    idx = np.unique(np.searchsorted(steps, edges, "left"))
-    idx = idx[idx < steps.size]
-    if idx.size == 0 or idx[0] != 0:
-        idx = np.concatenate([np.zeros(1, np.int64), idx])
-    return idx.astype(np.int64)
-
-
-def finite_json(value: Any) -> str:
-    """JSON text for filter columns: NaN and infinities become null."""
-
-    def clean(v: Any) -> Any:
-        if isinstance(v, float) and not math.isfinite(v):
-            return None
-        if isinstance(v, dict):
-            return {str(k): clean(x) for k, x in v.items()}
-        if isinstance(v, list | tuple):
-            return [clean(x) for x in v]
-        if isinstance(v, bytes):
-            return None
-        return v
-
-    return json.dumps(clean(value), allow_nan=False, default=str)
-
-
-def now() -> float:
-    return time.time()
