@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 SUMMARY_CHOICES = frozenset({"min", "max", "mean", "first", "last", "best", "copy", "none"})
 GOALS = frozenset({"minimize", "maximize"})
@@ -74,6 +74,24 @@ def nest(flat: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+_NEEDS_STATS = frozenset({"min", "max", "mean", "best"})
+
+
+class ColumnStats(NamedTuple):
+    """What one batch adds to a key's aggregates; min, max and total skip NaN."""
+
+    points: int
+    total: float
+    lo: float
+    hi: float
+    first: float
+    first_step: int
+    last: float
+    last_step: int
+    finite: int
+    kind: str
+
+
 def _nan_aware(pick: Any, old: float, new: float) -> float:
     """``min``/``max`` of two values where NaN means "no value yet"."""
     if math.isnan(old):
@@ -86,8 +104,12 @@ def _nan_aware(pick: Any, old: float, new: float) -> float:
 class SummaryState:
     """Aggregates per history key, manual overrides and metric definitions of one run."""
 
-    def __init__(self, state: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, state: Mapping[str, Any] | None = None, *,
+                 lazy_stats: bool = False) -> None:
+        """``lazy_stats``: skip min/max/mean for keys whose definition does not ask for
+        them (the training process's copy; the store always keeps them)."""
         state = state or {}
+        self.lazy_stats = lazy_stats
         self.numeric: dict[str, list[Any]] = {k: _slots(v) for k, v in state.get("num", {}).items()}
         self.objects: dict[str, Any] = dict(state.get("obj", {}))
         self.object_steps: dict[str, int] = dict(state.get("obj_step", {}))
@@ -125,39 +147,55 @@ class SummaryState:
     # ---- updates -----------------------------------------------------------------------
     def update_numeric(self, key: str, steps: Sequence[int], values: Sequence[float],
                        kind: str = "f") -> None:
-        """Fold points (steps increasing) into the key's aggregates. The first and last
-        values follow the steps, so a session applied late (a resumed run's earlier
-        session) does not replace a later last value."""
+        """Fold points (steps increasing) into the key's aggregates."""
         if not values:
             return
-        agg = self.numeric.get(key)
+        if self.lazy_stats and not self._wants_stats(key):
+            self.fold(key, ColumnStats(
+                points=len(values), total=0.0, lo=math.nan, hi=math.nan, first=values[0],
+                first_step=steps[0], last=values[-1], last_step=steps[-1], finite=0,
+                kind=kind))
+            return
         total = sum(values, 0.0)  # fsum raises on inf - inf
         if math.isnan(total):
             finite = [v for v in values if not math.isnan(v)]
             total = sum(finite, 0.0) if finite else 0.0
         else:
             finite = values  # type: ignore[assignment]
-        lo = min(finite) if finite else math.nan
-        hi = max(finite) if finite else math.nan
+        self.fold(key, ColumnStats(
+            points=len(values), total=total, lo=min(finite) if finite else math.nan,
+            hi=max(finite) if finite else math.nan, first=values[0], first_step=steps[0],
+            last=values[-1], last_step=steps[-1], finite=len(finite), kind=kind))
+
+    def _wants_stats(self, key: str) -> bool:
+        spec = self.definition(key)
+        return spec is not None and not _NEEDS_STATS.isdisjoint(spec.get("summary") or ())
+
+    def fold(self, key: str, stats: ColumnStats) -> None:
+        """Fold one batch's statistics of a key into its aggregates. The first and last
+        values follow the steps, so a session applied late (a resumed run's earlier
+        session) does not replace a later last value."""
+        agg = self.numeric.get(key)
         if agg is None:
-            self.numeric[key] = [len(values), total, lo, hi, values[0], values[-1],
-                                 steps[-1], len(finite), kind, steps[0]]
+            self.numeric[key] = [stats.points, stats.total, stats.lo, stats.hi, stats.first,
+                                 stats.last, stats.last_step, stats.finite, stats.kind,
+                                 stats.first_step]
         else:
-            agg[_COUNT] += len(values)
-            agg[_SUM] += total
-            agg[_MIN] = _nan_aware(min, agg[_MIN], lo)
-            agg[_MAX] = _nan_aware(max, agg[_MAX], hi)
-            if steps[-1] >= agg[_LAST_STEP]:
-                agg[_LAST] = values[-1]
-                agg[_LAST_STEP] = steps[-1]
-            if agg[_FIRST_STEP] is not None and steps[0] < agg[_FIRST_STEP]:
-                agg[_FIRST] = values[0]
-                agg[_FIRST_STEP] = steps[0]
-            agg[_FINITE] += len(finite)
-            if _KIND_RANK.get(kind, 2) > _KIND_RANK.get(agg[_KIND], 2):
-                agg[_KIND] = kind
+            agg[_COUNT] += stats.points
+            agg[_SUM] += stats.total
+            agg[_MIN] = _nan_aware(min, agg[_MIN], stats.lo)
+            agg[_MAX] = _nan_aware(max, agg[_MAX], stats.hi)
+            if stats.last_step >= agg[_LAST_STEP]:
+                agg[_LAST] = stats.last
+                agg[_LAST_STEP] = stats.last_step
+            if agg[_FIRST_STEP] is not None and stats.first_step < agg[_FIRST_STEP]:
+                agg[_FIRST] = stats.first
+                agg[_FIRST_STEP] = stats.first_step
+            agg[_FINITE] += stats.finite
+            if _KIND_RANK.get(stats.kind, 2) > _KIND_RANK.get(agg[_KIND], 2):
+                agg[_KIND] = stats.kind
         object_step = self.object_steps.get(key)
-        if object_step is None or object_step <= steps[-1]:
+        if object_step is None or object_step <= stats.last_step:
             self.objects.pop(key, None)
             self.object_steps.pop(key, None)
 

@@ -68,7 +68,10 @@ def test_runs_are_paged_lazily() -> None:
     assert runs[0].name == "run-4"  # newest first
     assert counting.calls.count("query_runs") == 1
     assert [r.name for r in runs] == [f"run-{i}" for i in range(4, -1, -1)]
-    assert counting.calls.count("query_runs") == 3  # pages of 2, 2, 1
+    # The first page by LIMIT; past it, one filter-and-sort for every key, then pages by key.
+    assert counting.calls.count("query_runs") == 1
+    assert counting.calls.count("query_run_pks") == 1
+    assert counting.calls.count("runs_by_pk") == 2  # pages of 2 and 1
     assert runs[-1].name == "run-0"
     assert [r.name for r in runs[1:4]] == ["run-3", "run-2", "run-1"]
     assert [r.name for r in runs[::-2]] == ["run-0", "run-2", "run-4"]
@@ -79,7 +82,7 @@ def test_runs_are_paged_lazily() -> None:
         runs[-6]
     with pytest.raises(TypeError):
         runs["0"]  # type: ignore[call-overload]
-    assert counting.calls.count("query_runs") == 3
+    assert counting.calls.count("query_run_pks") == 1
     assert {r.id for r in runs} == {r.id for r in made}
 
 

@@ -110,6 +110,10 @@ def test_projects_and_runs(store: MetadataStore, writer: Any) -> None:
     assert store.get_run(RunRef("me", "b", "r1")) is None
     assert [r.ref for r in store.find_runs("r3")] == [RunRef("me", "b", "r3")]
     assert store.find_runs("r3", "a") == []
+    pks = store.query_run_pks(None, None)
+    assert [r.pk for r in store.query_runs(None, None)] == pks
+    picked = store.runs_by_pk([pks[2], 10**9, pks[0]])
+    assert [r.ref.run_id for r in picked] == ["r1", "r3"]  # given order; unknown skipped
 
 
 def test_get_run_with_state(store: MetadataStore, writer: Any) -> None:

@@ -282,20 +282,33 @@ class Runs(Sequence[Run]):
         self._per_page = per_page
         self._pages: dict[int, list[Run]] = {}
         self._length: int | None = None
+        self._pks: list[int] | None = None
 
     def __len__(self) -> int:
         if self._length is None:
-            entity, project, filters, _ = self._args
-            self._length = self._api.store.count_runs(entity, project, filters)
+            if self._pks is not None:
+                self._length = len(self._pks)
+            else:
+                entity, project, filters, _ = self._args
+                self._length = self._api.store.count_runs(entity, project, filters)
         return self._length
 
     def _page(self, number: int) -> list[Run]:
+        """The first page is one LIMIT query; past it, the matching keys are read once
+        and pages are fetched by key, so reading every run costs one filter and sort."""
         page = self._pages.get(number)
         if page is None:
             entity, project, filters, order = self._args
-            rows = self._api.store.query_runs(entity, project, filters, order,
-                                              limit=self._per_page,
-                                              offset=number * self._per_page)
+            store = self._api.store
+            if number == 0 and self._pks is None:
+                rows = store.query_runs(entity, project, filters, order,
+                                        limit=self._per_page, offset=0)
+            else:
+                if self._pks is None:
+                    self._pks = store.query_run_pks(entity, project, filters, order)
+                    self._length = len(self._pks)
+                start = number * self._per_page
+                rows = store.runs_by_pk(self._pks[start:start + self._per_page])
             page = self._pages[number] = [Run(self._api, r) for r in rows]
         return page
 

@@ -115,7 +115,7 @@ class Run:
         self._lock = threading.RLock()
         self._warn = WarnOnce()
         self._exit_code: int | None = None
-        self._summary_state = SummaryState(setup.summary_state)
+        self._summary_state = SummaryState(setup.summary_state, lazy_stats=True)
         self._writer: RunWriter | None = None
         self._applier: StoreApplier | None = None
         self.config = Config(emit=self._emit_config)

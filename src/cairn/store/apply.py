@@ -12,6 +12,7 @@ attributes (name, state, config, …) stay those of the latest session by start 
 from __future__ import annotations
 
 import json
+import math
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -21,7 +22,7 @@ from typing import Any, Protocol
 import msgpack
 import numpy as np
 
-from cairn.aggregates import SummaryState, nest
+from cairn.aggregates import ColumnStats, SummaryState, nest
 from cairn.records import (
     SERIES_BOOL,
     SERIES_FLOAT,
@@ -48,6 +49,25 @@ _META_COLUMNS = {"name": "name", "notes": "notes", "group": "group_name",
 _RUN_META_KEYS = ("mode", "resumed", "starting_step", "framework", "sweep_id", "program",
                   "python", "os", "start_time")
 _warned_kinds: set[str] = set()
+
+
+def column_stats(steps: Int64s, values: Float64s, kind: str) -> ColumnStats:
+    """A column's summary statistics, computed with numpy (min, max, total skip NaN)."""
+    nan = np.isnan(values)
+    finite_count = int(values.size - np.count_nonzero(nan))
+    with np.errstate(invalid="ignore", over="ignore"):
+        if finite_count == values.size:
+            lo, hi, total = float(values.min()), float(values.max()), float(values.sum())
+        elif finite_count:
+            lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
+            total = float(np.nansum(values))
+        else:
+            lo = hi = math.nan
+            total = 0.0
+    return ColumnStats(points=int(values.size), total=total, lo=lo, hi=hi,
+                       first=float(values[0]), first_step=int(steps[0]),
+                       last=float(values[-1]), last_step=int(steps[-1]),
+                       finite=finite_count, kind=kind)
 
 
 class Cursor(Protocol):
@@ -259,7 +279,7 @@ class RecordApplier:
                 steps, values = sorted_points(np.frombuffer(column.steps, np.int64),
                                               np.frombuffer(column.values, np.float64))
                 self._append_series(run.pk, key, steps, values, column.kind)
-                run.summary.update_numeric(key, steps.tolist(), values.tolist(), column.kind)
+                run.summary.fold(key, column_stats(steps, values, column.kind))
         for key, pairs in objects.items():
             for step, value in pairs:
                 self.conn.execute(

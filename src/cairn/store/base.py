@@ -122,6 +122,16 @@ class MetadataStore(Protocol):
         FilterError for a malformed filter or order."""
         ...
 
+    def query_run_pks(self, entity: str | None, project: str | None,
+                      filters: Mapping[str, Any] | None = None,
+                      order: Sequence[str] | str | None = ("-created_at",)) -> list[int]:
+        """Keys of every matching run, in order."""
+        ...
+
+    def runs_by_pk(self, pks: Sequence[int]) -> list[RunRow]:
+        """The runs with these keys, in the given order."""
+        ...
+
     def count_runs(self, entity: str | None, project: str | None,
                    filters: Mapping[str, Any] | None = None) -> int: ...
 

@@ -239,6 +239,32 @@ class SqliteStore:
                                 -1 if limit is None else limit, offset])
         return [self._run_row(r) for r in rows]
 
+    def query_run_pks(self, entity: str | None, project: str | None,
+                      filters: Mapping[str, Any] | None = None,
+                      order: Sequence[str] | str | None = ("-created_at",)) -> list[int]:
+        """The keys of every matching run, in order: one filter-and-sort pass, after which
+        any page is read by key (``runs_by_pk``) instead of by OFFSET."""
+        where, params = self._where_project(entity, project)
+        fsql, fparams = compile_filters(filters)
+        osql, oparams = compile_order(order)
+        rows = self._read(f"SELECT runs.id FROM runs JOIN projects ON projects.id = "
+                          f"runs.project_id WHERE {where} AND ({fsql}) ORDER BY {osql}",
+                          [*params, *fparams, *oparams])
+        return [int(r[0]) for r in rows]
+
+    def runs_by_pk(self, pks: Sequence[int]) -> list[RunRow]:
+        """The runs with these keys, in the given order (missing ones left out)."""
+        found: dict[int, RunRow] = {}
+        for start in range(0, len(pks), 500):
+            part = list(pks[start:start + 500])
+            marks = ", ".join("?" for _ in part)
+            for row in self._read(f"SELECT {_RUN_COLUMNS} FROM runs JOIN projects ON "
+                                  f"projects.id = runs.project_id WHERE runs.id IN ({marks})",
+                                  part):
+                run = self._run_row(row)
+                found[run.pk] = run
+        return [found[pk] for pk in pks if pk in found]
+
     def count_runs(self, entity: str | None, project: str | None,
                    filters: Mapping[str, Any] | None = None) -> int:
         where, params = self._where_project(entity, project)
