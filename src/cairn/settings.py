@@ -35,6 +35,7 @@ _ENV_FIELDS = {
     "SILENT": "silent",
     "HEARTBEAT_TIMEOUT": "heartbeat_timeout",
     "QUEUE_ROWS": "queue_rows",
+    "APPLIER": "applier",
 }
 # CAIRN_DIR names the cairn folder itself (DESIGN.md); WANDB_DIR, like wandb, names the
 # folder that contains it.
@@ -70,6 +71,11 @@ class Settings:
     """Seconds between writes of queued rows to the WAL."""
     queue_rows: int = 100_000
     """Rows the log queue holds before ``log()`` waits for the writer."""
+    applier: str = "process"
+    """Where WAL records are applied to the store: ``process`` (a helper process, so a
+    CPU-bound training loop and the store never compete) or ``thread``."""
+    store_busy_timeout: float = 10.0
+    """Seconds a store write waits for another process's lock before it is retried later."""
     finish_timeout: float = 30.0
     """Seconds ``finish()`` waits for a locked or unreachable store before leaving the data
     in the WAL for ``cairn sync``."""
@@ -133,7 +139,7 @@ def _coerce(field: str, value: Any) -> Any:
         return None
     try:
         if field in ("heartbeat_timeout", "heartbeat_interval", "apply_interval",
-                     "wal_interval", "finish_timeout"):
+                     "wal_interval", "finish_timeout", "store_busy_timeout"):
             number = float(value)
             if number <= 0:
                 raise ValueError("must be positive")
@@ -151,6 +157,10 @@ def _coerce(field: str, value: Any) -> Any:
             if isinstance(value, str):
                 return tuple(t.strip() for t in value.split(",") if t.strip())
             return tuple(str(t) for t in value)
+        if field == "applier":
+            if value not in ("process", "thread"):
+                raise ValueError("expected 'process' or 'thread'")
+            return str(value)
         if field == "mode":
             mode = str(value).lower()
             mode = {"dryrun": "offline", "run": "local"}.get(mode, mode)

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import textwrap
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,22 +135,6 @@ def read_only(*paths: Path) -> Iterator[None]:
         for p in done:
             subprocess.run([chattr, "-i", str(p)], check=False)
 
-
-@pytest.fixture
-def short_busy_timeout(monkeypatch: pytest.MonkeyPatch) -> Callable[[float], None]:
-    """Make the SQLite stores this process opens give up on a lock after ``seconds``
-    (the default is 10 s), so that tests reach the applier's retry path quickly."""
-    from cairn.store import registry
-    from cairn.store.sqlite import SqliteStore
-
-    def apply(seconds: float) -> None:
-        def open_sqlite(location: str, heartbeat_timeout: float) -> Any:
-            return SqliteStore(Path(location), heartbeat_timeout=heartbeat_timeout,
-                               busy_timeout=seconds)
-
-        monkeypatch.setattr(registry, "_open_sqlite", open_sqlite)
-
-    return apply
 
 class Kit:
     """The helpers above, for the test modules (which cannot import this conftest)."""

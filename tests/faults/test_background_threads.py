@@ -14,7 +14,8 @@ import pytest
 import cairn
 from cairn.aggregates import SummaryState
 from cairn.records import RunRef
-from cairn.sdk.writer import Op, RunWriter, StoreApplier, WarnOnce
+from cairn.sdk.writer import Op, RunWriter, WarnOnce
+from cairn.sinks.thread import ThreadApplier
 
 
 def _wait_for(condition: Any, timeout: float = 10.0) -> None:
@@ -111,7 +112,7 @@ def test_the_applier_reports_a_damaged_wal_once_and_applies_the_rest(
             pass
 
     with kit.recorded_warnings() as caught:
-        applier = StoreApplier(path, ListSink, 0.05, WarnOnce())
+        applier = ThreadApplier(path, ListSink, 0.05, WarnOnce())
         assert applier.apply_pending()
         assert applier.close(timeout=1.0)
     assert applied == [1, 3]

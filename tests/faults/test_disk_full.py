@@ -101,7 +101,8 @@ def test_a_full_disk_delays_the_wal_without_tearing_it(
             run.log({"x": step, "text": "c" * 2000})
         assert not writer.process()
         assert writer.unwritten > 0
-    messages = kit.cairn_warnings(caught)
+    # The store lives on the same full disk: the applier may say so too (once).
+    messages = [m for m in kit.cairn_warnings(caught) if "cannot write to the store" not in m]
     assert len(messages) == 1, messages
     assert "cannot write the run's WAL" in messages[0]
     assert "No space left" in messages[0]

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cairn.aggregates import GOALS, SummaryState, nest, parse_summary_spec
 from cairn.errors import UsageError
@@ -23,8 +23,12 @@ from cairn.records import RunRef
 from cairn.sdk.config import Config
 from cairn.sdk.summary import Summary
 from cairn.sdk.values import flatten_log
-from cairn.sdk.writer import CairnWarning, Op, RunWriter, StoreApplier, WarnOnce
+from cairn.sdk.writer import CairnWarning, Op, RunWriter, WarnOnce
 from cairn.settings import Settings
+
+if TYPE_CHECKING:
+    from cairn.sinks.process import ProcessApplier
+    from cairn.sinks.thread import ThreadApplier
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,7 @@ class History:
 class Run:
     """A run in progress. Create with ``cairn.init()``."""
 
-    def __init__(self, setup: RunSetup, open_store: Any = None) -> None:
+    def __init__(self, setup: RunSetup) -> None:
         s = setup.settings
         self._settings = s
         self._setup = setup
@@ -117,17 +121,17 @@ class Run:
         self._exit_code: int | None = None
         self._summary_state = SummaryState(setup.summary_state, lazy_stats=True)
         self._writer: RunWriter | None = None
-        self._applier: StoreApplier | None = None
+        self._applier: ThreadApplier | ProcessApplier | None = None
         self.config = Config(emit=self._emit_config)
         self.config._load(setup.config)
         self.summary = Summary(self._read_summary, self._write_summary)
         self.history = History(self)
         self.wal_path = setup.run_dir / f"run-{self._ref.run_id}.cairn"
         if self._mode != "disabled":
-            self._start(open_store)
+            self._start()
 
     # ---- start -------------------------------------------------------------------------
-    def _start(self, open_store: Any) -> None:
+    def _start(self) -> None:
         s = self._settings
         self._dir.mkdir(parents=True, exist_ok=True)
         self._writer = RunWriter(
@@ -139,15 +143,24 @@ class Run:
             self._queue(Op("config", {"config": self.config.as_dict()}))
         self._writer.process()
         if self._mode == "local":
+            self._applier = self._start_applier()
+            self._writer.on_written = self._applier.notice_wal_size
+
+    def _start_applier(self) -> ThreadApplier | ProcessApplier:
+        from cairn.sinks.process import ProcessApplier
+        from cairn.sinks.thread import ThreadApplier
+
+        s = self._settings
+
+        def in_a_thread() -> ThreadApplier:
             from cairn.sinks.local import LocalSink
 
-            def open_sink() -> LocalSink:
-                if open_store is not None:
-                    return LocalSink(open_store())
-                return LocalSink.from_settings(s)
+            return ThreadApplier(self.wal_path, lambda: LocalSink.from_settings(s),
+                                 s.apply_interval, self._warn)
 
-            self._applier = StoreApplier(self.wal_path, open_sink, s.apply_interval, self._warn)
-            self._writer.on_written = self._applier.notice_wal_size
+        if s.applier == "thread":
+            return in_a_thread()
+        return ProcessApplier(self.wal_path, s, self._warn, fallback=in_a_thread)
 
     def _queue(self, item: Op) -> None:
         writer = self._writer

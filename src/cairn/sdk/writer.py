@@ -1,12 +1,13 @@
-"""The background machinery of a run: the WAL writer thread and the store applier thread.
+"""The WAL writer thread of a run.
 
-    log() ──rows──▶ RunWriter ──frames──▶ run WAL ──records──▶ StoreApplier ──▶ sink
+    log() ──rows──▶ RunWriter ──frames──▶ run WAL ──records──▶ applier (sinks/) ──▶ store
 
 The writer drains what the hot path buffered, turns rows into columnar history records,
-appends them to the WAL (one write per cycle) and keeps the in-process summary. The applier
-tails the WAL and applies new records to the sink, so a slow or locked store never holds up
-the WAL, and whatever the store has not taken stays in the WAL for ``cairn sync``. Neither
-thread ever raises into training: a failure is reported once as a warning.
+appends them to the WAL (one write per cycle) and keeps the in-process summary. An applier
+(a separate process, or a thread as fallback: ``cairn.sinks``) tails the WAL and applies
+new records to the store, so a slow or locked store never holds up the WAL, and whatever
+the store has not taken stays in the WAL for ``cairn sync``. Nothing here ever raises into
+training: a failure is reported once as a warning.
 """
 
 from __future__ import annotations
@@ -21,15 +22,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cairn.aggregates import SummaryState
-from cairn.errors import StoreLockedError, WalError
 from cairn.records import RunRef
 from cairn.sdk.batch import Row, StepSync, build_batch
 from cairn.wal.format import encode_frame
-from cairn.wal.reader import WalReader
 from cairn.wal.writer import WalWriter
 
 if TYPE_CHECKING:
-    from cairn.sinks.base import Sink
+    pass
 
 
 class CairnWarning(UserWarning):
@@ -255,136 +254,6 @@ class RunWriter:
         except OSError as exc:
             self._warn("wal-close", f"cairn: cannot close the WAL {self.wal.path}: {exc}")
         return done
-
-
-EAGER_APPLY_BYTES = 2 << 20
-"""Unapplied WAL bytes (about 130,000 points) that wake the applier before its interval."""
-
-
-class StoreApplier:
-    """Tails a WAL file and applies its new records to a sink, retrying while it fails.
-
-    ``close(timeout)`` has the thread make its last applications, retrying a locked store
-    until the timeout, and returns by the timeout even if the store is still blocking: the
-    data is in the WAL either way, and the thread closes the sink when it is done.
-    """
-
-    def __init__(self, wal_path: Path, open_sink: Callable[[], Sink], interval: float,
-                 warn: WarnOnce, start_offset: int = 0) -> None:
-        self.reader = WalReader(wal_path, offset=start_offset, on_damage=self._on_damage)
-        self._open_sink = open_sink
-        self._sink: Sink | None = None
-        self._interval = interval
-        self._warn = warn
-        self._wake = threading.Event()
-        self._stopping = False
-        self._failures = 0
-        self._next_try = 0.0
-        self._deadline = 0.0
-        self._last_error: Exception | None = None
-        self.healthy = True
-        self.synced = False
-        """Set when the thread has stopped: everything in the WAL reached the sink."""
-        self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._loop, name="cairn-applier", daemon=True)
-        self._thread.start()
-
-    def poke(self) -> None:
-        self._wake.set()
-
-    def notice_wal_size(self, size: int) -> None:
-        """Apply early when a lot is waiting: under heavy logging the store keeps up, so
-        ``finish()`` has little left to do."""
-        if size - self.reader.offset >= EAGER_APPLY_BYTES:
-            self._wake.set()
-
-    def _on_damage(self, message: str) -> None:
-        self._warn("wal-damaged", message)
-
-    def _loop(self) -> None:
-        # Open the store (and import what it needs) now, not at the first interval or at
-        # finish(): the run's start record reaches the store at once.
-        self._apply_safely()
-        while not self._stopping:
-            self._wake.wait(self._interval)
-            self._wake.clear()
-            if not self._stopping and time.monotonic() >= self._next_try:
-                self._apply_safely()
-        self._drain()
-
-    def _apply_safely(self) -> bool:
-        try:
-            return self.apply_pending()
-        except Exception:  # a warning turned error in the training thread, or a bug
-            return False
-
-    def apply_pending(self) -> bool:
-        """Apply every complete record now in the WAL; False if the sink failed."""
-        with self._lock:
-            try:
-                if self._sink is None:
-                    self._sink = self._open_sink()
-                while True:
-                    offset = self.reader.offset
-                    records = self.reader.read(max_records=256)
-                    if not records:
-                        break
-                    try:
-                        self._sink.apply_records(records)
-                    except BaseException:
-                        self.reader.offset = offset
-                        raise
-            except Exception as exc:
-                self._failed(exc)
-                return False
-            self._failures = 0
-            self._last_error = None
-            self.healthy = True
-            return True
-
-    def _failed(self, exc: Exception) -> None:
-        self._failures += 1
-        self._last_error = exc
-        self.healthy = False
-        self._next_try = time.monotonic() + min(30.0, self._interval * 2 ** self._failures)
-        if isinstance(exc, WalError):
-            self._warn("wal-read", f"cairn: cannot read the run's WAL ({exc}); its records "
-                       "do not reach the store")
-            return
-        topic = "store-locked" if isinstance(exc, StoreLockedError) else "store"
-        self._warn(topic, f"cairn: cannot write to the store ({exc}); the run's data is "
-                   "safe in its WAL and will be applied when the store is back "
-                   "(or run `cairn sync`)")
-
-    def _drain(self) -> None:
-        """The last applications, in the thread, after ``close``: a locked store is retried
-        until the deadline; any other failure is not waited for."""
-        try:
-            done = self._apply_safely()
-            while (not done and isinstance(self._last_error, StoreLockedError)
-                   and time.monotonic() < self._deadline):
-                time.sleep(min(0.2, max(0.0, self._deadline - time.monotonic())))
-                done = self._apply_safely()
-            self.synced = done
-        finally:
-            if self._sink is not None:
-                try:
-                    self._sink.close()
-                except Exception as exc:
-                    self._warn("sink-close", f"cairn: closing the store failed: {exc}")
-                self._sink = None
-
-    def close(self, timeout: float) -> bool:
-        """Stop, applying what is left; True if everything reached the store in time."""
-        self._deadline = time.monotonic() + timeout
-        self._stopping = True
-        self._wake.set()
-        if self._thread.is_alive():
-            # The grace covers the sink's close after a last successful application.
-            self._thread.join(timeout + 1.0)
-        elif not self.synced:
-            self._drain()
-        return self.synced and not self._thread.is_alive()
 
 
 def process_alive(pid: int) -> bool:

@@ -24,7 +24,8 @@ class LocalSink:
     def from_settings(cls, settings: Settings) -> LocalSink:
         from cairn.store.registry import open_store
 
-        return cls(open_store(settings.root, heartbeat_timeout=settings.heartbeat_timeout))
+        return cls(open_store(settings.root, heartbeat_timeout=settings.heartbeat_timeout,
+                              busy_timeout=settings.store_busy_timeout))
 
     def apply_records(self, records: Sequence[Record]) -> None:
         self.store.apply_records(records)

@@ -10,16 +10,18 @@ from cairn.errors import StoreError
 from cairn.store.base import MetadataStore
 
 
-def _open_sqlite(location: str, heartbeat_timeout: float) -> MetadataStore:
+def _open_sqlite(location: str, heartbeat_timeout: float, busy_timeout: float) -> MetadataStore:
     from cairn.store.sqlite import SqliteStore
 
-    return SqliteStore(Path(location), heartbeat_timeout=heartbeat_timeout)
+    return SqliteStore(Path(location), heartbeat_timeout=heartbeat_timeout,
+                       busy_timeout=busy_timeout)
 
 
-_BACKENDS: dict[str, Callable[[str, float], MetadataStore]] = {"sqlite": _open_sqlite}
+_BACKENDS: dict[str, Callable[[str, float, float], MetadataStore]] = {"sqlite": _open_sqlite}
 
 
-def open_store(uri: str | Path, heartbeat_timeout: float = 60.0) -> MetadataStore:
+def open_store(uri: str | Path, heartbeat_timeout: float = 60.0,
+               busy_timeout: float = 10.0) -> MetadataStore:
     """Open the store named by ``uri``: a ``scheme://`` URI, or the path of a cairn folder
     (which holds ``cairn.db``) or of a ``.db`` file."""
     text = str(uri)
@@ -29,11 +31,11 @@ def open_store(uri: str | Path, heartbeat_timeout: float = 60.0) -> MetadataStor
         if location.startswith("/"):
             # sqlite:///relative.db and sqlite:////absolute.db, as SQLAlchemy spells them
             location = location[1:]
-        return _BACKENDS[parsed.scheme](location, heartbeat_timeout)
+        return _BACKENDS[parsed.scheme](location, heartbeat_timeout, busy_timeout)
     if "://" in text:
         known = ", ".join(f"{s}://" for s in sorted(_BACKENDS))
         raise StoreError(f"no store backend for {parsed.scheme}:// (known: {known})")
     path = Path(text)
     if path.suffix != ".db":
         path = path / "cairn.db"
-    return _open_sqlite(str(path), heartbeat_timeout)
+    return _open_sqlite(str(path), heartbeat_timeout, busy_timeout)

@@ -1,0 +1,120 @@
+"""``WalTail``: follow one WAL file and apply its new records to a sink.
+
+The core of both appliers: the thread in the training process (``sinks/thread.py``) and
+the applier process (``sinks/applier_process.py``). It keeps the reader's offset where the
+sink last succeeded, so a failing store loses nothing: the next call starts from there.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from cairn.errors import StoreLockedError, WalError
+from cairn.sinks.base import Sink
+from cairn.wal.reader import WalReader
+
+Report = Callable[[str, str], None]
+"""``report(topic, message)``: a problem to tell the user about once."""
+
+EAGER_APPLY_BYTES = 2 << 20
+"""Unapplied WAL bytes (about 130,000 points) that make an applier apply before its
+interval, so that under heavy logging ``finish()`` has little left to do."""
+
+
+class WalTail:
+    def __init__(self, wal_path: Path, open_sink: Callable[[], Sink], interval: float,
+                 report: Report, start_offset: int = 0) -> None:
+        self.path = wal_path
+        self.reader = WalReader(wal_path, offset=start_offset,
+                                on_damage=lambda message: report("wal-damaged", message))
+        self._open_sink = open_sink
+        self._sink: Sink | None = None
+        self._interval = interval
+        self._report = report
+        self._failures = 0
+        self._next_try = 0.0
+        self._last_apply = 0.0
+        self.last_error: Exception | None = None
+
+    @property
+    def healthy(self) -> bool:
+        return self.last_error is None
+
+    def pending_bytes(self) -> int:
+        try:
+            return os.stat(self.path).st_size - self.reader.offset
+        except OSError:
+            return 0
+
+    def backing_off(self, now: float) -> bool:
+        """True while waiting before the next try after a failure."""
+        return now < self._next_try
+
+    def due(self, now: float) -> bool:
+        """Time to apply: the interval has passed (or much is waiting), and not backing off
+        after a failure."""
+        if self.backing_off(now):
+            return False
+        if now - self._last_apply >= self._interval:
+            return True
+        return self.pending_bytes() >= EAGER_APPLY_BYTES
+
+    def apply_pending(self) -> bool:
+        """Apply every complete record now in the WAL; False if the sink failed."""
+        self._last_apply = time.monotonic()
+        try:
+            if self._sink is None:
+                self._sink = self._open_sink()
+            while True:
+                offset = self.reader.offset
+                records = self.reader.read(max_records=256)
+                if not records:
+                    break
+                try:
+                    self._sink.apply_records(records)
+                except BaseException:
+                    self.reader.offset = offset
+                    raise
+        except Exception as exc:
+            self._failed(exc)
+            return False
+        self._failures = 0
+        self.last_error = None
+        return True
+
+    def _failed(self, exc: Exception) -> None:
+        self._failures += 1
+        self.last_error = exc
+        self._next_try = time.monotonic() + min(30.0, self._interval * 2 ** self._failures)
+        if isinstance(exc, WalError):
+            self._report("wal-read", f"cairn: cannot read the run's WAL ({exc}); its records "
+                         "do not reach the store")
+            return
+        topic = "store-locked" if isinstance(exc, StoreLockedError) else "store"
+        self._report(topic, f"cairn: cannot write to the store ({exc}); the run's data is "
+                     "safe in its WAL and will be applied when the store is back "
+                     "(or run `cairn sync`)")
+
+    def drain(self, deadline: float) -> bool:
+        """The last applications: a locked store is retried until ``deadline``; any other
+        failure is not waited for. Closes the sink; True if everything was applied."""
+        try:
+            done = self.apply_pending()
+            while (not done and isinstance(self.last_error, StoreLockedError)
+                   and time.monotonic() < deadline):
+                time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+                done = self.apply_pending()
+            return done
+        finally:
+            self.close_sink()
+
+    def close_sink(self) -> None:
+        if self._sink is not None:
+            try:
+                self._sink.close()
+            except Exception as exc:
+                self._report("sink-close", f"cairn: closing the store failed: {exc}")
+            self._sink = None
