@@ -110,6 +110,10 @@ def test_projects_and_runs(store: MetadataStore, writer: Any) -> None:
     assert store.get_run(RunRef("me", "b", "r1")) is None
     assert [r.ref for r in store.find_runs("r3")] == [RunRef("me", "b", "r3")]
     assert store.find_runs("r3", "a") == []
+    page, total = store.query_runs_counted("me", None, limit=1)
+    assert ([r.ref.run_id for r in page], total) == (["r3"], 3)
+    assert store.query_runs_counted("me", "a", limit=5, offset=5) == ([], 2)
+    assert store.query_runs_counted("nobody", None, limit=5) == ([], 0)
     pks = store.query_run_pks(None, None)
     assert [r.pk for r in store.query_runs(None, None)] == pks
     picked = store.runs_by_pk([pks[2], 10**9, pks[0]])

@@ -289,8 +289,8 @@ class Runs(Sequence[Run]):
             if self._pks is not None:
                 self._length = len(self._pks)
             else:
-                entity, project, filters, _ = self._args
-                self._length = self._api.store.count_runs(entity, project, filters)
+                self._page(0)  # counts the runs in the same pass
+        assert self._length is not None
         return self._length
 
     def _page(self, number: int) -> list[Run]:
@@ -301,8 +301,8 @@ class Runs(Sequence[Run]):
             entity, project, filters, order = self._args
             store = self._api.store
             if number == 0 and self._pks is None:
-                rows = store.query_runs(entity, project, filters, order,
-                                        limit=self._per_page, offset=0)
+                rows, self._length = store.query_runs_counted(
+                    entity, project, filters, order, limit=self._per_page)
             else:
                 if self._pks is None:
                     self._pks = store.query_run_pks(entity, project, filters, order)

@@ -122,6 +122,13 @@ class MetadataStore(Protocol):
         FilterError for a malformed filter or order."""
         ...
 
+    def query_runs_counted(self, entity: str | None, project: str | None,
+                           filters: Mapping[str, Any] | None = None,
+                           order: Sequence[str] | str | None = ("-created_at",), *,
+                           limit: int, offset: int = 0) -> tuple[list[RunRow], int]:
+        """A page of runs and how many match in all."""
+        ...
+
     def query_run_pks(self, entity: str | None, project: str | None,
                       filters: Mapping[str, Any] | None = None,
                       order: Sequence[str] | str | None = ("-created_at",)) -> list[int]:

@@ -239,6 +239,27 @@ class SqliteStore:
                                 -1 if limit is None else limit, offset])
         return [self._run_row(r) for r in rows]
 
+    def query_runs_counted(self, entity: str | None, project: str | None,
+                           filters: Mapping[str, Any] | None = None,
+                           order: Sequence[str] | str | None = ("-created_at",), *,
+                           limit: int, offset: int = 0) -> tuple[list[RunRow], int]:
+        """One page and the number of all matching runs. With filters, from one
+        filter-and-sort pass; without, the count and the page each use the index."""
+        if not filters:
+            rows_only = self.query_runs(entity, project, None, order, limit=limit,
+                                        offset=offset)
+            return rows_only, self.count_runs(entity, project, None)
+        where, params = self._where_project(entity, project)
+        fsql, fparams = compile_filters(filters)
+        osql, oparams = compile_order(order)
+        sql = (f"SELECT {_RUN_COLUMNS}, count(*) OVER () FROM runs JOIN projects ON "
+               f"projects.id = runs.project_id WHERE {where} AND ({fsql}) ORDER BY {osql} "
+               "LIMIT ? OFFSET ?")
+        rows = self._read(sql, [*params, *fparams, *oparams, limit, offset])
+        if not rows:
+            return [], self.count_runs(entity, project, filters) if offset else 0
+        return [self._run_row(r[:-1]) for r in rows], int(rows[0][-1])
+
     def query_run_pks(self, entity: str | None, project: str | None,
                       filters: Mapping[str, Any] | None = None,
                       order: Sequence[str] | str | None = ("-created_at",)) -> list[int]:
