@@ -25,6 +25,7 @@ COMMANDS = {
     "projects": "cairn.cli.projects:projects",
     "runs": "cairn.cli.runs:runs",
     "sync": "cairn.cli.sync:sync",
+    "ui": "cairn.cli.ui:ui",
 }
 
 

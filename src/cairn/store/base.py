@@ -63,6 +63,24 @@ class RunRow:
 
 
 @dataclass(frozen=True)
+class RunVersion:
+    pk: int
+    updated_at: float
+    """When a batch last touched the run: any change to it changes this."""
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    """A history key across the runs of a project."""
+
+    key: str
+    kind: str
+    """The widest numeric kind (``b`` < ``i`` < ``f``) of the key in any run, or ``o``."""
+    runs: int
+    """How many runs logged it (with this kind: numeric, or ``o``)."""
+
+
+@dataclass(frozen=True)
 class SeriesInfo:
     key: str
     kind: str
@@ -117,21 +135,25 @@ class MetadataStore(Protocol):
         *,
         limit: int | None = None,
         offset: int = 0,
+        search: str | None = None,
     ) -> list[RunRow]:
         """Runs of a project (None: any), filtered and ordered as in ``store/query.py``;
-        FilterError for a malformed filter or order."""
+        FilterError for a malformed filter or order. ``search``: free text that must occur
+        (case-insensitively, ASCII) in the name, tags, group, job type, config or summary."""
         ...
 
     def query_runs_counted(self, entity: str | None, project: str | None,
                            filters: Mapping[str, Any] | None = None,
                            order: Sequence[str] | str | None = ("-created_at",), *,
-                           limit: int, offset: int = 0) -> tuple[list[RunRow], int]:
+                           limit: int, offset: int = 0,
+                           search: str | None = None) -> tuple[list[RunRow], int]:
         """A page of runs and how many match in all."""
         ...
 
     def query_run_pks(self, entity: str | None, project: str | None,
                       filters: Mapping[str, Any] | None = None,
-                      order: Sequence[str] | str | None = ("-created_at",)) -> list[int]:
+                      order: Sequence[str] | str | None = ("-created_at",), *,
+                      search: str | None = None) -> list[int]:
         """Keys of every matching run, in order."""
         ...
 
@@ -140,7 +162,30 @@ class MetadataStore(Protocol):
         ...
 
     def count_runs(self, entity: str | None, project: str | None,
-                   filters: Mapping[str, Any] | None = None) -> int: ...
+                   filters: Mapping[str, Any] | None = None, *,
+                   search: str | None = None) -> int: ...
+
+    def get_project(self, entity: str, project: str) -> ProjectRow | None: ...
+
+    def run_versions(self, entity: str, project: str,
+                     run_ids: Sequence[str]) -> dict[str, RunVersion]:
+        """The key and last change of those of these runs of a project that exist, by
+        run id."""
+        ...
+
+    def runs_updated_since(self, entity: str, project: str, since: float) -> list[RunRow]:
+        """Runs of a project whose ``updated_at`` is after ``since`` (a change feed: every
+        applied batch stamps the runs it touched), oldest change first."""
+        ...
+
+    def project_metrics(self, entity: str, project: str) -> list[MetricInfo]:
+        """Every history key of the project's runs, sorted by key (numeric before ``o``)."""
+        ...
+
+    def project_columns(self, entity: str, project: str) -> tuple[list[str], list[str]]:
+        """The distinct flat keys (``a.b``; lists are leaves) of the config and of the
+        summary of the project's runs, each sorted."""
+        ...
 
     def get_run(self, ref: RunRef, with_state: bool = False) -> RunRow | None:
         """The run, or None; ``with_state`` fills ``RunRow.summary_state`` (for resuming)."""
@@ -153,6 +198,12 @@ class MetadataStore(Protocol):
     def delete_run(self, ref: RunRef) -> bool: ...
 
     def list_series(self, run_pk: int) -> list[SeriesInfo]: ...
+
+    def numeric_series(self, run_pk: int,
+                       keys: Sequence[str] | None = None) -> list[SeriesInfo]:
+        """The numeric series of a run (only ``keys``, when given), sorted by key: cheaper
+        than ``list_series``, which also counts the other values."""
+        ...
 
     def read_series(self, run_pk: int, key: str, min_step: int | None = None,
                     max_step: int | None = None) -> tuple[Int64s, Float64s, str]:
@@ -168,6 +219,12 @@ class MetadataStore(Protocol):
         group with exact min, max, sum, count and last. One group a point when there are no
         more points than buckets; empty outside the data. ValueError if ``buckets < 1`` or
         ``min_step > max_step``."""
+        ...
+
+    def stored_envelope(self, run_pk: int, key: str) -> Envelope:
+        """The stored groups of a whole numeric series (``ENVELOPE_POINTS`` consecutive
+        points each, see ``codec.py``), in step order, unbucketed: exact values at many
+        steps (each group's last point) without reading the points."""
         ...
 
     def read_objects(self, run_pk: int, keys: Sequence[str] | None = None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -24,21 +25,30 @@ import numpy as np
 from cairn.errors import StoreError, StoreLockedError
 from cairn.records import Record, RunRef
 from cairn.store.apply import RecordApplier
-from cairn.store.base import ApplyResult, ProjectRow, RunRow, SeriesInfo, effective_state
+from cairn.store.base import (
+    ApplyResult,
+    MetricInfo,
+    ProjectRow,
+    RunRow,
+    RunVersion,
+    SeriesInfo,
+    effective_state,
+)
 from cairn.store.buckets import bucket_envelope, bucket_points, check_buckets, check_range
+from cairn.store.chunk_index import DEFAULT_BUDGET, ChunkIndex, ChunkIndexCache
 from cairn.store.codec import (
     ENVELOPE_POINTS,
     Envelope,
     Float64s,
     Int64s,
     decode_chunks,
-    decode_envelopes,
     empty_envelope,
     envelope_of,
     merge_envelopes,
 )
 from cairn.store.query import compile_filters, compile_order, regexp
 
+_KIND_RANK = {"b": 0, "i": 1, "f": 2}
 _RUN_COLUMNS = (
     "runs.id, projects.entity, projects.name, runs.run_id, runs.name, runs.notes, runs.tags, "
     "runs.group_name, runs.job_type, runs.state, runs.exit_code, runs.created_at, "
@@ -63,6 +73,48 @@ def _migrations() -> list[tuple[int, str]]:
     return sorted(found)
 
 
+def _like_pattern(text: str) -> str:
+    """``%text%`` for ``LIKE ... ESCAPE '\\'``, with ``\\``, ``%`` and ``_`` matched
+    literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+_SEARCH_PLAIN = ("runs.name", "coalesce(runs.group_name, '')", "coalesce(runs.job_type, '')")
+_SEARCH_JSON = ("runs.tags", "runs.config_json", "runs.summary_json")
+
+
+def search_clause(search: str | None) -> tuple[str, list[Any]]:
+    """``(sql, params)``: the text occurs in the name, group, job type, tags, config or
+    summary. SQLite's LIKE ignores case for ASCII letters only. The JSON columns hold
+    text as JSON writes it (non-ASCII as ``\\uXXXX``), so they are searched for the
+    text spelled that way."""
+    if not search:
+        return "1", []
+    plain, in_json = _like_pattern(search), _like_pattern(json.dumps(search)[1:-1])
+    clauses = [f"{column} LIKE ? ESCAPE '\\'" for column in (*_SEARCH_PLAIN, *_SEARCH_JSON)]
+    params = [plain] * len(_SEARCH_PLAIN) + [in_json] * len(_SEARCH_JSON)
+    return " OR ".join(clauses), params
+
+
+_PATH_PART = re.compile(r'\.(?:"((?:[^"\\]|\\.)*)"|([^.\[]*))|\[')
+
+
+def flat_key(path: str) -> str:
+    """The ``a.b`` key of a SQLite JSON path (``$.a."b c"[0]``), up to the first list
+    index (a list is a leaf)."""
+    parts: list[str] = []
+    at = 1  # after "$"
+    while at < len(path):
+        match = _PATH_PART.match(path, at)
+        if match is None or match.group(0) == "[":
+            break
+        quoted, plain = match.groups()
+        parts.append(json.loads(f'"{quoted}"') if quoted is not None else plain)
+        at = match.end()
+    return ".".join(parts)
+
+
 def _store_error(exc: sqlite3.Error, path: Path) -> StoreError:
     text = str(exc)
     if "locked" in text or "busy" in text:
@@ -74,10 +126,11 @@ class SqliteStore:
     """``MetadataStore`` on SQLite. Thread-safe within one process."""
 
     def __init__(self, path: Path, heartbeat_timeout: float = 60.0,
-                 busy_timeout: float = 10.0) -> None:
+                 busy_timeout: float = 10.0, envelope_cache_bytes: int = DEFAULT_BUDGET) -> None:
         self.path = path
         self.heartbeat_timeout = heartbeat_timeout
         self._lock = threading.RLock()
+        self._chunk_indexes = ChunkIndexCache(envelope_cache_bytes)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(str(path), timeout=busy_timeout, isolation_level=None,
@@ -167,6 +220,7 @@ class SqliteStore:
 
     def close(self) -> None:
         with self._lock:
+            self._chunk_indexes.clear()
             self._conn.close()
 
     # ---- writing -----------------------------------------------------------------------
@@ -226,51 +280,60 @@ class SqliteStore:
             params.append(project)
         return (" AND ".join(clauses) or "1"), params
 
+    def _where_runs(self, entity: str | None, project: str | None,
+                    filters: Mapping[str, Any] | None,
+                    search: str | None) -> tuple[str, list[Any]]:
+        """The WHERE clause (and its parameters) of a project, a filter and a search."""
+        where, params = self._where_project(entity, project)
+        fsql, fparams = compile_filters(filters)
+        ssql, sparams = search_clause(search)
+        return f"{where} AND ({fsql}) AND ({ssql})", [*params, *fparams, *sparams]
+
     def query_runs(self, entity: str | None, project: str | None,
                    filters: Mapping[str, Any] | None = None,
                    order: Sequence[str] | str | None = ("-created_at",), *,
-                   limit: int | None = None, offset: int = 0) -> list[RunRow]:
-        where, params = self._where_project(entity, project)
-        fsql, fparams = compile_filters(filters)
+                   limit: int | None = None, offset: int = 0,
+                   search: str | None = None) -> list[RunRow]:
+        where, params = self._where_runs(entity, project, filters, search)
         osql, oparams = compile_order(order)
         sql = (f"SELECT {_RUN_COLUMNS} FROM runs JOIN projects ON projects.id = runs.project_id "
-               f"WHERE {where} AND ({fsql}) ORDER BY {osql} LIMIT ? OFFSET ?")
-        rows = self._read(sql, [*params, *fparams, *oparams,
-                                -1 if limit is None else limit, offset])
+               f"WHERE {where} ORDER BY {osql} LIMIT ? OFFSET ?")
+        rows = self._read(sql, [*params, *oparams, -1 if limit is None else limit, offset])
         return [self._run_row(r) for r in rows]
 
     def query_runs_counted(self, entity: str | None, project: str | None,
                            filters: Mapping[str, Any] | None = None,
                            order: Sequence[str] | str | None = ("-created_at",), *,
-                           limit: int, offset: int = 0) -> tuple[list[RunRow], int]:
-        """One page and the number of all matching runs. With filters, from one
-        filter-and-sort pass; without, the count and the page each use the index."""
-        if not filters:
+                           limit: int, offset: int = 0,
+                           search: str | None = None) -> tuple[list[RunRow], int]:
+        """One page and the number of all matching runs. With filters (or a search), from
+        one filter-and-sort pass; without, the count and the page each use the index."""
+        if not filters and not search:
             rows_only = self.query_runs(entity, project, None, order, limit=limit,
                                         offset=offset)
             return rows_only, self.count_runs(entity, project, None)
-        where, params = self._where_project(entity, project)
-        fsql, fparams = compile_filters(filters)
+        where, params = self._where_runs(entity, project, filters, search)
         osql, oparams = compile_order(order)
         sql = (f"SELECT {_RUN_COLUMNS}, count(*) OVER () FROM runs JOIN projects ON "
-               f"projects.id = runs.project_id WHERE {where} AND ({fsql}) ORDER BY {osql} "
+               f"projects.id = runs.project_id WHERE {where} ORDER BY {osql} "
                "LIMIT ? OFFSET ?")
-        rows = self._read(sql, [*params, *fparams, *oparams, limit, offset])
+        rows = self._read(sql, [*params, *oparams, limit, offset])
         if not rows:
-            return [], self.count_runs(entity, project, filters) if offset else 0
+            return [], (self.count_runs(entity, project, filters, search=search)
+                        if offset else 0)
         return [self._run_row(r[:-1]) for r in rows], int(rows[0][-1])
 
     def query_run_pks(self, entity: str | None, project: str | None,
                       filters: Mapping[str, Any] | None = None,
-                      order: Sequence[str] | str | None = ("-created_at",)) -> list[int]:
+                      order: Sequence[str] | str | None = ("-created_at",), *,
+                      search: str | None = None) -> list[int]:
         """The keys of every matching run, in order: one filter-and-sort pass, after which
         any page is read by key (``runs_by_pk``) instead of by OFFSET."""
-        where, params = self._where_project(entity, project)
-        fsql, fparams = compile_filters(filters)
+        where, params = self._where_runs(entity, project, filters, search)
         osql, oparams = compile_order(order)
         rows = self._read(f"SELECT runs.id FROM runs JOIN projects ON projects.id = "
-                          f"runs.project_id WHERE {where} AND ({fsql}) ORDER BY {osql}",
-                          [*params, *fparams, *oparams])
+                          f"runs.project_id WHERE {where} ORDER BY {osql}",
+                          [*params, *oparams])
         return [int(r[0]) for r in rows]
 
     def runs_by_pk(self, pks: Sequence[int]) -> list[RunRow]:
@@ -287,11 +350,11 @@ class SqliteStore:
         return [found[pk] for pk in pks if pk in found]
 
     def count_runs(self, entity: str | None, project: str | None,
-                   filters: Mapping[str, Any] | None = None) -> int:
-        where, params = self._where_project(entity, project)
-        fsql, fparams = compile_filters(filters)
+                   filters: Mapping[str, Any] | None = None, *,
+                   search: str | None = None) -> int:
+        where, params = self._where_runs(entity, project, filters, search)
         rows = self._read(f"SELECT count(*) FROM runs JOIN projects ON projects.id = "
-                          f"runs.project_id WHERE {where} AND ({fsql})", [*params, *fparams])
+                          f"runs.project_id WHERE {where}", params)
         return int(rows[0][0])
 
     def get_run(self, ref: RunRef, with_state: bool = False) -> RunRow | None:
@@ -300,6 +363,71 @@ class SqliteStore:
             "= runs.project_id WHERE projects.entity = ? AND projects.name = ? AND "
             "runs.run_id = ?", (ref.entity, ref.project, ref.run_id))
         return self._run_row(rows[0], with_state) if rows else None
+
+    def get_project(self, entity: str, project: str) -> ProjectRow | None:
+        rows = self._read(
+            "SELECT projects.entity, projects.name, count(runs.id), projects.created_at, "
+            "max(projects.updated_at, coalesce(max(runs.updated_at), 0)) FROM projects "
+            "LEFT JOIN runs ON runs.project_id = projects.id WHERE projects.entity = ? AND "
+            "projects.name = ? GROUP BY projects.id", (entity, project))
+        return (ProjectRow(rows[0][0], rows[0][1], int(rows[0][2]), float(rows[0][3]),
+                           float(rows[0][4])) if rows else None)
+
+    def run_versions(self, entity: str, project: str,
+                     run_ids: Sequence[str]) -> dict[str, RunVersion]:
+        found: dict[str, RunVersion] = {}
+        wanted = list(dict.fromkeys(run_ids))
+        for start in range(0, len(wanted), 500):
+            part = wanted[start:start + 500]
+            marks = ", ".join("?" for _ in part)
+            for run_id, pk, updated_at in self._read(
+                    "SELECT runs.run_id, runs.id, runs.updated_at FROM runs JOIN projects ON "
+                    "projects.id = runs.project_id WHERE projects.entity = ? AND "
+                    f"projects.name = ? AND runs.run_id IN ({marks})",
+                    [entity, project, *part]):
+                found[str(run_id)] = RunVersion(int(pk), float(updated_at))
+        return found
+
+    def runs_updated_since(self, entity: str, project: str, since: float) -> list[RunRow]:
+        rows = self._read(
+            f"SELECT {_RUN_COLUMNS} FROM runs JOIN projects ON projects.id = runs.project_id "
+            "WHERE projects.entity = ? AND projects.name = ? AND runs.updated_at > ? "
+            "ORDER BY runs.updated_at, runs.id", (entity, project, since))
+        return [self._run_row(r) for r in rows]
+
+    def project_metrics(self, entity: str, project: str) -> list[MetricInfo]:
+        in_project = ("SELECT runs.id FROM runs JOIN projects ON projects.id = runs.project_id "
+                      "WHERE projects.entity = ? AND projects.name = ?")
+        with self._snapshot():
+            numeric = self._read("SELECT key, kind, count(*) FROM series WHERE run IN "
+                                 f"({in_project}) GROUP BY key, kind", (entity, project))
+            objects = self._read("SELECT key, count(DISTINCT run) FROM history_objects "
+                                 f"WHERE run IN ({in_project}) GROUP BY key",
+                                 (entity, project))
+        merged: dict[str, tuple[str, int]] = {}
+        for key, kind, runs in numeric:
+            old_kind, old_runs = merged.get(key, (kind, 0))
+            merged[key] = (max(old_kind, kind, key=lambda k: _KIND_RANK.get(k, 2)),
+                           old_runs + int(runs))
+        infos = [MetricInfo(k, kind, runs) for k, (kind, runs) in merged.items()]
+        infos += [MetricInfo(k, "o", int(runs)) for k, runs in objects]
+        return sorted(infos, key=lambda m: (m.key, m.kind == "o"))
+
+    def project_columns(self, entity: str, project: str) -> tuple[list[str], list[str]]:
+        with self._snapshot():
+            return (self._flat_keys("config_json", entity, project),
+                    self._flat_keys("summary_json", entity, project))
+
+    def _flat_keys(self, column: str, entity: str, project: str) -> list[str]:
+        """Distinct ``a.b`` keys of a JSON column: objects are walked, everything else
+        (lists included) is a leaf, and so is an empty object."""
+        rows = self._read(
+            f"SELECT DISTINCT t.fullkey FROM runs JOIN projects ON projects.id = "
+            f"runs.project_id, json_tree(runs.{column}) AS t WHERE projects.entity = ? AND "
+            "projects.name = ? AND (t.type != 'object' OR (t.parent IS NOT NULL AND "
+            "t.value = '{}'))", (entity, project))
+        keys = {flat_key(path) for (path,) in rows}
+        return sorted(k for k in keys if k)
 
     def find_runs(self, run_id: str, project: str | None = None) -> list[RunRow]:
         sql = (f"SELECT {_RUN_COLUMNS} FROM runs JOIN projects ON projects.id = runs.project_id "
@@ -324,6 +452,21 @@ class SqliteStore:
         infos += [SeriesInfo(k, "o", c, f, last) for k, c, f, last in objects]
         return sorted(infos, key=lambda s: (s.key, s.kind == "o"))
 
+    def numeric_series(self, run_pk: int,
+                       keys: Sequence[str] | None = None) -> list[SeriesInfo]:
+        sql = "SELECT key, kind, count, first_step, last_step FROM series WHERE run = ?"
+        if keys is None:
+            rows = self._read(sql + " ORDER BY key", (run_pk,))
+        else:
+            wanted = list(dict.fromkeys(keys))
+            rows = []
+            for start in range(0, len(wanted), 500):
+                part = wanted[start:start + 500]
+                rows += self._read(sql + f" AND key IN ({', '.join('?' for _ in part)})",
+                                   [run_pk, *part])
+            rows.sort()
+        return [SeriesInfo(k, kind, int(c), int(f), int(last)) for k, kind, c, f, last in rows]
+
     def _series(self, run_pk: int, key: str) -> tuple[int | None, str]:
         found = self._read("SELECT id, kind FROM series WHERE run = ? AND key = ?",
                            (run_pk, key))
@@ -332,8 +475,13 @@ class SqliteStore:
     def _points(self, series_id: int, lo: int, hi: int) -> tuple[Int64s, Float64s]:
         rows = self._read("SELECT data FROM chunks WHERE series = ? AND step_max >= ? "
                           "AND step_min <= ? ORDER BY seq", (series_id, lo, hi))
+        return self._decode_points(series_id, [blob for (blob,) in rows], lo, hi)
+
+    def _decode_points(self, series_id: int, blobs: list[bytes], lo: int,
+                       hi: int) -> tuple[Int64s, Float64s]:
+        """The points of consecutive chunks that lie in ``[lo, hi]``."""
         try:
-            steps, values = decode_chunks([blob for (blob,) in rows])
+            steps, values = decode_chunks(blobs)
         except ValueError as exc:
             raise StoreError(f"store {self.path}: a chunk of history series {series_id} is "
                              f"unreadable ({exc})") from exc
@@ -360,40 +508,69 @@ class SqliteStore:
         with self._snapshot():
             return self._envelope(run_pk, key, buckets, lo, hi)
 
+    def stored_envelope(self, run_pk: int, key: str) -> Envelope:
+        with self._snapshot():
+            found = self._indexed_series(run_pk, key)
+            return found[1].groups if found is not None else empty_envelope()
+
+    def _indexed_series(self, run_pk: int, key: str) -> tuple[int, ChunkIndex] | None:
+        """A series' id and chunk index (None if the run has no such numeric series)."""
+        found = self._read(
+            "SELECT series.id, series.count, series.last_step, runs.updated_at FROM series "
+            "JOIN runs ON runs.id = series.run WHERE series.run = ? AND series.key = ?",
+            (run_pk, key))
+        if not found:
+            return None
+        series_id, count, last_step, updated_at = found[0]
+        return series_id, self._chunk_index(series_id, (run_pk, updated_at, count, last_step))
+
     def _envelope(self, run_pk: int, key: str, buckets: int, lo: int, hi: int) -> Envelope:
-        series_id, _ = self._series(run_pk, key)
-        if series_id is None:
+        found = self._indexed_series(run_pk, key)
+        if found is None:
             return empty_envelope()
-        rows = self._read("SELECT step_min, step_max, n FROM chunks WHERE series = ? "
-                          "AND step_max >= ? AND step_min <= ? ORDER BY seq",
-                          (series_id, lo, hi))
+        series_id, index = found
+        a, b = index.overlapping(lo, hi)
         # The one or two chunks at the ends of the range are read point by point, so that
         # no group holds points outside it; the inside is read as points when short, else
         # as the chunks' stored envelopes.
         no_points = np.zeros(0, np.int64), np.zeros(0, np.float64)
         head = tail = no_points
-        if rows and rows[0][0] < lo:
-            head = self._points(series_id, lo, min(hi, rows[0][1]))
-            rows = rows[1:]
-        if rows and rows[-1][1] > hi:
-            tail = self._points(series_id, rows[-1][0], hi)
-            rows = rows[:-1]
-        inner_lo, inner_hi = (rows[0][0], rows[-1][1]) if rows else (0, -1)
-        count = head[0].size + sum(n for _, _, n in rows) + tail[0].size
-        if count <= buckets * ENVELOPE_POINTS:
-            inner = self._points(series_id, inner_lo, inner_hi) if rows else no_points
+        if a < b and index.step_min[a] < lo:
+            head = self._chunk_points(series_id, index, a, a + 1, lo, hi)
+            a += 1
+        if a < b and index.step_max[b - 1] > hi:
+            tail = self._chunk_points(series_id, index, b - 1, b, lo, hi)
+            b -= 1
+        points = head[0].size + int(index.points[a:b].sum()) + tail[0].size
+        if points <= buckets * ENVELOPE_POINTS:
+            inner = self._chunk_points(series_id, index, a, b, lo, hi) if a < b else no_points
             steps = np.concatenate([head[0], inner[0], tail[0]])
             values = np.concatenate([head[1], inner[1], tail[1]])
             return bucket_points(steps, values, buckets)
-        blobs = self._read("SELECT envelope FROM chunks WHERE series = ? AND step_min >= ? "
-                           "AND step_max <= ? ORDER BY seq", (series_id, inner_lo, inner_hi))
-        try:
-            middle = decode_envelopes([blob for (blob,) in blobs])
-        except ValueError as exc:
-            raise StoreError(f"store {self.path}: an envelope of history series {series_id} "
-                             f"is unreadable ({exc})") from exc
-        return bucket_envelope(merge_envelopes([envelope_of(*head), middle,
+        return bucket_envelope(merge_envelopes([envelope_of(*head), index.envelope(a, b),
                                                 envelope_of(*tail)]), buckets)
+
+    def _chunk_points(self, series_id: int, index: ChunkIndex, a: int, b: int, lo: int,
+                      hi: int) -> tuple[Int64s, Float64s]:
+        """The points in ``[lo, hi]`` of chunks ``[a, b)`` of the index, read by seq."""
+        rows = self._read("SELECT data FROM chunks WHERE series = ? AND seq >= ? AND seq <= ? "
+                          "ORDER BY seq", (series_id, int(index.seq[a]), int(index.seq[b - 1])))
+        return self._decode_points(series_id, [blob for (blob,) in rows], lo, hi)
+
+    def _chunk_index(self, series_id: int, version: tuple[Any, ...]) -> ChunkIndex:
+        """The series' decoded chunk envelopes: from the cache while ``version`` (the
+        run's last change, the series' count and last step) is the same."""
+        index = self._chunk_indexes.get(series_id, version)
+        if index is None:
+            rows = self._read("SELECT seq, step_min, step_max, n, envelope FROM chunks "
+                              "WHERE series = ? ORDER BY seq", (series_id,))
+            try:
+                index = ChunkIndex.build(version, rows)
+            except ValueError as exc:
+                raise StoreError(f"store {self.path}: an envelope of history series "
+                                 f"{series_id} is unreadable ({exc})") from exc
+            self._chunk_indexes.put(series_id, index)
+        return index
 
     def read_objects(self, run_pk: int, keys: Sequence[str] | None = None,
                      min_step: int | None = None, max_step: int | None = None,

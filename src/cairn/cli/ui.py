@@ -1,0 +1,62 @@
+"""``cairn ui``: the web UI over the cairn folder's store, served on this machine."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import webbrowser
+from pathlib import Path
+
+import click
+
+from cairn.cli.state import state
+from cairn.settings import load_settings
+
+
+@click.command("ui")
+@click.option("--dir", "root", type=click.Path(file_okay=False, path_type=Path),
+              help="The cairn folder (default: the --dir of cairn, $CAIRN_DIR, or ./cairn).")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535),
+              help="The port to serve on (0: any free port).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to bind. Anything but a loopback address exposes the runs, "
+                   "without a login, to the network.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the UI in a web browser.")
+def ui(root: Path | None, port: int, host: str, open_browser: bool) -> None:
+    """Serve the web UI and its API (/api/v1) for the cairn folder, until Ctrl+C."""
+    from cairn.server.app import create_app
+    from cairn.server.serve import bind, is_loopback, make_server, url_of
+    from cairn.store.registry import open_store
+
+    settings = load_settings({"root": root}) if root is not None else state().settings
+    if not settings.db_path.exists():
+        raise click.ClickException(f"no cairn store at {settings.root}; log a run first")
+    try:
+        sock = bind(host, port)
+    except OSError as exc:
+        raise click.ClickException(_bind_error(host, port, exc)) from None
+    store = open_store(settings.root, heartbeat_timeout=settings.heartbeat_timeout,
+                       busy_timeout=settings.store_busy_timeout)
+    try:
+        url = url_of(sock)
+        if not is_loopback(host):
+            click.echo(f"warning: serving on {host}, which is not a loopback address: anyone "
+                       "who can reach it sees every run, and this mode has no login", err=True)
+        click.echo(f"cairn ui: {settings.root} at {url} (Ctrl+C to stop)")
+        if open_browser:
+            webbrowser.open(url)  # the socket already listens; the page waits in its queue
+        with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl+C once done
+            make_server(create_app(settings, store)).run(sockets=[sock])
+    finally:
+        sock.close()
+        store.close()
+
+
+def _bind_error(host: str, port: int, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return (f"port {port} on {host} is in use (another cairn ui?); stop it or pick "
+                "another port with --port")
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"not allowed to bind {host}:{port}; use a port above 1023"
+    reason = exc.strerror or str(exc)
+    return f"cannot serve on {host}:{port}: {reason}"

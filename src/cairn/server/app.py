@@ -1,0 +1,75 @@
+"""``create_app``: the ASGI app of ``cairn ui`` (and later ``cairn server``): ``/api/v1``
+(docs/api.md) and the web app, over one store.
+
+No module globals: the settings and stores hang off the app (``app.state.cairn``, a
+``ServerContext``), so several apps can live in one process (tests do). Authentication
+can wrap the app later without touching the routes: pass its middleware in
+``middleware``; per-project checks go where requests name projects and runs
+(``context.find_project`` / ``find_run``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from cairn.server import envelopes, events, history, openapi, projects, runs
+from cairn.server.context import ServerContext, ServerOptions
+from cairn.server.errors import EXCEPTION_HANDLERS, not_found
+from cairn.server.static import WebApp, default_ui_dir
+from cairn.settings import Settings
+from cairn.store.base import MetadataStore
+
+API_PREFIX = "/api/v1"
+_ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+def api_routes() -> list[BaseRoute]:
+    """The routes under ``/api/v1``, one module a resource."""
+    return [*projects.ROUTES, *runs.ROUTES, *history.ROUTES, *envelopes.ROUTES,
+            *events.ROUTES, *openapi.ROUTES]
+
+
+async def _no_api_route(request: Request) -> Response:
+    raise not_found(f"no route {request.method} {request.url.path}")
+
+
+def create_app(settings: Settings, store: MetadataStore, blobs: Any = None, *,
+               middleware: Sequence[Middleware] = (),
+               options: ServerOptions | None = None) -> Starlette:
+    """The app over ``store`` (and ``blobs``, the blob store, when there is one)."""
+    options = options or ServerOptions()
+    ctx = ServerContext(settings, store, blobs, options)
+    web = WebApp(options.ui_dir or default_ui_dir())
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        ctx.stop()
+
+    routes: list[BaseRoute] = [
+        Mount(API_PREFIX, routes=api_routes()),
+        Route("/api", _no_api_route, methods=_ALL_METHODS),
+        Route("/api/{rest:path}", _no_api_route, methods=_ALL_METHODS),
+        *web.routes(),
+    ]
+    app = Starlette(routes=routes, middleware=list(middleware),
+                    exception_handlers=dict(EXCEPTION_HANDLERS), lifespan=lifespan)
+    app.state.cairn = ctx
+    return app
+
+
+def app_context(app: Starlette) -> ServerContext:
+    ctx = app.state.cairn
+    assert isinstance(ctx, ServerContext)
+    return ctx
+
+
+__all__ = ["API_PREFIX", "ServerOptions", "app_context", "create_app"]

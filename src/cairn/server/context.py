@@ -1,0 +1,131 @@
+"""What every request handler shares, hung off the app (``app.state.cairn``), never a
+module global: the settings, the stores, the options, and the signal to stop streaming.
+
+It is also the one place where a request turns names from its path into a project or a
+run (``find_project``, ``find_run``): when the team server adds logins, the per-project
+permission check goes there, and authentication itself is middleware handed to
+``create_app``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from cairn.records import RunRef
+from cairn.server.encoding import dumps
+from cairn.server.errors import not_found
+from cairn.settings import Settings
+from cairn.store.base import MetadataStore, ProjectRow, RunRow
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    poll_interval: float = 0.5
+    """Seconds between two looks at the store for an event stream."""
+    keepalive_interval: float = 15.0
+    """Seconds between keep-alive comments on an idle event stream."""
+    ui_dir: Path | None = None
+    """The built web app (default: the ``ui/dist`` folder inside the package)."""
+    encoded_cache_bytes: int = 32 << 20
+    """Memory for encoded chart data kept for the next identical request."""
+
+
+class EncodedCache:
+    """JSON fragments by key, least recently used first out, within a byte budget;
+    safe to use from several worker threads."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self._entries: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> bytes | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: Hashable, value: bytes) -> None:
+        if len(value) > self.budget:
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            self._bytes += len(value) - (len(old) if old is not None else 0)
+            self._entries[key] = value
+            while self._bytes > self.budget:
+                _, dropped = self._entries.popitem(last=False)
+                self._bytes -= len(dropped)
+
+
+class ServerContext:
+    def __init__(self, settings: Settings, store: MetadataStore, blobs: Any,
+                 options: ServerOptions) -> None:
+        self.settings = settings
+        self.store = store
+        self.blobs = blobs
+        self.options = options
+        self.stopping = threading.Event()
+        """Set when the server shuts down: open event streams end."""
+        self.encoded = EncodedCache(options.encoded_cache_bytes)
+        """Encoded chart data of unchanged runs (``envelopes.py``)."""
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run store work in a worker thread, so that SQLite never blocks the event loop
+        (the store serialises its own use of the connection)."""
+        return await run_in_threadpool(fn, *args, **kwargs)
+
+    async def respond(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Response:
+        """``fn``'s answer as JSON (bytes it returns are JSON already), computed and
+        encoded in a worker thread: a big answer takes milliseconds to encode, which must
+        not stall the event loop either."""
+        def work() -> bytes:
+            answer = fn(*args, **kwargs)
+            return answer if isinstance(answer, bytes) else dumps(answer)
+
+        return Response(await run_in_threadpool(work), media_type="application/json")
+
+    def run_url(self, ref: RunRef) -> str:
+        return f"{self.settings.ui_url.rstrip('/')}/{ref.entity}/{ref.project}/runs/{ref.run_id}"
+
+
+def context(request: Request) -> ServerContext:
+    ctx = request.app.state.cairn
+    assert isinstance(ctx, ServerContext)
+    return ctx
+
+
+async def find_project(request: Request) -> ProjectRow:
+    """The project named by the path (``{entity}/{project}``), or 404."""
+    ctx = context(request)
+    entity, name = request.path_params["entity"], request.path_params["project"]
+    row = await ctx.call(ctx.store.get_project, entity, name)
+    if row is None:
+        raise not_found(f"no project '{entity}/{name}' in {ctx.settings.root}")
+    return row
+
+
+async def find_run(request: Request) -> RunRow:
+    """The run named by the path (``{entity}/{project}/{run_id}``), or 404."""
+    ctx = context(request)
+    ref = RunRef(request.path_params["entity"], request.path_params["project"],
+                 request.path_params["run_id"])
+    row = await ctx.call(ctx.store.get_run, ref)
+    if row is None:
+        raise not_found(f"no run '{ref.path}' in {ctx.settings.root}")
+    return row

@@ -1,0 +1,160 @@
+"""Chart data: min/max/mean/last envelopes of many runs and metrics in one request, with
+the x axis in steps, run time, wall time or any numeric metric.
+
+The store buckets by step (``read_envelope``). For another x, each run's x series maps
+every bucket's first and last step to x values, and a zoom given in x units to a step
+range (``xaxis.py``: by binary search on the x series' steps, which assumes x never
+decreases as the step grows; true of ``_runtime`` and ``_timestamp``, assumed of a metric
+used as x).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from cairn.server.context import EncodedCache, context, find_project
+from cairn.server.encoding import dumps
+from cairn.server.errors import bad_request
+from cairn.server.params import body_int, body_number, body_strings, json_body
+from cairn.server.xaxis import XAxis, x_axis
+from cairn.store.base import MetadataStore, RunVersion, SeriesInfo
+from cairn.store.codec import Envelope
+
+STEP = "_step"
+MAX_RUNS = 200
+MAX_KEYS = 50
+MAX_BUCKETS = 10_000
+MAX_CELLS = 10_000_000
+"""Most buckets (runs times keys times buckets) one request may ask for."""
+_BODY_FIELDS = frozenset({"runs", "keys", "buckets", "x", "min", "max"})
+
+
+@dataclass(frozen=True)
+class EnvelopeQuery:
+    runs: list[str]
+    keys: list[str]
+    buckets: int
+    x: str
+    lo: float | None
+    hi: float | None
+
+
+def parse_query(body: dict[str, Any]) -> EnvelopeQuery:
+    unknown = sorted(set(body) - _BODY_FIELDS)
+    if unknown:
+        raise bad_request(f"unknown field {unknown[0]!r}; an envelope request has "
+                          f"{', '.join(sorted(_BODY_FIELDS))}")
+    runs = body_strings(body, "runs", MAX_RUNS)
+    keys = body_strings(body, "keys", MAX_KEYS)
+    buckets = body_int(body, "buckets", 1000, 1, MAX_BUCKETS)
+    x = body.get("x", STEP) or STEP
+    if not isinstance(x, str):
+        raise bad_request(f"x: expected a metric key (a string), got {x!r:.200}")
+    lo, hi = body_number(body, "min"), body_number(body, "max")
+    if lo is not None and hi is not None and lo > hi:
+        raise bad_request(f"min ({lo}) is greater than max ({hi}); give the range low to high")
+    if x == STEP and ((lo is not None and lo < 0) or (hi is not None and hi < 0)):
+        raise bad_request("min and max are steps here, which are never negative")
+    if len(runs) * len(keys) * buckets > MAX_CELLS:
+        raise bad_request(f"runs * keys * buckets is {len(runs) * len(keys) * buckets:,}; "
+                          f"at most {MAX_CELLS:,} a request (split it, or ask for fewer "
+                          "buckets)")
+    return EnvelopeQuery(runs, keys, buckets, x, lo, hi)
+
+
+# ---- the x axis ----------------------------------------------------------------------
+
+def _step_bounds(lo: float | None, hi: float | None) -> tuple[int | None, int | None] | None:
+    """A range in (real) step units as whole steps; None when it holds no whole step."""
+    first = None if lo is None else math.ceil(lo)
+    last = None if hi is None else math.floor(hi)
+    if first is not None and last is not None and first > last:
+        return None
+    return first, last
+
+
+# ---- answers -------------------------------------------------------------------------
+
+def series_json(run_id: str, key: str, info: SeriesInfo | None, env: Envelope | None,
+                x: tuple[Any, Any] | None = None) -> dict[str, Any]:
+    """One entry of the answer; without an envelope, its arrays are empty."""
+    out: dict[str, Any] = {"run": run_id, "key": key, "kind": info.kind if info else "f",
+                           "total_points": info.count if info else 0}
+    if env is None or env.size == 0:
+        empty: list[Any] = []
+        return {**out, "x": empty, "x_last": empty, "min": empty, "max": empty,
+                "mean": empty, "last": empty, "count": empty, "step_first": empty,
+                "step_last": empty}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(env.count > 0, env.vsum / np.maximum(env.count, 1), np.nan)
+    x_first, x_last = x if x is not None else (env.step_first, env.step_last)
+    return {**out, "x": x_first, "x_last": x_last, "min": env.vmin, "max": env.vmax,
+            "mean": mean, "last": env.last, "count": env.points,
+            "step_first": env.step_first, "step_last": env.step_last}
+
+
+def run_envelopes(store: MetadataStore, run_pk: int, run_id: str,
+                  query: EnvelopeQuery) -> list[dict[str, Any]]:
+    """The entries of one run, one per key."""
+    infos = {i.key: i for i in store.numeric_series(run_pk, query.keys)}
+    xs: XAxis | None = None
+    if query.x == STEP:
+        bounds = _step_bounds(query.lo, query.hi)
+    else:
+        xs = x_axis(store, run_pk, query.x)
+        bounds = xs.step_range(query.lo, query.hi)
+    out = []
+    for key in query.keys:
+        info = infos.get(key)
+        if info is None or bounds is None:
+            out.append(series_json(run_id, key, info, None))
+            continue
+        env = store.read_envelope(run_pk, key, query.buckets, *bounds)
+        x = (xs.at(env.step_first), xs.at(env.step_last)) if xs is not None else None
+        out.append(series_json(run_id, key, info, env, x))
+    return out
+
+
+def _encoded_run(store: MetadataStore, run: RunVersion, run_id: str, query: EnvelopeQuery,
+                 cache: EncodedCache) -> list[bytes]:
+    """A run's entries as JSON, from the cache while the run is unchanged (any batch
+    applied to it changes ``updated_at``, and so the cache key)."""
+    key = (run.pk, run.updated_at, run_id, tuple(query.keys), query.x, query.buckets,
+           query.lo, query.hi)
+    found = cache.get(key)
+    if found is None:
+        found = b",".join(dumps(e) for e in run_envelopes(store, run.pk, run_id, query))
+        cache.put(key, found)
+    return [found] if found else []
+
+
+def read_envelopes(store: MetadataStore, entity: str, project: str, query: EnvelopeQuery,
+                   cache: EncodedCache) -> bytes:
+    """The answer, as JSON."""
+    runs = store.run_versions(entity, project, query.runs)
+    parts: list[bytes] = []
+    for run_id in query.runs:
+        run = runs.get(run_id)
+        if run is None:
+            parts += [dumps(series_json(run_id, key, None, None)) for key in query.keys]
+        else:
+            parts += _encoded_run(store, run, run_id, query, cache)
+    return b'{"x":' + dumps(query.x) + b',"series":[' + b",".join(parts) + b"]}"
+
+
+async def envelopes(request: Request) -> Response:
+    ctx = context(request)
+    query = parse_query(await json_body(request))
+    project = await find_project(request)
+    return await ctx.respond(read_envelopes, ctx.store, project.entity, project.name, query,
+                             ctx.encoded)
+
+
+ROUTES = [Route("/projects/{entity}/{project}/envelopes", envelopes, methods=["POST"])]

@@ -1,0 +1,118 @@
+"""The one JSON error shape of the API, and the exception handlers that give it to every
+failure, on every route (docs/api.md, Errors)::
+
+    {"error": {"status": 404, "code": "not_found", "message": "no run 'me/p/abc' in …"}}
+
+Handlers raise ``ApiError`` for what they reject; cairn's own exceptions (a bad filter, a
+locked store), Starlette's (no route, wrong method) and anything unexpected (a bug: 500
+``internal``) are turned into the same shape here, so no request ever gets an HTML or
+plain-text error.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+
+from cairn.errors import FilterError, NotFoundError, StoreError, StoreLockedError
+from cairn.server.encoding import JsonResponse
+
+log = logging.getLogger("cairn.server")
+
+CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    500: "internal",
+    503: "store_busy",
+}
+"""The code of each status; ``bad_filter`` is a 400 too."""
+
+
+class ApiError(Exception):
+    """A request the API refuses: status, code and a message that says what to change."""
+
+    def __init__(self, status: int, code: str, message: str,
+                 headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = dict(headers or {})
+
+
+def bad_request(message: str) -> ApiError:
+    return ApiError(400, "bad_request", message)
+
+
+def bad_filter(message: str) -> ApiError:
+    return ApiError(400, "bad_filter", message)
+
+
+def not_found(message: str) -> ApiError:
+    return ApiError(404, "not_found", message)
+
+
+def error_response(status: int, code: str, message: str,
+                   headers: Mapping[str, str] | None = None) -> Response:
+    body = {"error": {"status": status, "code": code, "message": message}}
+    return JsonResponse(body, status_code=status, headers=dict(headers or {}))
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return error_response(exc.status, exc.code, exc.message, exc.headers)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    status = exc.status_code
+    if status == 404:
+        message = f"no route {request.method} {request.url.path}"
+    elif status == 405:
+        allowed = (exc.headers or {}).get("Allow", "")
+        message = f"{request.method} is not allowed on {request.url.path}" + (
+            f"; use {allowed}" if allowed else "")
+    else:
+        message = str(exc.detail)
+    code = CODES.get(status, "bad_request" if status < 500 else "internal")
+    return error_response(status, code, message, exc.headers)
+
+
+async def _filter_error(request: Request, exc: Exception) -> Response:
+    return error_response(400, "bad_filter", str(exc))
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return error_response(404, "not_found", str(exc))
+
+
+async def _store_busy(request: Request, exc: Exception) -> Response:
+    return error_response(503, "store_busy", f"{exc}; retry", {"Retry-After": "1"})
+
+
+async def _disconnect(request: Request, exc: Exception) -> Response:
+    return error_response(400, "bad_request", "the client went away while sending its body")
+
+
+async def _internal(request: Request, exc: Exception) -> Response:
+    log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(500, "internal", f"internal error ({type(exc).__name__}: {exc})")
+
+
+EXCEPTION_HANDLERS = {
+    ApiError: _api_error,
+    HTTPException: _http_error,
+    FilterError: _filter_error,
+    NotFoundError: _not_found,
+    StoreLockedError: _store_busy,
+    ClientDisconnect: _disconnect,
+    StoreError: _internal,
+    Exception: _internal,
+}
+"""For ``Starlette(exception_handlers=...)``; the most specific class wins."""

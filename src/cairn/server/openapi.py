@@ -1,0 +1,175 @@
+"""The OpenAPI 3.1 description of ``/api/v1``, written by hand from docs/api.md (a test
+checks that it lists every route of the app, and nothing else)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from cairn.server.encoding import JsonResponse
+
+_ENTITY = {"name": "entity", "in": "path", "required": True, "schema": {"type": "string"}}
+_PROJECT = {"name": "project", "in": "path", "required": True, "schema": {"type": "string"}}
+_RUN_ID = {"name": "run_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_NUMBER = {"type": ["number", "string", "null"],
+           "description": "NaN is null, infinities the strings Infinity / -Infinity"}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _query(name: str, schema: dict[str, Any], description: str,
+           required: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "schema": schema,
+            "description": description}
+
+
+def _answer(schema: dict[str, Any], description: str = "OK",
+            media: str = "application/json") -> dict[str, Any]:
+    return {
+        "200": {"description": description, "content": {media: {"schema": schema}}},
+        "4XX": {"description": "Bad input", "content": {"application/json": {
+            "schema": _ref("Error")}}},
+        "5XX": {"description": "Store busy (503) or a bug (500)",
+                "content": {"application/json": {"schema": _ref("Error")}}},
+    }
+
+
+def _op(summary: str, responses: dict[str, Any], parameters: list[dict[str, Any]] | None = None,
+        body: dict[str, Any] | None = None) -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": summary, "responses": responses}
+    if parameters:
+        op["parameters"] = parameters
+    if body is not None:
+        op["requestBody"] = {"required": True,
+                             "content": {"application/json": {"schema": body}}}
+    return op
+
+
+def _object(properties: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        out["required"] = required
+    return out
+
+
+_ARRAY = {"type": "array", "items": _NUMBER}
+_STRINGS = {"type": "array", "items": {"type": "string"}}
+_TIME = {"type": ["number", "null"], "description": "unix seconds"}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": _object({"error": _object({
+        "status": {"type": "integer"},
+        "code": {"enum": ["bad_request", "bad_filter", "not_found", "method_not_allowed",
+                          "payload_too_large", "store_busy", "internal"]},
+        "message": {"type": "string"}}, ["status", "code", "message"])}, ["error"]),
+    "Project": _object({"entity": {"type": "string"}, "name": {"type": "string"},
+                        "run_count": {"type": "integer"}, "created_at": _TIME,
+                        "last_activity": _TIME}),
+    "Run": _object({
+        "id": {"type": "string"}, "entity": {"type": "string"}, "project": {"type": "string"},
+        "path": {"type": "string"}, "name": {"type": "string"},
+        "state": {"enum": ["running", "finished", "failed", "crashed", "killed"]},
+        "notes": {"type": "string"}, "tags": _STRINGS, "group": {"type": ["string", "null"]},
+        "job_type": {"type": ["string", "null"]}, "created_at": _TIME, "updated_at": _TIME,
+        "heartbeat_at": _TIME, "finished_at": _TIME,
+        "exit_code": {"type": ["integer", "null"]}, "last_step": {"type": "integer"},
+        "host": {"type": ["string", "null"]}, "config": {"type": "object"},
+        "summary": {"type": "object"}, "meta": {"type": "object"}, "url": {"type": "string"}}),
+    "SeriesInfo": _object({"key": {"type": "string"}, "kind": {"enum": ["f", "i", "b", "o"]},
+                           "count": {"type": "integer"}, "first_step": {"type": "integer"},
+                           "last_step": {"type": "integer"}}),
+    "Envelope": _object({
+        "run": {"type": "string"}, "key": {"type": "string"},
+        "kind": {"enum": ["f", "i", "b", "o"]}, "total_points": {"type": "integer"},
+        "x": _ARRAY, "x_last": _ARRAY, "min": _ARRAY, "max": _ARRAY, "mean": _ARRAY,
+        "last": _ARRAY, "count": {"type": "array", "items": {"type": "integer"}},
+        "step_first": {"type": "array", "items": {"type": "integer"}},
+        "step_last": {"type": "array", "items": {"type": "integer"}}}),
+}
+
+_RUNS_PARAMS = [
+    _query("filters", {"type": "string"}, "JSON, the Api filter language"),
+    _query("search", {"type": "string"}, "free text (case-insensitive substring) in name, "
+           "tags, group, job type, config and summary"),
+    _query("order", {"type": "string"}, "comma-separated fields, - for descending "
+           "(default -created_at)"),
+    _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}, ""),
+    _query("offset", {"type": "integer", "minimum": 0, "default": 0}, ""),
+    _query("columns", {"type": "string"}, "comma-separated flat keys (config.lr,summary.acc): "
+           "only these config/summary keys are returned"),
+]
+_ENVELOPE_BODY = _object({
+    "runs": {**_STRINGS, "maxItems": 200}, "keys": {**_STRINGS, "maxItems": 50},
+    "buckets": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 1000},
+    "x": {"type": "string", "default": "_step"}, "min": {"type": ["number", "null"]},
+    "max": {"type": ["number", "null"]}}, ["runs", "keys"])
+_EDIT_BODY = {**_object({"name": {"type": "string"}, "notes": {"type": "string"},
+                         "tags": _STRINGS}), "additionalProperties": False}
+
+PATHS: dict[str, dict[str, Any]] = {
+    "/api/v1/projects": {"get": _op("Every project, most recently active first", _answer(
+        _object({"projects": {"type": "array", "items": _ref("Project")}})))},
+    "/api/v1/projects/{entity}/{project}/runs": {"get": _op(
+        "A page of the project's runs", _answer(_object({
+            "runs": {"type": "array", "items": _ref("Run")}, "total": {"type": "integer"},
+            "limit": {"type": "integer"}, "offset": {"type": "integer"}})),
+        [_ENTITY, _PROJECT, *_RUNS_PARAMS])},
+    "/api/v1/projects/{entity}/{project}/columns": {"get": _op(
+        "Flat config and summary keys of the project's runs",
+        _answer(_object({"config": _STRINGS, "summary": _STRINGS})), [_ENTITY, _PROJECT])},
+    "/api/v1/projects/{entity}/{project}/metrics": {"get": _op(
+        "Every history key logged in the project", _answer(_object({"metrics": {
+            "type": "array", "items": _object({"key": {"type": "string"},
+                                               "kind": {"enum": ["f", "i", "b", "o"]},
+                                               "runs": {"type": "integer"}})}})),
+        [_ENTITY, _PROJECT])},
+    "/api/v1/projects/{entity}/{project}/envelopes": {"post": _op(
+        "Chart envelopes of many runs and keys", _answer(_object({
+            "x": {"type": "string"}, "series": {"type": "array", "items": _ref("Envelope")}})),
+        [_ENTITY, _PROJECT], _ENVELOPE_BODY)},
+    "/api/v1/projects/{entity}/{project}/events": {"get": _op(
+        "Server-Sent Events: run, points and reset events",
+        _answer({"type": "string"}, "An event stream", "text/event-stream"),
+        [_ENTITY, _PROJECT,
+         _query("runs", {"type": "string"}, "comma-separated run ids to follow points of"),
+         _query("keys", {"type": "string"}, "comma-separated metric keys to follow"),
+         _query("since", {"type": "number"}, "unix seconds: also send runs changed since")])},
+    "/api/v1/runs/{entity}/{project}/{run_id}": {
+        "get": _op("One run and its metrics", _answer({"allOf": [_ref("Run"), _object({
+            "metrics": {"type": "array", "items": _ref("SeriesInfo")}})]}),
+            [_ENTITY, _PROJECT, _RUN_ID]),
+        "patch": _op("Edit a run's name, notes or tags", _answer(_ref("Run")),
+                     [_ENTITY, _PROJECT, _RUN_ID], _EDIT_BODY)},
+    "/api/v1/runs/{entity}/{project}/{run_id}/history": {"get": _op(
+        "Full-resolution history rows", _answer(_object({
+            "rows": {"type": "array", "items": {"type": "object"}},
+            "next_step": {"type": ["integer", "null"]}})),
+        [_ENTITY, _PROJECT, _RUN_ID,
+         _query("keys", {"type": "string"}, "comma-separated keys", required=True),
+         _query("min_step", {"type": "integer", "minimum": 0}, ""),
+         _query("max_step", {"type": "integer", "minimum": 0}, ""),
+         _query("limit", {"type": "integer", "minimum": 1, "maximum": 10000,
+                          "default": 1000}, "")])},
+    "/api/v1/openapi.json": {"get": _op("This document", _answer({"type": "object"}))},
+}
+
+
+def openapi_document(version: str) -> dict[str, Any]:
+    return {"openapi": "3.1.0",
+            "info": {"title": "cairn", "version": version,
+                     "description": "The HTTP API of cairn (docs/api.md)."},
+            "paths": PATHS, "components": {"schemas": SCHEMAS}}
+
+
+async def openapi(request: Request) -> Response:
+    import cairn
+
+    return JsonResponse(openapi_document(cairn.__version__))
+
+
+ROUTES = [Route("/openapi.json", openapi, methods=["GET"])]

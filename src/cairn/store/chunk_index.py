@@ -1,0 +1,107 @@
+"""The decoded chunk envelopes of a series, kept in memory while the series is unchanged.
+
+A chart of a long series reads the stored envelope of every chunk (``codec.py``): for a
+million points that is some 250 rows to fetch and inflate, milliseconds a series, paid
+again on every request although a finished run never changes. ``ChunkIndex`` holds those
+envelopes decoded, with each chunk's step range, so that a request reads only the chunks
+cut by the ends of its range. ``ChunkIndexCache`` keeps indexes by series, least recently
+used first out, within a byte budget.
+
+Backend-neutral: a store builds an index from its chunk rows (in ``seq`` order) and says
+when it is stale through ``version``, a value that changes whenever the series may have
+(the run's ``updated_at``, which every applied batch that touches the run stamps, plus the
+series' point count and last step).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from cairn.store.codec import Envelope, Int64s, decode_envelopes, slice_envelope
+
+DEFAULT_BUDGET = 64 << 20
+
+
+@dataclass(frozen=True)
+class ChunkIndex:
+    """Every chunk of a series (in step order) and their stored envelopes, decoded."""
+
+    version: Hashable
+    seq: Int64s
+    step_min: Int64s
+    step_max: Int64s
+    points: Int64s
+    group_start: Int64s
+    """Index in ``groups`` of each chunk's first group; one more entry, the end."""
+    groups: Envelope
+
+    @classmethod
+    def build(cls, version: Hashable,
+              rows: Sequence[tuple[int, int, int, int, bytes]]) -> ChunkIndex:
+        """From ``(seq, step_min, step_max, n, envelope blob)`` rows in seq order;
+        ValueError if a blob is corrupt."""
+        groups = decode_envelopes([blob for *_, blob in rows])
+        columns = np.array([r[:4] for r in rows], dtype=np.int64).reshape(-1, 4).T
+        step_min = np.ascontiguousarray(columns[1])
+        # Each chunk's first group starts at the chunk's first step.
+        starts = np.searchsorted(groups.step_first, step_min, "left").astype(np.int64)
+        return cls(version=version, seq=np.ascontiguousarray(columns[0]), step_min=step_min,
+                   step_max=np.ascontiguousarray(columns[2]),
+                   points=np.ascontiguousarray(columns[3]),
+                   group_start=np.append(starts, groups.size).astype(np.int64),
+                   groups=groups)
+
+    @property
+    def nbytes(self) -> int:
+        arrays = (self.seq, self.step_min, self.step_max, self.points, self.group_start)
+        return sum(a.nbytes for a in arrays) + self.groups.size * 64
+
+    def overlapping(self, lo: int, hi: int) -> tuple[int, int]:
+        """Chunks ``[a, b)`` that hold steps in ``[lo, hi]``."""
+        a = int(np.searchsorted(self.step_max, lo, "left"))
+        b = int(np.searchsorted(self.step_min, hi, "right"))
+        return a, max(a, b)
+
+    def envelope(self, a: int, b: int) -> Envelope:
+        """The stored groups of chunks ``[a, b)``."""
+        return slice_envelope(self.groups, int(self.group_start[a]), int(self.group_start[b]))
+
+
+class ChunkIndexCache:
+    """Indexes by series key, within ``budget`` bytes. Not thread-safe: the store calls
+    it under its own lock."""
+
+    def __init__(self, budget: int = DEFAULT_BUDGET) -> None:
+        self.budget = budget
+        self._entries: OrderedDict[Hashable, ChunkIndex] = OrderedDict()
+        self._bytes = 0
+
+    def get(self, key: Hashable, version: Hashable) -> ChunkIndex | None:
+        index = self._entries.get(key)
+        if index is None or index.version != version:
+            return None
+        self._entries.move_to_end(key)
+        return index
+
+    def put(self, key: Hashable, index: ChunkIndex) -> None:
+        self.discard(key)
+        if index.nbytes > self.budget:
+            return
+        self._entries[key] = index
+        self._bytes += index.nbytes
+        while self._bytes > self.budget:
+            _, oldest = self._entries.popitem(last=False)
+            self._bytes -= oldest.nbytes
+
+    def discard(self, key: Hashable) -> None:
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self._bytes -= old.nbytes
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._bytes = 0

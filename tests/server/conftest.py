@@ -1,0 +1,166 @@
+"""Server fixtures: runs logged with the real client, the app over the test's store,
+called in-process through ``httpx.ASGITransport``, and the same app under a real uvicorn
+on a free loopback port."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+
+import cairn
+from cairn.server.app import app_context, create_app
+from cairn.server.context import ServerOptions
+from cairn.server.serve import bind, make_server, url_of
+from cairn.settings import load_settings
+from cairn.store.sqlite import SqliteStore
+
+BASE = "http://cairn.test"
+
+
+@dataclass
+class Logged:
+    id: str
+    entity: str
+    project: str
+    name: str
+
+    @property
+    def api_path(self) -> str:
+        return f"/api/v1/runs/{self.entity}/{self.project}/{self.id}"
+
+
+LogRun = Callable[..., Logged]
+
+
+@pytest.fixture
+def log_run() -> LogRun:
+    """Log a finished run: ``steps`` rows of loss, acc (int) and spiky (NaN at step 2,
+    +inf at 3, -inf at 4)."""
+
+    def log(project: str = "proj", steps: int = 10, **init: Any) -> Logged:
+        run = cairn.init(project=project, **init)
+        for i in range(steps):
+            spiky = {2: math.nan, 3: math.inf, 4: -math.inf}.get(i, float(i))
+            run.log({"loss": 1.0 / (i + 1), "acc": i, "spiky": spiky})
+        run.finish()
+        return Logged(run.id, run.entity, run.project, run.name)
+
+    return log
+
+
+class ApiClient:
+    """Calls an app in-process through ``httpx.ASGITransport``, one event loop a call."""
+
+    def __init__(self, app: Any, raise_app_exceptions: bool = True) -> None:
+        self.app = app
+        self.raise_app_exceptions = raise_app_exceptions
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        async def call() -> httpx.Response:
+            transport = httpx.ASGITransport(app=self.app,
+                                            raise_app_exceptions=self.raise_app_exceptions)
+            async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
+                return await client.request(method, url, **kwargs)
+
+        return anyio.run(call)
+
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", url, **kwargs)
+
+    def patch(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.request("PATCH", url, **kwargs)
+
+
+@pytest.fixture
+def store(cairn_root: Path) -> Iterator[SqliteStore]:
+    opened = SqliteStore(cairn_root / "cairn.db")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def make_app(store: SqliteStore) -> Callable[..., Any]:
+    def make(**options: Any) -> Any:
+        return create_app(load_settings(), store, options=ServerOptions(**options))
+
+    return make
+
+
+@pytest.fixture
+def api(make_app: Callable[..., Any]) -> ApiClient:
+    return ApiClient(make_app())
+
+
+def assert_error(response: httpx.Response, status: int, code: str) -> str:
+    """The response is the API's error shape with this status and code; its message."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"status", "code", "message"}
+    assert body["error"]["status"] == status
+    assert body["error"]["code"] == code
+    message = body["error"]["message"]
+    assert isinstance(message, str)
+    assert message
+    return message
+
+
+class LiveServer:
+    """The app under a real uvicorn in a thread, on a free 127.0.0.1 port."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.sock = bind("127.0.0.1", 0)
+        self.url = url_of(self.sock)
+        self.server = make_server(app)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
+                                       daemon=True)
+
+    def start(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> float:
+        """Ask the server to stop; seconds until it has."""
+        started = time.monotonic()
+        self.server.should_exit = True
+        self.thread.join(15)
+        assert not self.thread.is_alive(), "uvicorn did not stop"
+        self.sock.close()
+        return time.monotonic() - started
+
+    @property
+    def context(self) -> Any:
+        return app_context(self.app)
+
+
+@pytest.fixture
+def live_server(make_app: Callable[..., Any]) -> Iterator[Callable[..., LiveServer]]:
+    started: list[LiveServer] = []
+
+    def start(**options: Any) -> LiveServer:
+        server = LiveServer(make_app(**options)).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        if server.thread.is_alive():
+            server.stop()

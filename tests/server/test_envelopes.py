@@ -1,0 +1,187 @@
+"""Chart envelopes for many runs and keys, on any x axis, with zoom and limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from tests.server.conftest import ApiClient, Logged, LogRun, assert_error
+
+import cairn
+from cairn.server.xaxis import FullX
+
+ARRAYS = ("x", "x_last", "min", "max", "mean", "last", "count", "step_first", "step_last")
+
+
+def _envelopes(api: ApiClient, run: Logged, **body: Any) -> dict[str, Any]:
+    response = api.post(f"/api/v1/projects/{run.entity}/{run.project}/envelopes", json=body)
+    assert response.status_code == 200, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def test_raw_points_when_few(api: ApiClient, log_run: LogRun) -> None:
+    run = log_run(steps=10)
+    answer = _envelopes(api, run, runs=[run.id], keys=["spiky", "acc"], buckets=800)
+    assert answer["x"] == "_step"
+    spiky, acc = answer["series"]
+    assert (spiky["run"], spiky["key"], spiky["kind"], spiky["total_points"]) == (
+        run.id, "spiky", "f", 10)
+    assert spiky["x"] == spiky["step_first"] == list(range(10))
+    assert spiky["min"][:5] == [0, 1, None, "Infinity", "-Infinity"]
+    assert spiky["min"] == spiky["max"] == spiky["last"]
+    assert spiky["count"] == [1] * 10
+    assert spiky["mean"][2] is None  # no finite point in the bucket
+    assert acc["kind"] == "i"
+    assert acc["last"] == list(range(10))
+
+
+def test_buckets_keep_every_spike(api: ApiClient) -> None:
+    run = cairn.init(project="proj")
+    for step in range(5000):
+        run.log({"loss": 1000.0 if step == 3333 else 1.0})
+    run.finish()
+    logged = Logged(run.id, run.entity, "proj", run.name)
+    series = _envelopes(api, logged, runs=[run.id], keys=["loss"], buckets=10)["series"][0]
+    assert len(series["min"]) == 10
+    assert sum(series["count"]) == 5000
+    assert max(series["max"]) == 1000.0
+    assert min(series["min"]) == 1.0
+    assert series["step_first"][0] == 0
+    assert series["step_last"][-1] == 4999
+    assert all(a <= b for a, b in zip(series["x"], series["x_last"], strict=True))
+
+
+def test_zoom_in_steps(api: ApiClient, log_run: LogRun) -> None:
+    run = log_run(steps=20)
+    series = _envelopes(api, run, runs=[run.id], keys=["loss"], buckets=100, min=4.5,
+                        max=7)["series"][0]
+    assert series["step_first"] == [5, 6, 7]
+    nothing = _envelopes(api, run, runs=[run.id], keys=["loss"], min=4.2,
+                         max=4.8)["series"][0]
+    assert all(nothing[a] == [] for a in ARRAYS)
+    after = _envelopes(api, run, runs=[run.id], keys=["loss"], min=1000)["series"][0]
+    assert after["x"] == []
+
+
+def test_x_by_runtime_and_by_a_metric(api: ApiClient) -> None:
+    run = cairn.init(project="proj")
+    for step in range(100):
+        run.log({"loss": float(step), "epoch": step / 10})
+    run.finish()
+    logged = Logged(run.id, run.entity, "proj", run.name)
+    steps, runtime = cairn.Api().run(f"{run.entity}/proj/{run.id}").series("_runtime")
+    series = _envelopes(api, logged, runs=[run.id], keys=["loss"], buckets=4,
+                        x="_runtime")["series"][0]
+    firsts = np.array(series["step_first"])
+    assert np.array_equal(np.array(series["x"]), runtime[np.searchsorted(steps, firsts)])
+    by_epoch = _envelopes(api, logged, runs=[run.id], keys=["loss"], buckets=100, x="epoch",
+                          min=2.05, max=3.0)
+    series = by_epoch["series"][0]
+    assert by_epoch["x"] == "epoch"
+    assert series["step_first"] == list(range(21, 31))
+    assert series["x"] == pytest.approx([s / 10 for s in range(21, 31)])
+    missing_x = _envelopes(api, logged, runs=[run.id], keys=["loss"], x="nope")["series"][0]
+    assert missing_x["x"] == []
+    assert missing_x["total_points"] == 100
+
+
+def test_x_series_mapping() -> None:
+    xs = FullX(np.array([0, 2, 4, 6], dtype=np.int64), np.array([0.0, 1.0, 3.0, np.nan]))
+    assert xs.at(np.array([0, 1, 2, 3, 4, 5], dtype=np.int64)).tolist() == [
+        0.0, 0.5, 1.0, 2.0, 3.0, 3.0]
+    assert xs.step_range(0.5, 2.0) == (2, 2)
+    assert xs.step_range(None, None) == (0, 4)
+    assert xs.step_range(3.5, None) is None
+
+
+def test_missing_runs_and_keys_give_empty_entries(api: ApiClient, log_run: LogRun) -> None:
+    run = log_run()
+    series = _envelopes(api, run, runs=["nope", run.id], keys=["loss", "nothing"])["series"]
+    assert [(s["run"], s["key"]) for s in series] == [
+        ("nope", "loss"), ("nope", "nothing"), (run.id, "loss"), (run.id, "nothing")]
+    for entry in (series[0], series[1], series[3]):
+        assert all(entry[a] == [] for a in ARRAYS)
+        assert entry["total_points"] == 0
+    assert len(series[2]["x"]) == 10
+    assert _envelopes(api, run, runs=[], keys=["loss"])["series"] == []
+
+
+@pytest.mark.parametrize(("body", "status", "code"), [
+    ({"runs": ["a"], "keys": ["k"], "buckets": 0}, 400, "bad_request"),
+    ({"runs": ["a"], "keys": ["k"], "buckets": 10001}, 400, "bad_request"),
+    ({"runs": ["a"], "keys": ["k"], "buckets": 10.5}, 400, "bad_request"),
+    ({"runs": ["a"], "keys": ["k"], "buckets": "800"}, 400, "bad_request"),
+    ({"runs": ["a"], "keys": ["k"], "buckets": True}, 400, "bad_request"),
+    ({"runs": [f"r{i}" for i in range(201)], "keys": ["k"]}, 400, "bad_request"),
+    ({"runs": ["a"], "keys": [f"k{i}" for i in range(51)]}, 400, "bad_request"),
+    ({"runs": "a", "keys": ["k"]}, 400, "bad_request"),
+    ({"runs": ["a"], "keys": [1]}, 400, "bad_request"),
+    ({"runs": ["a"], "keys": ["k"], "x": 5}, 400, "bad_request"),
+    ({"runs": ["a"], "keys": ["k"], "min": 5, "max": 4}, 400, "bad_request"),
+    ({"runs": ["a"], "keys": ["k"], "min": -1}, 400, "bad_request"),
+    ({"runs": ["a"], "keys": ["k"], "min": "0"}, 400, "bad_request"),
+    ({"runs": ["a"], "keys": ["k"], "max": 10**400}, 400, "bad_request"),
+    ({"runs": ["a"], "keys": ["k"], "bucket": 5}, 400, "bad_request"),
+    ({"runs": [f"r{i}" for i in range(200)], "keys": [f"k{i}" for i in range(50)],
+      "buckets": 10000}, 400, "bad_request"),
+])
+def test_bad_requests(api: ApiClient, log_run: LogRun, body: dict[str, Any], status: int,
+                      code: str) -> None:
+    run = log_run()
+    response = api.post(f"/api/v1/projects/{run.entity}/proj/envelopes", json=body)
+    assert_error(response, status, code)
+
+
+def test_bodies_that_are_no_json_object_or_too_big(api: ApiClient, log_run: LogRun) -> None:
+    run = log_run()
+    url = f"/api/v1/projects/{run.entity}/proj/envelopes"
+    for raw in (b"", b"[]", b"{", b"null", b"[" * 100_000 + b"]" * 100_000):
+        assert_error(api.post(url, content=raw), 400, "bad_request")
+    huge = b'{"runs": ["' + b"a" * (1 << 20) + b'"]}'
+    assert_error(api.post(url, content=huge), 413, "payload_too_large")
+
+    async def chunks() -> Any:  # no Content-Length: counted as it arrives
+        for _ in range(20):
+            yield b" " * 65536
+
+    assert_error(api.post(url, content=chunks()), 413, "payload_too_large")
+    assert_error(api.post(f"/api/v1/projects/{run.entity}/nope/envelopes",
+                          json={"runs": [], "keys": []}), 404, "not_found")
+
+
+class _Counting:
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self.calls: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        self.calls.append(name)
+        return getattr(self.store, name)
+
+
+def test_unchanged_runs_are_answered_from_the_cache(make_app: Any) -> None:
+    run = cairn.init(project="proj")
+    run.log({"loss": 1.0})
+    run.finish()
+    app = make_app()
+    counting = _Counting(app.state.cairn.store)
+    app.state.cairn.store = counting
+    api = ApiClient(app)
+    logged = Logged(run.id, run.entity, "proj", run.name)
+    body = {"runs": [run.id], "keys": ["loss"], "buckets": 10}
+    first = api.post(f"/api/v1/projects/{run.entity}/proj/envelopes", json=body)
+    assert counting.calls.count("read_envelope") == 1
+    again = api.post(f"/api/v1/projects/{run.entity}/proj/envelopes", json=body)
+    assert again.content == first.content
+    assert counting.calls.count("read_envelope") == 1
+    other = _envelopes(api, logged, **{**body, "buckets": 11})
+    assert counting.calls.count("read_envelope") == 2
+    assert other["series"][0]["last"] == [1.0]
+    resumed = cairn.init(project="proj", id=run.id, resume="must")
+    resumed.log({"loss": 0.5})
+    resumed.finish()
+    series = _envelopes(api, logged, **body)["series"][0]
+    assert series["last"] == [1.0, 0.5]
+    assert counting.calls.count("read_envelope") == 3

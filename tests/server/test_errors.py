@@ -1,0 +1,109 @@
+"""One error shape on every route, for every kind of failure; never a 500 for bad input."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from tests.server.conftest import ApiClient, LogRun, assert_error
+
+from cairn.errors import StoreLockedError
+
+
+@pytest.mark.parametrize(("method", "path", "status", "code"), [
+    ("GET", "/api/v1/nothing", 404, "not_found"),
+    ("GET", "/api/v1", 404, "not_found"),
+    ("GET", "/api", 404, "not_found"),
+    ("POST", "/api/v2/anything", 404, "not_found"),
+    ("DELETE", "/api/v1/projects/a/b/c/d/e", 404, "not_found"),
+    ("POST", "/api/v1/projects", 405, "method_not_allowed"),
+    ("DELETE", "/api/v1/runs/e/p/r", 405, "method_not_allowed"),
+    ("GET", "/api/v1/projects/e/p/envelopes", 405, "method_not_allowed"),
+    ("PUT", "/api/v1/openapi.json", 405, "method_not_allowed"),
+    ("POST", "/some/page", 405, "method_not_allowed"),
+])
+def test_routes_and_methods(api: ApiClient, method: str, path: str, status: int,
+                            code: str) -> None:
+    message = assert_error(api.request(method, path), status, code)
+    assert path in message
+
+
+def test_wrong_method_says_which_are_allowed(api: ApiClient) -> None:
+    response = api.request("DELETE", "/api/v1/runs/e/p/r")
+    assert set(response.headers["allow"].split(", ")) == {"GET", "HEAD", "PATCH"}
+
+
+@pytest.mark.parametrize(("params", "code"), [
+    ({"filters": "{bad"}, "bad_filter"),
+    ({"filters": "[1]"}, "bad_filter"),
+    ({"filters": "[" * 15_000}, "bad_filter"),
+    ({"filters": json.dumps({"config.lr": {"$near": 1}})}, "bad_filter"),
+    ({"filters": json.dumps({"nofield": 1})}, "bad_filter"),
+    ({"filters": json.dumps({"config.lr": {"$regex": "("}})}, "bad_filter"),
+    ({"order": "-nofield"}, "bad_filter"),
+    ({"order": "tags"}, "bad_filter"),
+    ({"order": "-"}, "bad_filter"),
+    ({"limit": "0"}, "bad_request"),
+    ({"limit": "1001"}, "bad_request"),
+    ({"limit": "many"}, "bad_request"),
+    ({"limit": "1e3"}, "bad_request"),
+    ({"offset": "-1"}, "bad_request"),
+    ({"offset": "1_0"}, "bad_request"),
+    ({"columns": "lr"}, "bad_request"),
+    ({"columns": "config."}, "bad_request"),
+    ({"search": "x" * 1001}, "bad_request"),
+])
+def test_bad_runs_queries(api: ApiClient, log_run: LogRun, params: dict[str, Any],
+                          code: str) -> None:
+    run = log_run()
+    response = api.get(f"/api/v1/projects/{run.entity}/proj/runs", params=params)
+    message = assert_error(response, 400, code)
+    assert len(message) < 2000
+
+
+@pytest.mark.parametrize("params", [
+    {"runs": ",".join(f"r{i}" for i in range(201))},
+    {"keys": ",".join(f"k{i}" for i in range(51))},
+    {"since": "yesterday"},
+    {"since": "nan"},
+])
+def test_bad_event_queries(api: ApiClient, log_run: LogRun, params: dict[str, str]) -> None:
+    run = log_run()
+    response = api.get(f"/api/v1/projects/{run.entity}/proj/events", params=params)
+    assert_error(response, 400, "bad_request")
+
+
+def test_unknown_project_for_events(api: ApiClient, log_run: LogRun) -> None:
+    run = log_run()
+    assert_error(api.get(f"/api/v1/projects/{run.entity}/nope/events"), 404, "not_found")
+
+
+class _Failing:
+    """A store whose every read fails the way it is told to."""
+
+    def __init__(self, exc: Exception) -> None:
+        self.exc = exc
+
+    def __getattr__(self, name: str) -> Any:
+        def fail(*args: Any, **kwargs: Any) -> Any:
+            raise self.exc
+
+        return fail
+
+
+def test_a_locked_store_is_503(make_app: Any) -> None:
+    app = make_app()
+    app.state.cairn.store = _Failing(StoreLockedError("store x is locked"))
+    response = ApiClient(app).get("/api/v1/projects")
+    assert "locked" in assert_error(response, 503, "store_busy")
+    assert response.headers["retry-after"] == "1"
+
+
+def test_a_bug_is_a_500_in_the_error_shape(make_app: Any,
+                                           caplog: pytest.LogCaptureFixture) -> None:
+    app = make_app()
+    app.state.cairn.store = _Failing(ZeroDivisionError("oops"))
+    response = ApiClient(app, raise_app_exceptions=False).get("/api/v1/projects")
+    assert "ZeroDivisionError" in assert_error(response, 500, "internal")
+    assert "internal error" in caplog.text

@@ -1,0 +1,52 @@
+"""The OpenAPI document lists every route of the app, and nothing else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.routing import Mount, Route
+from tests.server.conftest import ApiClient
+
+from cairn.server.app import API_PREFIX
+
+
+def _api_routes(app: Any) -> set[tuple[str, str]]:
+    found = set()
+    for route in app.routes:
+        if isinstance(route, Mount) and route.path == API_PREFIX:
+            for inner in route.routes:
+                assert isinstance(inner, Route)
+                assert inner.methods is not None
+                for method in inner.methods - {"HEAD"}:
+                    found.add((method.lower(), API_PREFIX + inner.path))
+    return found
+
+
+def test_every_route_is_described(api: ApiClient) -> None:
+    response = api.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    document = response.json()
+    assert document["openapi"].startswith("3.1")
+    described = {(method, path) for path, ops in document["paths"].items() for method in ops}
+    assert described == _api_routes(api.app)
+    assert len(described) == 10
+
+
+def test_references_resolve(api: ApiClient) -> None:
+    document = api.get("/api/v1/openapi.json").json()
+    schemas = document["components"]["schemas"]
+
+    def refs(node: Any) -> list[str]:
+        if isinstance(node, dict):
+            own = [node["$ref"]] if "$ref" in node else []
+            return own + [r for value in node.values() for r in refs(value)]
+        if isinstance(node, list):
+            return [r for value in node for r in refs(value)]
+        return []
+
+    for ref in refs(document):
+        assert ref.removeprefix("#/components/schemas/") in schemas
+    for path, ops in document["paths"].items():
+        for op in ops.values():
+            names = {p["name"] for p in op.get("parameters", []) if p["in"] == "path"}
+            assert names == {part[1:-1] for part in path.split("/") if part.startswith("{")}
