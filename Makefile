@@ -1,10 +1,14 @@
-# The dev loop. Every target sets up .venv itself, so each works on a fresh machine.
+# The dev loop. Every target sets up what it needs itself, so each works on a fresh machine.
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+UI_DIR := src/cairn/ui
+UI_BUILT := $(UI_DIR)/dist/index.html
+UI_SOURCES := $(shell find $(UI_DIR)/src $(UI_DIR)/index.html $(UI_DIR)/vite.config.ts \
+                $(UI_DIR)/tsconfig.json -type f 2>/dev/null)
 
-.PHONY: demo test bench bench-compare-setup lint clean
+.PHONY: demo test bench bench-compare-setup lint ui clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -12,23 +16,31 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)
-	$(PY) examples/demo.py
+# The web app: built from source (npm, locked) into the package; running it needs no Node.
+$(UI_DIR)/node_modules/.package-lock.json: $(UI_DIR)/package-lock.json
+	cd $(UI_DIR) && npm ci --no-audit --no-fund --loglevel=error
 
-test: $(STAMP)
+$(UI_BUILT): $(UI_DIR)/node_modules/.package-lock.json $(UI_SOURCES)
+	cd $(UI_DIR) && npm run build
+
+ui: $(UI_BUILT)
+
+demo: $(STAMP) ui
+	$(PY) examples/demo.py
+	$(VENV)/bin/cairn ui
+
+test: $(STAMP) ui
 	$(PY) -m ruff check src tests bench examples
 	$(PY) -m mypy
+	cd $(UI_DIR) && npm test
 	$(PY) -m pytest -q
 
-bench: $(STAMP)
+bench: $(STAMP) ui
 	$(PY) -m bench
 
 lint: $(STAMP)
 	$(PY) -m ruff check src tests bench examples
 	$(PY) -m mypy
-
-clean:
-	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
 
 # Optional comparisons for `make bench`: wandb and trackio in their own venvs.
 bench-compare-setup:
@@ -36,3 +48,7 @@ bench-compare-setup:
 	bench/.venv-wandb/bin/pip install --quiet 'wandb==0.31.*'
 	test -x bench/.venv-trackio/bin/python || $(PYTHON) -m venv bench/.venv-trackio
 	bench/.venv-trackio/bin/pip install --quiet 'trackio==0.43.*'
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache \
+	       $(UI_DIR)/node_modules $(UI_DIR)/dist

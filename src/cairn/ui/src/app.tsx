@@ -1,0 +1,43 @@
+/** The app: the top bar and the page the URL names. */
+import { Header } from "./components/Header";
+import { lazyPage } from "./components/Lazy";
+import { Link } from "./components/Link";
+import { ProjectsPage } from "./pages/projects/ProjectsPage";
+import { WorkspacePage } from "./pages/workspace/WorkspacePage";
+import { parseRoute, useLocation } from "./router";
+import { useTheme } from "./theme";
+
+// The workspace is what people open most and judge by: it is in the main bundle. The run
+// and compare pages load as their own chunks.
+const RunPage = lazyPage(() => import("./pages/run/RunPage").then((m) => m.RunPage));
+const ComparePage = lazyPage(() => import("./pages/compare/ComparePage").then((m) => m.ComparePage));
+
+export function App() {
+  const { pathname } = useLocation();
+  const route = parseRoute(pathname);
+  const [theme, setTheme] = useTheme();
+  return (
+    <>
+      <Header route={route} theme={theme} onTheme={setTheme} />
+      {route.page === "projects" && <ProjectsPage />}
+      {route.page === "workspace" && (
+        <WorkspacePage key={`${route.entity}/${route.project}`} entity={route.entity} project={route.project} theme={theme} />
+      )}
+      {route.page === "run" && (
+        <RunPage key={route.id} entity={route.entity} project={route.project} id={route.id} theme={theme} />
+      )}
+      {route.page === "compare" && <ComparePage entity={route.entity} project={route.project} />}
+      {route.page === "not-found" && (
+        <main class="page page-narrow" id="main">
+          <div class="banner banner-error" role="alert">
+            <div>
+              <strong>404 not found</strong>
+              <span class="banner-message">No page at {route.path}.</span>
+            </div>
+          </div>
+          <Link href="/">All projects</Link>
+        </main>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,64 @@
+/** The data range a chart shows: x from the zoom or the lines, y from every value drawn in
+ * that x range, band extremes included (so the y axis always has room for a spike). */
+import type { DrawLine } from "./lines";
+import { indexAtOrBefore } from "./lines";
+
+export interface Extents {
+  x: [number, number];
+  y: [number, number];
+}
+
+function xRangeOf(lines: readonly DrawLine[], monotonic: boolean): [number, number] | null {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const l of lines) {
+    if (!l.len) continue;
+    if (monotonic) {
+      lo = Math.min(lo, l.xs[0]!);
+      hi = Math.max(hi, l.xs[l.len - 1]!);
+    } else {
+      for (let i = 0; i < l.len; i++) {
+        const x = l.xs[i]!;
+        if (Number.isFinite(x)) {
+          if (x < lo) lo = x;
+          if (x > hi) hi = x;
+        }
+      }
+    }
+  }
+  return Number.isFinite(lo) && Number.isFinite(hi) ? [lo, hi] : null;
+}
+
+export function extentsOf(
+  lines: readonly DrawLine[],
+  zoom: readonly [number, number] | null,
+  log: boolean,
+  monotonic: boolean,
+): Extents | null {
+  const x = zoom ? ([zoom[0], zoom[1]] as [number, number]) : xRangeOf(lines, monotonic);
+  if (!x) return null;
+  let lo = Infinity;
+  let hi = -Infinity;
+  const take = (v: number) => {
+    if (!Number.isFinite(v) || (log && v <= 0)) return;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  };
+  for (const l of lines) {
+    let i0 = 0;
+    let i1 = l.len - 1;
+    if (monotonic && zoom) {
+      i0 = Math.max(0, indexAtOrBefore(l.xs, l.len, x[0]));
+      i1 = indexAtOrBefore(l.xs, l.len, x[1]);
+    }
+    for (let i = i0; i <= i1; i++) {
+      if (!monotonic && zoom && (l.xs[i]! < x[0] || l.xs[i]! > x[1])) continue;
+      take(l.ys[i]!);
+      if (l.raw) take(l.raw[i]!);
+      if (l.lo) take(l.lo[i]!);
+      if (l.hi) take(l.hi[i]!);
+    }
+  }
+  if (!Number.isFinite(lo)) return { x, y: log ? [1, 10] : [0, 1] };
+  return { x, y: [lo, hi] };
+}

@@ -1,0 +1,111 @@
+/** Above the runs table: search, filters, group-by, columns, and what to do with a selection. */
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { Columns } from "../../api/types";
+import { Icon } from "../../components/Icon";
+import { Link } from "../../components/Link";
+import { paths } from "../../router";
+import { ColumnPicker } from "./ColumnPicker";
+import { FilterBuilder } from "./FilterBuilder";
+import { viewActions, type WorkspaceView } from "./viewState";
+
+const SEARCH_DEBOUNCE_MS = 250;
+const MAX_GROUP_KEYS = 300;
+
+interface Props {
+  view: WorkspaceView;
+  columns: Columns | undefined;
+  shownColumns: string[];
+  total: number;
+  entity: string;
+  project: string;
+}
+
+function SearchBox({ value }: { value: string }) {
+  const [text, setText] = useState(value);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(() => setText(value), [value]);
+  return (
+    <input
+      class="input runs-search"
+      type="search"
+      placeholder="Search runs"
+      aria-label="Search runs"
+      value={text}
+      onInput={(e) => {
+        const v = e.currentTarget.value;
+        setText(v);
+        if (timer.current) clearTimeout(timer.current);
+        timer.current = setTimeout(() => viewActions.search(v), SEARCH_DEBOUNCE_MS);
+      }}
+    />
+  );
+}
+
+function filterCount(view: WorkspaceView): number {
+  if (!view.filters) return 0;
+  const and = view.filters.$and;
+  return Array.isArray(and) ? and.length : Object.keys(view.filters).length;
+}
+
+export function RunsToolbar({ view, columns, shownColumns, total, entity, project }: Props) {
+  const [filtersOpen, setFiltersOpen] = useState(view.filters !== null);
+  const nFilters = filterCount(view);
+  const groupKeys = (columns?.config ?? []).slice(0, MAX_GROUP_KEYS);
+  return (
+    <div class="runs-toolbar">
+      <div class="toolbar">
+        <SearchBox value={view.search} />
+        <button
+          type="button"
+          class={nFilters ? "btn btn-toggle on" : "btn"}
+          aria-expanded={filtersOpen}
+          aria-label="Filters"
+          onClick={() => setFiltersOpen(!filtersOpen)}
+        >
+          <Icon name="filter" size={13} /> Filter{nFilters ? ` (${nFilters})` : ""}
+        </button>
+        <select
+          class="input"
+          aria-label="Group by"
+          value={view.group ?? ""}
+          onChange={(e) => viewActions.group(e.currentTarget.value || null)}
+        >
+          <option value="">No grouping</option>
+          <option value="group">Group by: group</option>
+          <option value="job_type">Group by: job type</option>
+          {groupKeys.map((k) => (
+            <option value={`config.${k}`} key={k}>
+              Group by: {k}
+            </option>
+          ))}
+        </select>
+        <ColumnPicker available={columns} chosen={shownColumns} onChange={viewActions.columns} />
+      </div>
+      {filtersOpen && <FilterBuilder filters={view.filters} columns={columns} onApply={viewActions.filters} />}
+      <div class="table-meta">
+        <span aria-live="polite">
+          {total.toLocaleString()} run{total === 1 ? "" : "s"}
+        </span>
+        {view.selected.length > 0 && (
+          <span class="selection-actions">
+            <span class="muted">{view.selected.length} selected</span>
+            <Link class="btn btn-small" href={paths.compare(entity, project, view.selected)}>
+              Compare
+            </Link>
+            <button
+              type="button"
+              class={view.onlySelected ? "btn btn-small btn-toggle on" : "btn btn-small"}
+              aria-pressed={view.onlySelected}
+              onClick={() => viewActions.onlySelected(!view.onlySelected)}
+            >
+              Show only selected
+            </button>
+            <button type="button" class="btn btn-small" onClick={() => viewActions.selected([])}>
+              Clear
+            </button>
+          </span>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,151 @@
+/** A project's workspace: the runs table beside the panel grid, all state in the URL, kept
+ * live by the project's event stream. */
+import { useEffect, useMemo, useRef } from "preact/hooks";
+import { ApiError, api } from "../../api/client";
+import { Link } from "../../components/Link";
+import { useLiveEvents } from "../../api/events";
+import type { RunEvent } from "../../api/types";
+import { ChartData } from "../../charts/chartData";
+import { ChartPanel, type ChartSettings } from "../../charts/ChartPanel";
+import { PanelSections } from "../../charts/PanelSections";
+import { ErrorBanner } from "../../components/ErrorBanner";
+import { FullScreen } from "../../components/FullScreen";
+import { Splitter, usePaneWidth } from "../../components/Splitter";
+import { sectionsOf } from "../../lib/sections";
+import { useAsync } from "../../lib/useAsync";
+import { paths, useQuery } from "../../router";
+import { chartRunsOf, groupsOf, toggledVisibility } from "./chartRuns";
+import { ChartToolbar } from "./ChartToolbar";
+import { ComparisonCharts } from "./ComparisonCharts";
+import { columnsFor, RunsTable } from "./RunsTable";
+import { RunsToolbar } from "./RunsToolbar";
+import { MAX_ALL, useRunRows } from "./runRows";
+import { readView, viewActions } from "./viewState";
+
+const DEFAULT_CONFIG_COLUMNS = 3;
+const DEFAULT_SUMMARY_COLUMNS = 3;
+const METRICS_REFRESH_MS = 5000;
+
+export function WorkspacePage({ entity, project, theme }: { entity: string; project: string; theme: string }) {
+  const view = readView(useQuery());
+  const columns = useAsync((s) => api.columns(entity, project, s), [entity, project]);
+  const metrics = useAsync((s) => api.metrics(entity, project, s), [entity, project]);
+  const data = useMemo(() => new ChartData(entity, project), [entity, project]);
+  useEffect(() => () => data.dispose(), [data]);
+
+  const shownColumns =
+    view.columns ??
+    [
+      ...(columns.data?.config ?? []).slice(0, DEFAULT_CONFIG_COLUMNS).map((k) => `config.${k}`),
+      ...(columns.data?.summary ?? [])
+        .filter((k) => !k.startsWith("_"))
+        .slice(0, DEFAULT_SUMMARY_COLUMNS)
+        .map((k) => `summary.${k}`),
+    ];
+  const needAll = view.group !== null || view.chartRuns === "all";
+  const requested = view.columns
+    ? [...new Set([...view.columns, ...(view.group?.startsWith("config.") ? [view.group] : [])])]
+        .filter((c) => c.startsWith("config.") || c.startsWith("summary."))
+    : null;
+  const rows = useRunRows(
+    entity,
+    project,
+    { filters: view.filters, search: view.search, order: view.order, columns: requested },
+    needAll,
+  );
+  const loaded = rows.loaded();
+  const groups = useMemo(
+    () => (view.group ? groupsOf(loaded, view.group) : null),
+    [rows.version, view.group, view.filtersText, view.search, view.order],
+  );
+  const chart = chartRunsOf(loaded, groups, view, rows.byId);
+
+  // New metrics appear as live runs log them: refresh the list, at most every few seconds.
+  const lastMetricsRefresh = useRef(0);
+  const onRun = (ev: RunEvent) => {
+    rows.apply(ev);
+    const now = Date.now();
+    if (now - lastMetricsRefresh.current > METRICS_REFRESH_MS) {
+      lastMetricsRefresh.current = now;
+      setTimeout(() => metrics.reload(), 300);
+    }
+  };
+  const live = loaded.filter((r) => r.state === "running").map((r) => r.id);
+  useLiveEvents(entity, project, data, chart.runIds, live, { onRun });
+
+  const settings: ChartSettings = { x: view.x, smoothing: view.smoothing, log: view.log, zoom: view.zoom, theme };
+  const sections = useMemo(() => sectionsOf(metrics.data ?? [], view.panelSearch), [metrics.data, view.panelSearch]);
+  const syncKey = `${entity}/${project}:${view.x}`;
+  const tableColumns = useMemo(() => columnsFor(shownColumns, entity, project), [shownColumns.join(","), entity, project]);
+  const [paneWidth, setPaneWidth] = usePaneWidth("cairn.runs-pane", 520, 300, 1400);
+  useEffect(() => {
+    document.title = `${project} · cairn`;
+  }, [project]);
+
+  if (columns.error instanceof ApiError && columns.error.status === 404) {
+    return (
+      <main class="page page-narrow" id="main">
+        <ErrorBanner error={columns.error} />
+        <Link href={paths.projects()}>All projects</Link>
+      </main>
+    );
+  }
+
+  return (
+    <div class="workspace" style={{ gridTemplateColumns: `${paneWidth}px 6px minmax(0, 1fr)` }}>
+      <aside class="runs-pane" aria-label="Runs">
+        <RunsToolbar view={view} columns={columns.data} shownColumns={shownColumns} total={rows.total} entity={entity} project={project} />
+        {rows.error !== undefined && <ErrorBanner error={rows.error} onRetry={rows.reload} />}
+        {needAll && rows.total > MAX_ALL && (
+          <div class="banner banner-info">Grouping and “show all” use the first {MAX_ALL.toLocaleString()} runs.</div>
+        )}
+        <RunsTable
+          rows={rows}
+          groups={groups}
+          columns={tableColumns}
+          order={view.order}
+          selected={view.selected}
+          chartShown={chart.shown}
+          onSort={viewActions.order}
+          onSelect={viewActions.selected}
+          onToggleChart={(id, shown) => {
+            const [hidden, shownIds] = toggledVisibility(view, id, shown);
+            viewActions.visibility(hidden, shownIds);
+          }}
+        />
+      </aside>
+      <Splitter width={paneWidth} onWidth={setPaneWidth} label="Resize the runs table" />
+      <main class="panels-pane" id="main">
+        <ChartToolbar view={view} metrics={metrics.data ?? []} runsLabel={groups !== null ? "Groups" : "Runs"} />
+        {metrics.error !== undefined && <ErrorBanner error={metrics.error} onRetry={metrics.reload} />}
+        <ComparisonCharts entity={entity} project={project} view={view} columns={columns.data} theme={theme} />
+        {metrics.data && sections.length === 0 && (
+          <p class="muted pad">{view.panelSearch ? "No metric matches the panel search." : "No metrics logged yet."}</p>
+        )}
+        <PanelSections
+          sections={sections}
+          specs={chart.specs}
+          data={data}
+          settings={settings}
+          onZoom={viewActions.zoom}
+          onFullScreen={(key) => viewActions.full(key)}
+          syncKey={syncKey}
+          storageKey={`cairn.sections.${entity}/${project}`}
+        />
+      </main>
+      {view.full && (
+        <FullScreen title={view.full} onClose={() => viewActions.full(null)}>
+          <ChartPanel
+            metric={view.full}
+            specs={chart.specs}
+            data={data}
+            settings={settings}
+            onZoom={viewActions.zoom}
+            height={Math.max(300, window.innerHeight - 140)}
+            syncKey={`${syncKey}:full`}
+          />
+        </FullScreen>
+      )}
+    </div>
+  );
+}

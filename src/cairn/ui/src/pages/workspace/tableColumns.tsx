@@ -1,0 +1,71 @@
+/** The runs table's columns: name, state, created, runtime, then the chosen config and
+ * summary keys. */
+import type { ComponentChildren } from "preact";
+import type { Run } from "../../api/types";
+import { Link } from "../../components/Link";
+import { StateBadge } from "../../components/StateBadge";
+import { runColor } from "../../lib/colors";
+import { fieldValue } from "../../lib/flatten";
+import { formatAgo, formatDuration, formatTime, formatValue, runDuration } from "../../lib/format";
+import { paths } from "../../router";
+
+export interface Column {
+  id: string;
+  label: string;
+  /** The server's sort field; null: not sortable. */
+  sort: string | null;
+  width: number;
+  cell: (run: Run) => ComponentChildren;
+  numeric?: boolean;
+  /** Config or summary column (marked in the header: `lr` may be both). */
+  part?: "config" | "summary";
+}
+
+function valueCell(field: string) {
+  return (run: Run) => {
+    const v = fieldValue(run as Run & Record<string, unknown>, field);
+    return <span title={formatValue(v)}>{formatValue(v)}</span>;
+  };
+}
+
+function shortLabel(field: string): string {
+  const name = field.replace(/^(config|summary)\./, "");
+  return name;
+}
+
+export function columnsFor(fields: readonly string[], entity: string, project: string): Column[] {
+  return [
+    {
+      id: "name",
+      label: "Name",
+      sort: "name",
+      width: 200,
+      cell: (run) => (
+        <span class="run-name">
+          <span class="swatch" style={{ background: runColor(run.id) }} aria-hidden="true" />
+          <Link href={paths.run(entity, project, run.id)} title={run.name || run.id}>
+            {run.name || run.id}
+          </Link>
+        </span>
+      ),
+    },
+    { id: "state", label: "State", sort: "state", width: 100, cell: (run) => <StateBadge state={run.state} /> },
+    {
+      id: "created_at",
+      label: "Created",
+      sort: "created_at",
+      width: 104,
+      cell: (run) => <span title={formatTime(run.created_at)}>{formatAgo(run.created_at)}</span>,
+    },
+    { id: "runtime", label: "Runtime", sort: null, width: 80, cell: (run) => formatDuration(runDuration(run)) },
+    ...fields.map((f) => ({
+      id: f,
+      label: shortLabel(f),
+      sort: f,
+      width: 120,
+      numeric: true,
+      part: f.startsWith("config.") ? ("config" as const) : ("summary" as const),
+      cell: valueCell(f),
+    })),
+  ];
+}

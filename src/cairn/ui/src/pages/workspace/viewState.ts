@@ -1,0 +1,89 @@
+/** The workspace's view state, all of it in the query string so that a link reproduces the
+ * view: table query (q, filters, order, group, cols), which runs the charts show (sel,
+ * hide, show, only, n), and the charts' settings (x, smooth, log, zoom, panels, full). */
+import { listParam, setQuery } from "../../router";
+import { parseFilters, type Filters } from "../../lib/filters";
+
+/** Runs drawn in charts by default: the first 10 rows of the table (newest first unless
+ * sorted otherwise). Ten lines stay tellable apart by colour, and the first paint fetches
+ * ten runs' envelopes, not a thousand. Eye toggles and the "runs in charts" menu change it. */
+export const DEFAULT_CHART_RUNS = 10;
+
+export interface WorkspaceView {
+  search: string;
+  filters: Filters | null;
+  filtersText: string | null;
+  order: string;
+  group: string | null;
+  columns: string[] | null;
+  selected: string[];
+  hidden: string[];
+  shown: string[];
+  onlySelected: boolean;
+  chartRuns: number | "all";
+  x: string;
+  smoothing: number;
+  log: boolean;
+  zoom: [number, number] | null;
+  panelSearch: string;
+  full: string | null;
+  comparison: boolean;
+}
+
+function number(text: string | null, fallback: number, lo: number, hi: number): number {
+  const v = text === null ? NaN : Number(text);
+  return Number.isFinite(v) ? Math.min(hi, Math.max(lo, v)) : fallback;
+}
+
+function zoomOf(text: string | null): [number, number] | null {
+  if (!text) return null;
+  const [a, b] = text.split(",").map(Number);
+  return a !== undefined && b !== undefined && Number.isFinite(a) && Number.isFinite(b) && a < b ? [a, b] : null;
+}
+
+export function readView(p: URLSearchParams): WorkspaceView {
+  const n = p.get("n");
+  const filtersText = p.get("filters");
+  return {
+    search: p.get("q") ?? "",
+    filters: parseFilters(filtersText),
+    filtersText,
+    order: p.get("order") ?? "-created_at",
+    group: p.get("group") || null,
+    columns: p.has("cols") ? listParam(p, "cols").filter((c) => c !== "-") : null,
+    selected: listParam(p, "sel"),
+    hidden: listParam(p, "hide"),
+    shown: listParam(p, "show"),
+    onlySelected: p.get("only") === "1",
+    chartRuns: n === "all" ? "all" : number(n, DEFAULT_CHART_RUNS, 1, 1000),
+    x: p.get("x") || "_step",
+    smoothing: number(p.get("smooth"), 0, 0, 0.99),
+    log: p.get("log") === "1",
+    zoom: zoomOf(p.get("zoom")),
+    panelSearch: p.get("panels") ?? "",
+    full: p.get("full"),
+    comparison: p.get("cmp") === "1",
+  };
+}
+
+const list = (ids: readonly string[]) => (ids.length ? ids.join(",") : null);
+
+/** Setters: each writes its part of the view to the URL. */
+export const viewActions = {
+  search: (q: string) => setQuery({ q }),
+  filters: (f: Filters | null) => setQuery({ filters: f ? JSON.stringify(f) : null }),
+  order: (order: string) => setQuery({ order: order === "-created_at" ? null : order }),
+  group: (g: string | null) => setQuery({ group: g }),
+  columns: (cols: readonly string[]) => setQuery({ cols: cols.join(",") || "-" }),
+  selected: (ids: readonly string[]) => setQuery({ sel: list(ids), only: ids.length ? undefined : null }),
+  visibility: (hidden: readonly string[], shown: readonly string[]) => setQuery({ hide: list(hidden), show: list(shown) }),
+  onlySelected: (on: boolean) => setQuery({ only: on ? "1" : null }),
+  chartRuns: (n: number | "all") => setQuery({ n: n === 10 ? null : String(n), hide: null, show: null }),
+  x: (x: string) => setQuery({ x: x === "_step" ? null : x, zoom: null }),
+  smoothing: (s: number) => setQuery({ smooth: s > 0 ? String(s) : null }),
+  log: (on: boolean) => setQuery({ log: on ? "1" : null }),
+  zoom: (z: readonly [number, number] | null) => setQuery({ zoom: z ? `${z[0]},${z[1]}` : null }),
+  panelSearch: (s: string) => setQuery({ panels: s }),
+  full: (key: string | null) => setQuery({ full: key }),
+  comparison: (on: boolean) => setQuery({ cmp: on ? "1" : null }),
+};
