@@ -82,7 +82,8 @@ def report(root: Path) -> None:
         print(f"{r.name:<24} {r.config['lr']:>6} {val.get('max', float('nan')):>13.3f} "
               f"{loss.get('min', float('nan')):>15.4f} {r.last_step + 1:>6}")
     print(f"\nData: {root} (cairn.db holds every run; runs/ holds each run's WAL)")
-    print("Look at it:  .venv/bin/cairn runs list digits")
+    print("Look at it:  .venv/bin/cairn ui     (make demo starts it: http://127.0.0.1:8080)")
+    print("             .venv/bin/cairn runs list digits")
     print("             .venv/bin/cairn runs show digits/<run id>")
     print("             .venv/bin/cairn export digits/<run id> --format csv -o run.csv")
 
