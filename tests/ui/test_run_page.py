@@ -6,8 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Page, expect
 from tests.ui.conftest import LiveServer, LogRun, wait_lines
+
+import cairn
 
 NOTES = "## Findings\n\nWarm-up **helps**: $\\eta = 10^{-3}$.\n\n- first\n- second\n"
 
@@ -83,3 +86,16 @@ def test_compare_highlights_differences(page: Page, log_run: LogRun,
     page.get_by_label("Only differences").check()
     expect(table.get_by_role("row", name="opt")).to_have_count(0)
     expect(table.get_by_role("row", name="lr")).to_be_visible()
+
+
+def test_the_run_urls_open_the_right_pages(page: Page, server: Callable[[], LiveServer],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    live = server()
+    monkeypatch.setenv("CAIRN_UI_URL", live.url)
+    run = cairn.init(project="linked", name="linked-run")
+    run.log({"x": 1.0})
+    run.finish()
+    page.goto(run.url)
+    expect(page.get_by_role("heading", name="linked-run")).to_be_visible()
+    page.goto(run.get_project_url())
+    expect(page.get_by_role("row").filter(has_text="linked-run")).to_be_visible()
