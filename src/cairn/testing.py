@@ -11,9 +11,12 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 _ENV_PREFIXES = ("CAIRN_", "WANDB_")
 
@@ -42,3 +45,37 @@ def isolated_cairn(tmp_path: Path, **env: str) -> Iterator[Path]:
         for key in [k for k in os.environ if k.startswith(_ENV_PREFIXES)]:
             del os.environ[key]
         os.environ.update(saved)
+
+
+class LiveServer:
+    """An ASGI app (``cairn.server.create_app``) under a real uvicorn in a thread, on a
+    free 127.0.0.1 port: ``LiveServer(app).start()`` … ``.stop()``; ``.url`` is its base."""
+
+    def __init__(self, app: Any) -> None:
+        from cairn.server.serve import bind, make_server, url_of
+
+        self.app = app
+        self.sock = bind("127.0.0.1", 0)
+        self.url = url_of(self.sock)
+        self.server = make_server(app)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
+                                       daemon=True)
+
+    def start(self, timeout: float = 10.0) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> float:
+        """Ask the server to stop; seconds until it has."""
+        started = time.monotonic()
+        self.server.should_exit = True
+        self.thread.join(15)
+        if self.thread.is_alive():
+            raise RuntimeError("uvicorn did not stop")
+        self.sock.close()
+        return time.monotonic() - started

@@ -5,8 +5,6 @@ on a free loopback port."""
 from __future__ import annotations
 
 import math
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,9 +15,9 @@ import httpx
 import pytest
 
 import cairn
+import cairn.testing
 from cairn.server.app import app_context, create_app
 from cairn.server.context import ServerOptions
-from cairn.server.serve import bind, make_server, url_of
 from cairn.settings import load_settings
 from cairn.store.sqlite import SqliteStore
 
@@ -118,33 +116,8 @@ def assert_error(response: httpx.Response, status: int, code: str) -> str:
     return message
 
 
-class LiveServer:
+class LiveServer(cairn.testing.LiveServer):
     """The app under a real uvicorn in a thread, on a free 127.0.0.1 port."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.sock = bind("127.0.0.1", 0)
-        self.url = url_of(self.sock)
-        self.server = make_server(app)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
-                                       daemon=True)
-
-    def start(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.02)
-        return self
-
-    def stop(self) -> float:
-        """Ask the server to stop; seconds until it has."""
-        started = time.monotonic()
-        self.server.should_exit = True
-        self.thread.join(15)
-        assert not self.thread.is_alive(), "uvicorn did not stop"
-        self.sock.close()
-        return time.monotonic() - started
 
     @property
     def context(self) -> Any:

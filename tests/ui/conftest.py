@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import math
 import os
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +18,9 @@ from typing import Any
 import pytest
 
 import cairn
+import cairn.testing
 from cairn.server.app import create_app
 from cairn.server.context import ServerOptions
-from cairn.server.serve import bind, make_server, url_of
 from cairn.server.static import default_ui_dir
 from cairn.settings import load_settings
 from cairn.store.sqlite import SqliteStore
@@ -75,32 +73,20 @@ def log_run() -> LogRun:
     return log
 
 
-class LiveServer:
-    """``create_app`` under a real uvicorn in a thread, on a free loopback port."""
+class LiveServer(cairn.testing.LiveServer):
+    """``create_app`` on the test's cairn folder under a real uvicorn (polling the store
+    often, so live tests are quick)."""
 
     def __init__(self, root: Path) -> None:
         self.store = SqliteStore(root / "cairn.db")
-        app = create_app(load_settings(), self.store,
-                         options=ServerOptions(poll_interval=0.1, keepalive_interval=1.0))
-        self.sock = bind("127.0.0.1", 0)
-        self.url = url_of(self.sock)
-        self.server = make_server(app)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
-                                       daemon=True)
+        super().__init__(create_app(
+            load_settings(), self.store,
+            options=ServerOptions(poll_interval=0.1, keepalive_interval=1.0)))
 
-    def start(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.01)
-        return self
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(15)
-        self.sock.close()
+    def stop(self) -> float:
+        took = super().stop()
         self.store.close()
+        return took
 
 
 @pytest.fixture
