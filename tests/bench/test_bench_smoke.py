@@ -32,13 +32,12 @@ def test_quick_suite_reports_every_workload(tmp_path: Path) -> None:
     assert {"cores", "python", "timestamp"} <= set(doc["machine"]) | set(doc)
     for name, workload in doc["workloads"].items():
         assert workload["sizes"], name
-        if name == "W6":
-            assert workload["skipped"], "W6 says why it is not measured"
-            continue
+        if name == "W6" and "all" in workload["skipped"]:
+            continue  # no Chromium or no built web app on this machine: W6 says why
         figures = workload["figures"]["cairn"]
         assert figures, name
         for key, figure in figures.items():
             assert isinstance(figure["value"], int | float), f"{name}.{key}"
         assert "warning" not in workload["details"], workload["details"].get("warning")
-    for name in WORKLOADS - {"W6"}:
+    for name in WORKLOADS:
         assert name in proc.stdout, "the table names every workload"
