@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 from pathlib import Path
 
 _ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -25,9 +24,19 @@ _NOUNS = (
 )
 
 
+def _choices(options: str | tuple[str, ...], count: int) -> list[str]:
+    """``count`` uniform random picks from the OS's randomness (rejection sampling; the
+    ``secrets`` module would cost ``import cairn`` several milliseconds of hashlib)."""
+    limit = 256 - 256 % len(options)
+    picked: list[str] = []
+    while len(picked) < count:
+        picked += [options[b % len(options)] for b in os.urandom(count * 2) if b < limit]
+    return picked[:count]
+
+
 def new_run_id() -> str:
     """An 8-character lowercase id, as wandb makes them."""
-    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(8))
+    return "".join(_choices(_ID_ALPHABET, 8))
 
 
 def validate_run_id(run_id: object) -> str:
@@ -45,4 +54,4 @@ def new_run_name(runs_dir: Path) -> str:
         count = sum(1 for _ in os.scandir(runs_dir))
     except OSError:
         count = 0
-    return f"{secrets.choice(_ADJECTIVES)}-{secrets.choice(_NOUNS)}-{count + 1}"
+    return f"{_choices(_ADJECTIVES, 1)[0]}-{_choices(_NOUNS, 1)[0]}-{count + 1}"
