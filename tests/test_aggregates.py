@@ -193,3 +193,15 @@ def test_batches_fold_like_one_batch(batches: list[list[float]]) -> None:
     a, b = split.flat()["v"], whole.flat()["v"]
     for name in ("min", "max", "first", "last"):
         assert a[name] == b[name] or (math.isnan(a[name]) and math.isnan(b[name]))
+
+
+def test_flatten_is_the_inverse_of_nest() -> None:
+    from cairn.aggregates import flatten
+
+    data = {"opt": {"name": "adam", "betas": [0.9, 0.99]}, "lr": 0.1, "empty": {}}
+    flat = flatten(data)
+    assert flat == {"opt.name": "adam", "opt.betas": [0.9, 0.99], "lr": 0.1, "empty": {}}
+    assert nest(flat) == data
+    summary = {"loss": {"min": 0.1, "max": 2.0}, "val": {"acc": 0.9}}
+    assert flatten(summary, is_leaf=lambda d: set(d) <= {"min", "max"}) == {
+        "loss": {"min": 0.1, "max": 2.0}, "val.acc": 0.9}

@@ -10,7 +10,7 @@ msgpack-able dict.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 SUMMARY_CHOICES = frozenset({"min", "max", "mean", "first", "last", "best", "copy", "none"})
@@ -99,6 +99,19 @@ def _nan_aware(pick: Any, old: float, new: float) -> float:
     if math.isnan(new):
         return old
     return float(pick(old, new))
+
+
+def flatten(data: Mapping[str, Any], prefix: str = "",
+            is_leaf: Callable[[Mapping[str, Any]], bool] | None = None) -> dict[str, Any]:
+    """The inverse of :func:`nest`: ``{"a": {"b": 1}}`` → ``{"a.b": 1}``. Dicts are walked;
+    anything else, an empty dict, or a dict ``is_leaf`` accepts, is a value."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, Mapping) and value and not (is_leaf and is_leaf(value)):
+            out.update(flatten(value, f"{prefix}{key}.", is_leaf))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
 
 
 class SummaryState:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 import math
 
-from cairn.cli.output import flatten, format_value, local_time, table, to_json, tree_lines
+from cairn.cli.output import format_value, local_time, table, to_json, tree_lines
 
 
 def test_table_aligns_text_left_and_numbers_right() -> None:
@@ -31,8 +31,6 @@ def test_values_and_times() -> None:
 
 def test_nested_data() -> None:
     data = {"opt": {"name": "adam", "betas": [0.9, 0.99]}, "lr": 0.1, "empty": {}}
-    assert flatten(data) == {"opt.name": "adam", "opt.betas": [0.9, 0.99], "lr": 0.1,
-                             "empty": {}}
     assert tree_lines(data) == ["  opt:", "    name: adam", "    betas: [0.9, 0.99]",
                                 "  lr: 0.1", "  empty: {}"]
 

@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, overload
 
+from cairn.aggregates import flatten
 from cairn.errors import NotFoundError
 from cairn.records import Record, RunRef
 from cairn.settings import Settings, load_settings
@@ -36,14 +37,6 @@ def _iso(ts: float | None) -> str | None:
         timespec="seconds")
 
 
-def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        if isinstance(value, Mapping) and value and not _is_summary_leaf(value):
-            out.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
-    return out
 
 
 def _is_summary_leaf(value: Mapping[str, Any]) -> bool:
@@ -242,8 +235,8 @@ class Run:
             "group": self.group, "job_type": self.job_type})]
         if not _same(dict(self.config), self._row.config):
             bodies.append(("config", {"config": dict(self.config)}))
-        summary = _flatten(self.summary)
-        saved = _flatten(self._row.summary)
+        summary = flatten(self.summary, is_leaf=_is_summary_leaf)
+        saved = flatten(self._row.summary, is_leaf=_is_summary_leaf)
         changed = {k: v for k, v in summary.items() if k not in saved or not _same(v, saved[k])}
         deleted = [k for k in saved if k not in summary]
         if changed or deleted:

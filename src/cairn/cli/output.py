@@ -58,15 +58,6 @@ def format_value(value: Any, precise: bool = False) -> str:
     return to_json(value)
 
 
-def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested dicts as ``{"a.b": value}``."""
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        if isinstance(value, Mapping) and value:
-            out.update(flatten(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
-    return out
 
 
 def tree_lines(data: Mapping[str, Any], indent: int = 2) -> list[str]:

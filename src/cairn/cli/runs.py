@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from cairn.aggregates import flatten
 from cairn.cli.output import (
     KIND_NAMES,
-    flatten,
     format_value,
     local_time,
     table,

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from cairn.aggregates import nest
+from cairn.aggregates import flatten, nest
 from cairn.records import Record
 from cairn.server.context import ServerContext, context, find_project, find_run
 from cairn.server.encoding import JsonResponse
@@ -34,16 +34,6 @@ _INTERNAL_META = frozenset({"session", "session_starts"})
 
 # ---- the Run object ------------------------------------------------------------------
 
-def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """``{"a": {"b": 1}}`` → ``{"a.b": 1}``: dicts are walked, anything else (lists and
-    empty dicts too) is a leaf, as in the store's ``project_columns``."""
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        if isinstance(value, Mapping) and value:
-            out.update(flatten(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
-    return out
 
 
 def select_keys(data: Mapping[str, Any], keys: Sequence[str]) -> dict[str, Any]:
