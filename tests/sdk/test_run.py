@@ -283,7 +283,12 @@ def test_finish_states_and_context_manager() -> None:
 
 
 def test_live_data_reaches_the_store_within_a_second() -> None:
+    from cairn.sinks.process import shared_process
+
     run = cairn.init(project="p")
+    process = shared_process()
+    assert process is not None
+    assert process.ready.wait(30)  # steady state: the applier process has started
     run.log({"live": 1.0})
     api = cairn.Api()
     deadline = time.monotonic() + 1.0

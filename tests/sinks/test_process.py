@@ -25,6 +25,9 @@ def _stored_steps(path: str, key: str) -> list[int]:
 def test_the_store_keeps_up_while_the_training_thread_never_yields() -> None:
     run = cairn.init(project="p")
     assert isinstance(run._applier, ProcessApplier)
+    process = shared_process()
+    assert process is not None
+    assert process.ready.wait(30)
     started = time.monotonic()
     step = 0
     while time.monotonic() - started < 2.0:  # pure-Python work: holds the GIL throughout
