@@ -22,6 +22,7 @@ from typing import Any
 
 from bench.context import BenchContext
 from bench.curves import TrainingCurves
+from bench.datasets import run_config, run_tags
 from bench.figures import Figure, WorkloadResult, median
 
 TITLE = "many runs: log them one after another; list, filter and sort them"
@@ -35,20 +36,6 @@ PROJECT = "bench-w5"
 PAGE = 50
 FILTERS = {"$and": [{"config.lr": {"$lte": 1e-3}}, {"summary.m1": {"$gte": 0.5}}]}
 ORDER = "-summary.m1"
-_LRS = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
-
-
-def run_config(index: int) -> dict[str, Any]:
-    """A sweep-like config: a learning-rate x batch-size grid, optimizer, nested model."""
-    return {"lr": _LRS[index % 5], "batch_size": (32, 64, 128, 256)[index // 5 % 4],
-            "optimizer": ("adamw", "sgd")[index % 2], "seed": index,
-            "model": {"depth": 4 + index % 4 * 2, "width": 256, "dropout": 0.1}}
-
-
-def run_tags(index: int) -> list[str]:
-    return ["baseline"] if index % 10 == 0 else ["sweep", f"lr-{_LRS[index % 5]:g}"]
-
-
 def log_runs(runs: int, steps: int, metrics: int) -> dict[str, Any]:
     """Log ``runs`` runs one after another in this process."""
     import cairn

@@ -12,7 +12,6 @@ training: a failure is reported once as a warning.
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
 import time
@@ -254,13 +253,3 @@ class RunWriter:
         except OSError as exc:
             self._warn("wal-close", f"cairn: cannot close the WAL {self.wal.path}: {exc}")
         return done
-
-
-def process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
