@@ -23,9 +23,11 @@ def test_import_loads_nothing_heavy() -> None:
 
 def test_public_names() -> None:
     assert sorted(cairn.__all__) == sorted([
-        "Api", "CairnWarning", "ConfigError", "Error", "FilterError", "Metric",
-        "NotFoundError", "ResumeError", "Run", "Settings", "SettingsError", "StoreError",
-        "UsageError", "WalError", "__version__", "define_metric", "finish", "init", "log",
+        "Api", "Audio", "CairnWarning", "Classes", "ConfigError", "Error", "FilterError",
+        "Histogram", "Html", "Image", "Metric", "NotFoundError", "Object3D", "Plotly",
+        "ResumeError", "Run", "Settings", "SettingsError", "StoreError", "Table",
+        "UsageError", "Video", "WalError", "__version__", "define_metric", "finish", "init",
+        "log",
     ])
     for name in cairn.__all__:
         assert getattr(cairn, name) is not None

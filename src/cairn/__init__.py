@@ -30,20 +30,32 @@ from cairn.settings import Settings
 
 __version__ = "0.1.0"
 
+_MEDIA = frozenset({"Audio", "Classes", "Histogram", "Html", "Image", "Object3D", "Plotly",
+                    "Table", "Video"})
+
 __all__ = [
     "Api",
+    "Audio",
     "CairnWarning",
+    "Classes",
     "ConfigError",
     "Error",
     "FilterError",
+    "Histogram",
+    "Html",
+    "Image",
     "Metric",
     "NotFoundError",
+    "Object3D",
+    "Plotly",
     "ResumeError",
     "Run",
     "Settings",
     "SettingsError",
     "StoreError",
+    "Table",
     "UsageError",
+    "Video",
     "WalError",
     "__version__",
     "define_metric",
@@ -123,4 +135,8 @@ def __getattr__(name: str) -> Any:
         from cairn.api.public import Api
 
         return Api
+    if name in _MEDIA:  # media types load on first use: import cairn stays light
+        from cairn.sdk import media
+
+        return getattr(media, name)
     raise AttributeError(f"module 'cairn' has no attribute {name!r}")

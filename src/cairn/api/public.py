@@ -190,9 +190,11 @@ class Run:
             raise ValueError(f"page_size must be a positive whole number, got {page_size!r}")
         lo, hi = check_range(min_step, max_step)
         wanted = self._keys(keys)
-        return scan_rows(self._api.store, self._row.pk, wanted, self.series_info(),
+        infos = self.series_info()
+        rows = scan_rows(self._api.store, self._row.pk, wanted, infos,
                          min_step=lo, max_step=hi, page_size=page_size,
                          require_all=keys is not None)
+        return self._api._with_media(rows, infos, wanted)
 
     def history(self, samples: int = 500, keys: Sequence[str] | None = None,
                 x_axis: str = "_step", pandas: bool = True, stream: str = "default") -> Any:
@@ -208,11 +210,13 @@ class Run:
             wanted.append(x_axis)
         rows: list[dict[str, Any]] = []
         if stream == "default":
-            numeric = {s.key for s in self.series_info() if s.kind != "o"}
+            infos = self.series_info()
+            numeric = {s.key for s in infos if s.kind != "o"}
             columns = read_columns(self._api.store, self._row.pk, wanted, lo=STEP_MIN,
                                    hi=STEP_MAX, numeric=numeric)
             steps = row_steps(columns, require_all=keys is not None)
             rows = rows_at(columns, sample_steps(columns, steps, samples))
+            rows = list(self._api._with_media(rows, infos, wanted))
         if not pandas:
             return rows
         try:
@@ -350,6 +354,7 @@ class Api:
             values["root"] = root
         self.settings: Settings = load_settings(values)
         self._store: MetadataStore | None = None
+        self._blobs: Any = None
 
     @property
     def store(self) -> MetadataStore:
@@ -420,6 +425,26 @@ class Api:
             raise NotFoundError(f"run id {run_id!r} is ambiguous ({options}); give "
                                 "entity/project/run_id")
         return Run(self, rows[0])
+
+    @property
+    def blobs(self) -> Any:
+        """The blob store of the cairn folder (media and files), opened on first use."""
+        if self._blobs is None:
+            from cairn.store.registry import open_blobs
+
+            self._blobs = open_blobs(self.settings)
+        return self._blobs
+
+    def _with_media(self, rows: Iterator[dict[str, Any]] | list[dict[str, Any]],
+                    infos: Sequence[SeriesInfo], wanted: Sequence[str],
+                    ) -> Iterator[dict[str, Any]]:
+        """Rows whose media references (under keys that hold objects) are MediaFiles."""
+        object_keys = {i.key for i in infos if i.kind == "o"} & set(wanted)
+        if not object_keys:
+            return iter(rows)
+        from cairn.api.media import with_media
+
+        return with_media(rows, object_keys, lambda: self.blobs)
 
     def close(self) -> None:
         if self._store is not None:

@@ -2,8 +2,11 @@
 
 ``flatten_log`` is the hot path of ``run.log``: it validates and flattens one call's data
 into a new dict (so a failure leaves nothing half-applied) and raises ``ValueError`` naming
-the key. ``clean_value`` makes config and summary values storable the way wandb does:
-numpy scalars become Python numbers, arrays lists, unknown objects their ``str``.
+the key. Media objects (``cairn.Image`` …) are kept as they are, for the writer thread to
+encode; as in wandb, arrays of more than 32 values become 32-bin histograms and matplotlib
+figures, plotly figures and pandas DataFrames become images, charts and tables.
+``clean_value`` makes config and summary values storable the way wandb does: numpy scalars
+become Python numbers, arrays lists, unknown objects their ``str``.
 """
 
 from __future__ import annotations
@@ -12,8 +15,11 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from cairn.sdk.media.base import Media
+
 MAX_KEY_LENGTH = 1024
-MAX_ARRAY_ELEMENTS = 100_000
+MAX_LIST_ARRAY_ELEMENTS = 32
+"""Arrays with more values than this are logged as histograms (wandb's threshold)."""
 RESERVED_KEYS = frozenset({"_step", "_runtime", "_timestamp"})
 _INT64_MIN, _UINT64_MAX = -(2**63), 2**64 - 1
 
@@ -35,7 +41,8 @@ def check_key(key: object, path: str) -> str:
 
 
 def _array_value(value: Any, key: str) -> Any:
-    """numpy arrays and tensors: 0-d become scalars, small n-d become nested lists."""
+    """numpy arrays and tensors: 0-d become scalars, small n-d nested lists, larger
+    numeric ones histograms."""
     shape = getattr(value, "shape", None)
     if shape is not None and len(shape) == 0 and hasattr(value, "item"):
         return scalar_value(value.item(), key)
@@ -44,9 +51,13 @@ def _array_value(value: Any, key: str) -> Any:
         raise ValueError(f"cannot log array of dtype {value.dtype} under key {key!r}")
     size = getattr(value, "size", None)
     size = size() if callable(size) else size
-    if isinstance(size, int) and size > MAX_ARRAY_ELEMENTS:
-        raise ValueError(f"array under key {key!r} has {size} elements; log at most "
-                         f"{MAX_ARRAY_ELEMENTS} (aggregate it, or log a histogram)")
+    if hasattr(size, "numel"):
+        size = value.numel()  # a torch tensor's size() is its shape
+    if isinstance(size, int) and size > MAX_LIST_ARRAY_ELEMENTS and kind in ("b", "i", "u",
+                                                                               "f", None):
+        from cairn.sdk.media.histogram import array_histogram
+
+        return array_histogram(value, key)
     if hasattr(value, "detach"):  # a torch tensor
         value = value.detach().cpu()
     if kind in ("M", "m"):
@@ -63,16 +74,50 @@ def scalar_value(value: Any, key: str) -> Any:
         return value if _INT64_MIN <= value <= _UINT64_MAX else float(value)
     if isinstance(value, bool | int | float | str):  # subclasses, e.g. IntEnum
         return t.__mro__[1](value) if t not in (bool, int, float, str) else value
+    if isinstance(value, Media):
+        return value._for_history(key)
     if hasattr(value, "dtype") or hasattr(value, "detach"):
         return _array_value(value, key)
+    converted = _rich_value(value, key)
+    if converted is not None:
+        return converted
     raise ValueError(f"cannot log {t.__name__} value under key {key!r}; log numbers, "
                      "strings, booleans, None, lists of them, or nested dicts")
 
 
+def _rich_value(value: Any, key: str) -> Media | None:
+    """wandb's conversions of objects logged directly: matplotlib figures (and
+    ``pyplot``) to images, plotly figures to charts, DataFrames to tables."""
+    module = type(value).__module__
+    name = type(value).__name__
+    if module.startswith("matplotlib") or getattr(value, "__name__", "") == "matplotlib.pyplot":
+        from cairn.sdk.media.image import Image
+
+        return Image(value)
+    if module.startswith("plotly") and hasattr(value, "to_plotly_json"):
+        from cairn.sdk.media.plotly import Plotly
+
+        return Plotly(value)
+    if module.startswith("pandas") and name == "DataFrame":
+        from cairn.sdk.media.table import Table
+
+        return Table(dataframe=value)._for_history(key)
+    if module.startswith("PIL."):
+        from cairn.sdk.media.image import Image
+
+        return Image(value)
+    return None
+
+
 def plain_value(value: Any, key: str) -> Any:
-    """Scalars, lists and dicts of them (dict keys as strings)."""
+    """Scalars, lists and dicts of them (dict keys as strings); lists of media."""
     if isinstance(value, list | tuple):
-        return [plain_value(v, key) for v in value]
+        items = [plain_value(v, key) for v in value]
+        media = sum(isinstance(v, Media) for v in items)
+        if media and media != len(items):
+            raise ValueError(f"the list under key {key!r} mixes media objects and other "
+                             "values; log media in a list of their own")
+        return items
     if isinstance(value, Mapping):
         out = {}
         for k, v in value.items():

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from cairn.aggregates import SummaryState
 from cairn.records import RunRef
 from cairn.sdk.batch import Row, StepSync, build_batch
+from cairn.sdk.media.base import BlobTarget, Encoder, encode_objects
 from cairn.wal.format import encode_frame
 from cairn.wal.writer import WalWriter
 
@@ -104,6 +105,8 @@ class RunWriter:
         self._last_write = time.monotonic()
         self.on_written: Callable[[int], None] | None = None
         """Called with the WAL's size after each successful write (the applier listens)."""
+        self.blobs: BlobTarget | None = None
+        """Where logged media put their bytes (``run._blobs``)."""
         self._thread = threading.Thread(target=self._loop, name="cairn-writer", daemon=True)
         self._thread.start()
 
@@ -214,6 +217,11 @@ class RunWriter:
     def _history(self, rows: list[Row]) -> tuple[int, str, dict[str, Any]]:
         sync = self.step_sync if self.step_sync.rules else None
         batch = build_batch(rows, self._start_time, self._runtime_offset, sync)
+        digests: list[str] = []
+        if batch.objects:
+            encoder = Encoder(self.blobs)
+            encode_objects(batch.objects, encoder, self._warn)
+            digests = encoder.digests
         for key, col in batch.numeric.items():
             self.summary.update_numeric(key, col.steps, col.values, col.kind)
         for key, pairs in batch.objects.items():
@@ -221,6 +229,8 @@ class RunWriter:
         self.summary.observe_step(batch.last_step)
         body = batch.to_body()
         body["at"] = time.time()
+        if digests:
+            body["blobs"] = digests
         return self._next_seq(), "history", body
 
     def _observe(self, op: Op) -> None:

@@ -1,0 +1,129 @@
+"""Media read back from history: each stored reference comes back as a :class:`MediaFile`,
+the reference dict as stored (so ``row["img"]["_type"]`` works as in wandb) with ways to
+get at its file: ``open()``, ``read_bytes()``, ``download(root)``, and per type
+``image()`` (PIL), ``table()`` (a ``cairn.Table``), ``json()``, ``text()``."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+FILE_TYPES = {"image-file": "images", "table-file": "tables", "audio-file": "audio",
+              "video-file": "videos", "object3D-file": "object3D", "html-file": "html",
+              "plotly-file": "plotly"}
+
+
+class MediaFile(dict[str, Any]):
+    """One logged medium: its stored reference (type, ``sha256``, ``size``, format, caption
+    and the type's own fields) and its bytes, read from the blob store."""
+
+    def __init__(self, ref: dict[str, Any], blobs: Callable[[], Any]) -> None:
+        super().__init__(ref)
+        self._blobs = blobs
+
+    @property
+    def type(self) -> str:
+        return str(self["_type"])
+
+    @property
+    def digest(self) -> str:
+        return str(self["sha256"])
+
+    @property
+    def caption(self) -> str | None:
+        return self.get("caption")
+
+    @property
+    def name(self) -> str:
+        """A file name for it: ``media/<kind>/<digest prefix>.<format>``."""
+        kind = FILE_TYPES.get(self.type, "files")
+        return f"media/{kind}/{self.digest[:20]}.{self.get('format') or 'bin'}"
+
+    def open(self) -> IO[bytes]:
+        """The file's bytes, streamed from the blob store."""
+        stream: IO[bytes] = self._blobs().open(self.digest)
+        return stream
+
+    def read_bytes(self) -> bytes:
+        with self.open() as stream:
+            return stream.read()
+
+    def download(self, root: str | Path = ".", replace: bool = False,
+                 exist_ok: bool = False) -> Path:
+        """Write the file to ``root / self.name`` and return its path."""
+        target = Path(root) / self.name
+        if target.exists() and not replace:
+            if exist_ok:
+                return target
+            raise FileExistsError(f"{target} exists; pass replace=True or exist_ok=True")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".part")
+        with self.open() as src, open(tmp, "wb") as out:
+            while chunk := src.read(1 << 20):
+                out.write(chunk)
+        tmp.replace(target)
+        return target
+
+    def _expect(self, *types: str) -> None:
+        if self.type not in types:
+            raise ValueError(f"this is a {self.type}, not a {' or '.join(types)}")
+
+    def image(self) -> Any:
+        """The image (or a mask group's ``masks[group]``) as a PIL image."""
+        self._expect("image-file")
+        from cairn.sdk.media.image import pil
+
+        return pil().open(io.BytesIO(self.read_bytes()))
+
+    def mask(self, group: str) -> Any:
+        """The class-id mask of ``group`` as a PIL image (mode ``L``)."""
+        self._expect("image-file")
+        spec = (self.get("masks") or {}).get(group)
+        if spec is None:
+            raise KeyError(f"no mask group {group!r} (groups: {sorted(self.get('masks') or {})})")
+        from cairn.sdk.media.image import pil
+
+        with self._blobs().open(spec["sha256"]) as stream:
+            return pil().open(io.BytesIO(stream.read()))
+
+    def json(self) -> Any:
+        self._expect("table-file", "plotly-file", "object3D-file")
+        return json.loads(self.read_bytes())
+
+    def text(self) -> str:
+        return self.read_bytes().decode("utf-8", errors="replace")
+
+    def table(self) -> Any:
+        """The logged table as a ``cairn.Table``; media cells are :class:`MediaFile`."""
+        self._expect("table-file")
+        from cairn.sdk.media.table import Table
+
+        doc = self.json()
+        table = Table(columns=doc["columns"])
+        table.data = [[_media(cell, self._blobs) for cell in row] for row in doc["data"]]
+        return table
+
+    def __repr__(self) -> str:
+        return f"<MediaFile {self.type} {self.digest[:12]} {self.get('size')} bytes>"
+
+
+def _media(value: Any, blobs: Callable[[], Any]) -> Any:
+    if type(value) is dict and value.get("_type") in FILE_TYPES and "sha256" in value:
+        return MediaFile(value, blobs)
+    if type(value) is list and value and type(value[0]) is dict:
+        return [_media(v, blobs) for v in value]
+    return value
+
+
+def with_media(rows: Iterable[dict[str, Any]], keys: set[str],
+               blobs: Callable[[], Any]) -> Iterator[dict[str, Any]]:
+    """``rows`` with the media references under ``keys`` turned into MediaFiles."""
+    for row in rows:
+        for key in keys:
+            value = row.get(key)
+            if value is not None and type(value) in (dict, list):
+                row[key] = _media(value, blobs)
+        yield row

@@ -1,0 +1,160 @@
+"""What every logged media object shares, and how media reach the blob store.
+
+A media object (``Image``, ``Table``, …) is built in the training thread, where it checks
+its input (``ValueError`` naming the argument and what was wrong) and copies whatever the
+user could still change. Encoding (PNG, WAV, JSON, …) happens later, in the run's writer
+thread: :func:`encode_objects` turns each media object of a history batch into a typed
+reference, a dict with ``_type`` and the blob's ``sha256`` and ``size``, and puts the
+bytes into the run's content-addressed blob store, so the same bytes logged twice are
+stored once.
+
+This module imports nothing heavy: ``values.py`` checks ``isinstance(value, Media)`` on
+the hot path.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+MAX_MEDIA_BYTES = 2 * 1024**3
+"""A file or encoded medium larger than this is refused (a claim of 10 GB is an error)."""
+
+
+class _BlobInfo(Protocol):
+    @property
+    def digest(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+
+
+class BlobTarget(Protocol):
+    """The part of ``cairn.store.blobs.BlobStore`` that encoding needs."""
+
+    def put_bytes(self, data: bytes) -> Any: ...
+
+
+class Encoder:
+    """Puts the blobs of one history batch into the run's blob store and remembers their
+    digests (the record lists them under ``"blobs"``)."""
+
+    def __init__(self, blobs: BlobTarget | None) -> None:
+        self.blobs = blobs
+        self.digests: list[str] = []
+
+    def note(self, digest: str) -> None:
+        """Record that the batch references ``digest`` (already in the store)."""
+        if digest not in self.digests:
+            self.digests.append(digest)
+
+    def _seen(self, info: _BlobInfo) -> dict[str, Any]:
+        self.note(info.digest)
+        return {"sha256": info.digest, "size": int(info.size)}
+
+    def _target(self) -> BlobTarget:
+        if self.blobs is None:
+            raise RuntimeError("this run has no blob store (mode disabled?)")
+        return self.blobs
+
+    def put_bytes(self, data: bytes) -> dict[str, Any]:
+        """``{"sha256", "size"}`` of ``data``, now in the blob store."""
+        return self._seen(self._target().put_bytes(bytes(data)))
+
+
+class Media:
+    """Base class of everything ``log()`` stores as a typed reference to a blob."""
+
+    _type: ClassVar[str] = "media"
+
+    def _encode(self, encoder: Encoder) -> dict[str, Any]:
+        """The typed reference stored in history (called in the writer thread)."""
+        raise NotImplementedError
+
+    def _for_history(self, key: str) -> Media:
+        """What ``log()`` keeps of this object under ``key`` (a mutable type returns a
+        frozen copy); raise ``ValueError`` naming the key if it cannot be logged."""
+        return self
+
+    def __repr__(self) -> str:
+        return f"<cairn.{type(self).__name__}>"
+
+
+def read_source(source: Any, what: str, formats: frozenset[str] | None = None,
+                ) -> tuple[bytes, str]:
+    """The bytes and (lower-case) format of a path or an open file given to ``what``.
+
+    The format is the file name's extension (``.pts.json`` counts as ``pts.json``);
+    ``formats`` limits it. Files larger than ``MAX_MEDIA_BYTES`` are refused."""
+    name = getattr(source, "name", None) if hasattr(source, "read") else source
+    if not isinstance(name, str | os.PathLike):
+        raise ValueError(f"{what}: expected a path or an open file; got {type(source).__name__}")
+    fmt = file_format(str(name))
+    if formats is not None and fmt not in formats:
+        raise ValueError(f"{what}: unsupported format {fmt or '(none)'!r} of {str(name)!r}; "
+                         f"use one of {', '.join(sorted(formats))}")
+    if hasattr(source, "read"):
+        data = source.read(MAX_MEDIA_BYTES + 1)
+        data = data.encode() if isinstance(data, str) else bytes(data)
+    else:
+        path = Path(source)
+        try:
+            size = path.stat().st_size
+            if size > MAX_MEDIA_BYTES:
+                raise ValueError(f"{what}: {str(path)!r} is {size} bytes; the limit is "
+                                 f"{MAX_MEDIA_BYTES}")
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ValueError(f"{what}: cannot read {str(path)!r}: {exc.strerror or exc}") \
+                from exc
+    check_size(len(data), what)
+    return data, fmt
+
+
+def check_size(size: int, what: str) -> None:
+    if size > MAX_MEDIA_BYTES:
+        raise ValueError(f"{what}: {size} bytes is more than the limit of {MAX_MEDIA_BYTES}")
+
+
+def file_format(name: str) -> str:
+    lower = name.lower()
+    if lower.endswith(".pts.json"):
+        return "pts.json"
+    suffix = Path(lower).suffix
+    return suffix[1:] if suffix else ""
+
+
+def check_caption(caption: Any, what: str) -> str | None:
+    if caption is None:
+        return None
+    if not isinstance(caption, str | int | float):
+        raise ValueError(f"{what}: caption must be a string; got {type(caption).__name__}")
+    return str(caption)
+
+
+def encode_value(value: Any, encoder: Encoder) -> Any:
+    """A history value with its media objects (alone or in a list) turned into refs."""
+    if isinstance(value, Media):
+        return value._encode(encoder)
+    if type(value) is list and value and isinstance(value[0], Media):
+        return [v._encode(encoder) if isinstance(v, Media) else v for v in value]
+    return value
+
+
+def encode_objects(objects: dict[str, list[tuple[int, Any]]], encoder: Encoder,
+                   warn: Callable[[str, str], None]) -> None:
+    """Replace the media objects among a batch's ``(step, value)`` pairs by their refs.
+
+    A medium that cannot be encoded (a missing codec, a full disk) is stored as ``None``
+    after a warning: the rest of the row is kept."""
+    for key, pairs in objects.items():
+        for i, (step, value) in enumerate(pairs):
+            if not isinstance(value, Media | list):
+                continue
+            try:
+                pairs[i] = (step, encode_value(value, encoder))
+            except Exception as exc:  # never into training: warn once, keep the row
+                warn(f"media:{key}", f"cairn: could not store the {type(value).__name__} "
+                     f"logged under {key!r} at step {step} ({exc}); stored None instead")
+                pairs[i] = (step, None)

@@ -1,0 +1,180 @@
+"""``cairn.Image``: pictures from arrays, PIL images, files, matplotlib figures and tensors,
+with bounding boxes and segmentation masks (wandb's ``Image``)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from cairn.sdk.media.base import Encoder, Media, check_caption, read_source
+
+IMAGE_FORMATS = frozenset({"png", "jpg", "jpeg", "bmp", "gif", "webp"})
+_PIL_FORMATS = {"png": "PNG", "jpg": "JPEG", "jpeg": "JPEG", "bmp": "BMP", "gif": "GIF",
+                "webp": "WEBP"}
+_MAX_PIXELS = 1 << 28
+
+
+def pil() -> Any:
+    try:
+        import PIL.Image
+    except ImportError as exc:
+        raise ImportError("cairn.Image needs Pillow: pip install 'cairn[media]'") from exc
+    return PIL.Image
+
+
+def is_matplotlib(obj: Any) -> bool:
+    module = type(obj).__module__
+    return module.startswith("matplotlib") or getattr(obj, "__name__", "") == \
+        "matplotlib.pyplot"
+
+
+def figure_png(figure: Any) -> bytes:
+    """PNG bytes of a matplotlib figure (or of ``pyplot``'s current figure)."""
+    if getattr(figure, "__name__", "") == "matplotlib.pyplot":
+        figure = figure.gcf()
+    if not hasattr(figure, "savefig"):
+        figure = getattr(figure, "figure", None) or figure.get_figure()
+    out = io.BytesIO()
+    figure.savefig(out, format="png")
+    return out.getvalue()
+
+
+class Image(Media):
+    """An image logged to history. See wandb's ``Image`` for the arguments.
+
+    ``data_or_path``: a numpy array (HW, HWC or CHW; floats in [0, 1] or [-1, 1], or
+    integers 0-255), a torch tensor, a PIL image, a matplotlib figure, or the path of an
+    image file (stored byte for byte). ``file_type`` picks the encoding of array data
+    (png by default). ``boxes`` and ``masks`` map a group name to wandb's box and mask
+    dicts.
+    """
+
+    _type = "image-file"
+
+    def __init__(self, data_or_path: Any, mode: str | None = None, caption: str | None = None,
+                 grouping: int | None = None, classes: Any = None,
+                 boxes: Mapping[str, Any] | None = None,
+                 masks: Mapping[str, Any] | None = None,
+                 file_type: str | None = None, normalize: bool = True) -> None:
+        self._caption = check_caption(caption, "Image")
+        self._grouping = grouping
+        fmt = (file_type or "png").lower()
+        if fmt not in IMAGE_FORMATS:
+            raise ValueError(f"Image: unsupported file_type {file_type!r}; use one of "
+                             f"{', '.join(sorted(IMAGE_FORMATS))}")
+        self._format = "jpg" if fmt == "jpeg" else fmt
+        self._mode = mode
+        self._bytes: bytes | None = None
+        self._pixels: Any = None   # a PIL image, encoded in the writer thread
+        self._encoded: dict[str, Any] | None = None
+        self._read(data_or_path, mode, normalize)
+        self._classes = _classes(classes)
+        from cairn.sdk.media.overlays import check_boxes, check_masks
+
+        self._boxes = check_boxes(boxes, self.width, self.height)
+        self._masks = check_masks(masks, self.width, self.height)
+
+    def _read(self, data: Any, mode: str | None, normalize: bool) -> None:
+        if isinstance(data, str | Path):
+            self._bytes, fmt = read_source(data, "Image", IMAGE_FORMATS)
+            self._format = "jpg" if fmt == "jpeg" else fmt
+            self._size_of_bytes()
+        elif isinstance(data, Image):
+            self.__dict__.update({k: v for k, v in data.__dict__.items()
+                                  if k in ("_bytes", "_pixels", "_format", "width", "height")})
+        elif is_matplotlib(data):
+            self._bytes = figure_png(data)
+            self._format = "png"
+            self._size_of_bytes()
+        elif type(data).__module__.startswith("PIL."):
+            image = data.convert(mode) if mode else data.copy()
+            self._pixels = image
+            self.width, self.height = image.size
+        else:
+            from cairn.sdk.media.arrays import as_array, hwc, to_uint8
+
+            array = hwc(as_array(data, "Image"), "Image")
+            if array.size > _MAX_PIXELS:
+                raise ValueError(f"Image: {array.size} values is more than the limit of "
+                                 f"{_MAX_PIXELS}")
+            self._pixels = to_uint8(array, normalize)
+            self.height, self.width = int(array.shape[0]), int(array.shape[1])
+
+    def _size_of_bytes(self) -> None:
+        assert self._bytes is not None
+        try:
+            with pil().open(io.BytesIO(self._bytes)) as image:
+                self.width, self.height = image.size
+        except ImportError:
+            raise
+        except Exception as exc:
+            raise ValueError(f"Image: the {self._format} file is not a readable image "
+                             f"({exc})") from exc
+
+    def _encode_pixels(self) -> bytes:
+        image = self._pixels
+        if not hasattr(image, "save"):  # a uint8 array
+            image = pil().fromarray(image, mode=None)
+            if self._mode:
+                image = image.convert(self._mode)
+        if self._format == "jpg" and image.mode not in ("RGB", "L"):
+            image = image.convert("RGB")
+        out = io.BytesIO()
+        image.save(out, format=_PIL_FORMATS[self._format])
+        return out.getvalue()
+
+    def _encode(self, encoder: Encoder) -> dict[str, Any]:
+        if self._encoded is not None:
+            encoder.note(self._encoded["sha256"])
+            for mask in (self._encoded.get("masks") or {}).values():
+                encoder.note(mask["sha256"])
+            return dict(self._encoded)
+        if self._bytes is None:
+            self._bytes = self._encode_pixels()
+            self._pixels = None
+        ref: dict[str, Any] = {"_type": self._type, **encoder.put_bytes(self._bytes),
+                               "format": self._format, "width": self.width,
+                               "height": self.height}
+        if self._caption is not None:
+            ref["caption"] = self._caption
+        if self._grouping is not None:
+            ref["grouping"] = self._grouping
+        if self._classes:
+            ref["classes"] = self._classes
+        if self._boxes:
+            ref["boxes"] = self._boxes
+        if self._masks:
+            from cairn.sdk.media.overlays import encode_masks
+
+            ref["masks"] = encode_masks(self._masks, encoder)
+        self._encoded = ref
+        return dict(ref)
+
+    @property
+    def caption(self) -> str | None:
+        return self._caption
+
+    def __repr__(self) -> str:
+        return f"<cairn.Image {self.width}x{self.height} {self._format}>"
+
+
+def _classes(classes: Any) -> list[dict[str, Any]] | None:
+    """wandb's ``Classes`` or a list of ``{"id", "name"}`` dicts."""
+    if classes is None:
+        return None
+    items = getattr(classes, "_class_set", classes)
+    out = []
+    for item in items:
+        if not isinstance(item, Mapping) or "id" not in item:
+            raise ValueError(f"Image: classes must be dicts with 'id' and 'name'; got {item!r}")
+        out.append({"id": int(item["id"]), "name": str(item.get("name", item["id"]))})
+    return out
+
+
+class Classes:
+    """wandb's ``Classes``: the class set of an image's boxes and masks."""
+
+    def __init__(self, class_set: list[dict[str, Any]]) -> None:
+        self._class_set = list(class_set)

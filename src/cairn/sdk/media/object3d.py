@@ -1,0 +1,84 @@
+"""``cairn.Object3D``: meshes (obj, gltf, glb, stl) and point clouds (pts.json, arrays)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cairn.sdk.media.base import Encoder, Media, check_caption, check_size, read_source
+
+OBJECT3D_FORMATS = frozenset({"obj", "gltf", "glb", "stl", "babylon", "pts.json"})
+_MAX_POINTS = 10_000_000
+
+
+class Object3D(Media):
+    """wandb's ``Object3D(data_or_path, caption=None)``.
+
+    A path or open file of a mesh or point cloud, or a numpy array of points: Nx3 (x, y,
+    z), Nx4 (x, y, z, category) or Nx6 (x, y, z, r, g, b), stored as ``pts.json``.
+    """
+
+    _type = "object3D-file"
+
+    def __init__(self, data_or_path: Any, caption: str | None = None, **kwargs: Any) -> None:
+        self._caption = check_caption(caption, "Object3D")
+        self.points: int | None = None
+        if isinstance(data_or_path, str) or hasattr(data_or_path, "__fspath__") or \
+                hasattr(data_or_path, "read"):
+            self._bytes, self._format = read_source(data_or_path, "Object3D", OBJECT3D_FORMATS)
+            if self._format == "pts.json":
+                self._check_pts_json()
+            return
+        if isinstance(data_or_path, dict):  # wandb's {"type": "lidar/beta", "points": ...}
+            points = data_or_path.get("points")
+            scene = {k: v for k, v in data_or_path.items() if k != "points"}
+        else:
+            points, scene = data_or_path, {}
+        self._bytes = _points_json(points, scene)
+        self._format = "pts.json"
+        check_size(len(self._bytes), "Object3D")
+
+    def _check_pts_json(self) -> None:
+        try:
+            doc = json.loads(self._bytes)
+        except ValueError as exc:
+            raise ValueError(f"Object3D: the pts.json file is not JSON ({exc})") from exc
+        points = doc.get("points") if isinstance(doc, dict) else doc
+        if not isinstance(points, list):
+            raise ValueError("Object3D: a pts.json file holds a list of points (or "
+                             "{\"points\": [...]})")
+        self.points = len(points)
+
+    @classmethod
+    def from_numpy(cls, data: Any) -> Object3D:
+        return cls(data)
+
+    @classmethod
+    def from_file(cls, data_or_path: Any, file_type: str | None = None) -> Object3D:
+        return cls(data_or_path)
+
+    def _encode(self, encoder: Encoder) -> dict[str, Any]:
+        ref: dict[str, Any] = {"_type": self._type, **encoder.put_bytes(self._bytes),
+                               "format": self._format}
+        if self.points is not None:
+            ref["points"] = self.points
+        if self._caption is not None:
+            ref["caption"] = self._caption
+        return ref
+
+
+def _points_json(data: Any, scene: dict[str, Any]) -> bytes:
+    import numpy as np
+
+    from cairn.sdk.media.arrays import as_array
+
+    array = as_array(data, "Object3D")
+    if array.ndim != 2 or array.shape[1] not in (3, 4, 6):
+        raise ValueError(f"Object3D: a point cloud is Nx3, Nx4 or Nx6; got shape "
+                         f"{tuple(array.shape)}")
+    if array.shape[0] > _MAX_POINTS:
+        raise ValueError(f"Object3D: {array.shape[0]} points; the most is {_MAX_POINTS}")
+    if not np.isfinite(array).all():
+        raise ValueError("Object3D: point coordinates must be finite")
+    doc = {"type": "lidar/beta", **scene, "points": array.tolist()}
+    return json.dumps(doc, separators=(",", ":"), default=str).encode()

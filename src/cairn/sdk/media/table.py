@@ -1,0 +1,169 @@
+"""``cairn.Table``: rows and columns, cells may be media; stored as one JSON blob."""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+from cairn.sdk.media.base import Encoder, Media, check_size
+
+MAX_HISTORY_ROWS = 10_000
+"""A table logged to history keeps its first rows only, as wandb's ``Table.MAX_ROWS``."""
+MAX_ROWS = 200_000
+
+
+class Table(Media):
+    """wandb's ``Table(columns=None, data=None, rows=None, dataframe=None, ...)``.
+
+    Columns default to ``["Input", "Output", "Expected"]``; ``dataframe`` (pandas) gives
+    both. Cells hold numbers, strings, booleans, None, lists, dicts and media objects.
+    """
+
+    _type = "table-file"
+    MAX_ROWS = MAX_HISTORY_ROWS
+    MAX_ARTIFACT_ROWS = MAX_ROWS
+
+    def __init__(self, columns: Sequence[Any] | None = None, data: Any = None,
+                 rows: Any = None, dataframe: Any = None, dtype: Any = None,
+                 optional: bool | list[bool] = True, allow_mixed_types: bool = False,
+                 log_mode: str | None = None) -> None:
+        if dataframe is None and data is not None and type(data).__name__ == "DataFrame":
+            dataframe = data
+        if dataframe is not None:
+            columns = [str(c) for c in dataframe.columns]
+            data = dataframe.itertuples(index=False, name=None)
+        elif rows is not None and data is None:
+            data = rows
+        if columns is None:
+            columns = ["Input", "Output", "Expected"]
+        if isinstance(columns, str) or not isinstance(columns, Sequence):
+            raise ValueError(f"Table: columns must be a list of names; got {columns!r}")
+        self.columns: list[str] = [str(c) for c in columns]
+        if len(set(self.columns)) != len(self.columns):
+            raise ValueError(f"Table: column names must be unique; got {self.columns}")
+        self.data: list[list[Any]] = []
+        for row in _rows(data):
+            self.add_data(*row)
+
+    def add_data(self, *data: Any) -> None:
+        """Append one row (one value per column)."""
+        if len(data) != len(self.columns):
+            raise ValueError(f"Table: a row needs {len(self.columns)} values (columns "
+                             f"{self.columns}); got {len(data)}")
+        if len(self.data) >= MAX_ROWS:
+            raise ValueError(f"Table: at most {MAX_ROWS} rows")
+        self.data.append([_cell(v, self.columns[i]) for i, v in enumerate(data)])
+
+    def add_column(self, name: str, data: Sequence[Any], optional: bool = False) -> None:
+        """Append a column; ``data`` has one value per existing row."""
+        name = str(name)
+        if name in self.columns:
+            raise ValueError(f"Table: column {name!r} already exists")
+        values = list(data.tolist() if hasattr(data, "tolist") else data)
+        if self.data and len(values) != len(self.data):
+            raise ValueError(f"Table: column {name!r} has {len(values)} values but the table "
+                             f"has {len(self.data)} rows")
+        if not self.data:
+            self.data = [[] for _ in values]
+        self.columns.append(name)
+        for row, value in zip(self.data, values, strict=True):
+            row.append(_cell(value, name))
+
+    def get_column(self, name: str, convert_to: str | None = None) -> Any:
+        """The values of one column (``convert_to="numpy"``: as a numpy array)."""
+        if name not in self.columns:
+            raise ValueError(f"Table: no column {name!r} (columns: {self.columns})")
+        at = self.columns.index(name)
+        values = [row[at] for row in self.data]
+        if convert_to == "numpy":
+            import numpy as np
+
+            return np.array(values)
+        return values
+
+    def iterrows(self) -> Any:
+        yield from enumerate(self.data)
+
+    def get_dataframe(self) -> Any:
+        import pandas as pd
+
+        return pd.DataFrame(self.data, columns=self.columns)
+
+    def _for_history(self, key: str) -> Table:
+        """A frozen copy (later ``add_data`` does not change what was logged), cut to
+        ``MAX_HISTORY_ROWS`` rows with a warning, as wandb does."""
+        rows = self.data
+        if len(rows) > MAX_HISTORY_ROWS:
+            warnings.warn(f"cairn: the table logged under {key!r} has {len(rows)} rows; "
+                          f"history keeps the first {MAX_HISTORY_ROWS}", UserWarning,
+                          stacklevel=4)
+            rows = rows[:MAX_HISTORY_ROWS]
+        copy = Table.__new__(Table)
+        copy.columns = list(self.columns)
+        copy.data = [list(row) for row in rows]
+        return copy
+
+    def _encode(self, encoder: Encoder) -> dict[str, Any]:
+        from cairn.sdk.media.base import encode_value
+
+        data = [[_json_safe(encode_value(cell, encoder)) for cell in row] for row in self.data]
+        text = json.dumps({"columns": self.columns, "data": data}, separators=(",", ":"),
+                          allow_nan=False, default=str)
+        blob = text.encode()
+        check_size(len(blob), "Table")
+        return {"_type": self._type, **encoder.put_bytes(blob), "ncols": len(self.columns),
+                "nrows": len(self.data), "columns": list(self.columns)}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Table) and other.columns == self.columns and \
+            other.data == self.data
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<cairn.Table {len(self.data)}x{len(self.columns)}>"
+
+
+def _rows(data: Any) -> Any:
+    if data is None:
+        return []
+    if hasattr(data, "tolist") and hasattr(data, "ndim"):
+        if data.ndim != 2:
+            raise ValueError(f"Table: data must be 2-D (rows x columns); got shape "
+                             f"{tuple(data.shape)}")
+        return data.tolist()
+    return ([*row] if not isinstance(row, str) else [row] for row in data)
+
+
+def _cell(value: Any, column: str) -> Any:
+    """A cell made storable: media stay objects, numpy values become Python values."""
+    if value is None or isinstance(value, bool | str | Media):
+        return value
+    if isinstance(value, int | float):
+        return value
+    if hasattr(value, "tolist"):
+        return _cell(value.tolist(), column)
+    if isinstance(value, list | tuple):
+        return [_cell(v, column) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _cell(v, column) for k, v in value.items()}
+    if type(value).__module__.startswith("PIL.") or hasattr(value, "savefig"):
+        from cairn.sdk.media.image import Image
+
+        return Image(value)
+    raise ValueError(f"Table: cannot store a {type(value).__name__} in column {column!r}")
+
+
+def _json_safe(value: Any) -> Any:
+    """JSON has no NaN or infinity: NaN is written as null, infinities as the strings
+    "Infinity" / "-Infinity" (as the HTTP API writes them)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    return value
