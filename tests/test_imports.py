@@ -27,7 +27,7 @@ def test_public_names() -> None:
         "Histogram", "Html", "Image", "Metric", "NotFoundError", "Object3D", "Plotly",
         "ResumeError", "Run", "Settings", "SettingsError", "StoreError", "Table",
         "UsageError", "Video", "WalError", "__version__", "define_metric", "finish", "init",
-        "log",
+        "log", "plot", "plot_table", "plots",
     ])
     for name in cairn.__all__:
         assert getattr(cairn, name) is not None

@@ -62,6 +62,9 @@ __all__ = [
     "finish",
     "init",
     "log",
+    "plot",
+    "plot_table",
+    "plots",
 ]
 
 
@@ -139,4 +142,12 @@ def __getattr__(name: str) -> Any:
         from cairn.sdk import media
 
         return getattr(media, name)
+    if name in ("plot", "plots"):
+        import importlib
+
+        return importlib.import_module(f"cairn.{name}")
+    if name == "plot_table":
+        from cairn.sdk.charts import plot_table
+
+        return plot_table
     raise AttributeError(f"module 'cairn' has no attribute {name!r}")

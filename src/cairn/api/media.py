@@ -13,7 +13,7 @@ from typing import IO, Any
 
 FILE_TYPES = {"image-file": "images", "table-file": "tables", "audio-file": "audio",
               "video-file": "videos", "object3D-file": "object3D", "html-file": "html",
-              "plotly-file": "plotly"}
+              "plotly-file": "plotly", "custom-chart": "charts"}
 
 
 class MediaFile(dict[str, Any]):
@@ -30,6 +30,9 @@ class MediaFile(dict[str, Any]):
 
     @property
     def digest(self) -> str:
+        """The blob's sha256 (a custom chart's: its table's)."""
+        if self.type == "custom-chart":
+            return str(self["table"]["sha256"])
         return str(self["sha256"])
 
     @property
@@ -90,15 +93,21 @@ class MediaFile(dict[str, Any]):
             return pil().open(io.BytesIO(stream.read()))
 
     def json(self) -> Any:
-        self._expect("table-file", "plotly-file", "object3D-file")
+        self._expect("table-file", "plotly-file", "object3D-file", "custom-chart")
         return json.loads(self.read_bytes())
+
+    def spec(self) -> Any:
+        """A custom chart's Vega-Lite spec (with its ``${field:…}`` inputs)."""
+        self._expect("custom-chart")
+        with self._blobs().open(self["spec"]) as stream:
+            return json.loads(stream.read())
 
     def text(self) -> str:
         return self.read_bytes().decode("utf-8", errors="replace")
 
     def table(self) -> Any:
         """The logged table as a ``cairn.Table``; media cells are :class:`MediaFile`."""
-        self._expect("table-file")
+        self._expect("table-file", "custom-chart")
         from cairn.sdk.media.table import Table
 
         doc = self.json()
@@ -111,7 +120,8 @@ class MediaFile(dict[str, Any]):
 
 
 def _media(value: Any, blobs: Callable[[], Any]) -> Any:
-    if type(value) is dict and value.get("_type") in FILE_TYPES and "sha256" in value:
+    if type(value) is dict and value.get("_type") in FILE_TYPES and \
+            ("sha256" in value or "table" in value):
         return MediaFile(value, blobs)
     if type(value) is list and value and type(value[0]) is dict:
         return [_media(v, blobs) for v in value]

@@ -384,6 +384,15 @@ class Run:
         """How many ``log()`` calls were dropped for naming a step lower than the current."""
         return self._dropped_steps
 
+    def plot_table(self, vega_spec_name: str, data_table: Any, fields: Mapping[str, str],
+                   string_fields: Mapping[str, str] | None = None,
+                   split_table: bool = False) -> Any:
+        """A custom chart of ``data_table`` drawn by a Vega-Lite spec; log it under a key
+        (see ``cairn.plot``)."""
+        from cairn.sdk.charts import plot_table
+
+        return plot_table(vega_spec_name, data_table, fields, string_fields, split_table)
+
     # ---- summary and metrics -----------------------------------------------------------
     def _read_summary(self) -> dict[str, Any]:
         if self._writer is not None:

@@ -155,6 +155,22 @@ PATHS: dict[str, dict[str, Any]] = {
          _query("max_step", {"type": "integer", "minimum": 0}, ""),
          _query("limit", {"type": "integer", "minimum": 1, "maximum": 10000,
                           "default": 1000}, "")])},
+    "/api/v1/runs/{entity}/{project}/{run_id}/media": {"get": _op(
+        "History keys that hold media, with their steps", _answer(_object({
+            "keys": {"type": "array", "items": {"type": "object"}}})),
+        [_ENTITY, _PROJECT, _RUN_ID])},
+    "/api/v1/runs/{entity}/{project}/{run_id}/media/{key:path}": {"get": _op(
+        "Stored media references under one key", _answer(_object({
+            "key": {"type": "string"},
+            "items": {"type": "array", "items": {"type": "object"}},
+            "next_step": {"type": ["integer", "null"]}})),
+        [_ENTITY, _PROJECT, _RUN_ID,
+         {"name": "key", "in": "path", "required": True, "schema": {"type": "string"}},
+         _query("step", {"type": "integer", "minimum": 0}, "one step"),
+         _query("min_step", {"type": "integer", "minimum": 0}, ""),
+         _query("max_step", {"type": "integer", "minimum": 0}, ""),
+         _query("limit", {"type": "integer", "minimum": 1, "maximum": 10000,
+                          "default": 1000}, "")])},
     "/api/v1/openapi.json": {"get": _op("This document", _answer({"type": "object"}))},
 }
 
