@@ -18,10 +18,14 @@ Kinds and their bodies (all msgpack-able):
 ``meta``       changed attributes: any of name, notes, tags, group, job_type
 ``heartbeat``  ``{"at": unix time}``
 ``finish``     ``{"exit_code": int, "state": str, "at": unix time}``
+``file``       a run file's new content: name, sha256, size, mtime, policy, at
 =============  =====================================================================
 
-Later features add kinds (files, artifacts, media, alerts); a store ignores kinds it does
-not know, after a warning, so older stores can still replay newer WALs.
+Any body may list the blobs it references under ``"blobs"`` (sha256 digests); sinks bring
+them into the store's blob store before applying the record (``store/blobs.py``).
+
+Later features add kinds (artifacts, media, alerts); a store ignores kinds it does not
+know, after a warning, so older stores can still replay newer WALs.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 RECORD_KINDS = frozenset(
-    {"run", "config", "history", "summary", "metric", "meta", "heartbeat", "finish"}
+    {"run", "config", "history", "summary", "metric", "meta", "heartbeat", "finish", "file"}
 )
 
 # Numeric series carry a kind so that ints and bools come back as they went in.

@@ -105,8 +105,8 @@ class RunWriter:
         self._last_write = time.monotonic()
         self.on_written: Callable[[int], None] | None = None
         """Called with the WAL's size after each successful write (the applier listens)."""
-        self.blobs: BlobTarget | None = None
-        """Where logged media put their bytes (``run._blobs``)."""
+        self.blobs: Callable[[], BlobTarget] | None = None
+        """Where logged media put their bytes (gives ``run._blobs``, opened on first use)."""
         self._thread = threading.Thread(target=self._loop, name="cairn-writer", daemon=True)
         self._thread.start()
 

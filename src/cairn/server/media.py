@@ -36,7 +36,7 @@ def media_index(store: MetadataStore, run_pk: int) -> dict[str, Any]:
     """Every key that holds media, with its type and the steps it was logged at."""
     keys = [s.key for s in store.list_series(run_pk) if s.kind == "o"]
     objects = store.read_objects(run_pk, keys) if keys else {}
-    out = []
+    out: list[dict[str, Any]] = []
     for key, pairs in objects.items():
         steps = [step for step, value in pairs if media_type(value) is not None]
         if not steps:
@@ -44,7 +44,7 @@ def media_index(store: MetadataStore, run_pk: int) -> dict[str, Any]:
         last = next(v for s, v in reversed(pairs) if media_type(v) is not None)
         out.append({"key": key, "type": media_type(last), "count": len(steps),
                     "list": type(last) is list, "steps": steps})
-    out.sort(key=lambda item: item["key"])
+    out.sort(key=lambda item: str(item["key"]))
     return {"keys": out}
 
 

@@ -40,7 +40,7 @@ class Encoder:
     """Puts the blobs of one history batch into the run's blob store and remembers their
     digests (the record lists them under ``"blobs"``)."""
 
-    def __init__(self, blobs: BlobTarget | None) -> None:
+    def __init__(self, blobs: Callable[[], BlobTarget] | None) -> None:
         self.blobs = blobs
         self.digests: list[str] = []
 
@@ -56,7 +56,7 @@ class Encoder:
     def _target(self) -> BlobTarget:
         if self.blobs is None:
             raise RuntimeError("this run has no blob store (mode disabled?)")
-        return self.blobs
+        return self.blobs()
 
     def put_bytes(self, data: bytes) -> dict[str, Any]:
         """``{"sha256", "size"}`` of ``data``, now in the blob store."""
