@@ -1,0 +1,50 @@
+"""Media in the writer thread: a medium that cannot be stored is warned about once and
+stored as None, and the rest of the row is kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import cairn
+from cairn.sdk.media.base import MAX_MEDIA_BYTES, Encoder, Media, read_source
+from cairn.sdk.writer import CairnWarning
+
+
+class _Broken(Media):
+    _type = "image-file"
+
+    def _encode(self, encoder: Encoder) -> dict[str, Any]:
+        raise OSError(28, "No space left on device")
+
+
+def test_a_medium_that_cannot_be_stored_is_none_after_one_warning() -> None:
+    run = cairn.init(project="media")
+    run.log({"img": _Broken(), "loss": 1.0})
+    run.log({"img": cairn.Image(np.zeros((2, 2))), "loss": 0.5})
+    with pytest.warns(CairnWarning, match="could not store the _Broken logged under 'img'"):
+        run.finish()
+    rows = list(cairn.Api().run(run.path).scan_history(keys=["img", "loss"]))
+    assert [r["loss"] for r in rows] == [1.0, 0.5]
+    assert rows[0]["img"] is None
+    assert rows[1]["img"]["_type"] == "image-file"
+
+
+def test_offline_runs_keep_media_blobs_in_the_run_folder(cairn_root: Path) -> None:
+    run = cairn.init(project="media", mode="offline")
+    run.log({"img": cairn.Image(np.full((3, 3), 5, dtype=np.uint8))})
+    run.finish()
+    run_blobs = Path(run.dir).parent / "blobs"
+    stored = [p for p in (run_blobs / "sha256").rglob("*") if p.is_file()]
+    assert len(stored) == 1
+
+
+def test_huge_files_are_refused_before_reading(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.png"
+    with open(huge, "wb") as out:  # sparse: claims more than the limit, takes no space
+        out.truncate(MAX_MEDIA_BYTES + 1)
+    with pytest.raises(ValueError, match=f"is {MAX_MEDIA_BYTES + 1} bytes; the limit"):
+        read_source(huge, "Image")

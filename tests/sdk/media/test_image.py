@@ -1,0 +1,174 @@
+"""cairn.Image: every input kind round-trips (log → store → Api) with its pixels and
+metadata; boxes and masks; bad input is refused naming what was wrong."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import PIL.Image
+import pytest
+
+import cairn
+from cairn.api.media import MediaFile
+
+
+def _logged(values: dict[str, Any]) -> dict[str, Any]:
+    run = cairn.init(project="media")
+    run.log(values)
+    run.finish()
+    rows = list(cairn.Api().run(run.path).scan_history(keys=list(values)))
+    assert len(rows) == 1
+    return rows[0]
+
+
+def _blob_count(root: Path) -> int:
+    return sum(1 for p in (root / "blobs" / "sha256").rglob("*") if p.is_file())
+
+
+def test_uint8_rgb_array_round_trips_with_metadata() -> None:
+    pixels = np.random.default_rng(1).integers(0, 256, (24, 32, 3), dtype=np.uint8)
+    got = _logged({"img": cairn.Image(pixels, caption="a cat")})["img"]
+    assert isinstance(got, MediaFile)
+    assert got["_type"] == "image-file"
+    assert (got["width"], got["height"], got["format"]) == (32, 24, "png")
+    assert got.caption == "a cat"
+    assert np.array_equal(np.asarray(got.image()), pixels)
+    assert got["size"] == len(got.read_bytes())
+
+
+def test_float_chw_and_grayscale_arrays_are_scaled_to_bytes() -> None:
+    chw = np.zeros((3, 4, 5), dtype=np.float32)
+    chw[0] = 1.0
+    gray = np.linspace(-1, 1, 20).reshape(4, 5)
+    row = _logged({"chw": cairn.Image(chw), "gray": cairn.Image(gray)})
+    rgb = np.asarray(row["chw"].image())
+    assert rgb.shape == (4, 5, 3)
+    assert (rgb[..., 0] == 255).all()
+    assert (rgb[..., 1:] == 0).all()
+    g = np.asarray(row["gray"].image())
+    assert g.shape == (4, 5)
+    assert g.min() == 0
+    assert g.max() == 255
+
+
+def test_later_changes_to_the_array_do_not_change_what_was_logged() -> None:
+    pixels = np.zeros((8, 8, 3), dtype=np.uint8)
+    run = cairn.init(project="media")
+    run.log({"img": cairn.Image(pixels)})
+    pixels[:] = 200
+    run.finish()
+    got = next(cairn.Api().run(run.path).scan_history(keys=["img"]))["img"]
+    assert np.asarray(got.image()).max() == 0
+
+
+def test_files_are_stored_byte_for_byte_and_pil_images_are_accepted(tmp_path: Path) -> None:
+    jpg = tmp_path / "photo.jpg"
+    PIL.Image.new("RGB", (10, 6), (10, 200, 30)).save(jpg, format="JPEG")
+    pil_image = PIL.Image.new("RGBA", (3, 2), (1, 2, 3, 4))
+    row = _logged({"file": cairn.Image(str(jpg)), "pil": cairn.Image(pil_image)})
+    assert row["file"].read_bytes() == jpg.read_bytes()
+    assert (row["file"]["format"], row["file"]["width"], row["file"]["height"]) == ("jpg", 10, 6)
+    assert np.array_equal(np.asarray(row["pil"].image()), np.asarray(pil_image))
+    target = row["file"].download(tmp_path / "out")
+    assert target.read_bytes() == jpg.read_bytes()
+    assert target.suffix == ".jpg"
+    with pytest.raises(FileExistsError):
+        row["file"].download(tmp_path / "out")
+    assert row["file"].download(tmp_path / "out", exist_ok=True) == target
+
+
+def test_the_same_image_twice_is_stored_once(cairn_root: Path) -> None:
+    pixels = np.full((16, 16, 3), 7, dtype=np.uint8)
+    run = cairn.init(project="media")
+    for _ in range(5):
+        run.log({"img": cairn.Image(pixels)})
+    run.finish()
+    assert _blob_count(cairn_root) == 1
+    rows = list(cairn.Api().run(run.path).scan_history(keys=["img"]))
+    assert len({r["img"].digest for r in rows}) == 1
+
+
+def test_a_list_of_images_under_one_key() -> None:
+    images = [cairn.Image(np.full((4, 4), i * 50, dtype=np.uint8), caption=f"#{i}")
+              for i in range(3)]
+    got = _logged({"examples": images})["examples"]
+    assert [m.caption for m in got] == ["#0", "#1", "#2"]
+    assert [int(np.asarray(m.image())[0, 0]) for m in got] == [0, 50, 100]
+
+
+def test_boxes_and_masks_with_class_labels() -> None:
+    mask = np.zeros((10, 20), dtype=np.uint8)
+    mask[2:5, 3:9] = 2
+    boxes = {"predictions": {
+        "box_data": [{"position": {"minX": 0.1, "maxX": 0.4, "minY": 0.2, "maxY": 0.6},
+                      "class_id": 1, "box_caption": "cat 0.9", "scores": {"conf": 0.9}},
+                     {"position": {"middle": [5, 5], "width": 4, "height": 2},
+                      "domain": "pixel", "class_id": 2}],
+        "class_labels": {1: "cat", 2: "dog"}}}
+    image = cairn.Image(np.zeros((10, 20, 3), dtype=np.uint8), boxes=boxes,
+                        masks={"truth": {"mask_data": mask, "class_labels": {0: "bg", 2: "dog"}}},
+                        classes=[{"id": 1, "name": "cat"}, {"id": 2, "name": "dog"}])
+    got = _logged({"det": image})["det"]
+    stored = got["boxes"]["predictions"]
+    assert stored["class_labels"] == {1: "cat", 2: "dog"}
+    assert stored["box_data"][0]["box_caption"] == "cat 0.9"
+    assert stored["box_data"][1]["position"] == {"middle": [5.0, 5.0], "width": 4.0,
+                                                 "height": 2.0}
+    assert got["masks"]["truth"]["class_labels"] == {0: "bg", 2: "dog"}
+    assert np.array_equal(np.asarray(got.mask("truth")), mask)
+    assert got["classes"] == [{"id": 1, "name": "cat"}, {"id": 2, "name": "dog"}]
+
+
+@pytest.mark.parametrize(("make", "fragment"), [
+    (lambda: cairn.Image(np.zeros((5, 5, 5))), "shape (5, 5, 5) is not an image"),
+    (lambda: cairn.Image(np.zeros((2, 3, 4, 5))), "is not an image"),
+    (lambda: cairn.Image(np.array([["a", "b"]])), "not numeric"),
+    (lambda: cairn.Image(np.zeros((0, 4))), "empty"),
+    (lambda: cairn.Image("/no/such/file.png"), "cannot read '/no/such/file.png'"),
+    (lambda: cairn.Image("notes.txt"), "unsupported format 'txt'"),
+    (lambda: cairn.Image(np.zeros((4, 4)), file_type="tiff"), "unsupported file_type"),
+    (lambda: cairn.Image(np.zeros((4, 4)), boxes={"p": {"box_data": [{"class_id": 1}]}}),
+     "position must be a dict"),
+    (lambda: cairn.Image(np.zeros((4, 4)), boxes={"p": {"box_data": [
+        {"position": {"minX": 0.5, "maxX": 0.1, "minY": 0, "maxY": 1}, "class_id": 1}]}}),
+     "min above max"),
+    (lambda: cairn.Image(np.zeros((4, 4)), masks={"m": {"mask_data": np.zeros((3, 3))}}),
+     "mask_data is 3x3 but the image is 4x4"),
+    (lambda: cairn.Image(np.zeros((4, 4)), masks={"m": {"mask_data": np.full((4, 4), 0.5)}}),
+     "integer class ids"),
+])
+def test_bad_input_is_refused(make: Any, fragment: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(fragment)):
+        make()
+
+
+def test_an_unreadable_image_file_is_refused(tmp_path: Path) -> None:
+    fake = tmp_path / "fake.png"
+    fake.write_bytes(b"not a png at all")
+    with pytest.raises(ValueError, match="not a readable image"):
+        cairn.Image(fake)
+
+
+def test_mixing_media_and_values_in_a_list_names_the_key() -> None:
+    run = cairn.init(project="media")
+    with pytest.raises(ValueError, match="'examples'"):
+        run.log({"examples": [cairn.Image(np.zeros((2, 2))), 3]})
+    run.log({"ok": 1})
+    run.finish()
+    assert [r["ok"] for r in cairn.Api().run(run.path).scan_history()] == [1]
+
+
+def test_a_matplotlib_like_figure_becomes_an_image() -> None:
+    class Figure:  # what log() asks of a figure: savefig(file, format="png")
+        __module__ = "matplotlib.figure"
+
+        def savefig(self, out: io.BytesIO, format: str) -> None:
+            PIL.Image.new("RGB", (7, 5), (255, 0, 0)).save(out, format="PNG")
+
+    got = _logged({"chart": Figure()})["chart"]
+    assert got["_type"] == "image-file"
+    assert (got["width"], got["height"]) == (7, 5)

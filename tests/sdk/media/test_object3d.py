@@ -1,0 +1,57 @@
+"""cairn.Object3D: mesh files and open files byte for byte; point clouds as pts.json."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import cairn
+
+OBJ = "v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n"
+
+
+def _logged(values: dict[str, Any]) -> dict[str, Any]:
+    run = cairn.init(project="media")
+    run.log(values)
+    run.finish()
+    return next(cairn.Api().run(run.path).scan_history(keys=list(values)))
+
+
+def test_meshes_and_point_clouds(tmp_path: Path) -> None:
+    obj = tmp_path / "tri.obj"
+    obj.write_text(OBJ)
+    points = np.random.default_rng(2).random((50, 6))
+    with open(obj) as opened:
+        row = _logged({"mesh": cairn.Object3D(opened), "cloud": cairn.Object3D(points)})
+    assert row["mesh"]["format"] == "obj"
+    assert row["mesh"].read_bytes() == OBJ.encode()
+    cloud = row["cloud"].json()
+    assert cloud["type"] == "lidar/beta"
+    assert np.allclose(cloud["points"], points)
+    assert row["cloud"]["format"] == "pts.json"
+
+
+def test_a_pts_json_file_is_checked(tmp_path: Path) -> None:
+    good = tmp_path / "scan.pts.json"
+    good.write_text(json.dumps([[0, 0, 0], [1, 1, 1]]))
+    assert _logged({"p": cairn.Object3D(good)})["p"]["points"] == 2
+    bad = tmp_path / "bad.pts.json"
+    bad.write_text("{not json")
+    with pytest.raises(ValueError, match="not JSON"):
+        cairn.Object3D(bad)
+
+
+@pytest.mark.parametrize(("make", "fragment"), [
+    (lambda: cairn.Object3D(np.zeros((4, 5))), "Nx3, Nx4 or Nx6; got shape (4, 5)"),
+    (lambda: cairn.Object3D(np.array([[0, 0, np.nan]])), "must be finite"),
+    (lambda: cairn.Object3D("model.fbx"), "unsupported format 'fbx'"),
+    (lambda: cairn.Object3D(42), "got shape ()"),
+])
+def test_bad_input_is_refused(make: Any, fragment: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(fragment)):
+        make()

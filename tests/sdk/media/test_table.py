@@ -1,0 +1,95 @@
+"""cairn.Table: wandb's constructors and methods, media cells, the 10,000-row history cap."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import cairn
+from cairn.api.media import MediaFile
+
+
+def _logged(values: dict[str, Any]) -> dict[str, Any]:
+    run = cairn.init(project="media")
+    run.log(values)
+    run.finish()
+    return next(cairn.Api().run(run.path).scan_history(keys=list(values)))
+
+
+def test_rows_columns_and_methods() -> None:
+    table = cairn.Table(columns=["a", "b"], data=[[1, "x"], [2, "y"]])
+    table.add_data(3, "z")
+    table.add_column("c", [True, False, None])
+    assert table.get_column("a") == [1, 2, 3]
+    assert table.get_column("c") == [True, False, None]
+    assert table.get_column("a", convert_to="numpy").tolist() == [1, 2, 3]
+    assert cairn.Table().columns == ["Input", "Output", "Expected"]
+    frame = pd.DataFrame({"x": [1.5, 2.5], "y": ["p", "q"]})
+    from_frame = cairn.Table(dataframe=frame)
+    assert from_frame.columns == ["x", "y"]
+    assert from_frame.data == [[1.5, "p"], [2.5, "q"]]
+    assert cairn.Table(columns=["m", "n"], data=np.eye(2)).data == [[1.0, 0.0], [0.0, 1.0]]
+
+
+def test_round_trip_with_media_cells_and_non_finite_numbers() -> None:
+    pixels = np.full((4, 6, 3), 9, dtype=np.uint8)
+    table = cairn.Table(columns=["id", "image", "score"],
+                        data=[[0, cairn.Image(pixels, caption="zero"), 0.5],
+                              [1, None, math.nan], [2, None, math.inf]])
+    got = _logged({"preds": table})["preds"]
+    assert got["_type"] == "table-file"
+    assert (got["nrows"], got["ncols"], got["columns"]) == (3, 3, ["id", "image", "score"])
+    back = got.table()
+    assert back.columns == ["id", "image", "score"]
+    cell = back.data[0][1]
+    assert isinstance(cell, MediaFile)
+    assert cell.caption == "zero"
+    assert np.array_equal(np.asarray(cell.image()), pixels)
+    assert back.get_column("score") == [0.5, None, "Infinity"]
+
+
+def test_a_logged_table_is_a_snapshot() -> None:
+    table = cairn.Table(columns=["n"], data=[[1]])
+    run = cairn.init(project="media")
+    run.log({"t": table})
+    table.add_data(2)
+    run.log({"t": table})
+    run.finish()
+    rows = list(cairn.Api().run(run.path).scan_history(keys=["t"]))
+    assert [r["t"]["nrows"] for r in rows] == [1, 2]
+
+
+def test_more_than_10000_rows_are_cut_with_a_warning() -> None:
+    table = cairn.Table(columns=["i"], data=[[i] for i in range(10_005)])
+    run = cairn.init(project="media")
+    with pytest.warns(UserWarning, match=r"'big' has 10005 rows; history keeps the first 10000"):
+        run.log({"big": table})
+    run.finish()
+    got = next(cairn.Api().run(run.path).scan_history(keys=["big"]))["big"]
+    assert got["nrows"] == 10_000
+    assert got.table().get_column("i")[-1] == 9_999
+    assert len(table.data) == 10_005
+
+
+def test_a_dataframe_logged_directly_becomes_a_table() -> None:
+    got = _logged({"df": pd.DataFrame({"a": [1, 2]})})["df"]
+    assert got.table().data == [[1], [2]]
+
+
+@pytest.mark.parametrize(("make", "fragment"), [
+    (lambda: cairn.Table(columns=["a", "b"], data=[[1]]), "a row needs 2 values"),
+    (lambda: cairn.Table(columns=["a", "a"]), "must be unique"),
+    (lambda: cairn.Table(columns="ab"), "columns must be a list"),
+    (lambda: cairn.Table(columns=["a"], data=[[object()]]), "column 'a'"),
+    (lambda: cairn.Table(columns=["a"], data=np.zeros((2, 2, 2))), "must be 2-D"),
+    (lambda: cairn.Table(columns=["a"], data=[[1]]).add_column("b", [1, 2]), "has 2 values"),
+    (lambda: cairn.Table(columns=["a"]).get_column("zz"), "no column 'zz'"),
+])
+def test_bad_input_is_refused(make: Any, fragment: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(fragment)):
+        make()
