@@ -58,7 +58,7 @@ def test_histograms_over_steps_in_summary_and_history() -> None:
 @pytest.mark.parametrize(("make", "fragment"), [
     (lambda: cairn.Histogram([1, 2], num_bins=513), "num_bins is 513; the most is 512"),
     (lambda: cairn.Histogram([1, 2], num_bins=0), "positive integer"),
-    (lambda: cairn.Histogram(), "give a sequence or np_histogram"),
+    (cairn.Histogram, "give a sequence or np_histogram"),
     (lambda: cairn.Histogram(np_histogram=([1, 2], [0, 1])), "one edge more than counts"),
     (lambda: cairn.Histogram(np_histogram=([1] * 600, list(range(601)))), "600 bins"),
     (lambda: cairn.Histogram(["a", "b"]), "not numeric"),

@@ -1,0 +1,35 @@
+"""MediaFile: a stored media reference read back through Api, with its bytes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import cairn
+from cairn.api.media import MediaFile
+
+
+def test_media_files_are_the_stored_dicts_with_their_bytes(tmp_path: Path) -> None:
+    run = cairn.init(project="media")
+    run.log({"img": cairn.Image(np.zeros((2, 3), dtype=np.uint8)), "n": 1})
+    run.log({"img": cairn.Image(np.ones((2, 3), dtype=np.uint8)), "n": 2})
+    run.finish()
+    stored = cairn.Api().run(run.path)
+    frame = stored.history(keys=["img"])
+    assert all(isinstance(v, MediaFile) for v in frame["img"])
+    first, second = (r["img"] for r in stored.scan_history(keys=["img"]))
+    assert isinstance(first, dict)
+    assert first.name.startswith("media/images/")
+    assert first.name.endswith(".png")
+    path = first.download(tmp_path)
+    assert path.read_bytes() == first.read_bytes()
+    path.write_bytes(b"changed")
+    assert first.download(tmp_path, replace=True).read_bytes() == first.read_bytes()
+    assert first.digest != second.digest
+    with pytest.raises(ValueError, match="this is a image-file, not a table-file"):
+        first.table()
+    with pytest.raises(KeyError, match="no mask group"):
+        first.mask("truth")
+    assert stored.summary["img"]["sha256"] == second.digest

@@ -1,0 +1,57 @@
+"""The run media routes: which keys hold media at which steps, and their references; the
+bytes come back from the blob route."""
+
+from __future__ import annotations
+
+import numpy as np
+from tests.server.conftest import ApiClient, assert_error
+
+import cairn
+
+
+def _media_run() -> cairn.Run:
+    run = cairn.init(project="proj")
+    for step in range(3):
+        pixels = np.full((4, 5, 3), step * 60, dtype=np.uint8)
+        run.log({"img": cairn.Image(pixels, caption=f"step {step}"), "loss": 1.0 / (step + 1),
+                 "h": cairn.Histogram([step, step + 1], num_bins=2), "note": "text",
+                 "pair": [cairn.Image(pixels), cairn.Image(pixels)]})
+    run.log({"table": cairn.Table(columns=["a"], data=[[1]])})
+    run.finish()
+    return run
+
+
+def test_media_keys_with_types_and_steps(api: ApiClient) -> None:
+    run = _media_run()
+    keys = api.get(f"/api/v1/runs/{run.entity}/proj/{run.id}/media").json()["keys"]
+    assert [(k["key"], k["type"], k["steps"], k["list"]) for k in keys] == [
+        ("h", "histogram", [0, 1, 2], False),
+        ("img", "image-file", [0, 1, 2], False),
+        ("pair", "image-file", [0, 1, 2], True),
+        ("table", "table-file", [3], False),
+    ]
+
+
+def test_references_by_step_and_the_bytes_by_digest(api: ApiClient) -> None:
+    run = _media_run()
+    base = f"/api/v1/runs/{run.entity}/proj/{run.id}/media"
+    one = api.get(f"{base}/img", params={"step": 1}).json()
+    assert [item["step"] for item in one["items"]] == [1]
+    ref = one["items"][0]["value"]
+    assert (ref["caption"], ref["width"], ref["height"]) == ("step 1", 5, 4)
+    blob = api.get(f"/api/v1/blobs/{ref['sha256']}", params={"type": "image/png"})
+    assert blob.status_code == 200
+    assert blob.headers["content-type"] == "image/png"
+    assert len(blob.content) == ref["size"]
+    paged = api.get(base + "/img", params={"limit": 2}).json()
+    assert [i["step"] for i in paged["items"]] == [0, 1]
+    assert paged["next_step"] == 2
+
+
+def test_unknown_runs_and_keys_are_404_and_bad_steps_400(api: ApiClient) -> None:
+    run = _media_run()
+    base = f"/api/v1/runs/{run.entity}/proj/{run.id}/media"
+    assert_error(api.get(f"/api/v1/runs/{run.entity}/proj/nope/media"), 404, "not_found")
+    assert_error(api.get(f"{base}/nothing"), 404, "not_found")
+    assert_error(api.get(f"{base}/img", params={"step": "x"}), 400, "bad_request")
+    assert api.get(f"{base}/loss").json()["items"] == []
