@@ -39,7 +39,7 @@ def test_run_page_shows_config_summary_and_notes(page: Page, log_run: LogRun,
     page.get_by_role("tab", name="Charts").click()
     wait_lines(page, "train/loss", 1)
     page.get_by_role("tab", name="Media").click()
-    expect(page.get_by_text("Nothing logged yet")).to_be_visible()
+    expect(page.get_by_text("No media logged")).to_be_visible()
 
 
 def test_run_page_edits_name_tags_and_notes(page: Page, log_run: LogRun,

@@ -3,6 +3,7 @@ import { App } from "./app";
 import "./styles/base.css";
 import "./styles/workspace.css";
 import "./styles/pages.css";
+import "./styles/media.css";
 import { resolveTheme } from "./theme";
 
 // Set the theme before the first paint (no flash of the wrong theme).

@@ -1,0 +1,162 @@
+"""The run page's Media tab in Chromium: image grids with a step slider, overlays and class
+toggles, zoom; histograms over steps; a 10,000-row table (sort, filter, virtualised);
+custom charts with an editable spec; audio and video players; sandboxed HTML."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from playwright.sync_api import Page, expect
+from tests.ui.conftest import LiveServer
+
+import cairn
+
+
+def _media_run() -> cairn.Run:
+    run = cairn.init(project="proj", name="vision")
+    rng = np.random.default_rng(0)
+    for step in range(4):
+        pixels = np.zeros((48, 64, 3), dtype=np.uint8)
+        pixels[..., 2] = 60 * step
+        pixels[8:30, 10:40, 0] = 220
+        mask = np.zeros((48, 64), dtype=np.uint8)
+        mask[30:46, 4:30] = 2
+        boxes = {"predictions": {"box_data": [
+            {"position": {"minX": 0.15, "maxX": 0.62, "minY": 0.16, "maxY": 0.62},
+             "class_id": 1, "box_caption": f"cat {0.5 + step / 10:.1f}"}],
+            "class_labels": {1: "cat", 2: "grass"}}}
+        images = [cairn.Image(pixels, caption=f"sample {i} @ {step}", boxes=boxes,
+                              masks={"truth": {"mask_data": mask,
+                                               "class_labels": {0: "bg", 2: "grass"}}})
+                  for i in range(3)]
+        run.log({"examples": images,
+                 "weights": cairn.Histogram(rng.normal(step, 1.0, 2000), num_bins=48),
+                 "loss": 1.0 / (step + 1)})
+    table = cairn.Table(columns=["id", "label", "score", "thumb"])
+    thumb = cairn.Image(np.full((8, 8, 3), 180, dtype=np.uint8), caption="thumb")
+    for i in range(10_000):
+        table.add_data(i, f"item-{i % 7}", math.sin(i), thumb if i < 50 else None)
+    roc = cairn.plot.roc_curve([0, 1, 1, 0, 1], [[0.8, 0.2], [0.3, 0.7], [0.4, 0.6],
+                                                [0.6, 0.4], [0.55, 0.45]], labels=["no", "yes"])
+    tone = np.sin(np.arange(8000) / 8 * 2 * np.pi / 20).astype(np.float32) * 0.6
+    frames = np.zeros((8, 3, 24, 32), dtype=np.uint8)
+    for t in range(8):
+        frames[t, 1, :, t * 4:(t + 1) * 4] = 255
+    run.log({"predictions": table, "roc": roc, "tone": cairn.Audio(tone, sample_rate=8000),
+             "clip": cairn.Video(frames, fps=4, caption="sweep"),
+             "report": cairn.Html(HOSTILE_HTML, inject=True)})
+    run.finish()
+    return run
+
+
+# Logged HTML that tries everything: read the parent page, its cookies and storage, and
+# call home. It records what it could reach in its own body.
+HOSTILE_HTML = """
+<h1 id="title">Report</h1><pre id="out">pending</pre>
+<script>
+const seen = [];
+try { seen.push("parent:" + parent.document.title); } catch (e) { seen.push("parent:blocked"); }
+try { seen.push("cookie:" + document.cookie); } catch (e) { seen.push("cookie:blocked"); }
+try { seen.push("storage:" + localStorage.length); } catch (e) { seen.push("storage:blocked"); }
+try { parent.document.body.innerHTML = "pwned"; } catch (e) { seen.push("write:blocked"); }
+fetch("/api/v1/projects").then(() => seen.push("fetch:ok"), () => seen.push("fetch:blocked"))
+  .finally(() => { document.getElementById("out").textContent = seen.join(" "); });
+</script>
+"""
+
+
+def test_media_tab_panels(page: Page, server: Callable[[], LiveServer],
+                          screenshots: Path) -> None:
+    run = _media_run()
+    live = server()
+    page.context.add_cookies([{"name": "session", "value": "secret", "url": live.url}])
+    page.goto(f"{live.url}/{run.entity}/proj/runs/{run.id}?tab=media")
+
+    images = page.locator('section[data-media-key="examples"]')
+    expect(images.locator("figure")).to_have_count(3)
+    expect(images.locator("figcaption").first).to_have_text("sample 0 @ 3")
+    expect(images.locator(".media-box")).to_have_count(3)
+    page.wait_for_function("""() => [...document.querySelectorAll(
+        'section[data-media-key="examples"] img')].every(i => i.complete && i.naturalWidth)""")
+
+    slider = images.get_by_label("examples: step")
+    slider.fill("1")
+    expect(images.locator("figcaption").first).to_have_text("sample 0 @ 1")
+    expect(images.locator("output")).to_have_text("1")
+
+    images.screenshot(path=str(screenshots / "media-images.png"))
+    images.get_by_role("button", name="cat").click()
+    expect(images.locator(".media-box")).to_have_count(0)
+    expect(images.get_by_role("button", name="cat")).to_have_attribute("aria-pressed", "false")
+
+    hist = page.locator('section[data-media-key="weights"]')
+    expect(hist.locator("canvas")).to_be_visible()
+    expect(hist.locator(".media-bars rect")).to_have_count(48)
+
+    table = page.locator('section[data-media-key="predictions"]')
+    expect(table.locator(".media-table-count")).to_have_text("10,000 rows")
+    rendered = table.locator("[role=row].media-tr").count()
+    assert 0 < rendered < 120  # virtualised: only the rows in view (and a margin)
+    expect(table.locator(".media-cell-img").first).to_be_visible()
+    table.get_by_role("columnheader", name="score").click()
+    table.get_by_role("columnheader", name="score ▲").click()
+    first_score = float(table.locator(".media-tr").first.locator("[role=cell]").nth(2)
+                        .inner_text())
+    assert first_score > 0.9999
+    table.get_by_label("predictions: filter rows").fill("item-3")
+    expect(table.locator(".media-table-count")).to_have_text("1,429 rows")
+
+    chart = page.locator('section[data-media-key="roc"]')
+    expect(chart.locator("canvas")).to_be_visible(timeout=20_000)
+    expect(chart.locator(".media-chart")).to_have_attribute("data-spec",
+                                                            "cairn/area-under-curve/v0")
+
+    expect(page.locator('section[data-media-key="tone"] audio')).to_be_attached()
+    expect(page.locator('section[data-media-key="clip"] img')).to_be_visible()
+
+    frame = page.frame_locator('section[data-media-key="report"] iframe')
+    expect(frame.locator("#out")).to_contain_text("fetch:blocked")
+    seen = frame.locator("#out").inner_text()
+    assert "parent:blocked" in seen
+    assert "write:blocked" in seen
+    assert "storage:blocked" in seen
+    assert "secret" not in seen
+    page.locator('section[data-media-key="report"]').screenshot(
+        path=str(screenshots / "media-html.png"))
+    expect(page.get_by_role("heading", name="vision")).to_be_visible()
+    assert page.evaluate("document.body.textContent.trim()") != "pwned"
+    page.screenshot(path=str(screenshots / "media-tab.png"), full_page=True)
+
+    images.get_by_role("button", name="Zoom sample 0 @ 1").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.locator("img")).to_be_visible()
+    page.screenshot(path=str(screenshots / "media-zoom.png"))
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+
+
+def test_custom_chart_spec_can_be_edited(page: Page, server: Callable[[], LiveServer],
+                                         screenshots: Path) -> None:
+    run = cairn.init(project="proj")
+    table = cairn.Table(columns=["x", "y"], data=[[i, i * i] for i in range(10)])
+    run.log({"squares": run.plot_table("wandb/line/v0", table, {"x": "x", "y": "y"},
+                                       {"title": "Squares"})})
+    run.finish()
+    live = server()
+    page.goto(f"{live.url}/{run.entity}/proj/runs/{run.id}?tab=media")
+    panel = page.locator('section[data-media-key="squares"]')
+    expect(panel.locator("canvas")).to_be_visible(timeout=20_000)
+    panel.get_by_role("button", name="Edit spec").click()
+    editor = panel.get_by_label("squares: Vega-Lite spec")
+    spec = editor.input_value()
+    assert '"${field:x}"' in spec
+    editor.fill(spec.replace('"type": "line"', '"type": "point"'))
+    panel.get_by_role("button", name="Apply").click()
+    expect(panel.locator("canvas")).to_be_visible()
+    editor.fill("{not json")
+    panel.get_by_role("button", name="Apply").click()
+    expect(panel.get_by_role("alert")).to_contain_text("not JSON")
+    page.screenshot(path=str(screenshots / "media-chart.png"), full_page=True)
