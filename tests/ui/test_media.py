@@ -92,6 +92,13 @@ def test_media_tab_panels(page: Page, server: Callable[[], LiveServer],
     expect(images.locator(".media-box")).to_have_count(0)
     expect(images.get_by_role("button", name="cat")).to_have_attribute("aria-pressed", "false")
 
+    images.get_by_role("button", name="Zoom sample 0 @ 1").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.locator("img")).to_be_visible()
+    page.screenshot(path=str(screenshots / "media-zoom.png"))
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+
     hist = page.locator('section[data-media-key="weights"]')
     expect(hist.locator("canvas")).to_be_visible()
     expect(hist.locator(".media-bars rect")).to_have_count(48)
@@ -130,12 +137,6 @@ def test_media_tab_panels(page: Page, server: Callable[[], LiveServer],
     assert page.evaluate("document.body.textContent.trim()") != "pwned"
     page.screenshot(path=str(screenshots / "media-tab.png"), full_page=True)
 
-    images.get_by_role("button", name="Zoom sample 0 @ 1").click()
-    dialog = page.get_by_role("dialog")
-    expect(dialog.locator("img")).to_be_visible()
-    page.screenshot(path=str(screenshots / "media-zoom.png"))
-    page.keyboard.press("Escape")
-    expect(dialog).to_have_count(0)
 
 
 def test_custom_chart_spec_can_be_edited(page: Page, server: Callable[[], LiveServer],
