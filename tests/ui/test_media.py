@@ -39,8 +39,9 @@ def _media_run() -> cairn.Run:
     thumb = cairn.Image(np.full((8, 8, 3), 180, dtype=np.uint8), caption="thumb")
     for i in range(10_000):
         table.add_data(i, f"item-{i % 7}", math.sin(i), thumb if i < 50 else None)
-    roc = cairn.plot.roc_curve([0, 1, 1, 0, 1], [[0.8, 0.2], [0.3, 0.7], [0.4, 0.6],
-                                                [0.6, 0.4], [0.55, 0.45]], labels=["no", "yes"])
+    truth = rng.integers(0, 2, 200)
+    p_yes = np.clip(truth * 0.3 + rng.random(200) * 0.7, 0, 1)
+    roc = cairn.plot.roc_curve(truth, np.stack([1 - p_yes, p_yes], axis=1), labels=["no", "yes"])
     tone = np.sin(np.arange(8000) / 8 * 2 * np.pi / 20).astype(np.float32) * 0.6
     frames = np.zeros((8, 3, 24, 32), dtype=np.uint8)
     for t in range(8):
@@ -161,3 +162,28 @@ def test_custom_chart_spec_can_be_edited(page: Page, server: Callable[[], LiveSe
     panel.get_by_role("button", name="Apply").click()
     expect(panel.get_by_role("alert")).to_contain_text("not JSON")
     page.screenshot(path=str(screenshots / "media-chart.png"), full_page=True)
+
+
+def test_workspace_media_puts_runs_side_by_side(page: Page, server: Callable[[], LiveServer],
+                                                screenshots: Path) -> None:
+    names = []
+    for shade in (40, 200):
+        run = cairn.init(project="proj", name=f"shade-{shade}")
+        for step in range(2):
+            run.log({"samples": cairn.Image(np.full((12, 16, 3), shade + step, dtype=np.uint8),
+                                            caption=f"{shade}@{step}"),
+                     "acts": cairn.Histogram(np.arange(shade), num_bins=8), "loss": 1.0})
+        run.finish()
+        names.append(run.name)
+    live = server()
+    page.goto(f"{live.url}/{run.entity}/proj")
+    page.get_by_role("button", name="Media").click()
+    panel = page.locator('section[data-media-key="samples"]')
+    expect(panel.locator(".media-run")).to_have_count(2)
+    expect(panel.locator(".media-run-label")).to_have_text(names[::-1])  # newest first
+    expect(panel.locator("figcaption")).to_have_count(2)
+    panel.get_by_label("samples: step").fill("0")
+    expect(panel.locator("figcaption").first).to_have_text("200@0")
+    expect(page.locator('section[data-media-key="acts"] .media-heat')).to_have_count(2)
+    page.locator('section[data-media-key="samples"]').scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshots / "media-workspace.png"))

@@ -31,9 +31,12 @@ function heat(items: MediaItem[]): { lo: number; hi: number; columns: Float64Arr
     const bins = h?.bins ?? [];
     let total = 0;
     values.forEach((count, i) => {
-      const mid = ((bins[i] ?? 0) + (bins[i + 1] ?? 0)) / 2;
-      const row = Math.min(ROWS - 1, Math.max(0, Math.floor(((mid - lo) / (hi - lo)) * ROWS)));
-      col[row] = (col[row] ?? 0) + count;
+      // A bin covers the rows its edges span; its count is shared among them evenly.
+      const a = Math.floor((((bins[i] ?? lo) - lo) / (hi - lo)) * ROWS);
+      const b = Math.ceil((((bins[i + 1] ?? hi) - lo) / (hi - lo)) * ROWS);
+      const first = Math.min(ROWS - 1, Math.max(0, a));
+      const last = Math.min(ROWS, Math.max(first + 1, b));
+      for (let row = first; row < last; row++) col[row] = (col[row] ?? 0) + count / (last - first);
       total += count;
     });
     if (total > 0) for (let r = 0; r < ROWS; r++) col[r] = (col[r] ?? 0) / total;

@@ -20,6 +20,7 @@ import { ComparisonCharts } from "./ComparisonCharts";
 import { columnsFor, RunsTable } from "./RunsTable";
 import { RunsToolbar } from "./RunsToolbar";
 import { MAX_ALL, useRunRows } from "./runRows";
+import { WorkspaceMedia } from "./WorkspaceMedia";
 import { readView, viewActions } from "./viewState";
 
 const DEFAULT_CONFIG_COLUMNS = 3;
@@ -27,7 +28,8 @@ const DEFAULT_SUMMARY_COLUMNS = 3;
 const METRICS_REFRESH_MS = 5000;
 
 export function WorkspacePage({ entity, project, theme }: { entity: string; project: string; theme: string }) {
-  const view = readView(useQuery());
+  const query = useQuery();
+  const view = readView(query);
   const columns = useAsync((s) => api.columns(entity, project, s), [entity, project]);
   const metrics = useAsync((s) => api.metrics(entity, project, s), [entity, project]);
   const data = useMemo(() => new ChartData(entity, project), [entity, project]);
@@ -119,6 +121,8 @@ export function WorkspacePage({ entity, project, theme }: { entity: string; proj
         <ChartToolbar view={view} metrics={metrics.data ?? []} runsLabel={groups !== null ? "Groups" : "Runs"} />
         {metrics.error !== undefined && <ErrorBanner error={metrics.error} onRetry={metrics.reload} />}
         <ComparisonCharts entity={entity} project={project} view={view} columns={columns.data} theme={theme} />
+        <WorkspaceMedia entity={entity} project={project} open={query.get("media") === "1"}
+          runs={chart.specs.filter((s) => !s.group).map((s) => ({ id: s.runs[0] ?? s.id, label: s.label, color: s.color }))} />
         {metrics.data && sections.length === 0 && (
           <p class="muted pad">{view.panelSearch ? "No metric matches the panel search." : "No metrics logged yet."}</p>
         )}

@@ -1,0 +1,108 @@
+/** One panel per media key, over one run (the run page) or several side by side (the
+ * workspace): images and histograms share a step slider across runs; other media show
+ * each run's value at the chosen step. */
+import { useState } from "preact/hooks";
+import { asList, itemAt, mediaApi, type MediaItem, type MediaKey, type MediaRef } from "../api/media";
+import { ErrorBanner } from "../components/ErrorBanner";
+import { useAsync } from "../lib/useAsync";
+import { CustomChartView } from "./CustomChartView";
+import { HistogramPanel } from "./HistogramPanel";
+import { ImagePanel, type RunMedia } from "./ImagePanel";
+import { AudioView, HtmlView, JsonFileView, VideoView } from "./OtherPanels";
+import { StepSlider } from "./StepSlider";
+import { TableView } from "./TablePanel";
+
+export interface MediaRun {
+  id: string;
+  label: string;
+  color: string;
+}
+
+function OneView({ value, label }: { value: MediaRef; label: string }) {
+  switch (value._type) {
+    case "table-file":
+      return <TableView digest={value.sha256 ?? ""} label={label} />;
+    case "audio-file":
+      return <AudioView audio={value} />;
+    case "video-file":
+      return <VideoView video={value} />;
+    case "html-file":
+      return <HtmlView page={value} />;
+    case "custom-chart":
+      return <CustomChartView chart={value} label={label} />;
+    case "object3D-file":
+      return <JsonFileView file={value} label="3D object" />;
+    case "plotly-file":
+      return <JsonFileView file={value} label="Plotly figure" />;
+    default:
+      return <p class="muted">{value._type}</p>;
+  }
+}
+
+/** Media other than images and histograms: each run's values at the chosen step. */
+function StepPanel({ mediaKey, type, runs }: { mediaKey: string; type: string; runs: RunMedia[] }) {
+  const steps = [...new Set(runs.flatMap((r) => r.items.map((i) => i.step)))].sort((a, b) => a - b);
+  const [step, setStep] = useState<number>(steps[steps.length - 1] ?? 0);
+  const wide = type === "table-file" || type === "custom-chart" || type === "html-file";
+  return (
+    <section class={wide ? "panel media-panel media-wide" : "panel media-panel"} data-media-key={mediaKey} data-type={type}>
+      <div class="panel-head">
+        <h3 class="panel-title">{mediaKey}</h3>
+        <StepSlider steps={steps} step={step} onStep={setStep} label={mediaKey} />
+      </div>
+      <div class="media-runs" style={{ gridTemplateColumns: `repeat(${wide ? 1 : runs.length}, minmax(0, 1fr))` }}>
+        {runs.map((r) => (
+          <div class="media-run" key={r.run}>
+            {runs.length > 1 && (
+              <div class="media-run-label">
+                <span class="swatch" style={{ background: r.color }} aria-hidden="true" />
+                {r.label}
+              </div>
+            )}
+            {asList(itemAt(r.items, step)?.value).map((value, i) => (
+              <OneView key={`${value.sha256 ?? value.spec}-${i}`} value={value} label={runs.length > 1 ? `${mediaKey} (${r.label})` : mediaKey} />
+            ))}
+          </div>
+        ))}
+      </div>
+    </section>
+  );
+}
+
+/** The panel of ``info`` over ``runs`` (runs without the key are left out). */
+export function MediaKeyPanel({ entity, project, runs, info }: { entity: string; project: string; runs: MediaRun[]; info: MediaKey }) {
+  const ids = runs.map((r) => r.id).join(",");
+  const items = useAsync(
+    (s) =>
+      Promise.all(
+        runs.map((r) =>
+          mediaApi.items(entity, project, r.id, info.key, s).catch((e: unknown) => {
+            if (e instanceof Error && "status" in e && (e as { status: number }).status === 404) return [] as MediaItem[];
+            throw e;
+          }),
+        ),
+      ),
+    [entity, project, ids, info.key, info.count],
+  );
+  if (items.error) return <ErrorBanner error={items.error} onRetry={items.reload} />;
+  if (!items.data) return <section class="panel media-panel" aria-busy="true"><div class="loading-block" /></section>;
+  const withItems: RunMedia[] = runs
+    .map((r, i) => ({ run: r.id, label: r.label, color: r.color, items: items.data?.[i] ?? [] }))
+    .filter((r) => r.items.length > 0);
+  if (info.type === "image-file") return <ImagePanel mediaKey={info.key} runs={withItems} />;
+  if (info.type === "histogram") return <HistogramPanel mediaKey={info.key} runs={withItems} />;
+  return <StepPanel mediaKey={info.key} type={info.type} runs={withItems} />;
+}
+
+/** The media keys of several runs, merged by key (counts added up). */
+export function mergeKeys(lists: MediaKey[][]): MediaKey[] {
+  const byKey = new Map<string, MediaKey>();
+  for (const list of lists) {
+    for (const k of list) {
+      const seen = byKey.get(k.key);
+      if (!seen) byKey.set(k.key, { ...k, steps: [] });
+      else byKey.set(k.key, { ...seen, count: seen.count + k.count });
+    }
+  }
+  return [...byKey.values()].sort((a, b) => a.key.localeCompare(b.key));
+}
