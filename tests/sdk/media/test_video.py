@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -57,3 +58,17 @@ def test_a_video_file_is_stored_as_is(tmp_path: Path) -> None:
 def test_bad_input_is_refused(make: Any, fragment: str) -> None:
     with pytest.raises(ValueError, match=re.escape(fragment)):
         make()
+
+
+@pytest.mark.parametrize(("fmt", "magic"), [("mp4", b"ftyp"), ("webm", b"\x1aE\xdf\xa3")])
+def test_mp4_and_webm_with_ffmpeg(fmt: str, magic: bytes, tmp_path: Path) -> None:
+    ffmpeg = pytest.importorskip("imageio_ffmpeg", reason="mp4/webm need cairn[video]")
+    frames = np.random.default_rng(4).integers(0, 255, (6, 3, 15, 21), dtype=np.uint8)
+    got = _logged({"v": cairn.Video(frames, fps=8, format=fmt)})["v"]
+    assert (got["format"], got["width"], got["height"], got["fps"]) == (fmt, 21, 15, 8)
+    assert magic in got.read_bytes()[:40]
+    path = str(got.download(tmp_path))
+    assert ffmpeg.count_frames_and_secs(path)[0] == 6
+    probe = subprocess.run([ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", path],
+                           capture_output=True, text=True, check=False).stderr
+    assert re.search(r"Video: .* 22x16\b", probe), probe  # padded to even sides (yuv420p)

@@ -4,6 +4,8 @@ video files."""
 from __future__ import annotations
 
 import io
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from cairn.sdk.media.base import Encoder, Media, check_caption, check_size, read_source
@@ -17,7 +19,7 @@ class Video(Media):
 
     Arrays are time x channels x height x width, or batch x time x … (the batch is tiled
     into a grid), uint8 or floats in [0, 1]. Encoded in the writer thread: gif with Pillow;
-    mp4 and webm need ``pip install 'cairn[video]'`` (imageio with its ffmpeg).
+    mp4 and webm need ``pip install 'cairn[video]'`` (imageio-ffmpeg, which ships ffmpeg).
     """
 
     _type = "video-file"
@@ -45,7 +47,7 @@ class Video(Media):
         self._frames = _frames(data_or_path)
         self.height, self.width = (int(n) for n in self._frames.shape[1:3])
         if fmt != "gif":
-            _imageio()  # fail now, not in the writer thread
+            _ffmpeg()  # fail now, not in the writer thread
 
     def _encode(self, encoder: Encoder) -> dict[str, Any]:
         if self._bytes is None:
@@ -92,13 +94,13 @@ def _frames(data: Any) -> Any:
     return np.ascontiguousarray(frames[..., :3])
 
 
-def _imageio() -> Any:
+def _ffmpeg() -> Any:
     try:
-        import imageio.v3 as iio
+        import imageio_ffmpeg
     except ImportError as exc:
-        raise ValueError("Video: mp4 and webm need imageio and imageio-ffmpeg: pip install "
+        raise ValueError("Video: mp4 and webm need imageio-ffmpeg: pip install "
                          "'cairn[video]' (or log format='gif')") from exc
-    return iio
+    return imageio_ffmpeg
 
 
 def _encode_frames(frames: Any, fmt: str, fps: float) -> bytes:
@@ -110,5 +112,23 @@ def _encode_frames(frames: Any, fmt: str, fps: float) -> bytes:
         images[0].save(out, format="GIF", save_all=True, append_images=images[1:],
                        duration=max(1, round(1000 / fps)), loop=0)
         return out.getvalue()
-    data: bytes = _imageio().imwrite("<bytes>", frames, extension=f".{fmt}", fps=fps)
-    return data
+    import numpy as np
+
+    # yuv420p (what browsers play) needs even sides: pad with black instead of letting
+    # ffmpeg rescale the frames.
+    t, h, w, _ = frames.shape
+    if h % 2 or w % 2:
+        frames = np.pad(frames, ((0, 0), (0, h % 2), (0, w % 2), (0, 0)))
+    codec = "libx264" if fmt == "mp4" else "libvpx-vp9"
+    with tempfile.TemporaryDirectory(prefix="cairn-video-") as tmp:
+        out = Path(tmp) / f"video.{fmt}"
+        writer = _ffmpeg().write_frames(
+            str(out), (frames.shape[2], frames.shape[1]), fps=fps, codec=codec,
+            pix_fmt_out="yuv420p", macro_block_size=1, ffmpeg_log_level="error")
+        writer.send(None)  # start ffmpeg
+        try:
+            for frame in frames:
+                writer.send(np.ascontiguousarray(frame))
+        finally:
+            writer.close()
+        return out.read_bytes()
