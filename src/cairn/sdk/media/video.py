@@ -108,15 +108,15 @@ def _encode_frames(frames: Any, fmt: str, fps: float) -> bytes:
         from cairn.sdk.media.image import pil
 
         images = [pil().fromarray(f) for f in frames]
-        out = io.BytesIO()
-        images[0].save(out, format="GIF", save_all=True, append_images=images[1:],
+        gif = io.BytesIO()
+        images[0].save(gif, format="GIF", save_all=True, append_images=images[1:],
                        duration=max(1, round(1000 / fps)), loop=0)
-        return out.getvalue()
+        return gif.getvalue()
     import numpy as np
 
     # yuv420p (what browsers play) needs even sides: pad with black instead of letting
     # ffmpeg rescale the frames.
-    t, h, w, _ = frames.shape
+    h, w = frames.shape[1:3]
     if h % 2 or w % 2:
         frames = np.pad(frames, ((0, 0), (0, h % 2), (0, w % 2), (0, 0)))
     codec = "libx264" if fmt == "mp4" else "libvpx-vp9"
