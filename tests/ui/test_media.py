@@ -187,3 +187,40 @@ def test_workspace_media_puts_runs_side_by_side(page: Page, server: Callable[[],
     expect(page.locator('section[data-media-key="acts"] .media-heat')).to_have_count(2)
     page.locator('section[data-media-key="samples"]').scroll_into_view_if_needed()
     page.screenshot(path=str(screenshots / "media-workspace.png"))
+
+
+def _canvas_digest(page: Page, selector: str) -> str:
+    return str(page.locator(selector).evaluate("c => c.toDataURL('image/png')"))
+
+
+def test_3d_viewer_draws_point_clouds_and_meshes_and_orbits(
+        page: Page, server: Callable[[], LiveServer], screenshots: Path, tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    xyz = rng.normal(size=(2000, 3))
+    rgb = np.clip((xyz + 2) * 60, 0, 255)
+    obj = tmp_path / "pyramid.obj"
+    obj.write_text("v 0 0 0\nv 1 0 0\nv 1 1 0\nv 0 1 0\nv 0.5 0.5 1\n"
+                   "f 1 2 5\nf 2 3 5\nf 3 4 5\nf 4 1 5\nf 1 2 3\nf 1 3 4\n")
+    run = cairn.init(project="proj")
+    run.log({"cloud": cairn.Object3D(np.hstack([xyz, rgb]), caption="lidar"),
+             "mesh": cairn.Object3D(str(obj))})
+    run.finish()
+    live = server()
+    page.goto(f"{live.url}/{run.entity}/proj/runs/{run.id}?tab=media")
+    for key in ("cloud", "mesh"):
+        viewer = page.locator(f'section[data-media-key="{key}"] .media-3d')
+        expect(viewer).to_have_attribute("aria-busy", "false", timeout=20_000)
+        expect(viewer.locator("canvas")).to_be_visible()
+    selector = 'section[data-media-key="mesh"] .media-3d canvas'
+    before = _canvas_digest(page, selector)
+    box = page.locator(selector).bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 + 80, box["y"] + box["height"] / 2 + 20,
+                    steps=5)
+    page.mouse.up()
+    assert _canvas_digest(page, selector) != before  # the camera orbited
+    expect(page.locator('section[data-media-key="cloud"] figcaption')).to_contain_text(
+        "2,000 points")
+    page.screenshot(path=str(screenshots / "media-3d.png"), full_page=True)

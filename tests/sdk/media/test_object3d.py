@@ -34,6 +34,7 @@ def test_meshes_and_point_clouds(tmp_path: Path) -> None:
     assert cloud["type"] == "lidar/beta"
     assert np.allclose(cloud["points"], points)
     assert row["cloud"]["format"] == "pts.json"
+    assert row["cloud"]["points"] == 50
 
 
 def test_a_pts_json_file_is_checked(tmp_path: Path) -> None:

@@ -34,7 +34,7 @@ class Object3D(Media):
             scene = {k: v for k, v in data_or_path.items() if k != "points"}
         else:
             points, scene = data_or_path, {}
-        self._bytes = _points_json(points, scene)
+        self._bytes, self.points = _points_json(points, scene)
         self._format = "pts.json"
         check_size(len(self._bytes), "Object3D")
 
@@ -67,7 +67,8 @@ class Object3D(Media):
         return ref
 
 
-def _points_json(data: Any, scene: dict[str, Any]) -> bytes:
+def _points_json(data: Any, scene: dict[str, Any]) -> tuple[bytes, int]:
+    """The pts.json document of a point array, and how many points it holds."""
     import numpy as np
 
     from cairn.sdk.media.arrays import as_array
@@ -81,4 +82,4 @@ def _points_json(data: Any, scene: dict[str, Any]) -> bytes:
     if not np.isfinite(array).all():
         raise ValueError("Object3D: point coordinates must be finite")
     doc = {"type": "lidar/beta", **scene, "points": array.tolist()}
-    return json.dumps(doc, separators=(",", ":"), default=str).encode()
+    return json.dumps(doc, separators=(",", ":"), default=str).encode(), int(array.shape[0])

@@ -45,6 +45,7 @@ export interface MediaRef {
   sample_rate?: number;
   duration?: number;
   fps?: number;
+  points?: number;
   spec?: string;
   spec_name?: string;
   fields?: Record<string, string>;

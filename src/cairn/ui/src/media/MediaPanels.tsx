@@ -7,6 +7,7 @@ import { ErrorBanner } from "../components/ErrorBanner";
 import { useAsync } from "../lib/useAsync";
 import { CustomChartView } from "./CustomChartView";
 import { HistogramPanel } from "./HistogramPanel";
+import { Object3DView } from "./Object3DView";
 import { ImagePanel, type RunMedia } from "./ImagePanel";
 import { AudioView, HtmlView, JsonFileView, VideoView } from "./OtherPanels";
 import { StepSlider } from "./StepSlider";
@@ -31,7 +32,7 @@ function OneView({ value, label }: { value: MediaRef; label: string }) {
     case "custom-chart":
       return <CustomChartView chart={value} label={label} />;
     case "object3D-file":
-      return <JsonFileView file={value} label="3D object" />;
+      return <Object3DView object={value} />;
     case "plotly-file":
       return <JsonFileView file={value} label="Plotly figure" />;
     default:
