@@ -224,3 +224,20 @@ def test_3d_viewer_draws_point_clouds_and_meshes_and_orbits(
     expect(page.locator('section[data-media-key="cloud"] figcaption')).to_contain_text(
         "2,000 points")
     page.screenshot(path=str(screenshots / "media-3d.png"), full_page=True)
+
+
+def test_plotly_figures_are_drawn(page: Page, server: Callable[[], LiveServer],
+                                  screenshots: Path) -> None:
+    run = cairn.init(project="proj")
+    run.log({"fig": cairn.Plotly({"data": [{"type": "bar", "x": ["a", "b", "c"],
+                                            "y": [3, 1, 2]}],
+                                  "layout": {"title": {"text": "Counts"}}})})
+    run.finish()
+    live = server()
+    page.goto(f"{live.url}/{run.entity}/proj/runs/{run.id}?tab=media")
+    figure = page.get_by_role("figure", name="fig")
+    expect(figure).to_have_attribute("aria-busy", "false", timeout=20_000)
+    expect(figure.locator(".main-svg").first).to_be_visible()
+    expect(figure.locator(".bars path")).to_have_count(3)
+    expect(figure).to_contain_text("Counts")
+    page.screenshot(path=str(screenshots / "media-plotly.png"))

@@ -8,8 +8,9 @@ import { useAsync } from "../lib/useAsync";
 import { CustomChartView } from "./CustomChartView";
 import { HistogramPanel } from "./HistogramPanel";
 import { Object3DView } from "./Object3DView";
+import { PlotlyView } from "./PlotlyView";
 import { ImagePanel, type RunMedia } from "./ImagePanel";
-import { AudioView, HtmlView, JsonFileView, VideoView } from "./OtherPanels";
+import { AudioView, HtmlView, VideoView } from "./OtherPanels";
 import { StepSlider } from "./StepSlider";
 import { TableView } from "./TablePanel";
 
@@ -34,7 +35,7 @@ function OneView({ value, label }: { value: MediaRef; label: string }) {
     case "object3D-file":
       return <Object3DView object={value} />;
     case "plotly-file":
-      return <JsonFileView file={value} label="Plotly figure" />;
+      return <PlotlyView figure={value} label={label} />;
     default:
       return <p class="muted">{value._type}</p>;
   }
@@ -44,7 +45,7 @@ function OneView({ value, label }: { value: MediaRef; label: string }) {
 function StepPanel({ mediaKey, type, runs }: { mediaKey: string; type: string; runs: RunMedia[] }) {
   const steps = [...new Set(runs.flatMap((r) => r.items.map((i) => i.step)))].sort((a, b) => a - b);
   const [step, setStep] = useState<number>(steps[steps.length - 1] ?? 0);
-  const wide = type === "table-file" || type === "custom-chart" || type === "html-file";
+  const wide = ["table-file", "custom-chart", "html-file", "plotly-file"].includes(type);
   return (
     <section class={wide ? "panel media-panel media-wide" : "panel media-panel"} data-media-key={mediaKey} data-type={type}>
       <div class="panel-head">

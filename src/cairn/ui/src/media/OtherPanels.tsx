@@ -1,4 +1,4 @@
-/** Audio (player and waveform), video, HTML (sandboxed), plotly (its JSON) and 3D files. */
+/** Audio (player and waveform), video and HTML (sandboxed). */
 import { useEffect, useRef } from "preact/hooks";
 import { mediaApi, type MediaRef } from "../api/media";
 import { useAsync } from "../lib/useAsync";
@@ -73,14 +73,5 @@ export function HtmlView({ page }: { page: MediaRef }) {
       referrerpolicy="no-referrer"
       srcdoc={text.data === undefined ? "" : htmlDocument(text.data, !!page.inject)}
     />
-  );
-}
-
-export function JsonFileView({ file, label }: { file: MediaRef; label: string }) {
-  return (
-    <p class="muted">
-      {label} ({file.format}, {(file.size ?? 0).toLocaleString()} bytes):{" "}
-      <a href={`/api/v1/blobs/${file.sha256 ?? ""}`} download>download</a>
-    </p>
   );
 }

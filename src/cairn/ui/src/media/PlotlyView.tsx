@@ -1,0 +1,37 @@
+/** A logged plotly figure, drawn by plotly.js (loaded the first time one is shown). */
+import { useEffect, useRef, useState } from "preact/hooks";
+import { mediaApi, type MediaRef } from "../api/media";
+
+interface Figure {
+  data?: unknown[];
+  layout?: Record<string, unknown>;
+}
+
+export function PlotlyView({ figure, label }: { figure: MediaRef; label: string }) {
+  const el = useRef<HTMLDivElement>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [ready, setReady] = useState(false);
+  useEffect(() => {
+    let cancelled = false;
+    const target = el.current;
+    setReady(false);
+    Promise.all([import("plotly.js-dist-min"), mediaApi.blobJson<Figure>(figure.sha256 ?? "")])
+      .then(async ([plotly, fig]) => {
+        if (cancelled || !target) return;
+        await plotly.newPlot(target, fig.data ?? [], { autosize: true, height: 320, ...(fig.layout ?? {}) },
+          { displaylogo: false, responsive: true });
+        if (!cancelled) setReady(true);
+      })
+      .catch((e: unknown) => !cancelled && setError(e instanceof Error ? e.message : String(e)));
+    return () => {
+      cancelled = true;
+      if (target) void import("plotly.js-dist-min").then((p) => p.purge(target));
+    };
+  }, [figure.sha256]);
+  return (
+    <div class="media-plotly" role="figure" aria-label={label} aria-busy={!ready}>
+      {error && <div class="panel-error" role="alert">cannot draw the figure: {error}</div>}
+      <div ref={el} />
+    </div>
+  );
+}
