@@ -33,3 +33,9 @@ def test_media_files_are_the_stored_dicts_with_their_bytes(tmp_path: Path) -> No
     with pytest.raises(KeyError, match="no mask group"):
         first.mask("truth")
     assert stored.summary["img"]["sha256"] == second.digest
+
+
+def test_a_hostile_reference_cannot_name_a_path_outside_root(tmp_path: Path) -> None:
+    ref = MediaFile({"_type": "image-file", "sha256": "../../etc/passwd",
+                     "format": "png/../../../x"}, blobs=lambda: None)
+    assert ref.name == "media/images/unknown.bin"

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+_SAFE_FORMAT = re.compile(r"[a-z0-9]{1,8}(\.[a-z0-9]{1,8})?")
+_HEX = re.compile(r"[0-9a-f]{64}")
 FILE_TYPES = {"image-file": "images", "table-file": "tables", "audio-file": "audio",
               "video-file": "videos", "object3D-file": "object3D", "html-file": "html",
               "plotly-file": "plotly", "custom-chart": "charts"}
@@ -43,7 +46,11 @@ class MediaFile(dict[str, Any]):
     def name(self) -> str:
         """A file name for it: ``media/<kind>/<digest prefix>.<format>``."""
         kind = FILE_TYPES.get(self.type, "files")
-        return f"media/{kind}/{self.digest[:20]}.{self.get('format') or 'bin'}"
+        fmt = str(self.get("format") or "bin")
+        if not _SAFE_FORMAT.fullmatch(fmt):  # a stored reference is data: never a path
+            fmt = "bin"
+        digest = self.digest if _HEX.fullmatch(self.digest) else "unknown"
+        return f"media/{kind}/{digest[:20]}.{fmt}"
 
     def open(self) -> IO[bytes]:
         """The file's bytes, streamed from the blob store."""

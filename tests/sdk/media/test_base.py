@@ -33,13 +33,22 @@ def test_a_medium_that_cannot_be_stored_is_none_after_one_warning() -> None:
     assert rows[1]["img"]["_type"] == "image-file"
 
 
-def test_offline_runs_keep_media_blobs_in_the_run_folder(cairn_root: Path) -> None:
+def test_offline_media_stay_in_the_run_folder_until_cairn_sync() -> None:
+    from click.testing import CliRunner
+
+    from cairn.cli.main import cli
+
+    pixels = np.full((3, 3), 5, dtype=np.uint8)
     run = cairn.init(project="media", mode="offline")
-    run.log({"img": cairn.Image(np.full((3, 3), 5, dtype=np.uint8))})
+    run.log({"img": cairn.Image(pixels)})
     run.finish()
-    run_blobs = Path(run.dir).parent / "blobs"
-    stored = [p for p in (run_blobs / "sha256").rglob("*") if p.is_file()]
+    run_dir = Path(run.dir).parent
+    stored = [p for p in (run_dir / "blobs" / "sha256").rglob("*") if p.is_file()]
     assert len(stored) == 1
+    result = CliRunner().invoke(cli, ["sync", str(run_dir)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    got = next(cairn.Api().run(run.path).scan_history(keys=["img"]))["img"]
+    assert np.array_equal(np.asarray(got.image()), pixels)
 
 
 def test_huge_files_are_refused_before_reading(tmp_path: Path) -> None:
