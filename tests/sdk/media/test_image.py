@@ -3,7 +3,6 @@ metadata; boxes and masks; bad input is refused naming what was wrong."""
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 from typing import Any
@@ -162,13 +161,16 @@ def test_mixing_media_and_values_in_a_list_names_the_key() -> None:
     assert [r["ok"] for r in cairn.Api().run(run.path).scan_history()] == [1]
 
 
-def test_a_matplotlib_like_figure_becomes_an_image() -> None:
-    class Figure:  # what log() asks of a figure: savefig(file, format="png")
-        __module__ = "matplotlib.figure"
+def test_matplotlib_figures_and_pyplot_become_images() -> None:
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
 
-        def savefig(self, out: io.BytesIO, format: str) -> None:
-            PIL.Image.new("RGB", (7, 5), (255, 0, 0)).save(out, format="PNG")
-
-    got = _logged({"chart": Figure()})["chart"]
-    assert got["_type"] == "image-file"
-    assert (got["width"], got["height"]) == (7, 5)
+    fig, ax = plt.subplots(figsize=(3, 2), dpi=50)
+    ax.plot([0, 1, 2], [2, 0, 1])
+    row = _logged({"fig": fig, "plt": plt, "wrapped": cairn.Image(fig, caption="c")})
+    plt.close(fig)
+    for key in ("fig", "plt", "wrapped"):
+        assert row[key]["_type"] == "image-file"
+        assert (row[key]["width"], row[key]["height"]) == (150, 100)
+    assert row["wrapped"].caption == "c"
