@@ -5,15 +5,16 @@ import { itemAt, type MediaItem, type MediaRef } from "../api/media";
 import { StepSlider } from "./StepSlider";
 import type { RunMedia } from "./ImagePanel";
 
-const ROWS = 64;
+export const ROWS = 64;
 
 function histOf(item: MediaItem | undefined): MediaRef | undefined {
   const v = item?.value;
   return v && !Array.isArray(v) && v._type === "histogram" ? v : undefined;
 }
 
-/** The value range of every histogram, and each step's counts resampled to ROWS rows. */
-function heat(items: MediaItem[]): { lo: number; hi: number; columns: Float64Array[] } {
+/** The value range of every histogram, and each step's counts resampled to ROWS rows
+ * (shares of the step's total). Exported for tests. */
+export function heat(items: MediaItem[]): { lo: number; hi: number; columns: Float64Array[] } {
   let lo = Infinity;
   let hi = -Infinity;
   for (const item of items) {

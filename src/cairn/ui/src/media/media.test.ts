@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { asList, itemAt, type MediaItem } from "../api/media";
+import { heat, ROWS } from "./HistogramPanel";
+import { classesOf } from "./Overlays";
+
+const items: MediaItem[] = [
+  { step: 0, value: { _type: "histogram", values: [1, 3], bins: [0, 1, 2] } },
+  { step: 5, value: { _type: "histogram", values: [4], bins: [2, 4] } },
+];
+
+describe("itemAt", () => {
+  it("takes the latest item at or before the step, else the first", () => {
+    expect(itemAt(items, 3)?.step).toBe(0);
+    expect(itemAt(items, 5)?.step).toBe(5);
+    expect(itemAt(items, 99)?.step).toBe(5);
+    expect(asList(undefined)).toEqual([]);
+  });
+});
+
+describe("heat", () => {
+  it("spans every histogram's range and keeps each step's shares", () => {
+    const map = heat(items);
+    expect([map.lo, map.hi]).toEqual([0, 4]);
+    const first = map.columns[0]!;
+    const total = first.reduce((a, b) => a + b, 0);
+    expect(total).toBeCloseTo(1);
+    // the first step's counts sit in the lower half of the range, 1 : 3
+    const lower = first.slice(0, ROWS / 4).reduce((a, b) => a + b, 0);
+    const upper = first.slice(ROWS / 4, ROWS / 2).reduce((a, b) => a + b, 0);
+    expect(upper / lower).toBeCloseTo(3);
+    expect(first.slice(ROWS / 2).every((v) => v === 0)).toBe(true);
+  });
+});
+
+describe("classesOf", () => {
+  it("collects class names from boxes and masks, by id", () => {
+    const classes = classesOf([{
+      _type: "image-file",
+      boxes: { p: { box_data: [{ position: {}, class_id: 7 }], class_labels: { "1": "cat" } } },
+      masks: { m: { sha256: "x", class_labels: { "0": "bg", "1": "kitty" } } },
+    }]);
+    expect(classes.map((c) => [c.id, c.name])).toEqual([[0, "bg"], [1, "cat"], [7, "7"]]);
+  });
+});
