@@ -10,20 +10,14 @@ from typing import Any
 
 import numpy as np
 import pytest
+from tests.sdk.media.conftest import LogOne
 
 import cairn
 
 
-def _logged(values: dict[str, Any]) -> dict[str, Any]:
-    run = cairn.init(project="media")
-    run.log(values)
-    run.finish()
-    return next(cairn.Api().run(run.path).scan_history(keys=list(values)))
-
-
-def test_array_round_trips_as_wav() -> None:
+def test_array_round_trips_as_wav(log_one: LogOne) -> None:
     samples = np.sin(np.arange(1600) / 8).astype(np.float32) * 0.5
-    got = _logged({"a": cairn.Audio(samples, sample_rate=16_000, caption="tone")})["a"]
+    got = log_one({"a": cairn.Audio(samples, sample_rate=16_000, caption="tone")})["a"]
     assert (got["format"], got["sample_rate"], got["channels"]) == ("wav", 16_000, 1)
     assert got["duration"] == pytest.approx(0.1)
     assert got.caption == "tone"
@@ -33,7 +27,7 @@ def test_array_round_trips_as_wav() -> None:
     assert np.allclose(back, samples, atol=1e-4)
 
 
-def test_stereo_and_a_wav_file(tmp_path: Path) -> None:
+def test_stereo_and_a_wav_file(log_one: LogOne, tmp_path: Path) -> None:
     stereo = np.zeros((2, 400), dtype=np.int16)
     path = tmp_path / "clip.wav"
     with wave.open(str(path), "wb") as w:
@@ -41,7 +35,7 @@ def test_stereo_and_a_wav_file(tmp_path: Path) -> None:
         w.setsampwidth(2)
         w.setframerate(8000)
         w.writeframes(b"\x00\x01" * 800)
-    row = _logged({"s": cairn.Audio(stereo, sample_rate=8000), "f": cairn.Audio(path)})
+    row = log_one({"s": cairn.Audio(stereo, sample_rate=8000), "f": cairn.Audio(path)})
     assert row["s"]["channels"] == 2
     assert row["f"].read_bytes() == path.read_bytes()
     assert (row["f"]["sample_rate"], row["f"]["duration"]) == (8000, 0.1)

@@ -8,21 +8,15 @@ from typing import Any
 
 import numpy as np
 import pytest
+from tests.sdk.media.conftest import LogOne
 
 import cairn
 
 
-def _logged(values: dict[str, Any]) -> dict[str, Any]:
-    run = cairn.init(project="media")
-    run.log(values)
-    run.finish()
-    return next(cairn.Api().run(run.path).scan_history(keys=list(values)))
-
-
-def test_sequence_and_np_histogram_round_trip() -> None:
+def test_sequence_and_np_histogram_round_trip(log_one: LogOne) -> None:
     data = np.random.default_rng(3).normal(size=1000)
     counts, edges = np.histogram(data, bins=20)
-    row = _logged({"seq": cairn.Histogram(data, num_bins=20),
+    row = log_one({"seq": cairn.Histogram(data, num_bins=20),
                    "pre": cairn.Histogram(np_histogram=(counts, edges))})
     for key in ("seq", "pre"):
         assert row[key]["_type"] == "histogram"
@@ -36,8 +30,8 @@ def test_attributes_as_wandb_and_non_finite_values_left_out() -> None:
     assert len(hist.bins) == 3
 
 
-def test_arrays_of_more_than_32_values_become_32_bin_histograms() -> None:
-    row = _logged({"weights": np.arange(1000, dtype=np.float32), "small": np.arange(32)})
+def test_arrays_of_more_than_32_values_become_32_bin_histograms(log_one: LogOne) -> None:
+    row = log_one({"weights": np.arange(1000, dtype=np.float32), "small": np.arange(32)})
     assert row["weights"]["_type"] == "histogram"
     assert len(row["weights"]["values"]) == 32
     assert sum(row["weights"]["values"]) == 1000

@@ -10,27 +10,19 @@ from typing import Any
 import numpy as np
 import PIL.Image
 import pytest
+from tests.sdk.media.conftest import LogOne
 
 import cairn
 from cairn.api.media import MediaFile
-
-
-def _logged(values: dict[str, Any]) -> dict[str, Any]:
-    run = cairn.init(project="media")
-    run.log(values)
-    run.finish()
-    rows = list(cairn.Api().run(run.path).scan_history(keys=list(values)))
-    assert len(rows) == 1
-    return rows[0]
 
 
 def _blob_count(root: Path) -> int:
     return sum(1 for p in (root / "blobs" / "sha256").rglob("*") if p.is_file())
 
 
-def test_uint8_rgb_array_round_trips_with_metadata() -> None:
+def test_uint8_rgb_array_round_trips_with_metadata(log_one: LogOne) -> None:
     pixels = np.random.default_rng(1).integers(0, 256, (24, 32, 3), dtype=np.uint8)
-    got = _logged({"img": cairn.Image(pixels, caption="a cat")})["img"]
+    got = log_one({"img": cairn.Image(pixels, caption="a cat")})["img"]
     assert isinstance(got, MediaFile)
     assert got["_type"] == "image-file"
     assert (got["width"], got["height"], got["format"]) == (32, 24, "png")
@@ -39,11 +31,11 @@ def test_uint8_rgb_array_round_trips_with_metadata() -> None:
     assert got["size"] == len(got.read_bytes())
 
 
-def test_float_chw_and_grayscale_arrays_are_scaled_to_bytes() -> None:
+def test_float_chw_and_grayscale_arrays_are_scaled_to_bytes(log_one: LogOne) -> None:
     chw = np.zeros((3, 4, 5), dtype=np.float32)
     chw[0] = 1.0
     gray = np.linspace(-1, 1, 20).reshape(4, 5)
-    row = _logged({"chw": cairn.Image(chw), "gray": cairn.Image(gray)})
+    row = log_one({"chw": cairn.Image(chw), "gray": cairn.Image(gray)})
     rgb = np.asarray(row["chw"].image())
     assert rgb.shape == (4, 5, 3)
     assert (rgb[..., 0] == 255).all()
@@ -64,11 +56,12 @@ def test_later_changes_to_the_array_do_not_change_what_was_logged() -> None:
     assert np.asarray(got.image()).max() == 0
 
 
-def test_files_are_stored_byte_for_byte_and_pil_images_are_accepted(tmp_path: Path) -> None:
+def test_files_are_stored_byte_for_byte_and_pil_images_are_accepted(
+        log_one: LogOne, tmp_path: Path) -> None:
     jpg = tmp_path / "photo.jpg"
     PIL.Image.new("RGB", (10, 6), (10, 200, 30)).save(jpg, format="JPEG")
     pil_image = PIL.Image.new("RGBA", (3, 2), (1, 2, 3, 4))
-    row = _logged({"file": cairn.Image(str(jpg)), "pil": cairn.Image(pil_image)})
+    row = log_one({"file": cairn.Image(str(jpg)), "pil": cairn.Image(pil_image)})
     assert row["file"].read_bytes() == jpg.read_bytes()
     assert (row["file"]["format"], row["file"]["width"], row["file"]["height"]) == ("jpg", 10, 6)
     assert np.array_equal(np.asarray(row["pil"].image()), np.asarray(pil_image))
@@ -91,15 +84,15 @@ def test_the_same_image_twice_is_stored_once(cairn_root: Path) -> None:
     assert len({r["img"].digest for r in rows}) == 1
 
 
-def test_a_list_of_images_under_one_key() -> None:
+def test_a_list_of_images_under_one_key(log_one: LogOne) -> None:
     images = [cairn.Image(np.full((4, 4), i * 50, dtype=np.uint8), caption=f"#{i}")
               for i in range(3)]
-    got = _logged({"examples": images})["examples"]
+    got = log_one({"examples": images})["examples"]
     assert [m.caption for m in got] == ["#0", "#1", "#2"]
     assert [int(np.asarray(m.image())[0, 0]) for m in got] == [0, 50, 100]
 
 
-def test_boxes_and_masks_with_class_labels() -> None:
+def test_boxes_and_masks_with_class_labels(log_one: LogOne) -> None:
     mask = np.zeros((10, 20), dtype=np.uint8)
     mask[2:5, 3:9] = 2
     boxes = {"predictions": {
@@ -111,7 +104,7 @@ def test_boxes_and_masks_with_class_labels() -> None:
     image = cairn.Image(np.zeros((10, 20, 3), dtype=np.uint8), boxes=boxes,
                         masks={"truth": {"mask_data": mask, "class_labels": {0: "bg", 2: "dog"}}},
                         classes=[{"id": 1, "name": "cat"}, {"id": 2, "name": "dog"}])
-    got = _logged({"det": image})["det"]
+    got = log_one({"det": image})["det"]
     stored = got["boxes"]["predictions"]
     assert stored["class_labels"] == {1: "cat", 2: "dog"}
     assert stored["box_data"][0]["box_caption"] == "cat 0.9"
@@ -161,14 +154,14 @@ def test_mixing_media_and_values_in_a_list_names_the_key() -> None:
     assert [r["ok"] for r in cairn.Api().run(run.path).scan_history()] == [1]
 
 
-def test_matplotlib_figures_and_pyplot_become_images() -> None:
+def test_matplotlib_figures_and_pyplot_become_images(log_one: LogOne) -> None:
     matplotlib = pytest.importorskip("matplotlib")
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(3, 2), dpi=50)
     ax.plot([0, 1, 2], [2, 0, 1])
-    row = _logged({"fig": fig, "plt": plt, "wrapped": cairn.Image(fig, caption="c")})
+    row = log_one({"fig": fig, "plt": plt, "wrapped": cairn.Image(fig, caption="c")})
     plt.close(fig)
     for key in ("fig", "plt", "wrapped"):
         assert row[key]["_type"] == "image-file"

@@ -9,25 +9,19 @@ from typing import Any
 
 import numpy as np
 import pytest
+from tests.sdk.media.conftest import LogOne
 
 import cairn
 
 OBJ = "v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n"
 
 
-def _logged(values: dict[str, Any]) -> dict[str, Any]:
-    run = cairn.init(project="media")
-    run.log(values)
-    run.finish()
-    return next(cairn.Api().run(run.path).scan_history(keys=list(values)))
-
-
-def test_meshes_and_point_clouds(tmp_path: Path) -> None:
+def test_meshes_and_point_clouds(log_one: LogOne, tmp_path: Path) -> None:
     obj = tmp_path / "tri.obj"
     obj.write_text(OBJ)
     points = np.random.default_rng(2).random((50, 6))
     with open(obj) as opened:
-        row = _logged({"mesh": cairn.Object3D(opened), "cloud": cairn.Object3D(points)})
+        row = log_one({"mesh": cairn.Object3D(opened), "cloud": cairn.Object3D(points)})
     assert row["mesh"]["format"] == "obj"
     assert row["mesh"].read_bytes() == OBJ.encode()
     cloud = row["cloud"].json()
@@ -37,10 +31,10 @@ def test_meshes_and_point_clouds(tmp_path: Path) -> None:
     assert row["cloud"]["points"] == 50
 
 
-def test_a_pts_json_file_is_checked(tmp_path: Path) -> None:
+def test_a_pts_json_file_is_checked(log_one: LogOne, tmp_path: Path) -> None:
     good = tmp_path / "scan.pts.json"
     good.write_text(json.dumps([[0, 0, 0], [1, 1, 1]]))
-    assert _logged({"p": cairn.Object3D(good)})["p"]["points"] == 2
+    assert log_one({"p": cairn.Object3D(good)})["p"]["points"] == 2
     bad = tmp_path / "bad.pts.json"
     bad.write_text("{not json")
     with pytest.raises(ValueError, match="not JSON"):

@@ -9,16 +9,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from tests.sdk.media.conftest import LogOne
 
 import cairn
 from cairn.api.media import MediaFile
-
-
-def _logged(values: dict[str, Any]) -> dict[str, Any]:
-    run = cairn.init(project="media")
-    run.log(values)
-    run.finish()
-    return next(cairn.Api().run(run.path).scan_history(keys=list(values)))
 
 
 def test_rows_columns_and_methods() -> None:
@@ -36,12 +30,12 @@ def test_rows_columns_and_methods() -> None:
     assert cairn.Table(columns=["m", "n"], data=np.eye(2)).data == [[1.0, 0.0], [0.0, 1.0]]
 
 
-def test_round_trip_with_media_cells_and_non_finite_numbers() -> None:
+def test_round_trip_with_media_cells_and_non_finite_numbers(log_one: LogOne) -> None:
     pixels = np.full((4, 6, 3), 9, dtype=np.uint8)
     table = cairn.Table(columns=["id", "image", "score"],
                         data=[[0, cairn.Image(pixels, caption="zero"), 0.5],
                               [1, None, math.nan], [2, None, math.inf]])
-    got = _logged({"preds": table})["preds"]
+    got = log_one({"preds": table})["preds"]
     assert got["_type"] == "table-file"
     assert (got["nrows"], got["ncols"], got["columns"]) == (3, 3, ["id", "image", "score"])
     back = got.table()
@@ -76,8 +70,8 @@ def test_more_than_10000_rows_are_cut_with_a_warning() -> None:
     assert len(table.data) == 10_005
 
 
-def test_a_dataframe_logged_directly_becomes_a_table() -> None:
-    got = _logged({"df": pd.DataFrame({"a": [1, 2]})})["df"]
+def test_a_dataframe_logged_directly_becomes_a_table(log_one: LogOne) -> None:
+    got = log_one({"df": pd.DataFrame({"a": [1, 2]})})["df"]
     assert got.table().data == [[1], [2]]
 
 

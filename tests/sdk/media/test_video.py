@@ -11,22 +11,16 @@ from typing import Any
 import numpy as np
 import PIL.Image
 import pytest
+from tests.sdk.media.conftest import LogOne
 
 import cairn
 
 
-def _logged(values: dict[str, Any]) -> dict[str, Any]:
-    run = cairn.init(project="media")
-    run.log(values)
-    run.finish()
-    return next(cairn.Api().run(run.path).scan_history(keys=list(values)))
-
-
-def test_frames_become_an_animated_gif() -> None:
+def test_frames_become_an_animated_gif(log_one: LogOne) -> None:
     frames = np.zeros((6, 3, 8, 10), dtype=np.uint8)
     for t in range(6):
         frames[t, 0] = t * 40
-    got = _logged({"v": cairn.Video(frames, fps=5, caption="run")})["v"]
+    got = log_one({"v": cairn.Video(frames, fps=5, caption="run")})["v"]
     assert (got["format"], got["width"], got["height"], got["fps"]) == ("gif", 10, 8, 5)
     with PIL.Image.open(io.BytesIO(got.read_bytes())) as gif:
         assert gif.n_frames == 6
@@ -34,16 +28,16 @@ def test_frames_become_an_animated_gif() -> None:
         assert np.asarray(gif.convert("RGB"))[0, 0, 0] == pytest.approx(120, abs=8)
 
 
-def test_a_batch_is_tiled_into_a_grid() -> None:
+def test_a_batch_is_tiled_into_a_grid(log_one: LogOne) -> None:
     batch = np.zeros((4, 2, 1, 5, 5), dtype=np.float32)
-    got = _logged({"v": cairn.Video(batch)})["v"]
+    got = log_one({"v": cairn.Video(batch)})["v"]
     assert (got["width"], got["height"], got["fps"]) == (10, 10, 4)
 
 
-def test_a_video_file_is_stored_as_is(tmp_path: Path) -> None:
+def test_a_video_file_is_stored_as_is(log_one: LogOne, tmp_path: Path) -> None:
     path = tmp_path / "clip.mp4"
     path.write_bytes(b"\x00\x00\x00\x18ftypmp42 not really a video")
-    got = _logged({"v": cairn.Video(str(path))})["v"]
+    got = log_one({"v": cairn.Video(str(path))})["v"]
     assert got["format"] == "mp4"
     assert got.read_bytes() == path.read_bytes()
 
@@ -61,10 +55,10 @@ def test_bad_input_is_refused(make: Any, fragment: str) -> None:
 
 
 @pytest.mark.parametrize(("fmt", "magic"), [("mp4", b"ftyp"), ("webm", b"\x1aE\xdf\xa3")])
-def test_mp4_and_webm_with_ffmpeg(fmt: str, magic: bytes, tmp_path: Path) -> None:
+def test_mp4_and_webm_with_ffmpeg(log_one: LogOne, fmt: str, magic: bytes, tmp_path: Path) -> None:
     ffmpeg = pytest.importorskip("imageio_ffmpeg", reason="mp4/webm need cairn[video]")
     frames = np.random.default_rng(4).integers(0, 255, (6, 3, 15, 21), dtype=np.uint8)
-    got = _logged({"v": cairn.Video(frames, fps=8, format=fmt)})["v"]
+    got = log_one({"v": cairn.Video(frames, fps=8, format=fmt)})["v"]
     assert (got["format"], got["width"], got["height"], got["fps"]) == (fmt, 21, 15, 8)
     assert magic in got.read_bytes()[:40]
     path = str(got.download(tmp_path))

@@ -2,7 +2,7 @@
  * counts) and, for the step chosen with the slider, its bars. */
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { itemAt, type MediaItem, type MediaRef } from "../api/media";
-import { StepSlider } from "./StepSlider";
+import { RunLabel, StepSlider, stepsOf } from "./StepSlider";
 import type { RunMedia } from "./ImagePanel";
 
 export const ROWS = 64;
@@ -101,7 +101,7 @@ function Bars({ hist, color }: { hist: MediaRef | undefined; color: string }) {
 }
 
 export function HistogramPanel({ mediaKey, runs }: { mediaKey: string; runs: RunMedia[] }) {
-  const steps = useMemo(() => [...new Set(runs.flatMap((r) => r.items.map((i) => i.step)))].sort((a, b) => a - b), [runs]);
+  const steps = useMemo(() => stepsOf(runs), [runs]);
   const [step, setStep] = useState<number>(steps[steps.length - 1] ?? 0);
   return (
     <section class="panel media-panel" data-media-key={mediaKey} data-type="histogram">
@@ -111,7 +111,7 @@ export function HistogramPanel({ mediaKey, runs }: { mediaKey: string; runs: Run
       </div>
       {runs.map((r) => (
         <div class="media-run" key={r.run}>
-          {runs.length > 1 && <div class="media-run-label"><span class="swatch" style={{ background: r.color }} />{r.label}</div>}
+          {runs.length > 1 && <RunLabel label={r.label} color={r.color} />}
           <HeatMap items={r.items} step={step} color={r.color} />
           <Bars hist={histOf(itemAt(r.items, step))} color={r.color} />
         </div>

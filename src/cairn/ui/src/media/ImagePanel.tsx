@@ -4,7 +4,7 @@ import { useMemo, useState } from "preact/hooks";
 import { asList, itemAt, mediaApi, type MediaItem, type MediaRef } from "../api/media";
 import { FullScreen } from "../components/FullScreen";
 import { BoxLayer, ClassToggles, classesOf, MaskLayer } from "./Overlays";
-import { StepSlider } from "./StepSlider";
+import { RunLabel, StepSlider, stepsOf } from "./StepSlider";
 
 export interface RunMedia {
   run: string;
@@ -38,7 +38,7 @@ function ImageView({ image, hidden, colors, onZoom }: { image: MediaRef; hidden:
 }
 
 export function ImagePanel({ mediaKey, runs }: { mediaKey: string; runs: RunMedia[] }) {
-  const steps = useMemo(() => [...new Set(runs.flatMap((r) => r.items.map((i) => i.step)))].sort((a, b) => a - b), [runs]);
+  const steps = useMemo(() => stepsOf(runs), [runs]);
   const [step, setStep] = useState<number>(steps[steps.length - 1] ?? 0);
   const [hidden, setHidden] = useState<Set<number>>(new Set());
   const [zoomed, setZoomed] = useState<MediaRef | null>(null);
@@ -62,12 +62,7 @@ export function ImagePanel({ mediaKey, runs }: { mediaKey: string; runs: RunMedi
       <div class="media-runs" style={{ gridTemplateColumns: `repeat(${shown.length}, minmax(0, 1fr))` }}>
         {shown.map((r) => (
           <div class="media-run" key={r.run}>
-            {shown.length > 1 && (
-              <div class="media-run-label">
-                <span class="swatch" style={{ background: r.color }} aria-hidden="true" />
-                {r.label}
-              </div>
-            )}
+            {shown.length > 1 && <RunLabel label={r.label} color={r.color} />}
             <div class="media-grid">
               {r.images.map((image, i) => (
                 <ImageView key={`${image.sha256}-${i}`} image={image} hidden={hidden} colors={colors} onZoom={() => setZoomed(image)} />

@@ -11,7 +11,7 @@ import { Object3DView } from "./Object3DView";
 import { PlotlyView } from "./PlotlyView";
 import { ImagePanel, type RunMedia } from "./ImagePanel";
 import { AudioView, HtmlView, VideoView } from "./OtherPanels";
-import { StepSlider } from "./StepSlider";
+import { RunLabel, StepSlider, stepsOf } from "./StepSlider";
 import { TableView } from "./TablePanel";
 
 export interface MediaRun {
@@ -43,7 +43,7 @@ function OneView({ value, label }: { value: MediaRef; label: string }) {
 
 /** Media other than images and histograms: each run's values at the chosen step. */
 function StepPanel({ mediaKey, type, runs }: { mediaKey: string; type: string; runs: RunMedia[] }) {
-  const steps = [...new Set(runs.flatMap((r) => r.items.map((i) => i.step)))].sort((a, b) => a - b);
+  const steps = stepsOf(runs);
   const [step, setStep] = useState<number>(steps[steps.length - 1] ?? 0);
   const wide = ["table-file", "custom-chart", "html-file", "plotly-file"].includes(type);
   return (
@@ -55,12 +55,7 @@ function StepPanel({ mediaKey, type, runs }: { mediaKey: string; type: string; r
       <div class="media-runs" style={{ gridTemplateColumns: `repeat(${wide ? 1 : runs.length}, minmax(0, 1fr))` }}>
         {runs.map((r) => (
           <div class="media-run" key={r.run}>
-            {runs.length > 1 && (
-              <div class="media-run-label">
-                <span class="swatch" style={{ background: r.color }} aria-hidden="true" />
-                {r.label}
-              </div>
-            )}
+            {runs.length > 1 && <RunLabel label={r.label} color={r.color} />}
             {asList(itemAt(r.items, step)?.value).map((value, i) => (
               <OneView key={`${value.sha256 ?? value.spec}-${i}`} value={value} label={runs.length > 1 ? `${mediaKey} (${r.label})` : mediaKey} />
             ))}

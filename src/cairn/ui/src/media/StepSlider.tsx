@@ -1,4 +1,22 @@
-/** A slider over the steps a media key was logged at (it moves step by logged step). */
+/** A slider over the steps a media key was logged at (it moves step by logged step), and
+ * what the panels around it share: the steps of several runs, a run's label. */
+import type { MediaItem } from "../api/media";
+
+/** Every step any of the runs logged the key at, in order. */
+export function stepsOf(runs: readonly { items: MediaItem[] }[]): number[] {
+  return [...new Set(runs.flatMap((r) => r.items.map((i) => i.step)))].sort((a, b) => a - b);
+}
+
+/** The run a column of a side-by-side panel belongs to. */
+export function RunLabel({ label, color }: { label: string; color: string }) {
+  return (
+    <div class="media-run-label">
+      <span class="swatch" style={{ background: color }} aria-hidden="true" />
+      {label}
+    </div>
+  );
+}
+
 export function StepSlider({ steps, step, onStep, label }: { steps: number[]; step: number; onStep: (s: number) => void; label: string }) {
   if (steps.length < 2) return steps.length ? <span class="muted media-step">step {steps[0]}</span> : null;
   const at = Math.max(0, steps.findIndex((s) => s >= step));
