@@ -241,3 +241,20 @@ def test_plotly_figures_are_drawn(page: Page, server: Callable[[], LiveServer],
     expect(figure.locator(".bars path")).to_have_count(3)
     expect(figure).to_contain_text("Counts")
     page.screenshot(path=str(screenshots / "media-plotly.png"))
+
+
+def test_media_of_a_running_run_appear_as_it_logs(page: Page,
+                                                  server: Callable[[], LiveServer]) -> None:
+    run = cairn.init(project="proj")
+    run.log({"frame": cairn.Image(np.zeros((4, 4), dtype=np.uint8), caption="first")})
+    run._flush_to_store()
+    live = server()
+    page.goto(f"{live.url}/{run.entity}/proj/runs/{run.id}?tab=media")
+    panel = page.locator('section[data-media-key="frame"]')
+    expect(panel.locator("figcaption")).to_have_text("first")
+    run.log({"frame": cairn.Image(np.ones((4, 4), dtype=np.uint8), caption="second")})
+    run._flush_to_store()
+    expect(panel.get_by_label("frame: step")).to_be_visible(timeout=10_000)
+    panel.get_by_label("frame: step").fill("1")
+    expect(panel.locator("figcaption")).to_have_text("second")
+    run.finish()
