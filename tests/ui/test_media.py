@@ -254,7 +254,11 @@ def test_media_of_a_running_run_appear_as_it_logs(page: Page,
     expect(panel.locator("figcaption")).to_have_text("first")
     run.log({"frame": cairn.Image(np.ones((4, 4), dtype=np.uint8), caption="second")})
     run._flush_to_store()
-    expect(panel.get_by_label("frame: step")).to_be_visible(timeout=10_000)
-    panel.get_by_label("frame: step").fill("1")
-    expect(panel.locator("figcaption")).to_have_text("second")
+    expect(panel.locator("figcaption")).to_have_text("second", timeout=10_000)  # follows
+    panel.get_by_label("frame: step").fill("0")
+    expect(panel.locator("figcaption")).to_have_text("first")
+    run.log({"frame": cairn.Image(np.ones((4, 4), dtype=np.uint8), caption="third")})
+    run._flush_to_store()
+    expect(panel.get_by_label("frame: step")).to_have_attribute("max", "2", timeout=10_000)
+    expect(panel.locator("output")).to_have_text("0")  # a picked step stays
     run.finish()

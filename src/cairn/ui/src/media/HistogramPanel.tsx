@@ -1,8 +1,8 @@
 /** Histograms over steps: a heat map (x: step, y: value, shade: share of the step's
  * counts) and, for the step chosen with the slider, its bars. */
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef } from "preact/hooks";
 import { itemAt, type MediaItem, type MediaRef } from "../api/media";
-import { RunLabel, StepSlider, stepsOf } from "./StepSlider";
+import { RunLabel, StepSlider, stepsOf, useStep } from "./StepSlider";
 import type { RunMedia } from "./ImagePanel";
 
 export const ROWS = 64;
@@ -102,7 +102,7 @@ function Bars({ hist, color }: { hist: MediaRef | undefined; color: string }) {
 
 export function HistogramPanel({ mediaKey, runs }: { mediaKey: string; runs: RunMedia[] }) {
   const steps = useMemo(() => stepsOf(runs), [runs]);
-  const [step, setStep] = useState<number>(steps[steps.length - 1] ?? 0);
+  const [step, setStep] = useStep(steps);
   return (
     <section class="panel media-panel" data-media-key={mediaKey} data-type="histogram">
       <div class="panel-head">

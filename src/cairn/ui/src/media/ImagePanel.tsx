@@ -4,7 +4,7 @@ import { useMemo, useState } from "preact/hooks";
 import { asList, itemAt, mediaApi, type MediaItem, type MediaRef } from "../api/media";
 import { FullScreen } from "../components/FullScreen";
 import { BoxLayer, ClassToggles, classesOf, MaskLayer } from "./Overlays";
-import { RunLabel, StepSlider, stepsOf } from "./StepSlider";
+import { RunLabel, StepSlider, stepsOf, useStep } from "./StepSlider";
 
 export interface RunMedia {
   run: string;
@@ -39,7 +39,7 @@ function ImageView({ image, hidden, colors, onZoom }: { image: MediaRef; hidden:
 
 export function ImagePanel({ mediaKey, runs }: { mediaKey: string; runs: RunMedia[] }) {
   const steps = useMemo(() => stepsOf(runs), [runs]);
-  const [step, setStep] = useState<number>(steps[steps.length - 1] ?? 0);
+  const [step, setStep] = useStep(steps);
   const [hidden, setHidden] = useState<Set<number>>(new Set());
   const [zoomed, setZoomed] = useState<MediaRef | null>(null);
   const shown = runs.map((r) => ({ ...r, images: asList(itemAt(r.items, step)?.value) }));

@@ -1,7 +1,6 @@
 /** One panel per media key, over one run (the run page) or several side by side (the
  * workspace): images and histograms share a step slider across runs; other media show
  * each run's value at the chosen step. */
-import { useState } from "preact/hooks";
 import { asList, itemAt, mediaApi, type MediaItem, type MediaKey, type MediaRef } from "../api/media";
 import { ErrorBanner } from "../components/ErrorBanner";
 import { useAsync } from "../lib/useAsync";
@@ -11,7 +10,7 @@ import { Object3DView } from "./Object3DView";
 import { PlotlyView } from "./PlotlyView";
 import { ImagePanel, type RunMedia } from "./ImagePanel";
 import { AudioView, HtmlView, VideoView } from "./OtherPanels";
-import { RunLabel, StepSlider, stepsOf } from "./StepSlider";
+import { RunLabel, StepSlider, stepsOf, useStep } from "./StepSlider";
 import { TableView } from "./TablePanel";
 
 export interface MediaRun {
@@ -44,7 +43,7 @@ function OneView({ value, label }: { value: MediaRef; label: string }) {
 /** Media other than images and histograms: each run's values at the chosen step. */
 function StepPanel({ mediaKey, type, runs }: { mediaKey: string; type: string; runs: RunMedia[] }) {
   const steps = stepsOf(runs);
-  const [step, setStep] = useState<number>(steps[steps.length - 1] ?? 0);
+  const [step, setStep] = useStep(steps);
   const wide = ["table-file", "custom-chart", "html-file", "plotly-file"].includes(type);
   return (
     <section class={wide ? "panel media-panel media-wide" : "panel media-panel"} data-media-key={mediaKey} data-type={type}>

@@ -1,6 +1,15 @@
 /** A slider over the steps a media key was logged at (it moves step by logged step), and
  * what the panels around it share: the steps of several runs, a run's label. */
+import { useState } from "preact/hooks";
 import type { MediaItem } from "../api/media";
+
+/** The step a panel shows: the latest (following new steps as they arrive) until the
+ * viewer picks an earlier one. */
+export function useStep(steps: number[]): [number, (step: number) => void] {
+  const [picked, setPicked] = useState<number | null>(null);
+  const last = steps[steps.length - 1] ?? 0;
+  return [picked ?? last, (step: number) => setPicked(step >= last ? null : step)];
+}
 
 /** Every step any of the runs logged the key at, in order. */
 export function stepsOf(runs: readonly { items: MediaItem[] }[]): number[] {
