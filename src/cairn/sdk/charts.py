@@ -75,6 +75,7 @@ class CustomChart(Media):
     def _for_history(self, key: str) -> CustomChart:
         copy_ = copy.copy(self)
         copy_.table = self.table._for_history(key)
+        copy_._held = copy_.table._held
         return copy_
 
     def _encode(self, encoder: Encoder) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from cairn.errors import UsageError
 from cairn.records import RunRef
 from cairn.sdk.config import Config
 from cairn.sdk.summary import Summary
-from cairn.sdk.values import flatten_log
+from cairn.sdk.values import flatten_log, media_held
 from cairn.sdk.writer import CairnWarning, Op, RunWriter, WarnOnce
 from cairn.settings import Settings
 
@@ -339,6 +339,7 @@ class Run:
             return
         # The hot path: plain values under keys seen before need no work but a copy.
         flat: dict[str, Any]
+        media = 0
         if type(data) is dict:
             known = self._known_keys
             flat = {}
@@ -348,9 +349,11 @@ class Run:
                     flat[key] = value
                 else:
                     flat = flatten_log(data, known, {})
+                    media = media_held(flat)
                     break
         elif isinstance(data, Mapping):
             flat = flatten_log(data, self._known_keys, {})
+            media = media_held(flat)
         else:
             raise ValueError(f"log() takes a dict of metrics; got {type(data).__name__}")
         if step is None and commit is None and not self._pending:
@@ -358,6 +361,8 @@ class Run:
                 buffer = writer.buffer
                 buffer.append((self._step, time.time(), flat))
                 self._step += 1
+                if media:
+                    writer.hold_media(media)
                 if len(buffer) >= writer.max_rows:
                     writer.wait_for_room()
             return
@@ -397,9 +402,14 @@ class Run:
         """Queue the pending row (called with the writer's lock held)."""
         writer = self._writer
         assert writer is not None
+        # Media are counted as their row is queued (a row's media replaced before its
+        # commit, or dropped with its step, never reach the writer).
+        media = media_held(self._pending)
         writer.buffer.append((self._step, self._pending_time, self._pending))
         self._pending = {}
         self._step += 1
+        if media:
+            writer.hold_media(media)
         if len(writer.buffer) >= writer.max_rows:
             writer.wait_for_room()
 

@@ -15,7 +15,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from cairn.sdk.media.base import Media
+from cairn.sdk.media.base import Media, held_bytes
 
 MAX_KEY_LENGTH = 1024
 MAX_LIST_ARRAY_ELEMENTS = 32
@@ -151,6 +151,15 @@ def flatten_log(data: Mapping[str, Any], known: set[str], out: dict[str, Any],
                 else plain_value(value, full)
         known.add(full)
     return out
+
+
+def media_held(flat: Mapping[str, Any]) -> int:
+    """Memory the media among a flattened row hold until the writer encodes them."""
+    total = 0
+    for value in flat.values():
+        if isinstance(value, Media | list):
+            total += held_bytes(value)
+    return total
 
 
 def clean_value(value: Any) -> Any:

@@ -31,6 +31,10 @@ if TYPE_CHECKING:
     pass
 
 
+MAX_MEDIA_QUEUE_BYTES = 256 * 1024**2
+"""Logged media waiting to be encoded may hold this much memory before log() waits."""
+
+
 class CairnWarning(UserWarning):
     """A problem in cairn's background machinery; the run's data is kept."""
 
@@ -107,6 +111,9 @@ class RunWriter:
         """Called with the WAL's size after each successful write (the applier listens)."""
         self.blobs: Callable[[], BlobTarget] | None = None
         """Where logged media put their bytes (gives ``run._blobs``, opened on first use)."""
+        self.media_bytes = 0
+        """Memory held by logged media not encoded yet (guarded by ``lock``)."""
+        self.max_media_bytes = MAX_MEDIA_QUEUE_BYTES
         self._thread = threading.Thread(target=self._loop, name="cairn-writer", daemon=True)
         self._thread.start()
 
@@ -122,6 +129,20 @@ class RunWriter:
                    "log() now waits for it (no data is dropped)")
         self._wake.set()
         while (len(self.buffer) >= self.max_rows and not self._stopping
+               and self._thread.is_alive()):
+            self._room.wait(0.1)
+            self._wake.set()
+
+    def hold_media(self, size: int) -> None:
+        """Count media that wait to be encoded; past ``max_media_bytes``, block until the
+        writer has encoded enough (back-pressure in bytes: images are large)."""
+        self.media_bytes += size
+        if self.media_bytes <= self.max_media_bytes:
+            return
+        self._warn("media-queue", "cairn: log() is faster than the writer can encode media; "
+                   "log() now waits for it (no data is dropped)")
+        self._wake.set()
+        while (self.media_bytes > self.max_media_bytes and not self._stopping
                and self._thread.is_alive()):
             self._room.wait(0.1)
             self._wake.set()
@@ -220,8 +241,12 @@ class RunWriter:
         digests: list[str] = []
         if batch.objects:
             encoder = Encoder(self.blobs)
-            encode_objects(batch.objects, encoder, self._warn)
+            released = encode_objects(batch.objects, encoder, self._warn)
             digests = encoder.digests
+            if released:
+                with self.lock:
+                    self.media_bytes -= released
+                    self._room.notify_all()
         for key, col in batch.numeric.items():
             self.summary.update_numeric(key, col.steps, col.values, col.kind)
         for key, pairs in batch.objects.items():

@@ -57,3 +57,25 @@ def test_huge_files_are_refused_before_reading(tmp_path: Path) -> None:
         out.truncate(MAX_MEDIA_BYTES + 1)
     with pytest.raises(ValueError, match=f"is {MAX_MEDIA_BYTES + 1} bytes; the limit"):
         read_source(huge, "Image")
+
+
+def test_media_waiting_to_be_encoded_are_bounded_in_bytes() -> None:
+    run = cairn.init(project="media")
+    assert run._writer is not None
+    run._writer.max_media_bytes = 3 * 64 * 64 * 3  # three images
+    rng = np.random.default_rng(0)
+    with pytest.warns(CairnWarning, match="faster than the writer can encode media"):
+        for _ in range(20):
+            run.log({"img": cairn.Image(rng.integers(0, 255, (64, 64, 3), dtype=np.uint8))})
+            assert run._writer.media_bytes <= 4 * 64 * 64 * 3
+    run.log({"img": cairn.Image(np.zeros((64, 64, 3), dtype=np.uint8))}, step=30, commit=False)
+    run.log({"img": cairn.Image(np.ones((64, 64, 3), dtype=np.uint8))}, step=30)  # replaces
+    run.log({"img": cairn.Image(np.ones((64, 64, 3), dtype=np.uint8))}, step=31)
+    run._writer.process()
+    assert run._writer.media_bytes == 0
+    with pytest.warns(CairnWarning, match="lower than the current step"):
+        run.log({"img": cairn.Image(np.zeros((8, 8), dtype=np.uint8))}, step=1)  # dropped
+    run.finish()
+    rows = list(cairn.Api().run(run.path).scan_history(keys=["img"]))
+    assert len(rows) == 22
+    assert all(r["img"] is not None for r in rows)

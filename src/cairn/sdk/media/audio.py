@@ -34,6 +34,7 @@ class Audio(Media):
             self._bytes, self._format = read_source(data_or_path, "Audio", AUDIO_FORMATS)
             if self._format == "wav":
                 self._read_wav_header()
+            self._held = len(self._bytes)
             return
         if sample_rate is None:
             raise ValueError("Audio: sample_rate is required for array data")
@@ -57,6 +58,7 @@ class Audio(Media):
         else:
             samples = np.clip(samples, -32768, 32767).astype("<i2")
         self._samples = samples
+        self._held = int(samples.nbytes)
         self._format = "wav"
         self.channels = 1 if samples.ndim == 1 else int(samples.shape[1])
         self.duration = samples.shape[0] / sample_rate

@@ -67,6 +67,9 @@ class Media:
     """Base class of everything ``log()`` stores as a typed reference to a blob."""
 
     _type: ClassVar[str] = "media"
+    _held: int = 0
+    """Bytes this object keeps in memory until the writer thread has encoded it (the
+    writer bounds their total: ``RunWriter.max_media_bytes``)."""
 
     def _encode(self, encoder: Encoder) -> dict[str, Any]:
         """The typed reference stored in history (called in the writer thread)."""
@@ -133,6 +136,15 @@ def check_caption(caption: Any, what: str) -> str | None:
     return str(caption)
 
 
+def held_bytes(value: Any) -> int:
+    """Memory that a logged value's media hold until they are encoded."""
+    if isinstance(value, Media):
+        return value._held
+    if type(value) is list and value and isinstance(value[0], Media):
+        return sum(v._held for v in value if isinstance(v, Media))
+    return 0
+
+
 def encode_value(value: Any, encoder: Encoder) -> Any:
     """A history value with its media objects (alone or in a list) turned into refs."""
     if isinstance(value, Media):
@@ -143,18 +155,22 @@ def encode_value(value: Any, encoder: Encoder) -> Any:
 
 
 def encode_objects(objects: dict[str, list[tuple[int, Any]]], encoder: Encoder,
-                   warn: Callable[[str, str], None]) -> None:
-    """Replace the media objects among a batch's ``(step, value)`` pairs by their refs.
+                   warn: Callable[[str, str], None]) -> int:
+    """Replace the media objects among a batch's ``(step, value)`` pairs by their refs;
+    returns the bytes they held (see ``held_bytes``).
 
     A medium that cannot be encoded (a missing codec, a full disk) is stored as ``None``
     after a warning: the rest of the row is kept."""
+    released = 0
     for key, pairs in objects.items():
         for i, (step, value) in enumerate(pairs):
             if not isinstance(value, Media | list):
                 continue
+            released += held_bytes(value)
             try:
                 pairs[i] = (step, encode_value(value, encoder))
             except Exception as exc:  # never into training: warn once, keep the row
                 warn(f"media:{key}", f"cairn: could not store the {type(value).__name__} "
                      f"logged under {key!r} at step {step} ({exc}); stored None instead")
                 pairs[i] = (step, None)
+    return released

@@ -28,6 +28,7 @@ class Html(Media):
         self.html = text
         self.inject = bool(inject)
         check_size(len(text), "Html")
+        self._held = len(text)
 
     def _encode(self, encoder: Encoder) -> dict[str, Any]:
         return {"_type": self._type, **encoder.put_bytes(self.html.encode()), "format": "html",

@@ -70,6 +70,8 @@ class Image(Media):
         self._pixels: Any = None   # a PIL image, encoded in the writer thread
         self._encoded: dict[str, Any] | None = None
         self._read(data_or_path, mode, normalize)
+        self._held = len(self._bytes) if self._bytes is not None else \
+            int(getattr(self._pixels, "nbytes", 0) or self.width * self.height * 4)
         self._classes = _classes(classes)
         from cairn.sdk.media.overlays import check_boxes, check_masks
 

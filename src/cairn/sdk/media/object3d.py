@@ -28,6 +28,7 @@ class Object3D(Media):
             self._bytes, self._format = read_source(data_or_path, "Object3D", OBJECT3D_FORMATS)
             if self._format == "pts.json":
                 self._check_pts_json()
+            self._held = len(self._bytes)
             return
         if isinstance(data_or_path, dict):  # wandb's {"type": "lidar/beta", "points": ...}
             points = data_or_path.get("points")
@@ -37,6 +38,7 @@ class Object3D(Media):
         self._bytes, self.points = _points_json(points, scene)
         self._format = "pts.json"
         check_size(len(self._bytes), "Object3D")
+        self._held = len(self._bytes)
 
     def _check_pts_json(self) -> None:
         try:

@@ -27,6 +27,7 @@ class Plotly(Media):
         except ValueError as exc:
             raise ValueError(f"Plotly: the figure cannot be stored as JSON ({exc})") from exc
         check_size(len(self._json), "Plotly")
+        self._held = len(self._json)
 
     def _encode(self, encoder: Encoder) -> dict[str, Any]:
         return {"_type": self._type, **encoder.put_bytes(self._json), "format": "json"}

@@ -104,6 +104,8 @@ class Table(Media):
         copy = Table.__new__(Table)
         copy.columns = list(self.columns)
         copy.data = [list(row) for row in rows]
+        copy._held = sum(cell._held for row in copy.data for cell in row
+                         if isinstance(cell, Media))
         return copy
 
     def _encode(self, encoder: Encoder) -> dict[str, Any]:

@@ -34,6 +34,7 @@ class Video(Media):
         if isinstance(data_or_path, str) or hasattr(data_or_path, "__fspath__") or \
                 hasattr(data_or_path, "read"):
             self._bytes, self._format = read_source(data_or_path, "Video", VIDEO_FORMATS)
+            self._held = len(self._bytes)
             self.fps = fps
             return
         fmt = (format or "gif").lower()
@@ -46,6 +47,7 @@ class Video(Media):
         self.fps = fps or 4
         self._frames = _frames(data_or_path)
         self.height, self.width = (int(n) for n in self._frames.shape[1:3])
+        self._held = int(self._frames.nbytes)
         if fmt != "gif":
             _ffmpeg()  # fail now, not in the writer thread
 
