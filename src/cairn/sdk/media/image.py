@@ -14,6 +14,9 @@ IMAGE_FORMATS = frozenset({"png", "jpg", "jpeg", "bmp", "gif", "webp"})
 _PIL_FORMATS = {"png": "PNG", "jpg": "JPEG", "jpeg": "JPEG", "bmp": "BMP", "gif": "GIF",
                 "webp": "WEBP"}
 _MAX_PIXELS = 1 << 28
+_PNG_LEVEL = 3
+"""zlib level of PNGs made from arrays: on noisy pixels (most training images) about twice
+as fast as Pillow's default 6 for the same size; smooth images come out a little larger."""
 
 
 def pil() -> Any:
@@ -124,7 +127,8 @@ class Image(Media):
         if self._format == "jpg" and image.mode not in ("RGB", "L"):
             image = image.convert("RGB")
         out = io.BytesIO()
-        image.save(out, format=_PIL_FORMATS[self._format])
+        options = {"compress_level": _PNG_LEVEL} if self._format == "png" else {}
+        image.save(out, format=_PIL_FORMATS[self._format], **options)
         return out.getvalue()
 
     def _encode(self, encoder: Encoder) -> dict[str, Any]:
