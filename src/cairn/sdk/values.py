@@ -87,13 +87,17 @@ def scalar_value(value: Any, key: str) -> Any:
 
 def _rich_value(value: Any, key: str) -> Media | None:
     """wandb's conversions of objects logged directly: matplotlib figures (and
-    ``pyplot``) to images, plotly figures to charts, DataFrames to tables."""
+    ``pyplot``) to charts where they convert, else images; plotly figures to charts,
+    DataFrames to tables."""
     module = type(value).__module__
     name = type(value).__name__
     if module.startswith("matplotlib") or getattr(value, "__name__", "") == "matplotlib.pyplot":
-        from cairn.sdk.media.image import Image
+        from cairn.sdk.media.image import Image, current_figure
+        from cairn.sdk.media.matplotlib_charts import figure_to_plotly
+        from cairn.sdk.media.plotly import Plotly
 
-        return Image(value)
+        chart = figure_to_plotly(current_figure(value))
+        return Plotly(chart) if chart is not None else Image(value)
     if module.startswith("plotly") and hasattr(value, "to_plotly_json"):
         from cairn.sdk.media.plotly import Plotly
 

@@ -154,16 +154,54 @@ def test_mixing_media_and_values_in_a_list_names_the_key() -> None:
     assert [r["ok"] for r in cairn.Api().run(run.path).scan_history()] == [1]
 
 
-def test_matplotlib_figures_and_pyplot_become_images(log_one: LogOne) -> None:
+def test_matplotlib_figures_become_images_with_image_and_charts_when_logged() -> None:
     matplotlib = pytest.importorskip("matplotlib")
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(3, 2), dpi=50)
-    ax.plot([0, 1, 2], [2, 0, 1])
-    row = log_one({"fig": fig, "plt": plt, "wrapped": cairn.Image(fig, caption="c")})
+    ax.plot([0, 1, 2], [2, 0, 1], label="loss")
+    ax.set_title("Training")
+    ax.set_yscale("log")
+    pictured, pic_ax = plt.subplots(figsize=(3, 2), dpi=50)
+    pic_ax.imshow(np.zeros((4, 4)))
+    run = cairn.init(project="media")
+    run.log({"chart": fig, "wrapped": cairn.Image(fig, caption="c"), "picture": pictured})
     plt.close(fig)
-    for key in ("fig", "plt", "wrapped"):
-        assert row[key]["_type"] == "image-file"
-        assert (row[key]["width"], row[key]["height"]) == (150, 100)
-    assert row["wrapped"].caption == "c"
+    run.log({"current": plt})  # pyplot itself: its current figure (the picture)
+    plt.close("all")
+    run.finish()
+    rows = list(cairn.Api().run(run.path).scan_history())
+    chart = rows[0]["chart"]
+    assert chart["_type"] == "plotly-file"
+    figure = chart.json()
+    assert figure["data"][0]["x"] == [0, 1, 2]
+    assert figure["data"][0]["y"] == [2, 0, 1]
+    assert figure["data"][0]["name"] == "loss"
+    assert figure["layout"]["title"]["text"] == "Training"
+    assert figure["layout"]["yaxis"]["type"] == "log"
+    assert (rows[0]["wrapped"]["_type"], rows[0]["wrapped"].caption) == ("image-file", "c")
+    assert (rows[0]["wrapped"]["width"], rows[0]["wrapped"]["height"]) == (150, 100)
+    assert rows[0]["picture"]["_type"] == "image-file"
+    assert rows[1]["current"]["_type"] == "image-file"
+
+
+def test_scatters_and_bars_convert_and_other_shapes_stay_pictures() -> None:
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from cairn.sdk.media.matplotlib_charts import figure_to_plotly
+
+    fig, ax = plt.subplots()
+    ax.scatter([1, 2], [3, 4], label="pts")
+    ax.bar([0, 1], [5, 6])
+    converted = figure_to_plotly(fig)
+    assert converted is not None
+    assert [t["type"] for t in converted["data"]] == ["scatter", "bar"]
+    assert converted["data"][1]["y"] == [5, 6]
+    ax.add_patch(matplotlib.patches.Circle((0, 0), 1))
+    assert figure_to_plotly(fig) is None
+    two, _ = plt.subplots(1, 2)
+    assert figure_to_plotly(two) is None
+    plt.close("all")

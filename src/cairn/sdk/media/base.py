@@ -14,6 +14,7 @@ the hot path.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -126,6 +127,18 @@ def file_format(name: str) -> str:
         return "pts.json"
     suffix = Path(lower).suffix
     return suffix[1:] if suffix else ""
+
+
+def json_safe(value: Any) -> Any:
+    """JSON has no NaN or infinity: NaN is written as null, infinities as the strings
+    "Infinity" / "-Infinity" (as the HTTP API writes them)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, list):
+        return [json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    return value
 
 
 def check_caption(caption: Any, what: str) -> str | None:

@@ -33,12 +33,18 @@ def is_matplotlib(obj: Any) -> bool:
         "matplotlib.pyplot"
 
 
+def current_figure(figure: Any) -> Any:
+    """The Figure of ``figure``: itself, ``pyplot``'s current figure, or an artist's."""
+    if getattr(figure, "__name__", "") == "matplotlib.pyplot":
+        return figure.gcf()
+    if not hasattr(figure, "savefig"):
+        return getattr(figure, "figure", None) or figure.get_figure()
+    return figure
+
+
 def figure_png(figure: Any) -> bytes:
     """PNG bytes of a matplotlib figure (or of ``pyplot``'s current figure)."""
-    if getattr(figure, "__name__", "") == "matplotlib.pyplot":
-        figure = figure.gcf()
-    if not hasattr(figure, "savefig"):
-        figure = getattr(figure, "figure", None) or figure.get_figure()
+    figure = current_figure(figure)
     out = io.BytesIO()
     figure.savefig(out, format="png")
     return out.getvalue()

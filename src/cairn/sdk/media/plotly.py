@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cairn.sdk.media.base import Encoder, Media, check_size
+from cairn.sdk.media.base import Encoder, Media, check_size, json_safe
 
 
 class Plotly(Media):
@@ -23,7 +23,9 @@ class Plotly(Media):
             raise ValueError(f"Plotly: expected a plotly figure or a dict with 'data' and "
                              f"'layout'; got {type(val).__name__}")
         try:
-            self._json = json.dumps(figure, separators=(",", ":"), default=_plain).encode()
+            plain = json.loads(json.dumps(figure, default=_plain))
+            self._json = json.dumps(json_safe(plain), separators=(",", ":"),
+                                    allow_nan=False).encode()
         except ValueError as exc:
             raise ValueError(f"Plotly: the figure cannot be stored as JSON ({exc})") from exc
         check_size(len(self._json), "Plotly")

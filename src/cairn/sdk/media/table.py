@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import math
 import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from cairn.sdk.media.base import Encoder, Media, check_size
+from cairn.sdk.media.base import Encoder, Media, check_size, json_safe
 
 MAX_HISTORY_ROWS = 10_000
 """A table logged to history keeps its first rows only, as wandb's ``Table.MAX_ROWS``."""
@@ -111,7 +110,7 @@ class Table(Media):
     def _encode(self, encoder: Encoder) -> dict[str, Any]:
         from cairn.sdk.media.base import encode_value
 
-        data = [[_json_safe(encode_value(cell, encoder)) for cell in row] for row in self.data]
+        data = [[json_safe(encode_value(cell, encoder)) for cell in row] for row in self.data]
         text = json.dumps({"columns": self.columns, "data": data}, separators=(",", ":"),
                           allow_nan=False, default=str)
         blob = text.encode()
@@ -158,14 +157,3 @@ def _cell(value: Any, column: str) -> Any:
         return Image(value)
     raise ValueError(f"Table: cannot store a {type(value).__name__} in column {column!r}")
 
-
-def _json_safe(value: Any) -> Any:
-    """JSON has no NaN or infinity: NaN is written as null, infinities as the strings
-    "Infinity" / "-Infinity" (as the HTTP API writes them)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-    if isinstance(value, list):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    return value
