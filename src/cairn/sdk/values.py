@@ -78,7 +78,10 @@ def scalar_value(value: Any, key: str) -> Any:
         return value._for_history(key)
     if hasattr(value, "dtype") or hasattr(value, "detach"):
         return _array_value(value, key)
-    converted = _rich_value(value, key)
+    try:
+        converted = _rich_value(value, key)
+    except ValueError as exc:
+        raise ValueError(f"cannot log the {t.__name__} under key {key!r}: {exc}") from exc
     if converted is not None:
         return converted
     raise ValueError(f"cannot log {t.__name__} value under key {key!r}; log numbers, "

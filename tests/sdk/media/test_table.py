@@ -70,6 +70,13 @@ def test_more_than_10000_rows_are_cut_with_a_warning() -> None:
     assert len(table.data) == 10_005
 
 
+def test_a_bad_dataframe_logged_directly_names_the_key() -> None:
+    run = cairn.init(project="media")
+    with pytest.raises(ValueError, match="under key 'df'.*column 'a'"):
+        run.log({"df": pd.DataFrame({"a": [object()]})})
+    run.finish()
+
+
 def test_a_dataframe_logged_directly_becomes_a_table(log_one: LogOne) -> None:
     got = log_one({"df": pd.DataFrame({"a": [1, 2]})})["df"]
     assert got.table().data == [[1], [2]]
