@@ -72,7 +72,7 @@ def test_more_than_10000_rows_are_cut_with_a_warning() -> None:
 
 def test_a_bad_dataframe_logged_directly_names_the_key() -> None:
     run = cairn.init(project="media")
-    with pytest.raises(ValueError, match="under key 'df'.*column 'a'"):
+    with pytest.raises(ValueError, match=r"under key 'df'.*column 'a'"):
         run.log({"df": pd.DataFrame({"a": [object()]})})
     run.finish()
 
