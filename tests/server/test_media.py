@@ -55,3 +55,12 @@ def test_unknown_runs_and_keys_are_404_and_bad_steps_400(api: ApiClient) -> None
     assert_error(api.get(f"{base}/nothing"), 404, "not_found")
     assert_error(api.get(f"{base}/img", params={"step": "x"}), 400, "bad_request")
     assert api.get(f"{base}/loss").json()["items"] == []
+
+
+def test_media_in_the_summary_are_one_column_filtered_by_type(api: ApiClient) -> None:
+    run = _media_run()
+    columns = api.get(f"/api/v1/projects/{run.entity}/proj/columns").json()["summary"]
+    assert {"img", "pair", "h", "table"} <= set(columns)
+    assert not [c for c in columns if c.startswith(("img.", "h.", "table."))]
+    found = cairn.Api().runs(f"{run.entity}/proj", filters={"summary.img": "image-file"})
+    assert [r.id for r in found] == [run.id]

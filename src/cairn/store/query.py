@@ -70,6 +70,8 @@ def _clean(value: Any) -> Any:
     if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, Mapping):
+        if isinstance(value.get("_type"), str):
+            return value["_type"]  # a logged medium: filter and list it by its type only
         return {str(k): _clean(x) for k, x in value.items()}
     if isinstance(value, list | tuple):
         return [_clean(x) for x in value]

@@ -11,7 +11,8 @@ export function flatten(obj: { [key: string]: Json } | null | undefined, prefix 
   if (!obj) return out;
   for (const [k, v] of Object.entries(obj)) {
     const key = prefix ? `${prefix}.${k}` : k;
-    if (isObject(v) && Object.keys(v).length) flatten(v, key, out);
+    // A logged medium ({"_type": "image-file", …}) is one value, not a subtree.
+    if (isObject(v) && Object.keys(v).length && typeof v._type !== "string") flatten(v, key, out);
     else out.set(key, v);
   }
   return out;

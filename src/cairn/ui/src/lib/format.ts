@@ -12,6 +12,14 @@ export function formatNumber(v: number): string {
 }
 
 /** Any config/summary value as short text. */
+/** A logged medium in a table cell or a summary: its type and what says most about it. */
+function mediaText(v: { [key: string]: Json }): string {
+  const kind = String(v._type).replace(/-file$/, "");
+  if (typeof v.width === "number" && typeof v.height === "number") return `${kind} ${v.width}×${v.height}`;
+  if (typeof v.nrows === "number") return `${kind} ${v.nrows} rows`;
+  return kind;
+}
+
 export function formatValue(v: Json | undefined): string {
   if (v === undefined) return "";
   if (v === null) return "null";
@@ -20,6 +28,7 @@ export function formatValue(v: Json | undefined): string {
   if (v === "-Infinity") return "−∞";
   if (typeof v === "string") return v;
   if (typeof v === "boolean") return v ? "true" : "false";
+  if (!Array.isArray(v) && typeof v._type === "string") return mediaText(v);
   return JSON.stringify(v);
 }
 

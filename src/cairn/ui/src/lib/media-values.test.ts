@@ -1,0 +1,17 @@
+import { describe, expect, it } from "vitest";
+import { flatten } from "./flatten";
+import { formatValue } from "./format";
+
+describe("logged media in summaries", () => {
+  const summary = { loss: 0.5, img: { _type: "image-file", sha256: "ab", width: 32, height: 24 }, t: { _type: "table-file", nrows: 10 } };
+
+  it("are one value each, not a subtree", () => {
+    expect([...flatten(summary).keys()]).toEqual(["loss", "img", "t"]);
+  });
+
+  it("read as their type and size", () => {
+    expect(formatValue(summary.img)).toBe("image 32×24");
+    expect(formatValue(summary.t)).toBe("table 10 rows");
+    expect(formatValue({ _type: "histogram", values: [1], bins: [0, 1] })).toBe("histogram");
+  });
+});
