@@ -262,3 +262,25 @@ def test_media_of_a_running_run_appear_as_it_logs(page: Page,
     expect(panel.get_by_label("frame: step")).to_have_attribute("max", "2", timeout=10_000)
     expect(panel.locator("output")).to_have_text("0")  # a picked step stays
     run.finish()
+
+
+def test_a_logged_spec_cannot_load_urls(page: Page, server: Callable[[], LiveServer],
+                                        dialogs: list[str]) -> None:
+    from cairn.sdk.charts import register_spec
+
+    register_spec("evil/fetch/v0", {
+        "data": {"url": "/api/v1/projects"}, "mark": "point",
+        "transform": [{"calculate": "alert('x')", "as": "y"}],
+        "encoding": {"x": {"field": "${field:x}", "type": "quantitative"}}})
+    run = cairn.init(project="proj")
+    table = cairn.Table(columns=["a"], data=[[1]])
+    run.log({"evil": cairn.plot_table("evil/fetch/v0", table, {"x": "a"})})
+    run.finish()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    live = server()
+    page.goto(f"{live.url}/{run.entity}/proj/runs/{run.id}?tab=media")
+    panel = page.locator('section[data-media-key="evil"]')
+    expect(panel.get_by_role("alert")).to_be_visible(timeout=20_000)
+    assert not [u for u in requests if u.endswith("/api/v1/projects")]
+    assert dialogs == []

@@ -5,6 +5,8 @@ import { mediaApi, type MediaRef } from "../api/media";
 import { VegaChart } from "../charts/vega/VegaChart";
 import { useAsync } from "../lib/useAsync";
 
+const renderLogged = () => import("./vegaSafe").then((m) => m.renderLoggedSpec);
+
 interface TableDoc {
   columns: string[];
   data: unknown[][];
@@ -96,7 +98,7 @@ export function CustomChartView({ chart, label }: { chart: MediaRef; label: stri
   };
   return (
     <div class="media-chart" data-spec={chart.spec_name}>
-      <VegaChart spec={chartSpec(spec, chart, loaded.data.doc)} label={label} />
+      <VegaChart spec={chartSpec(spec, chart, loaded.data.doc)} label={label} load={renderLogged} />
       <div class="media-chart-bar">
         <span class="muted">{chart.spec_name}</span>
         <button type="button" class="btn btn-small" aria-expanded={editing} onClick={() => setEditing(!editing)}>
