@@ -12,7 +12,8 @@ Kinds and their bodies (all msgpack-able):
 ``run``        start of a session: name, notes, tags, group, job_type, start_time,
                host, pid, mode, resumed, starting_step, framework
 ``config``     ``{"config": nested dict}``: a full snapshot (small; idempotent)
-``history``    a columnar batch, see :class:`HistoryBatch`
+``history``    a columnar batch, see :class:`HistoryBatch`; logged media are typed
+               references among its objects (``cairn/sdk/media``, docs/api.md)
 ``summary``    ``{"set": {flat key: value}, "del": [flat keys]}``: manual overrides
 ``metric``     one ``define_metric``: name, step_metric, summary, goal, hidden, step_sync
 ``meta``       changed attributes: any of name, notes, tags, group, job_type
@@ -24,7 +25,7 @@ Kinds and their bodies (all msgpack-able):
 Any body may list the blobs it references under ``"blobs"`` (sha256 digests); sinks bring
 them into the store's blob store before applying the record (``store/blobs.py``).
 
-Later features add kinds (artifacts, media, alerts); a store ignores kinds it does not
+Later features add kinds (artifacts, alerts); a store ignores kinds it does not
 know, after a warning, so older stores can still replay newer WALs.
 """
 
