@@ -43,6 +43,33 @@ function CellView({ cell }: { cell: Cell }) {
   return <>{cellText(cell)}</>;
 }
 
+interface BarProps {
+  label: string;
+  filter: string;
+  rows: number;
+  page: number;
+  pages: number;
+  onFilter: (text: string) => void;
+  onPage: (page: number) => void;
+}
+
+function TableBar({ label, filter, rows, page, pages, onFilter, onPage }: BarProps) {
+  return (
+    <div class="media-table-bar">
+      <input type="search" class="input" placeholder="Filter rows" aria-label={`${label}: filter rows`} value={filter}
+        onInput={(e) => onFilter((e.target as HTMLInputElement).value)} />
+      <span class="muted media-table-count">{rows.toLocaleString()} rows</span>
+      {pages > 1 && (
+        <span class="media-pages">
+          <button type="button" class="btn btn-small" disabled={page === 0} onClick={() => onPage(page - 1)}>Previous</button>
+          <span class="muted">page {page + 1} of {pages}</span>
+          <button type="button" class="btn btn-small" disabled={page >= pages - 1} onClick={() => onPage(page + 1)}>Next</button>
+        </span>
+      )}
+    </div>
+  );
+}
+
 export function TableView({ digest, label }: { digest: string; label: string }) {
   const doc = useAsync((s) => mediaApi.blobJson<TableDoc>(digest, s), [digest]);
   const [sort, setSort] = useState<{ col: number; desc: boolean } | null>(null);
@@ -66,18 +93,8 @@ export function TableView({ digest, label }: { digest: string; label: string }) 
   const template = `repeat(${columns.length}, minmax(90px, 1fr))`;
   return (
     <div class="media-table" aria-busy={doc.loading}>
-      <div class="media-table-bar">
-        <input type="search" class="input" placeholder="Filter rows" aria-label={`${label}: filter rows`} value={filter}
-          onInput={(e) => { setFilter((e.target as HTMLInputElement).value); setPage(0); }} />
-        <span class="muted media-table-count">{rows.length.toLocaleString()} rows</span>
-        {pages > 1 && (
-          <span class="media-pages">
-            <button type="button" class="btn btn-small" disabled={current === 0} onClick={() => setPage(current - 1)}>Previous</button>
-            <span class="muted">page {current + 1} of {pages}</span>
-            <button type="button" class="btn btn-small" disabled={current >= pages - 1} onClick={() => setPage(current + 1)}>Next</button>
-          </span>
-        )}
-      </div>
+      <TableBar label={label} filter={filter} rows={rows.length} page={current} pages={pages}
+        onFilter={(text) => { setFilter(text); setPage(0); }} onPage={setPage} />
       <div class="media-table-scroll" ref={scrollRef} role="table" aria-label={label} aria-rowcount={rows.length}>
         <div class="media-table-head" role="row" style={{ gridTemplateColumns: template }}>
           {columns.map((name, i) => (
