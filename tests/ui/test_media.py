@@ -114,8 +114,13 @@ def test_media_tab_panels(page: Page, server: Callable[[], LiveServer],
     first_score = float(table.locator(".media-tr").first.locator("[role=cell]").nth(2)
                         .inner_text())
     assert first_score > 0.9999
+    expect(table.get_by_text("page 1 of 10")).to_be_visible()
     table.get_by_label("predictions: filter rows").fill("item-3")
     expect(table.locator(".media-table-count")).to_have_text("1,429 rows")
+    table.get_by_role("button", name="Next").click()
+    expect(table.get_by_text("page 2 of 2")).to_be_visible()
+    expect(table.locator(".media-tr").first.locator("[role=cell]").nth(1)).to_have_text("item-3")
+    table.get_by_role("button", name="Previous").click()
 
     chart = page.locator('section[data-media-key="roc"]')
     expect(chart.locator("canvas")).to_be_visible(timeout=20_000)
