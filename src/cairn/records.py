@@ -18,6 +18,13 @@ Kinds and their bodies (all msgpack-able):
 ``meta``       changed attributes: any of name, notes, tags, group, job_type
 ``heartbeat``  ``{"at": unix time}``
 ``finish``     ``{"exit_code": int, "state": str, "at": unix time}``
+``artifact``   a logged artifact: client_id, name, type, description, metadata,
+               aliases, digest, entries ``[[name, sha256, size, ref, extra]]``,
+               role (``output``; ``input`` for a local artifact passed to use_artifact),
+               blobs; the store assigns the version (``store/artifacts.py``)
+``artifact_use``      a stored version used as input: entity, project, name, digest
+``artifact_aliases``  an alias edit: entity, project, name, version, aliases
+``artifact_delete``   a deleted version: entity, project, name, version
 =============  =====================================================================
 
 Later features add kinds (files, artifacts, media, alerts); a store ignores kinds it does
@@ -32,7 +39,8 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 RECORD_KINDS = frozenset(
-    {"run", "config", "history", "summary", "metric", "meta", "heartbeat", "finish"}
+    {"run", "config", "history", "summary", "metric", "meta", "heartbeat", "finish",
+     "artifact", "artifact_use", "artifact_aliases", "artifact_delete"}
 )
 
 # Numeric series carry a kind so that ints and bools come back as they went in.

@@ -23,6 +23,7 @@ import msgpack
 import numpy as np
 
 from cairn.aggregates import ColumnStats, SummaryState, nest
+from cairn.store import artifacts
 from cairn.records import (
     SERIES_BOOL,
     SERIES_FLOAT,
@@ -132,6 +133,11 @@ class RecordApplier:
             "meta": self._on_meta,
             "heartbeat": self._on_heartbeat,
             "finish": self._on_finish,
+            "artifact": lambda r, rec: artifacts.apply_artifact(
+                self.conn, r.pk, r.project_id, rec.body, self.now),
+            "artifact_use": lambda r, rec: artifacts.apply_use(self.conn, r.pk, rec.body, self.now),
+            "artifact_aliases": lambda r, rec: artifacts.apply_aliases(self.conn, rec.body, self.now),
+            "artifact_delete": lambda r, rec: artifacts.apply_delete(self.conn, rec.body, self.now),
         }
 
     def apply(self, records: Sequence[Record]) -> ApplyResult:
