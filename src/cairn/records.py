@@ -25,10 +25,14 @@ Kinds and their bodies (all msgpack-able):
 ``artifact_use``      a stored version used as input: entity, project, name, digest
 ``artifact_aliases``  an alias edit: entity, project, name, version, aliases
 ``artifact_delete``   a deleted version: entity, project, name, version
+``file``       a run file's new content: name, sha256, size, mtime, policy, at
 =============  =====================================================================
 
-Later features add kinds (files, artifacts, media, alerts); a store ignores kinds it does
-not know, after a warning, so older stores can still replay newer WALs.
+Any body may list the blobs it references under ``"blobs"`` (sha256 digests); sinks bring
+them into the store's blob store before applying the record (``store/blobs.py``).
+
+Later features add kinds (artifacts, media, alerts); a store ignores kinds it does not
+know, after a warning, so older stores can still replay newer WALs.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from typing import Any, NamedTuple
 
 RECORD_KINDS = frozenset(
     {"run", "config", "history", "summary", "metric", "meta", "heartbeat", "finish",
-     "artifact", "artifact_use", "artifact_aliases", "artifact_delete"}
+     "file", "artifact", "artifact_use", "artifact_aliases", "artifact_delete"}
 )
 
 # Numeric series carry a kind so that ints and bools come back as they went in.

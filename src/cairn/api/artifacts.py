@@ -39,7 +39,7 @@ class ArtifactSource:
 
     @property
     def blobs(self) -> BlobStore:
-        return self.api._artifact_blobs()
+        return self.api.blobs
 
 
 def mark_stored(api: Api, artifact: Artifact, row: ArtifactVersionRow) -> None:

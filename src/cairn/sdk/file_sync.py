@@ -20,11 +20,11 @@ import glob
 import os
 import shutil
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from cairn.errors import Error
 from cairn.sdk.writer import WarnOnce
 
 POLICIES = ("live", "now", "end")
@@ -173,7 +173,7 @@ class FileSync:
             self._pending.pop(name, None)
         try:
             self._save_file(path, name, policy)
-        except OSError as exc:
+        except (OSError, Error) as exc:  # gone or changed meanwhile: the next poll retries
             with self._lock:
                 self._saved.pop(name, None)
             self._warn(f"save:{name}", f"cairn: could not save {str(path)!r}: {exc}")

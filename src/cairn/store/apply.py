@@ -23,7 +23,6 @@ import msgpack
 import numpy as np
 
 from cairn.aggregates import ColumnStats, SummaryState, nest
-from cairn.store import artifacts
 from cairn.records import (
     SERIES_BOOL,
     SERIES_FLOAT,
@@ -32,6 +31,7 @@ from cairn.records import (
     RunRef,
     decode_history,
 )
+from cairn.store import artifacts
 from cairn.store.base import ApplyResult
 from cairn.store.codec import (
     CHUNK_POINTS,
@@ -43,6 +43,7 @@ from cairn.store.codec import (
     envelope_of,
 )
 from cairn.store.query import filter_json
+from cairn.store.run_files import apply_file
 
 _KIND_RANK = {SERIES_BOOL: 0, SERIES_INT: 1, SERIES_FLOAT: 2}
 _META_COLUMNS = {"name": "name", "notes": "notes", "group": "group_name",
@@ -133,12 +134,18 @@ class RecordApplier:
             "meta": self._on_meta,
             "heartbeat": self._on_heartbeat,
             "finish": self._on_finish,
-            "artifact": lambda r, rec: artifacts.apply_artifact(
-                self.conn, r.pk, r.project_id, rec.body, self.now),
-            "artifact_use": lambda r, rec: artifacts.apply_use(self.conn, r.pk, rec.body, self.now),
-            "artifact_aliases": lambda r, rec: artifacts.apply_aliases(self.conn, rec.body, self.now),
-            "artifact_delete": lambda r, rec: artifacts.apply_delete(self.conn, rec.body, self.now),
+            "artifact": self._in_module(artifacts.apply_artifact),
+            "artifact_use": self._in_module(artifacts.apply_use),
+            "artifact_aliases": self._in_module(artifacts.apply_aliases),
+            "artifact_delete": self._in_module(artifacts.apply_delete),
+            "file": self._on_file,
         }
+
+    def _in_module(self, apply: Callable[[Cursor, int, int, dict[str, Any], float], None]
+                   ) -> Handler:
+        """A handler whose logic lives in a feature's module (``store/artifacts.py``)."""
+        return lambda run, record: apply(self.conn, run.pk, run.project_id, record.body,
+                                         self.now)
 
     def apply(self, records: Sequence[Record]) -> ApplyResult:
         applied = skipped = 0
@@ -275,6 +282,9 @@ class RecordApplier:
         self.conn.execute(
             "UPDATE runs SET state = ?, exit_code = ?, finished_at = ? WHERE id = ?",
             (str(body.get("state") or "finished"), body.get("exit_code"), at, run.pk))
+
+    def _on_file(self, run: _RunState, record: Record) -> None:
+        apply_file(self.conn, run.pk, record, self.now)
 
     # ---- history ---------------------------------------------------------------------
     def _on_history(self, run: _RunState, record: Record) -> None:

@@ -148,7 +148,7 @@ def apply_artifact(conn: Cursor, run_pk: int, project_id: int, body: dict[str, A
     _usage(conn, version, run_pk, str(body.get("role") or "output"), at)
 
 
-def _version_id(conn: Cursor, body: dict[str, Any], now: float) -> tuple[int, int] | None:
+def _version_id(conn: Cursor, body: dict[str, Any]) -> tuple[int, int] | None:
     """``(collection, version)`` named by a record body, or None."""
     project = conn.execute("SELECT id FROM projects WHERE entity = ? AND name = ?",
                            (str(body.get("entity")), str(body.get("project")))).fetchone()
@@ -166,16 +166,18 @@ def _version_id(conn: Cursor, body: dict[str, Any], now: float) -> tuple[int, in
     return None if row is None else (int(row[0]), int(row[1]))
 
 
-def apply_use(conn: Cursor, run_pk: int, body: dict[str, Any], now: float) -> None:
-    found = _version_id(conn, body, now)
+def apply_use(conn: Cursor, run_pk: int, project_id: int, body: dict[str, Any],
+              now: float) -> None:
+    found = _version_id(conn, body)
     if found is not None:
         _usage(conn, found[1], run_pk, "input", float(body.get("at") or now))
 
 
-def apply_aliases(conn: Cursor, body: dict[str, Any], now: float) -> None:
+def apply_aliases(conn: Cursor, run_pk: int, project_id: int, body: dict[str, Any],
+                  now: float) -> None:
     """Make a version's aliases exactly ``body["aliases"]`` (``latest`` stays where the
     newest version is unless it is named)."""
-    found = _version_id(conn, body, now)
+    found = _version_id(conn, body)
     if found is None:
         return
     collection, version = found
@@ -186,9 +188,10 @@ def apply_aliases(conn: Cursor, body: dict[str, Any], now: float) -> None:
         _set_alias(conn, collection, alias, version)
 
 
-def apply_delete(conn: Cursor, body: dict[str, Any], now: float) -> None:
+def apply_delete(conn: Cursor, run_pk: int, project_id: int, body: dict[str, Any],
+                 now: float) -> None:
     """Delete a version; ``latest`` moves to the newest version left."""
-    found = _version_id(conn, body, now)
+    found = _version_id(conn, body)
     if found is None:
         return
     collection, version = found

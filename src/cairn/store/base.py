@@ -91,6 +91,20 @@ class SeriesInfo:
     last_step: int
 
 
+@dataclass(frozen=True)
+class RunFile:
+    """The latest version of one of a run's files."""
+
+    name: str
+    """Relative posix path below the run's files."""
+    sha256: str
+    size: int
+    mtime: float | None
+    policy: str
+    """How it was saved: ``now``, ``live`` or ``end``."""
+    updated_at: float
+
+
 def effective_state(state: str, heartbeat_at: float, host: str | None, pid: int | None,
                     heartbeat_timeout: float, *, now: float | None = None) -> str:
     """A stored ``running`` state is reported as ``crashed`` when its writer is gone: its
@@ -261,5 +275,10 @@ class MetadataStore(Protocol):
     def artifact_blobs(self) -> set[str]:
         """Digests of every blob an artifact version stores."""
         ...
+    def run_files(self, run_pk: int) -> list[RunFile]:
+        """The run's files, by name."""
+        ...
+
+    def run_file(self, run_pk: int, name: str) -> RunFile | None: ...
 
     def close(self) -> None: ...

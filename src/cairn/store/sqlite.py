@@ -31,6 +31,7 @@ from cairn.store.base import (
     ApplyResult,
     MetricInfo,
     ProjectRow,
+    RunFile,
     RunRow,
     RunVersion,
     SeriesInfo,
@@ -49,6 +50,7 @@ from cairn.store.codec import (
     merge_envelopes,
 )
 from cairn.store.query import compile_filters, compile_order, regexp
+from cairn.store.run_files import read_run_file, read_run_files
 
 _KIND_RANK = {"b": 0, "i": 1, "f": 2}
 _RUN_COLUMNS = (
@@ -631,3 +633,9 @@ class SqliteStore:
     def artifact_blobs(self) -> set[str]:
         with self._snapshot():
             return artifacts.referenced_blobs(self._conn)
+    # ---- run files -----------------------------------------------------------------------
+    def run_files(self, run_pk: int) -> list[RunFile]:
+        return read_run_files(self._read, run_pk)
+
+    def run_file(self, run_pk: int, name: str) -> RunFile | None:
+        return read_run_file(self._read, run_pk, name)

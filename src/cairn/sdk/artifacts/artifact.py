@@ -190,12 +190,12 @@ class Artifact:
             from cairn.sdk.init import current
 
             run = current()
-            if run is not None and getattr(run, "_blobs", None) is not None:
+            if run is not None and not run.disabled:
                 self._staging = run._blobs
             else:
                 from cairn.store.registry import open_blobs
 
-                self._staging = open_blobs(self._settings())
+                self._staging = open_blobs(self._settings().root)
         return self._staging
 
     def _add_local(self, files: list[tuple[Path, str]], policy: str) -> list[
