@@ -272,8 +272,8 @@ class MetadataStore(Protocol):
         """Keys of runs that logged (``output``) or used (``input``) a version."""
         ...
 
-    def artifact_blobs(self) -> set[str]:
-        """Digests of every blob an artifact version stores."""
+    def referenced_blobs(self) -> set[str]:
+        """Digests of every blob the store refers to (``store/gc.py``)."""
         ...
     def run_files(self, run_pk: int) -> list[RunFile]:
         """The run's files, by name."""

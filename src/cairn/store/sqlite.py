@@ -630,9 +630,11 @@ class SqliteStore:
         with self._snapshot():
             return artifacts.version_runs(self._conn, version_pk, role)
 
-    def artifact_blobs(self) -> set[str]:
+    def referenced_blobs(self) -> set[str]:
+        from cairn.store.gc import referenced_blobs
+
         with self._snapshot():
-            return artifacts.referenced_blobs(self._conn)
+            return referenced_blobs(self._conn)
     # ---- run files -----------------------------------------------------------------------
     def run_files(self, run_pk: int) -> list[RunFile]:
         return read_run_files(self._read, run_pk)
