@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cairn.errors import NotFoundError
-from cairn.records import Record, RunRef
+from cairn.records import Record
 from cairn.sdk.artifacts.artifact import Artifact
 from cairn.sdk.artifacts.manifest import ArtifactManifest
 from cairn.sdk.artifacts.names import check_aliases, parse_artifact_path
@@ -22,6 +22,7 @@ from cairn.store.artifacts import LATEST, ArtifactVersionRow
 
 if TYPE_CHECKING:
     from cairn.api.public import Api, Run
+    from cairn.store.base import MetadataStore
     from cairn.store.blobs import BlobStore
 
 
@@ -113,37 +114,41 @@ def consumer_runs(source: ArtifactSource) -> list[Run]:
     return _runs(source, source.api.store.artifact_runs(source.pk, "input"))
 
 
-def _edit(source: ArtifactSource, kind: str, body: dict[str, Any]) -> None:
-    """Apply an edit record, attributed to a run of the version's lineage (records belong
-    to runs; the edit must not bring a deleted run back)."""
-    store = source.api.store
-    pks = ([source.producer_run] if source.producer_run is not None else []) + \
-        store.artifact_runs(source.pk, "output") + store.artifact_runs(source.pk, "input")
-    rows = store.runs_by_pk(pks[:1]) if pks else []
-    if not rows:
-        raise NotFoundError(f"artifact {source.name}:v{source.index} has no run left to "
-                            "attribute the edit to")
-    ref: RunRef = rows[0].ref
-    body = {"entity": source.entity, "project": source.project, "name": source.name,
-            "version": source.index, "at": time.time(), **body}
-    store.apply_records([Record(ref, f"api-{uuid.uuid4().hex[:12]}", 1, kind, body)])
+def apply_edit(store: MetadataStore, row: ArtifactVersionRow, kind: str,
+               body: dict[str, Any]) -> None:
+    """Apply an edit record (``artifact_aliases``, ``artifact_delete``), attributed to a run
+    of the version's lineage (records belong to runs; the edit must not bring a deleted
+    run back)."""
+    pks = ([row.producer_run] if row.producer_run is not None else []) + \
+        store.artifact_runs(row.pk, "output") + store.artifact_runs(row.pk, "input")
+    runs = store.runs_by_pk(pks[:1]) if pks else []
+    if not runs:
+        raise NotFoundError(f"artifact {row.path} has no run left to attribute the edit to")
+    full = {"entity": row.entity, "project": row.project, "name": row.name,
+            "version": row.index, "at": time.time(), **body}
+    store.apply_records([Record(runs[0].ref, f"api-{uuid.uuid4().hex[:12]}", 1, kind, full)])
+
+
+def _row(source: ArtifactSource) -> ArtifactVersionRow:
+    row = source.api.store.artifact_version_by_pk(source.pk)
+    if row is None:
+        raise NotFoundError(f"artifact {source.name}:v{source.index} was deleted")
+    return row
 
 
 def save_aliases(source: ArtifactSource, artifact: Artifact) -> None:
     aliases = check_aliases(artifact.aliases)
-    _edit(source, "artifact_aliases", {"aliases": [a for a in aliases if a != LATEST]})
-    row = source.api.store.artifact_version_by_pk(source.pk)
-    if row is not None:
-        artifact._aliases = list(row.aliases)
-        artifact._saved_aliases = list(row.aliases)
+    apply_edit(source.api.store, _row(source), "artifact_aliases",
+               {"aliases": [a for a in aliases if a != LATEST]})
+    row = _row(source)
+    artifact._aliases = list(row.aliases)
+    artifact._saved_aliases = list(row.aliases)
 
 
 def delete_version(source: ArtifactSource, artifact: Artifact, delete_aliases: bool) -> None:
-    row = source.api.store.artifact_version_by_pk(source.pk)
-    if row is None:
-        raise NotFoundError(f"artifact {artifact.name} was already deleted")
+    row = _row(source)
     named = [a for a in row.aliases if a != LATEST]
     if named and not delete_aliases:
         raise ValueError(f"artifact {artifact.name} has aliases {named}; pass "
                          "delete_aliases=True to delete it with them")
-    _edit(source, "artifact_delete", {})
+    apply_edit(source.api.store, row, "artifact_delete", {})
