@@ -1,9 +1,10 @@
 """Reference entries: an artifact that tracks content where it already is, by URI.
 
 Nothing is copied into the blob store. The entry's digest is the checksum the source
-gives: a file's sha256 (``file://``) or the ETag of a web resource (``http(s)://``), or
-the URI itself when ``checksum=False``. Downloading a reference fetches it from the
-source and refuses content whose checksum changed. (``s3://`` is not supported yet.)
+gives: a file's sha256 (``file://``), the ETag of an object (``s3://``, see ``s3.py``) or
+of a web resource (``http(s)://``), or the URI itself when ``checksum=False``.
+Downloading a reference fetches it from the source and refuses content whose checksum
+changed.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from cairn.sdk.artifacts.manifest import ArtifactManifestEntry
 from cairn.sdk.files import check_file_name
 
 DEFAULT_MAX_OBJECTS = 10_000
-SCHEMES = ("file", "http", "https")
+SCHEMES = ("file", "s3", "http", "https")
 
 
 def _join(prefix: str | None, rest: str) -> str:
@@ -45,6 +46,10 @@ def resolve_reference(uri: str, name: str | None, checksum: bool,
         return _file_entries(uri, name, checksum, max_objects)
     if scheme in ("http", "https"):
         return [_http_entry(uri, name, checksum)]
+    if scheme == "s3":
+        from cairn.sdk.artifacts.s3 import s3_entries
+
+        return s3_entries(uri, name, checksum, max_objects)
     raise ValueError(f"add_reference({uri!r}): unsupported scheme {scheme!r} (supported: "
                      f"{', '.join(s + '://' for s in SCHEMES)})")
 
@@ -123,6 +128,11 @@ def download_reference(entry: ArtifactManifestEntry, dest: Path, allow_missing: 
             _fetch_file(entry, dest)
         elif scheme in ("http", "https"):
             _fetch_http(entry, dest)
+        elif scheme == "s3":
+            from cairn.sdk.artifacts.s3 import fetch_s3
+
+            with _temp_beside(dest) as tmp:
+                fetch_s3(entry, tmp)
         else:
             raise ValueError(f"artifact file {entry.path!r}: unsupported reference "
                              f"{entry.ref!r}")
