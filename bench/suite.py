@@ -19,6 +19,7 @@ from pathlib import Path
 from types import ModuleType
 
 from bench import (
+    artifacts,
     overhead,
     report,
     w1_startup,
@@ -40,6 +41,7 @@ WORKLOADS: dict[str, ModuleType] = {
     "W5": w5_many_runs,
     "W6": w6_ui,
     "overhead": overhead,
+    "artifacts": artifacts,
 }
 USES_COMPARISONS = ("W2", "W3")
 DEFAULT_OUT = REPO_ROOT / "bench" / "results" / "latest.json"

