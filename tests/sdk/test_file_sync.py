@@ -224,3 +224,13 @@ def test_kill_9_while_live_saving_leaves_complete_versions(tmp_path: Path,
         path = blobs.local_path(digest)
         assert path is not None
         assert hash_file(path).digest == digest
+
+
+def test_a_broad_glob_skips_the_cairn_folder(tmp_path: Path, cairn_root: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(cairn_root.parent)  # the cairn folder is below the working directory
+    Path("notes.txt").write_text("mine")
+    run = cairn.init(project="p")
+    run.save("**/*", policy="now")
+    run.finish()
+    assert set(_stored(run.path)) == {"notes.txt"}

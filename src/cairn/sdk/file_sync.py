@@ -99,18 +99,22 @@ def file_name(path: Path, base: Path) -> str:
     return check_file_name(Path(relative).as_posix())
 
 
-def matching_files(pattern: SavePattern) -> list[Path]:
-    """Regular files that match the glob now (``**`` spans folders), sorted."""
+def matching_files(pattern: SavePattern, exclude: Path | None = None) -> list[Path]:
+    """Regular files that match the glob now (``**`` spans folders), sorted; none below
+    ``exclude`` (the cairn folder: a broad glob must not save the run's own files)."""
     found = glob.glob(pattern.pattern, recursive=True)
-    return sorted(Path(p) for p in found if os.path.isfile(p))
+    skip = os.path.abspath(exclude) + os.sep if exclude is not None else None
+    return sorted(Path(p) for p in found if os.path.isfile(p)
+                  and (skip is None or not os.path.abspath(p).startswith(skip)))
 
 
 class FileSync:
     """The files a run keeps in sync. Thread-safe; one per run."""
 
     def __init__(self, run_dir: Path, save_file: SaveFile, warn: WarnOnce,
-                 interval: float) -> None:
+                 interval: float, exclude: Path | None = None) -> None:
         self._run_dir = run_dir
+        self._exclude = exclude
         self._save_file = save_file
         self._warn = warn
         self._interval = interval
@@ -125,7 +129,8 @@ class FileSync:
     def save(self, pattern: SavePattern) -> list[str]:
         """Link the current matches into ``run_dir`` and record them (``now`` and ``live``);
         remember the pattern (``live`` and ``end``). Returns the paths in ``run_dir``."""
-        matches = [(path, file_name(path, pattern.base)) for path in matching_files(pattern)]
+        matches = [(path, file_name(path, pattern.base))
+                   for path in matching_files(pattern, self._exclude)]
         linked = [str(self._link(path, name)) for path, name in matches]
         if pattern.policy != "end":
             for path, name in matches:
@@ -192,7 +197,7 @@ class FileSync:
             patterns = [p for p in self._patterns if p.policy == policy]
         found: dict[str, Path] = {}
         for pattern in patterns:
-            for path in matching_files(pattern):
+            for path in matching_files(pattern, self._exclude):
                 try:
                     name = file_name(path, pattern.base)
                 except ValueError as exc:

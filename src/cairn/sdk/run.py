@@ -505,7 +505,8 @@ class Run:
         with self._lock:
             if self._file_sync is None:
                 self._file_sync = FileSync(self._dir, self._save_file, self._warn,
-                                           self._settings.file_sync_interval)
+                                           self._settings.file_sync_interval,
+                                           exclude=self._settings.root)
         return self._file_sync.save(pattern)
 
     # ---- artifacts (sdk/artifacts/run_artifacts.py) ------------------------------------

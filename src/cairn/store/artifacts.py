@@ -105,14 +105,29 @@ def _usage(conn: Cursor, version: int, run_pk: int, role: str, at: float) -> Non
                  "ON CONFLICT (version_id, run, role) DO NOTHING", (version, run_pk, role, at))
 
 
+def _checked_entry(entry: Any) -> list[Any]:
+    from cairn.sdk.files import check_file_name
+    from cairn.store.blobs import check_digest
+
+    path, digest, size, ref, extra = entry
+    if ref is None:
+        check_digest(digest)
+    if size is not None and (not isinstance(size, int) or size < 0):
+        raise ValueError(f"artifact file {path!r} has a bad size {size!r}")
+    return [check_file_name(path), str(digest), size, None if ref is None else str(ref),
+            extra if isinstance(extra, dict) else None]
+
+
 def apply_artifact(conn: Cursor, run_pk: int, project_id: int, body: dict[str, Any],
                    now: float) -> None:
     """A logged artifact: find or make its version, move its aliases, record lineage."""
     try:
         name, type_, digest = str(body["name"]), str(body["type"]), str(body["digest"])
-        entries = [list(e) for e in body.get("entries") or []]
-    except (KeyError, TypeError) as exc:
-        warnings.warn(f"cairn: skipped a malformed artifact record ({exc!r})", RuntimeWarning,
+        entries = [_checked_entry(e) for e in body.get("entries") or []]
+    except (KeyError, TypeError, ValueError) as exc:
+        # A WAL is input like any other: a record naming paths outside the artifact or
+        # content that is not a digest never becomes a version.
+        warnings.warn(f"cairn: skipped a malformed artifact record ({exc})", RuntimeWarning,
                       stacklevel=2)
         return
     at = float(body.get("at") or now)
