@@ -9,6 +9,7 @@ import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -248,3 +249,29 @@ def test_downloads_are_cached_by_content(tmp_path: Path) -> None:
     before = (out / "big.bin").stat().st_mtime_ns
     fetched.download(tmp_path / "out")  # already there with the right content: kept
     assert (out / "big.bin").stat().st_mtime_ns == before
+
+
+class _Chart:
+    """An object with the media protocol (``_type`` and ``_encode(encoder)``), as
+    ``cairn.Table`` and ``cairn.Image`` have it."""
+
+    _type = "chart"
+
+    def __init__(self, points: list[int]) -> None:
+        self.points = points
+
+    def _encode(self, encoder: Any) -> dict[str, Any]:
+        stored = encoder.put_bytes(repr(self.points).encode())
+        return {"_type": self._type, **stored, "n": len(self.points)}
+
+
+def test_media_objects_are_added_with_their_blobs(tmp_path: Path, cairn_root: Path) -> None:
+    artifact = cairn.Artifact("charts", "report")
+    artifact.add(_Chart([1, 2, 3]), "loss")
+    blob_digest = hashlib.sha256(b"[1, 2, 3]").hexdigest()
+    assert sorted(artifact.manifest.entries) == ["loss.chart.json", f"media/{blob_digest}"]
+    fetched = _logged(artifact)
+    reference = fetched.get("loss")
+    assert reference == {"_type": "chart", "sha256": blob_digest, "size": 9, "n": 3}
+    out = Path(fetched.download(tmp_path / "out"))
+    assert (out / "media" / blob_digest).read_bytes() == b"[1, 2, 3]"

@@ -300,11 +300,17 @@ class Artifact:
         return entries
 
     def add(self, obj: Any, name: str, overwrite: bool = False) -> ArtifactManifestEntry:
-        """Add a JSON-serialisable object (a table as a dict, or any object with a
-        ``to_json()`` method) as ``name`` (``.json`` is appended when missing)."""
+        """Add a logged-media object (``cairn.Table``, ``cairn.Image``, …: anything with
+        the media ``_encode`` protocol) as ``name.<type>.json`` plus its blobs under
+        ``media/``; or a JSON-serialisable object (or one with ``to_json()``) as
+        ``name.json``."""
         self._editable()
-        payload = obj.to_json() if hasattr(obj, "to_json") else obj
-        file_name = name if name.endswith(".json") else f"{name}.json"
+        if hasattr(obj, "_encode") and hasattr(obj, "_type"):
+            payload: Any = self._encode_media(obj)
+            file_name = f"{name}.{obj._type}.json"
+        else:
+            payload = obj.to_json() if hasattr(obj, "to_json") else obj
+            file_name = name if name.endswith(".json") else f"{name}.json"
         if overwrite:
             self._manifest.entries.pop(check_file_name(file_name), None)
         try:
@@ -315,6 +321,28 @@ class Artifact:
         with self.new_file(file_name, mode="xb") as fh:
             fh.write(data)
         return self._manifest.entries[check_file_name(file_name)]
+
+    def _encode_media(self, obj: Any) -> Any:
+        """The media object's typed reference; the blobs it wrote become ``media/<sha256>``
+        entries, so they are downloaded, verified and kept from ``cairn gc`` with it."""
+        blobs = self._staging_blobs()
+        sizes: dict[str, int] = {}
+
+        class _Collect:
+            def put_bytes(self, data: bytes) -> dict[str, Any]:
+                info = blobs.put_bytes(bytes(data))
+                sizes[info.digest] = info.size
+                return {"sha256": info.digest, "size": info.size}
+
+            def note(self, digest: str) -> None:
+                sizes.setdefault(digest, blobs.size(digest))
+
+        reference = obj._encode(_Collect())
+        for digest, size in sizes.items():
+            self._staged.add(digest)
+            self._manifest.entries[f"media/{digest}"] = ArtifactManifestEntry(
+                f"media/{digest}", digest, size, _artifact=self)
+        return reference
 
     def remove(self, item: str | ArtifactManifestEntry) -> None:
         """Remove a file (by name or entry), or every file below a folder name."""
@@ -337,11 +365,16 @@ class Artifact:
         return self.get_entry(name)
 
     def get(self, name: str) -> Any:
-        """An object added with ``add(obj, name)``, read back as JSON; None if absent."""
-        file_name = name if name.endswith(".json") else f"{name}.json"
-        entry = self._manifest.entries.get(file_name)
+        """What ``add(obj, name)`` stored, read back as JSON (for media, its typed
+        reference: ``_type``, ``sha256``, …); None if absent."""
+        entry = self._manifest.entries.get(name if name.endswith(".json") else f"{name}.json")
         if entry is None:
-            return None
+            found = [e for n, e in self._manifest.entries.items()
+                     if n.startswith(f"{name}.") and n.endswith(".json") and "/" not in n[
+                         len(name):]]
+            if len(found) != 1:
+                return None
+            entry = found[0]
         with self._open_entry(entry) as fh:
             return json.loads(fh.read())
 
