@@ -23,7 +23,8 @@ Kinds and their bodies (all msgpack-able):
                role (``output``; ``input`` for a local artifact passed to use_artifact),
                blobs; the store assigns the version (``store/artifacts.py``)
 ``artifact_use``      a stored version used as input: entity, project, name, digest
-``artifact_aliases``  an alias edit: entity, project, name, version, aliases
+``artifact_edit``     an edit: entity, project, name, version; aliases, description,
+                      metadata (each optional)
 ``artifact_delete``   a deleted version: entity, project, name, version
 ``file``       a run file's new content: name, sha256, size, mtime, policy, at
 =============  =====================================================================
@@ -44,7 +45,7 @@ from typing import Any, NamedTuple
 
 RECORD_KINDS = frozenset(
     {"run", "config", "history", "summary", "metric", "meta", "heartbeat", "finish",
-     "file", "artifact", "artifact_use", "artifact_aliases", "artifact_delete"}
+     "file", "artifact", "artifact_use", "artifact_edit", "artifact_delete"}
 )
 
 # Numeric series carry a kind so that ints and bools come back as they went in.

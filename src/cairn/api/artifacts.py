@@ -116,7 +116,7 @@ def consumer_runs(source: ArtifactSource) -> list[Run]:
 
 def apply_edit(store: MetadataStore, row: ArtifactVersionRow, kind: str,
                body: dict[str, Any]) -> None:
-    """Apply an edit record (``artifact_aliases``, ``artifact_delete``), attributed to a run
+    """Apply an edit record (``artifact_edit``, ``artifact_delete``), attributed to a run
     of the version's lineage (records belong to runs; the edit must not bring a deleted
     run back)."""
     pks = ([row.producer_run] if row.producer_run is not None else []) + \
@@ -136,10 +136,11 @@ def _row(source: ArtifactSource) -> ArtifactVersionRow:
     return row
 
 
-def save_aliases(source: ArtifactSource, artifact: Artifact) -> None:
+def save_edits(source: ArtifactSource, artifact: Artifact) -> None:
     aliases = check_aliases(artifact.aliases)
-    apply_edit(source.api.store, _row(source), "artifact_aliases",
-               {"aliases": [a for a in aliases if a != LATEST]})
+    apply_edit(source.api.store, _row(source), "artifact_edit",
+               {"aliases": [a for a in aliases if a != LATEST],
+                "description": artifact.description, "metadata": artifact.metadata})
     row = _row(source)
     artifact._aliases = list(row.aliases)
     artifact._saved_aliases = list(row.aliases)

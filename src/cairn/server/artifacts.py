@@ -117,7 +117,7 @@ async def put_aliases(request: Request) -> Response:
     except ValueError as exc:
         raise bad_request(f"aliases: {exc}") from None
     row = await ctx.call(_version, ctx, request)
-    await ctx.call(apply_edit, ctx.store, row, "artifact_aliases",
+    await ctx.call(apply_edit, ctx.store, row, "artifact_edit",
                    {"aliases": [a for a in aliases if a != LATEST]})
     fresh = await ctx.call(ctx.store.artifact_version_by_pk, row.pk)
     if fresh is None:

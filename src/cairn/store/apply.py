@@ -136,7 +136,7 @@ class RecordApplier:
             "finish": self._on_finish,
             "artifact": self._in_module(artifacts.apply_artifact),
             "artifact_use": self._in_module(artifacts.apply_use),
-            "artifact_aliases": self._in_module(artifacts.apply_aliases),
+            "artifact_edit": self._in_module(artifacts.apply_edit),
             "artifact_delete": self._in_module(artifacts.apply_delete),
             "file": self._on_file,
         }

@@ -8,8 +8,8 @@ Record kinds (bodies; see ``records.py``):
   name get distinct versions. Content identical to a stored version (same digest) makes
   no new version: the aliases move to that version.
 - ``artifact_use``: a run used a stored version: entity, project, name, digest.
-- ``artifact_aliases``: the full alias list of a version (an edit): entity, project,
-  name, version.
+- ``artifact_edit``: an edit of a version (entity, project, name, version): its full alias
+  list, description, metadata (each optional).
 - ``artifact_delete``: delete a version: entity, project, name, version.
 
 An alias names one version of a collection: setting it on a version moves it there.
@@ -188,19 +188,27 @@ def apply_use(conn: Cursor, run_pk: int, project_id: int, body: dict[str, Any],
         _usage(conn, found[1], run_pk, "input", float(body.get("at") or now))
 
 
-def apply_aliases(conn: Cursor, run_pk: int, project_id: int, body: dict[str, Any],
-                  now: float) -> None:
-    """Make a version's aliases exactly ``body["aliases"]`` (``latest`` stays where the
-    newest version is unless it is named)."""
+def apply_edit(conn: Cursor, run_pk: int, project_id: int, body: dict[str, Any],
+               now: float) -> None:
+    """Edit a version: its aliases become exactly ``body["aliases"]`` (``latest`` stays
+    with the newest version), and ``description`` / ``metadata`` are replaced; each only
+    when the body has it."""
     found = _version_id(conn, body)
     if found is None:
         return
     collection, version = found
-    wanted = {str(a) for a in body.get("aliases") or ()}
-    conn.execute("DELETE FROM artifact_aliases WHERE version_id = ? AND alias != ?",
-                 (version, LATEST))
-    for alias in sorted(wanted):
-        _set_alias(conn, collection, alias, version)
+    if "aliases" in body:
+        wanted = {str(a) for a in body.get("aliases") or ()}
+        conn.execute("DELETE FROM artifact_aliases WHERE version_id = ? AND alias != ?",
+                     (version, LATEST))
+        for alias in sorted(wanted):
+            _set_alias(conn, collection, alias, version)
+    if isinstance(body.get("description"), str):
+        conn.execute("UPDATE artifact_versions SET description = ? WHERE id = ?",
+                     (body["description"], version))
+    if isinstance(body.get("metadata"), dict):
+        conn.execute("UPDATE artifact_versions SET metadata = ? WHERE id = ?",
+                     (_pack(body["metadata"]), version))
 
 
 def apply_delete(conn: Cursor, run_pk: int, project_id: int, body: dict[str, Any],

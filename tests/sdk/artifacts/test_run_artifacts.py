@@ -68,8 +68,13 @@ def test_aliases_are_unique_per_name_and_move(tmp_path: Path) -> None:
     assert api.artifact("p/data:v1").aliases == ["latest", "best"]
     v0 = api.artifact("p/data:v0")
     v0.aliases.append("best")  # an edit moves it back
+    v0.description = "the first cut"
+    v0.metadata["checked"] = True
     v0.save()
-    assert api.artifact("p/data:best").version == "v0"
+    again = api.artifact("p/data:best")
+    assert again.version == "v0"
+    assert again.description == "the first cut"
+    assert again.metadata == {"rows": 3, "checked": True}
     api.close()
 
 

@@ -460,11 +460,11 @@ class Artifact:
 
     # ---- edits of a stored version ---------------------------------------------------
     def save(self) -> None:
-        """Store changed aliases (of a version in the store)."""
+        """Store changed aliases, description and metadata (of a version in the store)."""
         source = self._require_source()
-        from cairn.api.artifacts import save_aliases
+        from cairn.api.artifacts import save_edits
 
-        save_aliases(source, self)
+        save_edits(source, self)
 
     def delete(self, delete_aliases: bool = False) -> None:
         """Delete this version (its blobs are reclaimed by ``cairn gc`` once nothing else
