@@ -18,21 +18,24 @@ Kinds and their bodies (all msgpack-able):
 ``meta``       changed attributes: any of name, notes, tags, group, job_type
 ``heartbeat``  ``{"at": unix time}``
 ``finish``     ``{"exit_code": int, "state": str, "at": unix time}``
+``file``       a run file's new content: name, sha256, size, mtime, policy, at
 ``artifact``   a logged artifact: client_id, name, type, description, metadata,
                aliases, digest, entries ``[[name, sha256, size, ref, extra]]``,
                role (``output``; ``input`` for a local artifact passed to use_artifact),
                blobs; the store assigns the version (``store/artifacts.py``)
-``artifact_use``      a stored version used as input: entity, project, name, digest
-``artifact_edit``     an edit: entity, project, name, version; aliases, description,
-                      metadata (each optional)
-``artifact_delete``   a deleted version: entity, project, name, version
-``file``       a run file's new content: name, sha256, size, mtime, policy, at
+``artifact_use``
+               a stored version used as input: entity, project, name, digest
+``artifact_edit``
+               an edit: entity, project, name, version; aliases, description,
+               metadata (each optional)
+``artifact_delete``
+               a deleted version: entity, project, name, version
 =============  =====================================================================
 
 Any body may list the blobs it references under ``"blobs"`` (sha256 digests); sinks bring
 them into the store's blob store before applying the record (``store/blobs.py``).
 
-Later features add kinds (artifacts, media, alerts); a store ignores kinds it does not
+Later features add kinds (media, alerts); a store ignores kinds it does not
 know, after a warning, so older stores can still replay newer WALs.
 """
 
