@@ -234,3 +234,14 @@ def test_a_broad_glob_skips_the_cairn_folder(tmp_path: Path, cairn_root: Path,
     run.save("**/*", policy="now")
     run.finish()
     assert set(_stored(run.path)) == {"notes.txt"}
+
+
+def test_a_file_of_the_user_in_run_dir_is_left_alone(tmp_path: Path) -> None:
+    (tmp_path / "config.yaml").write_text("from the source folder")
+    run = cairn.init(project="p")
+    mine = Path(run.dir) / "config.yaml"
+    mine.write_text("written by the user into run.dir")
+    run.save(str(tmp_path / "config.yaml"), policy="now")
+    run.finish()
+    assert mine.read_text() == "written by the user into run.dir"
+    assert _stored(run.path) == {"config.yaml": b"from the source folder"}

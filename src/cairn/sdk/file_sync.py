@@ -148,16 +148,19 @@ class FileSync:
 
     def _link(self, source: Path, name: str) -> Path:
         """Make the file visible in ``run.dir`` under its name (a symlink, as wandb does;
-        a copy where links are not possible). A file already there is left alone."""
+        a copy where links are not possible). A regular file already there is the user's
+        and is left alone; a link of ours is pointed at the new source."""
         target = self._run_dir / name
         if os.path.abspath(source) == os.path.abspath(target):
             return target
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            if target.is_symlink() or target.exists():
-                if target.is_symlink() and os.path.samefile(target, source):
+            if target.is_symlink():
+                if os.path.exists(target) and os.path.samefile(target, source):
                     return target
                 target.unlink()
+            elif target.exists():
+                return target
             try:
                 target.symlink_to(os.path.abspath(source))
             except OSError:

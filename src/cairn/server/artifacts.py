@@ -62,6 +62,8 @@ async def list_artifacts(request: Request) -> Response:
     def answer() -> dict[str, Any]:
         types: dict[str, list[dict[str, Any]]] = {}
         for c in ctx.store.artifact_collections(project.entity, project.name, wanted):
+            if not c.versions:
+                continue  # every version deleted
             types.setdefault(c.type, []).append({
                 "name": c.name, "versions": c.versions, "created_at": c.created_at,
                 "updated_at": c.updated_at})
