@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from cairn.sdk.artifacts.download import TransferProgress, safe_destination
+from cairn.sdk.artifacts.download import safe_destination
+from cairn.sdk.artifacts.progress import TransferProgress
 
 
 def test_progress_bar_reports_share_size_and_rate(capsys: pytest.CaptureFixture[str]) -> None:

@@ -218,7 +218,8 @@ class Artifact:
         cache = DigestCache(self._settings().root / "cache" / "digests.db")
         try:
             digests = hash_files([p for p, _ in files], cache,
-                                 compute=file_sha256 if blobs is None else copy_in)
+                                 compute=file_sha256 if blobs is None else copy_in,
+                                 label=f"adding to {self._name}")
         finally:
             cache.close()
         entries = []

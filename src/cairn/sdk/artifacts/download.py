@@ -13,9 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import sys
 import threading
-import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from cairn.sdk.artifacts.hashing import DigestCache, hash_files
 from cairn.sdk.artifacts.manifest import ArtifactManifestEntry
+from cairn.sdk.artifacts.progress import TransferProgress
 from cairn.sdk.files import check_file_name
 from cairn.store.blobs import BlobStore, LocalBlobStore
 
@@ -32,36 +31,6 @@ if TYPE_CHECKING:
 WORKERS = min(4, os.cpu_count() or 1)
 """Parallel copies: more threads than cores only contend (measured: 2 cores, 2 threads
 copy 10,000 small files about 4x faster than 8)."""
-PROGRESS_BYTES = 64 << 20
-"""Transfers at least this large show a progress bar (on a terminal)."""
-
-
-class TransferProgress:
-    """``name  42%  420/1000 MB  380 MB/s`` on stderr, redrawn at most 5 times a second."""
-
-    def __init__(self, label: str, total: int, enabled: bool) -> None:
-        self.label, self.total, self.enabled = label, total, enabled
-        self.done = 0
-        self._lock = threading.Lock()
-        self._start = time.monotonic()
-        self._drawn = 0.0
-
-    def advance(self, size: int) -> None:
-        with self._lock:
-            self.done += size
-            now = time.monotonic()
-            if self.enabled and (now - self._drawn > 0.2 or self.done >= self.total):
-                self._drawn = now
-                rate = self.done / max(now - self._start, 1e-6) / 1e6
-                share = 100 * self.done // max(self.total, 1)
-                sys.stderr.write(f"\r{self.label}  {share:3d}%  {self.done / 1e6:,.0f}/"
-                                 f"{self.total / 1e6:,.0f} MB  {rate:,.0f} MB/s")
-                sys.stderr.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            sys.stderr.write("\n")
-            sys.stderr.flush()
 
 
 def safe_destination(folder: Path, name: str, checked: dict[Path, bool] | None = None) -> Path:
@@ -144,8 +113,7 @@ def download_entries(artifact: Artifact, entries: Sequence[ArtifactManifestEntry
     for parent in sorted({d.parent for _, d in todo}):
         parent.mkdir(parents=True, exist_ok=True)
     total = sum(e.size or 0 for e, _ in todo)
-    progress = TransferProgress(f"{artifact.name}", total,
-                                total >= PROGRESS_BYTES and sys.stderr.isatty())
+    progress = TransferProgress.for_terminal(f"downloading {artifact.name}", total)
     blobs, cache = source.blobs, _cache(root)
 
     def fetch(item: tuple[ArtifactManifestEntry, Path]) -> None:

@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from cairn.sdk.artifacts.progress import TransferProgress
+
 _CHUNK = 1 << 20
 Stat = tuple[str, int, int, int, int]
 
@@ -111,14 +113,24 @@ class DigestCache:
 
 
 def hash_files(paths: Sequence[Path], cache: DigestCache | None, workers: int = 0,
-               compute: Callable[[Path], tuple[str, int]] = file_sha256
-               ) -> list[tuple[str, int]]:
+               compute: Callable[[Path], tuple[str, int]] = file_sha256,
+               label: str | None = None) -> list[tuple[str, int]]:
     """``(sha256, size)`` of each file, from the cache where its stat still matches, else
     from ``compute`` (which may also copy the file into a blob store as it reads it), on
-    ``workers`` threads (0: two per core, since a thread also waits on the disk)."""
+    ``workers`` threads (0: two per core, since a thread also waits on the disk). With a
+    ``label``, a large job shows a progress bar on the terminal."""
     workers = workers or 2 * (os.cpu_count() or 1)
     keys = [_stat_key(p) for p in paths]
     known = cache.lookup(keys) if cache is not None else [None] * len(keys)
+    if label is not None:
+        progress = TransferProgress.for_terminal(label, sum(k[1] for k in keys))
+        progress.advance(sum(k[1] for k, d in zip(keys, known, strict=True) if d is not None))
+        measured = compute
+
+        def compute(path: Path) -> tuple[str, int]:
+            digest, size = measured(path)
+            progress.advance(size)
+            return digest, size
     todo = [i for i, digest in enumerate(known) if digest is None]
     results: list[tuple[str, int] | None] = [
         None if digest is None else (digest, keys[i][1]) for i, digest in enumerate(known)]
@@ -135,4 +147,6 @@ def hash_files(paths: Sequence[Path], cache: DigestCache | None, workers: int = 
                 fresh.append((keys[i], digest))
         if cache is not None:
             cache.remember(fresh)
+    if label is not None:
+        progress.close()
     return [r for r in results if r is not None]
