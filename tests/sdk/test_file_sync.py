@@ -245,3 +245,17 @@ def test_a_file_of_the_user_in_run_dir_is_left_alone(tmp_path: Path) -> None:
     run.finish()
     assert mine.read_text() == "written by the user into run.dir"
     assert _stored(run.path) == {"config.yaml": b"from the source folder"}
+
+
+def test_offline_saves_arrive_with_sync(tmp_path: Path, cairn_root: Path) -> None:
+    from click.testing import CliRunner
+
+    from cairn.cli.main import cli
+
+    (tmp_path / "out.txt").write_text("made offline")
+    run = cairn.init(project="p", mode="offline")
+    run.save(str(tmp_path / "out.txt"), policy="end")
+    run.finish()
+    result = CliRunner().invoke(cli, ["sync", str(cairn_root / "runs")])
+    assert result.exit_code == 0, result.output
+    assert _stored(run.path) == {"out.txt": b"made offline"}
