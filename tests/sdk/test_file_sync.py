@@ -235,3 +235,37 @@ def test_offline_saves_arrive_with_sync(tmp_path: Path, cairn_root: Path) -> Non
     result = CliRunner().invoke(cli, ["sync", str(cairn_root / "runs")])
     assert result.exit_code == 0, result.output
     assert _stored(run.path) == {"out.txt": b"made offline"}
+
+
+def test_a_file_that_never_settles_is_still_recorded(tmp_path: Path) -> None:
+    """Debouncing waits for a file to hold still, but not forever: a log rewritten all
+    the time (here every millisecond, far more often than the 20 ms polls) is recorded
+    every few polls."""
+    import threading
+
+    log = tmp_path / "progress.log"
+    log.write_text("0")
+    run = cairn.init(project="p", settings={"file_sync_interval": 0.02})
+    run.save(str(log), policy="live")
+    assert _wait_for_stored(run, {"progress.log": b"0"})
+    stop = threading.Event()
+
+    def keep_writing() -> None:
+        i = 0
+        while not stop.is_set():
+            i += 1
+            log.write_text(f"{i:09d}")
+            time.sleep(0.001)
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    try:
+        def recorded_while_changing() -> bool:
+            run._flush_to_store()
+            return _stored(run.path)["progress.log"] != b"0"
+
+        _wait_for(recorded_while_changing)
+    finally:
+        stop.set()
+        writer.join()
+    run.finish()
