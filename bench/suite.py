@@ -19,6 +19,7 @@ from pathlib import Path
 from types import ModuleType
 
 from bench import (
+    artifacts,
     media_log,
     overhead,
     report,
@@ -41,6 +42,7 @@ WORKLOADS: dict[str, ModuleType] = {
     "W5": w5_many_runs,
     "W6": w6_ui,
     "overhead": overhead,
+    "artifacts": artifacts,
     "media": media_log,
 }
 USES_COMPARISONS = ("W2", "W3")

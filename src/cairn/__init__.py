@@ -10,7 +10,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import os
+from typing import IO, Any
 
 from cairn.errors import (
     ConfigError,
@@ -35,6 +36,7 @@ _MEDIA = frozenset({"Audio", "Classes", "Histogram", "Html", "Image", "Object3D"
 
 __all__ = [
     "Api",
+    "Artifact",
     "Audio",
     "CairnWarning",
     "Classes",
@@ -62,9 +64,13 @@ __all__ = [
     "finish",
     "init",
     "log",
+    "log_artifact",
     "plot",
     "plot_table",
     "plots",
+    "restore",
+    "save",
+    "use_artifact",
 ]
 
 
@@ -99,6 +105,36 @@ def define_metric(name: str, step_metric: str | None = None, step_sync: bool | N
     return _require_run("define_metric()").define_metric(
         name, step_metric=step_metric, step_sync=step_sync, hidden=hidden, summary=summary,
         goal=goal, overwrite=overwrite)
+
+
+def save(glob_str: str | os.PathLike[str], base_path: str | os.PathLike[str] | None = None,
+         policy: str = "live") -> list[str]:
+    """``save`` on the current run (see ``Run.save``)."""
+    return _require_run("save()").save(glob_str, base_path=base_path, policy=policy)
+
+
+def restore(name: str, run_path: str | None = None, replace: bool = False,
+            root: str | os.PathLike[str] | None = None) -> IO[str] | None:
+    """Bring a file of a run (default: the current run) back into ``root`` (default: the
+    run's folder, or the working directory) and open it; None if the run has no such
+    file. An existing local copy is used unless ``replace``."""
+    from cairn.sdk.restore import restore as restore_file
+
+    return restore_file(name, run_path=run_path, replace=replace, root=root)
+
+
+def log_artifact(artifact_or_path: Any, name: str | None = None, type: str | None = None,
+                 aliases: list[str] | None = None) -> Any:
+    """``log_artifact`` on the current run."""
+    return _require_run("log_artifact()").log_artifact(artifact_or_path, name=name, type=type,
+                                                       aliases=aliases)
+
+
+def use_artifact(artifact_or_name: Any, type: str | None = None,
+                 aliases: list[str] | None = None) -> Any:
+    """``use_artifact`` on the current run."""
+    return _require_run("use_artifact()").use_artifact(artifact_or_name, type=type,
+                                                       aliases=aliases)
 
 
 class _NoRun:
@@ -138,6 +174,10 @@ def __getattr__(name: str) -> Any:
         from cairn.api.public import Api
 
         return Api
+    if name == "Artifact":  # loads hashing and the manifest only when used
+        from cairn.sdk.artifacts.artifact import Artifact
+
+        return Artifact
     if name in _MEDIA:  # media types load on first use: import cairn stays light
         from cairn.sdk import media
 

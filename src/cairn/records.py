@@ -20,12 +20,23 @@ Kinds and their bodies (all msgpack-able):
 ``heartbeat``  ``{"at": unix time}``
 ``finish``     ``{"exit_code": int, "state": str, "at": unix time}``
 ``file``       a run file's new content: name, sha256, size, mtime, policy, at
+``artifact``   a logged artifact: client_id, name, type, description, metadata,
+               aliases, digest, entries ``[[name, sha256, size, ref, extra]]``,
+               role (``output``; ``input`` for a local artifact passed to use_artifact),
+               blobs; the store assigns the version (``store/artifacts.py``)
+``artifact_use``
+               a stored version used as input: entity, project, name, digest
+``artifact_edit``
+               an edit: entity, project, name, version; aliases, description,
+               metadata (each optional)
+``artifact_delete``
+               a deleted version: entity, project, name, version
 =============  =====================================================================
 
 Any body may list the blobs it references under ``"blobs"`` (sha256 digests); sinks bring
 them into the store's blob store before applying the record (``store/blobs.py``).
 
-Later features add kinds (artifacts, alerts); a store ignores kinds it does not
+Later features add kinds (alerts); a store ignores kinds it does not
 know, after a warning, so older stores can still replay newer WALs.
 """
 
@@ -37,7 +48,8 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 RECORD_KINDS = frozenset(
-    {"run", "config", "history", "summary", "metric", "meta", "heartbeat", "finish", "file"}
+    {"run", "config", "history", "summary", "metric", "meta", "heartbeat", "finish",
+     "file", "artifact", "artifact_use", "artifact_edit", "artifact_delete"}
 )
 
 # Numeric series carry a kind so that ints and bools come back as they went in.

@@ -79,6 +79,8 @@ class Settings:
     finish_timeout: float = 30.0
     """Seconds ``finish()`` waits for a locked or unreachable store before leaving the data
     in the WAL for ``cairn sync``."""
+    file_sync_interval: float = 1.0
+    """Seconds between checks of the files saved with ``run.save(policy="live")``."""
 
     @property
     def db_path(self) -> Path:
@@ -139,7 +141,8 @@ def _coerce(field: str, value: Any) -> Any:
         return None
     try:
         if field in ("heartbeat_timeout", "heartbeat_interval", "apply_interval",
-                     "wal_interval", "finish_timeout", "store_busy_timeout"):
+                     "wal_interval", "finish_timeout", "store_busy_timeout",
+                     "file_sync_interval"):
             number = float(value)
             if number <= 0:
                 raise ValueError("must be positive")

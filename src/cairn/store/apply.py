@@ -31,6 +31,7 @@ from cairn.records import (
     RunRef,
     decode_history,
 )
+from cairn.store import artifacts
 from cairn.store.base import ApplyResult
 from cairn.store.codec import (
     CHUNK_POINTS,
@@ -133,8 +134,18 @@ class RecordApplier:
             "meta": self._on_meta,
             "heartbeat": self._on_heartbeat,
             "finish": self._on_finish,
+            "artifact": self._in_module(artifacts.apply_artifact),
+            "artifact_use": self._in_module(artifacts.apply_use),
+            "artifact_edit": self._in_module(artifacts.apply_edit),
+            "artifact_delete": self._in_module(artifacts.apply_delete),
             "file": self._on_file,
         }
+
+    def _in_module(self, apply: Callable[[Cursor, int, int, dict[str, Any], float], None]
+                   ) -> Handler:
+        """A handler whose logic lives in a feature's module (``store/artifacts.py``)."""
+        return lambda run, record: apply(self.conn, run.pk, run.project_id, record.body,
+                                         self.now)
 
     def apply(self, records: Sequence[Record]) -> ApplyResult:
         applied = skipped = 0

@@ -9,6 +9,7 @@ export type Route =
   | { page: "workspace"; entity: string; project: string }
   | { page: "run"; entity: string; project: string; id: string }
   | { page: "compare"; entity: string; project: string }
+  | { page: "artifacts"; entity: string; project: string; name?: string; version?: string }
   | { page: "not-found"; path: string };
 
 function decode(part: string): string {
@@ -27,6 +28,7 @@ export function parseRoute(pathname: string): Route {
   if (parts.length === 2) return { page: "workspace", entity, project };
   if (parts.length === 3 && kind === "compare") return { page: "compare", entity, project };
   if (parts.length === 4 && kind === "runs" && id) return { page: "run", entity, project, id };
+  if (kind === "artifacts" && parts.length <= 5) return { page: "artifacts", entity, project, name: parts[3], version: parts[4] };
   return { page: "not-found", path: pathname };
 }
 
@@ -36,6 +38,8 @@ export const paths = {
   projects: () => "/",
   workspace: (entity: string, project: string) => `/${seg(entity)}/${seg(project)}`,
   run: (entity: string, project: string, id: string) => `/${seg(entity)}/${seg(project)}/runs/${seg(id)}`,
+  artifacts: (entity: string, project: string, name?: string, version?: string) =>
+    `/${seg(entity)}/${seg(project)}/artifacts${name ? `/${seg(name)}` : ""}${name && version ? `/${seg(version)}` : ""}`,
   compare: (entity: string, project: string, ids: readonly string[]) =>
     `/${seg(entity)}/${seg(project)}/compare?runs=${ids.map(seg).join(",")}`,
 };

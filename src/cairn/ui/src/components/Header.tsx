@@ -26,6 +26,10 @@ export function Header({ route, theme, onTheme }: { route: Route; theme: Theme; 
           <Link href={paths.workspace(project.entity, project.project)} class="strong">
             {project.project}
           </Link>
+          <span class="muted" aria-hidden="true">·</span>
+          <Link href={paths.artifacts(project.entity, project.project)}>
+            Artifacts
+          </Link>
         </nav>
       )}
       <span class="spacer" />

@@ -11,6 +11,8 @@ import { runColor } from "../../lib/colors";
 import { useAsync } from "../../lib/useAsync";
 import { paths, setQuery, useQuery } from "../../router";
 import { EditableName } from "./EditableName";
+import { ArtifactsTab } from "./artifacts/ArtifactsTab";
+import { FilesTab } from "./files/FilesTab";
 import { MediaTab } from "./MediaTab";
 import { RunCharts } from "./RunCharts";
 import { RunOverview } from "./RunOverview";
@@ -87,7 +89,9 @@ export function RunPage({ entity, project, id, theme }: Props) {
             {tab === "overview" && r.state === "running" && <LiveRun entity={entity} project={project} onRun={onRun} />}
             {tab === "charts" && <RunCharts run={r} theme={theme} onRun={onRun} />}
             {tab === "media" && <MediaTab run={r} />}
-            {tab !== "overview" && tab !== "charts" && tab !== "media" && (
+            {tab === "files" && <FilesTab entity={entity} project={project} id={id} />}
+            {tab === "artifacts" && <ArtifactsTab entity={entity} project={project} id={id} />}
+            {tab !== "overview" && tab !== "charts" && tab !== "files" && tab !== "artifacts" && tab !== "media" && (
               <div class="empty-state">
                 <h2>Nothing logged yet</h2>
                 <p class="muted">This run has no {TABS.find((t) => t.id === tab)?.label.toLowerCase() ?? tab}.</p>
