@@ -94,3 +94,20 @@ def test_a_dataframe_logged_directly_becomes_a_table(log_one: LogOne) -> None:
 def test_bad_input_is_refused(make: Any, fragment: str) -> None:
     with pytest.raises(ValueError, match=re.escape(fragment)):
         make()
+
+
+def test_an_artifact_keeps_a_whole_table_and_its_media() -> None:
+    pixels = np.full((4, 4, 3), 77, dtype=np.uint8)
+    table = cairn.Table(columns=["i", "img"],
+                        data=[[i, cairn.Image(pixels) if i == 0 else None]
+                              for i in range(10_500)])
+    run = cairn.init(project="media")
+    artifact = cairn.Artifact("preds", type="predictions")
+    artifact.add(table, "preds")
+    run.log_artifact(artifact)
+    run.finish()
+    stored = cairn.Api().artifact(f"{run.entity}/media/preds:latest")
+    ref = stored.get("preds")
+    assert (ref["_type"], ref["nrows"]) == ("table-file", 10_500)  # no history cap here
+    media = sorted(e for e in stored.manifest.entries if e.startswith("media/"))
+    assert len(media) == 2  # the table's JSON and the image in its first cell
