@@ -1,9 +1,11 @@
 /** One panel per media key, over one run (the run page) or several side by side (the
  * workspace): images and histograms share a step slider across runs; other media show
  * each run's value at the chosen step. */
+import { useEffect, useState } from "preact/hooks";
 import { asList, itemAt, mediaApi, type MediaItem, type MediaKey, type MediaRef } from "../api/media";
 import { ErrorBanner } from "../components/ErrorBanner";
 import { useAsync } from "../lib/useAsync";
+import { useVisible } from "../lib/useVisible";
 import { CustomChartView } from "./CustomChartView";
 import { HistogramPanel } from "./HistogramPanel";
 import { Object3DView } from "./Object3DView";
@@ -12,6 +14,9 @@ import { ImagePanel, type RunMedia } from "./ImagePanel";
 import { AudioView, HtmlView, VideoView } from "./OtherPanels";
 import { RunLabel, StepSlider, stepsOf, useStep } from "./StepSlider";
 import { TableView } from "./TablePanel";
+
+/** Types whose panel takes the whole row. */
+const WIDE = ["table-file", "custom-chart", "html-file", "plotly-file"];
 
 export interface MediaRun {
   id: string;
@@ -44,9 +49,9 @@ function OneView({ value, label }: { value: MediaRef; label: string }) {
 function StepPanel({ mediaKey, type, runs }: { mediaKey: string; type: string; runs: RunMedia[] }) {
   const steps = stepsOf(runs);
   const [step, setStep] = useStep(steps);
-  const wide = ["table-file", "custom-chart", "html-file", "plotly-file"].includes(type);
+  const wide = WIDE.includes(type);
   return (
-    <section class={wide ? "panel media-panel media-wide" : "panel media-panel"} data-media-key={mediaKey} data-type={type}>
+    <section class="panel media-panel" data-media-key={mediaKey} data-type={type}>
       <div class="panel-head">
         <h3 class="panel-title">{mediaKey}</h3>
         <StepSlider steps={steps} step={step} onStep={setStep} label={mediaKey} />
@@ -65,8 +70,23 @@ function StepPanel({ mediaKey, type, runs }: { mediaKey: string; type: string; r
   );
 }
 
+/** The panel of ``info`` over ``runs``, fetched once it comes near the screen (a run page
+ * with many media keys loads only what is looked at). */
+export function MediaKeyPanel(props: { entity: string; project: string; runs: MediaRun[]; info: MediaKey }) {
+  const [ref, visible] = useVisible<HTMLDivElement>();
+  const [seen, setSeen] = useState(false);
+  useEffect(() => {
+    if (visible) setSeen(true);
+  }, [visible]);
+  return (
+    <div ref={ref} class={WIDE.includes(props.info.type) ? "media-slot media-wide" : "media-slot"}>
+      {seen ? <LoadedKeyPanel {...props} /> : <div class="panel media-panel media-placeholder" aria-busy="true"><h3 class="panel-title">{props.info.key}</h3></div>}
+    </div>
+  );
+}
+
 /** The panel of ``info`` over ``runs`` (runs without the key are left out). */
-export function MediaKeyPanel({ entity, project, runs, info }: { entity: string; project: string; runs: MediaRun[]; info: MediaKey }) {
+function LoadedKeyPanel({ entity, project, runs, info }: { entity: string; project: string; runs: MediaRun[]; info: MediaKey }) {
   const ids = runs.map((r) => r.id).join(",");
   const items = useAsync(
     (s) =>
