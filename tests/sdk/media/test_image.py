@@ -31,6 +31,14 @@ def test_uint8_rgb_array_round_trips_with_metadata(log_one: LogOne) -> None:
     assert got["size"] == len(got.read_bytes())
 
 
+def test_the_picture_is_there_before_logging(tmp_path: Path) -> None:
+    pixels = np.full((3, 5, 3), 9, dtype=np.uint8)
+    assert np.array_equal(np.asarray(cairn.Image(pixels).image), pixels)
+    path = tmp_path / "p.png"
+    PIL.Image.fromarray(pixels).save(path)
+    assert cairn.Image(path).image.size == (5, 3)
+
+
 def test_float_chw_and_grayscale_arrays_are_scaled_to_bytes(log_one: LogOne) -> None:
     chw = np.zeros((3, 4, 5), dtype=np.float32)
     chw[0] = 1.0

@@ -168,6 +168,15 @@ class Image(Media):
     def caption(self) -> str | None:
         return self._caption
 
+    @property
+    def image(self) -> Any:
+        """The picture as a PIL image (as wandb's ``Image.image``)."""
+        pixels = self._pixels
+        if pixels is not None:
+            return pixels.copy() if hasattr(pixels, "save") else pil().fromarray(pixels)
+        assert self._bytes is not None
+        return pil().open(io.BytesIO(self._bytes))
+
     def __repr__(self) -> str:
         return f"<cairn.Image {self.width}x{self.height} {self._format}>"
 
