@@ -18,7 +18,7 @@ from cairn.api.media import MediaFile
 def test_rows_columns_and_methods() -> None:
     table = cairn.Table(columns=["a", "b"], data=[[1, "x"], [2, "y"]])
     table.add_data(3, "z")
-    table.add_column("c", [True, False, None])
+    table.add_column("c", [True, False, None], optional=True)
     assert table.get_column("a") == [1, 2, 3]
     assert table.get_column("c") == [True, False, None]
     assert table.get_column("a", convert_to="numpy").tolist() == [1, 2, 3]
@@ -28,6 +28,18 @@ def test_rows_columns_and_methods() -> None:
     assert from_frame.columns == ["x", "y"]
     assert from_frame.data == [[1.5, "p"], [2.5, "q"]]
     assert cairn.Table(columns=["m", "n"], data=np.eye(2)).data == [[1.0, 0.0], [0.0, 1.0]]
+
+
+def test_a_column_keeps_one_kind_unless_mixed_types_are_allowed() -> None:
+    table = cairn.Table(columns=["a", "b"], data=[[1, None], [2.5, "x"]])
+    with pytest.raises(ValueError, match="column 'b' holds string values"):
+        table.add_data(3, 4)
+    assert table.data == [[1, None], [2.5, "x"]]  # the refused row left nothing behind
+    with pytest.raises(ValueError, match="holds number values"):
+        table.add_column("c", [1, "two"])
+    assert table.columns == ["a", "b"]
+    mixed = cairn.Table(columns=["m"], data=[[1], ["x"], [True]], allow_mixed_types=True)
+    assert mixed.get_column("m") == [1, "x", True]
 
 
 def test_round_trip_with_media_cells_and_non_finite_numbers(log_one: LogOne) -> None:
@@ -90,6 +102,12 @@ def test_a_dataframe_logged_directly_becomes_a_table(log_one: LogOne) -> None:
     (lambda: cairn.Table(columns=["a"], data=np.zeros((2, 2, 2))), "must be 2-D"),
     (lambda: cairn.Table(columns=["a"], data=[[1]]).add_column("b", [1, 2]), "has 2 values"),
     (lambda: cairn.Table(columns=["a"]).get_column("zz"), "no column 'zz'"),
+    (lambda: cairn.Table(columns=["a"], data=[[1], ["x"]]),
+     "column 'a' holds number values; got a string"),
+    (lambda: cairn.Table(columns=["a"], data=[[1]]).add_column("b", [None]),
+     "column 'b' does not take None"),
+    (lambda: cairn.Table(columns=["a"], data=[[None]], optional=[False]), "does not take None"),
+    (lambda: cairn.Table(columns=["a", "b"], optional=[True]), "1 flags for 2 columns"),
 ])
 def test_bad_input_is_refused(make: Any, fragment: str) -> None:
     with pytest.raises(ValueError, match=re.escape(fragment)):

@@ -18,7 +18,9 @@ class Table(Media):
     """wandb's ``Table(columns=None, data=None, rows=None, dataframe=None, ...)``.
 
     Columns default to ``["Input", "Output", "Expected"]``; ``dataframe`` (pandas) gives
-    both. Cells hold numbers, strings, booleans, None, lists, dicts and media objects.
+    both. Cells hold numbers, strings, booleans, None, lists, dicts and media objects; as in
+    wandb, a column keeps the kind of its first value (ints and floats are both numbers)
+    unless ``allow_mixed_types``, and takes None unless ``optional`` is False for it.
     """
 
     _type = "table-file"
@@ -43,6 +45,15 @@ class Table(Media):
         self.columns: list[str] = [str(c) for c in columns]
         if len(set(self.columns)) != len(self.columns):
             raise ValueError(f"Table: column names must be unique; got {self.columns}")
+        if isinstance(optional, list | tuple):
+            if len(optional) != len(self.columns):
+                raise ValueError(f"Table: optional has {len(optional)} flags for "
+                                 f"{len(self.columns)} columns")
+            self._optional = [bool(o) for o in optional]
+        else:
+            self._optional = [bool(optional)] * len(self.columns)
+        self._mixed = bool(allow_mixed_types)
+        self._kinds: list[str | None] = [None] * len(self.columns)
         self.data: list[list[Any]] = []
         for row in _rows(data):
             self.add_data(*row)
@@ -54,7 +65,25 @@ class Table(Media):
                              f"{self.columns}); got {len(data)}")
         if len(self.data) >= MAX_ROWS:
             raise ValueError(f"Table: at most {MAX_ROWS} rows")
-        self.data.append([_cell(v, self.columns[i]) for i, v in enumerate(data)])
+        row = [_cell(v, self.columns[i]) for i, v in enumerate(data)]
+        kinds = [self._check(i, cell) for i, cell in enumerate(row)]  # all, before any change
+        self._kinds = [k or old for k, old in zip(kinds, self._kinds, strict=True)]
+        self.data.append(row)
+
+    def _check(self, column: int, cell: Any, kind: str | None = None) -> str | None:
+        """The kind of ``cell`` once checked against its column's (``kind``: the column's
+        own when it is new)."""
+        name = self.columns[column]
+        found = _kind(cell)
+        if found is None:
+            if not self._optional[column]:
+                raise ValueError(f"Table: column {name!r} does not take None (optional=False)")
+            return None
+        expected = kind if kind is not None else self._kinds[column]
+        if expected is not None and expected != found and not self._mixed:
+            raise ValueError(f"Table: column {name!r} holds {expected} values; got a {found} "
+                             f"({cell!r:.40}); pass allow_mixed_types=True to mix them")
+        return found
 
     def add_column(self, name: str, data: Sequence[Any], optional: bool = False) -> None:
         """Append a column; ``data`` has one value per existing row."""
@@ -65,11 +94,22 @@ class Table(Media):
         if self.data and len(values) != len(self.data):
             raise ValueError(f"Table: column {name!r} has {len(values)} values but the table "
                              f"has {len(self.data)} rows")
-        if not self.data:
-            self.data = [[] for _ in values]
+        cells = [_cell(value, name) for value in values]
         self.columns.append(name)
-        for row, value in zip(self.data, values, strict=True):
-            row.append(_cell(value, name))
+        self._optional.append(bool(optional))
+        self._kinds.append(None)
+        try:
+            for cell in cells:
+                self._kinds[-1] = self._check(len(self.columns) - 1, cell) or self._kinds[-1]
+        except ValueError:
+            self.columns.pop()
+            self._optional.pop()
+            self._kinds.pop()
+            raise
+        if not self.data:
+            self.data = [[] for _ in cells]
+        for row, cell in zip(self.data, cells, strict=True):
+            row.append(cell)
 
     def get_column(self, name: str, convert_to: str | None = None) -> Any:
         """The values of one column (``convert_to="numpy"``: as a numpy array)."""
@@ -101,6 +141,7 @@ class Table(Media):
                           stacklevel=4)
             rows = rows[:MAX_HISTORY_ROWS]
         copy = Table.__new__(Table)
+        copy.__dict__.update(self.__dict__)
         copy.columns = list(self.columns)
         copy.data = [list(row) for row in rows]
         copy._held = sum(cell._held for row in copy.data for cell in row
@@ -137,6 +178,21 @@ def _rows(data: Any) -> Any:
                              f"{tuple(data.shape)}")
         return data.tolist()
     return ([*row] if not isinstance(row, str) else [row] for row in data)
+
+
+def _kind(cell: Any) -> str | None:
+    """What a column holds, for the check that a column keeps one kind of value."""
+    if cell is None:
+        return None
+    if isinstance(cell, bool):
+        return "boolean"
+    if isinstance(cell, int | float):
+        return "number"
+    if isinstance(cell, str):
+        return "string"
+    if isinstance(cell, Media):
+        return cell._type
+    return "list" if isinstance(cell, list) else "dict"
 
 
 def _cell(value: Any, column: str) -> Any:
