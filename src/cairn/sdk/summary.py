@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from cairn.sdk.values import clean_value
+from cairn.sdk.values import summary_value
 
 
 class Summary:
@@ -41,7 +41,8 @@ class Summary:
             return default
 
     def __setitem__(self, key: str, value: Any) -> None:
-        self._write({self._flat_key(key): clean_value(value)}, [])
+        flat = self._flat_key(key)
+        self._write({flat: summary_value(value, flat)}, [])
 
     def __setattr__(self, key: str, value: Any) -> None:
         if key.startswith("_"):
@@ -64,7 +65,8 @@ class Summary:
 
     def update(self, data: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         values = {**(data or {}), **kwargs}
-        self._write({self._flat_key(k): clean_value(v) for k, v in values.items()}, [])
+        flat = {self._flat_key(k): v for k, v in values.items()}
+        self._write({k: summary_value(v, k) for k, v in flat.items()}, [])
 
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and self.get(key, _MISSING) is not _MISSING

@@ -169,6 +169,14 @@ def media_held(flat: Mapping[str, Any]) -> int:
     return total
 
 
+def summary_value(value: Any, key: str) -> Any:
+    """A value set in the summary: media are kept (the writer thread stores them, as for
+    history); everything else is cleaned as config values are."""
+    if isinstance(value, Media):
+        return value._for_history(key)
+    return clean_value(value)
+
+
 def clean_value(value: Any) -> Any:
     """A config or summary value made storable, as wandb does for unknown objects."""
     if value is None or isinstance(value, bool | str):

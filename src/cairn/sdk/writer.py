@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from cairn.aggregates import SummaryState
 from cairn.records import RunRef
 from cairn.sdk.batch import Row, StepSync, build_batch
-from cairn.sdk.media.base import BlobTarget, Encoder, encode_objects
+from cairn.sdk.media.base import BlobTarget, Encoder, Media, encode_objects
 from cairn.wal.format import encode_frame
 from cairn.wal.writer import WalWriter
 
@@ -229,6 +229,8 @@ class RunWriter:
             if rows:
                 out.append(self._history(rows))
                 rows = []
+            if item.kind == "summary":
+                self._store_summary_media(item.body)
             self._observe(item)
             out.append((self._next_seq(), item.kind, item.body))
         if rows:
@@ -257,6 +259,18 @@ class RunWriter:
         if digests:
             body["blobs"] = digests
         return self._next_seq(), "history", body
+
+    def _store_summary_media(self, body: dict[str, Any]) -> None:
+        """Media set in the summary become references, as in history."""
+        values = body.get("set") or {}
+        media = {k: [(0, v)] for k, v in values.items() if isinstance(v, Media | list)}
+        if not media:
+            return
+        encoder = Encoder(self.blobs)
+        encode_objects(media, encoder, self._warn)
+        body["set"] = {**values, **{k: pairs[0][1] for k, pairs in media.items()}}
+        if encoder.digests:
+            body["blobs"] = encoder.digests
 
     def _observe(self, op: Op) -> None:
         if op.kind == "summary":

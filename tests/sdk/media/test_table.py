@@ -129,3 +129,18 @@ def test_an_artifact_keeps_a_whole_table_and_its_media() -> None:
     assert (ref["_type"], ref["nrows"]) == ("table-file", 10_500)  # no history cap here
     media = sorted(e for e in stored.manifest.entries if e.startswith("media/"))
     assert len(media) == 2  # the table's JSON and the image in its first cell
+
+
+def test_media_set_in_the_summary_are_stored_as_references() -> None:
+    run = cairn.init(project="media")
+    run.summary["best"] = cairn.Table(columns=["a"], data=[[1], [2]])
+    run.summary.update({"sample": cairn.Image(np.zeros((2, 3), dtype=np.uint8))})
+    run.summary["plain"] = np.float32(0.5)
+    run.finish()
+    summary = cairn.Api().run(run.path).summary
+    assert summary["best"]["_type"] == "table-file"
+    assert summary["best"]["nrows"] == 2
+    assert (summary["sample"]["width"], summary["sample"]["height"]) == (3, 2)
+    assert summary["plain"] == 0.5
+    with cairn.Api().blobs.open(summary["best"]["sha256"]) as stream:
+        assert b'"data":[[1],[2]]' in stream.read()
