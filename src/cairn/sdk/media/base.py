@@ -44,10 +44,12 @@ class Encoder:
     def __init__(self, blobs: Callable[[], BlobTarget] | None) -> None:
         self.blobs = blobs
         self.digests: list[str] = []
+        self._noted: set[str] = set()  # a table of 10,000 images notes 10,000 digests
 
     def note(self, digest: str) -> None:
         """Record that the batch references ``digest`` (already in the store)."""
-        if digest not in self.digests:
+        if digest not in self._noted:
+            self._noted.add(digest)
             self.digests.append(digest)
 
     def _seen(self, info: _BlobInfo) -> dict[str, Any]:
