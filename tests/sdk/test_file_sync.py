@@ -283,3 +283,39 @@ def test_a_file_that_never_settles_is_still_recorded(tmp_path: Path) -> None:
         stop.set()
         writer.join()
     run.finish()
+
+
+@pytest.mark.parametrize("policy", ["now", "live", "end"])
+def test_saving_a_file_in_run_dir_keeps_it(policy: str) -> None:
+    """wandb's idiom: write into run.dir, then save it by its path there."""
+    run = cairn.init(project="p", settings={"file_sync_interval": 0.05})
+    model = Path(run.dir) / "model.pt"
+    model.write_bytes(b"weights")
+    linked = run.save(os.path.join(run.dir, "model.pt"), policy=policy)
+    assert linked == [str(model)]
+    run.finish()
+    assert _stored(run.path) == {"model.pt": b"weights"}
+
+
+def test_files_written_into_run_dir_are_saved_at_finish() -> None:
+    run = cairn.init(project="p")
+    (Path(run.dir) / "sub").mkdir()
+    (Path(run.dir) / "sub" / "notes.md").write_text("kept at the end")
+    run.log({"x": 1})
+    run._flush_to_store()
+    assert _stored(run.path) == {}
+    run.finish()
+    assert _stored(run.path) == {"sub/notes.md": b"kept at the end"}
+    api = cairn.Api()
+    assert api.run(run.path).file("sub/notes.md").digest
+    api.close()
+
+
+def test_a_glob_never_reaches_the_stores_own_files(cairn_root: Path) -> None:
+    run = cairn.init(project="p")
+    (Path(run.dir) / "out.txt").write_text("run file")
+    with pytest.warns(cairn.CairnWarning, match="only the cairn folder's own files"):
+        run.save(str(cairn_root / "**" / "*"), base_path=str(cairn_root), policy="now")
+    run.finish()
+    assert _stored(run.path) == {"out.txt": b"run file"}  # only the run.dir sweep's
+
