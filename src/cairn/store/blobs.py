@@ -122,7 +122,7 @@ class LocalBlobStore:
 
     def put_bytes(self, data: bytes) -> BlobInfo:
         info = BlobInfo(hashlib.sha256(data).hexdigest(), len(data))
-        if not self.has(info.digest):
+        if not self._refresh(self._path(info.digest)):
             self._write(info.digest, lambda f: f.write(data))
         return info
 
@@ -146,7 +146,7 @@ class LocalBlobStore:
         return info
 
     def put_file(self, path: Path | str, digest: str | None = None) -> BlobInfo:
-        if digest is not None and self.has(digest):
+        if digest is not None and self._refresh(self._path(digest)):
             return BlobInfo(digest, self.size(digest))
         try:
             with open(path, "rb") as f:
@@ -202,7 +202,7 @@ class LocalBlobStore:
 
     def _publish(self, tmp: Path, digest: str) -> None:
         target = self._path(digest)
-        if target.is_file():
+        if self._refresh(target):
             _unlink(tmp)  # someone stored the same content meanwhile
             return
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -213,15 +213,28 @@ class LocalBlobStore:
         """Add a blob known to have ``digest`` by hard-linking ``source`` (another local
         blob store's file); False when linking is not possible (another filesystem)."""
         target = self._path(digest)
-        if target.is_file():
+        if self._refresh(target):
             return True
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
             os.link(source, target)
         except FileExistsError:
-            return True
+            return self._refresh(target)
         except OSError:
             return False
+        return self._refresh(target)  # a link keeps the source's (maybe old) mtime
+
+    @staticmethod
+    def _refresh(path: Path) -> bool:
+        """Whether the blob at ``path`` is present; if so its mtime becomes now. Every new
+        use of a blob (a dedup hit too) restarts ``cairn gc``'s grace period, which covers
+        records that name the blob and are still on their way to the store."""
+        try:
+            os.utime(path)
+        except FileNotFoundError:
+            return False
+        except OSError:  # another user's blob in a shared store: present, age unchanged
+            return path.is_file()
         return True
 
 
