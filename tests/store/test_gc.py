@@ -67,3 +67,32 @@ def test_gc_removes_temp_files_of_dead_writers_only(cairn_root: Path) -> None:
     assert "1 temporary files" in _gc()
     assert not orphan.exists()
     assert mine.exists()  # its writer (this process) is alive, however old the file
+
+
+_KILLED_BEFORE_APPLY = """
+import os, sys, cairn
+run = cairn.init(project="p", settings={"applier": "thread", "apply_interval": 3600})
+run.save(sys.argv[1], policy="now")
+run._writer.process()  # the record is in the WAL; the store has not applied it
+os._exit(9)  # as kill -9 would: nothing more happens
+"""
+
+
+def test_gc_keeps_blobs_named_by_wal_records_not_yet_applied(tmp_path: Path,
+                                                             cairn_root: Path) -> None:
+    cairn.init(project="earlier").finish()  # the store exists
+    saved = tmp_path / "weights.bin"
+    saved.write_bytes(b"only the WAL names these bytes so far")
+    subprocess.run([sys.executable, "-c", _KILLED_BEFORE_APPLY, str(saved)], check=False,
+                   env=os.environ.copy())
+    blobs = LocalBlobStore(cairn_root / "blobs")
+    assert len(list(blobs.digests())) == 1  # local mode: the blob is in the store at once
+    assert "deleted 0 blobs" in _gc("--min-age", "0")
+    result = CliRunner().invoke(cli, ["sync", str(cairn_root / "runs")])
+    assert result.exit_code == 0, result.output
+    api = cairn.Api()
+    (run,) = api.runs("p")
+    with run.file("weights.bin").open() as f:
+        assert f.read() == b"only the WAL names these bytes so far"
+    api.close()
+    assert "deleted 0 blobs" in _gc("--min-age", "0")  # applied now: the store names it

@@ -1,9 +1,12 @@
 """Reclaiming blob storage: ``cairn gc``.
 
 A blob may be deleted when nothing in the store refers to it: no run file, no artifact
-version, no history value (media store their digests in history values) names it. Blobs
-younger than a grace period are kept, since a run may have stored a blob whose record is
-still on its way to the store. Temporary files are deleted when the process that wrote
+version, no history value (media store their digests in history values) names it, and no
+WAL record the store has not applied yet lists it (a run logging to the local store puts
+its blobs into the store's folder at once, while its records may wait in the WAL: the
+store is locked, or the run was killed before they were applied). Blobs younger than a
+grace period are kept too (every new use of a blob refreshes its mtime), covering records
+not yet written to any WAL. Temporary files are deleted when the process that wrote
 them (its pid begins the name) is gone, whatever their age.
 """
 
@@ -12,16 +15,23 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import msgpack
 
+from cairn.errors import StoreError, WalError
+from cairn.records import RunRef
 from cairn.store.artifacts import Cursor
 from cairn.store.artifacts import referenced_blobs as artifact_blobs
-from cairn.store.blobs import LocalBlobStore
+from cairn.store.blobs import LocalBlobStore, record_blobs
+from cairn.wal.reader import WalReader
+from cairn.wal.replay import WAL_SUFFIX
+
+AppliedSeq = Callable[[RunRef, str], int]
+"""``store.applied_seq(run, session)``: the last record of a session the store applied."""
 
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 _PID_PREFIX = re.compile(r"^(\d+)-")
@@ -49,6 +59,34 @@ def referenced_blobs(conn: Cursor) -> set[str]:
         except (ValueError, msgpack.ExtraData):
             continue
     return found
+
+
+def pending_wal_blobs(runs_dir: Path, applied_seq: AppliedSeq) -> set[str]:
+    """The digests listed under ``"blobs"`` by the records of the WAL files below
+    ``runs_dir`` that the store has not applied. A WAL that cannot be read raises
+    StoreError: its records may name any blob, so none may go. (A deleted run's WAL counts
+    as not applied; its blobs stay while its folder does.)"""
+    found: set[str] = set()
+    for path in sorted(runs_dir.glob(f"*/*{WAL_SUFFIX}")):
+        marks: dict[tuple[RunRef, str], int] = {}
+        reader = WalReader(path, on_damage=_ignore_damage)
+        try:
+            while batch := reader.read(512):
+                for record in batch:
+                    key = (record.run, record.session)
+                    if key not in marks:
+                        marks[key] = applied_seq(*key)
+                    if record.seq > marks[key]:
+                        found.update(record_blobs([record.body]))
+        except (OSError, WalError) as exc:
+            raise StoreError(f"cannot read the WAL {path} ({exc}); gc deletes no blobs "
+                             "while a WAL's records are unknown: `cairn sync` or remove it"
+                             ) from exc
+    return found
+
+
+def _ignore_damage(message: str) -> None:
+    """Damaged frames hold no record a sink could apply, so no blob they name is needed."""
 
 
 def writer_alive(pid: int) -> bool:
@@ -93,8 +131,8 @@ def collect_garbage(blobs: LocalBlobStore, referenced: set[str], min_age: float,
         path = blobs.local_path(digest)
         if path is None:
             continue
-        try:
-            st = path.stat()
+        try:  # the age is read now, just before deleting, not when `referenced` was
+            st = path.stat()  # built: a dedup hit since then has refreshed it
         except FileNotFoundError:
             continue
         if st.st_mtime > cutoff:
