@@ -275,3 +275,26 @@ def test_media_objects_are_added_with_their_blobs(tmp_path: Path, cairn_root: Pa
     assert reference == {"_type": "chart", "sha256": blob_digest, "size": 9, "n": 3}
     out = Path(fetched.download(tmp_path / "out"))
     assert (out / "media" / blob_digest).read_bytes() == b"[1, 2, 3]"
+
+
+def test_new_file_and_add_leave_no_temp_folder(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    artifact = cairn.Artifact("notes", "dataset")
+    with artifact.new_file("a.txt", mode="w") as fh:
+        fh.write("written in")
+    artifact.add({"k": 1}, "table")
+    assert list(temp.iterdir()) == []  # the content is staged as blobs already
+    assert artifact.get("table") == {"k": 1}  # read back before logging, from the blob
+    run = cairn.init(project="p")
+    run.log_artifact(artifact).wait()
+    run.finish()
+    api = cairn.Api()
+    out = Path(api.artifact("p/notes:latest").download(tmp_path / "out"))
+    api.close()
+    assert (out / "a.txt").read_text() == "written in"
+    assert list(temp.iterdir()) == []

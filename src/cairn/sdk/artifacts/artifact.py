@@ -74,7 +74,6 @@ class Artifact:
         self._logged_by: Run | None = None
         self._staging: BlobStore | None = None
         self._staged: set[str] = set()
-        self._tmp_dirs: list[str] = []
         self.incremental = incremental
         self.use_as = use_as
 
@@ -282,11 +281,15 @@ class Artifact:
         if mode not in ("x", "w", "xb", "wb"):
             raise ValueError(f"new_file mode must be 'x', 'w', 'xb' or 'wb'; got {mode!r}")
         folder = tempfile.mkdtemp(prefix="cairn-artifact-")
-        self._tmp_dirs.append(folder)
-        path = Path(folder) / Path(name).name
-        with open(path, mode, encoding=None if "b" in mode else (encoding or "utf-8")) as fh:
-            yield fh
-        self._add_local([(path, name)], "mutable")
+        try:
+            path = Path(folder) / Path(name).name
+            with open(path, mode, encoding=None if "b" in mode else (encoding or "utf-8")
+                      ) as fh:
+                yield fh
+            entry = self._add_local([(path, name)], "mutable")[0]
+            entry.local_path = None  # the content is a staged blob now; the folder goes
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def add_reference(self, uri: Any, name: str | None = None, checksum: bool = True,
                       max_objects: int | None = None) -> list[ArtifactManifestEntry]:
@@ -380,8 +383,11 @@ class Artifact:
             return json.loads(fh.read())
 
     def _open_entry(self, entry: ArtifactManifestEntry) -> IO[bytes]:
-        if entry.local_path is not None and self._version is None:
-            return open(entry.local_path, "rb")
+        if self._version is None:
+            if self._staging is not None and entry.digest in self._staged:
+                return self._staging.open(entry.digest)  # the content as it was added
+            if entry.local_path is not None:
+                return open(entry.local_path, "rb")
         return self._require_source().blobs.open(entry.digest)
 
     # ---- after logging ---------------------------------------------------------------
@@ -484,11 +490,6 @@ class Artifact:
         from cairn.api.artifacts import consumer_runs
 
         return consumer_runs(self._require_source())
-
-    def _cleanup(self) -> None:
-        for folder in self._tmp_dirs:
-            shutil.rmtree(folder, ignore_errors=True)
-        self._tmp_dirs = []
 
     def _mark_stored(self, source: ArtifactSource, version: int, aliases: list[str],
                      entity: str, project: str, created_at: float | None) -> None:
