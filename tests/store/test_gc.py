@@ -51,22 +51,43 @@ def test_gc_reclaims_blobs_of_deleted_versions_only(tmp_path: Path, cairn_root: 
     api.close()
 
 
-def test_gc_removes_temp_files_of_dead_writers_only(cairn_root: Path) -> None:
+def test_gc_removes_old_temp_files_of_dead_writers_only(cairn_root: Path) -> None:
+    from cairn.store.blobs import temp_prefix
+
     run = cairn.init(project="p")
     run.finish()
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True)
+    dead_pid = int(dead.stdout.strip())
     tmp = cairn_root / "blobs" / "tmp"
     tmp.mkdir(parents=True, exist_ok=True)
-    orphan = tmp / f"{dead.stdout.strip()}-abc123"
-    orphan.write_bytes(b"half a blob")
-    mine = tmp / f"{os.getpid()}-def456"
-    mine.write_bytes(b"being written")
     old = time.time() - 10 * 86400
-    os.utime(mine, (old, old))
-    assert "1 temporary files" in _gc()
+
+    def temp(name: str, aged: bool) -> Path:
+        path = tmp / name
+        path.write_bytes(b"part of a blob")
+        if aged:
+            os.utime(path, (old, old))
+        return path
+
+    orphan = temp(f"{temp_prefix(dead_pid)}abc123", aged=True)
+    orphan_old_style = temp(f"{dead_pid}-abc124", aged=True)  # names before the host
+    mine = temp(f"{temp_prefix()}def456", aged=True)  # this process is alive
+    young = temp(f"{temp_prefix(dead_pid)}fresh1", aged=False)
+    # a writer on another machine sharing the folder: its pid means nothing here
+    elsewhere = temp(f"{dead_pid}@another-host@ghi789", aged=False)
+    elsewhere_old = temp(f"{os.getpid()}@another-host@jkl012", aged=True)
+    assert "3 temporary files" in _gc()
     assert not orphan.exists()
+    assert not orphan_old_style.exists()
+    assert not elsewhere_old.exists()  # another host's, older than --min-age
     assert mine.exists()  # its writer (this process) is alive, however old the file
+    assert young.exists()  # younger than --min-age: the pid may be another container's
+    assert elsewhere.exists()
+    assert "2 temporary files" in _gc("--min-age", "0")
+    assert not young.exists()
+    assert not elsewhere.exists()
+    assert mine.exists()
 
 
 _KILLED_BEFORE_APPLY = """

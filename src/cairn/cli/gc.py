@@ -10,8 +10,9 @@ from cairn.cli.state import state
 @click.command("gc")
 @click.option("--dry-run", is_flag=True, help="Only report what would be deleted.")
 @click.option("--min-age", type=click.FloatRange(min=0), default=3600.0, show_default=True,
-              help="Keep unreferenced blobs younger than this many seconds (a running "
-                   "process may not have stored their records yet).")
+              help="Keep unreferenced blobs and temporary files younger than this many "
+                   "seconds (a running process may not have stored their records yet, "
+                   "or may be writing on another host).")
 def gc(dry_run: bool, min_age: float) -> None:
     """Reclaim space: unreferenced blobs (deleted runs, deleted artifact versions) and
     temporary files left by processes that died."""

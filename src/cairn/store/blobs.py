@@ -11,8 +11,8 @@ folder's ``blobs/`` when offline; :func:`copy_missing` brings them into the stor
 records are applied (by the sinks and by ``cairn sync``).
 
 Layout of a :class:`LocalBlobStore`: ``<root>/sha256/<first two hex digits>/<digest>``, and
-``<root>/tmp/<pid>-<random>`` for writes in progress (``cairn gc`` removes those whose
-process is gone).
+``<root>/tmp/<pid>@<host>@<random>`` for writes in progress (``cairn gc`` removes those
+older than its grace period whose process is gone, or that another host wrote).
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import shutil
+import socket
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -31,6 +33,26 @@ from cairn.errors import NotFoundError, StoreError
 
 CHUNK = 1 << 20
 _HEX = frozenset("0123456789abcdef")
+_HOST = re.sub(r"[^A-Za-z0-9._-]", "_", socket.gethostname())[:64] or "unknown"
+
+
+def temp_prefix(pid: int | None = None) -> str:
+    """The start of a temp file's name: the writer's pid and host (``cairn gc`` may check
+    whether a pid is alive only on the host that wrote the file)."""
+    return f"{os.getpid() if pid is None else pid}@{_HOST}@"
+
+
+def temp_writer(name: str) -> tuple[int, str | None] | None:
+    """The (pid, host) a temp file name carries; host None for names from before hosts
+    were recorded (``<pid>-…``); None for names of neither form."""
+    match = re.match(r"^(\d+)(?:@([A-Za-z0-9._-]+)@|-)", name)
+    if match is None:
+        return None
+    return int(match.group(1)), match.group(2)
+
+
+def this_host() -> str:
+    return _HOST
 
 
 @dataclass(frozen=True)
@@ -186,7 +208,7 @@ class LocalBlobStore:
     def _temp(self) -> Any:
         folder = self.root / "tmp"
         folder.mkdir(parents=True, exist_ok=True)
-        return tempfile.NamedTemporaryFile(dir=folder, prefix=f"{os.getpid()}-", delete=False)
+        return tempfile.NamedTemporaryFile(dir=folder, prefix=temp_prefix(), delete=False)
 
     def _write(self, digest: str, write: Any) -> None:
         tmp = self._temp()

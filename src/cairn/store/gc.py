@@ -6,14 +6,16 @@ WAL record the store has not applied yet lists it (a run logging to the local st
 its blobs into the store's folder at once, while its records may wait in the WAL: the
 store is locked, or the run was killed before they were applied). Blobs younger than a
 grace period are kept too (every new use of a blob refreshes its mtime), covering records
-not yet written to any WAL. Temporary files are deleted when the process that wrote
-them (its pid begins the name) is gone, whatever their age.
+not yet written to any WAL. Temporary files are deleted once older than the grace period
+too, and only when the process that wrote them (pid and host begin the name) is gone; a
+pid can be checked only on its own host, so another host's are judged by age alone.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import stat
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -26,7 +28,7 @@ from cairn.errors import StoreError, WalError
 from cairn.records import RunRef
 from cairn.store.artifacts import Cursor
 from cairn.store.artifacts import referenced_blobs as artifact_blobs
-from cairn.store.blobs import LocalBlobStore, record_blobs
+from cairn.store.blobs import LocalBlobStore, record_blobs, temp_writer, this_host
 from cairn.wal.reader import WalReader
 from cairn.wal.replay import WAL_SUFFIX
 
@@ -34,7 +36,6 @@ AppliedSeq = Callable[[RunRef, str], int]
 """``store.applied_seq(run, session)``: the last record of a session the store applied."""
 
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
-_PID_PREFIX = re.compile(r"^(\d+)-")
 
 
 def _digests_in(value: Any) -> Iterator[str]:
@@ -106,15 +107,25 @@ class GcReport:
     temp_files: list[Path] = field(default_factory=list)
 
 
-def stale_temp_files(folder: Path) -> list[Path]:
-    """Temporary files in ``folder`` whose writer (the pid that begins the name) is gone;
-    files whose name carries no pid are left alone."""
+def stale_temp_files(folder: Path, cutoff: float) -> list[Path]:
+    """Temporary files in ``folder`` last written before ``cutoff`` whose writer is gone:
+    its pid is not alive on this host, or the file is another host's (a folder shared by
+    machines or containers, where a pid means nothing here). Names without a pid stay."""
     if not folder.is_dir():
         return []
     stale = []
     for path in sorted(folder.iterdir()):
-        match = _PID_PREFIX.match(path.name)
-        if match and path.is_file() and not writer_alive(int(match.group(1))):
+        writer = temp_writer(path.name)
+        if writer is None:
+            continue
+        try:
+            st = path.lstat()
+        except FileNotFoundError:
+            continue
+        if not stat.S_ISREG(st.st_mode) or st.st_mtime > cutoff:
+            continue
+        pid, host = writer
+        if host not in (None, this_host()) or not writer_alive(pid):
             stale.append(path)
     return stale
 
@@ -142,7 +153,7 @@ def collect_garbage(blobs: LocalBlobStore, referenced: set[str], min_age: float,
         if not dry_run:
             blobs.delete(digest)
     for folder in (blobs.root / "tmp", *extra_temp_dirs):
-        for path in stale_temp_files(folder):
+        for path in stale_temp_files(folder, cutoff):
             report.temp_files.append(path)
             if not dry_run:
                 path.unlink(missing_ok=True)
