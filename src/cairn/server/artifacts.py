@@ -2,7 +2,7 @@
 consumers, alias edits, deletion, file content, the lineage graph and the diff of two
 versions; and the artifacts a run logged and used.
 
-Edits are records applied through ``apply_records`` (``api/artifacts.apply_edit``).
+Edits go straight to the store, needing no run (``api/artifacts.apply_edit``).
 """
 
 from __future__ import annotations

@@ -12,6 +12,10 @@ Record kinds (bodies; see ``records.py``):
   list, description, metadata (each optional).
 - ``artifact_delete``: delete a version: entity, project, name, version.
 
+Edits made through the API or the server (not by a run) need no run: ``edit_version``
+applies the same bodies straight to the store, in one write transaction. A version whose
+runs were all deleted stays editable and deletable that way.
+
 An alias names one version of a collection: setting it on a version moves it there.
 ``latest`` always names the newest version.
 """
@@ -223,6 +227,15 @@ def apply_delete(conn: Cursor, run_pk: int, project_id: int, body: dict[str, Any
                           "version_index DESC LIMIT 1", (collection,)).fetchone()
     if newest is not None:
         _set_alias(conn, collection, LATEST, int(newest[0]))
+
+
+def edit_version(conn: Cursor, kind: str, body: dict[str, Any], now: float) -> None:
+    """Apply an ``artifact_edit`` or ``artifact_delete`` body that no run made (an API or
+    server edit). Neither handler uses the run or project a record would bring."""
+    edits = {"artifact_edit": apply_edit, "artifact_delete": apply_delete}
+    if kind not in edits:
+        raise ValueError(f"not an artifact edit: {kind!r}")
+    edits[kind](conn, 0, 0, body, now)
 
 
 # ---- reading ------------------------------------------------------------------------

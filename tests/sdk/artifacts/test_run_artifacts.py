@@ -152,6 +152,26 @@ def test_delete_version_keeps_numbers(tmp_path: Path) -> None:
     api.close()
 
 
+def test_a_version_whose_runs_were_deleted_can_be_edited_and_deleted(tmp_path: Path
+                                                                     ) -> None:
+    _log(_folder(tmp_path / "d", {"a.txt": b"1"}), aliases=["best"])
+    api = cairn.Api()
+    for run in api.runs("p"):
+        run.delete()
+    assert len(api.runs("p")) == 0
+    v0 = api.artifact("p/data:v0")
+    v0.aliases.append("prod")
+    v0.description = "kept after its run"
+    v0.save()
+    assert set(api.artifact("p/data:prod").aliases) == {"latest", "best", "prod"}
+    assert len(api.runs("p")) == 0  # the edit brought no run back
+    api.artifact("p/data:v0").delete(delete_aliases=True)
+    with pytest.raises(cairn.NotFoundError):
+        api.artifact("p/data:v0")
+    assert len(api.runs("p")) == 0
+    api.close()
+
+
 def test_offline_versions_come_with_sync(tmp_path: Path, cairn_root: Path) -> None:
     from click.testing import CliRunner
 
