@@ -250,22 +250,25 @@ class Artifact:
                 skip_cache: bool | None = False, policy: str = "mutable",
                 merge: bool = False) -> None:
         """Add every file below a folder, by its path below it (under ``name/``). Symlinks
-        that point outside the folder are refused."""
+        are followed for reading wherever they point (a Hugging Face cache snapshot links
+        every file into a shared ``blobs/`` folder); the names stay paths below the
+        folder. A link back to a folder above it (a cycle) is not followed."""
         self._editable()
         root = Path(os.fspath(local_path))
         if not root.is_dir():
             raise ValueError(f"add_dir: {str(root)!r} is not a folder")
         prefix = "" if not name else check_file_name(name) + "/"
-        real_root = os.path.realpath(root)
         files: list[tuple[Path, str]] = []
-        for folder, dirs, names in os.walk(root):
-            dirs.sort()
+        # the real folders on the way down to each folder: a link back to one is a cycle
+        chains: dict[str, frozenset[str]] = {str(root): frozenset()}
+        for folder, dirs, names in os.walk(root, followlinks=True):
+            chain = chains.pop(folder) | {os.path.realpath(folder)}
+            dirs[:] = sorted(d for d in dirs
+                             if os.path.realpath(os.path.join(folder, d)) not in chain)
+            for d in dirs:
+                chains[os.path.join(folder, d)] = chain
             for file in sorted(names):
                 path = Path(folder) / file
-                real = os.path.realpath(path)
-                if os.path.commonpath([real, real_root]) != real_root:
-                    raise ValueError(f"add_dir: {str(path)!r} links to {real!r}, outside "
-                                     f"{str(root)!r}; refusing to follow it")
                 if os.path.isfile(path):
                     files.append((path, prefix + path.relative_to(root).as_posix()))
         self._add_local(files, policy)
