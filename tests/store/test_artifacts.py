@@ -34,7 +34,8 @@ def test_versions_are_assigned_once_and_replays_are_no_ops(tmp_path: Path) -> No
     store.apply_records(records)  # replaying the WAL changes nothing
     versions = store.artifact_versions("me", "p", "data")
     assert [(v.index, v.digest) for v in versions] == [(0, "d1"), (1, "d2")]
-    assert [v.aliases for v in versions] == [["latest"], ["best"]]  # d1 again: latest moved
+    # d1 again dedups to v0; `latest` keeps naming the newest version, v1
+    assert [v.aliases for v in versions] == [[], ["latest", "best"]]
     receipt = store.artifact_receipt("c")
     assert receipt is not None
     assert receipt.index == 0

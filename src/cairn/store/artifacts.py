@@ -160,7 +160,8 @@ def apply_artifact(conn: Cursor, run_pk: int, project_id: int, body: dict[str, A
                          "ON CONFLICT DO NOTHING", (version, blob))
         _set_alias(conn, collection, LATEST, version)
     for alias in body.get("aliases") or ():
-        _set_alias(conn, collection, str(alias), version)
+        if str(alias) != LATEST:  # the store moves `latest`, to new versions only: a
+            _set_alias(conn, collection, str(alias), version)  # dedup hit may be older
     conn.execute("INSERT INTO artifact_receipts (client_id, version_id) VALUES (?, ?) "
                  "ON CONFLICT (client_id) DO UPDATE SET version_id = excluded.version_id",
                  (str(body.get("client_id") or ""), version))
