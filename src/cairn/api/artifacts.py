@@ -35,6 +35,8 @@ class ArtifactSource:
     name: str
     index: int
     producer_run: int | None
+    digest: str
+    """As stored: lineage names this version by it, never by a digest computed again."""
 
     @property
     def blobs(self) -> BlobStore:
@@ -43,7 +45,7 @@ class ArtifactSource:
 
 def mark_stored(api: Api, artifact: Artifact, row: ArtifactVersionRow) -> None:
     source = ArtifactSource(api, row.pk, row.entity, row.project, row.name, row.index,
-                            row.producer_run)
+                            row.producer_run, row.digest)
     artifact._mark_stored(source, row.index, row.aliases, row.entity, row.project,
                           row.created_at)
 

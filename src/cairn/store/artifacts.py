@@ -7,7 +7,9 @@ Record kinds (bodies; see ``records.py``):
   Versions are assigned here, inside the apply transaction, so two processes logging one
   name get distinct versions. Content identical to a stored version (same digest) makes
   no new version: the aliases move to that version.
-- ``artifact_use``: a run used a stored version: entity, project, name, digest.
+- ``artifact_use``: a run used a stored version: entity, project, name, version (its
+  index) and digest; the version wins when both are given (an older client sends only
+  the digest).
 - ``artifact_edit``: an edit of a version (entity, project, name, version): its full alias
   list, description, metadata (each optional).
 - ``artifact_delete``: delete a version: entity, project, name, version.
@@ -176,13 +178,14 @@ def _version_id(conn: Cursor, body: dict[str, Any]) -> tuple[int, int] | None:
         return None
     sql = ("SELECT c.id, v.id FROM artifact_versions v JOIN artifact_collections c ON "
            "c.id = v.collection_id WHERE c.project_id = ? AND c.name = ? AND ")
-    if "digest" in body:
-        row = conn.execute(sql + "v.digest = ? ORDER BY v.version_index DESC LIMIT 1",
-                           (project[0], str(body.get("name")), str(body["digest"]))).fetchone()
-    else:
+    if "version" in body:
         row = conn.execute(sql + "v.version_index = ?",
-                           (project[0], str(body.get("name")), int(body.get("version", -1))
-                            )).fetchone()
+                           (project[0], str(body.get("name")), int(body["version"]))
+                           ).fetchone()
+    else:
+        row = conn.execute(sql + "v.digest = ? ORDER BY v.version_index DESC LIMIT 1",
+                           (project[0], str(body.get("name")), str(body.get("digest")))
+                           ).fetchone()
     return None if row is None else (int(row[0]), int(row[1]))
 
 
