@@ -56,3 +56,20 @@ def test_hostile_entries_never_become_versions(tmp_path: Path,
         store.apply_records([Record(REF, "s1", 1, "artifact", _body(entries=entries))])
     assert store.artifact_versions("me", "p", "data") == []
     store.close()
+
+
+def test_a_record_of_another_type_for_a_name_is_skipped(tmp_path: Path) -> None:
+    """Two processes may both pass the client's type check before either is applied."""
+    store = SqliteStore(tmp_path / "cairn.db")
+    other_type = {**_body(digest="d2", client_id="b"), "type": "model"}
+    store.apply_records([Record(REF, "s1", 1, "run", {"start_time": 1.0}),
+                         Record(REF, "s1", 2, "artifact", _body(digest="d1"))])
+    with pytest.warns(RuntimeWarning, match="type 'model'.*'dataset'"):
+        store.apply_records([Record(REF, "s1", 3, "artifact", other_type),
+                             Record(REF, "s1", 4, "artifact", _body(digest="d3",
+                                                                     client_id="c"))])
+    versions = store.artifact_versions("me", "p", "data")
+    assert [(v.index, v.digest, v.type) for v in versions] == [
+        (0, "d1", "dataset"), (1, "d3", "dataset")]  # the rest of the batch applied
+    assert store.artifact_receipt("b") is None
+    store.close()

@@ -90,14 +90,16 @@ def _project_id(conn: Cursor, entity: str, project: str, now: float) -> int:
                             (entity, project)).fetchone()[0])
 
 
-def _collection(conn: Cursor, project_id: int, name: str, type_: str, now: float) -> int:
+def _collection(conn: Cursor, project_id: int, name: str, type_: str, now: float
+                ) -> tuple[int, str]:
+    """The collection's key and type, made with ``type_`` if it is new."""
     row = conn.execute("SELECT id, type FROM artifact_collections WHERE project_id = ? AND "
                        "name = ?", (project_id, name)).fetchone()
     if row is not None:
-        return int(row[0])
+        return int(row[0]), str(row[1])
     cur = conn.execute("INSERT INTO artifact_collections (project_id, name, type, created_at) "
                        "VALUES (?, ?, ?, ?)", (project_id, name, type_, now))
-    return int(cur.lastrowid)
+    return int(cur.lastrowid), type_
 
 
 def _set_alias(conn: Cursor, collection: int, alias: str, version: int) -> None:
@@ -137,7 +139,12 @@ def apply_artifact(conn: Cursor, run_pk: int, project_id: int, body: dict[str, A
                       stacklevel=2)
         return
     at = float(body.get("at") or now)
-    collection = _collection(conn, project_id, name, type_, at)
+    collection, stored_type = _collection(conn, project_id, name, type_, at)
+    if stored_type != type_:
+        # The client checks too, but two processes may both pass before either is applied.
+        warnings.warn(f"cairn: skipped artifact {name!r} of type {type_!r}: the name has "
+                      f"type {stored_type!r} in this project", RuntimeWarning, stacklevel=2)
+        return
     row = conn.execute("SELECT id FROM artifact_versions WHERE collection_id = ? AND "
                        "digest = ? ORDER BY version_index DESC LIMIT 1",
                        (collection, digest)).fetchone()
