@@ -73,3 +73,26 @@ def test_a_record_of_another_type_for_a_name_is_skipped(tmp_path: Path) -> None:
         (0, "d1", "dataset"), (1, "d3", "dataset")]  # the rest of the batch applied
     assert store.artifact_receipt("b") is None
     store.close()
+
+
+def test_malformed_artifact_records_are_skipped_and_the_batch_applies(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "cairn.db")
+    where = {"entity": "me", "project": "p", "name": "data"}
+    bad = [("artifact", {**_body(digest="d9", client_id="x"), "at": "yesterday"}),
+           ("artifact", {**_body(digest="d8", client_id="y"), "aliases": 5}),
+           ("artifact_use", {**where, "version": "zero"}),
+           ("artifact_use", {**where, "digest": "d1", "at": [1]}),
+           ("artifact_edit", {**where, "version": [0], "aliases": ["x"]}),
+           ("artifact_edit", {**where, "version": 0, "aliases": "best"}),
+           ("artifact_delete", {**where, "version": "v0"})]
+    records = [Record(REF, "s1", 1, "run", {"start_time": 1.0}),
+               Record(REF, "s1", 2, "artifact", _body(digest="d1"))]
+    records += [Record(REF, "s1", 3 + i, kind, body) for i, (kind, body) in enumerate(bad)]
+    records.append(Record(REF, "s1", 20, "artifact_edit", {**where, "version": 0,
+                                                            "aliases": ["best"]}))
+    with pytest.warns(RuntimeWarning, match="skipped a malformed artifact"):
+        store.apply_records(records)
+    (version,) = store.artifact_versions("me", "p", "data")
+    assert (version.digest, version.aliases) == ("d1", ["latest", "best"])
+    assert store.applied_seq(REF, "s1") == 20
+    store.close()

@@ -24,6 +24,7 @@ An alias names one version of a collection: setting it on a version moves it the
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -132,13 +133,12 @@ def apply_artifact(conn: Cursor, run_pk: int, project_id: int, body: dict[str, A
     try:
         name, type_, digest = str(body["name"]), str(body["type"]), str(body["digest"])
         entries = [_checked_entry(e) for e in body.get("entries") or []]
+        at, aliases = _at(body, now), _aliases(body)
     except (KeyError, TypeError, ValueError) as exc:
         # A WAL is input like any other: a record naming paths outside the artifact or
         # content that is not a digest never becomes a version.
-        warnings.warn(f"cairn: skipped a malformed artifact record ({exc})", RuntimeWarning,
-                      stacklevel=2)
+        _skip("artifact", exc)
         return
-    at = float(body.get("at") or now)
     collection, stored_type = _collection(conn, project_id, name, type_, at)
     if stored_type != type_:
         # The client checks too, but two processes may both pass before either is applied.
@@ -168,7 +168,7 @@ def apply_artifact(conn: Cursor, run_pk: int, project_id: int, body: dict[str, A
             conn.execute("INSERT INTO artifact_blobs (version_id, digest) VALUES (?, ?) "
                          "ON CONFLICT DO NOTHING", (version, blob))
         _set_alias(conn, collection, LATEST, version)
-    for alias in body.get("aliases") or ():
+    for alias in aliases:
         if str(alias) != LATEST:  # the store moves `latest`, to new versions only: a
             _set_alias(conn, collection, str(alias), version)  # dedup hit may be older
     conn.execute("INSERT INTO artifact_receipts (client_id, version_id) VALUES (?, ?) "
@@ -177,8 +177,45 @@ def apply_artifact(conn: Cursor, run_pk: int, project_id: int, body: dict[str, A
     _usage(conn, version, run_pk, str(body.get("role") or "output"), at)
 
 
+def _skip(kind: str, exc: BaseException) -> None:
+    """One malformed record is skipped; the rest of its batch applies."""
+    warnings.warn(f"cairn: skipped a malformed {kind} record ({exc})", RuntimeWarning,
+                  stacklevel=3)
+
+
+def _at(body: dict[str, Any], now: float) -> float:
+    value = body.get("at")
+    if value is None:
+        return now
+    if isinstance(value, bool) or not isinstance(value, int | float) or \
+            not math.isfinite(value):
+        raise ValueError(f"'at' must be a unix time; got {value!r}")
+    return float(value) or now
+
+
+def _aliases(body: dict[str, Any]) -> list[str]:
+    value = body.get("aliases") or []
+    if not isinstance(value, list | tuple) or not all(isinstance(a, str) for a in value):
+        raise ValueError(f"'aliases' must be a list of strings; got {value!r}")
+    return list(value)
+
+
+def _check_version_key(body: dict[str, Any]) -> None:
+    """ValueError unless the body names a version: a name, and a version index (an int of
+    0 or more) or a digest (a string)."""
+    if not isinstance(body.get("name"), str):
+        raise ValueError(f"'name' must be a string; got {body.get('name')!r}")
+    if "version" in body:
+        version = body["version"]
+        if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+            raise ValueError(f"'version' must be an index (0, 1, …); got {version!r}")
+    elif not isinstance(body.get("digest"), str):
+        raise ValueError("the record names no version (give 'version' or 'digest')")
+
+
 def _version_id(conn: Cursor, body: dict[str, Any]) -> tuple[int, int] | None:
-    """``(collection, version)`` named by a record body, or None."""
+    """``(collection, version)`` named by a record body (checked with
+    ``_check_version_key``), or None."""
     project = conn.execute("SELECT id FROM projects WHERE entity = ? AND name = ?",
                            (str(body.get("entity")), str(body.get("project")))).fetchone()
     if project is None:
@@ -198,9 +235,15 @@ def _version_id(conn: Cursor, body: dict[str, Any]) -> tuple[int, int] | None:
 
 def apply_use(conn: Cursor, run_pk: int, project_id: int, body: dict[str, Any],
               now: float) -> None:
+    try:
+        _check_version_key(body)
+        at = _at(body, now)
+    except ValueError as exc:
+        _skip("artifact_use", exc)
+        return
     found = _version_id(conn, body)
     if found is not None:
-        _usage(conn, found[1], run_pk, "input", float(body.get("at") or now))
+        _usage(conn, found[1], run_pk, "input", at)
 
 
 def apply_edit(conn: Cursor, run_pk: int, project_id: int, body: dict[str, Any],
@@ -208,12 +251,17 @@ def apply_edit(conn: Cursor, run_pk: int, project_id: int, body: dict[str, Any],
     """Edit a version: its aliases become exactly ``body["aliases"]`` (``latest`` stays
     with the newest version), and ``description`` / ``metadata`` are replaced; each only
     when the body has it."""
+    try:
+        _check_version_key(body)
+        wanted = set(_aliases(body))
+    except ValueError as exc:
+        _skip("artifact_edit", exc)
+        return
     found = _version_id(conn, body)
     if found is None:
         return
     collection, version = found
     if "aliases" in body:
-        wanted = {str(a) for a in body.get("aliases") or ()}
         conn.execute("DELETE FROM artifact_aliases WHERE version_id = ? AND alias != ?",
                      (version, LATEST))
         for alias in sorted(wanted):
@@ -229,6 +277,11 @@ def apply_edit(conn: Cursor, run_pk: int, project_id: int, body: dict[str, Any],
 def apply_delete(conn: Cursor, run_pk: int, project_id: int, body: dict[str, Any],
                  now: float) -> None:
     """Delete a version; ``latest`` moves to the newest version left."""
+    try:
+        _check_version_key(body)
+    except ValueError as exc:
+        _skip("artifact_delete", exc)
+        return
     found = _version_id(conn, body)
     if found is None:
         return
