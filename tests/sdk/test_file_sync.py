@@ -319,3 +319,62 @@ def test_a_glob_never_reaches_the_stores_own_files(cairn_root: Path) -> None:
     run.finish()
     assert _stored(run.path) == {"out.txt": b"run file"}  # only the run.dir sweep's
 
+
+
+def test_a_broad_glob_never_walks_the_store_folders(tmp_path: Path, cairn_root: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The live watcher evaluates its globs every second: the blob and cache folders (which
+    can hold millions of files) are pruned from the walk, not filtered afterwards."""
+    from cairn.sdk.file_sync import SavePattern, matching_files
+
+    for folder in ("blobs/sha256/ab", "cache/blobs/sha256/cd", "runs/r1/blobs/sha256/ef",
+                   "runs/r1/files/sub"):
+        (cairn_root / folder).mkdir(parents=True)
+        (cairn_root / folder / "x.txt").write_text("x")
+    (tmp_path / "notes.txt").write_text("mine")
+    scanned: list[str] = []
+    real_scandir = os.scandir
+
+    def recording_scandir(path: str | os.PathLike[str] = ".") -> object:
+        scanned.append(os.path.abspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", recording_scandir)
+    found = matching_files(SavePattern(str(tmp_path / "**" / "*.txt"), tmp_path, "live"),
+                           cairn_root)
+    monkeypatch.undo()
+    assert found == [tmp_path / "notes.txt"]
+    assert str(tmp_path) in scanned
+    assert not [p for p in scanned if p.startswith(str(cairn_root) + os.sep)
+                or p == str(cairn_root)]
+    # through the files folder its base lies in, a glob still reaches run files
+    files = cairn_root / "runs" / "r1" / "files"
+    assert matching_files(SavePattern(str(files / "**" / "*.txt"), files, "live"),
+                          cairn_root) == [files / "sub" / "x.txt"]
+
+
+@pytest.mark.parametrize(("pattern", "expected"), [
+    ("*.txt", ["a.txt"]),
+    ("**/*.txt", ["a.txt", "d/b.txt", "d/e/c.txt"]),
+    ("d/**", ["d/b.txt", "d/e/c.txt", "d/e/f.bin"]),
+    ("d/*/*.bin", ["d/e/f.bin"]),
+    ("d/e/c.txt", ["d/e/c.txt"]),
+    ("**/c.txt", ["d/e/c.txt"]),
+    ("?.txt", ["a.txt"]),
+    ("[ab].txt", ["a.txt"]),
+    (".hidden/*", [".hidden/h.txt"]),
+])
+def test_globs_match_as_the_glob_module_does(tmp_path: Path, pattern: str,
+                                             expected: list[str]) -> None:
+    import glob as glob_module
+
+    from cairn.sdk.file_sync import SavePattern, matching_files
+
+    for name in ("a.txt", "d/b.txt", "d/e/c.txt", "d/e/f.bin", ".hidden/h.txt", ".h.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(name)
+    found = matching_files(SavePattern(str(tmp_path / pattern), tmp_path, "now"), None)
+    assert [p.relative_to(tmp_path).as_posix() for p in found] == expected
+    reference = sorted(p for p in glob_module.glob(str(tmp_path / pattern), recursive=True)
+                       if os.path.isfile(p))
+    assert [str(p) for p in found] == reference

@@ -19,11 +19,12 @@ names, symlinks pointing outside ``base_path``) are refused. Hashing and copying
 
 from __future__ import annotations
 
+import fnmatch
 import glob
 import os
 import shutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,11 +127,90 @@ def may_save(path: str, base: Path, root: Path | None) -> bool:
 
 def matching_files(pattern: SavePattern, root: Path | None = None) -> list[Path]:
     """Regular files that match the glob now (``**`` spans folders), sorted; none of the
-    cairn folder ``root``'s own files (see ``may_save``)."""
-    found = glob.glob(pattern.pattern, recursive=True)
+    cairn folder ``root``'s own files (see ``may_save``). The walk never enters a folder
+    of ``root`` that holds none of them (blobs, caches): the live watcher walks every
+    second, and those folders can hold millions of files."""
     root = Path(os.path.abspath(root)) if root is not None else None
-    return sorted(Path(p) for p in found
-                  if os.path.isfile(p) and may_save(p, pattern.base, root))
+    allowed = run_files_folder(pattern.base, root) if root is not None else None
+
+    def may_enter(folder: str) -> bool:
+        if root is None or not _below(folder, str(root)):
+            return True
+        return allowed is not None and (_below(folder, str(allowed))
+                                        or _below(str(allowed), folder))
+
+    found = set(_glob_files(pattern.pattern, may_enter))
+    return sorted(Path(p) for p in found if may_save(p, pattern.base, root))
+
+
+def _glob_files(pattern: str, may_enter: Callable[[str], bool]) -> Iterator[str]:
+    """The files ``glob.glob(pattern, recursive=True)`` would give, walking only folders
+    ``may_enter`` allows. Hidden names match only a pattern part that starts with a dot
+    (and ``**`` skips them), as in the glob module."""
+    parts = list(Path(os.path.normpath(pattern)).parts)
+    fixed = 0
+    while fixed < len(parts) and not glob.has_magic(parts[fixed]):
+        fixed += 1
+    if fixed == len(parts):  # no wildcard: the one file, if it is one
+        if os.path.isfile(pattern) and may_enter(os.path.dirname(os.path.abspath(pattern))):
+            yield os.path.normpath(pattern)
+        return
+    start = os.path.join(*parts[:fixed]) if fixed else os.curdir
+    if may_enter(os.path.abspath(start)):
+        yield from _match(start, parts[fixed:], may_enter, frozenset())
+
+
+def _match(folder: str, parts: list[str], may_enter: Callable[[str], bool],
+           chain: frozenset[str]) -> Iterator[str]:
+    part, rest = parts[0], parts[1:]
+    chain = chain | {os.path.realpath(folder)}  # a link back up the walk is not followed
+    if part == "**":
+        if rest:
+            yield from _match(folder, rest, may_enter, chain)
+        for entry in _entries(folder):
+            if entry.name.startswith("."):
+                continue
+            if _is_dir(entry) and may_enter(os.path.abspath(entry.path)) and \
+                    os.path.realpath(entry.path) not in chain:
+                yield from _match(entry.path, parts, may_enter, chain)
+            elif not rest and _is_file(entry):
+                yield entry.path
+        return
+    if glob.has_magic(part):
+        found = [(e.path, _is_dir(e), _is_file(e)) for e in _entries(folder)
+                 if fnmatch.fnmatchcase(e.name, part)
+                 and (part.startswith(".") or not e.name.startswith("."))]
+    else:  # a plain name: looked up, not listed
+        path = os.path.join(folder, part)
+        found = [(path, os.path.isdir(path), os.path.isfile(path))]
+    for path, is_dir, is_file in found:
+        if not rest:
+            if is_file:
+                yield path
+        elif is_dir and may_enter(os.path.abspath(path)):
+            yield from _match(path, rest, may_enter, chain)
+
+
+def _entries(folder: str) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(folder) as found:
+            return list(found)
+    except OSError:  # gone, or not a folder: nothing matches below it
+        return []
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
 
 
 class FileSync:
