@@ -172,8 +172,10 @@ def test_custom_chart_spec_can_be_edited(page: Page, server: Callable[[], LiveSe
 def test_workspace_media_puts_runs_side_by_side(page: Page, server: Callable[[], LiveServer],
                                                 screenshots: Path) -> None:
     names = []
+    first_id = ""
     for shade in (40, 200):
         run = cairn.init(project="proj", name=f"shade-{shade}")
+        first_id = first_id or run.id
         for step in range(2):
             run.log({"samples": cairn.Image(np.full((12, 16, 3), shade + step, dtype=np.uint8),
                                             caption=f"{shade}@{step}"),
@@ -192,6 +194,13 @@ def test_workspace_media_puts_runs_side_by_side(page: Page, server: Callable[[],
     expect(page.locator('section[data-media-key="acts"] .media-heat')).to_have_count(2)
     page.locator('section[data-media-key="samples"]').scroll_into_view_if_needed()
     page.screenshot(path=str(screenshots / "media-workspace.png"))
+
+    page.goto(f"{live.url}/{run.entity}/proj/compare?runs={first_id},{run.id}&media=1")
+    compared = page.locator('section[data-media-key="samples"]')
+    expect(compared.locator(".media-run-label")).to_have_text([names[0], names[1]])
+    expect(page.get_by_role("row", name="samples")).to_contain_text("image 16\u00d712")
+    compared.scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshots / "media-compare.png"))
 
 
 def _canvas_digest(page: Page, selector: str) -> str:

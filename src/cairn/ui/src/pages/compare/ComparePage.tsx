@@ -1,5 +1,5 @@
 /** Selected runs side by side: their config and summary, rows that differ highlighted, and
- * an option to show only those. */
+ * an option to show only those; their media below. */
 import { useEffect } from "preact/hooks";
 import { api } from "../../api/client";
 import type { Json, Run } from "../../api/types";
@@ -11,6 +11,7 @@ import { flatOf } from "../../lib/flatten";
 import { formatDuration, formatTime, formatValue, runDuration } from "../../lib/format";
 import { useAsync } from "../../lib/useAsync";
 import { listParam, paths, setQuery, useQuery } from "../../router";
+import { WorkspaceMedia } from "../workspace/WorkspaceMedia";
 
 interface Row {
   key: string;
@@ -131,6 +132,10 @@ export function ComparePage({ entity, project }: { entity: string; project: stri
             </tbody>
           </table>
         </div>
+      )}
+      {list.length > 0 && (
+        <WorkspaceMedia entity={entity} project={project} open={q.get("media") === "1"}
+          runs={list.map((r) => ({ id: r.id, label: r.name || r.id, color: runColor(r.id) }))} />
       )}
     </main>
   );

@@ -1,5 +1,6 @@
-/** The workspace's media: a panel per media key with the first charted runs side by side.
- * Closed by default (each open panel fetches every run's references). */
+/** Media of several runs side by side (the workspace's charted runs, the compare page's
+ * selection): a panel per media key, the first runs in columns. Closed by default (each
+ * open panel fetches every run's references). */
 import { mediaApi } from "../../api/media";
 import { ErrorBanner } from "../../components/ErrorBanner";
 import { Icon } from "../../components/Icon";
@@ -35,7 +36,7 @@ function MediaBody({ entity, project, runs }: { entity: string; project: string;
   const keys = useAsync((s) => Promise.all(runs.map((r) => mediaApi.keys(entity, project, r.id, s))).then(mergeKeys), [entity, project, ids]);
   if (keys.error) return <ErrorBanner error={keys.error} onRetry={keys.reload} />;
   if (!keys.data) return <div class="loading-block" aria-label="loading" />;
-  if (!keys.data.length) return <p class="muted pad">The charted runs logged no media.</p>;
+  if (!keys.data.length) return <p class="muted pad">These runs logged no media.</p>;
   return (
     <div class="media-tab">
       {keys.data.map((info) => <MediaKeyPanel key={info.key} entity={entity} project={project} runs={runs} info={info} />)}
