@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 
 from cairn.errors import ResumeError, UsageError
 from cairn.records import RunRef
+from cairn.sdk.exits import ProcessEnd, describe_error, die_as_signalled, install_signal_handlers
 from cairn.sdk.names import new_run_id, new_run_name, validate_run_id
 from cairn.sdk.run import Run, RunSetup
 from cairn.sdk.telemetry import detect_framework
@@ -39,8 +40,7 @@ _ACCEPTED_NOOP = frozenset({
 
 _active: list[Run] = []
 _hooks_installed = False
-_uncaught: list[BaseException] = []
-_exit_codes: list[int] = []
+_end = ProcessEnd()
 
 
 def current() -> Run | None:
@@ -67,7 +67,9 @@ def _install_hooks() -> None:
 
     def excepthook(exc_type: type[BaseException], exc: BaseException,
                    tb: TracebackType | None) -> None:
-        _uncaught.append(exc)
+        _end.exceptions.append(exc)
+        with contextlib.suppress(Exception):
+            _end.error = describe_error(exc_type, exc, tb)
         previous(exc_type, exc, tb)
 
     sys.excepthook = excepthook
@@ -76,22 +78,24 @@ def _install_hooks() -> None:
     def exit_recording_code(status: str | int | None = None) -> NoReturn:
         # atexit cannot see the exit status; remember it so unfinished runs get it
         if status is None or isinstance(status, int):
-            _exit_codes.append(int(status or 0))
+            _end.exit_codes.append(int(status or 0))
         else:
-            _exit_codes.append(1)
+            _end.exit_codes.append(1)
         original_exit(status)
 
     sys.exit = exit_recording_code
+    install_signal_handlers(_end)
     atexit.register(_finish_all)
 
 
 def _finish_all() -> None:
-    code = 1 if _uncaught else _exit_codes[-1] if _exit_codes else 0
+    state, code, error = _end.outcome()
     for run in list(reversed(_active)):
         try:
-            run.finish(exit_code=code)
+            run._finish(exit_code=code, state=state, error=error)
         except Exception as exc:
             print(f"cairn: could not finish run {run.id}: {exc}", file=sys.stderr)
+    die_as_signalled(_end)
 
 
 def _settings_overrides(settings: Any) -> dict[str, Any]:

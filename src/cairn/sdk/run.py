@@ -469,6 +469,12 @@ class Run:
 
     def finish(self, exit_code: int | None = None, quiet: bool | None = None) -> None:
         """Mark the run finished (failed for a non-zero exit code) and make it durable."""
+        self._finish(exit_code, quiet)
+
+    def _finish(self, exit_code: int | None = None, quiet: bool | None = None, *,
+                state: str | None = None, error: dict[str, Any] | None = None) -> None:
+        """``finish`` with the state the process ended in (``sdk/exits.py``) and, for a
+        failure, the error to keep with the run."""
         from cairn.sdk import init as init_module
 
         with self._lock:
@@ -480,8 +486,11 @@ class Run:
                     with self._writer.lock:
                         self._commit()
                 code = int(exit_code or 0)
-                self._queue(Op("finish", {"exit_code": code, "at": time.time(),
-                                          "state": "failed" if code else "finished"}))
+                body: dict[str, Any] = {"exit_code": code, "at": time.time(),
+                                        "state": state or ("failed" if code else "finished")}
+                if error is not None:
+                    body["error"] = error
+                self._queue(Op("finish", body))
         init_module._forget(self)
         if self._writer is None:
             return
@@ -511,7 +520,14 @@ class Run:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        self.finish(exit_code=1 if exc_type is not None else 0)
+        if exc_type is None or exc is None:
+            self.finish(exit_code=0)
+            return
+        from cairn.sdk.exits import describe_error
+
+        killed = isinstance(exc, KeyboardInterrupt)
+        self._finish(exit_code=130 if killed else 1, state="killed" if killed else "failed",
+                     error=None if killed else describe_error(exc_type, exc, tb))
 
     def __repr__(self) -> str:
         return f"<cairn.Run {self.path} ({self._name})>"

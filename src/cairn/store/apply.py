@@ -31,7 +31,7 @@ from cairn.records import (
     RunRef,
     decode_history,
 )
-from cairn.store.base import ApplyResult
+from cairn.store.base import RUN_STATES, ApplyResult
 from cairn.store.codec import (
     CHUNK_POINTS,
     Float64s,
@@ -68,6 +68,15 @@ def column_stats(steps: Int64s, values: Float64s, kind: str) -> ColumnStats:
                        first=float(values[0]), first_step=int(steps[0]),
                        last=float(values[-1]), last_step=int(steps[-1]),
                        finite=finite_count, kind=kind)
+
+
+def _final_state(body: dict[str, Any]) -> str:
+    """The state a ``finish`` record ends its run in; one this store does not know (a
+    newer or a hostile writer) falls back to what the exit code says."""
+    state = body.get("state")
+    if state in RUN_STATES and state != "running":
+        return str(state)
+    return "failed" if body.get("exit_code") else "finished"
 
 
 class Cursor(Protocol):
@@ -266,9 +275,13 @@ class RecordApplier:
         self._beat(run, at)
         if run.is_stale(record.session):
             return
+        if "error" in body:  # why a run failed: the traceback's last lines (sdk/exits.py)
+            run.meta["error"] = body["error"]
+        else:
+            run.meta.pop("error", None)
         self.conn.execute(
             "UPDATE runs SET state = ?, exit_code = ?, finished_at = ? WHERE id = ?",
-            (str(body.get("state") or "finished"), body.get("exit_code"), at, run.pk))
+            (_final_state(body), body.get("exit_code"), at, run.pk))
 
     # ---- history ---------------------------------------------------------------------
     def _on_history(self, run: _RunState, record: Record) -> None:
