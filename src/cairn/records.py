@@ -17,7 +17,10 @@ Kinds and their bodies (all msgpack-able):
 ``metric``     one ``define_metric``: name, step_metric, summary, goal, hidden, step_sync
 ``meta``       changed attributes: any of name, notes, tags, group, job_type
 ``heartbeat``  ``{"at": unix time}``
-``finish``     ``{"exit_code": int, "state": str, "at": unix time}``
+``finish``     ``{"exit_code": int, "state": str, "at": unix time}``; a failed run's
+               ``"error": {"type", "message", "traceback"}`` (``sdk/exits.py``)
+``system``     one system-metrics sample: ``{"at": unix time, "values": {"system/<name>":
+               float}}`` on its own time axis, apart from steps (``sdk/system/``)
 =============  =====================================================================
 
 Later features add kinds (files, artifacts, media, alerts); a store ignores kinds it does
@@ -32,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 RECORD_KINDS = frozenset(
-    {"run", "config", "history", "summary", "metric", "meta", "heartbeat", "finish"}
+    {"run", "config", "history", "summary", "metric", "meta", "heartbeat", "finish", "system"}
 )
 
 # Numeric series carry a kind so that ints and bools come back as they went in.

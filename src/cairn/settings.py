@@ -18,6 +18,7 @@ from typing import Any
 from cairn.errors import SettingsError
 
 MODES = ("local", "offline", "disabled", "online")
+CONSOLE_MODES = ("auto", "wrap", "redirect", "off")
 
 # Environment variable suffix -> field. Both CAIRN_<X> and WANDB_<X> are read, CAIRN first.
 _ENV_FIELDS = {
@@ -36,6 +37,9 @@ _ENV_FIELDS = {
     "HEARTBEAT_TIMEOUT": "heartbeat_timeout",
     "QUEUE_ROWS": "queue_rows",
     "APPLIER": "applier",
+    "SYSTEM_INTERVAL": "system_interval",
+    "CONSOLE": "console",
+    "SAVE_CODE": "save_code",
 }
 # CAIRN_DIR names the cairn folder itself (DESIGN.md); WANDB_DIR, like wandb, names the
 # folder that contains it.
@@ -79,6 +83,17 @@ class Settings:
     finish_timeout: float = 30.0
     """Seconds ``finish()`` waits for a locked or unreachable store before leaving the data
     in the WAL for ``cairn sync``."""
+    system_interval: float = 10.0
+    """Seconds between system-metrics samples; 0 (or ``off``) records none."""
+    console: str = "auto"
+    """Console capture into ``output.log``: ``wrap`` (Python's sys.stdout/stderr),
+    ``redirect`` (file descriptors 1 and 2: child processes and C extensions too),
+    ``auto`` (= ``wrap``) or ``off``."""
+    console_max_bytes: int = 64 * 1024 * 1024
+    """Size of ``output.log`` before it rotates (one older part is kept) and of the console
+    lines kept in the store for the Logs tab."""
+    save_code: bool = False
+    """Save the main script as a run file (``code/<name>``)."""
 
     @property
     def db_path(self) -> Path:
@@ -144,12 +159,30 @@ def _coerce(field: str, value: Any) -> Any:
             if number <= 0:
                 raise ValueError("must be positive")
             return number
+        if field == "system_interval":
+            if isinstance(value, str) and value.strip().lower() in ("off", "false", "no"):
+                return 0.0
+            number = float(value)
+            if not number >= 0 or number == float("inf"):
+                raise ValueError("must be a number of seconds, 0 or 'off'")
+            return number
+        if field == "console":
+            console = str(value).lower()
+            console = {"false": "off", "true": "auto"}.get(console, console)
+            if console not in CONSOLE_MODES:
+                raise ValueError(f"expected one of {', '.join(CONSOLE_MODES)}")
+            return console
+        if field == "console_max_bytes":
+            size = int(value)
+            if size < 4096:
+                raise ValueError("must be at least 4096")
+            return size
         if field == "queue_rows":
             rows = int(value)
             if rows < 1:
                 raise ValueError("must be at least 1")
             return rows
-        if field == "silent":
+        if field in ("silent", "save_code"):
             if isinstance(value, str):
                 return value.strip().lower() in ("1", "true", "yes", "on")
             return bool(value)

@@ -61,6 +61,15 @@ def _unique(keys: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
+def _frame(rows: list[dict[str, Any]], columns: Sequence[str]) -> Any:
+    try:
+        import pandas as pd
+    except ImportError as exc:
+        raise ImportError("history(pandas=True) needs pandas: pip install "
+                          "'cairn[pandas]', or pass pandas=False") from exc
+    return pd.DataFrame.from_records(rows, columns=_unique(list(columns)))
+
+
 class Project:
     def __init__(self, row: ProjectRow) -> None:
         self.entity = row.entity
@@ -200,28 +209,27 @@ class Run:
         spike is always in the sample), as a pandas DataFrame (``pandas=False``: a list of
         dicts). With ``keys``, only rows that have them all."""
         from cairn.api.history import read_columns, row_steps, rows_at, sample_steps
+        from cairn.api.system import SYSTEM_STREAMS, system_rows
 
         if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
             raise ValueError(f"samples must be a positive whole number, got {samples!r}")
+        if stream in SYSTEM_STREAMS:
+            rows = system_rows(self._api.store, self._row, samples, keys)
+            keys_out = keys if keys is not None else sorted({k for r in rows for k in r})
+            return rows if not pandas else _frame(rows, ["_timestamp", "_runtime", *keys_out])
+        if stream != "default":
+            raise ValueError(f"stream must be 'default' or 'system'; got {stream!r}")
         wanted = self._keys(keys)
         if x_axis != "_step" and x_axis not in wanted:
             wanted.append(x_axis)
-        rows: list[dict[str, Any]] = []
-        if stream == "default":
-            numeric = {s.key for s in self.series_info() if s.kind != "o"}
-            columns = read_columns(self._api.store, self._row.pk, wanted, lo=STEP_MIN,
-                                   hi=STEP_MAX, numeric=numeric)
-            steps = row_steps(columns, require_all=keys is not None)
-            rows = rows_at(columns, sample_steps(columns, steps, samples))
+        numeric = {s.key for s in self.series_info() if s.kind != "o"}
+        columns = read_columns(self._api.store, self._row.pk, wanted, lo=STEP_MIN,
+                               hi=STEP_MAX, numeric=numeric)
+        steps = row_steps(columns, require_all=keys is not None)
+        rows = rows_at(columns, sample_steps(columns, steps, samples))
         if not pandas:
             return rows
-        try:
-            import pandas as pd
-        except ImportError as exc:
-            raise ImportError("history(pandas=True) needs pandas: pip install "
-                              "'cairn[pandas]', or pass pandas=False") from exc
-        columns_out = _unique(["_step", *wanted])
-        return pd.DataFrame.from_records(rows, columns=columns_out)
+        return _frame(rows, _unique(["_step", *wanted]))
 
     # ---- edits -------------------------------------------------------------------------
     def update(self) -> None:

@@ -21,6 +21,7 @@ from cairn.aggregates import GOALS, SummaryState, nest, parse_summary_spec
 from cairn.errors import UsageError
 from cairn.records import RunRef
 from cairn.sdk.config import Config
+from cairn.sdk.environment import RunEnvironment
 from cairn.sdk.summary import Summary
 from cairn.sdk.values import flatten_log
 from cairn.sdk.writer import CairnWarning, Op, RunWriter, WarnOnce
@@ -122,6 +123,7 @@ class Run:
         self._summary_state = SummaryState(setup.summary_state, lazy_stats=True)
         self._writer: RunWriter | None = None
         self._applier: ThreadApplier | ProcessApplier | None = None
+        self._environment: RunEnvironment | None = None
         self.config = Config(emit=self._emit_config)
         self.config._load(setup.config)
         self.summary = Summary(self._read_summary, self._write_summary)
@@ -145,6 +147,7 @@ class Run:
         if self._mode == "local":
             self._applier = self._start_applier()
             self._writer.on_written = self._applier.notice_wal_size
+        self._environment = RunEnvironment.start(self)
 
     def _start_applier(self) -> ThreadApplier | ProcessApplier:
         from cairn.sinks.process import ProcessApplier
@@ -485,6 +488,8 @@ class Run:
                 if self._pending:
                     with self._writer.lock:
                         self._commit()
+                if self._environment is not None:
+                    self._environment.close()
                 code = int(exit_code or 0)
                 body: dict[str, Any] = {"exit_code": code, "at": time.time(),
                                         "state": state or ("failed" if code else "finished")}

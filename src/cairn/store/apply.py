@@ -129,6 +129,8 @@ class RecordApplier:
     """Applies one batch of records on an open write transaction."""
 
     def __init__(self, conn: Cursor) -> None:
+        from cairn.store.system import apply_system
+
         self.conn = conn
         self.runs: dict[RunRef, _RunState] = {}
         self.now = time.time()
@@ -141,6 +143,7 @@ class RecordApplier:
             "meta": self._on_meta,
             "heartbeat": self._on_heartbeat,
             "finish": self._on_finish,
+            "system": lambda run, record: apply_system(self.conn, run.pk, record),
         }
 
     def apply(self, records: Sequence[Record]) -> ApplyResult:

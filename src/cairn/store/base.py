@@ -12,10 +12,13 @@ import socket
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cairn.records import Record, RunRef
 from cairn.store.codec import Envelope, Float64s, Int64s
+
+if TYPE_CHECKING:
+    from cairn.store.system import SystemSamples
 
 RUN_STATES = ("running", "finished", "failed", "crashed", "killed")
 _HOSTNAME = socket.gethostname()
@@ -230,5 +233,10 @@ class MetadataStore(Protocol):
     def read_objects(self, run_pk: int, keys: Sequence[str] | None = None,
                      min_step: int | None = None, max_step: int | None = None,
                      ) -> dict[str, list[tuple[int, Any]]]: ...
+
+    def system_samples(self, run_pk: int, since: float | None = None,
+                       keys: list[str] | None = None) -> SystemSamples:
+        """The run's system-metric samples after ``since`` (unix time), in time order."""
+        ...
 
     def close(self) -> None: ...

@@ -13,11 +13,11 @@ import json
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import msgpack
 import numpy as np
@@ -47,6 +47,9 @@ from cairn.store.codec import (
     merge_envelopes,
 )
 from cairn.store.query import compile_filters, compile_order, regexp
+from cairn.store.system import SystemSamples, read_system
+
+T = TypeVar("T")
 
 _KIND_RANK = {"b": 0, "i": 1, "f": 2}
 _RUN_COLUMNS = (
@@ -571,6 +574,18 @@ class SqliteStore:
                                  f"{series_id} is unreadable ({exc})") from exc
             self._chunk_indexes.put(series_id, index)
         return index
+
+    # ---- the run's surroundings (store/system.py, store/console.py, store/alerts.py) ----
+    def _call(self, fn: Callable[..., T], *args: Any) -> T:
+        with self._lock:
+            try:
+                return fn(self._conn, *args)
+            except sqlite3.Error as exc:
+                raise _store_error(exc, self.path) from exc
+
+    def system_samples(self, run_pk: int, since: float | None = None,
+                       keys: list[str] | None = None) -> SystemSamples:
+        return self._call(read_system, run_pk, since, keys)
 
     def read_objects(self, run_pk: int, keys: Sequence[str] | None = None,
                      min_step: int | None = None, max_step: int | None = None,
