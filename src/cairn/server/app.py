@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from cairn.server import envelopes, events, history, openapi, projects, runs
+from cairn.server import envelopes, events, history, openapi, projects, runs, system
 from cairn.server.context import ServerContext, ServerOptions
 from cairn.server.errors import EXCEPTION_HANDLERS, not_found
 from cairn.server.static import WebApp, default_ui_dir
@@ -34,7 +34,7 @@ _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 def api_routes() -> list[BaseRoute]:
     """The routes under ``/api/v1``, one module a resource."""
     return [*projects.ROUTES, *runs.ROUTES, *history.ROUTES, *envelopes.ROUTES,
-            *events.ROUTES, *openapi.ROUTES]
+            *events.ROUTES, *openapi.ROUTES, *system.ROUTES]
 
 
 async def _no_api_route(request: Request) -> Response:
