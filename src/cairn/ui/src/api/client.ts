@@ -45,7 +45,7 @@ async function errorOf(response: Response): Promise<ApiError> {
   return new ApiError(response.status, "http_error", `${response.status} ${response.statusText}`);
 }
 
-async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
+export async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
   let response: Response;
   try {
     response = await fetch(BASE + path, {
@@ -66,7 +66,7 @@ function projectPath(entity: string, project: string): string {
   return `/projects/${seg(entity)}/${seg(project)}`;
 }
 
-function runPath(entity: string, project: string, id: string): string {
+export function runPath(entity: string, project: string, id: string): string {
   return `/runs/${seg(entity)}/${seg(project)}/${seg(id)}`;
 }
 

@@ -7,6 +7,7 @@ import { formatDuration, formatTime, runDuration } from "../../lib/format";
 import { ConfigTree } from "./ConfigTree";
 import { KeyValues } from "./KeyValues";
 import { NotesEditor } from "./NotesEditor";
+import { RunError } from "./RunError";
 import { TagsEditor } from "./TagsEditor";
 
 function Field({ label, children }: { label: string; children: ComponentChildren }) {
@@ -50,6 +51,7 @@ export function RunOverview({ run, onPatch }: { run: Run; onPatch: (p: RunPatch)
             </Field>
           </dl>
         </Card>
+        {run.meta?.error && <RunError error={run.meta.error} />}
         <Card title="Notes" class="card-notes">
           <NotesEditor notes={run.notes ?? ""} onSave={(notes) => onPatch({ notes })} />
         </Card>

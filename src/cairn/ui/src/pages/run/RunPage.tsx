@@ -13,6 +13,7 @@ import { paths, setQuery, useQuery } from "../../router";
 import { EditableName } from "./EditableName";
 import { RunCharts } from "./RunCharts";
 import { RunOverview } from "./RunOverview";
+import { SystemTab } from "./SystemTab";
 import { useLiveEvents } from "../../api/events";
 import { withEvent } from "../workspace/runRows";
 
@@ -85,7 +86,8 @@ export function RunPage({ entity, project, id, theme }: Props) {
             {tab === "overview" && <RunOverview run={r} onPatch={onPatch} />}
             {tab === "overview" && r.state === "running" && <LiveRun entity={entity} project={project} onRun={onRun} />}
             {tab === "charts" && <RunCharts run={r} theme={theme} onRun={onRun} />}
-            {tab !== "overview" && tab !== "charts" && (
+            {tab === "system" && <SystemTab run={r} theme={theme} />}
+            {!["overview", "charts", "system"].includes(tab) && (
               <div class="empty-state">
                 <h2>Nothing logged yet</h2>
                 <p class="muted">This run has no {TABS.find((t) => t.id === tab)?.label.toLowerCase() ?? tab}.</p>

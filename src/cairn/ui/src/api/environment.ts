@@ -1,0 +1,17 @@
+/** Calls for what a run records about its surroundings: system metrics, console lines,
+ * alerts (docs/api.md). */
+import { request, runPath } from "./client";
+import type { WireNumber } from "./types";
+
+export interface SystemData {
+  /** Sample times, unix seconds. */
+  at: number[];
+  /** Per metric, a value per sample (null where the sample lacks it). */
+  series: { [key: string]: WireNumber[] };
+  last: number | null;
+}
+
+export const environmentApi = {
+  system: (entity: string, project: string, id: string, points: number, signal?: AbortSignal) =>
+    request<SystemData>(`${runPath(entity, project, id)}/system?points=${points}`, { signal }),
+};
