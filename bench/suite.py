@@ -21,6 +21,7 @@ from types import ModuleType
 from bench import (
     overhead,
     report,
+    system_metrics,
     w1_startup,
     w2_log_latency,
     w3_throughput,
@@ -40,6 +41,7 @@ WORKLOADS: dict[str, ModuleType] = {
     "W5": w5_many_runs,
     "W6": w6_ui,
     "overhead": overhead,
+    "system": system_metrics,
 }
 USES_COMPARISONS = ("W2", "W3")
 DEFAULT_OUT = REPO_ROOT / "bench" / "results" / "latest.json"
