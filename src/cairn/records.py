@@ -21,10 +21,14 @@ Kinds and their bodies (all msgpack-able):
                ``"error": {"type", "message", "traceback"}`` (``sdk/exits.py``)
 ``system``     one system-metrics sample: ``{"at": unix time, "values": {"system/<name>":
                float}}`` on its own time axis, apart from steps (``sdk/system/``)
+``file``       a run file's new content: name, sha256, size, mtime, policy, at
 =============  =====================================================================
 
-Later features add kinds (files, artifacts, media, alerts); a store ignores kinds it does
-not know, after a warning, so older stores can still replay newer WALs.
+Any body may list the blobs it references under ``"blobs"`` (sha256 digests); sinks bring
+them into the store's blob store before applying the record (``store/blobs.py``).
+
+Later features add kinds (artifacts, media, alerts); a store ignores kinds it does not
+know, after a warning, so older stores can still replay newer WALs.
 """
 
 from __future__ import annotations
@@ -35,7 +39,8 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 RECORD_KINDS = frozenset(
-    {"run", "config", "history", "summary", "metric", "meta", "heartbeat", "finish", "system"}
+    {"run", "config", "history", "summary", "metric", "meta", "heartbeat", "finish", "file",
+     "system"}
 )
 
 # Numeric series carry a kind so that ints and bools come back as they went in.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from starlette.routing import Mount, Route
@@ -18,7 +19,9 @@ def _api_routes(app: Any) -> set[tuple[str, str]]:
                 assert isinstance(inner, Route)
                 assert inner.methods is not None
                 for method in inner.methods - {"HEAD"}:
-                    found.add((method.lower(), API_PREFIX + inner.path))
+                    # OpenAPI names a parameter without Starlette's converter ({name:path})
+                    path = re.sub(r"\{(\w+):\w+\}", r"{\1}", inner.path)
+                    found.add((method.lower(), API_PREFIX + path))
     return found
 
 
@@ -29,7 +32,7 @@ def test_every_route_is_described(api: ApiClient) -> None:
     assert document["openapi"].startswith("3.1")
     described = {(method, path) for path, ops in document["paths"].items() for method in ops}
     assert described == _api_routes(api.app)
-    assert len(described) == 10
+    assert ("get", "/api/v1/openapi.json") in described
 
 
 def test_references_resolve(api: ApiClient) -> None:

@@ -20,10 +20,12 @@ from pathlib import Path
 from typing import Any, overload
 
 from cairn.aggregates import flatten
+from cairn.api.files import File
 from cairn.errors import NotFoundError
 from cairn.records import Record, RunRef
 from cairn.settings import Settings, load_settings
 from cairn.store.base import MetadataStore, ProjectRow, RunRow, SeriesInfo
+from cairn.store.blobs import BlobStore
 from cairn.store.buckets import STEP_MAX, STEP_MIN, check_range
 from cairn.store.codec import Envelope, Float64s, Int64s
 
@@ -264,6 +266,21 @@ class Run:
         """Delete the run and its history from the store (its WAL files stay on disk)."""
         self._api.store.delete_run(self._row.ref)
 
+    # ---- files -------------------------------------------------------------------------
+    def files(self, names: Sequence[str] | None = None) -> list[File]:
+        """The run's files (``run.save``, ``output.log`` …), all or those named."""
+        rows = self._api.store.run_files(self._row.pk)
+        if names is not None:
+            wanted = set(names)
+            rows = [r for r in rows if r.name in wanted]
+        return [File(r, self._api.blobs) for r in rows]
+
+    def file(self, name: str) -> File:
+        row = self._api.store.run_file(self._row.pk, name)
+        if row is None:
+            raise NotFoundError(f"run {self._row.ref.path} has no file {name!r}")
+        return File(row, self._api.blobs)
+
 
 class Runs(Sequence[Run]):
     """A lazily paged, filtered and ordered list of runs: nothing is read until it is
@@ -358,6 +375,15 @@ class Api:
             values["root"] = root
         self.settings: Settings = load_settings(values)
         self._store: MetadataStore | None = None
+        self._blobs: BlobStore | None = None
+
+    @property
+    def blobs(self) -> BlobStore:
+        if self._blobs is None:
+            from cairn.store.registry import open_blobs
+
+            self._blobs = open_blobs(self.settings.root)
+        return self._blobs
 
     @property
     def store(self) -> MetadataStore:

@@ -51,17 +51,19 @@ def _open_store(dry_run: bool) -> MetadataStore | None:
 def _replay_with_bar(files: Sequence[Path], store: MetadataStore | None,
                      dry_run: bool) -> list[WalReplay]:
     """Replay the files, with a progress bar (in bytes) when stderr is a terminal."""
+    from cairn.store.registry import open_blobs
     from cairn.wal.replay import replay
 
+    blobs = None if dry_run else open_blobs(state().settings.root)
     if not sys.stderr.isatty():
-        return replay(files, store, dry_run=dry_run)
+        return replay(files, store, dry_run=dry_run, blobs=blobs)
     total = 0
     for path in files:
         with suppress(OSError):
             total += path.stat().st_size
     label = "reading WALs" if dry_run else "syncing"
     with click.progressbar(length=max(total, 1), label=label, file=sys.stderr) as bar:
-        return replay(files, store, dry_run=dry_run, progress=bar.update)
+        return replay(files, store, dry_run=dry_run, progress=bar.update, blobs=blobs)
 
 
 def _file_lines(result: WalReplay, dry_run: bool) -> list[str]:
@@ -73,6 +75,11 @@ def _file_lines(result: WalReplay, dry_run: bool) -> list[str]:
         lines.append(f"warning: {result.path}: skipped "
                      f"{_plural(result.skipped_frames, 'damaged frame')}; "
                      "the records around them were kept")
+    if result.missing_blobs:
+        lines.append(f"warning: {result.path}: "
+                     f"{_plural(len(result.missing_blobs), 'referenced blob')} missing from the "
+                     f"run folder's blobs/ (first {result.missing_blobs[0][:12]}…); the "
+                     "records were applied without their files")
     if result.torn:
         done = "would be applied" if dry_run else "were applied"
         lines.append(f"warning: {result.path}: the last frame is cut off (a torn write, or "

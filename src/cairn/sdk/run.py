@@ -30,6 +30,7 @@ from cairn.settings import Settings
 if TYPE_CHECKING:
     from cairn.sinks.process import ProcessApplier
     from cairn.sinks.thread import ThreadApplier
+    from cairn.store.blobs import LocalBlobStore
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,7 @@ class Run:
         self._writer: RunWriter | None = None
         self._applier: ThreadApplier | ProcessApplier | None = None
         self._environment: RunEnvironment | None = None
+        self._blob_store: LocalBlobStore | None = None
         self.config = Config(emit=self._emit_config)
         self.config._load(setup.config)
         self.summary = Summary(self._read_summary, self._write_summary)
@@ -171,6 +173,27 @@ class Run:
             return
         with writer.lock:
             writer.buffer.append(item)
+
+    # ---- blobs and files ---------------------------------------------------------------
+    @property
+    def _blobs(self) -> LocalBlobStore:
+        """Where this run puts blobs: the store's blob folder when it logs to the local
+        store, its own run folder's ``blobs/`` otherwise (``cairn sync`` copies them)."""
+        if self._blob_store is None:
+            from cairn.store.blobs import LocalBlobStore
+
+            where = (self._settings.blobs_dir if self._mode == "local"
+                     else self._setup.run_dir / "blobs")
+            self._blob_store = LocalBlobStore(where)
+        return self._blob_store
+
+    def _save_file(self, source: Path | str, name: str, policy: str = "now") -> None:
+        """Make the current content of ``source`` the run's file ``name`` (any thread)."""
+        from cairn.sdk.files import file_record
+
+        if self._writer is None:
+            return
+        self._queue(Op("file", file_record(self._blobs, Path(source), name, policy)))
 
     # ---- identity ----------------------------------------------------------------------
     @property

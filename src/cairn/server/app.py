@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -20,12 +19,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from cairn.server import envelopes, events, history, openapi, projects, runs, system
+from cairn.server import envelopes, events, files, history, openapi, projects, runs, system
 from cairn.server.context import ServerContext, ServerOptions
 from cairn.server.errors import EXCEPTION_HANDLERS, not_found
 from cairn.server.static import WebApp, default_ui_dir
 from cairn.settings import Settings
 from cairn.store.base import MetadataStore
+from cairn.store.blobs import BlobStore
 
 API_PREFIX = "/api/v1"
 _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -34,18 +34,22 @@ _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 def api_routes() -> list[BaseRoute]:
     """The routes under ``/api/v1``, one module a resource."""
     return [*projects.ROUTES, *runs.ROUTES, *history.ROUTES, *envelopes.ROUTES,
-            *events.ROUTES, *openapi.ROUTES, *system.ROUTES]
+            *events.ROUTES, *files.ROUTES, *openapi.ROUTES, *system.ROUTES]
 
 
 async def _no_api_route(request: Request) -> Response:
     raise not_found(f"no route {request.method} {request.url.path}")
 
 
-def create_app(settings: Settings, store: MetadataStore, blobs: Any = None, *,
+def create_app(settings: Settings, store: MetadataStore, blobs: BlobStore | None = None, *,
                middleware: Sequence[Middleware] = (),
                options: ServerOptions | None = None) -> Starlette:
-    """The app over ``store`` (and ``blobs``, the blob store, when there is one)."""
+    """The app over ``store`` and ``blobs`` (by default the cairn folder's blob store)."""
     options = options or ServerOptions()
+    if blobs is None:
+        from cairn.store.registry import open_blobs
+
+        blobs = open_blobs(settings.root)
     ctx = ServerContext(settings, store, blobs, options)
     web = WebApp(options.ui_dir or default_ui_dir())
 

@@ -25,6 +25,7 @@ from cairn.server.encoding import dumps
 from cairn.server.errors import not_found
 from cairn.settings import Settings
 from cairn.store.base import MetadataStore, ProjectRow, RunRow
+from cairn.store.blobs import BlobStore
 
 T = TypeVar("T")
 
@@ -71,7 +72,7 @@ class EncodedCache:
 
 
 class ServerContext:
-    def __init__(self, settings: Settings, store: MetadataStore, blobs: Any,
+    def __init__(self, settings: Settings, store: MetadataStore, blobs: BlobStore,
                  options: ServerOptions) -> None:
         self.settings = settings
         self.store = store

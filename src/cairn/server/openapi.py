@@ -83,6 +83,10 @@ SCHEMAS: dict[str, Any] = {
     "SeriesInfo": _object({"key": {"type": "string"}, "kind": {"enum": ["f", "i", "b", "o"]},
                            "count": {"type": "integer"}, "first_step": {"type": "integer"},
                            "last_step": {"type": "integer"}}),
+    "RunFile": _object({
+        "name": {"type": "string"}, "size": {"type": "integer"}, "digest": {"type": "string"},
+        "updated_at": {"type": "number"}, "mtime": {"type": ["number", "null"]},
+        "policy": {"enum": ["now", "live", "end"]}}),
     "Envelope": _object({
         "run": {"type": "string"}, "key": {"type": "string"},
         "kind": {"enum": ["f", "i", "b", "o"]}, "total_points": {"type": "integer"},
@@ -155,6 +159,24 @@ PATHS: dict[str, dict[str, Any]] = {
          _query("max_step", {"type": "integer", "minimum": 0}, ""),
          _query("limit", {"type": "integer", "minimum": 1, "maximum": 10000,
                           "default": 1000}, "")])},
+    "/api/v1/runs/{entity}/{project}/{run_id}/files": {"get": _op(
+        "The run's files, latest version of each", _answer(_object({
+            "files": {"type": "array", "items": _ref("RunFile")}})),
+        [_ENTITY, _PROJECT, _RUN_ID])},
+    "/api/v1/runs/{entity}/{project}/{run_id}/files/{name}": {"get": _op(
+        "One file's content", _answer({"type": "string", "format": "binary"}, "The content",
+                                      "application/octet-stream"),
+        [_ENTITY, _PROJECT, _RUN_ID,
+         {"name": "name", "in": "path", "required": True, "schema": {"type": "string"},
+          "description": "the file's name, '/' allowed"},
+         _query("download", {"type": "string", "enum": ["1", "true"]},
+                "serve as an attachment")])},
+    "/api/v1/blobs/{digest}": {"get": _op(
+        "A blob by its sha256", _answer({"type": "string", "format": "binary"}, "The content",
+                                        "application/octet-stream"),
+        [{"name": "digest", "in": "path", "required": True,
+          "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}},
+         _query("type", {"type": "string"}, "content type to serve it as (inline types only)")])},
     "/api/v1/openapi.json": {"get": _op("This document", _answer({"type": "object"}))},
 }
 

@@ -45,7 +45,7 @@ class _SharedStores:
         self._stores: dict[tuple[str, float, float], tuple[Any, int]] = {}
 
     def open(self, root: str, heartbeat_timeout: float, busy_timeout: float) -> LocalSink:
-        from cairn.store.registry import open_store
+        from cairn.store.registry import open_blobs, open_store
 
         key = (root, heartbeat_timeout, busy_timeout)
         found = self._stores.get(key)
@@ -59,7 +59,7 @@ class _SharedStores:
             def close(self) -> None:
                 stores.release(key)
 
-        return _Borrowed(store)
+        return _Borrowed(store, open_blobs(root))
 
     def release(self, key: tuple[str, float, float]) -> None:
         store, users = self._stores[key]

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cairn.errors import StoreLockedError, WalError
+from cairn.records import Record
 from cairn.sinks.base import Sink
 from cairn.wal.reader import WalReader
 
@@ -74,6 +75,7 @@ class WalTail:
                 if not records:
                     break
                 try:
+                    self._put_blobs(self._sink, records)
                     self._sink.apply_records(records)
                 except BaseException:
                     self.reader.offset = offset
@@ -84,6 +86,20 @@ class WalTail:
         self._failures = 0
         self.last_error = None
         return True
+
+    def _put_blobs(self, sink: Sink, records: list[Record]) -> None:
+        """Blobs the records name reach the sink before the records do."""
+        from cairn.store.blobs import LocalBlobStore, record_blobs
+
+        digests = record_blobs(r.body for r in records)
+        if not digests:
+            return
+        missing = sink.put_blobs(digests, LocalBlobStore(self.path.parent / "blobs"))
+        if missing:
+            self._report("blobs-missing", f"cairn: {len(missing)} blob(s) referenced by "
+                         f"{self.path} are in neither the store nor the run folder (first: "
+                         f"{missing[0][:12]}…); the records are applied, their files are "
+                         "gone")
 
     def _failed(self, exc: Exception) -> None:
         self._failures += 1

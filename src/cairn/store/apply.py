@@ -42,6 +42,7 @@ from cairn.store.codec import (
     envelope_of,
 )
 from cairn.store.query import filter_json
+from cairn.store.run_files import apply_file
 
 _KIND_RANK = {SERIES_BOOL: 0, SERIES_INT: 1, SERIES_FLOAT: 2}
 _META_COLUMNS = {"name": "name", "notes": "notes", "group": "group_name",
@@ -144,6 +145,7 @@ class RecordApplier:
             "heartbeat": self._on_heartbeat,
             "finish": self._on_finish,
             "system": lambda run, record: apply_system(self.conn, run.pk, record),
+            "file": self._on_file,
         }
 
     def apply(self, records: Sequence[Record]) -> ApplyResult:
@@ -285,6 +287,9 @@ class RecordApplier:
         self.conn.execute(
             "UPDATE runs SET state = ?, exit_code = ?, finished_at = ? WHERE id = ?",
             (_final_state(body), body.get("exit_code"), at, run.pk))
+
+    def _on_file(self, run: _RunState, record: Record) -> None:
+        apply_file(self.conn, run.pk, record, self.now)
 
     # ---- history ---------------------------------------------------------------------
     def _on_history(self, run: _RunState, record: Record) -> None:

@@ -93,6 +93,20 @@ class SeriesInfo:
     last_step: int
 
 
+@dataclass(frozen=True)
+class RunFile:
+    """The latest version of one of a run's files."""
+
+    name: str
+    """Relative posix path below the run's files."""
+    sha256: str
+    size: int
+    mtime: float | None
+    policy: str
+    """How it was saved: ``now``, ``live`` or ``end``."""
+    updated_at: float
+
+
 def effective_state(state: str, heartbeat_at: float, host: str | None, pid: int | None,
                     heartbeat_timeout: float, *, now: float | None = None) -> str:
     """A stored ``running`` state is reported as ``crashed`` when its writer is gone: its
@@ -238,5 +252,11 @@ class MetadataStore(Protocol):
                        keys: list[str] | None = None) -> SystemSamples:
         """The run's system-metric samples after ``since`` (unix time), in time order."""
         ...
+
+    def run_files(self, run_pk: int) -> list[RunFile]:
+        """The run's files, by name."""
+        ...
+
+    def run_file(self, run_pk: int, name: str) -> RunFile | None: ...
 
     def close(self) -> None: ...

@@ -1,13 +1,18 @@
-"""Backends by URI scheme: ``sqlite:///path/cairn.db`` or a plain path to a cairn folder."""
+"""Backends by URI scheme: ``sqlite:///path/cairn.db`` or a plain path to a cairn folder;
+blob stores by ``file://`` (S3 with the team server)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from cairn.errors import StoreError
 from cairn.store.base import MetadataStore
+
+if TYPE_CHECKING:
+    from cairn.store.blobs import BlobStore
 
 
 def _open_sqlite(location: str, heartbeat_timeout: float, busy_timeout: float) -> MetadataStore:
@@ -39,3 +44,17 @@ def open_store(uri: str | Path, heartbeat_timeout: float = 60.0,
     if path.suffix != ".db":
         path = path / "cairn.db"
     return _open_sqlite(str(path), heartbeat_timeout, busy_timeout)
+
+
+def open_blobs(uri: str | Path) -> BlobStore:
+    """The blob store named by ``uri``: ``file:///path/to/blobs``, or the path of a cairn
+    folder (whose ``blobs/`` it opens)."""
+    from cairn.store.blobs import LocalBlobStore
+
+    text = str(uri)
+    if text.startswith("file://"):
+        return LocalBlobStore(Path(text[len("file://"):]))
+    if "://" in text:
+        raise StoreError(f"no blob store backend for {text.split('://', 1)[0]}:// "
+                         "(known: file://)")
+    return LocalBlobStore(Path(text) / "blobs")

@@ -29,6 +29,7 @@ from cairn.store.base import (
     ApplyResult,
     MetricInfo,
     ProjectRow,
+    RunFile,
     RunRow,
     RunVersion,
     SeriesInfo,
@@ -47,6 +48,7 @@ from cairn.store.codec import (
     merge_envelopes,
 )
 from cairn.store.query import compile_filters, compile_order, regexp
+from cairn.store.run_files import read_run_file, read_run_files
 from cairn.store.system import SystemSamples, read_system
 
 T = TypeVar("T")
@@ -608,3 +610,10 @@ class SqliteStore:
         for key, step, value in self._read(sql + " ORDER BY key, step", params):
             out.setdefault(key, []).append((step, _unpack(value) if value is not None else None))
         return out
+
+    # ---- run files -----------------------------------------------------------------------
+    def run_files(self, run_pk: int) -> list[RunFile]:
+        return read_run_files(self._read, run_pk)
+
+    def run_file(self, run_pk: int, name: str) -> RunFile | None:
+        return read_run_file(self._read, run_pk, name)

@@ -29,6 +29,7 @@ from cairn.wal.reader import WalReader
 
 if TYPE_CHECKING:
     from cairn.store.base import MetadataStore
+    from cairn.store.blobs import BlobStore
 
 WAL_SUFFIX = ".cairn"
 DEFAULT_BATCH = 512
@@ -57,6 +58,8 @@ class WalReplay:
     torn: bool = False
     """The file ends in a cut-off frame: a torn last write, or one still being written."""
     unknown_kinds: set[str] = field(default_factory=set)
+    missing_blobs: list[str] = field(default_factory=list)
+    """Blobs the records reference that are in neither the store nor the run folder."""
     error: str | None = None
     """Why the file could not be read (not a WAL, a newer version, unreadable); the
     records read before the problem have been applied."""
@@ -184,19 +187,21 @@ def replay_wal(path: Path, store: MetadataStore | None, *, dry_run: bool = False
 
 def replay(paths: Sequence[Path], store: MetadataStore | None, *, dry_run: bool = False,
            batch_size: int = DEFAULT_BATCH, progress: Progress | None = None,
-           ) -> list[WalReplay]:
+           blobs: BlobStore | None = None) -> list[WalReplay]:
     """:func:`replay_wal` over several files, in order. A dry run carries each session's
-    high mark from file to file, as applying would."""
+    high mark from file to file, as applying would. With ``blobs``, the blobs records
+    reference are copied into it from each run folder's ``blobs/`` first."""
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     if store is None and not dry_run:
         raise ValueError("replay needs a store unless dry_run=True")
     counter = _DryRun(store) if dry_run else None
-    return [_replay_file(path, store, counter, batch_size, progress) for path in paths]
+    return [_replay_file(path, store, counter, batch_size, progress, blobs) for path in paths]
 
 
 def _replay_file(path: Path, store: MetadataStore | None, counter: _DryRun | None,
-                 batch_size: int, progress: Progress | None) -> WalReplay:
+                 batch_size: int, progress: Progress | None,
+                 blobs: BlobStore | None = None) -> WalReplay:
     result = WalReplay(path)
     # Damage is counted in the result (reader.skipped_frames) rather than warned about.
     reader = WalReader(path, on_damage=_ignore)
@@ -218,6 +223,8 @@ def _replay_file(path: Path, store: MetadataStore | None, counter: _DryRun | Non
             applied, present = counter.count(records)
         else:
             assert store is not None
+            if blobs is not None:
+                result.missing_blobs.extend(_copy_blobs(records, path.parent, blobs))
             outcome = store.apply_records(records)
             applied, present = outcome.applied, outcome.skipped
             result.unknown_kinds.update(outcome.unknown_kinds)
@@ -229,6 +236,13 @@ def _replay_file(path: Path, store: MetadataStore | None, counter: _DryRun | Non
     result.skipped_frames = reader.skipped_frames
     result.torn = reader.torn and result.error is None
     return result
+
+
+def _copy_blobs(records: Sequence[Record], run_folder: Path, blobs: BlobStore) -> list[str]:
+    from cairn.store.blobs import LocalBlobStore, copy_missing, record_blobs
+
+    digests = record_blobs(r.body for r in records)
+    return copy_missing(digests, LocalBlobStore(run_folder / "blobs"), blobs) if digests else []
 
 
 __all__ = ["DEFAULT_BATCH", "ReplayTotals", "WalReplay", "find_wal_files", "replay",
