@@ -21,6 +21,8 @@ Kinds and their bodies (all msgpack-able):
                ``"error": {"type", "message", "traceback"}`` (``sdk/exits.py``)
 ``system``     one system-metrics sample: ``{"at": unix time, "values": {"system/<name>":
                float}}`` on its own time axis, apart from steps (``sdk/system/``)
+``console``    captured console lines: ``{"lines": [[unix time, "stdout" | "stderr",
+               text], ...]}`` (``sdk/console.py``)
 ``file``       a run file's new content: name, sha256, size, mtime, policy, at
 =============  =====================================================================
 
@@ -40,7 +42,7 @@ from typing import Any, NamedTuple
 
 RECORD_KINDS = frozenset(
     {"run", "config", "history", "summary", "metric", "meta", "heartbeat", "finish", "file",
-     "system"}
+     "system", "console"}
 )
 
 # Numeric series carry a kind so that ints and bools come back as they went in.

@@ -2,7 +2,7 @@
 
     uncaught exception            -> failed  (the traceback's last lines kept with the run)
     sys.exit(n), n != 0           -> failed  (exit code n)
-    KeyboardInterrupt (SIGINT)    -> killed  (exit code 130)
+    KeyboardInterrupt (SIGINT)    -> killed  (exit code 130), then the process dies by SIGINT
     SIGTERM                       -> killed  (exit code 143), then the process dies by it
     kill -9, power loss           -> crashed (nothing runs: the store infers it from the
                                               missing process or heartbeat, store/base.py)
@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sys
 import threading
 import traceback
 from dataclasses import dataclass, field
@@ -89,9 +90,17 @@ def install_signal_handlers(end: ProcessEnd) -> None:
 
 
 def die_as_signalled(end: ProcessEnd) -> None:
-    """After the runs are finished: end the process by the signal that asked it to end."""
-    if end.signal is None:
+    """After the runs are finished: end the process by the signal that asked it to end
+    (SIGINT for an uncaught KeyboardInterrupt: CPython would do so too, but only when
+    nothing ran Python code after the interrupt, which exit hooks do)."""
+    signum = end.signal
+    if signum is None and end.exceptions and isinstance(end.exceptions[-1], KeyboardInterrupt):
+        signum = signal.SIGINT
+    if signum is None:
         return
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+        sys.stderr.flush()
     with contextlib.suppress(ValueError, OSError):
-        signal.signal(end.signal, signal.SIG_DFL)
-        os.kill(os.getpid(), end.signal)
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)

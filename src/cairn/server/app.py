@@ -19,7 +19,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from cairn.server import envelopes, events, files, history, openapi, projects, runs, system
+from cairn.server import (
+    console,
+    envelopes,
+    events,
+    files,
+    history,
+    openapi,
+    projects,
+    runs,
+    system,
+)
 from cairn.server.context import ServerContext, ServerOptions
 from cairn.server.errors import EXCEPTION_HANDLERS, not_found
 from cairn.server.static import WebApp, default_ui_dir
@@ -34,7 +44,8 @@ _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 def api_routes() -> list[BaseRoute]:
     """The routes under ``/api/v1``, one module a resource."""
     return [*projects.ROUTES, *runs.ROUTES, *history.ROUTES, *envelopes.ROUTES,
-            *events.ROUTES, *files.ROUTES, *openapi.ROUTES, *system.ROUTES]
+            *events.ROUTES, *files.ROUTES, *openapi.ROUTES, *system.ROUTES,
+            *console.ROUTES]
 
 
 async def _no_api_route(request: Request) -> Response:

@@ -130,6 +130,7 @@ class RecordApplier:
     """Applies one batch of records on an open write transaction."""
 
     def __init__(self, conn: Cursor) -> None:
+        from cairn.store.console import apply_console
         from cairn.store.system import apply_system
 
         self.conn = conn
@@ -145,6 +146,7 @@ class RecordApplier:
             "heartbeat": self._on_heartbeat,
             "finish": self._on_finish,
             "system": lambda run, record: apply_system(self.conn, run.pk, record),
+            "console": lambda run, record: apply_console(self.conn, run.pk, record),
             "file": self._on_file,
         }
 

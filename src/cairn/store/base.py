@@ -18,6 +18,7 @@ from cairn.records import Record, RunRef
 from cairn.store.codec import Envelope, Float64s, Int64s
 
 if TYPE_CHECKING:
+    from cairn.store.console import ConsoleLine
     from cairn.store.system import SystemSamples
 
 RUN_STATES = ("running", "finished", "failed", "crashed", "killed")
@@ -251,6 +252,12 @@ class MetadataStore(Protocol):
     def system_samples(self, run_pk: int, since: float | None = None,
                        keys: list[str] | None = None) -> SystemSamples:
         """The run's system-metric samples after ``since`` (unix time), in time order."""
+        ...
+
+    def console_lines(self, run_pk: int, after: int = 0, limit: int = 1000,
+                      search: str | None = None) -> list[ConsoleLine]:
+        """Up to ``limit`` console lines numbered above ``after``, in order; with
+        ``search``, only the lines that contain it."""
         ...
 
     def run_files(self, run_pk: int) -> list[RunFile]:

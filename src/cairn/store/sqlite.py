@@ -47,6 +47,7 @@ from cairn.store.codec import (
     envelope_of,
     merge_envelopes,
 )
+from cairn.store.console import ConsoleLine, read_console
 from cairn.store.query import compile_filters, compile_order, regexp
 from cairn.store.run_files import read_run_file, read_run_files
 from cairn.store.system import SystemSamples, read_system
@@ -588,6 +589,10 @@ class SqliteStore:
     def system_samples(self, run_pk: int, since: float | None = None,
                        keys: list[str] | None = None) -> SystemSamples:
         return self._call(read_system, run_pk, since, keys)
+
+    def console_lines(self, run_pk: int, after: int = 0, limit: int = 1000,
+                      search: str | None = None) -> list[ConsoleLine]:
+        return self._call(read_console, run_pk, after, limit, search)
 
     def read_objects(self, run_pk: int, keys: Sequence[str] | None = None,
                      min_step: int | None = None, max_step: int | None = None,
