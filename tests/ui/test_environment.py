@@ -52,3 +52,81 @@ def test_failed_run_shows_its_error_and_system_charts(page: Page,
     expect(grid.get_by_role("region", name="Network sent (bytes)")).to_be_visible()
     expect(grid.locator("canvas").first).to_be_visible()
     page.screenshot(path=str(screenshots / "run-system.png"), full_page=True)
+
+
+def _console_run(root: Path, lines: list[list[object]], *, finished: bool = True) -> str:
+    from cairn.records import Record, RunRef
+    from cairn.store.registry import open_store
+
+    ref = RunRef("me", "logs", "r1")
+    records = [Record(ref, "s", 1, "run", {"name": "printer", "at": 1000.0,
+                                           "start_time": 1000.0})]
+    records.append(Record(ref, "s", 2, "console", {"lines": lines}))
+    if finished:
+        records.append(Record(ref, "s", 3, "finish", {"exit_code": 0, "at": 2000.0}))
+    store = open_store(root)
+    try:
+        store.apply_records(records)
+    finally:
+        store.close()
+    return "/me/logs/runs/r1?tab=logs"
+
+
+def test_logs_tab_shows_100k_lines_with_colours_virtualised_and_searchable(
+        page: Page, server: Callable[[], LiveServer], cairn_root: Path,
+        screenshots: Path) -> None:
+    lines: list[list[object]] = [
+        [1000.0 + i / 100, "stderr" if i % 1000 == 999 else "stdout",
+         f"step {i} loss {1 / (i + 1):.5f}" if i % 7 else f"\x1b[32mstep {i} ok\x1b[0m"]
+        for i in range(100_000)]
+    url = _console_run(cairn_root, lines)
+    live = server()
+    page.goto(live.url + url)
+    log = page.get_by_role("log", name="Log lines")
+    expect(page.get_by_text("100,000 lines")).to_be_visible()
+    # Virtualised: a screenful of rows in the DOM, not 100,000.
+    rows = log.locator(".log-line").count()
+    assert 10 < rows < 200
+    # Coloured segments keep their colour; the escape codes are not shown.
+    green = log.locator(".log-line", has_text="step 99995 ok").locator("span.log-text span")
+    expect(green).to_have_css("color", "rgb(47, 158, 68)")
+    expect(log).not_to_contain_text("\x1b")
+    expect(log.locator(".log-line").last).to_contain_text("step 99999")  # follows the end
+    page.screenshot(path=str(screenshots / "run-logs.png"))
+
+    page.get_by_role("searchbox", name="Search the output").fill("STEP 4243 loss")
+    expect(page.get_by_text("1 of 100,000 lines", exact=True)).to_be_visible()
+    expect(log.locator(".log-line")).to_have_count(1)
+    expect(log.locator(".log-line")).to_contain_text("step 4243 loss 0.00024")
+    page.get_by_role("searchbox", name="Search the output").fill("step 4242")
+    expect(page.get_by_text("11 of 100,000 lines", exact=True)).to_be_visible()
+    page.get_by_role("searchbox", name="Search the output").fill("")
+    expect(page.get_by_text("100,000 lines", exact=True)).to_be_visible()
+    expect(log.locator(".log-line").last).to_contain_text("step 99999")
+    log.evaluate("el => el.scrollTop = 0")
+    expect(log.locator(".log-line").first).to_contain_text("step 0 ok")
+
+
+def test_logs_tab_follows_a_running_run(page: Page, server: Callable[[], LiveServer],
+                                        cairn_root: Path) -> None:
+    import cairn
+
+    run = cairn.init(project="live", settings={"console": "off"})
+    run._queue(_console_op(["first line"]))
+    run._flush_to_store()
+    live = server()
+    page.goto(f"{live.url}/{run.entity}/live/runs/{run.id}?tab=logs")
+    log = page.get_by_role("log", name="Log lines")
+    expect(log).to_contain_text("first line")
+    run._queue(_console_op(["\x1b[1;31mlater line\x1b[0m"]))
+    run._flush_to_store()
+    expect(log).to_contain_text("later line", timeout=15_000)
+    run.finish()
+
+
+def _console_op(texts: list[str]) -> object:
+    import time
+
+    from cairn.sdk.writer import Op
+
+    return Op("console", {"lines": [[time.time(), "stdout", t] for t in texts]})

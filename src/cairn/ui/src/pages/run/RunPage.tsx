@@ -12,6 +12,7 @@ import { useAsync } from "../../lib/useAsync";
 import { paths, setQuery, useQuery } from "../../router";
 import { EditableName } from "./EditableName";
 import { RunCharts } from "./RunCharts";
+import { LogsTab } from "./LogsTab";
 import { RunOverview } from "./RunOverview";
 import { SystemTab } from "./SystemTab";
 import { useLiveEvents } from "../../api/events";
@@ -87,7 +88,8 @@ export function RunPage({ entity, project, id, theme }: Props) {
             {tab === "overview" && r.state === "running" && <LiveRun entity={entity} project={project} onRun={onRun} />}
             {tab === "charts" && <RunCharts run={r} theme={theme} onRun={onRun} />}
             {tab === "system" && <SystemTab run={r} theme={theme} />}
-            {!["overview", "charts", "system"].includes(tab) && (
+            {tab === "logs" && <LogsTab run={r} />}
+            {!["overview", "charts", "system", "logs"].includes(tab) && (
               <div class="empty-state">
                 <h2>Nothing logged yet</h2>
                 <p class="muted">This run has no {TABS.find((t) => t.id === tab)?.label.toLowerCase() ?? tab}.</p>
