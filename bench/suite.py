@@ -19,6 +19,7 @@ from pathlib import Path
 from types import ModuleType
 
 from bench import (
+    console_capture,
     overhead,
     report,
     system_metrics,
@@ -42,6 +43,7 @@ WORKLOADS: dict[str, ModuleType] = {
     "W6": w6_ui,
     "overhead": overhead,
     "system": system_metrics,
+    "console": console_capture,
 }
 USES_COMPARISONS = ("W2", "W3")
 DEFAULT_OUT = REPO_ROOT / "bench" / "results" / "latest.json"

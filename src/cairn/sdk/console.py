@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import itertools
 import os
 import sys
 import threading
@@ -31,6 +32,8 @@ PENDING_BYTES = 8 * 1024 * 1024
 MAX_LINE_CHARS = 16 * 1024
 """A longer line is cut into pieces of this size (a progress bar that never ends a line)."""
 FLUSH_INTERVAL = 0.25
+WAKE_BYTES = 1024 * 1024
+"""Pending text that wakes the console thread before its interval is up."""
 LOG_NAME = "output.log"
 
 Line = tuple[float, str, str]
@@ -56,9 +59,14 @@ class LineAssembler:
 
     def feed(self, stream: str, text: str, at: float) -> list[Line]:
         lines: list[Line] = []
-        pieces = (self._partial.pop(stream, "") + text).split("\n")
-        for piece in pieces[:-1]:
-            lines.extend(self._cut(at, stream, _collapse(piece).rstrip("\r")))
+        whole = self._partial.pop(stream, "") + text
+        pieces = whole.split("\n")
+        complete = pieces[:-1]
+        if "\r" not in whole and max(map(len, complete), default=0) <= MAX_LINE_CHARS:
+            lines = [(at, stream, piece) for piece in complete]  # the common case, fast
+        else:
+            for piece in complete:
+                lines.extend(self._cut(at, stream, _collapse(piece).rstrip("\r")))
         rest = _collapse(pieces[-1])
         while len(rest) > MAX_LINE_CHARS:  # a line that never ends: cut, keep the rest
             lines.append((at, stream, rest[:MAX_LINE_CHARS]))
@@ -94,10 +102,11 @@ class RotatingLog:
         self.max_bytes = max_bytes
         self._fh = path.open("ab")
         self._size = self._fh.tell()
+        self._stamps = _Stamps()
         self.rotations = 0
 
     def write_lines(self, lines: list[Line]) -> None:
-        data = b"".join(_log_line(line) for line in lines)
+        data = _log_lines(lines, self._stamps)
         if self._size and self._size + len(data) > self.max_bytes:
             self._rotate()
         if len(data) > self.max_bytes:
@@ -117,11 +126,29 @@ class RotatingLog:
         self._fh.close()
 
 
-def _log_line(line: Line) -> bytes:
-    at, stream, text = line
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(at)) + f".{int(at % 1 * 1000):03d}Z"
-    marker = " E" if stream == "stderr" else ""
-    return f"{stamp}{marker} {text}\n".encode("utf-8", "replace")
+class _Stamps:
+    """ISO timestamps for log lines; the date and time part is formatted once a second."""
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._prefix = ""
+
+    def __call__(self, at: float) -> str:
+        second = int(at)
+        if second != self._second:
+            self._second = second
+            self._prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        return f"{self._prefix}.{int((at - second) * 1000):03d}Z"
+
+
+def _log_lines(lines: list[Line], stamps: _Stamps) -> bytes:
+    """The lines as ``output.log`` holds them. Lines split from one write share its time
+    and stream, so their prefix is formatted once."""
+    parts: list[str] = []
+    for (at, stream), group in itertools.groupby(lines, key=lambda line: line[:2]):
+        prefix = f"{stamps(at)}{' E' if stream == 'stderr' else ''} "
+        parts.append(prefix + ("\n" + prefix).join([line[2] for line in group]) + "\n")
+    return "".join(parts).encode("utf-8", "replace")
 
 
 class _Tee:
@@ -193,6 +220,27 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
+COALESCE_SECONDS = 0.01
+
+
+def _coalesce(chunks: deque[tuple[str, str, float]]) -> list[tuple[str, str, float]]:
+    """Join consecutive writes to one stream made within ``COALESCE_SECONDS`` (print()
+    writes the text and the newline apart): fewer, larger pieces to split into lines."""
+    out: list[tuple[str, str, float]] = []
+    parts: list[str] = []
+    stream, at = "", 0.0
+    for chunk_stream, text, chunk_at in chunks:
+        if parts and (chunk_stream != stream or chunk_at - at > COALESCE_SECONDS):
+            out.append((stream, "".join(parts), at))
+            parts = []
+        if not parts:
+            stream, at = chunk_stream, chunk_at
+        parts.append(text)
+    if parts:
+        out.append((stream, "".join(parts), at))
+    return out
+
+
 class ConsoleCapture:
     """Captures the console in ``mode`` (``wrap`` or ``redirect``) into ``log_path`` and
     hands batches of lines to ``emit`` (which queues ``console`` records)."""
@@ -256,6 +304,8 @@ class ConsoleCapture:
             self._pending_bytes += len(text)
             # Overwhelmed: drop the oldest text, so that the latest (the error at the end
             # of a flood) is the part kept.
+            if self._pending_bytes > WAKE_BYTES:
+                self._wake.set()
             while self._pending_bytes > PENDING_BYTES and len(self._pending) > 1:
                 dropped = self._pending.popleft()[1]
                 self._pending_bytes -= len(dropped)
@@ -273,7 +323,7 @@ class ConsoleCapture:
             chunks, self._pending, self._pending_bytes = self._pending, deque(), 0
             dropped, self.dropped_bytes = self.dropped_bytes, 0
         lines: list[Line] = []
-        for stream, text, at in chunks:
+        for stream, text, at in _coalesce(chunks):
             lines.extend(self._assembler.feed(stream, text, at))
         if dropped:
             lines.insert(0, (time.time(), "stderr", f"[cairn: {dropped} bytes of console "

@@ -51,7 +51,7 @@ class RunEnvironment:
             run._warn("console", f"cairn: cannot capture the console ({exc})")
 
     def _queue_console(self, lines: list[Line]) -> None:
-        self._run._queue(Op("console", {"lines": [list(line) for line in lines]}))
+        self._run._queue(Op("console", {"lines": lines}))  # tuples pack as arrays
 
     def _queue_system(self, body: dict[str, Any]) -> None:
         self._run._queue(Op("system", body))
