@@ -44,9 +44,8 @@ def measure(lines: int, pairs: int) -> dict[str, Any]:
         try:
             for pair in range(pairs):
                 base.append(_print_lines(lines))
-                batches: list[int] = []
                 capture = ConsoleCapture("wrap", Path(tmp) / f"output-{pair}.log",
-                                         1 << 40, lambda b: batches.append(len(b)),
+                                         1 << 40, lambda lines: None,
                                          lambda topic, message: None)
                 captured.append(_print_lines(lines))
                 t0 = time.perf_counter()
