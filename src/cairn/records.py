@@ -23,6 +23,8 @@ Kinds and their bodies (all msgpack-able):
                float}}`` on its own time axis, apart from steps (``sdk/system/``)
 ``console``    captured console lines: ``{"lines": [[unix time, "stdout" | "stderr",
                text], ...]}`` (``sdk/console.py``)
+``environment`` host, OS, Python, program and args, cwd, CPUs, memory, GPUs, git (remote,
+               branch, commit, dirty), taken once at ``init`` (``sdk/snapshot.py``)
 ``file``       a run file's new content: name, sha256, size, mtime, policy, at
 =============  =====================================================================
 
@@ -42,7 +44,7 @@ from typing import Any, NamedTuple
 
 RECORD_KINDS = frozenset(
     {"run", "config", "history", "summary", "metric", "meta", "heartbeat", "finish", "file",
-     "system", "console"}
+     "system", "console", "environment"}
 )
 
 # Numeric series carry a kind so that ints and bools come back as they went in.

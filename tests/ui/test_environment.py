@@ -130,3 +130,41 @@ def _console_op(texts: list[str]) -> object:
     from cairn.sdk.writer import Op
 
     return Op("console", {"lines": [[time.time(), "stdout", t] for t in texts]})
+
+
+def test_overview_shows_the_environment_with_git_and_the_diff(
+        page: Page, server: Callable[[], LiveServer], tmp_path: Path,
+        screenshots: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+    git("init", "-q", "-b", "exp")
+    git("config", "user.email", "dev@example.com")
+    git("config", "user.name", "Dev")
+    git("remote", "add", "origin", "https://token@git.example.com/team/p.git")
+    (repo / "train.py").write_text(
+        "import cairn\nrun = cairn.init(project='envui', save_code=True)\nprint(run.id)\n")
+    git("add", ".")
+    git("commit", "-q", "-m", "first")
+    (repo / "train.py").write_text((repo / "train.py").read_text() + "# tuned\n")
+    out = subprocess.run([sys.executable, "train.py", "--epochs", "3"], cwd=repo,
+                         capture_output=True, text=True, env=dict(os.environ), check=True)
+    run_id = out.stdout.strip()
+    import cairn
+
+    live = server()
+    page.goto(f"{live.url}/{cairn.Api().default_entity}/envui/runs/{run_id}")
+    card = page.get_by_role("region", name="Environment")
+    expect(card).to_contain_text("train.py --epochs 3")
+    expect(card).to_contain_text("https://git.example.com/team/p.git")
+    expect(card).not_to_contain_text("token")
+    expect(card).to_contain_text("on exp")
+    expect(card).to_contain_text("uncommitted changes")
+    page.screenshot(path=str(screenshots / "run-environment.png"))
+    href = card.get_by_role("link", name="diff.patch").get_attribute("href")
+    diff = page.request.get(live.url + (href or ""))
+    assert diff.ok
+    assert "+# tuned" in diff.text()

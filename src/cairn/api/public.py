@@ -154,7 +154,14 @@ class Run:
 
     @property
     def metadata(self) -> dict[str, Any]:
-        return {**self._row.meta, "host": self._row.host, "pid": self._row.pid}
+        """What the run recorded about itself: its environment snapshot (host, OS, Python,
+        program, args, git, CPUs, GPUs; ``sdk/snapshot.py``), session details and, for a
+        failed run, ``error``."""
+        meta = dict(self._row.meta)
+        environment = meta.pop("environment", None)
+        if isinstance(environment, dict):
+            meta.update(environment)  # the snapshot's details win over the session's
+        return {**meta, "host": self._row.host, "pid": self._row.pid}
 
     @property
     def url(self) -> str:

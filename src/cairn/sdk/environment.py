@@ -8,10 +8,14 @@ still hold before the run's ``finish`` record.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cairn.sdk.writer import Op
+
+SNAPSHOT_WAIT = 15.0
+"""Seconds ``finish()`` waits for the environment snapshot of a very short run."""
 
 if TYPE_CHECKING:
     from cairn.sdk.console import ConsoleCapture, Line
@@ -24,6 +28,8 @@ class RunEnvironment:
         self._run = run
         self.system: SystemSampler | None = None
         self.console: ConsoleCapture | None = None
+        self._snapshot: threading.Thread | None = None
+        self._closed = threading.Event()
 
     @classmethod
     def start(cls, run: Run) -> RunEnvironment:
@@ -36,7 +42,31 @@ class RunEnvironment:
                                        run._warn)
         if settings.console != "off":
             env._start_console()
+        from cairn.sdk.snapshot import main_program
+
+        where = (main_program(), Path.cwd())
+        env._snapshot = threading.Thread(target=env._take_snapshot, args=where,
+                                         name="cairn-snapshot", daemon=True)
+        env._snapshot.start()
         return env
+
+    def _take_snapshot(self, program: str | None, cwd: Path) -> None:
+        from cairn.sdk.snapshot import take
+
+        run = self._run
+        try:
+            snap = take(Path(run.dir), run.start_time, run.settings.save_code, program, cwd)
+        except Exception as exc:  # a broken git or filesystem must not reach training
+            run._warn("snapshot", f"cairn: could not record the run's environment ({exc!r})")
+            return
+        if self._closed.is_set():
+            return  # finish() gave up waiting: the run's records are closed
+        run._queue(Op("environment", snap.environment))
+        for path, name in snap.files:
+            try:
+                run._save_file(path, name, "now")
+            except (OSError, ValueError) as exc:
+                run._warn(f"snapshot-{name}", f"cairn: cannot save {path} as {name} ({exc})")
 
     def _start_console(self) -> None:
         from cairn.sdk.console import LOG_NAME, ConsoleCapture
@@ -57,6 +87,9 @@ class RunEnvironment:
         self._run._queue(Op("system", body))
 
     def close(self) -> None:
+        if self._snapshot is not None:
+            self._snapshot.join(timeout=SNAPSHOT_WAIT)
+        self._closed.set()
         if self.system is not None:
             self.system.close()
         if self.console is not None:

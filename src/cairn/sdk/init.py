@@ -33,7 +33,7 @@ _REINIT = (None, False, True, "default", "return_previous", "finish_previous", "
 
 # wandb.init arguments that are accepted for compatibility but change nothing yet.
 _ACCEPTED_NOOP = frozenset({
-    "anonymous", "magic", "force", "sync_tensorboard", "monitor_gym", "save_code",
+    "anonymous", "magic", "force", "sync_tensorboard", "monitor_gym",
     "tensorboard", "allow_val_change", "fork_from", "resume_from", "config_exclude_keys",
     "config_include_keys",
 })
@@ -167,6 +167,7 @@ def init(
     **kwargs: Any,
 ) -> Run:
     """Start a run, with wandb's ``init`` arguments. See the README for the modes."""
+    save_code = kwargs.pop("save_code", None)
     unknown = sorted(set(kwargs) - _ACCEPTED_NOOP)
     if unknown:
         raise TypeError(f"init() got an unexpected keyword argument {unknown[0]!r}")
@@ -189,6 +190,8 @@ def init(
                        ("resume", resume if isinstance(resume, str) else None), ("name", name)):
         if value is not None:
             overrides[key] = value
+    if save_code is not None:
+        overrides["save_code"] = bool(save_code)
     if tags is not None:
         if isinstance(tags, str) or not all(isinstance(t, str) for t in tags):
             raise ValueError(f"tags must be a list of strings; got {tags!r}")

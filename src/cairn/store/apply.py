@@ -130,7 +130,7 @@ class RecordApplier:
     """Applies one batch of records on an open write transaction."""
 
     def __init__(self, conn: Cursor) -> None:
-        from cairn.store.console import apply_console
+        from cairn.store.console import apply_console, apply_environment
         from cairn.store.system import apply_system
 
         self.conn = conn
@@ -147,6 +147,7 @@ class RecordApplier:
             "finish": self._on_finish,
             "system": lambda run, record: apply_system(self.conn, run.pk, record),
             "console": lambda run, record: apply_console(self.conn, run.pk, record),
+            "environment": lambda run, record: apply_environment(run.meta, record),
             "file": self._on_file,
         }
 

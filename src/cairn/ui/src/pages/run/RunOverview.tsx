@@ -6,6 +6,7 @@ import { StateBadge } from "../../components/StateBadge";
 import { formatDuration, formatTime, runDuration } from "../../lib/format";
 import { ConfigTree } from "./ConfigTree";
 import { KeyValues } from "./KeyValues";
+import { EnvironmentCard } from "./EnvironmentCard";
 import { NotesEditor } from "./NotesEditor";
 import { RunError } from "./RunError";
 import { TagsEditor } from "./TagsEditor";
@@ -52,6 +53,7 @@ export function RunOverview({ run, onPatch }: { run: Run; onPatch: (p: RunPatch)
           </dl>
         </Card>
         {run.meta?.error && <RunError error={run.meta.error} />}
+        <EnvironmentCard run={run} />
         <Card title="Notes" class="card-notes">
           <NotesEditor notes={run.notes ?? ""} onSave={(notes) => onPatch({ notes })} />
         </Card>
