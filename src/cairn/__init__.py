@@ -23,6 +23,7 @@ from cairn.errors import (
     UsageError,
     WalError,
 )
+from cairn.sdk.alerts import AlertLevel
 from cairn.sdk.init import init
 from cairn.sdk.run import Metric, Run
 from cairn.sdk.writer import CairnWarning
@@ -31,6 +32,7 @@ from cairn.settings import Settings
 __version__ = "0.1.0"
 
 __all__ = [
+    "AlertLevel",
     "Api",
     "CairnWarning",
     "ConfigError",
@@ -46,6 +48,7 @@ __all__ = [
     "UsageError",
     "WalError",
     "__version__",
+    "alert",
     "define_metric",
     "finish",
     "init",
@@ -66,6 +69,12 @@ def log(data: dict[str, Any], step: int | None = None, commit: bool | None = Non
         sync: bool | None = None) -> None:
     """Log to the current run (see ``Run.log``)."""
     _require_run("log()").log(data, step=step, commit=commit)
+
+
+def alert(title: str, text: str, level: str | AlertLevel | None = None,
+          wait_duration: float | None = None) -> None:
+    """Send an alert from the current run (see ``Run.alert``)."""
+    _require_run("alert()").alert(title, text, level=level, wait_duration=wait_duration)
 
 
 def finish(exit_code: int | None = None, quiet: bool | None = None) -> None:

@@ -25,13 +25,17 @@ Kinds and their bodies (all msgpack-able):
                text], ...]}`` (``sdk/console.py``)
 ``environment`` host, OS, Python, program and args, cwd, CPUs, memory, GPUs, git (remote,
                branch, commit, dirty), taken once at ``init`` (``sdk/snapshot.py``)
+``alert``      ``run.alert``: key, title, text, level, wait_duration, at; or ``{"key",
+               "suppressed": n}``: n more with the title of alert ``key`` were suppressed
+``alert_delivery``  an alert's delivery through one notifier: key, notifier, status
+               (sent | retrying | failed), attempts, error, at (``sdk/notifiers.py``)
 ``file``       a run file's new content: name, sha256, size, mtime, policy, at
 =============  =====================================================================
 
 Any body may list the blobs it references under ``"blobs"`` (sha256 digests); sinks bring
 them into the store's blob store before applying the record (``store/blobs.py``).
 
-Later features add kinds (artifacts, media, alerts); a store ignores kinds it does not
+Later features add kinds (artifacts, media); a store ignores kinds it does not
 know, after a warning, so older stores can still replay newer WALs.
 """
 
@@ -44,7 +48,7 @@ from typing import Any, NamedTuple
 
 RECORD_KINDS = frozenset(
     {"run", "config", "history", "summary", "metric", "meta", "heartbeat", "finish", "file",
-     "system", "console", "environment"}
+     "system", "console", "environment", "alert", "alert_delivery"}
 )
 
 # Numeric series carry a kind so that ints and bools come back as they went in.

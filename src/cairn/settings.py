@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import getpass
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -40,6 +41,8 @@ _ENV_FIELDS = {
     "SYSTEM_INTERVAL": "system_interval",
     "CONSOLE": "console",
     "SAVE_CODE": "save_code",
+    "NOTIFIERS": "notifiers",
+    "ALERT_ON": "alert_on",
 }
 # CAIRN_DIR names the cairn folder itself (DESIGN.md); WANDB_DIR, like wandb, names the
 # folder that contains it.
@@ -94,6 +97,16 @@ class Settings:
     lines kept in the store for the Logs tab."""
     save_code: bool = False
     """Save the main script as a run file (``code/<name>``)."""
+    notifiers: tuple[dict[str, Any], ...] = ()
+    """Where alerts are sent: webhooks and email (``sdk/notifiers.py``)."""
+    alert_on: tuple[str, ...] = ()
+    """Run ends that send an alert by themselves: any of finished, failed, killed."""
+    alert_retries: int = 4
+    """Retries of a failed alert delivery (with exponential backoff)."""
+    alert_backoff: float = 1.0
+    """Seconds before the first retry of an alert delivery; doubled each retry."""
+    alert_timeout: float = 10.0
+    """Seconds one alert delivery may take (connect and answer)."""
 
     @property
     def db_path(self) -> Path:
@@ -177,6 +190,29 @@ def _coerce(field: str, value: Any) -> Any:
             if size < 4096:
                 raise ValueError("must be at least 4096")
             return size
+        if field == "notifiers":
+            from cairn.sdk.notifiers import check_notifiers
+
+            if isinstance(value, str):
+                value = json.loads(value)
+            return check_notifiers(value)
+        if field == "alert_on":
+            ends = value.split(",") if isinstance(value, str) else list(value)
+            ends = [str(e).strip().lower() for e in ends if str(e).strip()]
+            wrong = [e for e in ends if e not in ("finished", "failed", "killed")]
+            if wrong:
+                raise ValueError(f"{wrong[0]!r} is not one of finished, failed, killed")
+            return tuple(ends)
+        if field == "alert_retries":
+            retries = int(value)
+            if not 0 <= retries <= 20:
+                raise ValueError("must be between 0 and 20")
+            return retries
+        if field in ("alert_backoff", "alert_timeout"):
+            seconds = float(value)
+            if not 0 <= seconds <= 3600:
+                raise ValueError("must be between 0 and 3600 seconds")
+            return seconds
         if field == "queue_rows":
             rows = int(value)
             if rows < 1:

@@ -24,6 +24,7 @@ from cairn.api.files import File
 from cairn.errors import NotFoundError
 from cairn.records import Record, RunRef
 from cairn.settings import Settings, load_settings
+from cairn.store.alerts import AlertRow
 from cairn.store.base import MetadataStore, ProjectRow, RunRow, SeriesInfo
 from cairn.store.blobs import BlobStore
 from cairn.store.buckets import STEP_MAX, STEP_MIN, check_range
@@ -162,6 +163,11 @@ class Run:
         if isinstance(environment, dict):
             meta.update(environment)  # the snapshot's details win over the session's
         return {**meta, "host": self._row.host, "pid": self._row.pid}
+
+    def alerts(self, limit: int = 100) -> list[AlertRow]:
+        """The run's alerts, newest first, each with its suppressed count and the outcome
+        of its delivery through each notifier."""
+        return self._api.store.alerts(run_pk=self._row.pk, limit=limit)
 
     @property
     def url(self) -> str:

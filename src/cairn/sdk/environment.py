@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cairn.sdk.alerts import RunAlerts
 from cairn.sdk.writer import Op
 
 SNAPSHOT_WAIT = 15.0
@@ -29,6 +30,7 @@ class RunEnvironment:
         self.system: SystemSampler | None = None
         self.console: ConsoleCapture | None = None
         self._snapshot: threading.Thread | None = None
+        self.alerts = RunAlerts(run)
         self._closed = threading.Event()
 
     @classmethod
@@ -86,7 +88,9 @@ class RunEnvironment:
     def _queue_system(self, body: dict[str, Any]) -> None:
         self._run._queue(Op("system", body))
 
-    def close(self) -> None:
+    def close(self, state: str = "finished", exit_code: int = 0) -> None:
+        """Stop everything; the alerts last, so that an alert about how the run ended
+        goes out (``alert_on``)."""
         if self._snapshot is not None:
             self._snapshot.join(timeout=SNAPSHOT_WAIT)
         self._closed.set()
@@ -99,3 +103,4 @@ class RunEnvironment:
                     self._run._save_file(path, name, "end")
                 except OSError as exc:
                     self._run._warn("console-save", f"cairn: cannot save {path} ({exc})")
+        self.alerts.close(state, exit_code)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from cairn.aggregates import GOALS, SummaryState, nest, parse_summary_spec
 from cairn.errors import UsageError
 from cairn.records import RunRef
+from cairn.sdk.alerts import AlertLevel, check_alert
 from cairn.sdk.config import Config
 from cairn.sdk.environment import RunEnvironment
 from cairn.sdk.summary import Summary
@@ -28,6 +29,8 @@ from cairn.sdk.writer import CairnWarning, Op, RunWriter, WarnOnce
 from cairn.settings import Settings
 
 if TYPE_CHECKING:
+    from datetime import timedelta
+
     from cairn.sinks.process import ProcessApplier
     from cairn.sinks.thread import ThreadApplier
     from cairn.store.blobs import LocalBlobStore
@@ -485,6 +488,15 @@ class Run:
             "os": platform.platform(), "at": time.time(),
         }
 
+    def alert(self, title: str, text: str, level: str | AlertLevel | None = None,
+              wait_duration: float | timedelta | None = None) -> None:
+        """Record an alert and send it to the configured notifiers (``sdk/alerts.py``);
+        the same title within ``wait_duration`` (default 60 s) is suppressed and counted."""
+        if self._environment is None:
+            check_alert(title, text, level, wait_duration)
+            return
+        self._environment.alerts.alert(title, text, level, wait_duration)
+
     # ---- the end -----------------------------------------------------------------------
     def _flush_to_store(self) -> None:
         """Write everything logged so far to the WAL and apply it to the store."""
@@ -511,11 +523,11 @@ class Run:
                 if self._pending:
                     with self._writer.lock:
                         self._commit()
-                if self._environment is not None:
-                    self._environment.close()
                 code = int(exit_code or 0)
-                body: dict[str, Any] = {"exit_code": code, "at": time.time(),
-                                        "state": state or ("failed" if code else "finished")}
+                state = state or ("failed" if code else "finished")
+                if self._environment is not None:
+                    self._environment.close(state, code)
+                body: dict[str, Any] = {"exit_code": code, "at": time.time(), "state": state}
                 if error is not None:
                     body["error"] = error
                 self._queue(Op("finish", body))

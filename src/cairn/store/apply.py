@@ -130,6 +130,7 @@ class RecordApplier:
     """Applies one batch of records on an open write transaction."""
 
     def __init__(self, conn: Cursor) -> None:
+        from cairn.store.alerts import apply_alert, apply_delivery
         from cairn.store.console import apply_console, apply_environment
         from cairn.store.system import apply_system
 
@@ -148,6 +149,8 @@ class RecordApplier:
             "system": lambda run, record: apply_system(self.conn, run.pk, record),
             "console": lambda run, record: apply_console(self.conn, run.pk, record),
             "environment": lambda run, record: apply_environment(run.meta, record),
+            "alert": lambda run, record: apply_alert(self.conn, run.pk, record, self.now),
+            "alert_delivery": lambda run, rec: apply_delivery(self.conn, run.pk, rec, self.now),
             "file": self._on_file,
         }
 

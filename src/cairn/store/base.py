@@ -18,6 +18,7 @@ from cairn.records import Record, RunRef
 from cairn.store.codec import Envelope, Float64s, Int64s
 
 if TYPE_CHECKING:
+    from cairn.store.alerts import AlertRow
     from cairn.store.console import ConsoleLine
     from cairn.store.system import SystemSamples
 
@@ -252,6 +253,13 @@ class MetadataStore(Protocol):
     def system_samples(self, run_pk: int, since: float | None = None,
                        keys: list[str] | None = None) -> SystemSamples:
         """The run's system-metric samples after ``since`` (unix time), in time order."""
+        ...
+
+    def alerts(self, *, run_pk: int | None = None, entity: str | None = None,
+               project: str | None = None, limit: int = 100,
+               before: int | None = None) -> list[AlertRow]:
+        """Alerts newest first, with their deliveries: of one run (``run_pk``) or of a
+        project (``entity`` and ``project``); ``before`` an alert id pages back."""
         ...
 
     def console_lines(self, run_pk: int, after: int = 0, limit: int = 1000,

@@ -24,6 +24,7 @@ import numpy as np
 
 from cairn.errors import StoreError, StoreLockedError
 from cairn.records import Record, RunRef
+from cairn.store.alerts import AlertRow, read_alerts
 from cairn.store.apply import RecordApplier
 from cairn.store.base import (
     ApplyResult,
@@ -589,6 +590,13 @@ class SqliteStore:
     def system_samples(self, run_pk: int, since: float | None = None,
                        keys: list[str] | None = None) -> SystemSamples:
         return self._call(read_system, run_pk, since, keys)
+
+    def alerts(self, *, run_pk: int | None = None, entity: str | None = None,
+               project: str | None = None, limit: int = 100,
+               before: int | None = None) -> list[AlertRow]:
+        return self._call(lambda conn: read_alerts(conn, run_pk=run_pk, entity=entity,
+                                                   project=project, limit=limit,
+                                                   before=before))
 
     def console_lines(self, run_pk: int, after: int = 0, limit: int = 1000,
                       search: str | None = None) -> list[ConsoleLine]:
