@@ -20,6 +20,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from cairn.server import (
+    alerts,
     console,
     envelopes,
     events,
@@ -45,7 +46,7 @@ def api_routes() -> list[BaseRoute]:
     """The routes under ``/api/v1``, one module a resource."""
     return [*projects.ROUTES, *runs.ROUTES, *history.ROUTES, *envelopes.ROUTES,
             *events.ROUTES, *files.ROUTES, *openapi.ROUTES, *system.ROUTES,
-            *console.ROUTES]
+            *console.ROUTES, *alerts.ROUTES]
 
 
 async def _no_api_route(request: Request) -> Response:
