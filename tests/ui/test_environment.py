@@ -168,3 +168,42 @@ def test_overview_shows_the_environment_with_git_and_the_diff(
     diff = page.request.get(live.url + (href or ""))
     assert diff.ok
     assert "+# tuned" in diff.text()
+
+
+def test_alerts_show_on_the_run_page_and_in_the_project_feed(
+        page: Page, server: Callable[[], LiveServer], screenshots: Path) -> None:
+    import cairn
+
+    down = "http://127.0.0.1:9/nobody"  # the discard port: nothing answers
+    run = cairn.init(project="alerting", name="lr-sweep-3", settings={
+        "console": "off", "notifiers": [{"type": "slack", "url": down}],
+        "alert_retries": 0, "alert_timeout": 1})
+    run.alert("Loss spike", "loss jumped to 9.1 at step 1200", level="WARN")
+    run.alert("Loss spike", "again", level="WARN")
+    run._flush_to_store()
+    live = server()
+    page.goto(f"{live.url}/{run.entity}/alerting/runs/{run.id}")
+    card = page.get_by_role("region", name="Run alerts")
+    expect(card).to_contain_text("Loss spike")
+    expect(card).to_contain_text("+1 suppressed")
+    expect(card.locator(".delivery-failed")).to_contain_text("slack:127.0.0.1: failed",
+                                                             timeout=15_000)
+    # Live: a new alert appears while the page is open.
+    run.alert("Diverged", "loss is nan", level="ERROR")
+    run._flush_to_store()
+    expect(card).to_contain_text("Diverged", timeout=15_000)
+    page.screenshot(path=str(screenshots / "run-alerts.png"))
+    run.finish()
+    other = cairn.init(project="alerting", name="baseline", settings={"console": "off"})
+    other.alert("Done", "accuracy 0.93")
+    other.finish()
+
+    page.get_by_role("link", name="Alerts", exact=True).click()
+    feed = page.get_by_role("list", name="Alerts")
+    expect(feed.get_by_role("listitem", name="INFO alert: Done")).to_be_visible()
+    expect(feed.get_by_role("listitem", name="ERROR alert: Diverged")).to_be_visible()
+    expect(feed.get_by_role("listitem", name="WARN alert: Loss spike")).to_contain_text(
+        "lr-sweep-3")
+    page.screenshot(path=str(screenshots / "project-alerts.png"))
+    feed.get_by_role("link", name="baseline").click()
+    expect(page.get_by_role("heading", name="baseline")).to_be_visible()

@@ -11,6 +11,7 @@ import { useTheme } from "./theme";
 // and compare pages load as their own chunks.
 const RunPage = lazyPage(() => import("./pages/run/RunPage").then((m) => m.RunPage));
 const ComparePage = lazyPage(() => import("./pages/compare/ComparePage").then((m) => m.ComparePage));
+const AlertsPage = lazyPage(() => import("./pages/alerts/AlertsPage").then((m) => m.AlertsPage));
 
 export function App() {
   const { pathname } = useLocation();
@@ -27,6 +28,7 @@ export function App() {
         <RunPage key={route.id} entity={route.entity} project={route.project} id={route.id} theme={theme} />
       )}
       {route.page === "compare" && <ComparePage entity={route.entity} project={route.project} />}
+      {route.page === "alerts" && <AlertsPage entity={route.entity} project={route.project} />}
       {route.page === "not-found" && (
         <main class="page page-narrow" id="main">
           <div class="banner banner-error" role="alert">

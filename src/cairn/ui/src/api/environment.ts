@@ -32,3 +32,37 @@ export interface ConsolePage {
   last: number;
   more: boolean;
 }
+
+export type AlertLevel = "INFO" | "WARN" | "ERROR";
+
+export interface AlertDelivery {
+  notifier: string;
+  status: "sent" | "retrying" | "failed";
+  attempts: number;
+  error: string | null;
+  at: number;
+}
+
+export interface Alert {
+  id: number;
+  run: { id: string; name: string };
+  at: number;
+  title: string;
+  text: string;
+  level: AlertLevel;
+  /** How many more alerts with this title were throttled. */
+  suppressed: number;
+  deliveries: AlertDelivery[];
+}
+
+const seg = encodeURIComponent;
+
+export const alertsApi = {
+  run: (entity: string, project: string, id: string, signal?: AbortSignal) =>
+    request<{ alerts: Alert[] }>(`${runPath(entity, project, id)}/alerts`, { signal }).then((r) => r.alerts),
+  project: (entity: string, project: string, before: number | null, limit: number, signal?: AbortSignal) =>
+    request<{ alerts: Alert[] }>(
+      `/projects/${seg(entity)}/${seg(project)}/alerts?limit=${limit}${before ? `&before=${before}` : ""}`,
+      { signal },
+    ).then((r) => r.alerts),
+};

@@ -26,6 +26,7 @@ export function Header({ route, theme, onTheme }: { route: Route; theme: Theme; 
           <Link href={paths.workspace(project.entity, project.project)} class="strong">
             {project.project}
           </Link>
+          <Link href={paths.alerts(project.entity, project.project)} class="topbar-alerts">Alerts</Link>
         </nav>
       )}
       <span class="spacer" />

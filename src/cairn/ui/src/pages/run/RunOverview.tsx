@@ -8,6 +8,7 @@ import { ConfigTree } from "./ConfigTree";
 import { KeyValues } from "./KeyValues";
 import { EnvironmentCard } from "./EnvironmentCard";
 import { NotesEditor } from "./NotesEditor";
+import { RunAlerts } from "./RunAlerts";
 import { RunError } from "./RunError";
 import { TagsEditor } from "./TagsEditor";
 
@@ -53,6 +54,7 @@ export function RunOverview({ run, onPatch }: { run: Run; onPatch: (p: RunPatch)
           </dl>
         </Card>
         {run.meta?.error && <RunError error={run.meta.error} />}
+        <RunAlerts run={run} />
         <EnvironmentCard run={run} />
         <Card title="Notes" class="card-notes">
           <NotesEditor notes={run.notes ?? ""} onSave={(notes) => onPatch({ notes })} />
