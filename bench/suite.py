@@ -19,6 +19,7 @@ from pathlib import Path
 from types import ModuleType
 
 from bench import (
+    artifacts,
     console_capture,
     overhead,
     report,
@@ -44,6 +45,7 @@ WORKLOADS: dict[str, ModuleType] = {
     "overhead": overhead,
     "system": system_metrics,
     "console": console_capture,
+    "artifacts": artifacts,
 }
 USES_COMPARISONS = ("W2", "W3")
 DEFAULT_OUT = REPO_ROOT / "bench" / "results" / "latest.json"

@@ -23,10 +23,10 @@ def test_import_loads_nothing_heavy() -> None:
 
 def test_public_names() -> None:
     assert sorted(cairn.__all__) == sorted([
-        "AlertLevel", "Api", "CairnWarning", "ConfigError", "Error", "FilterError", "Metric",
-        "NotFoundError", "ResumeError", "Run", "Settings", "SettingsError", "StoreError",
-        "UsageError", "WalError", "__version__", "alert", "define_metric", "finish", "init",
-        "log",
+        "AlertLevel", "Api", "Artifact", "CairnWarning", "ConfigError", "Error", "FilterError",
+        "Metric", "NotFoundError", "ResumeError", "Run", "Settings", "SettingsError",
+        "StoreError", "UsageError", "WalError", "__version__", "alert", "define_metric",
+        "finish", "init", "log", "log_artifact", "restore", "save", "use_artifact",
     ])
     for name in cairn.__all__:
         assert getattr(cairn, name) is not None

@@ -10,7 +10,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import os
+from typing import IO, Any
 
 from cairn.errors import (
     ConfigError,
@@ -34,6 +35,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AlertLevel",
     "Api",
+    "Artifact",
     "CairnWarning",
     "ConfigError",
     "Error",
@@ -53,6 +55,10 @@ __all__ = [
     "finish",
     "init",
     "log",
+    "log_artifact",
+    "restore",
+    "save",
+    "use_artifact",
 ]
 
 
@@ -95,6 +101,36 @@ def define_metric(name: str, step_metric: str | None = None, step_sync: bool | N
         goal=goal, overwrite=overwrite)
 
 
+def save(glob_str: str | os.PathLike[str], base_path: str | os.PathLike[str] | None = None,
+         policy: str = "live") -> list[str]:
+    """``save`` on the current run (see ``Run.save``)."""
+    return _require_run("save()").save(glob_str, base_path=base_path, policy=policy)
+
+
+def restore(name: str, run_path: str | None = None, replace: bool = False,
+            root: str | os.PathLike[str] | None = None) -> IO[str] | None:
+    """Bring a file of a run (default: the current run) back into ``root`` (default: the
+    run's folder, or the working directory) and open it; None if the run has no such
+    file. An existing local copy is used unless ``replace``."""
+    from cairn.sdk.restore import restore as restore_file
+
+    return restore_file(name, run_path=run_path, replace=replace, root=root)
+
+
+def log_artifact(artifact_or_path: Any, name: str | None = None, type: str | None = None,
+                 aliases: list[str] | None = None) -> Any:
+    """``log_artifact`` on the current run."""
+    return _require_run("log_artifact()").log_artifact(artifact_or_path, name=name, type=type,
+                                                       aliases=aliases)
+
+
+def use_artifact(artifact_or_name: Any, type: str | None = None,
+                 aliases: list[str] | None = None) -> Any:
+    """``use_artifact`` on the current run."""
+    return _require_run("use_artifact()").use_artifact(artifact_or_name, type=type,
+                                                       aliases=aliases)
+
+
 class _NoRun:
     """What ``cairn.config`` / ``cairn.summary`` are before ``init``: any use raises."""
 
@@ -132,4 +168,8 @@ def __getattr__(name: str) -> Any:
         from cairn.api.public import Api
 
         return Api
+    if name == "Artifact":  # loads hashing and the manifest only when used
+        from cairn.sdk.artifacts.artifact import Artifact
+
+        return Artifact
     raise AttributeError(f"module 'cairn' has no attribute {name!r}")

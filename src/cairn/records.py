@@ -30,12 +30,23 @@ Kinds and their bodies (all msgpack-able):
 ``alert_delivery``  an alert's delivery through one notifier: key, notifier, status
                (sent | retrying | failed), attempts, error, at (``sdk/notifiers.py``)
 ``file``       a run file's new content: name, sha256, size, mtime, policy, at
+``artifact``   a logged artifact: client_id, name, type, description, metadata,
+               aliases, digest, entries ``[[name, sha256, size, ref, extra]]``,
+               role (``output``; ``input`` for a local artifact passed to use_artifact),
+               blobs; the store assigns the version (``store/artifacts.py``)
+``artifact_use``
+               a stored version used as input: entity, project, name, digest
+``artifact_edit``
+               an edit: entity, project, name, version; aliases, description,
+               metadata (each optional)
+``artifact_delete``
+               a deleted version: entity, project, name, version
 =============  =====================================================================
 
 Any body may list the blobs it references under ``"blobs"`` (sha256 digests); sinks bring
 them into the store's blob store before applying the record (``store/blobs.py``).
 
-Later features add kinds (artifacts, media); a store ignores kinds it does not
+Later features add kinds (media); a store ignores kinds it does not
 know, after a warning, so older stores can still replay newer WALs.
 """
 
@@ -47,8 +58,9 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 RECORD_KINDS = frozenset(
-    {"run", "config", "history", "summary", "metric", "meta", "heartbeat", "finish", "file",
-     "system", "console", "environment", "alert", "alert_delivery"}
+    {"run", "config", "history", "summary", "metric", "meta", "heartbeat", "finish",
+     "file", "artifact", "artifact_use", "artifact_edit", "artifact_delete", "system",
+     "console", "environment", "alert", "alert_delivery"}
 )
 
 # Numeric series carry a kind so that ints and bools come back as they went in.

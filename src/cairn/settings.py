@@ -41,6 +41,8 @@ _ENV_FIELDS = {
     "SYSTEM_INTERVAL": "system_interval",
     "CONSOLE": "console",
     "SAVE_CODE": "save_code",
+    "DISABLE_GIT": "disable_git",
+    "SAVE_REQUIREMENTS": "save_requirements",
     "NOTIFIERS": "notifiers",
     "ALERT_ON": "alert_on",
 }
@@ -97,6 +99,10 @@ class Settings:
     lines kept in the store for the Logs tab."""
     save_code: bool = False
     """Save the main script as a run file (``code/<name>``)."""
+    disable_git: bool = False
+    """Record no git state (remote, branch, commit, ``diff.patch``)."""
+    save_requirements: bool = True
+    """Save the installed packages as the run file ``requirements.txt``."""
     notifiers: tuple[dict[str, Any], ...] = ()
     """Where alerts are sent: webhooks and email (``sdk/notifiers.py``)."""
     alert_on: tuple[str, ...] = ()
@@ -107,6 +113,8 @@ class Settings:
     """Seconds before the first retry of an alert delivery; doubled each retry."""
     alert_timeout: float = 10.0
     """Seconds one alert delivery may take (connect and answer)."""
+    file_sync_interval: float = 1.0
+    """Seconds between checks of the files saved with ``run.save(policy="live")``."""
 
     @property
     def db_path(self) -> Path:
@@ -167,7 +175,8 @@ def _coerce(field: str, value: Any) -> Any:
         return None
     try:
         if field in ("heartbeat_timeout", "heartbeat_interval", "apply_interval",
-                     "wal_interval", "finish_timeout", "store_busy_timeout"):
+                     "wal_interval", "finish_timeout", "store_busy_timeout",
+                     "file_sync_interval"):
             number = float(value)
             if number <= 0:
                 raise ValueError("must be positive")
@@ -218,7 +227,7 @@ def _coerce(field: str, value: Any) -> Any:
             if rows < 1:
                 raise ValueError("must be at least 1")
             return rows
-        if field in ("silent", "save_code"):
+        if field in ("silent", "save_code", "disable_git", "save_requirements"):
             if isinstance(value, str):
                 return value.strip().lower() in ("1", "true", "yes", "on")
             return bool(value)

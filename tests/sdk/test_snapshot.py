@@ -16,7 +16,9 @@ from cairn.sdk.snapshot import requirements, strip_credentials
 
 SCRIPT = """
 import cairn
-run = cairn.init(project="env", save_code=True)
+# the tests' cairn folder turns these off by default (cairn.testing.isolated_cairn)
+run = cairn.init(project="env", save_code=True,
+                 settings={"disable_git": False, "save_requirements": True})
 run.log({"a": 1})
 print(run.path)
 """
@@ -80,7 +82,7 @@ def test_a_clean_tree_has_no_diff_and_code_is_not_saved_unless_asked(
         dirty_repo: Path) -> None:
     git(dirty_repo, "commit", "-q", "-am", "second")
     script = dirty_repo / "src" / "train.py"
-    script.write_text(SCRIPT.replace("save_code=True", ""))
+    script.write_text(SCRIPT.replace("save_code=True,", ""))
     git(dirty_repo, "commit", "-q", "-am", "third")
     out = subprocess.run([sys.executable, str(script)], cwd=dirty_repo, capture_output=True,
                          text=True, env=dict(os.environ), check=True, timeout=60)
@@ -94,11 +96,22 @@ def test_a_clean_tree_has_no_diff_and_code_is_not_saved_unless_asked(
 def test_outside_a_repository_there_is_no_git(tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    run = cairn.init(project="env")
+    run = cairn.init(project="env", settings={"disable_git": False})
     run.finish()
     meta = cairn.Api().run(run.path).metadata
     assert "git" not in meta
     assert meta["cwd"] == str(tmp_path)
+
+
+def test_git_and_requirements_can_be_turned_off(dirty_repo: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(dirty_repo)
+    run = cairn.init(project="env", settings={"disable_git": True,
+                                              "save_requirements": False})
+    run.finish()
+    stored = cairn.Api().run(run.path)
+    assert "git" not in stored.metadata
+    assert stored.files() == []
 
 
 def test_credentials_never_stored_and_requirements_sorted() -> None:

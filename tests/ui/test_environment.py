@@ -146,7 +146,8 @@ def test_overview_shows_the_environment_with_git_and_the_diff(
     git("config", "user.name", "Dev")
     git("remote", "add", "origin", "https://token@git.example.com/team/p.git")
     (repo / "train.py").write_text(
-        "import cairn\nrun = cairn.init(project='envui', save_code=True)\nprint(run.id)\n")
+        "import cairn\nrun = cairn.init(project='envui', save_code=True, "
+        "settings={'disable_git': False})\nprint(run.id)\n")
     git("add", ".")
     git("commit", "-q", "-m", "first")
     (repo / "train.py").write_text((repo / "train.py").read_text() + "# tuned\n")

@@ -17,7 +17,7 @@ import math
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from cairn.aggregates import flatten
 from cairn.api.files import File
@@ -29,6 +29,10 @@ from cairn.store.base import MetadataStore, ProjectRow, RunRow, SeriesInfo
 from cairn.store.blobs import BlobStore
 from cairn.store.buckets import STEP_MAX, STEP_MIN, check_range
 from cairn.store.codec import Envelope, Float64s, Int64s
+
+if TYPE_CHECKING:
+    from cairn.sdk.artifacts.artifact import Artifact
+    from cairn.store.blobs import BlobStore
 
 _SUMMARY_LEAF_KEYS = frozenset({"min", "max", "mean", "first", "last", "best"})
 
@@ -279,6 +283,17 @@ class Run:
         """Delete the run and its history from the store (its WAL files stay on disk)."""
         self._api.store.delete_run(self._row.ref)
 
+    # ---- artifacts (api/artifacts.py) --------------------------------------------------
+    def logged_artifacts(self) -> list[Artifact]:
+        from cairn.api.artifacts import run_artifacts
+
+        return run_artifacts(self._api, self._row.pk, "output")
+
+    def used_artifacts(self) -> list[Artifact]:
+        from cairn.api.artifacts import run_artifacts
+
+        return run_artifacts(self._api, self._row.pk, "input")
+
     # ---- files -------------------------------------------------------------------------
     def files(self, names: Sequence[str] | None = None) -> list[File]:
         """The run's files (``run.save``, ``output.log`` …), all or those named."""
@@ -467,6 +482,24 @@ class Api:
             raise NotFoundError(f"run id {run_id!r} is ambiguous ({options}); give "
                                 "entity/project/run_id")
         return Run(self, rows[0])
+
+    # ---- artifacts (api/artifacts.py) --------------------------------------------------
+    def artifact(self, name: str, type: str | None = None) -> Artifact:
+        """A stored version: ``entity/project/name:alias`` (or ``:v3``, or a digest)."""
+        from cairn.api.artifacts import api_artifact
+
+        return api_artifact(self, name, type)
+
+    def artifact_versions(self, type_name: str | None, name: str,
+                          per_page: int = 50) -> list[Artifact]:
+        """Every version of ``entity/project/name``, oldest first."""
+        from cairn.api.artifacts import api_artifact_versions
+
+        return api_artifact_versions(self, type_name, name)
+
+    def artifacts(self, type_name: str | None, name: str, per_page: int = 50
+                  ) -> list[Artifact]:
+        return self.artifact_versions(type_name, name)
 
     def close(self) -> None:
         if self._store is not None:

@@ -22,6 +22,7 @@ from cairn.errors import Error
 # command name -> "module:attribute"
 COMMANDS = {
     "export": "cairn.cli.export:export",
+    "gc": "cairn.cli.gc:gc",
     "projects": "cairn.cli.projects:projects",
     "runs": "cairn.cli.runs:runs",
     "sync": "cairn.cli.sync:sync",

@@ -57,7 +57,7 @@ class RunEnvironment:
 
         run = self._run
         try:
-            snap = take(Path(run.dir), run.start_time, run.settings.save_code, program, cwd)
+            snap = take(Path(run.dir), run.start_time, run.settings, program, cwd)
         except Exception as exc:  # a broken git or filesystem must not reach training
             run._warn("snapshot", f"cairn: could not record the run's environment ({exc!r})")
             return

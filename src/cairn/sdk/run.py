@@ -8,6 +8,7 @@ and applier threads (``writer.py``).
 from __future__ import annotations
 
 import math
+import os
 import sys
 import threading
 import time
@@ -31,6 +32,9 @@ from cairn.settings import Settings
 if TYPE_CHECKING:
     from datetime import timedelta
 
+    from cairn.api.public import Api
+    from cairn.sdk.artifacts.artifact import Artifact
+    from cairn.sdk.file_sync import FileSync
     from cairn.sinks.process import ProcessApplier
     from cairn.sinks.thread import ThreadApplier
     from cairn.store.blobs import LocalBlobStore
@@ -128,6 +132,8 @@ class Run:
         self._writer: RunWriter | None = None
         self._applier: ThreadApplier | ProcessApplier | None = None
         self._environment: RunEnvironment | None = None
+        self._file_sync: FileSync | None = None
+        self._artifacts_api: Api | None = None
         self._blob_store: LocalBlobStore | None = None
         self.config = Config(emit=self._emit_config)
         self.config._load(setup.config)
@@ -497,6 +503,46 @@ class Run:
             return
         self._environment.alerts.alert(title, text, level, wait_duration)
 
+    # ---- files -------------------------------------------------------------------------
+    def save(self, glob_str: str | os.PathLike[str], base_path: str | os.PathLike[str] | None
+             = None, policy: str = "live") -> list[str]:
+        """Keep the files matching ``glob_str`` in the run's files, named by their path
+        below ``base_path`` (default: the working directory; for an absolute glob, its
+        folder). ``policy``: ``live`` (every change while the run lives), ``now`` (once),
+        ``end`` (at ``finish()``). Returns the files' paths in ``run.dir``."""
+        from cairn.sdk.file_sync import FileSync, resolve_pattern
+
+        pattern = resolve_pattern(glob_str, base_path, policy)
+        if self._writer is None:
+            return []
+        if self._finished:
+            raise UsageError(f"run {self.id} is finished; save() needs a live run")
+        with self._lock:
+            if self._file_sync is None:
+                self._file_sync = FileSync(self._dir, self._save_file, self._warn,
+                                           self._settings.file_sync_interval,
+                                           exclude=self._settings.root)
+        return self._file_sync.save(pattern)
+
+    # ---- artifacts (sdk/artifacts/run_artifacts.py) ------------------------------------
+    def log_artifact(self, artifact_or_path: Artifact | str | os.PathLike[str],
+                     name: str | None = None, type: str | None = None,
+                     aliases: list[str] | None = None, tags: list[str] | None = None
+                     ) -> Artifact:
+        """Log an artifact (or a folder, file or reference URI) as this run's output; the
+        store gives it the next version of its name. ``artifact.wait()`` for the version."""
+        from cairn.sdk.artifacts.run_artifacts import log_artifact
+
+        return log_artifact(self, artifact_or_path, name, type, aliases, tags)
+
+    def use_artifact(self, artifact_or_name: Artifact | str, type: str | None = None,
+                     aliases: list[str] | None = None, use_as: str | None = None) -> Artifact:
+        """Record an artifact (``[entity/project/]name:version|alias|digest``, or an
+        Artifact) as this run's input and return it."""
+        from cairn.sdk.artifacts.run_artifacts import use_artifact
+
+        return use_artifact(self, artifact_or_name, type, aliases, use_as)
+
     # ---- the end -----------------------------------------------------------------------
     def _flush_to_store(self) -> None:
         """Write everything logged so far to the WAL and apply it to the store."""
@@ -519,6 +565,8 @@ class Run:
             if self._finished:
                 return
             self._finished = True
+            if self._file_sync is not None:
+                self._file_sync.close()
             if self._writer is not None:
                 if self._pending:
                     with self._writer.lock:
@@ -532,6 +580,9 @@ class Run:
                     body["error"] = error
                 self._queue(Op("finish", body))
         init_module._forget(self)
+        if self._artifacts_api is not None:
+            self._artifacts_api.close()
+            self._artifacts_api = None
         if self._writer is None:
             return
         written = self._writer.close(timeout=self._settings.finish_timeout)

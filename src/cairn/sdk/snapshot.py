@@ -15,7 +15,10 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cairn.settings import Settings
 
 GIT_TIMEOUT = 10.0
 MAX_DIFF_BYTES = 10 * 1024 * 1024
@@ -125,21 +128,26 @@ def requirements() -> str:
     return "".join(f"{line}\n" for _, line in sorted(seen.items()))
 
 
-def take(files_dir: Path, started: float, save_code: bool, program: str | None,
+def take(files_dir: Path, started: float, settings: Settings, program: str | None,
          cwd: Path) -> Snapshot:
-    """Everything, with the files written under ``files_dir`` (the run's files folder)."""
+    """Everything the settings ask for, with the files written under ``files_dir`` (the
+    run's files folder)."""
     t0 = time.perf_counter()
     env = host_info(started, program)
     env["cwd"] = str(cwd)
     snap = Snapshot(env)
-    git, has_diff = git_info(cwd, files_dir / "diff.patch")
-    if git is not None:
-        env["git"] = git
-        if has_diff:
-            snap.files.append((files_dir / "diff.patch", "diff.patch"))
-    reqs = files_dir / "requirements.txt"
-    reqs.write_text(requirements(), encoding="utf-8")
-    snap.files.append((reqs, "requirements.txt"))
+    git = None
+    if not settings.disable_git:
+        git, has_diff = git_info(cwd, files_dir / "diff.patch")
+        if git is not None:
+            env["git"] = git
+            if has_diff:
+                snap.files.append((files_dir / "diff.patch", "diff.patch"))
+    if settings.save_requirements:
+        reqs = files_dir / "requirements.txt"
+        reqs.write_text(requirements(), encoding="utf-8")
+        snap.files.append((reqs, "requirements.txt"))
+    save_code = settings.save_code
     program = env.get("program")
     if save_code and program:
         name = _code_name(Path(program), git)

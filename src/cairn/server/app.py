@@ -21,6 +21,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from cairn.server import (
     alerts,
+    artifacts,
     console,
     envelopes,
     events,
@@ -45,8 +46,8 @@ _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 def api_routes() -> list[BaseRoute]:
     """The routes under ``/api/v1``, one module a resource."""
     return [*projects.ROUTES, *runs.ROUTES, *history.ROUTES, *envelopes.ROUTES,
-            *events.ROUTES, *files.ROUTES, *openapi.ROUTES, *system.ROUTES,
-            *console.ROUTES, *alerts.ROUTES]
+            *events.ROUTES, *files.ROUTES, *artifacts.ROUTES, *openapi.ROUTES,
+            *system.ROUTES, *console.ROUTES, *alerts.ROUTES]
 
 
 async def _no_api_route(request: Request) -> Response:

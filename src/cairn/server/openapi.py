@@ -227,10 +227,13 @@ PATHS: dict[str, dict[str, Any]] = {
 
 
 def openapi_document(version: str) -> dict[str, Any]:
+    from cairn.server import artifacts_openapi
+
     return {"openapi": "3.1.0",
             "info": {"title": "cairn", "version": version,
                      "description": "The HTTP API of cairn (docs/api.md)."},
-            "paths": PATHS, "components": {"schemas": SCHEMAS}}
+            "paths": {**PATHS, **artifacts_openapi.PATHS},
+            "components": {"schemas": SCHEMAS}}
 
 
 async def openapi(request: Request) -> Response:

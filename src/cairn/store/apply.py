@@ -31,6 +31,7 @@ from cairn.records import (
     RunRef,
     decode_history,
 )
+from cairn.store import artifacts
 from cairn.store.base import RUN_STATES, ApplyResult
 from cairn.store.codec import (
     CHUNK_POINTS,
@@ -151,8 +152,18 @@ class RecordApplier:
             "environment": lambda run, record: apply_environment(run.meta, record),
             "alert": lambda run, record: apply_alert(self.conn, run.pk, record, self.now),
             "alert_delivery": lambda run, rec: apply_delivery(self.conn, run.pk, rec, self.now),
+            "artifact": self._in_module(artifacts.apply_artifact),
+            "artifact_use": self._in_module(artifacts.apply_use),
+            "artifact_edit": self._in_module(artifacts.apply_edit),
+            "artifact_delete": self._in_module(artifacts.apply_delete),
             "file": self._on_file,
         }
+
+    def _in_module(self, apply: Callable[[Cursor, int, int, dict[str, Any], float], None]
+                   ) -> Handler:
+        """A handler whose logic lives in a feature's module (``store/artifacts.py``)."""
+        return lambda run, record: apply(self.conn, run.pk, run.project_id, record.body,
+                                         self.now)
 
     def apply(self, records: Sequence[Record]) -> ApplyResult:
         applied = skipped = 0

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from cairn.records import Record, RunRef
+from cairn.store.artifacts import ArtifactCollectionRow, ArtifactVersionRow
 from cairn.store.codec import Envelope, Float64s, Int64s
 
 if TYPE_CHECKING:
@@ -268,6 +269,35 @@ class MetadataStore(Protocol):
         ``search``, only the lines that contain it."""
         ...
 
+    # artifacts (store/artifacts.py)
+    def artifact_version(self, entity: str, project: str, name: str, selector: str
+                         ) -> ArtifactVersionRow | None:
+        """The version ``selector`` (``v3``, an alias or a digest) names, with manifest."""
+        ...
+
+    def artifact_version_by_pk(self, pk: int) -> ArtifactVersionRow | None: ...
+
+    def artifact_receipt(self, client_id: str) -> ArtifactVersionRow | None:
+        """The version a logged artifact (by client id) became, once applied."""
+        ...
+
+    def artifact_versions(self, entity: str, project: str, name: str
+                          ) -> list[ArtifactVersionRow]: ...
+
+    def artifact_collections(self, entity: str, project: str, type_: str | None = None
+                             ) -> list[ArtifactCollectionRow]: ...
+
+    def run_artifacts(self, run_pk: int, role: str) -> list[ArtifactVersionRow]:
+        """Versions the run logged (``output``) or used (``input``)."""
+        ...
+
+    def artifact_runs(self, version_pk: int, role: str) -> list[int]:
+        """Keys of runs that logged (``output``) or used (``input``) a version."""
+        ...
+
+    def referenced_blobs(self) -> set[str]:
+        """Digests of every blob the store refers to (``store/gc.py``)."""
+        ...
     def run_files(self, run_pk: int) -> list[RunFile]:
         """The run's files, by name."""
         ...

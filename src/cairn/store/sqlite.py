@@ -24,8 +24,10 @@ import numpy as np
 
 from cairn.errors import StoreError, StoreLockedError
 from cairn.records import Record, RunRef
+from cairn.store import artifacts
 from cairn.store.alerts import AlertRow, read_alerts
 from cairn.store.apply import RecordApplier
+from cairn.store.artifacts import ArtifactCollectionRow, ArtifactVersionRow
 from cairn.store.base import (
     ApplyResult,
     MetricInfo,
@@ -624,6 +626,43 @@ class SqliteStore:
             out.setdefault(key, []).append((step, _unpack(value) if value is not None else None))
         return out
 
+    # ---- artifacts (store/artifacts.py) --------------------------------------------------
+    def artifact_version(self, entity: str, project: str, name: str, selector: str
+                         ) -> ArtifactVersionRow | None:
+        with self._snapshot():
+            return artifacts.find_version(self._conn, entity, project, name, selector)
+
+    def artifact_version_by_pk(self, pk: int) -> ArtifactVersionRow | None:
+        with self._snapshot():
+            return artifacts.version_by_pk(self._conn, pk)
+
+    def artifact_receipt(self, client_id: str) -> ArtifactVersionRow | None:
+        with self._snapshot():
+            return artifacts.version_by_receipt(self._conn, client_id)
+
+    def artifact_versions(self, entity: str, project: str, name: str
+                          ) -> list[ArtifactVersionRow]:
+        with self._snapshot():
+            return artifacts.list_versions(self._conn, entity, project, name)
+
+    def artifact_collections(self, entity: str, project: str, type_: str | None = None
+                             ) -> list[ArtifactCollectionRow]:
+        with self._snapshot():
+            return artifacts.list_collections(self._conn, entity, project, type_)
+
+    def run_artifacts(self, run_pk: int, role: str) -> list[ArtifactVersionRow]:
+        with self._snapshot():
+            return artifacts.run_artifacts(self._conn, run_pk, role)
+
+    def artifact_runs(self, version_pk: int, role: str) -> list[int]:
+        with self._snapshot():
+            return artifacts.version_runs(self._conn, version_pk, role)
+
+    def referenced_blobs(self) -> set[str]:
+        from cairn.store.gc import referenced_blobs
+
+        with self._snapshot():
+            return referenced_blobs(self._conn)
     # ---- run files -----------------------------------------------------------------------
     def run_files(self, run_pk: int) -> list[RunFile]:
         return read_run_files(self._read, run_pk)

@@ -10,6 +10,7 @@ import { useTheme } from "./theme";
 // The workspace is what people open most and judge by: it is in the main bundle. The run
 // and compare pages load as their own chunks.
 const RunPage = lazyPage(() => import("./pages/run/RunPage").then((m) => m.RunPage));
+const ArtifactsPage = lazyPage(() => import("./pages/artifacts/ArtifactsPage").then((m) => m.ArtifactsPage));
 const ComparePage = lazyPage(() => import("./pages/compare/ComparePage").then((m) => m.ComparePage));
 const AlertsPage = lazyPage(() => import("./pages/alerts/AlertsPage").then((m) => m.AlertsPage));
 
@@ -29,6 +30,7 @@ export function App() {
       )}
       {route.page === "compare" && <ComparePage entity={route.entity} project={route.project} />}
       {route.page === "alerts" && <AlertsPage entity={route.entity} project={route.project} />}
+      {route.page === "artifacts" && <ArtifactsPage {...route} theme={theme} />}
       {route.page === "not-found" && (
         <main class="page page-narrow" id="main">
           <div class="banner banner-error" role="alert">

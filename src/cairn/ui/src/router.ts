@@ -10,6 +10,7 @@ export type Route =
   | { page: "run"; entity: string; project: string; id: string }
   | { page: "compare"; entity: string; project: string }
   | { page: "alerts"; entity: string; project: string }
+  | { page: "artifacts"; entity: string; project: string; name?: string; version?: string }
   | { page: "not-found"; path: string };
 
 function decode(part: string): string {
@@ -29,6 +30,7 @@ export function parseRoute(pathname: string): Route {
   if (parts.length === 3 && kind === "compare") return { page: "compare", entity, project };
   if (parts.length === 3 && kind === "alerts") return { page: "alerts", entity, project };
   if (parts.length === 4 && kind === "runs" && id) return { page: "run", entity, project, id };
+  if (kind === "artifacts" && parts.length <= 5) return { page: "artifacts", entity, project, name: parts[3], version: parts[4] };
   return { page: "not-found", path: pathname };
 }
 
@@ -39,6 +41,8 @@ export const paths = {
   workspace: (entity: string, project: string) => `/${seg(entity)}/${seg(project)}`,
   run: (entity: string, project: string, id: string) => `/${seg(entity)}/${seg(project)}/runs/${seg(id)}`,
   alerts: (entity: string, project: string) => `/${seg(entity)}/${seg(project)}/alerts`,
+  artifacts: (entity: string, project: string, name?: string, version?: string) =>
+    `/${seg(entity)}/${seg(project)}/artifacts${name ? `/${seg(name)}` : ""}${name && version ? `/${seg(version)}` : ""}`,
   compare: (entity: string, project: string, ids: readonly string[]) =>
     `/${seg(entity)}/${seg(project)}/compare?runs=${ids.map(seg).join(",")}`,
 };

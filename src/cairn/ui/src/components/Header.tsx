@@ -26,7 +26,12 @@ export function Header({ route, theme, onTheme }: { route: Route; theme: Theme; 
           <Link href={paths.workspace(project.entity, project.project)} class="strong">
             {project.project}
           </Link>
-          <Link href={paths.alerts(project.entity, project.project)} class="topbar-alerts">Alerts</Link>
+          <span class="muted" aria-hidden="true">·</span>
+          <Link href={paths.artifacts(project.entity, project.project)}>
+            Artifacts
+          </Link>
+          <span class="muted" aria-hidden="true">·</span>
+          <Link href={paths.alerts(project.entity, project.project)}>Alerts</Link>
         </nav>
       )}
       <span class="spacer" />

@@ -11,6 +11,8 @@ import { runColor } from "../../lib/colors";
 import { useAsync } from "../../lib/useAsync";
 import { paths, setQuery, useQuery } from "../../router";
 import { EditableName } from "./EditableName";
+import { ArtifactsTab } from "./artifacts/ArtifactsTab";
+import { FilesTab } from "./files/FilesTab";
 import { RunCharts } from "./RunCharts";
 import { LogsTab } from "./LogsTab";
 import { RunOverview } from "./RunOverview";
@@ -87,9 +89,11 @@ export function RunPage({ entity, project, id, theme }: Props) {
             {tab === "overview" && <RunOverview run={r} onPatch={onPatch} />}
             {tab === "overview" && r.state === "running" && <LiveRun entity={entity} project={project} onRun={onRun} />}
             {tab === "charts" && <RunCharts run={r} theme={theme} onRun={onRun} />}
+            {tab === "files" && <FilesTab entity={entity} project={project} id={id} />}
+            {tab === "artifacts" && <ArtifactsTab entity={entity} project={project} id={id} />}
             {tab === "system" && <SystemTab run={r} theme={theme} />}
             {tab === "logs" && <LogsTab run={r} />}
-            {!["overview", "charts", "system", "logs"].includes(tab) && (
+            {!["overview", "charts", "files", "artifacts", "system", "logs"].includes(tab) && (
               <div class="empty-state">
                 <h2>Nothing logged yet</h2>
                 <p class="muted">This run has no {TABS.find((t) => t.id === tab)?.label.toLowerCase() ?? tab}.</p>

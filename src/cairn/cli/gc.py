@@ -1,0 +1,28 @@
+"""``cairn gc``: delete blobs nothing refers to, and temp files of writers that are gone."""
+
+from __future__ import annotations
+
+import click
+
+from cairn.cli.state import state
+
+
+@click.command("gc")
+@click.option("--dry-run", is_flag=True, help="Only report what would be deleted.")
+@click.option("--min-age", type=click.FloatRange(min=0), default=3600.0, show_default=True,
+              help="Keep unreferenced blobs younger than this many seconds (a running "
+                   "process may not have stored their records yet).")
+def gc(dry_run: bool, min_age: float) -> None:
+    """Reclaim space: unreferenced blobs (deleted runs, deleted artifact versions) and
+    temporary files left by processes that died."""
+    from cairn.store.blobs import LocalBlobStore
+    from cairn.store.gc import collect_garbage
+
+    settings = state().settings
+    referenced = state().api().store.referenced_blobs()
+    blobs = LocalBlobStore(settings.blobs_dir)
+    report = collect_garbage(blobs, referenced, min_age, dry_run,
+                             extra_temp_dirs=(settings.root / "cache" / "blobs" / "tmp",))
+    verb = "would delete" if dry_run else "deleted"
+    click.echo(f"{verb} {len(report.blobs)} blobs ({report.blob_bytes / 1e6:,.1f} MB) and "
+               f"{len(report.temp_files)} temporary files")

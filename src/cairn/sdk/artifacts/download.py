@@ -1,0 +1,165 @@
+"""Fetching an artifact's files to a folder, and checking a folder against a manifest.
+
+Files are copied from the blob store on a few threads, each to a temporary name beside its
+destination and renamed into place, so a reader never sees half a file. A blob store that
+is not on this disk (S3, a server) is read through the download cache, a blob store of its
+own under ``<cairn folder>/cache/blobs``; it is shared safely by processes, since blobs are
+written under temporary names and renamed. A file already at its destination with the
+right content is kept. Large transfers show a progress bar on a terminal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cairn.sdk.artifacts.hashing import DigestCache, hash_files
+from cairn.sdk.artifacts.manifest import ArtifactManifestEntry
+from cairn.sdk.artifacts.progress import TransferProgress
+from cairn.sdk.files import check_file_name
+from cairn.store.blobs import BlobStore, LocalBlobStore
+
+if TYPE_CHECKING:
+    from cairn.sdk.artifacts.artifact import Artifact
+
+WORKERS = min(4, os.cpu_count() or 1)
+"""Parallel copies: more threads than cores only contend (measured: 2 cores, 2 threads
+copy 10,000 small files about 4x faster than 8)."""
+
+
+def safe_destination(folder: Path, name: str, checked: dict[Path, bool] | None = None) -> Path:
+    """Where entry ``name`` goes below ``folder``; ValueError for a name (or a symlinked
+    folder on the way) that would land outside it. ``checked`` remembers folders already
+    found safe (an artifact of 10,000 files has few folders)."""
+    dest = folder / check_file_name(name)
+    parent = dest.parent
+    if checked is None or parent not in checked:
+        real_folder = os.path.realpath(folder)
+        real_parent = os.path.realpath(parent)
+        if os.path.commonpath([real_parent, real_folder]) != real_folder:
+            raise ValueError(f"artifact file {name!r} would be written outside "
+                             f"{str(folder)!r} (through a link to {real_parent!r}); refusing")
+        if checked is not None:
+            checked[parent] = True
+    if dest.is_symlink():
+        raise ValueError(f"{str(dest)!r} is a symlink; refusing to write artifact file "
+                         f"{name!r} through it")
+    return dest
+
+
+def _cache(root: Path) -> LocalBlobStore:
+    return LocalBlobStore(root / "cache" / "blobs")
+
+
+def _local_blob(blobs: BlobStore, cache: LocalBlobStore, digest: str) -> Path:
+    """A file on this disk with the blob's content (through the cache when needed)."""
+    path = blobs.local_path(digest)
+    if path is not None:
+        return path
+    cached = cache.local_path(digest)
+    if cached is None:
+        with blobs.open(digest) as stream:
+            info = cache.put_stream(stream)
+        if info.digest != digest:
+            raise ValueError(f"blob {digest} came back with other content ({info.digest})")
+        cached = cache.local_path(digest)
+    assert cached is not None
+    return cached
+
+
+def _copy(source: Path, dest: Path) -> None:
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{threading.get_ident()}.part")
+    try:
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, dest)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+
+
+def _current(entries: Sequence[tuple[ArtifactManifestEntry, Path]], cache: DigestCache
+             ) -> set[str]:
+    """Names of entries whose destination already holds their content."""
+    present = [(e, d) for e, d in entries if d.is_file()]
+    if not present:
+        return set()
+    digests = hash_files([d for _, d in present], cache)
+    return {e.path for (e, _), (digest, _) in zip(present, digests, strict=True)
+            if digest == e.digest}
+
+
+def download_entries(artifact: Artifact, entries: Sequence[ArtifactManifestEntry],
+                     folder: Path, allow_missing_references: bool = False) -> None:
+    """Bring ``entries`` of a stored artifact into ``folder``."""
+    source = artifact._require_source()
+    root = source.api.settings.root
+    checked: dict[Path, bool] = {}
+    planned = [(e, safe_destination(folder, e.path, checked)) for e in entries]
+    references = [(e, d) for e, d in planned if not e.stored]
+    stored = [(e, d) for e, d in planned if e.stored]
+    digest_cache = DigestCache(root / "cache" / "digests.db")
+    try:
+        keep = _current(stored, digest_cache)
+    finally:
+        digest_cache.close()
+    todo = [(e, d) for e, d in stored if e.path not in keep]
+    for parent in sorted({d.parent for _, d in todo}):
+        parent.mkdir(parents=True, exist_ok=True)
+    total = sum(e.size or 0 for e, _ in todo)
+    progress = TransferProgress.for_terminal(f"downloading {artifact.name}", total)
+    blobs, cache = source.blobs, _cache(root)
+
+    def fetch(item: tuple[ArtifactManifestEntry, Path]) -> None:
+        entry, dest = item
+        _copy(_local_blob(blobs, cache, entry.digest), dest)
+        progress.advance(entry.size or 0)
+
+    try:
+        if len(todo) > 1:
+            with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+                list(pool.map(fetch, todo))
+        else:
+            for item in todo:
+                fetch(item)
+    finally:
+        progress.close()
+    if references:
+        from cairn.sdk.artifacts.references import download_reference
+
+        for entry, dest in references:
+            download_reference(entry, dest, allow_missing_references)
+
+
+def verify_folder(artifact: Artifact, folder: Path) -> list[str]:
+    """Every difference between ``folder`` and the manifest: missing, changed and extra
+    files (re-hashed, never taken from a cache)."""
+    problems: list[str] = []
+    expected = {e.path: e for e in artifact.manifest}
+    present: list[tuple[ArtifactManifestEntry, Path]] = []
+    for name, entry in sorted(expected.items()):
+        dest = folder / check_file_name(name)
+        if not dest.is_file():
+            problems.append(f"missing: {name}")
+        elif entry.stored or (entry.ref is not None and entry.ref.startswith("file://")):
+            present.append((entry, dest))
+    digests = hash_files([d for _, d in present], None)
+    for (entry, _), (digest, size) in zip(present, digests, strict=True):
+        if entry.stored and digest != entry.digest:
+            problems.append(f"changed: {entry.path} (sha256 {digest[:12]}…, expected "
+                            f"{entry.digest[:12]}…)")
+        elif not entry.stored and entry.size is not None and size != entry.size:
+            problems.append(f"changed: {entry.path} ({size} bytes, expected {entry.size})")
+    if folder.is_dir():
+        for dirpath, _, names in os.walk(folder):
+            for file in names:
+                name = (Path(dirpath) / file).relative_to(folder).as_posix()
+                if name not in expected:
+                    problems.append(f"extra: {name}")
+    return problems

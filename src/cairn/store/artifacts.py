@@ -1,0 +1,320 @@
+"""Artifacts in SQL stores: applying the artifact records, and the reads built on them.
+
+Record kinds (bodies; see ``records.py``):
+
+- ``artifact``: a run logged (``role`` ``output``) or used a local (``input``) artifact:
+  client_id, name, type, description, metadata, aliases, digest, entries, blobs.
+  Versions are assigned here, inside the apply transaction, so two processes logging one
+  name get distinct versions. Content identical to a stored version (same digest) makes
+  no new version: the aliases move to that version.
+- ``artifact_use``: a run used a stored version: entity, project, name, digest.
+- ``artifact_edit``: an edit of a version (entity, project, name, version): its full alias
+  list, description, metadata (each optional).
+- ``artifact_delete``: delete a version: entity, project, name, version.
+
+An alias names one version of a collection: setting it on a version moves it there.
+``latest`` always names the newest version.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import msgpack
+
+LATEST = "latest"
+
+
+class Cursor(Protocol):
+    def execute(self, sql: str, params: Sequence[Any] = ..., /) -> Any: ...
+
+
+def _pack(value: Any) -> bytes:
+    return msgpack.packb(value, use_bin_type=True)
+
+
+def _unpack(blob: bytes | None) -> Any:
+    return msgpack.unpackb(blob, raw=False, strict_map_key=False) if blob else None
+
+
+@dataclass
+class ArtifactVersionRow:
+    pk: int
+    entity: str
+    project: str
+    name: str
+    index: int
+    type: str
+    digest: str
+    description: str
+    metadata: dict[str, Any]
+    file_count: int
+    size: int
+    created_at: float
+    producer_run: int | None
+    aliases: list[str] = field(default_factory=list)
+    manifest: list[list[Any]] | None = None
+    """Entries ``[name, digest, size, ref, extra]``; read only when asked for."""
+
+    @property
+    def path(self) -> str:
+        return f"{self.entity}/{self.project}/{self.name}:v{self.index}"
+
+
+@dataclass(frozen=True)
+class ArtifactCollectionRow:
+    entity: str
+    project: str
+    name: str
+    type: str
+    versions: int
+    created_at: float
+    updated_at: float
+
+
+# ---- applying -----------------------------------------------------------------------
+def _project_id(conn: Cursor, entity: str, project: str, now: float) -> int:
+    conn.execute(
+        "INSERT INTO projects (entity, name, created_at, updated_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (entity, name) DO NOTHING", (entity, project, now, now))
+    return int(conn.execute("SELECT id FROM projects WHERE entity = ? AND name = ?",
+                            (entity, project)).fetchone()[0])
+
+
+def _collection(conn: Cursor, project_id: int, name: str, type_: str, now: float) -> int:
+    row = conn.execute("SELECT id, type FROM artifact_collections WHERE project_id = ? AND "
+                       "name = ?", (project_id, name)).fetchone()
+    if row is not None:
+        return int(row[0])
+    cur = conn.execute("INSERT INTO artifact_collections (project_id, name, type, created_at) "
+                       "VALUES (?, ?, ?, ?)", (project_id, name, type_, now))
+    return int(cur.lastrowid)
+
+
+def _set_alias(conn: Cursor, collection: int, alias: str, version: int) -> None:
+    conn.execute("INSERT INTO artifact_aliases (collection_id, alias, version_id) VALUES "
+                 "(?, ?, ?) ON CONFLICT (collection_id, alias) DO UPDATE SET "
+                 "version_id = excluded.version_id", (collection, alias, version))
+
+
+def _usage(conn: Cursor, version: int, run_pk: int, role: str, at: float) -> None:
+    conn.execute("INSERT INTO artifact_usage (version_id, run, role, at) VALUES (?, ?, ?, ?) "
+                 "ON CONFLICT (version_id, run, role) DO NOTHING", (version, run_pk, role, at))
+
+
+def _checked_entry(entry: Any) -> list[Any]:
+    from cairn.sdk.files import check_file_name
+    from cairn.store.blobs import check_digest
+
+    path, digest, size, ref, extra = entry
+    if ref is None:
+        check_digest(digest)
+    if size is not None and (not isinstance(size, int) or size < 0):
+        raise ValueError(f"artifact file {path!r} has a bad size {size!r}")
+    return [check_file_name(path), str(digest), size, None if ref is None else str(ref),
+            extra if isinstance(extra, dict) else None]
+
+
+def apply_artifact(conn: Cursor, run_pk: int, project_id: int, body: dict[str, Any],
+                   now: float) -> None:
+    """A logged artifact: find or make its version, move its aliases, record lineage."""
+    try:
+        name, type_, digest = str(body["name"]), str(body["type"]), str(body["digest"])
+        entries = [_checked_entry(e) for e in body.get("entries") or []]
+    except (KeyError, TypeError, ValueError) as exc:
+        # A WAL is input like any other: a record naming paths outside the artifact or
+        # content that is not a digest never becomes a version.
+        warnings.warn(f"cairn: skipped a malformed artifact record ({exc})", RuntimeWarning,
+                      stacklevel=2)
+        return
+    at = float(body.get("at") or now)
+    collection = _collection(conn, project_id, name, type_, at)
+    row = conn.execute("SELECT id FROM artifact_versions WHERE collection_id = ? AND "
+                       "digest = ? ORDER BY version_index DESC LIMIT 1",
+                       (collection, digest)).fetchone()
+    if row is not None:
+        version = int(row[0])
+    else:
+        index = int(conn.execute("SELECT next_index FROM artifact_collections WHERE id = ?",
+                                 (collection,)).fetchone()[0])
+        conn.execute("UPDATE artifact_collections SET next_index = ? WHERE id = ?",
+                     (index + 1, collection))
+        size = sum(int(e[2] or 0) for e in entries)
+        cur = conn.execute(
+            "INSERT INTO artifact_versions (collection_id, version_index, digest, type, "
+            "description, metadata, manifest, file_count, size, created_at, producer_run) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (collection, index, digest, type_, str(body.get("description") or ""),
+             _pack(body.get("metadata") or {}), _pack(entries), len(entries), size, at,
+             run_pk if body.get("role", "output") == "output" else None))
+        version = int(cur.lastrowid)
+        for blob in sorted({str(e[1]) for e in entries if e[3] is None}):
+            conn.execute("INSERT INTO artifact_blobs (version_id, digest) VALUES (?, ?) "
+                         "ON CONFLICT DO NOTHING", (version, blob))
+        _set_alias(conn, collection, LATEST, version)
+    for alias in body.get("aliases") or ():
+        _set_alias(conn, collection, str(alias), version)
+    conn.execute("INSERT INTO artifact_receipts (client_id, version_id) VALUES (?, ?) "
+                 "ON CONFLICT (client_id) DO UPDATE SET version_id = excluded.version_id",
+                 (str(body.get("client_id") or ""), version))
+    _usage(conn, version, run_pk, str(body.get("role") or "output"), at)
+
+
+def _version_id(conn: Cursor, body: dict[str, Any]) -> tuple[int, int] | None:
+    """``(collection, version)`` named by a record body, or None."""
+    project = conn.execute("SELECT id FROM projects WHERE entity = ? AND name = ?",
+                           (str(body.get("entity")), str(body.get("project")))).fetchone()
+    if project is None:
+        return None
+    sql = ("SELECT c.id, v.id FROM artifact_versions v JOIN artifact_collections c ON "
+           "c.id = v.collection_id WHERE c.project_id = ? AND c.name = ? AND ")
+    if "digest" in body:
+        row = conn.execute(sql + "v.digest = ? ORDER BY v.version_index DESC LIMIT 1",
+                           (project[0], str(body.get("name")), str(body["digest"]))).fetchone()
+    else:
+        row = conn.execute(sql + "v.version_index = ?",
+                           (project[0], str(body.get("name")), int(body.get("version", -1))
+                            )).fetchone()
+    return None if row is None else (int(row[0]), int(row[1]))
+
+
+def apply_use(conn: Cursor, run_pk: int, project_id: int, body: dict[str, Any],
+              now: float) -> None:
+    found = _version_id(conn, body)
+    if found is not None:
+        _usage(conn, found[1], run_pk, "input", float(body.get("at") or now))
+
+
+def apply_edit(conn: Cursor, run_pk: int, project_id: int, body: dict[str, Any],
+               now: float) -> None:
+    """Edit a version: its aliases become exactly ``body["aliases"]`` (``latest`` stays
+    with the newest version), and ``description`` / ``metadata`` are replaced; each only
+    when the body has it."""
+    found = _version_id(conn, body)
+    if found is None:
+        return
+    collection, version = found
+    if "aliases" in body:
+        wanted = {str(a) for a in body.get("aliases") or ()}
+        conn.execute("DELETE FROM artifact_aliases WHERE version_id = ? AND alias != ?",
+                     (version, LATEST))
+        for alias in sorted(wanted):
+            _set_alias(conn, collection, alias, version)
+    if isinstance(body.get("description"), str):
+        conn.execute("UPDATE artifact_versions SET description = ? WHERE id = ?",
+                     (body["description"], version))
+    if isinstance(body.get("metadata"), dict):
+        conn.execute("UPDATE artifact_versions SET metadata = ? WHERE id = ?",
+                     (_pack(body["metadata"]), version))
+
+
+def apply_delete(conn: Cursor, run_pk: int, project_id: int, body: dict[str, Any],
+                 now: float) -> None:
+    """Delete a version; ``latest`` moves to the newest version left."""
+    found = _version_id(conn, body)
+    if found is None:
+        return
+    collection, version = found
+    conn.execute("DELETE FROM artifact_versions WHERE id = ?", (version,))
+    newest = conn.execute("SELECT id FROM artifact_versions WHERE collection_id = ? ORDER BY "
+                          "version_index DESC LIMIT 1", (collection,)).fetchone()
+    if newest is not None:
+        _set_alias(conn, collection, LATEST, int(newest[0]))
+
+
+# ---- reading ------------------------------------------------------------------------
+_VERSION_COLUMNS = (
+    "v.id, p.entity, p.name, c.name, v.version_index, v.type, v.digest, v.description, "
+    "v.metadata, v.file_count, v.size, v.created_at, v.producer_run")
+_VERSION_FROM = ("FROM artifact_versions v JOIN artifact_collections c ON c.id = "
+                 "v.collection_id JOIN projects p ON p.id = c.project_id")
+
+
+def _version_rows(conn: Cursor, where: str, params: Sequence[Any],
+                  with_manifest: bool = False, order: str = "v.version_index",
+                  join: str = "") -> list[ArtifactVersionRow]:
+    extra = ", v.manifest" if with_manifest else ""
+    rows = conn.execute(f"SELECT {_VERSION_COLUMNS}{extra} {_VERSION_FROM}{join} WHERE {where} "
+                        f"ORDER BY {order}", params).fetchall()
+    out = []
+    for r in rows:
+        version = ArtifactVersionRow(
+            int(r[0]), r[1], r[2], r[3], int(r[4]), r[5], r[6], r[7], _unpack(r[8]) or {},
+            int(r[9]), int(r[10]), float(r[11]), r[12],
+            manifest=_unpack(r[13]) if with_manifest else None)
+        version.aliases = [a for (a,) in conn.execute(
+            "SELECT alias FROM artifact_aliases WHERE version_id = ? ORDER BY alias = ? DESC, "
+            "alias", (version.pk, LATEST)).fetchall()]
+        out.append(version)
+    return out
+
+
+def find_version(conn: Cursor, entity: str, project: str, name: str, selector: str,
+                 with_manifest: bool = True) -> ArtifactVersionRow | None:
+    """The version of ``entity/project/name`` that ``selector`` names: ``v3``, an alias
+    or a digest."""
+    base = "p.entity = ? AND p.name = ? AND c.name = ? AND "
+    params: list[Any] = [entity, project, name]
+    if selector[:1] == "v" and selector[1:].isdigit():
+        rows = _version_rows(conn, base + "v.version_index = ?",
+                             [*params, int(selector[1:])], with_manifest)
+    elif len(selector) == 64 and all(ch in "0123456789abcdef" for ch in selector):
+        rows = _version_rows(conn, base + "v.digest = ?", [*params, selector], with_manifest,
+                             "v.version_index DESC")
+    else:
+        rows = _version_rows(conn, base + "v.id = (SELECT version_id FROM artifact_aliases "
+                             "WHERE collection_id = c.id AND alias = ?)", [*params, selector],
+                             with_manifest)
+    return rows[0] if rows else None
+
+
+def version_by_pk(conn: Cursor, pk: int, with_manifest: bool = True
+                  ) -> ArtifactVersionRow | None:
+    rows = _version_rows(conn, "v.id = ?", [pk], with_manifest)
+    return rows[0] if rows else None
+
+
+def version_by_receipt(conn: Cursor, client_id: str) -> ArtifactVersionRow | None:
+    row = conn.execute("SELECT version_id FROM artifact_receipts WHERE client_id = ?",
+                       (client_id,)).fetchone()
+    return None if row is None else version_by_pk(conn, int(row[0]))
+
+
+def list_versions(conn: Cursor, entity: str, project: str, name: str
+                  ) -> list[ArtifactVersionRow]:
+    return _version_rows(conn, "p.entity = ? AND p.name = ? AND c.name = ?",
+                         [entity, project, name])
+
+
+def list_collections(conn: Cursor, entity: str, project: str,
+                     type_: str | None = None) -> list[ArtifactCollectionRow]:
+    rows = conn.execute(
+        "SELECT p.entity, p.name, c.name, c.type, count(v.id), c.created_at, "
+        "coalesce(max(v.created_at), c.created_at) FROM artifact_collections c JOIN projects "
+        "p ON p.id = c.project_id LEFT JOIN artifact_versions v ON v.collection_id = c.id "
+        "WHERE p.entity = ? AND p.name = ? AND (? IS NULL OR c.type = ?) GROUP BY c.id "
+        "ORDER BY c.type, c.name", (entity, project, type_, type_)).fetchall()
+    return [ArtifactCollectionRow(r[0], r[1], r[2], r[3], int(r[4]), float(r[5]), float(r[6]))
+            for r in rows]
+
+
+def run_artifacts(conn: Cursor, run_pk: int, role: str) -> list[ArtifactVersionRow]:
+    """Versions a run logged (``output``) or used (``input``), in the order it did."""
+    return _version_rows(conn, "u.run = ? AND u.role = ?", [run_pk, role],
+                         order="u.at, v.id",
+                         join=" JOIN artifact_usage u ON u.version_id = v.id")
+
+
+def version_runs(conn: Cursor, version_pk: int, role: str) -> list[int]:
+    """Keys of the runs that logged (``output``) or used (``input``) a version."""
+    return [int(r[0]) for r in conn.execute(
+        "SELECT run FROM artifact_usage WHERE version_id = ? AND role = ? ORDER BY at",
+        (version_pk, role)).fetchall()]
+
+
+def referenced_blobs(conn: Cursor) -> set[str]:
+    """Every blob some artifact version stores."""
+    return {str(r[0]) for r in conn.execute("SELECT DISTINCT digest FROM artifact_blobs")}

@@ -1,0 +1,73 @@
+"""Artifact names, types, aliases and paths are validated as wandb does."""
+
+from __future__ import annotations
+
+import pytest
+
+from cairn.sdk.artifacts.names import (
+    ArtifactPath,
+    check_alias,
+    check_aliases,
+    check_artifact_name,
+    check_artifact_type,
+    parse_artifact_path,
+)
+
+
+@pytest.mark.parametrize("name", ["mnist", "my-data_v2.1", "a" * 128])
+def test_good_names(name: str) -> None:
+    assert check_artifact_name(name) == name
+
+
+@pytest.mark.parametrize(("name", "problem"), [
+    ("", "non-empty"), ("a/b", "letters, digits"), ("a:b", "letters, digits"),
+    ("a b", "letters, digits"), ("a" * 129, "limit is 128"), (3, "non-empty string"),
+])
+def test_bad_names(name: object, problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        check_artifact_name(name)
+
+
+@pytest.mark.parametrize("type_", ["job", "wandb-history", "wandb-x", "cairn-internal"])
+def test_reserved_types(type_: str) -> None:
+    with pytest.raises(ValueError, match="reserved"):
+        check_artifact_type(type_)
+
+
+def test_good_type() -> None:
+    assert check_artifact_type("dataset") == "dataset"
+
+
+@pytest.mark.parametrize(("alias", "problem"), [
+    ("a/b", "'/' or ':'"), ("a:b", "'/' or ':'"), ("v3", "looks like a version"), ("", "empty"),
+    ("x\ny", "control"),
+])
+def test_bad_aliases(alias: str, problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        check_alias(alias)
+
+
+def test_aliases_deduplicate_and_accept_one_string() -> None:
+    assert check_aliases(["best", "best", "prod"]) == ["best", "prod"]
+    assert check_aliases("best") == ["best"]
+    with pytest.raises(ValueError, match="list of strings"):
+        check_aliases(3)
+
+
+@pytest.mark.parametrize(("path", "parsed"), [
+    ("data", ArtifactPath(None, None, "data", "latest")),
+    ("data:v3", ArtifactPath(None, None, "data", "v3")),
+    ("proj/data:best", ArtifactPath(None, "proj", "data", "best")),
+    ("me/proj/data:" + "a" * 64, ArtifactPath("me", "proj", "data", "a" * 64)),
+])
+def test_paths(path: str, parsed: ArtifactPath) -> None:
+    assert parse_artifact_path(path) == parsed
+
+
+@pytest.mark.parametrize(("path", "problem"), [
+    ("a/b/c/d:v0", "must look like"), ("data:", "ends in ':'"), ("/data", "must look like"),
+    ("me//data", "must look like"), ("data:a/b", "must not contain"),
+])
+def test_bad_paths(path: str, problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        parse_artifact_path(path)

@@ -1,0 +1,57 @@
+"""Artifact records in the SQLite store: versions assigned on apply, replays change
+nothing, and hostile records never become versions."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from cairn.records import Record, RunRef
+from cairn.store.sqlite import SqliteStore
+
+REF = RunRef("me", "p", "run1")
+DIGEST = hashlib.sha256(b"x").hexdigest()
+
+
+def _body(name: str = "data", digest: str = "d1", entries: list[list[object]] | None = None,
+          client_id: str = "c1", aliases: list[str] | None = None) -> dict[str, object]:
+    return {"client_id": client_id, "name": name, "type": "dataset", "description": "",
+            "metadata": {}, "aliases": aliases or ["latest"], "digest": digest,
+            "entries": entries if entries is not None else [["a.txt", DIGEST, 1, None, None]],
+            "role": "output", "blobs": [DIGEST], "at": 1.0}
+
+
+def test_versions_are_assigned_once_and_replays_are_no_ops(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "cairn.db")
+    records = [Record(REF, "s1", 1, "run", {"start_time": 1.0}),
+               Record(REF, "s1", 2, "artifact", _body(digest="d1", client_id="a")),
+               Record(REF, "s1", 3, "artifact", _body(digest="d2", client_id="b",
+                                                       aliases=["best"])),
+               Record(REF, "s1", 4, "artifact", _body(digest="d1", client_id="c"))]
+    store.apply_records(records)
+    store.apply_records(records)  # replaying the WAL changes nothing
+    versions = store.artifact_versions("me", "p", "data")
+    assert [(v.index, v.digest) for v in versions] == [(0, "d1"), (1, "d2")]
+    assert [v.aliases for v in versions] == [["latest"], ["best"]]  # d1 again: latest moved
+    receipt = store.artifact_receipt("c")
+    assert receipt is not None
+    assert receipt.index == 0
+    store.close()
+
+
+@pytest.mark.parametrize("entries", [
+    [["../escape.txt", DIGEST, 1, None, None]],
+    [["/abs.txt", DIGEST, 1, None, None]],
+    [["a.txt", "../../not-a-digest", 1, None, None]],
+    [["a.txt", DIGEST, -5, None, None]],
+    [["too", "few"]],
+])
+def test_hostile_entries_never_become_versions(tmp_path: Path,
+                                               entries: list[list[object]]) -> None:
+    store = SqliteStore(tmp_path / "cairn.db")
+    with pytest.warns(RuntimeWarning, match="malformed artifact record"):
+        store.apply_records([Record(REF, "s1", 1, "artifact", _body(entries=entries))])
+    assert store.artifact_versions("me", "p", "data") == []
+    store.close()
