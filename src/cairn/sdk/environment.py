@@ -17,11 +17,26 @@ from cairn.sdk.writer import Op
 
 SNAPSHOT_WAIT = 15.0
 """Seconds ``finish()`` waits for the environment snapshot of a very short run."""
+SNAPSHOT_DELAY = 1.0
+"""Seconds after the start before the snapshot is taken (at once when the run ends)."""
 
 if TYPE_CHECKING:
     from cairn.sdk.console import ConsoleCapture, Line
     from cairn.sdk.run import Run
     from cairn.sdk.system.sampler import SystemSampler
+
+
+def main_program() -> str | None:
+    """The main script's absolute path; None for ``python -c`` and interactive sessions.
+    Read in ``init``'s thread: at exit, ``__main__`` may be half torn down."""
+    import os
+    import sys
+
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if isinstance(path, str) and os.path.isfile(path):
+        return os.path.abspath(path)
+    return None
 
 
 class RunEnvironment:
@@ -32,6 +47,7 @@ class RunEnvironment:
         self._snapshot: threading.Thread | None = None
         self.alerts = RunAlerts(run)
         self._closed = threading.Event()
+        self._closing = threading.Event()
 
     @classmethod
     def start(cls, run: Run) -> RunEnvironment:
@@ -44,8 +60,6 @@ class RunEnvironment:
                                        run._warn)
         if settings.console != "off":
             env._start_console()
-        from cairn.sdk.snapshot import main_program
-
         where = (main_program(), Path.cwd())
         env._snapshot = threading.Thread(target=env._take_snapshot, args=where,
                                          name="cairn-snapshot", daemon=True)
@@ -53,6 +67,9 @@ class RunEnvironment:
         return env
 
     def _take_snapshot(self, program: str | None, cwd: Path) -> None:
+        # Wait a moment (or until finish) so that the snapshot's work (git, package
+        # metadata) does not compete with init() and the first log() for the interpreter.
+        self._closing.wait(SNAPSHOT_DELAY)
         from cairn.sdk.snapshot import take
 
         run = self._run
@@ -91,6 +108,7 @@ class RunEnvironment:
     def close(self, state: str = "finished", exit_code: int = 0) -> None:
         """Stop everything; the alerts last, so that an alert about how the run ended
         goes out (``alert_on``)."""
+        self._closing.set()
         if self._snapshot is not None:
             self._snapshot.join(timeout=SNAPSHOT_WAIT)
         self._closed.set()

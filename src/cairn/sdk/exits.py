@@ -20,7 +20,6 @@ import os
 import signal
 import sys
 import threading
-import traceback
 from dataclasses import dataclass, field
 from types import FrameType, TracebackType
 from typing import Any
@@ -54,6 +53,8 @@ class ProcessEnd:
 def describe_error(exc_type: type[BaseException], exc: BaseException,
                    tb: TracebackType | None) -> dict[str, Any]:
     """The record form of an exception: type, message and the traceback's last lines."""
+    import traceback
+
     lines = "".join(traceback.format_exception(exc_type, exc, tb)).splitlines()
     text = "\n".join(lines[-TRACEBACK_LINES:])[-TRACEBACK_CHARS:]
     message = str(exc)[:TRACEBACK_CHARS]

@@ -23,7 +23,6 @@ from cairn.errors import UsageError
 from cairn.records import RunRef
 from cairn.sdk.alerts import AlertLevel, check_alert
 from cairn.sdk.config import Config
-from cairn.sdk.environment import RunEnvironment
 from cairn.sdk.summary import Summary
 from cairn.sdk.values import flatten_log
 from cairn.sdk.writer import CairnWarning, Op, RunWriter, WarnOnce
@@ -34,6 +33,7 @@ if TYPE_CHECKING:
 
     from cairn.api.public import Api
     from cairn.sdk.artifacts.artifact import Artifact
+    from cairn.sdk.environment import RunEnvironment
     from cairn.sdk.file_sync import FileSync
     from cairn.sinks.process import ProcessApplier
     from cairn.sinks.thread import ThreadApplier
@@ -158,6 +158,8 @@ class Run:
         if self._mode == "local":
             self._applier = self._start_applier()
             self._writer.on_written = self._applier.notice_wal_size
+        from cairn.sdk.environment import RunEnvironment
+
         self._environment = RunEnvironment.start(self)
 
     def _start_applier(self) -> ThreadApplier | ProcessApplier:

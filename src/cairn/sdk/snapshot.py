@@ -60,16 +60,6 @@ def host_info(run_started: float, program: str | None) -> dict[str, Any]:
     return info
 
 
-def main_program() -> str | None:
-    """The main script's absolute path; None for ``python -c`` and interactive sessions.
-    Read in ``init``'s thread: at exit, ``__main__`` may be half torn down."""
-    main = sys.modules.get("__main__")
-    path = getattr(main, "__file__", None)
-    if isinstance(path, str) and os.path.isfile(path):
-        return os.path.abspath(path)
-    return None
-
-
 def strip_credentials(url: str) -> str:
     """A remote URL without the ``user:token@`` part (never store secrets)."""
     return _CREDENTIALS.sub("", url)
@@ -117,15 +107,37 @@ def git_info(cwd: Path, diff_path: Path) -> tuple[dict[str, Any] | None, bool]:
 
 
 def requirements() -> str:
-    """``pip freeze`` of this interpreter, from the installed distributions' metadata."""
+    """``pip freeze`` of this interpreter: the installed distributions, from their
+    ``.dist-info`` folder names on ``sys.path`` (no file is opened: fast), falling back to
+    their metadata for the rare older layouts."""
+    seen: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            names = [e.name for e in os.scandir(entry or ".")
+                     if e.name.endswith((".dist-info", ".egg-info"))]
+        except OSError:
+            continue
+        for name in names:
+            stem = name.rsplit(".", 1)[0]
+            project, _, version = stem.partition("-")
+            if name.endswith(".egg-info") or not version:
+                found = _from_metadata(os.path.join(entry or ".", name))
+                if found is None:
+                    continue
+                project, version = found
+            seen.setdefault(project.lower().replace("_", "-"), f"{project}=={version}")
+    return "".join(f"{line}\n" for _, line in sorted(seen.items()))
+
+
+def _from_metadata(path: str) -> tuple[str, str] | None:
     from importlib import metadata
 
-    seen: dict[str, str] = {}
-    for dist in metadata.distributions():
+    try:
+        dist = metadata.PathDistribution(Path(path))
         name = dist.metadata["Name"]
-        if name and name.lower() not in seen:
-            seen[name.lower()] = f"{name}=={dist.version}"
-    return "".join(f"{line}\n" for _, line in sorted(seen.items()))
+        return (str(name), str(dist.version)) if name and dist.version else None
+    except Exception:
+        return None
 
 
 def take(files_dir: Path, started: float, settings: Settings, program: str | None,

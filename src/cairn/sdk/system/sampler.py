@@ -18,6 +18,8 @@ from typing import Any
 from cairn.sdk.system.probes import Probe
 
 PREFIX = "system/"
+START_DELAY = 1.0
+"""Seconds after the run starts before the probes are opened."""
 
 
 class SystemSampler:
@@ -72,6 +74,10 @@ class SystemSampler:
         return self._probes
 
     def _loop(self) -> None:
+        # Open the probes (psutil's import, counters primed for the first CPU %) a little
+        # after the start, so that they do not compete with init() and the first log().
+        if self._stop.wait(min(START_DELAY, self.interval / 2)):
+            return
         with self._lock:
             self._ensure_probes()
         while not self._stop.wait(self.interval):
@@ -102,5 +108,5 @@ class SystemSampler:
         shorter than the interval has its system metrics."""
         self._stop.set()
         self._thread.join(timeout=10)
-        if final_sample and self._probes:
+        if final_sample:
             self.sample_now()
