@@ -106,7 +106,8 @@ class Settings:
     notifiers: tuple[dict[str, Any], ...] = ()
     """Where alerts are sent: webhooks and email (``sdk/notifiers.py``)."""
     alert_on: tuple[str, ...] = ()
-    """Run ends that send an alert by themselves: any of finished, failed, killed."""
+    """Run ends that send an alert by themselves: any of finished, failed, killed (sent by
+    the run), crashed (sent by ``cairn ui`` / the server, which notices)."""
     alert_retries: int = 4
     """Retries of a failed alert delivery (with exponential backoff)."""
     alert_backoff: float = 1.0
@@ -208,9 +209,10 @@ def _coerce(field: str, value: Any) -> Any:
         if field == "alert_on":
             ends = value.split(",") if isinstance(value, str) else list(value)
             ends = [str(e).strip().lower() for e in ends if str(e).strip()]
-            wrong = [e for e in ends if e not in ("finished", "failed", "killed")]
+            wrong = [e for e in ends if e not in ("finished", "failed", "killed", "crashed")]
             if wrong:
-                raise ValueError(f"{wrong[0]!r} is not one of finished, failed, killed")
+                raise ValueError(f"{wrong[0]!r} is not one of finished, failed, killed, "
+                                 "crashed")
             return tuple(ends)
         if field == "alert_retries":
             retries = int(value)

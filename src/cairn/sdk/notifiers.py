@@ -238,6 +238,10 @@ class DeliveryWorker:
         self._on_result({"key": alert["key"], "notifier": self.notifier.name, "status": status,
                          "attempts": attempts, "error": error, "at": time.time()})
 
+    def stop_when_done(self) -> None:
+        """End the thread once what is queued is delivered (retries keep their backoff)."""
+        self._queue.put(None)
+
     def close(self, deadline: float) -> bool:
         """Deliver what is queued until ``deadline`` (monotonic); True if all went out."""
         self._queue.put(None)

@@ -23,6 +23,7 @@ from cairn.server import (
     alerts,
     artifacts,
     console,
+    crash_alerts,
     envelopes,
     events,
     files,
@@ -68,8 +69,11 @@ def create_app(settings: Settings, store: MetadataStore, blobs: BlobStore | None
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        crash_watch = crash_alerts.start(settings, store, ctx.stopping)
         yield
         ctx.stop()
+        if crash_watch is not None:
+            crash_watch.cancel()
 
     routes: list[BaseRoute] = [
         Mount(API_PREFIX, routes=api_routes()),
