@@ -121,3 +121,25 @@ def test_credentials_never_stored_and_requirements_sorted() -> None:
     lines = requirements().splitlines()
     assert lines == sorted(lines, key=lambda line: line.split("==")[0].lower())
     assert all("==" in line for line in lines)
+
+
+def test_log_code_saves_the_source_tree(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    (root / "pkg").mkdir(parents=True)
+    (root / ".venv" / "lib").mkdir(parents=True)
+    (root / "train.py").write_text("print('train')\n")
+    (root / "pkg" / "model.py").write_text("class Net: ...\n")
+    (root / "pkg" / "notes.md").write_text("# notes\n")
+    (root / ".venv" / "lib" / "dep.py").write_text("x = 1\n")
+    (root / "link.py").symlink_to(tmp_path / "outside.py")
+    (tmp_path / "outside.py").write_text("secret = 1\n")
+    run = cairn.init(project="env")
+    assert run.log_code(str(root)) == ["code/pkg/model.py", "code/train.py"]
+    assert run.log_code(str(root), include_fn=lambda p: p.endswith(".md")) == [
+        "code/pkg/notes.md"]
+    assert run.log_code(str(root), exclude_fn=lambda p: "pkg" in p) == ["code/train.py"]
+    with pytest.raises(ValueError, match="not a folder"):
+        run.log_code(str(root / "train.py"))
+    run.finish()
+    files = {f.name for f in cairn.Api().run(run.path).files()}
+    assert files == {"code/pkg/model.py", "code/train.py", "code/pkg/notes.md"}

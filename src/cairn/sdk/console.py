@@ -297,8 +297,8 @@ class ConsoleCapture:
 
     def push(self, stream: str, text: str) -> None:
         """Take a copy of written text (any thread; never blocks on I/O)."""
-        if not text:
-            return
+        if not text or self._stopping:
+            return  # a stream left in a chain after close (two runs at once) passes through
         with self._lock:
             self._pending.append((stream, text, time.time()))
             self._pending_bytes += len(text)

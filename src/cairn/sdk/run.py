@@ -12,7 +12,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -495,6 +495,19 @@ class Run:
             "program": sys.argv[0] if sys.argv else "", "python": platform.python_version(),
             "os": platform.platform(), "at": time.time(),
         }
+
+    def log_code(self, root: str | os.PathLike[str] = ".", name: str | None = None,
+                 include_fn: Callable[[str], bool] | None = None,
+                 exclude_fn: Callable[[str], bool] | None = None) -> list[str]:
+        """Save a snapshot of the source files below ``root`` (``.py`` files, or those
+        ``include_fn(path)`` accepts and ``exclude_fn`` does not) as the run files
+        ``code/<path>``; returns their names. (wandb returns a code artifact instead.)"""
+        from cairn.sdk.snapshot import code_files
+
+        files = code_files(Path(root), include_fn, exclude_fn)
+        for path, file_name in files:
+            self._save_file(path, file_name, "now")
+        return [file_name for _, file_name in files]
 
     def alert(self, title: str, text: str, level: str | AlertLevel | None = None,
               wait_duration: float | timedelta | None = None) -> None:

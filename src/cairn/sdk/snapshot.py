@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -177,3 +178,39 @@ def _code_name(program: Path, git: dict[str, Any] | None) -> str:
         except ValueError:
             pass
     return f"code/{program.name}"
+
+
+MAX_CODE_FILES = 1000
+MAX_CODE_BYTES = 50 * 1024 * 1024
+_SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv", "venv", ".tox",
+              ".mypy_cache", ".pytest_cache", ".ruff_cache", "wandb", "cairn"}
+
+
+def code_files(root: Path, include: Callable[[str], bool] | None,
+               exclude: Callable[[str], bool] | None) -> list[tuple[Path, str]]:
+    """``(path, "code/<path below root>")`` of the source files below ``root`` (``.py``
+    unless ``include`` says otherwise), skipping VCS, virtualenv and cache folders; at most
+    MAX_CODE_FILES files and MAX_CODE_BYTES bytes (ValueError beyond)."""
+    root = root.resolve()
+    if not root.is_dir():
+        raise ValueError(f"log_code root {str(root)!r} is not a folder")
+    chosen: list[tuple[Path, str]] = []
+    total = 0
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.endswith(".egg-info"))
+        for name in sorted(files):
+            path = Path(folder) / name
+            if path.is_symlink():
+                continue  # a link may point anywhere: only files inside root are code
+            text = str(path)
+            if not (include(text) if include is not None else name.endswith(".py")):
+                continue
+            if exclude is not None and exclude(text):
+                continue
+            total += path.stat().st_size
+            chosen.append((path, "code/" + path.relative_to(root).as_posix()))
+            if len(chosen) > MAX_CODE_FILES or total > MAX_CODE_BYTES:
+                raise ValueError(f"log_code under {str(root)!r} matches more than "
+                                 f"{MAX_CODE_FILES} files or {MAX_CODE_BYTES} bytes; narrow "
+                                 "it with root= or include_fn=")
+    return sorted(chosen, key=lambda item: item[1])

@@ -2,9 +2,10 @@
 
 Names follow wandb's system metrics (without the ``system/`` prefix the sampler adds), so
 that dashboards carry over: ``cpu`` is this process's CPU % normalised by the CPU count,
-``cpu.{i}.cpu_percent`` each core, ``memory_percent`` the system's memory in use,
-``proc.memory.rssMB`` this process's resident memory, ``disk.in`` / ``disk.out`` MB read
-and written since the run started, ``network.sent`` / ``network.recv`` bytes since then.
+``cpu.{i}.cpu_percent`` each core, ``cpu_percent`` the whole system, ``memory_percent``
+the system's memory in use, ``proc.memory.rssMB`` this process's resident memory,
+``disk.in`` / ``disk.out`` MB read and written since the run started, ``network.sent`` /
+``network.recv`` bytes since then.
 """
 
 from __future__ import annotations
@@ -33,8 +34,11 @@ class CpuProbe:
             "cpu": self._process.cpu_percent(None) / self._cpus,
             "proc.cpu.threads": float(self._process.num_threads()),
         }
-        for i, percent in enumerate(self._psutil.cpu_percent(None, percpu=True)):
+        cores = self._psutil.cpu_percent(None, percpu=True)
+        for i, percent in enumerate(cores):
             out[f"cpu.{i}.cpu_percent"] = float(percent)
+        if cores:
+            out["cpu_percent"] = float(sum(cores)) / len(cores)
         return out
 
 

@@ -4,6 +4,7 @@
 const TITLES: { [chart: string]: string } = {
   cpu: "Process CPU (%)",
   "cpu.*.cpu_percent": "CPU per core (%)",
+  cpu_percent: "System CPU (%)",
   "proc.cpu.threads": "Process threads",
   memory_percent: "System memory (%)",
   "proc.memory.rssMB": "Process memory in use (MB)",
@@ -24,7 +25,7 @@ const TITLES: { [chart: string]: string } = {
 
 /** Chart order: by the first of these prefixes a chart's id starts with. */
 const ORDER = [
-  "cpu", "cpu.*", "proc.cpu", "memory_percent", "proc.memory.rss", "proc.memory.percent", "proc.memory",
+  "cpu", "cpu_percent", "cpu.*", "proc.cpu", "memory_percent", "proc.memory.rss", "proc.memory.percent", "proc.memory",
   "disk.in", "disk.out", "disk.", "network", "gpu.*.gpu", "gpu.*.memoryAllocated", "gpu.*", "gpu.process",
 ];
 
