@@ -149,3 +149,26 @@ def test_carriage_returns_collapse_across_writes() -> None:
     assert _collapse("abc\r") == "abc\r"
     assert assembler.feed("stdout", "x" * 40_000, 2.0)[0][2] == "x" * 16_384
     assert [t for _, _, t in assembler.flush(3.0)] == ["x" * (40_000 - 2 * 16_384)]
+
+
+def test_two_runs_at_once_each_capture_their_time(cairn_root: Path) -> None:
+    out, _, first_dir = run_script("""
+        second = cairn.init(project="console", reinit="create_new")
+        print("both", flush=True)
+        run.finish()
+        print("only the second", flush=True)
+        second.finish()
+        print("neither", flush=True)
+        print("SECOND", second.dir, flush=True)
+    """)
+    second_dir = Path(out.stdout.split("SECOND ")[1].strip())
+    for text in ("both", "only the second", "neither"):
+        assert text in out.stdout
+    first = [STAMP.sub("", line) for line in (first_dir / "output.log").read_text().splitlines()]
+    second = [STAMP.sub("", line)
+              for line in (second_dir / "output.log").read_text().splitlines()]
+    assert "both" in first
+    assert "only the second" not in first
+    assert "both" in second
+    assert "only the second" in second
+    assert "neither" not in second
