@@ -59,3 +59,4 @@ def test_thinning_keeps_every_spike() -> None:
     assert -1.0 in thinned.series["mem"].tolist()
     assert thinned.at[0] == 0
     assert thinned.at[-1] == 9_999
+

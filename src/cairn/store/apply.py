@@ -132,7 +132,8 @@ class RecordApplier:
 
     def __init__(self, conn: Cursor) -> None:
         from cairn.store.alerts import apply_alert, apply_delivery
-        from cairn.store.console import apply_console, apply_environment
+        from cairn.store.console import apply_console
+        from cairn.store.environment import apply_environment
         from cairn.store.system import apply_system
 
         self.conn = conn

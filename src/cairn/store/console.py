@@ -1,6 +1,5 @@
 """Console lines in a SQL store: a row a line, numbered in the order they were applied,
-for the run page's Logs tab (paged by line number, searchable); and the run's environment
-snapshot, kept in the run's metadata."""
+for the run page's Logs tab (paged by line number, searchable)."""
 
 from __future__ import annotations
 
@@ -65,13 +64,3 @@ def read_console(conn: Cursor, run_pk: int, after: int = 0, limit: int = 1000,
     rows = conn.execute(sql + " ORDER BY id LIMIT ?", (*params, limit)).fetchall()
     return [ConsoleLine(int(r[0]), float(r[1]), str(r[2]), str(r[3])) for r in rows]
 
-
-MAX_ENVIRONMENT_KEYS = 200
-
-
-def apply_environment(meta: dict[str, Any], record: Record) -> None:
-    """The latest session's environment snapshot becomes ``meta["environment"]`` (read as
-    ``Api().run(path).metadata``)."""
-    body = record.body
-    if isinstance(body, dict):
-        meta["environment"] = dict(list(body.items())[:MAX_ENVIRONMENT_KEYS])
