@@ -30,6 +30,12 @@ function Card({ title, children, class: cls }: { title: string; children: Compon
   );
 }
 
+/** The metadata not shown by a card of its own (environment, error). */
+function sessionMeta(meta: Run["meta"] | undefined): Run["meta"] {
+  const { environment: _env, error: _error, ...rest } = meta ?? {};
+  return rest;
+}
+
 export function RunOverview({ run, onPatch }: { run: Run; onPatch: (p: RunPatch) => Promise<void> }) {
   return (
     <div class="overview">
@@ -60,7 +66,7 @@ export function RunOverview({ run, onPatch }: { run: Run; onPatch: (p: RunPatch)
           <NotesEditor notes={run.notes ?? ""} onSave={(notes) => onPatch({ notes })} />
         </Card>
         <Card title="Metadata">
-          <KeyValues obj={run.meta ?? {}} label="metadata" />
+          <KeyValues obj={sessionMeta(run.meta)} label="metadata" />
         </Card>
       </div>
       <div class="overview-col">
