@@ -12,7 +12,7 @@ import dataclasses
 import getpass
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from cairn.errors import SettingsError
 
 MODES = ("local", "offline", "disabled", "online")
 CONSOLE_MODES = ("auto", "wrap", "redirect", "off")
+ALERT_ON = ("finished", "failed", "killed", "crashed")
 
 # Environment variable suffix -> field. Both CAIRN_<X> and WANDB_<X> are read, CAIRN first.
 _ENV_FIELDS = {
@@ -170,6 +171,68 @@ def _file_values(environ: Mapping[str, str]) -> dict[str, Any]:
     return dict(data)
 
 
+def _system_interval(value: Any) -> float:
+    if isinstance(value, str) and value.strip().lower() in ("off", "false", "no"):
+        return 0.0
+    number = float(value)
+    if not number >= 0 or number == float("inf"):
+        raise ValueError("must be a number of seconds, 0 or 'off'")
+    return number
+
+
+def _console(value: Any) -> str:
+    console = str(value).lower()
+    console = {"false": "off", "true": "auto"}.get(console, console)
+    if console not in CONSOLE_MODES:
+        raise ValueError(f"expected one of {', '.join(CONSOLE_MODES)}")
+    return console
+
+
+def _console_max_bytes(value: Any) -> int:
+    size = int(value)
+    if size < 4096:
+        raise ValueError("must be at least 4096")
+    return size
+
+
+def _notifiers(value: Any) -> tuple[dict[str, Any], ...]:
+    from cairn.sdk.notifiers import check_notifiers
+
+    return check_notifiers(json.loads(value) if isinstance(value, str) else value)
+
+
+def _alert_on(value: Any) -> tuple[str, ...]:
+    ends = value.split(",") if isinstance(value, str) else list(value)
+    ends = [str(e).strip().lower() for e in ends if str(e).strip()]
+    wrong = [e for e in ends if e not in ALERT_ON]
+    if wrong:
+        raise ValueError(f"{wrong[0]!r} is not one of {', '.join(ALERT_ON)}")
+    return tuple(ends)
+
+
+def _alert_retries(value: Any) -> int:
+    retries = int(value)
+    if not 0 <= retries <= 20:
+        raise ValueError("must be between 0 and 20")
+    return retries
+
+
+def _alert_seconds(value: Any) -> float:
+    seconds = float(value)
+    if not 0 <= seconds <= 3600:
+        raise ValueError("must be between 0 and 3600 seconds")
+    return seconds
+
+
+# The settings of a run's surroundings: system metrics, console, alerts.
+_ENVIRONMENT_FIELDS: dict[str, Callable[[Any], Any]] = {
+    "system_interval": _system_interval, "console": _console,
+    "console_max_bytes": _console_max_bytes, "notifiers": _notifiers, "alert_on": _alert_on,
+    "alert_retries": _alert_retries, "alert_backoff": _alert_seconds,
+    "alert_timeout": _alert_seconds,
+}
+
+
 def _coerce(field: str, value: Any) -> Any:
     """Turn a raw (often string) value into the field's type, or raise naming the field."""
     if value is None:
@@ -182,48 +245,8 @@ def _coerce(field: str, value: Any) -> Any:
             if number <= 0:
                 raise ValueError("must be positive")
             return number
-        if field == "system_interval":
-            if isinstance(value, str) and value.strip().lower() in ("off", "false", "no"):
-                return 0.0
-            number = float(value)
-            if not number >= 0 or number == float("inf"):
-                raise ValueError("must be a number of seconds, 0 or 'off'")
-            return number
-        if field == "console":
-            console = str(value).lower()
-            console = {"false": "off", "true": "auto"}.get(console, console)
-            if console not in CONSOLE_MODES:
-                raise ValueError(f"expected one of {', '.join(CONSOLE_MODES)}")
-            return console
-        if field == "console_max_bytes":
-            size = int(value)
-            if size < 4096:
-                raise ValueError("must be at least 4096")
-            return size
-        if field == "notifiers":
-            from cairn.sdk.notifiers import check_notifiers
-
-            if isinstance(value, str):
-                value = json.loads(value)
-            return check_notifiers(value)
-        if field == "alert_on":
-            ends = value.split(",") if isinstance(value, str) else list(value)
-            ends = [str(e).strip().lower() for e in ends if str(e).strip()]
-            wrong = [e for e in ends if e not in ("finished", "failed", "killed", "crashed")]
-            if wrong:
-                raise ValueError(f"{wrong[0]!r} is not one of finished, failed, killed, "
-                                 "crashed")
-            return tuple(ends)
-        if field == "alert_retries":
-            retries = int(value)
-            if not 0 <= retries <= 20:
-                raise ValueError("must be between 0 and 20")
-            return retries
-        if field in ("alert_backoff", "alert_timeout"):
-            seconds = float(value)
-            if not 0 <= seconds <= 3600:
-                raise ValueError("must be between 0 and 3600 seconds")
-            return seconds
+        if field in _ENVIRONMENT_FIELDS:
+            return _ENVIRONMENT_FIELDS[field](value)
         if field == "queue_rows":
             rows = int(value)
             if rows < 1:

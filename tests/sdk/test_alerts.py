@@ -236,3 +236,23 @@ def test_notifier_settings_are_checked() -> None:
     s = load_settings({}, environ={"CAIRN_NOTIFIERS": json.dumps(
         [{"type": "discord", "url": "https://discord.example/api/webhooks/1/x"}])})
     assert s.notifiers[0]["type"] == "discord"
+
+
+def test_notifiers_from_the_toml_settings_file(receiver: Receiver, tmp_path: Any,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "settings.toml"
+    config.write_text(f"""
+alert_on = ["finished"]
+alert_backoff = 0.05
+console = "off"
+
+[[notifiers]]
+type = "slack"
+url = "{receiver.url}/ok"
+min_level = "INFO"
+""")
+    monkeypatch.setenv("CAIRN_CONFIG", str(config))
+    run = cairn.init(project="alerts", name="from-toml")
+    run.finish()
+    (body,) = receiver.bodies("/ok")
+    assert "*[INFO] Run finished: from-toml*" in body["text"]
