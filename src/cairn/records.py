@@ -35,7 +35,7 @@ Kinds and their bodies (all msgpack-able):
                role (``output``; ``input`` for a local artifact passed to use_artifact),
                blobs; the store assigns the version (``store/artifacts.py``)
 ``artifact_use``
-               a stored version used as input: entity, project, name, digest
+               a stored version used as input: entity, project, name, version, digest
 ``artifact_edit``
                an edit: entity, project, name, version; aliases, description,
                metadata (each optional)

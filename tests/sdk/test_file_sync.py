@@ -283,3 +283,98 @@ def test_a_file_that_never_settles_is_still_recorded(tmp_path: Path) -> None:
         stop.set()
         writer.join()
     run.finish()
+
+
+@pytest.mark.parametrize("policy", ["now", "live", "end"])
+def test_saving_a_file_in_run_dir_keeps_it(policy: str) -> None:
+    """wandb's idiom: write into run.dir, then save it by its path there."""
+    run = cairn.init(project="p", settings={"file_sync_interval": 0.05})
+    model = Path(run.dir) / "model.pt"
+    model.write_bytes(b"weights")
+    linked = run.save(os.path.join(run.dir, "model.pt"), policy=policy)
+    assert linked == [str(model)]
+    run.finish()
+    assert _stored(run.path) == {"model.pt": b"weights"}
+
+
+def test_files_written_into_run_dir_are_saved_at_finish() -> None:
+    run = cairn.init(project="p")
+    (Path(run.dir) / "sub").mkdir()
+    (Path(run.dir) / "sub" / "notes.md").write_text("kept at the end")
+    run.log({"x": 1})
+    run._flush_to_store()
+    assert _stored(run.path) == {}
+    run.finish()
+    assert _stored(run.path) == {"sub/notes.md": b"kept at the end"}
+    api = cairn.Api()
+    assert api.run(run.path).file("sub/notes.md").digest
+    api.close()
+
+
+def test_a_glob_never_reaches_the_stores_own_files(cairn_root: Path) -> None:
+    run = cairn.init(project="p")
+    (Path(run.dir) / "out.txt").write_text("run file")
+    with pytest.warns(cairn.CairnWarning, match="only the cairn folder's own files"):
+        run.save(str(cairn_root / "**" / "*"), base_path=str(cairn_root), policy="now")
+    run.finish()
+    assert _stored(run.path) == {"out.txt": b"run file"}  # only the run.dir sweep's
+
+
+
+def test_a_broad_glob_never_walks_the_store_folders(tmp_path: Path, cairn_root: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The live watcher evaluates its globs every second: the blob and cache folders (which
+    can hold millions of files) are pruned from the walk, not filtered afterwards."""
+    from cairn.sdk.file_sync import SavePattern, matching_files
+
+    for folder in ("blobs/sha256/ab", "cache/blobs/sha256/cd", "runs/r1/blobs/sha256/ef",
+                   "runs/r1/files/sub"):
+        (cairn_root / folder).mkdir(parents=True)
+        (cairn_root / folder / "x.txt").write_text("x")
+    (tmp_path / "notes.txt").write_text("mine")
+    scanned: list[str] = []
+    real_scandir = os.scandir
+
+    def recording_scandir(path: str | os.PathLike[str] = ".") -> object:
+        scanned.append(os.path.abspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", recording_scandir)
+    found = matching_files(SavePattern(str(tmp_path / "**" / "*.txt"), tmp_path, "live"),
+                           cairn_root)
+    monkeypatch.undo()
+    assert found == [tmp_path / "notes.txt"]
+    assert str(tmp_path) in scanned
+    assert not [p for p in scanned if p.startswith(str(cairn_root) + os.sep)
+                or p == str(cairn_root)]
+    # through the files folder its base lies in, a glob still reaches run files
+    files = cairn_root / "runs" / "r1" / "files"
+    assert matching_files(SavePattern(str(files / "**" / "*.txt"), files, "live"),
+                          cairn_root) == [files / "sub" / "x.txt"]
+
+
+@pytest.mark.parametrize(("pattern", "expected"), [
+    ("*.txt", ["a.txt"]),
+    ("**/*.txt", ["a.txt", "d/b.txt", "d/e/c.txt"]),
+    ("d/**", ["d/b.txt", "d/e/c.txt", "d/e/f.bin"]),
+    ("d/*/*.bin", ["d/e/f.bin"]),
+    ("d/e/c.txt", ["d/e/c.txt"]),
+    ("**/c.txt", ["d/e/c.txt"]),
+    ("?.txt", ["a.txt"]),
+    ("[ab].txt", ["a.txt"]),
+    (".hidden/*", [".hidden/h.txt"]),
+])
+def test_globs_match_as_the_glob_module_does(tmp_path: Path, pattern: str,
+                                             expected: list[str]) -> None:
+    import glob as glob_module
+
+    from cairn.sdk.file_sync import SavePattern, matching_files
+
+    for name in ("a.txt", "d/b.txt", "d/e/c.txt", "d/e/f.bin", ".hidden/h.txt", ".h.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(name)
+    found = matching_files(SavePattern(str(tmp_path / pattern), tmp_path, "now"), None)
+    assert [p.relative_to(tmp_path).as_posix() for p in found] == expected
+    reference = sorted(p for p in glob_module.glob(str(tmp_path / pattern), recursive=True)
+                       if os.path.isfile(p))
+    assert [str(p) for p in found] == reference

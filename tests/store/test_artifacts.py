@@ -34,7 +34,8 @@ def test_versions_are_assigned_once_and_replays_are_no_ops(tmp_path: Path) -> No
     store.apply_records(records)  # replaying the WAL changes nothing
     versions = store.artifact_versions("me", "p", "data")
     assert [(v.index, v.digest) for v in versions] == [(0, "d1"), (1, "d2")]
-    assert [v.aliases for v in versions] == [["latest"], ["best"]]  # d1 again: latest moved
+    # d1 again dedups to v0; `latest` keeps naming the newest version, v1
+    assert [v.aliases for v in versions] == [[], ["latest", "best"]]
     receipt = store.artifact_receipt("c")
     assert receipt is not None
     assert receipt.index == 0
@@ -54,4 +55,44 @@ def test_hostile_entries_never_become_versions(tmp_path: Path,
     with pytest.warns(RuntimeWarning, match="malformed artifact record"):
         store.apply_records([Record(REF, "s1", 1, "artifact", _body(entries=entries))])
     assert store.artifact_versions("me", "p", "data") == []
+    store.close()
+
+
+def test_a_record_of_another_type_for_a_name_is_skipped(tmp_path: Path) -> None:
+    """Two processes may both pass the client's type check before either is applied."""
+    store = SqliteStore(tmp_path / "cairn.db")
+    other_type = {**_body(digest="d2", client_id="b"), "type": "model"}
+    store.apply_records([Record(REF, "s1", 1, "run", {"start_time": 1.0}),
+                         Record(REF, "s1", 2, "artifact", _body(digest="d1"))])
+    with pytest.warns(RuntimeWarning, match="type 'model'.*'dataset'"):
+        store.apply_records([Record(REF, "s1", 3, "artifact", other_type),
+                             Record(REF, "s1", 4, "artifact", _body(digest="d3",
+                                                                     client_id="c"))])
+    versions = store.artifact_versions("me", "p", "data")
+    assert [(v.index, v.digest, v.type) for v in versions] == [
+        (0, "d1", "dataset"), (1, "d3", "dataset")]  # the rest of the batch applied
+    assert store.artifact_receipt("b") is None
+    store.close()
+
+
+def test_malformed_artifact_records_are_skipped_and_the_batch_applies(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "cairn.db")
+    where = {"entity": "me", "project": "p", "name": "data"}
+    bad = [("artifact", {**_body(digest="d9", client_id="x"), "at": "yesterday"}),
+           ("artifact", {**_body(digest="d8", client_id="y"), "aliases": 5}),
+           ("artifact_use", {**where, "version": "zero"}),
+           ("artifact_use", {**where, "digest": "d1", "at": [1]}),
+           ("artifact_edit", {**where, "version": [0], "aliases": ["x"]}),
+           ("artifact_edit", {**where, "version": 0, "aliases": "best"}),
+           ("artifact_delete", {**where, "version": "v0"})]
+    records = [Record(REF, "s1", 1, "run", {"start_time": 1.0}),
+               Record(REF, "s1", 2, "artifact", _body(digest="d1"))]
+    records += [Record(REF, "s1", 3 + i, kind, body) for i, (kind, body) in enumerate(bad)]
+    records.append(Record(REF, "s1", 20, "artifact_edit", {**where, "version": 0,
+                                                            "aliases": ["best"]}))
+    with pytest.warns(RuntimeWarning, match="skipped a malformed artifact"):
+        store.apply_records(records)
+    (version,) = store.artifact_versions("me", "p", "data")
+    assert (version.digest, version.aliases) == ("d1", ["latest", "best"])
+    assert store.applied_seq(REF, "s1") == 20
     store.close()

@@ -51,19 +51,69 @@ def test_gc_reclaims_blobs_of_deleted_versions_only(tmp_path: Path, cairn_root: 
     api.close()
 
 
-def test_gc_removes_temp_files_of_dead_writers_only(cairn_root: Path) -> None:
+def test_gc_removes_old_temp_files_of_dead_writers_only(cairn_root: Path) -> None:
+    from cairn.store.blobs import temp_prefix
+
     run = cairn.init(project="p")
     run.finish()
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True)
+    dead_pid = int(dead.stdout.strip())
     tmp = cairn_root / "blobs" / "tmp"
     tmp.mkdir(parents=True, exist_ok=True)
-    orphan = tmp / f"{dead.stdout.strip()}-abc123"
-    orphan.write_bytes(b"half a blob")
-    mine = tmp / f"{os.getpid()}-def456"
-    mine.write_bytes(b"being written")
     old = time.time() - 10 * 86400
-    os.utime(mine, (old, old))
-    assert "1 temporary files" in _gc()
+
+    def temp(name: str, aged: bool) -> Path:
+        path = tmp / name
+        path.write_bytes(b"part of a blob")
+        if aged:
+            os.utime(path, (old, old))
+        return path
+
+    orphan = temp(f"{temp_prefix(dead_pid)}abc123", aged=True)
+    orphan_old_style = temp(f"{dead_pid}-abc124", aged=True)  # names before the host
+    mine = temp(f"{temp_prefix()}def456", aged=True)  # this process is alive
+    young = temp(f"{temp_prefix(dead_pid)}fresh1", aged=False)
+    # a writer on another machine sharing the folder: its pid means nothing here
+    elsewhere = temp(f"{dead_pid}@another-host@ghi789", aged=False)
+    elsewhere_old = temp(f"{os.getpid()}@another-host@jkl012", aged=True)
+    assert "3 temporary files" in _gc()
     assert not orphan.exists()
+    assert not orphan_old_style.exists()
+    assert not elsewhere_old.exists()  # another host's, older than --min-age
     assert mine.exists()  # its writer (this process) is alive, however old the file
+    assert young.exists()  # younger than --min-age: the pid may be another container's
+    assert elsewhere.exists()
+    assert "2 temporary files" in _gc("--min-age", "0")
+    assert not young.exists()
+    assert not elsewhere.exists()
+    assert mine.exists()
+
+
+_KILLED_BEFORE_APPLY = """
+import os, sys, cairn
+run = cairn.init(project="p", settings={"applier": "thread", "apply_interval": 3600})
+run.save(sys.argv[1], policy="now")
+run._writer.process()  # the record is in the WAL; the store has not applied it
+os._exit(9)  # as kill -9 would: nothing more happens
+"""
+
+
+def test_gc_keeps_blobs_named_by_wal_records_not_yet_applied(tmp_path: Path,
+                                                             cairn_root: Path) -> None:
+    cairn.init(project="earlier").finish()  # the store exists
+    saved = tmp_path / "weights.bin"
+    saved.write_bytes(b"only the WAL names these bytes so far")
+    subprocess.run([sys.executable, "-c", _KILLED_BEFORE_APPLY, str(saved)], check=False,
+                   env=os.environ.copy())
+    blobs = LocalBlobStore(cairn_root / "blobs")
+    assert len(list(blobs.digests())) == 1  # local mode: the blob is in the store at once
+    assert "deleted 0 blobs" in _gc("--min-age", "0")
+    result = CliRunner().invoke(cli, ["sync", str(cairn_root / "runs")])
+    assert result.exit_code == 0, result.output
+    api = cairn.Api()
+    (run,) = api.runs("p")
+    with run.file("weights.bin").open() as f:
+        assert f.read() == b"only the WAL names these bytes so far"
+    api.close()
+    assert "deleted 0 blobs" in _gc("--min-age", "0")  # applied now: the store names it

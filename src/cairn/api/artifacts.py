@@ -1,20 +1,18 @@
 """Artifacts read from a store: ``Api().artifact(...)``, versions, lineage and edits.
 
 A stored version is handed out as a :class:`cairn.Artifact` whose ``_source`` says where
-it lives (the store, its blobs and the version's key). Edits (aliases, deletion) are
-records applied through ``apply_records``, attributed to a run of the version's lineage,
-like ``Run.update`` does for runs.
+it lives (the store, its blobs and the version's key). Edits (aliases, description,
+metadata, deletion) go straight to the store (``store.edit_artifact``): they belong to
+no run, so a version whose runs were all deleted can still be edited or deleted.
 """
 
 from __future__ import annotations
 
 import time
-import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from cairn.errors import NotFoundError
-from cairn.records import Record
 from cairn.sdk.artifacts.artifact import Artifact
 from cairn.sdk.artifacts.manifest import ArtifactManifest
 from cairn.sdk.artifacts.names import check_aliases, parse_artifact_path
@@ -37,6 +35,8 @@ class ArtifactSource:
     name: str
     index: int
     producer_run: int | None
+    digest: str
+    """As stored: lineage names this version by it, never by a digest computed again."""
 
     @property
     def blobs(self) -> BlobStore:
@@ -45,7 +45,7 @@ class ArtifactSource:
 
 def mark_stored(api: Api, artifact: Artifact, row: ArtifactVersionRow) -> None:
     source = ArtifactSource(api, row.pk, row.entity, row.project, row.name, row.index,
-                            row.producer_run)
+                            row.producer_run, row.digest)
     artifact._mark_stored(source, row.index, row.aliases, row.entity, row.project,
                           row.created_at)
 
@@ -116,17 +116,10 @@ def consumer_runs(source: ArtifactSource) -> list[Run]:
 
 def apply_edit(store: MetadataStore, row: ArtifactVersionRow, kind: str,
                body: dict[str, Any]) -> None:
-    """Apply an edit record (``artifact_edit``, ``artifact_delete``), attributed to a run
-    of the version's lineage (records belong to runs; the edit must not bring a deleted
-    run back)."""
-    pks = ([row.producer_run] if row.producer_run is not None else []) + \
-        store.artifact_runs(row.pk, "output") + store.artifact_runs(row.pk, "input")
-    runs = store.runs_by_pk(pks[:1]) if pks else []
-    if not runs:
-        raise NotFoundError(f"artifact {row.path} has no run left to attribute the edit to")
+    """Apply an edit (``artifact_edit``, ``artifact_delete``) of the version ``row``."""
     full = {"entity": row.entity, "project": row.project, "name": row.name,
             "version": row.index, "at": time.time(), **body}
-    store.apply_records([Record(runs[0].ref, f"api-{uuid.uuid4().hex[:12]}", 1, kind, full)])
+    store.edit_artifact(kind, full)
 
 
 def _row(source: ArtifactSource) -> ArtifactVersionRow:

@@ -10,16 +10,19 @@ from cairn.cli.state import state
 @click.command("gc")
 @click.option("--dry-run", is_flag=True, help="Only report what would be deleted.")
 @click.option("--min-age", type=click.FloatRange(min=0), default=3600.0, show_default=True,
-              help="Keep unreferenced blobs younger than this many seconds (a running "
-                   "process may not have stored their records yet).")
+              help="Keep unreferenced blobs and temporary files younger than this many "
+                   "seconds (a running process may not have stored their records yet, "
+                   "or may be writing on another host).")
 def gc(dry_run: bool, min_age: float) -> None:
     """Reclaim space: unreferenced blobs (deleted runs, deleted artifact versions) and
     temporary files left by processes that died."""
     from cairn.store.blobs import LocalBlobStore
-    from cairn.store.gc import collect_garbage
+    from cairn.store.gc import collect_garbage, pending_wal_blobs
 
     settings = state().settings
-    referenced = state().api().store.referenced_blobs()
+    store = state().api().store
+    referenced = store.referenced_blobs() | pending_wal_blobs(settings.runs_dir,
+                                                              store.applied_seq)
     blobs = LocalBlobStore(settings.blobs_dir)
     report = collect_garbage(blobs, referenced, min_age, dry_run,
                              extra_temp_dirs=(settings.root / "cache" / "blobs" / "tmp",))

@@ -7,8 +7,11 @@
         │        size/mtime changed and then held still for one poll is recorded again;
         │        globs are re-evaluated each poll, so files that appear later count too
         ▼
-    finish(): a last pass over ``live`` globs, then the ``end`` globs are recorded
+    finish(): a last pass over ``live`` globs, then the ``end`` globs are recorded, then
+              files written straight into run.dir that no glob saved (as wandb does)
 
+The cairn folder is the store's: a glob never saves its blobs, caches, database or WALs,
+only files of a run files folder the glob's base lies in (``os.path.join(run.dir, "m.pt")``).
 A name is the file's path below ``base_path``; names that would leave it (``..``, absolute
 names, symlinks pointing outside ``base_path``) are refused. Hashing and copying stream
 (``run._save_file``), so a huge file is never read into memory.
@@ -16,11 +19,12 @@ names, symlinks pointing outside ``base_path``) are refused. Hashing and copying
 
 from __future__ import annotations
 
+import fnmatch
 import glob
 import os
 import shutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,22 +103,123 @@ def file_name(path: Path, base: Path) -> str:
     return check_file_name(Path(relative).as_posix())
 
 
-def matching_files(pattern: SavePattern, exclude: Path | None = None) -> list[Path]:
-    """Regular files that match the glob now (``**`` spans folders), sorted; none below
-    ``exclude`` (the cairn folder: a broad glob must not save the run's own files)."""
-    found = glob.glob(pattern.pattern, recursive=True)
-    skip = os.path.abspath(exclude) + os.sep if exclude is not None else None
-    return sorted(Path(p) for p in found if os.path.isfile(p)
-                  and (skip is None or not os.path.abspath(p).startswith(skip)))
+def run_files_folder(base: Path, root: Path) -> Path | None:
+    """The run files folder (``<root>/runs/<id>/files``) that ``base`` is in, if any."""
+    relative = Path(os.path.relpath(base, root)).parts
+    if len(relative) >= 3 and relative[0] == "runs" and relative[2] == "files":
+        return root / "runs" / relative[1] / "files"
+    return None
+
+
+def _below(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def may_save(path: str, base: Path, root: Path | None) -> bool:
+    """Whether a match may become a run file. The cairn folder ``root`` holds the store's
+    own data (blobs, caches, the database, WALs, other runs): a glob reaches into it only
+    through the run files folder its ``base`` lies in (``os.path.join(run.dir, "x")``)."""
+    if root is None or not _below(os.path.abspath(path), str(root)):
+        return True
+    folder = run_files_folder(base, root)
+    return folder is not None and _below(os.path.abspath(path), str(folder))
+
+
+def matching_files(pattern: SavePattern, root: Path | None = None) -> list[Path]:
+    """Regular files that match the glob now (``**`` spans folders), sorted; none of the
+    cairn folder ``root``'s own files (see ``may_save``). The walk never enters a folder
+    of ``root`` that holds none of them (blobs, caches): the live watcher walks every
+    second, and those folders can hold millions of files."""
+    root = Path(os.path.abspath(root)) if root is not None else None
+    allowed = run_files_folder(pattern.base, root) if root is not None else None
+
+    def may_enter(folder: str) -> bool:
+        if root is None or not _below(folder, str(root)):
+            return True
+        return allowed is not None and (_below(folder, str(allowed))
+                                        or _below(str(allowed), folder))
+
+    found = set(_glob_files(pattern.pattern, may_enter))
+    return sorted(Path(p) for p in found if may_save(p, pattern.base, root))
+
+
+def _glob_files(pattern: str, may_enter: Callable[[str], bool]) -> Iterator[str]:
+    """The files ``glob.glob(pattern, recursive=True)`` would give, walking only folders
+    ``may_enter`` allows. Hidden names match only a pattern part that starts with a dot
+    (and ``**`` skips them), as in the glob module."""
+    parts = list(Path(os.path.normpath(pattern)).parts)
+    fixed = 0
+    while fixed < len(parts) and not glob.has_magic(parts[fixed]):
+        fixed += 1
+    if fixed == len(parts):  # no wildcard: the one file, if it is one
+        if os.path.isfile(pattern) and may_enter(os.path.dirname(os.path.abspath(pattern))):
+            yield os.path.normpath(pattern)
+        return
+    start = os.path.join(*parts[:fixed]) if fixed else os.curdir
+    if may_enter(os.path.abspath(start)):
+        yield from _match(start, parts[fixed:], may_enter, frozenset())
+
+
+def _match(folder: str, parts: list[str], may_enter: Callable[[str], bool],
+           chain: frozenset[str]) -> Iterator[str]:
+    part, rest = parts[0], parts[1:]
+    chain = chain | {os.path.realpath(folder)}  # a link back up the walk is not followed
+    if part == "**":
+        if rest:
+            yield from _match(folder, rest, may_enter, chain)
+        for entry in _entries(folder):
+            if entry.name.startswith("."):
+                continue
+            if _is_dir(entry) and may_enter(os.path.abspath(entry.path)) and \
+                    os.path.realpath(entry.path) not in chain:
+                yield from _match(entry.path, parts, may_enter, chain)
+            elif not rest and _is_file(entry):
+                yield entry.path
+        return
+    if glob.has_magic(part):
+        found = [(e.path, _is_dir(e), _is_file(e)) for e in _entries(folder)
+                 if fnmatch.fnmatchcase(e.name, part)
+                 and (part.startswith(".") or not e.name.startswith("."))]
+    else:  # a plain name: looked up, not listed
+        path = os.path.join(folder, part)
+        found = [(path, os.path.isdir(path), os.path.isfile(path))]
+    for path, is_dir, is_file in found:
+        if not rest:
+            if is_file:
+                yield path
+        elif is_dir and may_enter(os.path.abspath(path)):
+            yield from _match(path, rest, may_enter, chain)
+
+
+def _entries(folder: str) -> list[os.DirEntry[str]]:
+    try:
+        with os.scandir(folder) as found:
+            return list(found)
+    except OSError:  # gone, or not a folder: nothing matches below it
+        return []
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
 
 
 class FileSync:
     """The files a run keeps in sync. Thread-safe; one per run."""
 
     def __init__(self, run_dir: Path, save_file: SaveFile, warn: WarnOnce,
-                 interval: float, exclude: Path | None = None) -> None:
+                 interval: float, root: Path | None = None) -> None:
         self._run_dir = run_dir
-        self._exclude = exclude
+        self._root = root
         self._save_file = save_file
         self._warn = warn
         self._interval = interval
@@ -130,7 +235,12 @@ class FileSync:
         """Link the current matches into ``run_dir`` and record them (``now`` and ``live``);
         remember the pattern (``live`` and ``end``). Returns the paths in ``run_dir``."""
         matches = [(path, file_name(path, pattern.base))
-                   for path in matching_files(pattern, self._exclude)]
+                   for path in matching_files(pattern, self._root)]
+        if not matches and any(os.path.isfile(p) for p in glob.iglob(pattern.pattern,
+                                                                      recursive=True)):
+            self._warn(f"store-only:{pattern.pattern}", f"cairn: save({pattern.pattern!r}) "
+                       "matches only the cairn folder's own files (blobs, caches, WALs); "
+                       "nothing is saved")
         linked = [str(self._link(path, name)) for path, name in matches]
         if pattern.policy != "end":
             for path, name in matches:
@@ -200,7 +310,7 @@ class FileSync:
             patterns = [p for p in self._patterns if p.policy == policy]
         found: dict[str, Path] = {}
         for pattern in patterns:
-            for path in matching_files(pattern, self._exclude):
+            for path in matching_files(pattern, self._root):
                 try:
                     name = file_name(path, pattern.base)
                 except ValueError as exc:
@@ -246,3 +356,24 @@ class FileSync:
         for path, name in self._live_matches("end"):
             self._link(path, name)
             self._record(path, name, "end")
+        self._save_run_dir()
+
+    def _save_run_dir(self) -> None:
+        """Files written straight into ``run.dir`` are the run's too (wandb saves them at
+        the end). Our own links are skipped (their globs decide), and so are names already
+        saved: a ``now`` file keeps the version saved then."""
+        for folder, dirs, files in os.walk(self._run_dir):
+            dirs.sort()
+            for entry in sorted(files):
+                path = Path(folder) / entry
+                if path.is_symlink() or not path.is_file():
+                    continue
+                try:
+                    name = file_name(path, self._run_dir)
+                except ValueError as exc:
+                    self._warn(f"run-dir:{path}", f"cairn: not saving {str(path)!r}: {exc}")
+                    continue
+                with self._lock:
+                    known = name in self._saved
+                if not known:
+                    self._record(path, name, "end")

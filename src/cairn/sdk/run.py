@@ -525,19 +525,24 @@ class Run:
         below ``base_path`` (default: the working directory; for an absolute glob, its
         folder). ``policy``: ``live`` (every change while the run lives), ``now`` (once),
         ``end`` (at ``finish()``). Returns the files' paths in ``run.dir``."""
-        from cairn.sdk.file_sync import FileSync, resolve_pattern
+        from cairn.sdk.file_sync import resolve_pattern
 
         pattern = resolve_pattern(glob_str, base_path, policy)
         if self._writer is None:
             return []
         if self._finished:
             raise UsageError(f"run {self.id} is finished; save() needs a live run")
+        return self._files().save(pattern)
+
+    def _files(self) -> FileSync:
+        from cairn.sdk.file_sync import FileSync
+
         with self._lock:
             if self._file_sync is None:
                 self._file_sync = FileSync(self._dir, self._save_file, self._warn,
                                            self._settings.file_sync_interval,
-                                           exclude=self._settings.root)
-        return self._file_sync.save(pattern)
+                                           root=self._settings.root)
+            return self._file_sync
 
     # ---- artifacts (sdk/artifacts/run_artifacts.py) ------------------------------------
     def log_artifact(self, artifact_or_path: Artifact | str | os.PathLike[str],
@@ -580,9 +585,8 @@ class Run:
             if self._finished:
                 return
             self._finished = True
-            if self._file_sync is not None:
-                self._file_sync.close()
             if self._writer is not None:
+                self._files().close()  # live and end globs, and files written into run.dir
                 if self._pending:
                     with self._writer.lock:
                         self._commit()

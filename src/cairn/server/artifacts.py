@@ -2,7 +2,7 @@
 consumers, alias edits, deletion, file content, the lineage graph and the diff of two
 versions; and the artifacts a run logged and used.
 
-Edits are records applied through ``apply_records`` (``api/artifacts.apply_edit``).
+Edits go straight to the store, needing no run (``api/artifacts.apply_edit``).
 """
 
 from __future__ import annotations
@@ -115,7 +115,8 @@ async def put_aliases(request: Request) -> Response:
     ctx = context(request)
     body = await json_body(request)
     try:
-        aliases = check_aliases(body.get("aliases"))
+        # the UI shows why a version-like alias is not taken, as wandb's app does
+        aliases = check_aliases(body.get("aliases"), ignore_versions=False)
     except ValueError as exc:
         raise bad_request(f"aliases: {exc}") from None
     row = await ctx.call(_version, ctx, request)

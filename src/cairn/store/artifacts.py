@@ -7,10 +7,16 @@ Record kinds (bodies; see ``records.py``):
   Versions are assigned here, inside the apply transaction, so two processes logging one
   name get distinct versions. Content identical to a stored version (same digest) makes
   no new version: the aliases move to that version.
-- ``artifact_use``: a run used a stored version: entity, project, name, digest.
+- ``artifact_use``: a run used a stored version: entity, project, name, version (its
+  index) and digest; the version wins when both are given (an older client sends only
+  the digest).
 - ``artifact_edit``: an edit of a version (entity, project, name, version): its full alias
   list, description, metadata (each optional).
 - ``artifact_delete``: delete a version: entity, project, name, version.
+
+Edits made through the API or the server (not by a run) need no run: ``edit_version``
+applies the same bodies straight to the store, in one write transaction. A version whose
+runs were all deleted stays editable and deletable that way.
 
 An alias names one version of a collection: setting it on a version moves it there.
 ``latest`` always names the newest version.
@@ -18,6 +24,7 @@ An alias names one version of a collection: setting it on a version moves it the
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -84,14 +91,16 @@ def _project_id(conn: Cursor, entity: str, project: str, now: float) -> int:
                             (entity, project)).fetchone()[0])
 
 
-def _collection(conn: Cursor, project_id: int, name: str, type_: str, now: float) -> int:
+def _collection(conn: Cursor, project_id: int, name: str, type_: str, now: float
+                ) -> tuple[int, str]:
+    """The collection's key and type, made with ``type_`` if it is new."""
     row = conn.execute("SELECT id, type FROM artifact_collections WHERE project_id = ? AND "
                        "name = ?", (project_id, name)).fetchone()
     if row is not None:
-        return int(row[0])
+        return int(row[0]), str(row[1])
     cur = conn.execute("INSERT INTO artifact_collections (project_id, name, type, created_at) "
                        "VALUES (?, ?, ?, ?)", (project_id, name, type_, now))
-    return int(cur.lastrowid)
+    return int(cur.lastrowid), type_
 
 
 def _set_alias(conn: Cursor, collection: int, alias: str, version: int) -> None:
@@ -124,14 +133,18 @@ def apply_artifact(conn: Cursor, run_pk: int, project_id: int, body: dict[str, A
     try:
         name, type_, digest = str(body["name"]), str(body["type"]), str(body["digest"])
         entries = [_checked_entry(e) for e in body.get("entries") or []]
+        at, aliases = _at(body, now), _aliases(body)
     except (KeyError, TypeError, ValueError) as exc:
         # A WAL is input like any other: a record naming paths outside the artifact or
         # content that is not a digest never becomes a version.
-        warnings.warn(f"cairn: skipped a malformed artifact record ({exc})", RuntimeWarning,
-                      stacklevel=2)
+        _skip("artifact", exc)
         return
-    at = float(body.get("at") or now)
-    collection = _collection(conn, project_id, name, type_, at)
+    collection, stored_type = _collection(conn, project_id, name, type_, at)
+    if stored_type != type_:
+        # The client checks too, but two processes may both pass before either is applied.
+        warnings.warn(f"cairn: skipped artifact {name!r} of type {type_!r}: the name has "
+                      f"type {stored_type!r} in this project", RuntimeWarning, stacklevel=2)
+        return
     row = conn.execute("SELECT id FROM artifact_versions WHERE collection_id = ? AND "
                        "digest = ? ORDER BY version_index DESC LIMIT 1",
                        (collection, digest)).fetchone()
@@ -155,37 +168,82 @@ def apply_artifact(conn: Cursor, run_pk: int, project_id: int, body: dict[str, A
             conn.execute("INSERT INTO artifact_blobs (version_id, digest) VALUES (?, ?) "
                          "ON CONFLICT DO NOTHING", (version, blob))
         _set_alias(conn, collection, LATEST, version)
-    for alias in body.get("aliases") or ():
-        _set_alias(conn, collection, str(alias), version)
+    for alias in aliases:
+        if str(alias) != LATEST:  # the store moves `latest`, to new versions only: a
+            _set_alias(conn, collection, str(alias), version)  # dedup hit may be older
     conn.execute("INSERT INTO artifact_receipts (client_id, version_id) VALUES (?, ?) "
                  "ON CONFLICT (client_id) DO UPDATE SET version_id = excluded.version_id",
                  (str(body.get("client_id") or ""), version))
     _usage(conn, version, run_pk, str(body.get("role") or "output"), at)
 
 
+def _skip(kind: str, exc: BaseException) -> None:
+    """One malformed record is skipped; the rest of its batch applies."""
+    warnings.warn(f"cairn: skipped a malformed {kind} record ({exc})", RuntimeWarning,
+                  stacklevel=3)
+
+
+def _at(body: dict[str, Any], now: float) -> float:
+    value = body.get("at")
+    if value is None:
+        return now
+    if isinstance(value, bool) or not isinstance(value, int | float) or \
+            not math.isfinite(value):
+        raise ValueError(f"'at' must be a unix time; got {value!r}")
+    return float(value) or now
+
+
+def _aliases(body: dict[str, Any]) -> list[str]:
+    value = body.get("aliases") or []
+    if not isinstance(value, list | tuple) or not all(isinstance(a, str) for a in value):
+        raise ValueError(f"'aliases' must be a list of strings; got {value!r}")
+    return list(value)
+
+
+def _check_version_key(body: dict[str, Any]) -> None:
+    """ValueError unless the body names a version: a name, and a version index (an int of
+    0 or more) or a digest (a string)."""
+    if not isinstance(body.get("name"), str):
+        raise ValueError(f"'name' must be a string; got {body.get('name')!r}")
+    if "version" in body:
+        version = body["version"]
+        if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+            raise ValueError(f"'version' must be an index (0, 1, …); got {version!r}")
+    elif not isinstance(body.get("digest"), str):
+        raise ValueError("the record names no version (give 'version' or 'digest')")
+
+
 def _version_id(conn: Cursor, body: dict[str, Any]) -> tuple[int, int] | None:
-    """``(collection, version)`` named by a record body, or None."""
+    """``(collection, version)`` named by a record body (checked with
+    ``_check_version_key``), or None."""
     project = conn.execute("SELECT id FROM projects WHERE entity = ? AND name = ?",
                            (str(body.get("entity")), str(body.get("project")))).fetchone()
     if project is None:
         return None
     sql = ("SELECT c.id, v.id FROM artifact_versions v JOIN artifact_collections c ON "
            "c.id = v.collection_id WHERE c.project_id = ? AND c.name = ? AND ")
-    if "digest" in body:
-        row = conn.execute(sql + "v.digest = ? ORDER BY v.version_index DESC LIMIT 1",
-                           (project[0], str(body.get("name")), str(body["digest"]))).fetchone()
-    else:
+    if "version" in body:
         row = conn.execute(sql + "v.version_index = ?",
-                           (project[0], str(body.get("name")), int(body.get("version", -1))
-                            )).fetchone()
+                           (project[0], str(body.get("name")), int(body["version"]))
+                           ).fetchone()
+    else:
+        row = conn.execute(sql + "v.digest = ? ORDER BY v.version_index DESC LIMIT 1",
+                           (project[0], str(body.get("name")), str(body.get("digest")))
+                           ).fetchone()
     return None if row is None else (int(row[0]), int(row[1]))
 
 
 def apply_use(conn: Cursor, run_pk: int, project_id: int, body: dict[str, Any],
               now: float) -> None:
+    try:
+        _check_version_key(body)
+        at = _at(body, now)
+    except ValueError as exc:
+        _skip("artifact_use", exc)
+        return
     found = _version_id(conn, body)
     if found is not None:
-        _usage(conn, found[1], run_pk, "input", float(body.get("at") or now))
+        _usage(conn, found[1], run_pk, "input", at)
 
 
 def apply_edit(conn: Cursor, run_pk: int, project_id: int, body: dict[str, Any],
@@ -193,12 +251,17 @@ def apply_edit(conn: Cursor, run_pk: int, project_id: int, body: dict[str, Any],
     """Edit a version: its aliases become exactly ``body["aliases"]`` (``latest`` stays
     with the newest version), and ``description`` / ``metadata`` are replaced; each only
     when the body has it."""
+    try:
+        _check_version_key(body)
+        wanted = set(_aliases(body))
+    except ValueError as exc:
+        _skip("artifact_edit", exc)
+        return
     found = _version_id(conn, body)
     if found is None:
         return
     collection, version = found
     if "aliases" in body:
-        wanted = {str(a) for a in body.get("aliases") or ()}
         conn.execute("DELETE FROM artifact_aliases WHERE version_id = ? AND alias != ?",
                      (version, LATEST))
         for alias in sorted(wanted):
@@ -214,6 +277,11 @@ def apply_edit(conn: Cursor, run_pk: int, project_id: int, body: dict[str, Any],
 def apply_delete(conn: Cursor, run_pk: int, project_id: int, body: dict[str, Any],
                  now: float) -> None:
     """Delete a version; ``latest`` moves to the newest version left."""
+    try:
+        _check_version_key(body)
+    except ValueError as exc:
+        _skip("artifact_delete", exc)
+        return
     found = _version_id(conn, body)
     if found is None:
         return
@@ -223,6 +291,15 @@ def apply_delete(conn: Cursor, run_pk: int, project_id: int, body: dict[str, Any
                           "version_index DESC LIMIT 1", (collection,)).fetchone()
     if newest is not None:
         _set_alias(conn, collection, LATEST, int(newest[0]))
+
+
+def edit_version(conn: Cursor, kind: str, body: dict[str, Any], now: float) -> None:
+    """Apply an ``artifact_edit`` or ``artifact_delete`` body that no run made (an API or
+    server edit). Neither handler uses the run or project a record would bring."""
+    edits = {"artifact_edit": apply_edit, "artifact_delete": apply_delete}
+    if kind not in edits:
+        raise ValueError(f"not an artifact edit: {kind!r}")
+    edits[kind](conn, 0, 0, body, now)
 
 
 # ---- reading ------------------------------------------------------------------------

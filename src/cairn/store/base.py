@@ -295,6 +295,11 @@ class MetadataStore(Protocol):
         """Keys of runs that logged (``output``) or used (``input``) a version."""
         ...
 
+    def edit_artifact(self, kind: str, body: dict[str, Any]) -> None:
+        """Apply an ``artifact_edit`` / ``artifact_delete`` body made through the API, with
+        no run (``store/artifacts.py`` ``edit_version``)."""
+        ...
+
     def referenced_blobs(self) -> set[str]:
         """Digests of every blob the store refers to (``store/gc.py``)."""
         ...

@@ -11,8 +11,8 @@ folder's ``blobs/`` when offline; :func:`copy_missing` brings them into the stor
 records are applied (by the sinks and by ``cairn sync``).
 
 Layout of a :class:`LocalBlobStore`: ``<root>/sha256/<first two hex digits>/<digest>``, and
-``<root>/tmp/<pid>-<random>`` for writes in progress (``cairn gc`` removes those whose
-process is gone).
+``<root>/tmp/<pid>@<host>@<random>`` for writes in progress (``cairn gc`` removes those
+older than its grace period whose process is gone, or that another host wrote).
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import shutil
+import socket
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -31,6 +33,26 @@ from cairn.errors import NotFoundError, StoreError
 
 CHUNK = 1 << 20
 _HEX = frozenset("0123456789abcdef")
+_HOST = re.sub(r"[^A-Za-z0-9._-]", "_", socket.gethostname())[:64] or "unknown"
+
+
+def temp_prefix(pid: int | None = None) -> str:
+    """The start of a temp file's name: the writer's pid and host (``cairn gc`` may check
+    whether a pid is alive only on the host that wrote the file)."""
+    return f"{os.getpid() if pid is None else pid}@{_HOST}@"
+
+
+def temp_writer(name: str) -> tuple[int, str | None] | None:
+    """The (pid, host) a temp file name carries; host None for names from before hosts
+    were recorded (``<pid>-…``); None for names of neither form."""
+    match = re.match(r"^(\d+)(?:@([A-Za-z0-9._-]+)@|-)", name)
+    if match is None:
+        return None
+    return int(match.group(1)), match.group(2)
+
+
+def this_host() -> str:
+    return _HOST
 
 
 @dataclass(frozen=True)
@@ -122,7 +144,7 @@ class LocalBlobStore:
 
     def put_bytes(self, data: bytes) -> BlobInfo:
         info = BlobInfo(hashlib.sha256(data).hexdigest(), len(data))
-        if not self.has(info.digest):
+        if not self._refresh(self._path(info.digest)):
             self._write(info.digest, lambda f: f.write(data))
         return info
 
@@ -146,7 +168,7 @@ class LocalBlobStore:
         return info
 
     def put_file(self, path: Path | str, digest: str | None = None) -> BlobInfo:
-        if digest is not None and self.has(digest):
+        if digest is not None and self._refresh(self._path(digest)):
             return BlobInfo(digest, self.size(digest))
         try:
             with open(path, "rb") as f:
@@ -186,7 +208,7 @@ class LocalBlobStore:
     def _temp(self) -> Any:
         folder = self.root / "tmp"
         folder.mkdir(parents=True, exist_ok=True)
-        return tempfile.NamedTemporaryFile(dir=folder, prefix=f"{os.getpid()}-", delete=False)
+        return tempfile.NamedTemporaryFile(dir=folder, prefix=temp_prefix(), delete=False)
 
     def _write(self, digest: str, write: Any) -> None:
         tmp = self._temp()
@@ -202,7 +224,7 @@ class LocalBlobStore:
 
     def _publish(self, tmp: Path, digest: str) -> None:
         target = self._path(digest)
-        if target.is_file():
+        if self._refresh(target):
             _unlink(tmp)  # someone stored the same content meanwhile
             return
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -213,15 +235,28 @@ class LocalBlobStore:
         """Add a blob known to have ``digest`` by hard-linking ``source`` (another local
         blob store's file); False when linking is not possible (another filesystem)."""
         target = self._path(digest)
-        if target.is_file():
+        if self._refresh(target):
             return True
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
             os.link(source, target)
         except FileExistsError:
-            return True
+            return self._refresh(target)
         except OSError:
             return False
+        return self._refresh(target)  # a link keeps the source's (maybe old) mtime
+
+    @staticmethod
+    def _refresh(path: Path) -> bool:
+        """Whether the blob at ``path`` is present; if so its mtime becomes now. Every new
+        use of a blob (a dedup hit too) restarts ``cairn gc``'s grace period, which covers
+        records that name the blob and are still on their way to the store."""
+        try:
+            os.utime(path)
+        except FileNotFoundError:
+            return False
+        except OSError:  # another user's blob in a shared store: present, age unchanged
+            return path.is_file()
         return True
 
 

@@ -1,30 +1,41 @@
 """Reclaiming blob storage: ``cairn gc``.
 
 A blob may be deleted when nothing in the store refers to it: no run file, no artifact
-version, no history value (media store their digests in history values) names it. Blobs
-younger than a grace period are kept, since a run may have stored a blob whose record is
-still on its way to the store. Temporary files are deleted when the process that wrote
-them (its pid begins the name) is gone, whatever their age.
+version, no history value (media store their digests in history values) names it, and no
+WAL record the store has not applied yet lists it (a run logging to the local store puts
+its blobs into the store's folder at once, while its records may wait in the WAL: the
+store is locked, or the run was killed before they were applied). Blobs younger than a
+grace period are kept too (every new use of a blob refreshes its mtime), covering records
+not yet written to any WAL. Temporary files are deleted once older than the grace period
+too, and only when the process that wrote them (pid and host begin the name) is gone; a
+pid can be checked only on its own host, so another host's are judged by age alone.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import msgpack
 
+from cairn.errors import StoreError, WalError
+from cairn.records import RunRef
 from cairn.store.artifacts import Cursor
 from cairn.store.artifacts import referenced_blobs as artifact_blobs
-from cairn.store.blobs import LocalBlobStore
+from cairn.store.blobs import LocalBlobStore, record_blobs, temp_writer, this_host
+from cairn.wal.reader import WalReader
+from cairn.wal.replay import WAL_SUFFIX
+
+AppliedSeq = Callable[[RunRef, str], int]
+"""``store.applied_seq(run, session)``: the last record of a session the store applied."""
 
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
-_PID_PREFIX = re.compile(r"^(\d+)-")
 
 
 def _digests_in(value: Any) -> Iterator[str]:
@@ -51,6 +62,34 @@ def referenced_blobs(conn: Cursor) -> set[str]:
     return found
 
 
+def pending_wal_blobs(runs_dir: Path, applied_seq: AppliedSeq) -> set[str]:
+    """The digests listed under ``"blobs"`` by the records of the WAL files below
+    ``runs_dir`` that the store has not applied. A WAL that cannot be read raises
+    StoreError: its records may name any blob, so none may go. (A deleted run's WAL counts
+    as not applied; its blobs stay while its folder does.)"""
+    found: set[str] = set()
+    for path in sorted(runs_dir.glob(f"*/*{WAL_SUFFIX}")):
+        marks: dict[tuple[RunRef, str], int] = {}
+        reader = WalReader(path, on_damage=_ignore_damage)
+        try:
+            while batch := reader.read(512):
+                for record in batch:
+                    key = (record.run, record.session)
+                    if key not in marks:
+                        marks[key] = applied_seq(*key)
+                    if record.seq > marks[key]:
+                        found.update(record_blobs([record.body]))
+        except (OSError, WalError) as exc:
+            raise StoreError(f"cannot read the WAL {path} ({exc}); gc deletes no blobs "
+                             "while a WAL's records are unknown: `cairn sync` or remove it"
+                             ) from exc
+    return found
+
+
+def _ignore_damage(message: str) -> None:
+    """Damaged frames hold no record a sink could apply, so no blob they name is needed."""
+
+
 def writer_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -68,15 +107,25 @@ class GcReport:
     temp_files: list[Path] = field(default_factory=list)
 
 
-def stale_temp_files(folder: Path) -> list[Path]:
-    """Temporary files in ``folder`` whose writer (the pid that begins the name) is gone;
-    files whose name carries no pid are left alone."""
+def stale_temp_files(folder: Path, cutoff: float) -> list[Path]:
+    """Temporary files in ``folder`` last written before ``cutoff`` whose writer is gone:
+    its pid is not alive on this host, or the file is another host's (a folder shared by
+    machines or containers, where a pid means nothing here). Names without a pid stay."""
     if not folder.is_dir():
         return []
     stale = []
     for path in sorted(folder.iterdir()):
-        match = _PID_PREFIX.match(path.name)
-        if match and path.is_file() and not writer_alive(int(match.group(1))):
+        writer = temp_writer(path.name)
+        if writer is None:
+            continue
+        try:
+            st = path.lstat()
+        except FileNotFoundError:
+            continue
+        if not stat.S_ISREG(st.st_mode) or st.st_mtime > cutoff:
+            continue
+        pid, host = writer
+        if host not in (None, this_host()) or not writer_alive(pid):
             stale.append(path)
     return stale
 
@@ -93,8 +142,8 @@ def collect_garbage(blobs: LocalBlobStore, referenced: set[str], min_age: float,
         path = blobs.local_path(digest)
         if path is None:
             continue
-        try:
-            st = path.stat()
+        try:  # the age is read now, just before deleting, not when `referenced` was
+            st = path.stat()  # built: a dedup hit since then has refreshed it
         except FileNotFoundError:
             continue
         if st.st_mtime > cutoff:
@@ -104,7 +153,7 @@ def collect_garbage(blobs: LocalBlobStore, referenced: set[str], min_age: float,
         if not dry_run:
             blobs.delete(digest)
     for folder in (blobs.root / "tmp", *extra_temp_dirs):
-        for path in stale_temp_files(folder):
+        for path in stale_temp_files(folder, cutoff):
             report.temp_files.append(path)
             if not dry_run:
                 path.unlink(missing_ok=True)

@@ -13,6 +13,7 @@ import json
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from importlib import resources
@@ -653,6 +654,10 @@ class SqliteStore:
     def run_artifacts(self, run_pk: int, role: str) -> list[ArtifactVersionRow]:
         with self._snapshot():
             return artifacts.run_artifacts(self._conn, run_pk, role)
+
+    def edit_artifact(self, kind: str, body: dict[str, Any]) -> None:
+        with self._write() as conn:
+            artifacts.edit_version(conn, kind, body, time.time())
 
     def artifact_runs(self, version_pk: int, role: str) -> list[int]:
         with self._snapshot():

@@ -137,12 +137,28 @@ def test_entry_names_that_escape_are_refused(tmp_path: Path, name: str) -> None:
         fh.write("x")
 
 
-def test_add_dir_refuses_links_out(tmp_path: Path) -> None:
-    (tmp_path / "secret").write_text("s")
-    (tmp_path / "d").mkdir()
-    (tmp_path / "d" / "link").symlink_to(tmp_path / "secret")
-    with pytest.raises(ValueError, match="outside"):
-        cairn.Artifact("x", "dataset").add_dir(tmp_path / "d")
+def test_add_dir_reads_through_links_out_by_their_names_inside(tmp_path: Path) -> None:
+    """A Hugging Face cache snapshot: every file is a link into a shared blobs/ folder."""
+    blobs = tmp_path / "hub" / "blobs"
+    blobs.mkdir(parents=True)
+    (blobs / "1a2b").write_text('{"dim": 8}')
+    (blobs / "3c4d").write_bytes(b"weights")
+    snapshot = tmp_path / "hub" / "snapshots" / "abc"
+    (snapshot / "sub").mkdir(parents=True)
+    (snapshot / "config.json").symlink_to(os.path.relpath(blobs / "1a2b", snapshot))
+    (snapshot / "sub" / "model.bin").symlink_to(blobs / "3c4d")
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "vocab.txt").write_text("a b c")
+    (snapshot / "tokenizer").symlink_to(tmp_path / "shared", target_is_directory=True)
+    (snapshot / "loop").symlink_to(snapshot, target_is_directory=True)  # read once only
+    artifact = cairn.Artifact("model", "model")
+    artifact.add_dir(snapshot)
+    assert sorted(e.path for e in artifact.manifest) == [
+        "config.json", "sub/model.bin", "tokenizer/vocab.txt"]
+    out = Path(_logged(artifact).download(tmp_path / "out"))
+    assert (out / "config.json").read_text() == '{"dim": 8}'
+    assert (out / "sub" / "model.bin").read_bytes() == b"weights"
+    assert not (out / "config.json").is_symlink()
 
 
 def test_download_refuses_to_write_through_a_link_out(tmp_path: Path) -> None:
@@ -275,3 +291,26 @@ def test_media_objects_are_added_with_their_blobs(tmp_path: Path, cairn_root: Pa
     assert reference == {"_type": "chart", "sha256": blob_digest, "size": 9, "n": 3}
     out = Path(fetched.download(tmp_path / "out"))
     assert (out / "media" / blob_digest).read_bytes() == b"[1, 2, 3]"
+
+
+def test_new_file_and_add_leave_no_temp_folder(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    artifact = cairn.Artifact("notes", "dataset")
+    with artifact.new_file("a.txt", mode="w") as fh:
+        fh.write("written in")
+    artifact.add({"k": 1}, "table")
+    assert list(temp.iterdir()) == []  # the content is staged as blobs already
+    assert artifact.get("table") == {"k": 1}  # read back before logging, from the blob
+    run = cairn.init(project="p")
+    run.log_artifact(artifact).wait()
+    run.finish()
+    api = cairn.Api()
+    out = Path(api.artifact("p/notes:latest").download(tmp_path / "out"))
+    api.close()
+    assert (out / "a.txt").read_text() == "written in"
+    assert list(temp.iterdir()) == []

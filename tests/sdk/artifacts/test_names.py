@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+import cairn
 from cairn.sdk.artifacts.names import (
     ArtifactPath,
     check_alias,
@@ -71,3 +74,22 @@ def test_paths(path: str, parsed: ArtifactPath) -> None:
 def test_bad_paths(path: str, problem: str) -> None:
     with pytest.raises(ValueError, match=problem):
         parse_artifact_path(path)
+
+
+def test_version_like_aliases_are_ignored_with_a_warning() -> None:
+    """wandb assigns v0, v1, … itself and ignores such aliases rather than failing."""
+    with pytest.warns(cairn.CairnWarning, match="ignoring artifact alias 'v(3|10)'"):
+        assert check_aliases(["best", "v3", "v10"]) == ["best"]
+
+
+def test_logging_with_a_version_like_alias_keeps_the_others(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("a")
+    run = cairn.init(project="p")
+    artifact = cairn.Artifact("data", "dataset")
+    artifact.add_file(tmp_path / "a.txt")
+    with pytest.warns(cairn.CairnWarning, match="ignoring artifact alias 'v7'"):
+        run.log_artifact(artifact, aliases=["v7", "best"])
+    artifact.wait()
+    run.finish()
+    assert artifact.version == "v0"
+    assert sorted(artifact.aliases) == ["best", "latest"]

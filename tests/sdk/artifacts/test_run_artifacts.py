@@ -152,6 +152,44 @@ def test_delete_version_keeps_numbers(tmp_path: Path) -> None:
     api.close()
 
 
+def test_a_version_whose_runs_were_deleted_can_be_edited_and_deleted(tmp_path: Path
+                                                                     ) -> None:
+    _log(_folder(tmp_path / "d", {"a.txt": b"1"}), aliases=["best"])
+    api = cairn.Api()
+    for run in api.runs("p"):
+        run.delete()
+    assert len(api.runs("p")) == 0
+    v0 = api.artifact("p/data:v0")
+    v0.aliases.append("prod")
+    v0.description = "kept after its run"
+    v0.save()
+    assert set(api.artifact("p/data:prod").aliases) == {"latest", "best", "prod"}
+    assert len(api.runs("p")) == 0  # the edit brought no run back
+    api.artifact("p/data:v0").delete(delete_aliases=True)
+    with pytest.raises(cairn.NotFoundError):
+        api.artifact("p/data:v0")
+    assert len(api.runs("p")) == 0
+    api.close()
+
+
+def test_use_names_the_stored_version_not_a_recomputed_digest(tmp_path: Path,
+                                                             cairn_root: Path) -> None:
+    """A version stored with a digest this client would compute differently (another
+    client's manifest rules) still gets its lineage."""
+    import sqlite3
+
+    _log(_folder(tmp_path / "d", {"a.txt": b"1"}))
+    with sqlite3.connect(cairn_root / "cairn.db") as db:
+        db.execute("UPDATE artifact_versions SET digest = ?", ("0" * 64,))
+    db.close()
+    consumer = cairn.init(project="p")
+    consumer.use_artifact("data:v0")
+    consumer.finish()
+    api = cairn.Api()
+    assert [a.name for a in api.run(consumer.path).used_artifacts()] == ["data:v0"]
+    api.close()
+
+
 def test_offline_versions_come_with_sync(tmp_path: Path, cairn_root: Path) -> None:
     from click.testing import CliRunner
 

@@ -74,7 +74,6 @@ class Artifact:
         self._logged_by: Run | None = None
         self._staging: BlobStore | None = None
         self._staged: set[str] = set()
-        self._tmp_dirs: list[str] = []
         self.incremental = incremental
         self.use_as = use_as
 
@@ -251,22 +250,25 @@ class Artifact:
                 skip_cache: bool | None = False, policy: str = "mutable",
                 merge: bool = False) -> None:
         """Add every file below a folder, by its path below it (under ``name/``). Symlinks
-        that point outside the folder are refused."""
+        are followed for reading wherever they point (a Hugging Face cache snapshot links
+        every file into a shared ``blobs/`` folder); the names stay paths below the
+        folder. A link back to a folder above it (a cycle) is not followed."""
         self._editable()
         root = Path(os.fspath(local_path))
         if not root.is_dir():
             raise ValueError(f"add_dir: {str(root)!r} is not a folder")
         prefix = "" if not name else check_file_name(name) + "/"
-        real_root = os.path.realpath(root)
         files: list[tuple[Path, str]] = []
-        for folder, dirs, names in os.walk(root):
-            dirs.sort()
+        # the real folders on the way down to each folder: a link back to one is a cycle
+        chains: dict[str, frozenset[str]] = {str(root): frozenset()}
+        for folder, dirs, names in os.walk(root, followlinks=True):
+            chain = chains.pop(folder) | {os.path.realpath(folder)}
+            dirs[:] = sorted(d for d in dirs
+                             if os.path.realpath(os.path.join(folder, d)) not in chain)
+            for d in dirs:
+                chains[os.path.join(folder, d)] = chain
             for file in sorted(names):
                 path = Path(folder) / file
-                real = os.path.realpath(path)
-                if os.path.commonpath([real, real_root]) != real_root:
-                    raise ValueError(f"add_dir: {str(path)!r} links to {real!r}, outside "
-                                     f"{str(root)!r}; refusing to follow it")
                 if os.path.isfile(path):
                     files.append((path, prefix + path.relative_to(root).as_posix()))
         self._add_local(files, policy)
@@ -282,11 +284,15 @@ class Artifact:
         if mode not in ("x", "w", "xb", "wb"):
             raise ValueError(f"new_file mode must be 'x', 'w', 'xb' or 'wb'; got {mode!r}")
         folder = tempfile.mkdtemp(prefix="cairn-artifact-")
-        self._tmp_dirs.append(folder)
-        path = Path(folder) / Path(name).name
-        with open(path, mode, encoding=None if "b" in mode else (encoding or "utf-8")) as fh:
-            yield fh
-        self._add_local([(path, name)], "mutable")
+        try:
+            path = Path(folder) / Path(name).name
+            with open(path, mode, encoding=None if "b" in mode else (encoding or "utf-8")
+                      ) as fh:
+                yield fh
+            entry = self._add_local([(path, name)], "mutable")[0]
+            entry.local_path = None  # the content is a staged blob now; the folder goes
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def add_reference(self, uri: Any, name: str | None = None, checksum: bool = True,
                       max_objects: int | None = None) -> list[ArtifactManifestEntry]:
@@ -380,8 +386,11 @@ class Artifact:
             return json.loads(fh.read())
 
     def _open_entry(self, entry: ArtifactManifestEntry) -> IO[bytes]:
-        if entry.local_path is not None and self._version is None:
-            return open(entry.local_path, "rb")
+        if self._version is None:
+            if self._staging is not None and entry.digest in self._staged:
+                return self._staging.open(entry.digest)  # the content as it was added
+            if entry.local_path is not None:
+                return open(entry.local_path, "rb")
         return self._require_source().blobs.open(entry.digest)
 
     # ---- after logging ---------------------------------------------------------------
@@ -484,11 +493,6 @@ class Artifact:
         from cairn.api.artifacts import consumer_runs
 
         return consumer_runs(self._require_source())
-
-    def _cleanup(self) -> None:
-        for folder in self._tmp_dirs:
-            shutil.rmtree(folder, ignore_errors=True)
-        self._tmp_dirs = []
 
     def _mark_stored(self, source: ArtifactSource, version: int, aliases: list[str],
                      entity: str, project: str, created_at: float | None) -> None:

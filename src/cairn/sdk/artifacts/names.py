@@ -4,6 +4,7 @@ version, validated as wandb does, with errors that say what to change."""
 from __future__ import annotations
 
 import re
+import warnings
 from typing import NamedTuple
 
 MAX_LENGTH = 128
@@ -59,8 +60,12 @@ def check_alias(alias: object) -> str:
     return alias
 
 
-def check_aliases(aliases: object) -> list[str]:
-    """A list of aliases (a single string counts as one), without duplicates."""
+def check_aliases(aliases: object, ignore_versions: bool = True) -> list[str]:
+    """A list of aliases (a single string counts as one), without duplicates. Aliases
+    like ``v3`` are dropped with a warning, as wandb ignores them (versions are assigned
+    by the store); with ``ignore_versions=False`` they raise like any bad alias."""
+    from cairn.sdk.writer import CairnWarning
+
     if aliases is None:
         return []
     if isinstance(aliases, str):
@@ -69,6 +74,10 @@ def check_aliases(aliases: object) -> list[str]:
         raise ValueError(f"aliases must be a list of strings; got {aliases!r}")
     out: list[str] = []
     for alias in aliases:
+        if ignore_versions and isinstance(alias, str) and _VERSION.match(alias):
+            warnings.warn(f"cairn: ignoring artifact alias {alias!r}: versions (v0, v1, …) "
+                          "are assigned by the store", CairnWarning, stacklevel=2)
+            continue
         if check_alias(alias) not in out:
             out.append(alias)
     return out

@@ -144,9 +144,15 @@ def use_artifact(run: Run, item: Any, type_: str | None = None, aliases: Any = N
 
 
 def _queue_use(run: Run, artifact: Artifact) -> None:
-    run._queue(Op("artifact_use", {"entity": artifact.entity, "project": artifact.project,
-                                   "name": artifact.collection_name,
-                                   "digest": artifact.digest, "at": time.time()}))
+    """Record the use of a stored version, named by its version and stored digest (a
+    digest computed again from the manifest could differ, and lineage would be lost)."""
+    source = artifact._source
+    body: dict[str, Any] = {"entity": artifact.entity, "project": artifact.project,
+                            "name": artifact.collection_name, "at": time.time(),
+                            "digest": artifact.digest if source is None else source.digest}
+    if artifact._version is not None:
+        body["version"] = artifact._version
+    run._queue(Op("artifact_use", body))
 
 
 def wait_for_version(run: Run, artifact: Artifact, timeout: float | None) -> None:

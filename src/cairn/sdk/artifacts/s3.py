@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import posixpath
 import shutil
-import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +26,16 @@ def _client() -> Any:
     return boto3.client("s3")
 
 
-def _split(uri: str) -> tuple[str, str]:
-    parsed = urllib.parse.urlparse(uri)
-    if not parsed.netloc:
+def split_s3_uri(uri: str) -> tuple[str, str]:
+    """``(bucket, key)`` of ``s3://bucket/key``. The key is everything after the first
+    ``/`` past the bucket, verbatim: S3 keys may hold ``?`` and ``#``, which a URL parser
+    would take for a query or a fragment."""
+    if not uri.startswith("s3://"):
+        raise ValueError(f"S3 reference {uri!r} must look like s3://bucket/key")
+    bucket, _, key = uri[len("s3://"):].partition("/")
+    if not bucket:
         raise ValueError(f"S3 reference {uri!r} names no bucket (s3://bucket/key)")
-    return parsed.netloc, parsed.path.lstrip("/")
+    return bucket, key
 
 
 def _etag(value: Any) -> str:
@@ -54,7 +58,7 @@ def s3_entries(uri: str, name: str | None, checksum: bool,
     below it, under ``name/``)."""
     from botocore.exceptions import ClientError
 
-    bucket, key = _split(uri)
+    bucket, key = split_s3_uri(uri)
     client = _client()
     if key and not key.endswith("/"):
         try:
@@ -88,7 +92,7 @@ def fetch_s3(entry: ArtifactManifestEntry, target: Path) -> None:
     """Stream the referenced object into ``target``; ValueError if its ETag changed."""
     from botocore.exceptions import ClientError
 
-    bucket, key = _split(entry.ref or "")
+    bucket, key = split_s3_uri(entry.ref or "")
     try:
         response = _client().get_object(Bucket=bucket, Key=key)
     except ClientError as exc:
