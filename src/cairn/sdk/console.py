@@ -25,7 +25,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 PENDING_BYTES = 8 * 1024 * 1024
 """Captured text waiting for the console thread; more is dropped (the terminal has it)."""
@@ -100,12 +100,15 @@ class RotatingLog:
     def __init__(self, path: Path, max_bytes: int) -> None:
         self.path = path
         self.max_bytes = max_bytes
-        self._fh = path.open("ab")
-        self._size = self._fh.tell()
+        self._fh: BinaryIO | None = None  # opened by the first line: no output, no file
+        self._size = 0
         self._stamps = _Stamps()
         self.rotations = 0
 
     def write_lines(self, lines: list[Line]) -> None:
+        if self._fh is None:
+            self._fh = self.path.open("ab")
+            self._size = self._fh.tell()
         data = _log_lines(lines, self._stamps)
         if self._size and self._size + len(data) > self.max_bytes:
             self._rotate()
@@ -116,6 +119,7 @@ class RotatingLog:
         self._size += len(data)
 
     def _rotate(self) -> None:
+        assert self._fh is not None
         self._fh.close()
         os.replace(self.path, self.path.with_name(self.path.name + ".1"))
         self._fh = self.path.open("ab")
@@ -123,7 +127,8 @@ class RotatingLog:
         self.rotations += 1
 
     def close(self) -> None:
-        self._fh.close()
+        if self._fh is not None:
+            self._fh.close()
 
 
 class _Stamps:
@@ -370,10 +375,3 @@ class ConsoleCapture:
         self._thread.join(timeout=10)
         self._drain(final=True)
         self._log.close()
-
-    def log_files(self) -> list[tuple[Path, str]]:
-        """``(path, run file name)`` of the log and its rotated part, where they hold
-        anything (a run that printed nothing has no ``output.log``)."""
-        rotated = self._log.path.with_name(LOG_NAME + ".1")
-        return [(p, p.name) for p in (rotated, self._log.path)
-                if p.exists() and p.stat().st_size > 0]

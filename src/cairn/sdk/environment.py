@@ -106,8 +106,8 @@ class RunEnvironment:
         self._run._queue(Op("system", body))
 
     def close(self, state: str = "finished", exit_code: int = 0) -> None:
-        """Stop everything; the alerts last, so that an alert about how the run ended
-        goes out (``alert_on``)."""
+        """Stop everything (before ``finish()`` saves the files in run.dir); the alerts
+        last, so that an alert about how the run ended goes out (``alert_on``)."""
         self._closing.set()
         if self._snapshot is not None:
             self._snapshot.join(timeout=SNAPSHOT_WAIT)
@@ -115,10 +115,7 @@ class RunEnvironment:
         if self.system is not None:
             self.system.close()
         if self.console is not None:
+            # output.log (and output.log.1) are in run.dir: finish() saves them with the
+            # other files written there (sdk/file_sync.py).
             self.console.close()
-            for path, name in self.console.log_files():
-                try:
-                    self._run._save_file(path, name, "end")
-                except OSError as exc:
-                    self._run._warn("console-save", f"cairn: cannot save {path} ({exc})")
         self.alerts.close(state, exit_code)

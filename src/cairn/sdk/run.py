@@ -586,14 +586,14 @@ class Run:
                 return
             self._finished = True
             if self._writer is not None:
+                code = int(exit_code or 0)
+                state = state or ("failed" if code else "finished")
+                if self._environment is not None:  # output.log complete before the sweep
+                    self._environment.close(state, code)
                 self._files().close()  # live and end globs, and files written into run.dir
                 if self._pending:
                     with self._writer.lock:
                         self._commit()
-                code = int(exit_code or 0)
-                state = state or ("failed" if code else "finished")
-                if self._environment is not None:
-                    self._environment.close(state, code)
                 body: dict[str, Any] = {"exit_code": code, "at": time.time(), "state": state}
                 if error is not None:
                     body["error"] = error
