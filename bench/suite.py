@@ -20,9 +20,11 @@ from types import ModuleType
 
 from bench import (
     artifacts,
+    console_capture,
     media_log,
     overhead,
     report,
+    system_metrics,
     w1_startup,
     w2_log_latency,
     w3_throughput,
@@ -42,6 +44,8 @@ WORKLOADS: dict[str, ModuleType] = {
     "W5": w5_many_runs,
     "W6": w6_ui,
     "overhead": overhead,
+    "system": system_metrics,
+    "console": console_capture,
     "artifacts": artifacts,
     "media": media_log,
 }

@@ -23,12 +23,12 @@ def test_import_loads_nothing_heavy() -> None:
 
 def test_public_names() -> None:
     assert sorted(cairn.__all__) == sorted([
-        "Api", "Artifact", "Audio", "CairnWarning", "Classes", "ConfigError", "Error",
-        "FilterError", "Histogram", "Html", "Image", "Metric", "NotFoundError", "Object3D",
-        "Plotly", "ResumeError", "Run", "Settings", "SettingsError", "StoreError", "Table",
-        "UsageError", "Video", "WalError", "__version__", "define_metric", "finish", "init",
-        "log", "log_artifact", "plot", "plot_table", "plots", "restore", "save",
-        "use_artifact",
+        "AlertLevel", "Api", "Artifact", "Audio", "CairnWarning", "Classes", "ConfigError",
+        "Error", "FilterError", "Histogram", "Html", "Image", "Metric", "NotFoundError",
+        "Object3D", "Plotly", "ResumeError", "Run", "Settings", "SettingsError", "StoreError",
+        "Table", "UsageError", "Video", "WalError", "__version__", "alert", "define_metric",
+        "finish", "init", "log", "log_artifact", "plot", "plot_table", "plots", "restore",
+        "save", "use_artifact",
     ])
     for name in cairn.__all__:
         assert getattr(cairn, name) is not None

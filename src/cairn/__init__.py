@@ -24,6 +24,7 @@ from cairn.errors import (
     UsageError,
     WalError,
 )
+from cairn.sdk.alerts import AlertLevel
 from cairn.sdk.init import init
 from cairn.sdk.run import Metric, Run
 from cairn.sdk.writer import CairnWarning
@@ -35,6 +36,7 @@ _MEDIA = frozenset({"Audio", "Classes", "Histogram", "Html", "Image", "Object3D"
                     "Table", "Video"})
 
 __all__ = [
+    "AlertLevel",
     "Api",
     "Artifact",
     "Audio",
@@ -60,6 +62,7 @@ __all__ = [
     "Video",
     "WalError",
     "__version__",
+    "alert",
     "define_metric",
     "finish",
     "init",
@@ -87,6 +90,12 @@ def log(data: dict[str, Any], step: int | None = None, commit: bool | None = Non
         sync: bool | None = None) -> None:
     """Log to the current run (see ``Run.log``)."""
     _require_run("log()").log(data, step=step, commit=commit)
+
+
+def alert(title: str, text: str, level: str | AlertLevel | None = None,
+          wait_duration: float | None = None) -> None:
+    """Send an alert from the current run (see ``Run.alert``)."""
+    _require_run("alert()").alert(title, text, level=level, wait_duration=wait_duration)
 
 
 def finish(exit_code: int | None = None, quiet: bool | None = None) -> None:

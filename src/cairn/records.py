@@ -18,7 +18,18 @@ Kinds and their bodies (all msgpack-able):
 ``metric``     one ``define_metric``: name, step_metric, summary, goal, hidden, step_sync
 ``meta``       changed attributes: any of name, notes, tags, group, job_type
 ``heartbeat``  ``{"at": unix time}``
-``finish``     ``{"exit_code": int, "state": str, "at": unix time}``
+``finish``     ``{"exit_code": int, "state": str, "at": unix time}``; a failed run's
+               ``"error": {"type", "message", "traceback"}`` (``sdk/exits.py``)
+``system``     one system-metrics sample: ``{"at": unix time, "values": {"system/<name>":
+               float}}`` on its own time axis, apart from steps (``sdk/system/``)
+``console``    captured console lines: ``{"lines": [[unix time, "stdout" | "stderr",
+               text], ...]}`` (``sdk/console.py``)
+``environment`` host, OS, Python, program and args, cwd, CPUs, memory, GPUs, git (remote,
+               branch, commit, dirty), taken once at ``init`` (``sdk/snapshot.py``)
+``alert``      ``run.alert``: key, title, text, level, wait_duration, at; or ``{"key",
+               "suppressed": n}``: n more with the title of alert ``key`` were suppressed
+``alert_delivery``  an alert's delivery through one notifier: key, notifier, status
+               (sent | retrying | failed), attempts, error, at (``sdk/notifiers.py``)
 ``file``       a run file's new content: name, sha256, size, mtime, policy, at
 ``artifact``   a logged artifact: client_id, name, type, description, metadata,
                aliases, digest, entries ``[[name, sha256, size, ref, extra]]``,
@@ -36,7 +47,7 @@ Kinds and their bodies (all msgpack-able):
 Any body may list the blobs it references under ``"blobs"`` (sha256 digests); sinks bring
 them into the store's blob store before applying the record (``store/blobs.py``).
 
-Later features add kinds (alerts); a store ignores kinds it does not
+Later features add kinds; a store ignores kinds it does not
 know, after a warning, so older stores can still replay newer WALs.
 """
 
@@ -49,7 +60,8 @@ from typing import Any, NamedTuple
 
 RECORD_KINDS = frozenset(
     {"run", "config", "history", "summary", "metric", "meta", "heartbeat", "finish",
-     "file", "artifact", "artifact_use", "artifact_edit", "artifact_delete"}
+     "file", "artifact", "artifact_use", "artifact_edit", "artifact_delete", "system",
+     "console", "environment", "alert", "alert_delivery"}
 )
 
 # Numeric series carry a kind so that ints and bools come back as they went in.

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import dataclasses
 import getpass
+import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from cairn.errors import SettingsError
 
 MODES = ("local", "offline", "disabled", "online")
+CONSOLE_MODES = ("auto", "wrap", "redirect", "off")
+ALERT_ON = ("finished", "failed", "killed", "crashed")
 
 # Environment variable suffix -> field. Both CAIRN_<X> and WANDB_<X> are read, CAIRN first.
 _ENV_FIELDS = {
@@ -36,6 +39,13 @@ _ENV_FIELDS = {
     "HEARTBEAT_TIMEOUT": "heartbeat_timeout",
     "QUEUE_ROWS": "queue_rows",
     "APPLIER": "applier",
+    "SYSTEM_INTERVAL": "system_interval",
+    "CONSOLE": "console",
+    "SAVE_CODE": "save_code",
+    "DISABLE_GIT": "disable_git",
+    "SAVE_REQUIREMENTS": "save_requirements",
+    "NOTIFIERS": "notifiers",
+    "ALERT_ON": "alert_on",
 }
 # CAIRN_DIR names the cairn folder itself (DESIGN.md); WANDB_DIR, like wandb, names the
 # folder that contains it.
@@ -79,6 +89,32 @@ class Settings:
     finish_timeout: float = 30.0
     """Seconds ``finish()`` waits for a locked or unreachable store before leaving the data
     in the WAL for ``cairn sync``."""
+    system_interval: float = 10.0
+    """Seconds between system-metrics samples; 0 (or ``off``) records none."""
+    console: str = "auto"
+    """Console capture into ``output.log``: ``wrap`` (Python's sys.stdout/stderr),
+    ``redirect`` (file descriptors 1 and 2: child processes and C extensions too),
+    ``auto`` (= ``wrap``) or ``off``."""
+    console_max_bytes: int = 64 * 1024 * 1024
+    """Size of ``output.log`` before it rotates (one older part is kept) and of the console
+    lines kept in the store for the Logs tab."""
+    save_code: bool = False
+    """Save the main script as a run file (``code/<name>``)."""
+    disable_git: bool = False
+    """Record no git state (remote, branch, commit, ``diff.patch``)."""
+    save_requirements: bool = True
+    """Save the installed packages as the run file ``requirements.txt``."""
+    notifiers: tuple[dict[str, Any], ...] = ()
+    """Where alerts are sent: webhooks and email (``sdk/notifiers.py``)."""
+    alert_on: tuple[str, ...] = ()
+    """Run ends that send an alert by themselves: any of finished, failed, killed (sent by
+    the run), crashed (sent by ``cairn ui`` / the server, which notices)."""
+    alert_retries: int = 4
+    """Retries of a failed alert delivery (with exponential backoff)."""
+    alert_backoff: float = 1.0
+    """Seconds before the first retry of an alert delivery; doubled each retry."""
+    alert_timeout: float = 10.0
+    """Seconds one alert delivery may take (connect and answer)."""
     file_sync_interval: float = 1.0
     """Seconds between checks of the files saved with ``run.save(policy="live")``."""
 
@@ -135,6 +171,68 @@ def _file_values(environ: Mapping[str, str]) -> dict[str, Any]:
     return dict(data)
 
 
+def _system_interval(value: Any) -> float:
+    if isinstance(value, str) and value.strip().lower() in ("off", "false", "no"):
+        return 0.0
+    number = float(value)
+    if not number >= 0 or number == float("inf"):
+        raise ValueError("must be a number of seconds, 0 or 'off'")
+    return number
+
+
+def _console(value: Any) -> str:
+    console = str(value).lower()
+    console = {"false": "off", "true": "auto"}.get(console, console)
+    if console not in CONSOLE_MODES:
+        raise ValueError(f"expected one of {', '.join(CONSOLE_MODES)}")
+    return console
+
+
+def _console_max_bytes(value: Any) -> int:
+    size = int(value)
+    if size < 4096:
+        raise ValueError("must be at least 4096")
+    return size
+
+
+def _notifiers(value: Any) -> tuple[dict[str, Any], ...]:
+    from cairn.sdk.notifiers import check_notifiers
+
+    return check_notifiers(json.loads(value) if isinstance(value, str) else value)
+
+
+def _alert_on(value: Any) -> tuple[str, ...]:
+    ends = value.split(",") if isinstance(value, str) else list(value)
+    ends = [str(e).strip().lower() for e in ends if str(e).strip()]
+    wrong = [e for e in ends if e not in ALERT_ON]
+    if wrong:
+        raise ValueError(f"{wrong[0]!r} is not one of {', '.join(ALERT_ON)}")
+    return tuple(ends)
+
+
+def _alert_retries(value: Any) -> int:
+    retries = int(value)
+    if not 0 <= retries <= 20:
+        raise ValueError("must be between 0 and 20")
+    return retries
+
+
+def _alert_seconds(value: Any) -> float:
+    seconds = float(value)
+    if not 0 <= seconds <= 3600:
+        raise ValueError("must be between 0 and 3600 seconds")
+    return seconds
+
+
+# The settings of a run's surroundings: system metrics, console, alerts.
+_ENVIRONMENT_FIELDS: dict[str, Callable[[Any], Any]] = {
+    "system_interval": _system_interval, "console": _console,
+    "console_max_bytes": _console_max_bytes, "notifiers": _notifiers, "alert_on": _alert_on,
+    "alert_retries": _alert_retries, "alert_backoff": _alert_seconds,
+    "alert_timeout": _alert_seconds,
+}
+
+
 def _coerce(field: str, value: Any) -> Any:
     """Turn a raw (often string) value into the field's type, or raise naming the field."""
     if value is None:
@@ -147,12 +245,14 @@ def _coerce(field: str, value: Any) -> Any:
             if number <= 0:
                 raise ValueError("must be positive")
             return number
+        if field in _ENVIRONMENT_FIELDS:
+            return _ENVIRONMENT_FIELDS[field](value)
         if field == "queue_rows":
             rows = int(value)
             if rows < 1:
                 raise ValueError("must be at least 1")
             return rows
-        if field == "silent":
+        if field in ("silent", "save_code", "disable_git", "save_requirements"):
             if isinstance(value, str):
                 return value.strip().lower() in ("1", "true", "yes", "on")
             return bool(value)

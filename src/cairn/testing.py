@@ -24,7 +24,9 @@ _ENV_PREFIXES = ("CAIRN_", "WANDB_")
 @contextmanager
 def isolated_cairn(tmp_path: Path, **env: str) -> Iterator[Path]:
     """Point cairn at ``tmp_path/cairn`` with no settings file and no inherited
-    ``CAIRN_*``/``WANDB_*`` variables; finish any run left active on exit."""
+    ``CAIRN_*``/``WANDB_*`` variables; finish any run left active on exit. Runs record no
+    git state and no ``requirements.txt`` (so that a run's files are what the test saved),
+    unless ``env`` or the test's settings ask for them."""
     root = tmp_path / "cairn"
     saved = {k: v for k, v in os.environ.items() if k.startswith(_ENV_PREFIXES)}
     for key in saved:
@@ -33,6 +35,8 @@ def isolated_cairn(tmp_path: Path, **env: str) -> Iterator[Path]:
         "CAIRN_DIR": str(root),
         "CAIRN_CONFIG": str(tmp_path / "no-settings.toml"),
         "CAIRN_SILENT": "true",
+        "CAIRN_DISABLE_GIT": "true",
+        "CAIRN_SAVE_REQUIREMENTS": "false",
         **env,
     })
     try:

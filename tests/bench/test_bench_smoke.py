@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-WORKLOADS = {"W1", "W2", "W3", "W4", "W5", "W6", "overhead", "artifacts", "media"}
+WORKLOADS = {"W1", "W2", "W3", "W4", "W5", "W6", "overhead", "artifacts", "media", "system",
+             "console"}
 
 
 @pytest.mark.slow

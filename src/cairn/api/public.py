@@ -24,6 +24,7 @@ from cairn.api.files import File
 from cairn.errors import NotFoundError
 from cairn.records import Record, RunRef
 from cairn.settings import Settings, load_settings
+from cairn.store.alerts import AlertRow
 from cairn.store.base import MetadataStore, ProjectRow, RunRow, SeriesInfo
 from cairn.store.blobs import BlobStore
 from cairn.store.buckets import STEP_MAX, STEP_MIN, check_range
@@ -65,6 +66,15 @@ def _same(a: Any, b: Any) -> bool:
 
 def _unique(keys: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(keys))
+
+
+def _frame(rows: list[dict[str, Any]], columns: Sequence[str]) -> Any:
+    try:
+        import pandas as pd
+    except ImportError as exc:
+        raise ImportError("history(pandas=True) needs pandas: pip install "
+                          "'cairn[pandas]', or pass pandas=False") from exc
+    return pd.DataFrame.from_records(rows, columns=_unique(list(columns)))
 
 
 class Project:
@@ -149,7 +159,19 @@ class Run:
 
     @property
     def metadata(self) -> dict[str, Any]:
-        return {**self._row.meta, "host": self._row.host, "pid": self._row.pid}
+        """What the run recorded about itself: its environment snapshot (host, OS, Python,
+        program, args, git, CPUs, GPUs; ``sdk/snapshot.py``), session details and, for a
+        failed run, ``error``."""
+        meta = dict(self._row.meta)
+        environment = meta.pop("environment", None)
+        if isinstance(environment, dict):
+            meta.update(environment)  # the snapshot's details win over the session's
+        return {**meta, "host": self._row.host, "pid": self._row.pid}
+
+    def alerts(self, limit: int = 100) -> list[AlertRow]:
+        """The run's alerts, newest first, each with its suppressed count and the outcome
+        of its delivery through each notifier."""
+        return self._api.store.alerts(run_pk=self._row.pk, limit=limit)
 
     @property
     def url(self) -> str:
@@ -208,30 +230,29 @@ class Run:
         spike is always in the sample), as a pandas DataFrame (``pandas=False``: a list of
         dicts). With ``keys``, only rows that have them all."""
         from cairn.api.history import read_columns, row_steps, rows_at, sample_steps
+        from cairn.api.system import SYSTEM_STREAMS, system_rows
 
         if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
             raise ValueError(f"samples must be a positive whole number, got {samples!r}")
+        if stream in SYSTEM_STREAMS:
+            rows = system_rows(self._api.store, self._row, samples, keys)
+            keys_out = keys if keys is not None else sorted({k for r in rows for k in r})
+            return rows if not pandas else _frame(rows, ["_timestamp", "_runtime", *keys_out])
+        if stream != "default":
+            raise ValueError(f"stream must be 'default' or 'system'; got {stream!r}")
         wanted = self._keys(keys)
         if x_axis != "_step" and x_axis not in wanted:
             wanted.append(x_axis)
-        rows: list[dict[str, Any]] = []
-        if stream == "default":
-            infos = self.series_info()
-            numeric = {s.key for s in infos if s.kind != "o"}
-            columns = read_columns(self._api.store, self._row.pk, wanted, lo=STEP_MIN,
-                                   hi=STEP_MAX, numeric=numeric)
-            steps = row_steps(columns, require_all=keys is not None)
-            rows = rows_at(columns, sample_steps(columns, steps, samples))
-            rows = list(self._api._with_media(rows, infos, wanted))
+        infos = self.series_info()
+        numeric = {s.key for s in infos if s.kind != "o"}
+        columns = read_columns(self._api.store, self._row.pk, wanted, lo=STEP_MIN,
+                               hi=STEP_MAX, numeric=numeric)
+        steps = row_steps(columns, require_all=keys is not None)
+        rows = rows_at(columns, sample_steps(columns, steps, samples))
+        rows = list(self._api._with_media(rows, infos, wanted))
         if not pandas:
             return rows
-        try:
-            import pandas as pd
-        except ImportError as exc:
-            raise ImportError("history(pandas=True) needs pandas: pip install "
-                              "'cairn[pandas]', or pass pandas=False") from exc
-        columns_out = _unique(["_step", *wanted])
-        return pd.DataFrame.from_records(rows, columns=columns_out)
+        return _frame(rows, _unique(["_step", *wanted]))
 
     # ---- edits -------------------------------------------------------------------------
     def update(self) -> None:

@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 
 from cairn.errors import ResumeError, UsageError
 from cairn.records import RunRef
+from cairn.sdk.exits import ProcessEnd, describe_error, die_as_signalled, install_signal_handlers
 from cairn.sdk.names import new_run_id, new_run_name, validate_run_id
 from cairn.sdk.run import Run, RunSetup
 from cairn.sdk.telemetry import detect_framework
@@ -32,15 +33,14 @@ _REINIT = (None, False, True, "default", "return_previous", "finish_previous", "
 
 # wandb.init arguments that are accepted for compatibility but change nothing yet.
 _ACCEPTED_NOOP = frozenset({
-    "anonymous", "magic", "force", "sync_tensorboard", "monitor_gym", "save_code",
+    "anonymous", "magic", "force", "sync_tensorboard", "monitor_gym",
     "tensorboard", "allow_val_change", "fork_from", "resume_from", "config_exclude_keys",
     "config_include_keys",
 })
 
 _active: list[Run] = []
 _hooks_installed = False
-_uncaught: list[BaseException] = []
-_exit_codes: list[int] = []
+_end = ProcessEnd()
 
 
 def current() -> Run | None:
@@ -67,7 +67,9 @@ def _install_hooks() -> None:
 
     def excepthook(exc_type: type[BaseException], exc: BaseException,
                    tb: TracebackType | None) -> None:
-        _uncaught.append(exc)
+        _end.exceptions.append(exc)
+        with contextlib.suppress(Exception):
+            _end.error = describe_error(exc_type, exc, tb)
         previous(exc_type, exc, tb)
 
     sys.excepthook = excepthook
@@ -76,22 +78,24 @@ def _install_hooks() -> None:
     def exit_recording_code(status: str | int | None = None) -> NoReturn:
         # atexit cannot see the exit status; remember it so unfinished runs get it
         if status is None or isinstance(status, int):
-            _exit_codes.append(int(status or 0))
+            _end.exit_codes.append(int(status or 0))
         else:
-            _exit_codes.append(1)
+            _end.exit_codes.append(1)
         original_exit(status)
 
     sys.exit = exit_recording_code
+    install_signal_handlers(_end)
     atexit.register(_finish_all)
 
 
 def _finish_all() -> None:
-    code = 1 if _uncaught else _exit_codes[-1] if _exit_codes else 0
+    state, code, error = _end.outcome()
     for run in list(reversed(_active)):
         try:
-            run.finish(exit_code=code)
+            run._finish(exit_code=code, state=state, error=error)
         except Exception as exc:
             print(f"cairn: could not finish run {run.id}: {exc}", file=sys.stderr)
+    die_as_signalled(_end)
 
 
 def _settings_overrides(settings: Any) -> dict[str, Any]:
@@ -163,6 +167,7 @@ def init(
     **kwargs: Any,
 ) -> Run:
     """Start a run, with wandb's ``init`` arguments. See the README for the modes."""
+    save_code = kwargs.pop("save_code", None)
     unknown = sorted(set(kwargs) - _ACCEPTED_NOOP)
     if unknown:
         raise TypeError(f"init() got an unexpected keyword argument {unknown[0]!r}")
@@ -185,6 +190,8 @@ def init(
                        ("resume", resume if isinstance(resume, str) else None), ("name", name)):
         if value is not None:
             overrides[key] = value
+    if save_code is not None:
+        overrides["save_code"] = bool(save_code)
     if tags is not None:
         if isinstance(tags, str) or not all(isinstance(t, str) for t in tags):
             raise ValueError(f"tags must be a list of strings; got {tags!r}")

@@ -12,7 +12,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from cairn.aggregates import GOALS, SummaryState, nest, parse_summary_spec
 from cairn.errors import UsageError
 from cairn.records import RunRef
+from cairn.sdk.alerts import AlertLevel, check_alert
 from cairn.sdk.config import Config
 from cairn.sdk.summary import Summary
 from cairn.sdk.values import flatten_log, media_held
@@ -28,8 +29,11 @@ from cairn.sdk.writer import CairnWarning, Op, RunWriter, WarnOnce
 from cairn.settings import Settings
 
 if TYPE_CHECKING:
+    from datetime import timedelta
+
     from cairn.api.public import Api
     from cairn.sdk.artifacts.artifact import Artifact
+    from cairn.sdk.environment import RunEnvironment
     from cairn.sdk.file_sync import FileSync
     from cairn.sinks.process import ProcessApplier
     from cairn.sinks.thread import ThreadApplier
@@ -127,6 +131,7 @@ class Run:
         self._summary_state = SummaryState(setup.summary_state, lazy_stats=True)
         self._writer: RunWriter | None = None
         self._applier: ThreadApplier | ProcessApplier | None = None
+        self._environment: RunEnvironment | None = None
         self._file_sync: FileSync | None = None
         self._artifacts_api: Api | None = None
         self._blob_store: LocalBlobStore | None = None
@@ -154,6 +159,9 @@ class Run:
         if self._mode == "local":
             self._applier = self._start_applier()
             self._writer.on_written = self._applier.notice_wal_size
+        from cairn.sdk.environment import RunEnvironment
+
+        self._environment = RunEnvironment.start(self)
 
     def _start_applier(self) -> ThreadApplier | ProcessApplier:
         from cairn.sinks.process import ProcessApplier
@@ -508,6 +516,28 @@ class Run:
             "os": platform.platform(), "at": time.time(),
         }
 
+    def log_code(self, root: str | os.PathLike[str] = ".", name: str | None = None,
+                 include_fn: Callable[[str], bool] | None = None,
+                 exclude_fn: Callable[[str], bool] | None = None) -> list[str]:
+        """Save a snapshot of the source files below ``root`` (``.py`` files, or those
+        ``include_fn(path)`` accepts and ``exclude_fn`` does not) as the run files
+        ``code/<path>``; returns their names. (wandb returns a code artifact instead.)"""
+        from cairn.sdk.snapshot import code_files
+
+        files = code_files(Path(root), include_fn, exclude_fn)
+        for path, file_name in files:
+            self._save_file(path, file_name, "now")
+        return [file_name for _, file_name in files]
+
+    def alert(self, title: str, text: str, level: str | AlertLevel | None = None,
+              wait_duration: float | timedelta | None = None) -> None:
+        """Record an alert and send it to the configured notifiers (``sdk/alerts.py``);
+        the same title within ``wait_duration`` (default 60 s) is suppressed and counted."""
+        if self._environment is None:
+            check_alert(title, text, level, wait_duration)
+            return
+        self._environment.alerts.alert(title, text, level, wait_duration)
+
     # ---- files -------------------------------------------------------------------------
     def save(self, glob_str: str | os.PathLike[str], base_path: str | os.PathLike[str] | None
              = None, policy: str = "live") -> list[str]:
@@ -563,6 +593,12 @@ class Run:
 
     def finish(self, exit_code: int | None = None, quiet: bool | None = None) -> None:
         """Mark the run finished (failed for a non-zero exit code) and make it durable."""
+        self._finish(exit_code, quiet)
+
+    def _finish(self, exit_code: int | None = None, quiet: bool | None = None, *,
+                state: str | None = None, error: dict[str, Any] | None = None) -> None:
+        """``finish`` with the state the process ended in (``sdk/exits.py``) and, for a
+        failure, the error to keep with the run."""
         from cairn.sdk import init as init_module
 
         with self._lock:
@@ -570,13 +606,18 @@ class Run:
                 return
             self._finished = True
             if self._writer is not None:
+                code = int(exit_code or 0)
+                state = state or ("failed" if code else "finished")
+                if self._environment is not None:  # output.log complete before the sweep
+                    self._environment.close(state, code)
                 self._files().close()  # live and end globs, and files written into run.dir
                 if self._pending:
                     with self._writer.lock:
                         self._commit()
-                code = int(exit_code or 0)
-                self._queue(Op("finish", {"exit_code": code, "at": time.time(),
-                                          "state": "failed" if code else "finished"}))
+                body: dict[str, Any] = {"exit_code": code, "at": time.time(), "state": state}
+                if error is not None:
+                    body["error"] = error
+                self._queue(Op("finish", body))
         init_module._forget(self)
         if self._artifacts_api is not None:
             self._artifacts_api.close()
@@ -609,7 +650,14 @@ class Run:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        self.finish(exit_code=1 if exc_type is not None else 0)
+        if exc_type is None or exc is None:
+            self.finish(exit_code=0)
+            return
+        from cairn.sdk.exits import describe_error
+
+        killed = isinstance(exc, KeyboardInterrupt)
+        self._finish(exit_code=130 if killed else 1, state="killed" if killed else "failed",
+                     error=None if killed else describe_error(exc_type, exc, tb))
 
     def __repr__(self) -> str:
         return f"<cairn.Run {self.path} ({self._name})>"

@@ -20,7 +20,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from cairn.server import (
+    alerts,
     artifacts,
+    console,
+    crash_alerts,
     envelopes,
     events,
     files,
@@ -29,6 +32,7 @@ from cairn.server import (
     openapi,
     projects,
     runs,
+    system,
 )
 from cairn.server.context import ServerContext, ServerOptions
 from cairn.server.errors import EXCEPTION_HANDLERS, not_found
@@ -44,7 +48,8 @@ _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 def api_routes() -> list[BaseRoute]:
     """The routes under ``/api/v1``, one module a resource."""
     return [*projects.ROUTES, *runs.ROUTES, *history.ROUTES, *envelopes.ROUTES,
-            *events.ROUTES, *files.ROUTES, *artifacts.ROUTES, *media.ROUTES, *openapi.ROUTES]
+            *events.ROUTES, *files.ROUTES, *artifacts.ROUTES, *media.ROUTES,
+            *openapi.ROUTES, *system.ROUTES, *console.ROUTES, *alerts.ROUTES]
 
 
 async def _no_api_route(request: Request) -> Response:
@@ -65,8 +70,11 @@ def create_app(settings: Settings, store: MetadataStore, blobs: BlobStore | None
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        crash_watch = crash_alerts.start(settings, store, ctx.stopping)
         yield
         ctx.stop()
+        if crash_watch is not None:
+            crash_watch.cancel()
 
     routes: list[BaseRoute] = [
         Mount(API_PREFIX, routes=api_routes()),

@@ -87,6 +87,16 @@ SCHEMAS: dict[str, Any] = {
         "name": {"type": "string"}, "size": {"type": "integer"}, "digest": {"type": "string"},
         "updated_at": {"type": "number"}, "mtime": {"type": ["number", "null"]},
         "policy": {"enum": ["now", "live", "end"]}}),
+    "Alert": _object({
+        "id": {"type": "integer"},
+        "run": _object({"id": {"type": "string"}, "name": {"type": "string"}}),
+        "at": {"type": "number"}, "title": {"type": "string"}, "text": {"type": "string"},
+        "level": {"enum": ["INFO", "WARN", "ERROR"]}, "suppressed": {"type": "integer"},
+        "deliveries": {"type": "array", "items": _object({
+            "notifier": {"type": "string"},
+            "status": {"enum": ["sent", "retrying", "failed"]},
+            "attempts": {"type": "integer"}, "error": {"type": ["string", "null"]},
+            "at": {"type": "number"}})}}),
     "Envelope": _object({
         "run": {"type": "string"}, "key": {"type": "string"},
         "kind": {"enum": ["f", "i", "b", "o"]}, "total_points": {"type": "integer"},
@@ -193,6 +203,41 @@ PATHS: dict[str, dict[str, Any]] = {
          _query("max_step", {"type": "integer", "minimum": 0}, ""),
          _query("limit", {"type": "integer", "minimum": 1, "maximum": 10000,
                           "default": 1000}, "")])},
+    # The run's surroundings: system metrics, console lines, alerts (docs/api.md).
+    "/api/v1/runs/{entity}/{project}/{run_id}/system": {"get": _op(
+        "System metrics over wall time, thinned keeping each metric's extremes",
+        _answer(_object({"at": {"type": "array", "items": {"type": "number"}},
+                         "series": {"type": "object", "additionalProperties": _ARRAY},
+                         "last": {"type": ["number", "null"]}})),
+        [_ENTITY, _PROJECT, _RUN_ID,
+         _query("since", {"type": "number"}, "unix seconds: only later samples"),
+         _query("points", {"type": "integer", "minimum": 2, "maximum": 10000,
+                           "default": 1000}, "")])},
+    "/api/v1/runs/{entity}/{project}/{run_id}/logs": {"get": _op(
+        "Console lines after a line number", _answer(_object({
+            "lines": {"type": "array", "items": _object({
+                "n": {"type": "integer"}, "at": {"type": "number"},
+                "stream": {"type": "string", "enum": ["stdout", "stderr"]},
+                "text": {"type": "string"}})},
+            "last": {"type": "integer"}, "more": {"type": "boolean"}})),
+        [_ENTITY, _PROJECT, _RUN_ID,
+         _query("after", {"type": "integer", "minimum": 0, "default": 0}, "a line number"),
+         _query("limit", {"type": "integer", "minimum": 1, "maximum": 20000,
+                          "default": 5000}, ""),
+         _query("search", {"type": "string"}, "only lines containing this")])},
+    "/api/v1/runs/{entity}/{project}/{run_id}/alerts": {"get": _op(
+        "The run's alerts, newest first", _answer(_object({
+            "alerts": {"type": "array", "items": _ref("Alert")}})),
+        [_ENTITY, _PROJECT, _RUN_ID,
+         _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000,
+                          "default": 100}, "")])},
+    "/api/v1/projects/{entity}/{project}/alerts": {"get": _op(
+        "The project's alert feed, newest first", _answer(_object({
+            "alerts": {"type": "array", "items": _ref("Alert")}})),
+        [_ENTITY, _PROJECT,
+         _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000,
+                          "default": 100}, ""),
+         _query("before", {"type": "integer"}, "an alert id: older alerts")])},
     "/api/v1/openapi.json": {"get": _op("This document", _answer({"type": "object"}))},
 }
 

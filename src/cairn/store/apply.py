@@ -32,7 +32,7 @@ from cairn.records import (
     decode_history,
 )
 from cairn.store import artifacts
-from cairn.store.base import ApplyResult
+from cairn.store.base import RUN_STATES, ApplyResult
 from cairn.store.codec import (
     CHUNK_POINTS,
     Float64s,
@@ -70,6 +70,15 @@ def column_stats(steps: Int64s, values: Float64s, kind: str) -> ColumnStats:
                        first=float(values[0]), first_step=int(steps[0]),
                        last=float(values[-1]), last_step=int(steps[-1]),
                        finite=finite_count, kind=kind)
+
+
+def _final_state(body: dict[str, Any]) -> str:
+    """The state a ``finish`` record ends its run in; one this store does not know (a
+    newer or a hostile writer) falls back to what the exit code says."""
+    state = body.get("state")
+    if state in RUN_STATES and state != "running":
+        return str(state)
+    return "failed" if body.get("exit_code") else "finished"
 
 
 class Cursor(Protocol):
@@ -122,6 +131,11 @@ class RecordApplier:
     """Applies one batch of records on an open write transaction."""
 
     def __init__(self, conn: Cursor) -> None:
+        from cairn.store.alerts import apply_alert, apply_delivery
+        from cairn.store.console import apply_console
+        from cairn.store.environment import apply_environment
+        from cairn.store.system import apply_system
+
         self.conn = conn
         self.runs: dict[RunRef, _RunState] = {}
         self.now = time.time()
@@ -134,6 +148,11 @@ class RecordApplier:
             "meta": self._on_meta,
             "heartbeat": self._on_heartbeat,
             "finish": self._on_finish,
+            "system": lambda run, record: apply_system(self.conn, run.pk, record),
+            "console": lambda run, record: apply_console(self.conn, run.pk, record),
+            "environment": lambda run, record: apply_environment(run.meta, record),
+            "alert": lambda run, record: apply_alert(self.conn, run.pk, record, self.now),
+            "alert_delivery": lambda run, rec: apply_delivery(self.conn, run.pk, rec, self.now),
             "artifact": self._in_module(artifacts.apply_artifact),
             "artifact_use": self._in_module(artifacts.apply_use),
             "artifact_edit": self._in_module(artifacts.apply_edit),
@@ -279,9 +298,13 @@ class RecordApplier:
         self._beat(run, at)
         if run.is_stale(record.session):
             return
+        if "error" in body:  # why a run failed: the traceback's last lines (sdk/exits.py)
+            run.meta["error"] = body["error"]
+        else:
+            run.meta.pop("error", None)
         self.conn.execute(
             "UPDATE runs SET state = ?, exit_code = ?, finished_at = ? WHERE id = ?",
-            (str(body.get("state") or "finished"), body.get("exit_code"), at, run.pk))
+            (_final_state(body), body.get("exit_code"), at, run.pk))
 
     def _on_file(self, run: _RunState, record: Record) -> None:
         apply_file(self.conn, run.pk, record, self.now)

@@ -12,11 +12,16 @@ import socket
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cairn.records import Record, RunRef
 from cairn.store.artifacts import ArtifactCollectionRow, ArtifactVersionRow
 from cairn.store.codec import Envelope, Float64s, Int64s
+
+if TYPE_CHECKING:
+    from cairn.store.alerts import AlertRow
+    from cairn.store.console import ConsoleLine
+    from cairn.store.system import SystemSamples
 
 RUN_STATES = ("running", "finished", "failed", "crashed", "killed")
 _HOSTNAME = socket.gethostname()
@@ -245,6 +250,24 @@ class MetadataStore(Protocol):
     def read_objects(self, run_pk: int, keys: Sequence[str] | None = None,
                      min_step: int | None = None, max_step: int | None = None,
                      ) -> dict[str, list[tuple[int, Any]]]: ...
+
+    def system_samples(self, run_pk: int, since: float | None = None,
+                       keys: list[str] | None = None) -> SystemSamples:
+        """The run's system-metric samples after ``since`` (unix time), in time order."""
+        ...
+
+    def alerts(self, *, run_pk: int | None = None, entity: str | None = None,
+               project: str | None = None, limit: int = 100,
+               before: int | None = None) -> list[AlertRow]:
+        """Alerts newest first, with their deliveries: of one run (``run_pk``) or of a
+        project (``entity`` and ``project``); ``before`` an alert id pages back."""
+        ...
+
+    def console_lines(self, run_pk: int, after: int = 0, limit: int = 1000,
+                      search: str | None = None) -> list[ConsoleLine]:
+        """Up to ``limit`` console lines numbered above ``after``, in order; with
+        ``search``, only the lines that contain it."""
+        ...
 
     # artifacts (store/artifacts.py)
     def artifact_version(self, entity: str, project: str, name: str, selector: str

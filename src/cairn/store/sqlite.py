@@ -14,11 +14,11 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import msgpack
 import numpy as np
@@ -26,6 +26,7 @@ import numpy as np
 from cairn.errors import StoreError, StoreLockedError
 from cairn.records import Record, RunRef
 from cairn.store import artifacts
+from cairn.store.alerts import AlertRow, read_alerts
 from cairn.store.apply import RecordApplier
 from cairn.store.artifacts import ArtifactCollectionRow, ArtifactVersionRow
 from cairn.store.base import (
@@ -50,8 +51,12 @@ from cairn.store.codec import (
     envelope_of,
     merge_envelopes,
 )
+from cairn.store.console import ConsoleLine, read_console
 from cairn.store.query import compile_filters, compile_order, regexp
 from cairn.store.run_files import read_run_file, read_run_files
+from cairn.store.system import SystemSamples, read_system
+
+T = TypeVar("T")
 
 _KIND_RANK = {"b": 0, "i": 1, "f": 2}
 _RUN_COLUMNS = (
@@ -576,6 +581,29 @@ class SqliteStore:
                                  f"{series_id} is unreadable ({exc})") from exc
             self._chunk_indexes.put(series_id, index)
         return index
+
+    # ---- the run's surroundings (store/system.py, store/console.py, store/alerts.py) ----
+    def _call(self, fn: Callable[..., T], *args: Any) -> T:
+        with self._lock:
+            try:
+                return fn(self._conn, *args)
+            except sqlite3.Error as exc:
+                raise _store_error(exc, self.path) from exc
+
+    def system_samples(self, run_pk: int, since: float | None = None,
+                       keys: list[str] | None = None) -> SystemSamples:
+        return self._call(read_system, run_pk, since, keys)
+
+    def alerts(self, *, run_pk: int | None = None, entity: str | None = None,
+               project: str | None = None, limit: int = 100,
+               before: int | None = None) -> list[AlertRow]:
+        return self._call(lambda conn: read_alerts(conn, run_pk=run_pk, entity=entity,
+                                                   project=project, limit=limit,
+                                                   before=before))
+
+    def console_lines(self, run_pk: int, after: int = 0, limit: int = 1000,
+                      search: str | None = None) -> list[ConsoleLine]:
+        return self._call(read_console, run_pk, after, limit, search)
 
     def read_objects(self, run_pk: int, keys: Sequence[str] | None = None,
                      min_step: int | None = None, max_step: int | None = None,

@@ -12,6 +12,7 @@ import { useTheme } from "./theme";
 const RunPage = lazyPage(() => import("./pages/run/RunPage").then((m) => m.RunPage));
 const ArtifactsPage = lazyPage(() => import("./pages/artifacts/ArtifactsPage").then((m) => m.ArtifactsPage));
 const ComparePage = lazyPage(() => import("./pages/compare/ComparePage").then((m) => m.ComparePage));
+const AlertsPage = lazyPage(() => import("./pages/alerts/AlertsPage").then((m) => m.AlertsPage));
 
 export function App() {
   const { pathname } = useLocation();
@@ -28,6 +29,7 @@ export function App() {
         <RunPage key={route.id} entity={route.entity} project={route.project} id={route.id} theme={theme} />
       )}
       {route.page === "compare" && <ComparePage entity={route.entity} project={route.project} />}
+      {route.page === "alerts" && <AlertsPage entity={route.entity} project={route.project} />}
       {route.page === "artifacts" && <ArtifactsPage {...route} theme={theme} />}
       {route.page === "not-found" && (
         <main class="page page-narrow" id="main">

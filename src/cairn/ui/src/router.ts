@@ -1,7 +1,7 @@
 /** Client-side routing and the view state in the query string: a link reproduces a view.
  *
  * Pages: `/`, `/{entity}/{project}`, `/{entity}/{project}/runs/{id}`,
- * `/{entity}/{project}/compare?runs=a,b`. The server answers index.html for all of them. */
+ * `/{entity}/{project}/compare?runs=a,b`, `/{entity}/{project}/alerts`. The server answers index.html for all of them. */
 import { useEffect, useState } from "preact/hooks";
 
 export type Route =
@@ -9,6 +9,7 @@ export type Route =
   | { page: "workspace"; entity: string; project: string }
   | { page: "run"; entity: string; project: string; id: string }
   | { page: "compare"; entity: string; project: string }
+  | { page: "alerts"; entity: string; project: string }
   | { page: "artifacts"; entity: string; project: string; name?: string; version?: string }
   | { page: "not-found"; path: string };
 
@@ -27,6 +28,7 @@ export function parseRoute(pathname: string): Route {
   if (project === undefined) return { page: "not-found", path: pathname };
   if (parts.length === 2) return { page: "workspace", entity, project };
   if (parts.length === 3 && kind === "compare") return { page: "compare", entity, project };
+  if (parts.length === 3 && kind === "alerts") return { page: "alerts", entity, project };
   if (parts.length === 4 && kind === "runs" && id) return { page: "run", entity, project, id };
   if (kind === "artifacts" && parts.length <= 5) return { page: "artifacts", entity, project, name: parts[3], version: parts[4] };
   return { page: "not-found", path: pathname };
@@ -38,6 +40,7 @@ export const paths = {
   projects: () => "/",
   workspace: (entity: string, project: string) => `/${seg(entity)}/${seg(project)}`,
   run: (entity: string, project: string, id: string) => `/${seg(entity)}/${seg(project)}/runs/${seg(id)}`,
+  alerts: (entity: string, project: string) => `/${seg(entity)}/${seg(project)}/alerts`,
   artifacts: (entity: string, project: string, name?: string, version?: string) =>
     `/${seg(entity)}/${seg(project)}/artifacts${name ? `/${seg(name)}` : ""}${name && version ? `/${seg(version)}` : ""}`,
   compare: (entity: string, project: string, ids: readonly string[]) =>

@@ -66,7 +66,7 @@ function projectPath(entity: string, project: string): string {
   return `/projects/${seg(entity)}/${seg(project)}`;
 }
 
-function runPath(entity: string, project: string, id: string): string {
+export function runPath(entity: string, project: string, id: string): string {
   return `/runs/${seg(entity)}/${seg(project)}/${seg(id)}`;
 }
 

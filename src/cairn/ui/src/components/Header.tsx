@@ -30,6 +30,8 @@ export function Header({ route, theme, onTheme }: { route: Route; theme: Theme; 
           <Link href={paths.artifacts(project.entity, project.project)}>
             Artifacts
           </Link>
+          <span class="muted" aria-hidden="true">·</span>
+          <Link href={paths.alerts(project.entity, project.project)}>Alerts</Link>
         </nav>
       )}
       <span class="spacer" />

@@ -6,7 +6,10 @@ import { StateBadge } from "../../components/StateBadge";
 import { formatDuration, formatTime, runDuration } from "../../lib/format";
 import { ConfigTree } from "./ConfigTree";
 import { KeyValues } from "./KeyValues";
+import { EnvironmentCard } from "./EnvironmentCard";
 import { NotesEditor } from "./NotesEditor";
+import { RunAlerts } from "./RunAlerts";
+import { RunError } from "./RunError";
 import { TagsEditor } from "./TagsEditor";
 
 function Field({ label, children }: { label: string; children: ComponentChildren }) {
@@ -25,6 +28,12 @@ function Card({ title, children, class: cls }: { title: string; children: Compon
       {children}
     </section>
   );
+}
+
+/** The metadata not shown by a card of its own (environment, error). */
+function sessionMeta(meta: Run["meta"] | undefined): Run["meta"] {
+  const { environment: _env, error: _error, ...rest } = meta ?? {};
+  return rest;
 }
 
 export function RunOverview({ run, onPatch }: { run: Run; onPatch: (p: RunPatch) => Promise<void> }) {
@@ -50,11 +59,14 @@ export function RunOverview({ run, onPatch }: { run: Run; onPatch: (p: RunPatch)
             </Field>
           </dl>
         </Card>
+        {run.meta?.error && <RunError error={run.meta.error} />}
+        <RunAlerts run={run} />
+        <EnvironmentCard run={run} />
         <Card title="Notes" class="card-notes">
           <NotesEditor notes={run.notes ?? ""} onSave={(notes) => onPatch({ notes })} />
         </Card>
         <Card title="Metadata">
-          <KeyValues obj={run.meta ?? {}} label="metadata" />
+          <KeyValues obj={sessionMeta(run.meta)} label="metadata" />
         </Card>
       </div>
       <div class="overview-col">

@@ -15,7 +15,9 @@ import { ArtifactsTab } from "./artifacts/ArtifactsTab";
 import { FilesTab } from "./files/FilesTab";
 import { MediaTab } from "./MediaTab";
 import { RunCharts } from "./RunCharts";
+import { LogsTab } from "./LogsTab";
 import { RunOverview } from "./RunOverview";
+import { SystemTab } from "./SystemTab";
 import { useLiveEvents } from "../../api/events";
 import { withEvent } from "../workspace/runRows";
 
@@ -91,7 +93,9 @@ export function RunPage({ entity, project, id, theme }: Props) {
             {tab === "media" && <MediaTab run={r} />}
             {tab === "files" && <FilesTab entity={entity} project={project} id={id} />}
             {tab === "artifacts" && <ArtifactsTab entity={entity} project={project} id={id} />}
-            {tab !== "overview" && tab !== "charts" && tab !== "files" && tab !== "artifacts" && tab !== "media" && (
+            {tab === "system" && <SystemTab run={r} theme={theme} />}
+            {tab === "logs" && <LogsTab run={r} />}
+            {!["overview", "charts", "media", "files", "artifacts", "system", "logs"].includes(tab) && (
               <div class="empty-state">
                 <h2>Nothing logged yet</h2>
                 <p class="muted">This run has no {TABS.find((t) => t.id === tab)?.label.toLowerCase() ?? tab}.</p>

@@ -1,0 +1,170 @@
+"""``run.alert()``: validate, throttle per title, record, and hand to the notifiers.
+
+    run.alert(title, text, level, wait_duration)
+        │ validate (ValueError naming what is wrong)
+        │ throttle: the same title within wait_duration of the last one sent is suppressed
+        │           and counted (an ``alert`` record that adds to the sent one's count)
+        ▼
+    ``alert`` record (WAL: the source of truth) ──▶ store ──▶ UI (run page, project feed)
+        └──▶ notifiers (``notifiers.py``: background threads, retries with backoff); each
+             outcome is an ``alert_delivery`` record, so failures show in the UI.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+import time
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from cairn.sdk.writer import Op
+
+if TYPE_CHECKING:
+    from cairn.sdk.notifiers import DeliveryWorker
+    from cairn.sdk.run import Run
+
+MAX_TITLE = 64
+"""wandb: a title must be shorter than 64 characters."""
+MAX_TEXT = 10_000
+DEFAULT_WAIT = 60.0
+
+
+class AlertLevel(StrEnum):
+    """How serious an alert is (wandb's ``AlertLevel``)."""
+
+    INFO = "INFO"
+    WARN = "WARN"
+    ERROR = "ERROR"
+
+
+LEVELS = tuple(level.value for level in AlertLevel)
+
+
+def check_level(level: Any) -> str:
+    if level is None:
+        return AlertLevel.INFO.value
+    if isinstance(level, AlertLevel):
+        return level.value
+    if isinstance(level, str) and level.upper() in LEVELS:
+        return level.upper()
+    raise ValueError(f"alert level must be one of {', '.join(LEVELS)} (or cairn.AlertLevel); "
+                     f"got {level!r}")
+
+
+def check_wait(wait_duration: Any) -> float:
+    """Seconds to wait before another alert with the same title (default one minute)."""
+    if wait_duration is None:
+        return DEFAULT_WAIT
+    if callable(getattr(wait_duration, "total_seconds", None)):  # a timedelta
+        seconds = float(wait_duration.total_seconds())
+    elif isinstance(wait_duration, int | float) and not isinstance(wait_duration, bool):
+        seconds = float(wait_duration)
+    else:
+        raise ValueError(f"alert wait_duration must be seconds (int or float) or a "
+                         f"timedelta; got {wait_duration!r}")
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError(f"alert wait_duration must be zero or more seconds; got "
+                         f"{wait_duration!r}")
+    return seconds
+
+
+def check_alert(title: Any, text: Any, level: Any, wait_duration: Any,
+                ) -> tuple[str, str, str, float]:
+    if not isinstance(title, str) or not title.strip():
+        raise ValueError(f"alert title must be a non-empty string; got {title!r}")
+    if len(title) >= MAX_TITLE:
+        raise ValueError(f"alert title must be shorter than {MAX_TITLE} characters; got "
+                         f"{len(title)}: {title[:20]!r}…")
+    if not isinstance(text, str):
+        raise ValueError(f"alert text must be a string; got {type(text).__name__}")
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"alert text must be at most {MAX_TEXT} characters; got {len(text)}")
+    return title, text, check_level(level), check_wait(wait_duration)
+
+
+class AlertThrottle:
+    """Per title: when the last alert was sent, and its key (suppressed ones count there)."""
+
+    def __init__(self) -> None:
+        self._last: dict[str, tuple[float, str]] = {}
+        self._lock = threading.Lock()
+
+    def admit(self, title: str, wait: float, now: float) -> tuple[bool, str]:
+        """``(send, key)``: whether to send, and the key of the alert it is (a new key) or
+        is counted against (the last one sent)."""
+        with self._lock:
+            last = self._last.get(title)
+            if last is not None and now - last[0] < wait:
+                return False, last[1]
+            key = os.urandom(8).hex()
+            self._last[title] = (now, key)
+            return True, key
+
+
+def alert_body(key: str, title: str, text: str, level: str, wait: float) -> dict[str, Any]:
+    return {"key": key, "title": title, "text": text, "level": level,
+            "wait_duration": wait, "at": time.time()}
+
+
+FINISH_WAIT = 10.0
+"""Seconds ``finish()`` waits for queued alerts to be delivered."""
+
+
+class RunAlerts:
+    """The alerts of one run: throttling, records, and the notifiers' delivery threads
+    (started on the first alert that needs them)."""
+
+    def __init__(self, run: Run) -> None:
+        self._run = run
+        self._throttle = AlertThrottle()
+        self._workers: list[DeliveryWorker] | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def alert(self, title: Any, text: Any, level: Any = None,
+              wait_duration: Any = None) -> None:
+        title, text, level, wait = check_alert(title, text, level, wait_duration)
+        send, key = self._throttle.admit(title, wait, time.time())
+        if not send:
+            self._run._queue(Op("alert", {"key": key, "suppressed": 1, "at": time.time()}))
+            return
+        body = alert_body(key, title, text, level, wait)
+        self._run._queue(Op("alert", body))
+        for worker in self._delivery():
+            worker.submit(body)
+
+    def _delivery(self) -> list[DeliveryWorker]:
+        with self._lock:
+            if self._workers is None:
+                from cairn.sdk.notifiers import DeliveryWorker, build_notifiers
+
+                s = self._run.settings
+                run_info = {"path": self._run.path, "name": self._run.name,
+                            "id": self._run.id, "entity": self._run.entity,
+                            "project": self._run.project, "url": self._run.url}
+                self._workers = [
+                    DeliveryWorker(n, run_info, self._on_result, s.alert_retries + 1,
+                                   s.alert_backoff)
+                    for n in build_notifiers(s.notifiers, s.alert_timeout)]
+            return self._workers
+
+    def _on_result(self, outcome: dict[str, Any]) -> None:
+        if not self._closed:
+            self._run._queue(Op("alert_delivery", outcome))
+
+    def close(self, state: str, exit_code: int) -> None:
+        """Send the automatic alert for how the run ended (``alert_on``), then wait a
+        while for queued alerts to go out."""
+        if state in self._run.settings.alert_on:
+            level = "INFO" if state == "finished" else "ERROR"
+            self.alert(f"Run {state}: {self._run.name}"[:MAX_TITLE - 1],
+                       f"Run {self._run.path} {state} (exit code {exit_code}).", level, 0)
+        workers = self._workers or []
+        deadline = time.monotonic() + FINISH_WAIT
+        for worker in workers:
+            if not worker.close(deadline):
+                self._run._warn("alerts-pending", f"cairn: alerts to {worker.notifier.name} "
+                                "were still being delivered when the run ended")
+        self._closed = True

@@ -1,0 +1,66 @@
+"""Console lines in a SQL store: a row a line, numbered in the order they were applied,
+for the run page's Logs tab (paged by line number, searchable)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from cairn.records import Record
+from cairn.store.apply import Cursor
+
+MAX_LINES = 100_000
+"""Lines taken from one record: a writer claiming more is cut off (hostile input)."""
+MAX_CHARS = 16 * 1024
+STREAMS = ("stdout", "stderr")
+
+
+@dataclass(frozen=True)
+class ConsoleLine:
+    n: int
+    """The line's number in the run: increases in the order lines were written."""
+    at: float
+    stream: str
+    text: str
+
+
+def clean_lines(body: dict[str, Any]) -> list[tuple[float, str, str]]:
+    """The well-formed ``[at, stream, text]`` lines of a ``console`` record body."""
+    lines = body.get("lines")
+    if not isinstance(lines, list):
+        return []
+    out = []
+    for item in lines[:MAX_LINES]:
+        if not isinstance(item, list | tuple) or len(item) != 3:
+            continue
+        at, stream, text = item
+        if (isinstance(at, int | float) and not isinstance(at, bool) and math.isfinite(at)
+                and stream in STREAMS and isinstance(text, str)):
+            out.append((float(at), str(stream), text[:MAX_CHARS]))
+    return out
+
+
+def apply_console(conn: Cursor, run_pk: int, record: Record) -> None:
+    for at, stream, text in clean_lines(record.body):
+        conn.execute("INSERT INTO console_lines (run, at, stream, text) VALUES (?, ?, ?, ?)",
+                     (run_pk, at, stream, text))
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def read_console(conn: Cursor, run_pk: int, after: int = 0, limit: int = 1000,
+                 search: str | None = None) -> list[ConsoleLine]:
+    """Up to ``limit`` lines numbered above ``after``, oldest first; with ``search``, only
+    lines containing it (case-insensitive for ASCII letters)."""
+    sql = "SELECT id, at, stream, text FROM console_lines WHERE run = ? AND id > ?"
+    params: list[Any] = [run_pk, after]
+    if search:
+        sql += " AND text LIKE ? ESCAPE '\\'"
+        params.append(_like(search))
+    rows = conn.execute(sql + " ORDER BY id LIMIT ?", (*params, limit)).fetchall()
+    return [ConsoleLine(int(r[0]), float(r[1]), str(r[2]), str(r[3])) for r in rows]
+

@@ -1,0 +1,171 @@
+"""How a script ends decides its run's state: an exception or a non-zero exit fails it,
+SIGTERM and Ctrl-C kill it (and the process still dies by the signal), kill -9 leaves
+it crashed. Each case runs a real script in a child process and reads the run back
+through ``Api``."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+import cairn
+from cairn.sdk.exits import ProcessEnd, describe_error
+
+HEADER = """
+import sys, time
+import cairn
+run = cairn.init(project="ends", settings={"heartbeat_interval": 0.2})
+run.log({"a": 1})
+print(run.path, flush=True)
+"""
+
+WAIT_FOREVER = """
+try:
+    while True:
+        run.log({"a": 2})
+        time.sleep(0.01)
+finally:
+    print("cleaned up", flush=True)
+"""
+
+
+def run_script(body: str) -> tuple[subprocess.CompletedProcess[str], str]:
+    out = subprocess.run([sys.executable, "-c", HEADER + textwrap.dedent(body)],
+                         capture_output=True, text=True, env=dict(os.environ), check=False,
+                         timeout=60)
+    return out, out.stdout.splitlines()[0]
+
+
+def start_script(body: str) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen([sys.executable, "-c", HEADER + textwrap.dedent(body)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ))
+    assert proc.stdout is not None
+    return proc, proc.stdout.readline().strip()
+
+
+def test_an_uncaught_exception_fails_the_run_and_keeps_the_traceback_end() -> None:
+    out, path = run_script("""
+        def deep(n):
+            if n == 0:
+                raise RuntimeError("loss is nan")
+            deep(n - 1)
+        deep(100)
+    """)
+    assert out.returncode == 1
+    run = cairn.Api().run(path)
+    assert (run.state, run.exit_code) == ("failed", 1)
+    error = run.metadata["error"]
+    assert error["type"] == "RuntimeError"
+    assert error["message"] == "loss is nan"
+    lines = error["traceback"].splitlines()
+    assert lines[-1] == "RuntimeError: loss is nan"
+    assert len(lines) <= 40  # only the end of a deep traceback
+    assert run.summary["a"] == 1
+
+
+def test_a_non_zero_exit_code_fails_the_run() -> None:
+    out, path = run_script("sys.exit(3)\n")
+    assert out.returncode == 3
+    run = cairn.Api().run(path)
+    assert (run.state, run.exit_code) == ("failed", 3)
+    assert "error" not in run.metadata
+
+
+def test_sigterm_kills_the_run_after_cleanup_and_the_process_dies_by_it() -> None:
+    proc, path = start_script(WAIT_FOREVER)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGTERM)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGTERM, stderr
+    assert "cleaned up" in stdout  # finally blocks ran
+    run = cairn.Api().run(path)
+    assert (run.state, run.exit_code) == ("killed", 143)
+    assert run.summary["a"] == 2  # what was logged before the signal is kept
+
+
+def test_ctrl_c_kills_the_run_and_the_process_ends_as_interrupted() -> None:
+    proc, path = start_script(WAIT_FOREVER)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    stdout, _ = proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGINT
+    assert "cleaned up" in stdout
+    run = cairn.Api().run(path)
+    assert (run.state, run.exit_code) == ("killed", 130)
+
+
+def test_kill_9_leaves_the_run_crashed(monkeypatch: pytest.MonkeyPatch) -> None:
+    proc, path = start_script(WAIT_FOREVER)
+    time.sleep(0.5)
+    proc.kill()
+    proc.communicate(timeout=60)
+    run = cairn.Api().run(path)
+    assert run.state == "crashed"
+
+
+def test_a_script_with_its_own_sigterm_handler_keeps_it() -> None:
+    out, path = run_script("""
+        import os, signal
+        seen = []
+        signal.signal(signal.SIGTERM, lambda *a: seen.append(1))
+        run2 = cairn.init(project="ends", reinit="create_new")
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.1)
+        print(seen, flush=True)
+        run2.finish()
+    """)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[1] == "[1]"
+    assert cairn.Api().run(path).state == "finished"
+
+
+def test_a_with_block_records_the_error() -> None:
+    def train(run: cairn.Run) -> None:
+        with run:
+            run.log({"a": 1})
+            _ = 1 / 0
+
+    run = cairn.init(project="ends")
+    with pytest.raises(ZeroDivisionError):
+        train(run)
+    stored = cairn.Api().run(run.path)
+    assert stored.state == "failed"
+    assert stored.metadata["error"]["type"] == "ZeroDivisionError"
+
+
+def test_outcome_order_signal_then_exception_then_exit_code() -> None:
+    end = ProcessEnd(exit_codes=[0, 2])
+    assert end.outcome() == ("failed", 2, None)
+    try:
+        raise ValueError("x")
+    except ValueError as exc:
+        end.exceptions.append(exc)
+        end.error = describe_error(ValueError, exc, exc.__traceback__)
+    assert end.outcome()[:2] == ("failed", 1)
+    end.signal = signal.SIGTERM
+    assert end.outcome() == ("killed", 143, None)
+
+
+def test_a_hostile_finish_state_falls_back_to_the_exit_code(cairn_root: Path) -> None:
+    from cairn.records import Record, RunRef
+    from cairn.store.registry import open_store
+
+    ref = RunRef("e", "p", "r1")
+    store = open_store(cairn_root)
+    try:
+        store.apply_records([Record(ref, "s", 1, "run", {"name": "x", "at": 1.0}),
+                             Record(ref, "s", 2, "finish", {"state": "exploded",
+                                                            "exit_code": 0, "at": 2.0})])
+        row = store.get_run(ref)
+        assert row is not None
+        assert row.state == "finished"
+    finally:
+        store.close()
