@@ -1,5 +1,7 @@
 """cairn demo: train a small neural network on scikit-learn's digits with three learning
-rates, logging to the local cairn folder exactly as wandb code would.
+rates, logging to the local cairn folder exactly as wandb code would: metrics, images of
+the validation digits with their predictions, weight histograms, a confusion matrix, a
+table of mistakes, the weights as a run file and a versioned model artifact, and an alert.
 
     python examples/demo.py            # or: make demo
 
@@ -67,9 +69,38 @@ def train(lr: float, hidden: int, epochs: int, seed: int) -> None:
         p = softmax(h @ w2 + b2)
         val_loss = -np.log(p[np.arange(len(y_val)), y_val] + 1e-12).mean()
         acc = float((p.argmax(1) == y_val).mean())
-        wandb.log({"val/loss": float(val_loss), "val/acc": acc, "epoch": epoch})
+        wandb.log({"val/loss": float(val_loss), "val/acc": acc, "epoch": epoch,
+                   "val/examples": [digit_image(x_val[i], y_val[i], p[i].argmax())
+                                    for i in range(8)],
+                   "weights/hidden": wandb.Histogram(w1), "weights/out": wandb.Histogram(w2)})
+        print(f"epoch {epoch + 1:>2}/{epochs}  val loss {val_loss:.4f}  val acc {acc:.3f}")
+        if acc >= 0.97:
+            run.alert(title="val/acc reached 0.97", text=f"lr={lr}: {acc:.3f} at epoch {epoch}",
+                      level=wandb.AlertLevel.INFO, wait_duration=3600)
+    predicted = p.argmax(1)
+    wrong = np.flatnonzero(predicted != y_val)[:50]
+    mistakes = wandb.Table(columns=["image", "label", "predicted", "confidence"])
+    for i in wrong:
+        mistakes.add_data(digit_image(x_val[i], y_val[i], predicted[i]), int(y_val[i]),
+                          int(predicted[i]), float(p[i].max()))
+    wandb.log({"val/confusion": wandb.plot.confusion_matrix(
+                   y_true=y_val, preds=predicted, class_names=[str(d) for d in range(10)]),
+               "val/mistakes": mistakes})
+    weights = Path(run.dir) / "weights.npz"
+    np.savez(weights, w1=w1, b1=b1, w2=w2, b2=b2)
+    wandb.save(str(weights))
+    model = wandb.Artifact(f"mlp-{hidden}", type="model", metadata={"val_acc": acc, "lr": lr})
+    model.add_file(str(weights))
+    run.log_artifact(model, aliases=["best"] if acc >= 0.97 else None)
     run.summary["final_val_acc"] = acc
     run.finish()
+
+
+def digit_image(pixels: np.ndarray, label: int, predicted: int) -> wandb.Image:
+    """An 8x8 digit scaled up to 64x64, captioned with its label and the prediction."""
+    big = np.kron(pixels.reshape(8, 8), np.ones((8, 8)))
+    return wandb.Image((big * 255).astype(np.uint8),
+                       caption=f"label {label}, predicted {predicted}")
 
 
 def report(root: Path) -> None:

@@ -11,7 +11,6 @@ export function formatNumber(v: number): string {
   return Number(v.toPrecision(5)).toString();
 }
 
-/** Any config/summary value as short text. */
 /** A logged medium in a table cell or a summary: its type and what says most about it. */
 function mediaText(v: { [key: string]: Json }): string {
   const kind = String(v._type).replace(/-file$/, "");
@@ -20,6 +19,14 @@ function mediaText(v: { [key: string]: Json }): string {
   return kind;
 }
 
+const MAX_TEXT = 200;
+
+function isMedium(v: Json): v is { [key: string]: Json } {
+  return v !== null && typeof v === "object" && !Array.isArray(v) && typeof v._type === "string";
+}
+
+/** Any config/summary value as short text: a list of media as their count and kind, long
+ * JSON cut at 200 characters. */
 export function formatValue(v: Json | undefined): string {
   if (v === undefined) return "";
   if (v === null) return "null";
@@ -28,8 +35,14 @@ export function formatValue(v: Json | undefined): string {
   if (v === "-Infinity") return "−∞";
   if (typeof v === "string") return v;
   if (typeof v === "boolean") return v ? "true" : "false";
-  if (!Array.isArray(v) && typeof v._type === "string") return mediaText(v);
-  return JSON.stringify(v);
+  if (isMedium(v)) return mediaText(v);
+  if (Array.isArray(v) && v.length && v.every(isMedium)) {
+    const first = mediaText(v[0] as { [key: string]: Json });
+    const same = v.every((m) => (m as { [key: string]: Json })._type === (v[0] as { [key: string]: Json })._type);
+    return same ? `${v.length} × ${first}` : `${v.length} media`;
+  }
+  const text = JSON.stringify(v);
+  return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text;
 }
 
 export function formatDuration(seconds: number | null | undefined): string {

@@ -14,4 +14,13 @@ describe("logged media in summaries", () => {
     expect(formatValue(summary.t)).toBe("table 10 rows");
     expect(formatValue({ _type: "histogram", values: [1], bins: [0, 1] })).toBe("histogram");
   });
+
+  it("in a list read as their count, and long values are cut", () => {
+    const img = { _type: "image-file", sha256: "ab", width: 64, height: 64 };
+    expect(formatValue([img, img, img])).toBe("3 × image 64×64");
+    expect(formatValue([img, { _type: "audio-file", sha256: "cd" }])).toBe("2 media");
+    const long = formatValue(Array.from({ length: 500 }, (_, i) => i));
+    expect(long.length).toBe(201);
+    expect(long.endsWith("…")).toBe(true);
+  });
 });

@@ -65,7 +65,7 @@ function Overview({ d, onAliases }: { d: VersionDetail; onAliases: (aliases: str
   const metadata = Object.keys(d.metadata).length ? JSON.stringify(d.metadata, null, 2) : null;
   return (
     <div class="version-overview">
-      <dl class="kv" aria-label="Version">
+      <dl class="version-facts" aria-label="Version">
         <dt>Aliases</dt>
         <dd>
           <AliasEditor aliases={d.aliases} onSave={onAliases} />
