@@ -3,6 +3,8 @@ stored as None, and the rest of the row is kept."""
 
 from __future__ import annotations
 
+import shutil
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,7 @@ import pytest
 import cairn
 from cairn.sdk.media.base import MAX_MEDIA_BYTES, Encoder, Media, read_source
 from cairn.sdk.writer import CairnWarning
+from cairn.wal.reader import read_wal
 
 
 class _Broken(Media):
@@ -82,3 +85,63 @@ def test_media_waiting_to_be_encoded_are_bounded_in_bytes() -> None:
     rows = list(cairn.Api().run(run.path).scan_history(keys=["img"]))
     assert len(rows) == 23
     assert all(r["img"] is not None for r in rows)
+
+
+def test_media_nested_in_lists_and_dicts_are_stored_with_the_rest_of_the_batch() -> None:
+    pixels = np.full((4, 4), 9, dtype=np.uint8)
+    run = cairn.init(project="media")
+    run.log({"layers": [{"w": np.arange(100.0)}], "loss": 1.0})
+    run.log({"x": [[cairn.Image(pixels), cairn.Image(pixels)]], "loss": 2.0})
+    run.log({"loss": 3.0})
+    run.finish()
+    rows = list(cairn.Api().run(run.path).scan_history())
+    assert [r["loss"] for r in rows] == [1.0, 2.0, 3.0]
+    assert rows[0]["layers"][0]["w"]["_type"] == "histogram"
+    assert sum(rows[0]["layers"][0]["w"]["values"]) == 100
+    pair = rows[1]["x"][0]
+    assert [ref["_type"] for ref in pair] == ["image-file", "image-file"]
+
+
+class _Unpackable(Media):
+    _type = "odd"
+
+    def _encode(self, encoder: Encoder) -> dict[str, Any]:
+        return {"_type": self._type, "what": object()}  # msgpack cannot hold it
+
+
+def test_a_value_that_cannot_be_packed_is_none_and_the_batch_is_kept() -> None:
+    run = cairn.init(project="media")
+    run.log({"odd": _Unpackable(), "loss": 1.0})
+    run.log({"loss": 0.5})
+    with pytest.warns(CairnWarning, match="logged under 'odd' at step 0 cannot be stored"):
+        run.finish()
+    rows = list(cairn.Api().run(run.path).scan_history())
+    assert [r["loss"] for r in rows] == [1.0, 0.5]
+    assert rows[0].get("odd") is None
+
+
+def test_media_wait_for_a_blob_store_that_refuses_bytes_and_are_stored_later() -> None:
+    run = cairn.init(project="media")
+    assert run._writer is not None
+    temp = run._blobs.root / "tmp"  # where the store writes: a file there fails every put
+    shutil.rmtree(temp, ignore_errors=True)
+    temp.parent.mkdir(parents=True, exist_ok=True)
+    temp.write_bytes(b"")
+    with warnings.catch_warnings(record=True) as caught:  # the writer thread warns too
+        warnings.simplefilter("always")
+        run.log({"img": cairn.Image(np.full((4, 4), 7, dtype=np.uint8)), "loss": 1.0})
+        assert run._writer.process() is False
+        run.log({"img": cairn.Image(np.full((4, 4), 8, dtype=np.uint8)), "loss": 0.5})
+        assert run._writer.process() is False
+        assert run._writer.media_bytes > 0  # still held: log() waits past the cap
+        in_wal = [r for r in read_wal(run.wal_path) if r.kind == "history"]
+        temp.unlink()
+        run.finish()
+    assert any("keeping them in memory and retrying" in str(w.message) for w in caught)
+    assert len(in_wal) == 2  # the rows' scalars did not wait for their media
+    assert all(not r.body["obj"] and r.body["num"] for r in in_wal)
+    rows = list(cairn.Api().run(run.path).scan_history(keys=["img", "loss"]))
+    assert [r["loss"] for r in rows] == [1.0, 0.5]
+    got = [np.asarray(r["img"].image()) for r in rows]
+    assert [int(g[0, 0]) for g in got] == [7, 8]
+    assert run._writer.media_bytes == 0
