@@ -54,6 +54,21 @@ def test_float_chw_and_grayscale_arrays_are_scaled_to_bytes(log_one: LogOne) -> 
     assert g.max() == 255
 
 
+def test_float_pixels_are_only_copied_in_log_and_scaled_in_the_writer_thread() -> None:
+    shade = np.full((6, 6, 3), 0.5)  # float64, in [0, 1]
+    image = cairn.Image(shade)
+    # Scaling float pixels to bytes costs milliseconds: log() keeps a compact private
+    # copy (float32) and the writer thread scales it when it encodes the PNG.
+    assert image._pixels.dtype == np.float32
+    run = cairn.init(project="media")
+    run.log({"img": image})
+    shade[:] = 0.0
+    run.finish()
+    got = next(cairn.Api().run(run.path).scan_history(keys=["img"]))["img"]
+    assert (np.asarray(got.image()) == 128).all()  # rint(0.5 * 255)
+    assert (np.asarray(image.image) == 128).all()
+
+
 def test_later_changes_to_the_array_do_not_change_what_was_logged() -> None:
     pixels = np.zeros((8, 8, 3), dtype=np.uint8)
     run = cairn.init(project="media")
