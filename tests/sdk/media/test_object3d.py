@@ -50,3 +50,21 @@ def test_a_pts_json_file_is_checked(log_one: LogOne, tmp_path: Path) -> None:
 def test_bad_input_is_refused(make: Any, fragment: str) -> None:
     with pytest.raises(ValueError, match=re.escape(fragment)):
         make()
+
+
+def test_gltf_with_external_buffers_and_babylon_files_are_refused(
+        log_one: LogOne, tmp_path: Path) -> None:
+    embedded = {"asset": {"version": "2.0"},
+                "buffers": [{"uri": "data:application/octet-stream;base64,AAAA",
+                             "byteLength": 3}]}
+    inside = tmp_path / "inside.gltf"
+    inside.write_text(json.dumps(embedded))
+    assert log_one({"m": cairn.Object3D(inside)})["m"]["format"] == "gltf"
+    outside = tmp_path / "outside.gltf"
+    outside.write_text(json.dumps({**embedded, "images": [{"uri": "https://example.com/t.png"}]}))
+    with pytest.raises(ValueError, match=r"images refer to 'https://example\.com/t\.png'.*glb"):
+        cairn.Object3D(outside)
+    babylon = tmp_path / "scene.babylon"
+    babylon.write_text("{}")
+    with pytest.raises(ValueError, match="unsupported format 'babylon'"):
+        cairn.Object3D(babylon)

@@ -7,7 +7,8 @@ from typing import Any
 
 from cairn.sdk.media.base import Encoder, Media, check_caption, check_size, read_source
 
-OBJECT3D_FORMATS = frozenset({"obj", "gltf", "glb", "stl", "babylon", "pts.json"})
+OBJECT3D_FORMATS = frozenset({"obj", "gltf", "glb", "stl", "pts.json"})
+"""What the viewer shows (wandb also takes ``babylon``, which it cannot)."""
 _MAX_POINTS = 10_000_000
 
 
@@ -28,6 +29,8 @@ class Object3D(Media):
             self._bytes, self._format = read_source(data_or_path, "Object3D", OBJECT3D_FORMATS)
             if self._format == "pts.json":
                 self._check_pts_json()
+            elif self._format == "gltf":
+                _check_gltf(self._bytes)
             self._held = len(self._bytes)
             return
         if isinstance(data_or_path, dict):  # wandb's {"type": "lidar/beta", "points": ...}
@@ -67,6 +70,24 @@ class Object3D(Media):
         if self._caption is not None:
             ref["caption"] = self._caption
         return ref
+
+
+def _check_gltf(data: bytes) -> None:
+    """A .gltf must carry its buffers and images inside it (``data:`` URIs): the viewer
+    loads nothing from elsewhere, and the files beside it are not logged."""
+    try:
+        doc = json.loads(data)
+    except ValueError as exc:
+        raise ValueError(f"Object3D: the gltf file is not JSON ({exc})") from exc
+    if not isinstance(doc, dict):
+        raise ValueError("Object3D: a gltf file holds a JSON object")
+    for part in ("buffers", "images"):
+        for item in doc.get(part) or []:
+            uri = item.get("uri") if isinstance(item, dict) else None
+            if isinstance(uri, str) and not uri.startswith("data:"):
+                raise ValueError(f"Object3D: the gltf file's {part} refer to {uri[:80]!r}, "
+                                 "outside the file; embed them as data: URIs or log the "
+                                 "model as .glb")
 
 
 def _points_json(data: Any, scene: dict[str, Any]) -> tuple[bytes, int]:
