@@ -48,7 +48,7 @@ def _media_run() -> cairn.Run:
         frames[t, 1, :, t * 4:(t + 1) * 4] = 255
     run.log({"predictions": table, "roc": roc, "tone": cairn.Audio(tone, sample_rate=8000),
              "clip": cairn.Video(frames, fps=4, caption="sweep"),
-             "report": cairn.Html(HOSTILE_HTML, inject=True)})
+             "report": cairn.Html(HOSTILE_HTML, scripts=True)})
     run.finish()
     return run
 

@@ -49,6 +49,7 @@ export interface MediaRef {
   nrows?: number;
   columns?: string[];
   inject?: boolean;
+  scripts?: boolean;
   sample_rate?: number;
   duration?: number;
   fps?: number;
