@@ -103,17 +103,24 @@ class Media:
 
 
 def read_source(source: Any, what: str, formats: frozenset[str] | None = None,
-                ) -> tuple[bytes, str]:
+                file_type: str | None = None) -> tuple[bytes, str]:
     """The bytes and (lower-case) format of a path or an open file given to ``what``.
 
-    The format is the file name's extension (``.pts.json`` counts as ``pts.json``);
-    ``formats`` limits it. Files larger than ``MAX_MEDIA_BYTES`` are refused."""
-    name = getattr(source, "name", None) if hasattr(source, "read") else source
-    if not isinstance(name, str | os.PathLike):
+    The format is ``file_type`` when given, else the file name's extension (``.pts.json``
+    counts as ``pts.json``); ``formats`` limits it. An open file is anything with
+    ``read()`` (an ``io.BytesIO`` needs ``file_type``). Files larger than
+    ``MAX_MEDIA_BYTES`` are refused."""
+    readable = hasattr(source, "read")
+    name = getattr(source, "name", None) if readable else source
+    if not readable and not isinstance(name, str | os.PathLike):
         raise ValueError(f"{what}: expected a path or an open file; got {type(source).__name__}")
-    fmt = file_format(str(name))
+    named = isinstance(name, str | os.PathLike)
+    fmt = file_format(str(name)) if named else ""
+    if file_type:
+        fmt = file_type.lower().lstrip(".")
     if formats is not None and fmt not in formats:
-        raise ValueError(f"{what}: unsupported format {fmt or '(none)'!r} of {str(name)!r}; "
+        where = f"{str(name)!r}" if named else "the open file (pass file_type=)"
+        raise ValueError(f"{what}: unsupported format {fmt or '(none)'!r} of {where}; "
                          f"use one of {', '.join(sorted(formats))}")
     if hasattr(source, "read"):
         data = source.read(MAX_MEDIA_BYTES + 1)

@@ -21,12 +21,14 @@ class Object3D(Media):
 
     _type = "object3D-file"
 
-    def __init__(self, data_or_path: Any, caption: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, data_or_path: Any, caption: str | None = None,
+                 file_type: str | None = None, **kwargs: Any) -> None:
         self._caption = check_caption(caption, "Object3D")
         self.points: int | None = None
         if isinstance(data_or_path, str) or hasattr(data_or_path, "__fspath__") or \
                 hasattr(data_or_path, "read"):
-            self._bytes, self._format = read_source(data_or_path, "Object3D", OBJECT3D_FORMATS)
+            self._bytes, self._format = read_source(data_or_path, "Object3D", OBJECT3D_FORMATS,
+                                                    file_type)
             if self._format == "pts.json":
                 self._check_pts_json()
             elif self._format == "gltf":
@@ -60,7 +62,21 @@ class Object3D(Media):
 
     @classmethod
     def from_file(cls, data_or_path: Any, file_type: str | None = None) -> Object3D:
-        return cls(data_or_path)
+        """A mesh or point cloud file; ``file_type`` names the format of an open file
+        without a name (``io.BytesIO``), as in wandb."""
+        return cls(data_or_path, file_type=file_type)
+
+    @classmethod
+    def from_point_cloud(cls, points: Any, boxes: Any = (), vectors: Any = None,
+                         point_cloud_type: str = "lidar/beta") -> Object3D:
+        """wandb's scene of points with 3D boxes and vectors: ``boxes`` are dicts with
+        ``corners`` (8 points), ``label`` and ``color``; ``vectors`` dicts with ``start``
+        and ``end``."""
+        from cairn.sdk.values import clean_value
+
+        scene = {"type": point_cloud_type, "points": points,
+                 "boxes": clean_value(list(boxes)), "vectors": clean_value(list(vectors or []))}
+        return cls(scene)
 
     def _encode(self, encoder: Encoder) -> dict[str, Any]:
         ref: dict[str, Any] = {"_type": self._type, **encoder.put_bytes(self._bytes),
