@@ -69,6 +69,18 @@ def test_float_pixels_are_only_copied_in_log_and_scaled_in_the_writer_thread() -
     assert (np.asarray(image.image) == 128).all()
 
 
+def test_integer_pixels_are_scaled_as_wandb_guesses_their_range(log_one: LogOne) -> None:
+    mask = np.zeros((4, 4), dtype=np.int64)
+    mask[:2] = 1  # a 0/1 mask: black and white, not all black
+    signed = np.array([[-2, 0], [0, 2]], dtype=np.int32)
+    bytes_like = np.array([[0, 128], [200, 255]], dtype=np.int64)
+    row = log_one({"mask": cairn.Image(mask), "signed": cairn.Image(signed),
+                   "bytes": cairn.Image(bytes_like)})
+    assert np.unique(np.asarray(row["mask"].image())).tolist() == [0, 255]
+    assert np.asarray(row["signed"].image()).tolist() == [[0, 128], [128, 255]]
+    assert np.asarray(row["bytes"].image()).tolist() == [[0, 128], [200, 255]]
+
+
 def test_later_changes_to_the_array_do_not_change_what_was_logged() -> None:
     pixels = np.zeros((8, 8, 3), dtype=np.uint8)
     run = cairn.init(project="media")
