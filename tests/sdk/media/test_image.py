@@ -240,3 +240,13 @@ def test_scatters_and_bars_convert_and_other_shapes_stay_pictures() -> None:
     two, _ = plt.subplots(1, 2)
     assert figure_to_plotly(two) is None
     plt.close("all")
+
+
+def test_a_matplotlib_object_that_is_no_figure_is_refused_naming_the_key() -> None:
+    import matplotlib.colors
+
+    run = cairn.init(project="media")
+    with pytest.raises(ValueError, match=r"under key 'norm'.*Normalize is not a figure"):
+        run.log({"norm": matplotlib.colors.Normalize()})
+    run.log({"loss": 1.0})  # the run goes on
+    run.finish()

@@ -37,9 +37,15 @@ def current_figure(figure: Any) -> Any:
     """The Figure of ``figure``: itself, ``pyplot``'s current figure, or an artist's."""
     if getattr(figure, "__name__", "") == "matplotlib.pyplot":
         return figure.gcf()
-    if not hasattr(figure, "savefig"):
-        return getattr(figure, "figure", None) or figure.get_figure()
-    return figure
+    if hasattr(figure, "savefig"):
+        return figure
+    found = getattr(figure, "figure", None)
+    if found is None and callable(getattr(figure, "get_figure", None)):
+        found = figure.get_figure()
+    if found is None or not hasattr(found, "savefig"):
+        raise ValueError(f"a matplotlib {type(figure).__name__} is not a figure and belongs "
+                         "to none; log a Figure, an Axes or pyplot")
+    return found
 
 
 def figure_png(figure: Any) -> bytes:
