@@ -11,7 +11,7 @@ import { HistogramPanel } from "./HistogramPanel";
 import { Object3DView } from "./Object3DView";
 import { PlotlyView } from "./PlotlyView";
 import { ImagePanel, type RunMedia } from "./ImagePanel";
-import { AudioView, HtmlView, VideoView } from "./OtherPanels";
+import { AudioView, HtmlView, VideoView } from "./AudioVideoHtmlViews";
 import { RunLabel, StepSlider, stepsOf, useStep } from "./StepSlider";
 import { TableView } from "./TablePanel";
 
