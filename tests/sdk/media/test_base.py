@@ -145,3 +145,20 @@ def test_media_wait_for_a_blob_store_that_refuses_bytes_and_are_stored_later() -
     got = [np.asarray(r["img"].image()) for r in rows]
     assert [int(g[0, 0]) for g in got] == [7, 8]
     assert run._writer.media_bytes == 0
+
+
+def test_media_of_items_the_writer_cannot_turn_into_records_are_released() -> None:
+    run = cairn.init(project="media")
+    writer = run._writer
+    assert writer is not None
+    image = cairn.Image(np.zeros((8, 8), dtype=np.uint8))
+    with writer.lock:  # a row no batch can be built from (a bug, simulated): no time
+        writer.buffer.append((0, None, {"img": image}))  # type: ignore[arg-type]
+        writer.hold_media(image._held)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        writer.process()
+    assert any("could not turn" in str(w.message) for w in caught)
+    assert writer.media_bytes == 0  # log() would otherwise wait on them forever
+    run.log({"loss": 1.0})
+    run.finish()
