@@ -39,6 +39,10 @@ if TYPE_CHECKING:
 
 MAX_MEDIA_QUEUE_BYTES = 256 * 1024**2
 """Logged media waiting to be encoded may hold this much memory before log() waits."""
+MEDIA_SLICE_S = 0.25
+"""The writer thread encodes media for about this long per cycle (at least one medium),
+then writes the rows logged meanwhile: a queue of slow encodes (videos) does not keep
+later scalars out of the WAL."""
 
 
 class CairnWarning(UserWarning):
@@ -124,6 +128,8 @@ class RunWriter:
         """History media split from their rows' scalars, in logged order, waiting to be
         encoded; still counted in ``media_bytes`` (so a blob store that refuses them for a
         while makes log() wait instead of losing them)."""
+        self._media_left = False
+        """Media were left for the next cycle only because its time slice ran out."""
         self._finish: list[bytes] = []
         """The finish record, written only after the media logged before it."""
         self._thread = threading.Thread(target=self._loop, name="cairn-writer", daemon=True)
@@ -164,21 +170,24 @@ class RunWriter:
         while not self._stopping:
             self._wake.wait(self._interval)
             self._wake.clear()
-            self._process_safely()
+            self._process_safely(MEDIA_SLICE_S)
+            if self._media_left:  # sliced, not failing: come straight back
+                self._wake.set()
         self._process_safely()
 
-    def _process_safely(self) -> bool:
+    def _process_safely(self, media_slice: float | None = None) -> bool:
         try:
-            return self.process()
+            return self.process(media_slice)
         except Exception as exc:  # a bug must not stop the thread: log() would block
             self._warn("writer", f"cairn: the WAL writer failed ({exc!r}); retrying")
             return False
 
-    def process(self) -> bool:
+    def process(self, media_slice: float | None = None) -> bool:
         """Take everything buffered and write it to the WAL. Safe from any thread.
 
         True when everything taken so far is in the WAL; False when the write failed and
-        the records are kept in memory for the next try.
+        the records are kept in memory for the next try, or media are still waiting
+        (``media_slice``: seconds to spend encoding them this time, None for all).
         """
         with self._process_lock:
             with self.lock:
@@ -193,26 +202,34 @@ class RunWriter:
             # may take seconds); the media follow as records of their own.
             written = self._write_unwritten()
             if self._media:
-                self._encode_media()
+                self._encode_media(None if media_slice is None
+                                   else time.monotonic() + media_slice)
                 written = self._write_unwritten()
             if self._finish and not self._media and written:
                 self._unwritten, self._finish = self._finish, []
                 written = self._write_unwritten()
             return written and not self._media and not self._finish
 
-    def _encode_media(self) -> None:
+    def _encode_media(self, deadline: float | None) -> None:
         """Encode the waiting media in order, each batch into a history record of its own
-        (objects merge by step in the store); stop at a blob store that refuses bytes,
-        keeping the rest for the next cycle."""
+        (objects merge by step in the store); stop at a blob store that refuses bytes, or
+        past ``deadline``, keeping the rest for the next cycle."""
+        self._media_left = False
         while self._media:
             objects, encoder = self._media[0]
-            released, error = encode_objects(objects, encoder, self._warn)
+            released, error, complete = encode_objects(objects, encoder, self._warn, deadline)
             self._release(released)
             if error is not None:
                 self._warn("media-store", f"cairn: cannot store logged media in the blob "
                            f"store ({error}); keeping them in memory and retrying")
                 return
+            if not complete:
+                self._media_left = True
+                return
             self._media.pop(0)
+            if deadline is not None and time.monotonic() > deadline and self._media:
+                self._media_left = True
+                return
             for key, pairs in objects.items():
                 self.summary.update_objects(key, pairs)
             body: dict[str, Any] = {"steps": [], "num": {}, "at": time.time(),
@@ -344,7 +361,7 @@ class RunWriter:
         if not media:
             return
         encoder = Encoder(self.blobs)
-        _, error = encode_objects(media, encoder, self._warn)
+        _, error, _ = encode_objects(media, encoder, self._warn)
         if error is not None:  # a summary is set again and again: not worth holding back
             self._warn("summary-media", f"cairn: cannot store the media set in the summary "
                        f"({error}); stored None instead")

@@ -4,6 +4,8 @@ stored as None, and the rest of the row is kept."""
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ import numpy as np
 import pytest
 
 import cairn
+from cairn.sdk import writer as writer_module
 from cairn.sdk.media.base import MAX_MEDIA_BYTES, Encoder, Media, read_source
 from cairn.sdk.writer import CairnWarning
 from cairn.wal.reader import read_wal
@@ -162,3 +165,48 @@ def test_media_of_items_the_writer_cannot_turn_into_records_are_released() -> No
     assert writer.media_bytes == 0  # log() would otherwise wait on them forever
     run.log({"loss": 1.0})
     run.finish()
+
+
+class _Gated(Media):
+    """A medium whose encoding waits for the test (a long video encode, held open)."""
+
+    _type = "html-file"
+
+    def __init__(self, text: str, gate: threading.Event | None = None) -> None:
+        self.text = text
+        self.gate = gate
+        self.started = threading.Event()
+
+    def _encode(self, encoder: Encoder) -> dict[str, Any]:
+        self.started.set()
+        if self.gate is not None:
+            assert self.gate.wait(30)
+        return {"_type": self._type, **encoder.put_bytes(self.text.encode()), "format": "html"}
+
+
+def test_rows_logged_during_a_long_media_encode_are_written_before_the_next_media(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(writer_module, "MEDIA_SLICE_S", 0.0)  # one medium per cycle
+    run = cairn.init(project="media")
+    writer = run._writer
+    assert writer is not None
+    writer._interval = 60.0  # the writer now waits for a wake-up ...
+    time.sleep(0.2)  # ... once its current short wait is over
+    gate = threading.Event()
+    slow, quick = _Gated("slow", gate), _Gated("quick")
+    run.log({"m": slow})
+    run.log({"m": quick})
+    writer._wake.set()  # takes both rows; encodes slow, held open by the gate
+    assert slow.started.wait(30)
+    run.log({"loss": 2.0})
+    gate.set()
+    run.finish()
+    order = []
+    for record in read_wal(run.wal_path):
+        if record.kind == "history":
+            order += [f"m@{pair[0]}" for pair in record.body["obj"].get("m", [])]
+            order += ["loss"] if "loss" in record.body["num"] else []
+    # The row logged while "slow" was encoding reached the WAL before the next medium was
+    # encoded (without slicing it waited for every medium queued before it).
+    assert sorted(order) == ["loss", "m@0", "m@1"]
+    assert order.index("loss") < order.index("m@1")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
@@ -209,28 +210,35 @@ def encode_value(value: Any, encoder: Encoder) -> Any:
 
 
 def encode_objects(objects: dict[str, list[tuple[int, Any]]], encoder: Encoder,
-                   warn: Callable[[str, str], None]) -> tuple[int, BlobStoreError | None]:
-    """Replace the media objects among a batch's ``(step, value)`` pairs by their refs;
-    returns the bytes the encoded ones held (see ``held_bytes``) and, if the blob store
-    refused bytes, its error: encoding stops there and the values not encoded yet keep
-    their media objects, for a later call to finish (values already encoded are refs,
-    which encode to themselves).
+                   warn: Callable[[str, str], None], deadline: float | None = None,
+                   ) -> tuple[int, BlobStoreError | None, bool]:
+    """Replace the media objects among a batch's ``(step, value)`` pairs by their refs.
+
+    Returns the bytes the encoded ones held (see ``held_bytes``), the blob store's error
+    if it refused bytes, and whether every value is encoded. Encoding stops early at such
+    an error, or once ``time.monotonic()`` passes ``deadline`` (after at least one value):
+    the values not encoded yet keep their media objects for a later call (values already
+    encoded are refs, which encode to themselves).
 
     A medium that cannot be encoded (bad data, a missing codec) is stored as ``None``
     after a warning: the rest of the row is kept."""
     released = 0
+    encoded = 0
     for key, pairs in objects.items():
         for i, (step, value) in enumerate(pairs):
             if not has_media(value):
                 continue
+            if deadline is not None and encoded and time.monotonic() > deadline:
+                return released, None, False
             held = held_bytes(value)
             try:
                 pairs[i] = (step, encode_value(value, encoder))
             except BlobStoreError as exc:
-                return released, exc
+                return released, exc, False
             except Exception as exc:  # never into training: warn once, keep the row
                 warn(f"media:{key}", f"cairn: could not store the {type(value).__name__} "
                      f"logged under {key!r} at step {step} ({exc}); stored None instead")
                 pairs[i] = (step, None)
             released += held
-    return released, None
+            encoded += 1
+    return released, None, True
