@@ -227,9 +227,6 @@ class RunWriter:
                 self._media_left = True
                 return
             self._media.pop(0)
-            if deadline is not None and time.monotonic() > deadline and self._media:
-                self._media_left = True
-                return
             for key, pairs in objects.items():
                 self.summary.update_objects(key, pairs)
             body: dict[str, Any] = {"steps": [], "num": {}, "at": time.time(),
@@ -239,6 +236,9 @@ class RunWriter:
             if encoder.digests:
                 body["blobs"] = encoder.digests
             self._append_frame(self._next_seq(), "history", body)
+            if deadline is not None and time.monotonic() > deadline and self._media:
+                self._media_left = True
+                return
 
     def _release(self, size: int) -> None:
         if size:

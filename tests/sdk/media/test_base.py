@@ -210,3 +210,20 @@ def test_rows_logged_during_a_long_media_encode_are_written_before_the_next_medi
     # encoded (without slicing it waited for every medium queued before it).
     assert sorted(order) == ["loss", "m@0", "m@1"]
     assert order.index("loss") < order.index("m@1")
+
+
+def test_every_batch_of_media_is_written_when_a_slice_ends_between_batches(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(writer_module, "MEDIA_SLICE_S", 0.0)  # one batch per cycle
+    run = cairn.init(project="media")
+    writer = run._writer
+    assert writer is not None
+    writer._interval = 60.0  # the writer now waits for a wake-up ...
+    time.sleep(0.2)  # ... once its current short wait is over
+    run.log({"m": cairn.Image(np.full((2, 2), 1, dtype=np.uint8))})
+    run.summary["between"] = 1  # an op between the rows: two history batches, one take
+    run.log({"m": cairn.Image(np.full((2, 2), 2, dtype=np.uint8))})
+    writer._wake.set()
+    run.finish()
+    rows = list(cairn.Api().run(run.path).scan_history(keys=["m"]))
+    assert [int(np.asarray(r["m"].image())[0, 0]) for r in rows] == [1, 2]
