@@ -47,3 +47,34 @@ def test_confusion_matrix_counts_pairs() -> None:
     assert sum(counts.values()) == 4
     with pytest.raises(ValueError, match="exactly one of probs and preds"):
         cairn.plot.confusion_matrix(y_true=[0])
+
+
+def test_curve_columns_follow_the_sorted_distinct_labels_as_in_wandb() -> None:
+    # String labels: column 0 scores "cat", column 1 "dog" (sorted); a perfect classifier.
+    y_true = np.array(["dog", "cat", "dog", "cat"])
+    probas = np.array([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7], [0.6, 0.4]])
+    pr = cairn.plot.pr_curve(y_true, probas)
+    assert {row[0] for row in pr.table.data} == {"cat", "dog"}
+    dog = [(r, p) for c, r, p in pr.table.data if c == "dog"]
+    assert (1.0, 1.0) in dog
+    # Sparse integer labels 3 and 7 name labels[3] and labels[7]; classes_to_plot holds
+    # label values, not column numbers.
+    sparse = np.array([7, 3, 7, 3])
+    names = [f"n{i}" for i in range(8)]
+    roc = cairn.plot.roc_curve(sparse, probas, labels=names, classes_to_plot=[7])
+    assert {row[0] for row in roc.table.data} == {"n7"}
+    assert (0.0, 1.0) in [(f, t) for _, f, t in roc.table.data]
+    chart = cairn.plots.precision_recall(sparse, probas, labels=names)
+    assert {row[0] for row in chart.table.data} == {"n3", "n7"}
+    with pytest.raises(ValueError, match="3 distinct labels but y_probas only 2 columns"):
+        cairn.plot.pr_curve([0, 1, 2], probas[:3])
+
+
+def test_confusion_matrix_without_class_names_uses_the_values_seen() -> None:
+    chart = cairn.plot.confusion_matrix(y_true=["cat", "dog", "dog"],
+                                        preds=["cat", "cat", "dog"])
+    counts = {(a, p): n for a, p, n in chart.table.data}
+    assert counts == {("cat", "cat"): 1, ("cat", "dog"): 0, ("dog", "cat"): 1,
+                      ("dog", "dog"): 1}
+    with pytest.raises(ValueError, match="class 5 is not an index into the 2 class_names"):
+        cairn.plot.confusion_matrix(y_true=[0, 5], preds=[0, 1], class_names=["a", "b"])

@@ -73,7 +73,13 @@ def _values(seq: Any) -> Any:
 
 
 def _curve_inputs(y_true: Any, y_probas: Any, labels: Sequence[Any] | None,
-                  what: str) -> tuple[Any, Any, list[str]]:
+                  classes_to_plot: Sequence[Any] | None, what: str,
+                  ) -> tuple[Any, Any, list[tuple[int, Any, str]]]:
+    """The labels, the scores and ``(column, class value, name)`` of each class to plot.
+
+    As wandb: the classes are the distinct values of ``y_true``, sorted, and column ``i``
+    of ``y_probas`` scores the ``i``-th of them (so string labels work); integer classes
+    are named ``labels[class]``; ``classes_to_plot`` lists class values."""
     import numpy as np
 
     truth = np.asarray(_values(y_true))
@@ -83,10 +89,26 @@ def _curve_inputs(y_true: Any, y_probas: Any, labels: Sequence[Any] | None,
     if probas.ndim != 2 or truth.ndim != 1 or probas.shape[0] != truth.shape[0]:
         raise ValueError(f"{what}: y_probas must be samples x classes and y_true one label "
                          f"per sample; got shapes {probas.shape} and {truth.shape}")
-    classes = range(probas.shape[1])  # y_true holds class ids, as the columns of y_probas
-    names = [str(labels[c]) if labels is not None and c < len(labels) else str(c)
-             for c in classes]
-    return truth, probas, names
+    classes = np.unique(truth)
+    if classes.size > probas.shape[1]:
+        raise ValueError(f"{what}: y_true has {classes.size} distinct labels but y_probas "
+                         f"only {probas.shape[1]} columns (one per label, in sorted order)")
+    wanted = None if classes_to_plot is None else list(_values(classes_to_plot))
+    chosen: list[tuple[int, Any, str]] = []
+    for i, value in enumerate(classes.tolist()):
+        if wanted is not None and value not in wanted:
+            continue
+        if labels is not None and isinstance(value, int) and 0 <= value < len(labels):
+            name = str(labels[value])
+        else:
+            name = str(value)
+        chosen.append((i, value, name))
+    return truth, probas, chosen
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    """Numbers before strings, each in their own order (labels may mix them)."""
+    return (0, value) if isinstance(value, int | float) else (1, str(value))
 
 
 def _thin(*columns: Any) -> list[Any]:
@@ -118,12 +140,11 @@ def pr_curve(y_true: Any, y_probas: Any, labels: Sequence[Any] | None = None,
     """Precision against recall, one line per class (one against the rest)."""
     import numpy as np
 
-    truth, probas, names = _curve_inputs(y_true, y_probas, labels, "pr_curve")
+    truth, probas, chosen = _curve_inputs(y_true, y_probas, labels, classes_to_plot,
+                                          "pr_curve")
     table = Table(columns=["class", "recall", "precision"])
-    for c, name in enumerate(names):
-        if classes_to_plot is not None and c not in classes_to_plot:
-            continue
-        tps, fps = _ranked(truth, probas[:, c], c)
+    for column, value, name in chosen:
+        tps, fps = _ranked(truth, probas[:, column], value)
         positives = max(1.0, float(tps[-1]) if tps.size else 1.0)
         recall = np.r_[0.0, tps / positives]
         precision = np.r_[1.0, tps / np.maximum(tps + fps, 1)]
@@ -141,12 +162,11 @@ def roc_curve(y_true: Any, y_probas: Any, labels: Sequence[Any] | None = None,
     """True positive rate against false positive rate, one line per class."""
     import numpy as np
 
-    truth, probas, names = _curve_inputs(y_true, y_probas, labels, "roc_curve")
+    truth, probas, chosen = _curve_inputs(y_true, y_probas, labels, classes_to_plot,
+                                          "roc_curve")
     table = Table(columns=["class", "fpr", "tpr"])
-    for c, name in enumerate(names):
-        if classes_to_plot is not None and c not in classes_to_plot:
-            continue
-        tps, fps = _ranked(truth, probas[:, c], c)
+    for column, value, name in chosen:
+        tps, fps = _ranked(truth, probas[:, column], value)
         tpr = np.r_[0.0, tps / max(1.0, float(tps[-1]))]
         fpr = np.r_[0.0, fps / max(1.0, float(fps[-1]))]
         for f, t in zip(*_thin(fpr, tpr), strict=True):
@@ -173,15 +193,24 @@ def confusion_matrix(probs: Any = None, y_true: Any = None, preds: Any = None,
     if predicted.shape != truth.shape or truth.ndim != 1:
         raise ValueError(f"confusion_matrix: y_true and the predictions must be the same "
                          f"length; got {truth.shape} and {predicted.shape}")
-    n = int(max(truth.max(initial=0), predicted.max(initial=0))) + 1
     if class_names is not None:
-        if len(class_names) < n:
-            raise ValueError(f"confusion_matrix: {len(class_names)} class_names for class ids "
-                             f"up to {n - 1}")
+        # Class ids index class_names, as in wandb.
         n = len(class_names)
-    names = list(class_names) if class_names is not None else [str(i) for i in range(n)]
+        classes = list(range(n))
+        names = [str(c) for c in class_names]
+    else:
+        # The distinct values seen (wandb's semantics), so sparse ids and strings work.
+        classes = sorted(set(truth.tolist()) | set(predicted.tolist()), key=_sort_key)
+        n = len(classes)
+        names = [str(c) for c in classes]
+    index = {c: i for i, c in enumerate(classes)}
     counts = np.zeros((n, n), dtype=np.int64)
-    np.add.at(counts, (truth.astype(int), predicted.astype(int)), 1)
+    for actual, guess in zip(truth.tolist(), predicted.tolist(), strict=True):
+        if actual not in index or guess not in index:
+            bad = actual if actual not in index else guess
+            raise ValueError(f"confusion_matrix: class {bad!r} is not an index into the "
+                             f"{n} class_names")
+        counts[index[actual], index[guess]] += 1
     table = Table(columns=["Actual", "Predicted", "nPredictions"])
     for a in range(n):
         for p in range(n):

@@ -70,7 +70,8 @@ def test_blobs_by_digest(api: ApiClient, tmp_path: Path) -> None:
     plain = api.get(f"/api/v1/blobs/{digest}")
     assert plain.content == png
     assert plain.headers["content-type"] == "application/octet-stream"
-    assert "immutable" in plain.headers["cache-control"]
+    assert plain.headers["cache-control"] == "private, max-age=31536000, immutable"
+    assert plain.headers["etag"] == f'"{digest}"'
     typed = api.get(f"/api/v1/blobs/{digest}", params={"type": "image/png"})
     assert typed.headers["content-type"] == "image/png"
     assert "content-disposition" not in typed.headers

@@ -4,9 +4,11 @@ bytes come back from the blob route."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from tests.server.conftest import ApiClient, assert_error
 
 import cairn
+from cairn.server import media
 
 
 def _media_run() -> cairn.Run:
@@ -64,3 +66,25 @@ def test_media_in_the_summary_are_one_column_filtered_by_type(api: ApiClient) ->
     assert not [c for c in columns if c.startswith(("img.", "h.", "table."))]
     found = cairn.Api().runs(f"{run.entity}/proj", filters={"summary.img": "image-file"})
     assert [r.id for r in found] == [run.id]
+
+
+def test_long_keys_are_listed_and_served_spread_over_their_steps(
+        api: ApiClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    run = cairn.init(project="proj")
+    for step in range(30):
+        run.log({"h": cairn.Histogram([step, step + 1], num_bins=2)})
+    run.finish()
+    monkeypatch.setattr(media, "MAX_INDEX_STEPS", 4)
+    base = f"/api/v1/runs/{run.entity}/proj/{run.id}/media"
+    (key,) = api.get(base).json()["keys"]
+    assert (key["count"], key["first_step"], key["last_step"]) == (30, 0, 29)
+    assert key["steps"] == [0, 10, 19, 29]
+    spread = api.get(f"{base}/h", params={"limit": 5, "spread": 1}).json()
+    assert [item["step"] for item in spread["items"]] == [0, 7, 14, 22, 29]  # the latest too
+    assert (spread["total"], spread["next_step"]) == (30, None)
+    assert spread["items"][-1]["value"]["values"] == [1, 1]
+    newer = api.get(f"{base}/h", params={"limit": 5, "spread": 1, "min_step": 27}).json()
+    assert [item["step"] for item in newer["items"]] == [27, 28, 29]
+    paged = api.get(f"{base}/h", params={"limit": 5}).json()
+    assert [item["step"] for item in paged["items"]] == [0, 1, 2, 3, 4]
+    assert paged["next_step"] == 5

@@ -48,7 +48,7 @@ def _media_run() -> cairn.Run:
         frames[t, 1, :, t * 4:(t + 1) * 4] = 255
     run.log({"predictions": table, "roc": roc, "tone": cairn.Audio(tone, sample_rate=8000),
              "clip": cairn.Video(frames, fps=4, caption="sweep"),
-             "report": cairn.Html(HOSTILE_HTML, inject=True)})
+             "report": cairn.Html(HOSTILE_HTML, scripts=True)})
     run.finish()
     return run
 
@@ -255,6 +255,28 @@ def test_plotly_figures_are_drawn(page: Page, server: Callable[[], LiveServer],
     expect(figure.locator(".bars path")).to_have_count(3)
     expect(figure).to_contain_text("Counts")
     page.screenshot(path=str(screenshots / "media-plotly.png"))
+
+
+def test_a_logged_plotly_figure_cannot_make_the_page_fetch_urls(
+        page: Page, server: Callable[[], LiveServer]) -> None:
+    probe = "http://127.0.0.1:9/probe"
+    run = cairn.init(project="proj")
+    run.log({"fig": cairn.Plotly({
+        "data": [{"type": "bar", "x": ["a", "b"], "y": [1, 2]},
+                 {"type": "image", "source": f"{probe}/trace.png"}],
+        "layout": {"images": [{"source": f"{probe}/layout.png", "xref": "paper",
+                               "yref": "paper", "x": 0, "y": 1, "sizex": 1, "sizey": 1}],
+                   "title": {"text": "Probe"}}})})
+    run.finish()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    live = server()
+    page.goto(f"{live.url}/{run.entity}/proj/runs/{run.id}?tab=media")
+    figure = page.get_by_role("figure", name="fig")
+    expect(figure).to_have_attribute("aria-busy", "false", timeout=20_000)
+    expect(figure.locator(".bars path")).to_have_count(2)
+    page.wait_for_timeout(300)
+    assert [u for u in requests if u.startswith(probe)] == []
 
 
 def test_media_of_a_running_run_appear_as_it_logs(page: Page,

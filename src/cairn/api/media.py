@@ -26,6 +26,8 @@ class MediaFile(dict[str, Any]):
     def __init__(self, ref: dict[str, Any], blobs: Callable[[], Any]) -> None:
         super().__init__(ref)
         self._blobs = blobs
+        # wandb's key, for Api().run(...).file(row["img"]["path"]); derived, never stored
+        self["path"] = self.name
 
     @property
     def type(self) -> str:
@@ -44,13 +46,14 @@ class MediaFile(dict[str, Any]):
 
     @property
     def name(self) -> str:
-        """A file name for it: ``media/<kind>/<digest prefix>.<format>``."""
+        """A file name for it, also its ``path``: ``media/<kind>/<sha256>.<format>``,
+        which ``Run.file`` resolves."""
         kind = FILE_TYPES.get(self.type, "files")
         fmt = str(self.get("format") or "bin")
         if not _SAFE_FORMAT.fullmatch(fmt):  # a stored reference is data: never a path
             fmt = "bin"
         digest = self.digest if _HEX.fullmatch(self.digest) else "unknown"
-        return f"media/{kind}/{digest[:20]}.{fmt}"
+        return f"media/{kind}/{digest}.{fmt}"
 
     def open(self) -> IO[bytes]:
         """The file's bytes, streamed from the blob store."""
@@ -124,6 +127,22 @@ class MediaFile(dict[str, Any]):
 
     def __repr__(self) -> str:
         return f"<MediaFile {self.type} {self.digest[:12]} {self.get('size')} bytes>"
+
+
+_MEDIA_PATH = re.compile(r"media/[A-Za-z0-9]{1,16}/([0-9a-f]{64})\.[a-z0-9]{1,8}(\.[a-z0-9]{1,8})?")
+
+
+def media_file_row(name: str, blobs: Any, at: float) -> Any:
+    """A ``RunFile`` for a medium's ``path`` (``media/<kind>/<sha256>.<format>``) whose
+    blob is in the store, so ``Run.file(row["img"]["path"])`` works as in wandb; None for
+    any other name."""
+    from cairn.store.base import RunFile
+
+    match = _MEDIA_PATH.fullmatch(name)
+    if match is None or not blobs.has(match.group(1)):
+        return None
+    digest = match.group(1)
+    return RunFile(name, digest, blobs.size(digest), None, "media", at)
 
 
 def _media(value: Any, blobs: Callable[[], Any]) -> Any:

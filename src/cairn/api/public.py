@@ -309,6 +309,10 @@ class Run:
 
     def file(self, name: str) -> File:
         row = self._api.store.run_file(self._row.pk, name)
+        if row is None:  # a logged medium's path (row["img"]["path"])
+            from cairn.api.media import media_file_row
+
+            row = media_file_row(name, self._api.blobs, self._row.updated_at)
         if row is None:
             raise NotFoundError(f"run {self._row.ref.path} has no file {name!r}")
         return File(row, self._api.blobs)

@@ -23,7 +23,13 @@ from typing import TYPE_CHECKING, Any
 from cairn.aggregates import SummaryState
 from cairn.records import RunRef
 from cairn.sdk.batch import Row, StepSync, build_batch
-from cairn.sdk.media.base import BlobTarget, Encoder, Media, encode_objects
+from cairn.sdk.media.base import (
+    BlobTarget,
+    Encoder,
+    encode_objects,
+    has_media,
+    held_bytes,
+)
 from cairn.wal.format import encode_frame
 from cairn.wal.writer import WalWriter
 
@@ -33,6 +39,10 @@ if TYPE_CHECKING:
 
 MAX_MEDIA_QUEUE_BYTES = 256 * 1024**2
 """Logged media waiting to be encoded may hold this much memory before log() waits."""
+MEDIA_SLICE_S = 0.25
+"""The writer thread encodes media for about this long per cycle (at least one medium),
+then writes the rows logged meanwhile: a queue of slow encodes (videos) does not keep
+later scalars out of the WAL."""
 
 
 class CairnWarning(UserWarning):
@@ -114,6 +124,14 @@ class RunWriter:
         self.media_bytes = 0
         """Memory held by logged media not encoded yet (guarded by ``lock``)."""
         self.max_media_bytes = MAX_MEDIA_QUEUE_BYTES
+        self._media: list[tuple[dict[str, list[tuple[int, Any]]], Encoder]] = []
+        """History media split from their rows' scalars, in logged order, waiting to be
+        encoded; still counted in ``media_bytes`` (so a blob store that refuses them for a
+        while makes log() wait instead of losing them)."""
+        self._media_left = False
+        """Media were left for the next cycle only because its time slice ran out."""
+        self._finish: list[bytes] = []
+        """The finish record, written only after the media logged before it."""
         self._thread = threading.Thread(target=self._loop, name="cairn-writer", daemon=True)
         self._thread.start()
 
@@ -152,21 +170,24 @@ class RunWriter:
         while not self._stopping:
             self._wake.wait(self._interval)
             self._wake.clear()
-            self._process_safely()
+            self._process_safely(MEDIA_SLICE_S)
+            if self._media_left:  # sliced, not failing: come straight back
+                self._wake.set()
         self._process_safely()
 
-    def _process_safely(self) -> bool:
+    def _process_safely(self, media_slice: float | None = None) -> bool:
         try:
-            return self.process()
+            return self.process(media_slice)
         except Exception as exc:  # a bug must not stop the thread: log() would block
             self._warn("writer", f"cairn: the WAL writer failed ({exc!r}); retrying")
             return False
 
-    def process(self) -> bool:
+    def process(self, media_slice: float | None = None) -> bool:
         """Take everything buffered and write it to the WAL. Safe from any thread.
 
         True when everything taken so far is in the WAL; False when the write failed and
-        the records are kept in memory for the next try.
+        the records are kept in memory for the next try, or media are still waiting
+        (``media_slice``: seconds to spend encoding them this time, None for all).
         """
         with self._process_lock:
             with self.lock:
@@ -177,7 +198,53 @@ class RunWriter:
                 items = [Op("heartbeat", {"at": time.time()})]
             if items:
                 self._encode(items)
-            return self._write_unwritten()
+            # Scalars reach the WAL before the media of their rows are encoded (a video
+            # may take seconds); the media follow as records of their own.
+            written = self._write_unwritten()
+            if self._media:
+                self._encode_media(None if media_slice is None
+                                   else time.monotonic() + media_slice)
+                written = self._write_unwritten()
+            if self._finish and not self._media and written:
+                self._unwritten, self._finish = self._finish, []
+                written = self._write_unwritten()
+            return written and not self._media and not self._finish
+
+    def _encode_media(self, deadline: float | None) -> None:
+        """Encode the waiting media in order, each batch into a history record of its own
+        (objects merge by step in the store); stop at a blob store that refuses bytes, or
+        past ``deadline``, keeping the rest for the next cycle."""
+        self._media_left = False
+        while self._media:
+            objects, encoder = self._media[0]
+            released, error, complete = encode_objects(objects, encoder, self._warn, deadline)
+            self._release(released)
+            if error is not None:
+                self._warn("media-store", f"cairn: cannot store logged media in the blob "
+                           f"store ({error}); keeping them in memory and retrying")
+                return
+            if not complete:
+                self._media_left = True
+                return
+            self._media.pop(0)
+            for key, pairs in objects.items():
+                self.summary.update_objects(key, pairs)
+            body: dict[str, Any] = {"steps": [], "num": {}, "at": time.time(),
+                                    "obj": {k: [list(p) for p in v] for k, v in objects.items()},
+                                    "last_step": max(p[0] for v in objects.values() for p in v),
+                                    "rows": 0}
+            if encoder.digests:
+                body["blobs"] = encoder.digests
+            self._append_frame(self._next_seq(), "history", body)
+            if deadline is not None and time.monotonic() > deadline and self._media:
+                self._media_left = True
+                return
+
+    def _release(self, size: int) -> None:
+        if size:
+            with self.lock:
+                self.media_bytes = max(0, self.media_bytes - size)
+                self._room.notify_all()
 
     def _write_unwritten(self) -> bool:
         if not self._unwritten:
@@ -201,18 +268,44 @@ class RunWriter:
         try:
             records = self._records(items)
         except Exception as exc:  # values are validated in log(): this would be a bug
+            # The media of the dropped rows no longer wait: log() must not block on them.
+            self._release(sum(held_bytes(v) for item in items if type(item) is tuple
+                              for v in item[2].values()))
             self._warn("records", f"cairn: could not turn {len(items)} logged items into "
                        f"records ({exc!r}); they were dropped")
             return
-        dropped: list[tuple[str, Exception]] = []
         for seq, kind, body in records:
+            if kind == "finish":
+                self._finish.append(encode_frame(seq, kind, body))
+            else:
+                self._append_frame(seq, kind, body)
+
+    def _append_frame(self, seq: int, kind: str, body: dict[str, Any]) -> None:
+        """Add one record's frame to ``_unwritten``. A history value msgpack cannot hold
+        becomes None (after a warning) rather than costing the whole batch; any other
+        record that cannot be encoded is dropped with a warning."""
+        try:
+            self._unwritten.append(encode_frame(seq, kind, body))
+            return
+        except (TypeError, ValueError, OverflowError) as exc:
+            problem: Exception = exc
+        if kind == "history":
+            for key, pairs in body.get("obj", {}).items():
+                for pair in pairs:
+                    try:
+                        encode_frame(0, kind, {"v": pair[1]})
+                    except (TypeError, ValueError, OverflowError) as exc:
+                        self._warn(f"encode-value:{key}", f"cairn: the value logged under "
+                                   f"{key!r} at step {pair[0]} cannot be stored ({exc}); "
+                                   "stored None instead")
+                        pair[1] = None
             try:
                 self._unwritten.append(encode_frame(seq, kind, body))
+                return
             except (TypeError, ValueError, OverflowError) as exc:
-                dropped.append((kind, exc))
-        for kind, problem in dropped:
-            self._warn(f"encode-{kind}", f"cairn: dropped a {kind} record that cannot be "
-                       f"stored ({problem})")
+                problem = exc
+        self._warn(f"encode-{kind}", f"cairn: dropped a {kind} record that cannot be "
+                   f"stored ({problem})")
 
     def _next_seq(self) -> int:
         self._seq += 1
@@ -240,15 +333,18 @@ class RunWriter:
     def _history(self, rows: list[Row]) -> tuple[int, str, dict[str, Any]]:
         sync = self.step_sync if self.step_sync.rules else None
         batch = build_batch(rows, self._start_time, self._runtime_offset, sync)
-        digests: list[str] = []
-        if batch.objects:
-            encoder = Encoder(self.blobs)
-            released = encode_objects(batch.objects, encoder, self._warn)
-            digests = encoder.digests
-            if released:
-                with self.lock:
-                    self.media_bytes -= released
-                    self._room.notify_all()
+        media: dict[str, list[tuple[int, Any]]] = {}
+        for key, pairs in list(batch.objects.items()):
+            logged = [pair for pair in pairs if has_media(pair[1])]
+            if logged:
+                media[key] = logged
+                rest = [pair for pair in pairs if not has_media(pair[1])]
+                if rest:
+                    batch.objects[key] = rest
+                else:
+                    del batch.objects[key]
+        if media:
+            self._media.append((media, Encoder(self.blobs)))
         for key, col in batch.numeric.items():
             self.summary.update_numeric(key, col.steps, col.values, col.kind)
         for key, pairs in batch.objects.items():
@@ -256,18 +352,21 @@ class RunWriter:
         self.summary.observe_step(batch.last_step)
         body = batch.to_body()
         body["at"] = time.time()
-        if digests:
-            body["blobs"] = digests
         return self._next_seq(), "history", body
 
     def _store_summary_media(self, body: dict[str, Any]) -> None:
         """Media set in the summary become references, as in history."""
         values = body.get("set") or {}
-        media = {k: [(0, v)] for k, v in values.items() if isinstance(v, Media | list)}
+        media = {k: [(0, v)] for k, v in values.items() if has_media(v)}
         if not media:
             return
         encoder = Encoder(self.blobs)
-        encode_objects(media, encoder, self._warn)
+        _, error, _ = encode_objects(media, encoder, self._warn)
+        if error is not None:  # a summary is set again and again: not worth holding back
+            self._warn("summary-media", f"cairn: cannot store the media set in the summary "
+                       f"({error}); stored None instead")
+            media = {k: [(0, v if not has_media(v) else None) for _, v in pairs]
+                     for k, pairs in media.items()}
         body["set"] = {**values, **{k: pairs[0][1] for k, pairs in media.items()}}
         if encoder.digests:
             body["blobs"] = encoder.digests
@@ -292,6 +391,16 @@ class RunWriter:
         done = self._process_safely()
         while not done and time.monotonic() < deadline:
             time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+            done = self._process_safely()
+        if not done and (self._media or self._finish):
+            lost = sum(len(p) for objects, _ in self._media for p in objects.values())
+            if lost:
+                self._warn("media-lost", f"cairn: {lost} logged media could not be stored "
+                           f"in the blob store; they are lost")
+            self._media = []
+            with self._process_lock:
+                self._unwritten += self._finish
+                self._finish = []
             done = self._process_safely()
         if not done:
             self._warn("wal-lost", f"cairn: {len(self._unwritten)} records could not be "

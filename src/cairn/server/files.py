@@ -97,8 +97,10 @@ async def get_blob(request: Request) -> Response:
         raise bad_request(str(exc)) from None
     wanted = request.query_params.get("type") or "application/octet-stream"
     media_type = wanted if wanted in INLINE_TYPES else "application/octet-stream"
+    # private: a blob belongs to some run's project, and shared caches (proxies) must not
+    # hand it to others once access is scoped per project.
     return blob_response(ctx.blobs, digest, media_type, headers={
-        "Cache-Control": "public, max-age=31536000, immutable", "ETag": f'"{digest}"'})
+        "Cache-Control": "private, max-age=31536000, immutable", "ETag": f'"{digest}"'})
 
 
 ROUTES = [

@@ -15,8 +15,11 @@ from cairn.server.errors import not_found
 from cairn.server.params import query_int, step_range
 from cairn.store.base import MetadataStore
 from cairn.store.buckets import STEP_MAX
+from cairn.store.media import spread
 
 MAX_ITEMS = 10_000
+MAX_INDEX_STEPS = 1000
+"""The media index lists at most this many steps of a key, spread over its range."""
 MEDIA_TYPES = frozenset({"image-file", "table-file", "histogram", "audio-file", "video-file",
                          "object3D-file", "html-file", "plotly-file", "custom-chart"})
 
@@ -33,31 +36,39 @@ def media_type(value: Any) -> str | None:
 
 
 def media_index(store: MetadataStore, run_pk: int) -> dict[str, Any]:
-    """Every key that holds media, with its type and the steps it was logged at."""
-    keys = [s.key for s in store.list_series(run_pk) if s.kind == "o"]
-    objects = store.read_objects(run_pk, keys) if keys else {}
+    """Every key that holds media: its type (that of its latest value), how many steps,
+    the first and last, and at most ``MAX_INDEX_STEPS`` of its steps spread over them.
+    Read from the steps index and one value per key, not every stored reference."""
     out: list[dict[str, Any]] = []
-    for key, pairs in objects.items():
-        steps = [step for step, value in pairs if media_type(value) is not None]
-        if not steps:
+    for info in store.object_keys(run_pk):
+        kind = media_type(info.latest)
+        if kind is None:
             continue
-        last = next(v for s, v in reversed(pairs) if media_type(v) is not None)
-        out.append({"key": key, "type": media_type(last), "count": len(steps),
-                    "list": type(last) is list, "steps": steps})
-    out.sort(key=lambda item: str(item["key"]))
+        steps = store.object_steps(run_pk, info.key, info.first_step, info.last_step)
+        out.append({"key": info.key, "type": kind, "count": info.count,
+                    "list": type(info.latest) is list, "first_step": info.first_step,
+                    "last_step": info.last_step, "steps": spread(steps, MAX_INDEX_STEPS)})
     return {"keys": out}
 
 
 def media_items(store: MetadataStore, run_pk: int, key: str, min_step: int, max_step: int,
-                limit: int) -> dict[str, Any] | None:
-    """The stored references under ``key`` in the step range (at most ``limit``)."""
-    objects = store.read_objects(run_pk, [key], min_step, max_step).get(key, [])
-    items = [{"step": step, "value": value} for step, value in objects
-             if media_type(value) is not None]
-    if not items and not any(s.key == key for s in store.list_series(run_pk)):
+                limit: int, spread_out: bool = False) -> dict[str, Any] | None:
+    """The stored references under ``key`` in the step range: the first ``limit`` (and
+    ``next_step`` to page on) or, with ``spread_out``, ``limit`` of them spread over the
+    range, its first and last included. Only the chosen steps' values are read."""
+    steps = store.object_steps(run_pk, key, min_step, max_step)
+    if not steps and not any(s.key == key for s in store.list_series(run_pk)):
         return None
-    return {"key": key, "items": items[:limit],
-            "next_step": items[limit]["step"] if len(items) > limit else None}
+    next_step = None
+    if spread_out:
+        chosen = spread(steps, limit)
+    else:
+        chosen = steps[:limit]
+        next_step = steps[limit] if len(steps) > limit else None
+    items = [{"step": step, "value": value}
+             for step, value in store.object_values(run_pk, key, chosen)
+             if media_type(value) is not None]
+    return {"key": key, "items": items, "next_step": next_step, "total": len(steps)}
 
 
 async def run_media(request: Request) -> Response:
@@ -77,8 +88,10 @@ async def run_media_key(request: Request) -> Response:
         max_step = query_int(request, "max_step", STEP_MAX, 0, STEP_MAX)
         step_range(min_step, max_step)
     limit = query_int(request, "limit", 1000, 1, MAX_ITEMS)
+    spread_out = request.query_params.get("spread", "") in ("1", "true")
     row = await find_run(request)
-    answer = await ctx.call(media_items, ctx.store, row.pk, key, min_step, max_step, limit)
+    answer = await ctx.call(media_items, ctx.store, row.pk, key, min_step, max_step, limit,
+                            spread_out)
     if answer is None:
         raise not_found(f"run {row.ref.path} has no history key {key!r}")
     return await ctx.respond(lambda: answer)

@@ -21,6 +21,7 @@ from cairn.store.codec import Envelope, Float64s, Int64s
 if TYPE_CHECKING:
     from cairn.store.alerts import AlertRow
     from cairn.store.console import ConsoleLine
+    from cairn.store.media import ObjectKey
     from cairn.store.system import SystemSamples
 
 RUN_STATES = ("running", "finished", "failed", "crashed", "killed")
@@ -308,5 +309,19 @@ class MetadataStore(Protocol):
         ...
 
     def run_file(self, run_pk: int, name: str) -> RunFile | None: ...
+
+    def object_keys(self, run_pk: int) -> list[ObjectKey]:
+        """History keys with object values, without reading them all
+        (``store/media.py``)."""
+        ...
+
+    def object_steps(self, run_pk: int, key: str, min_step: int, max_step: int) -> list[int]:
+        """The steps in the range at which ``key`` holds an object value."""
+        ...
+
+    def object_values(self, run_pk: int, key: str,
+                      steps: Sequence[int]) -> list[tuple[int, Any]]:
+        """``(step, value)`` of ``key`` at the given steps, in step order."""
+        ...
 
     def close(self) -> None: ...

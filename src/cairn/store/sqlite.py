@@ -52,6 +52,12 @@ from cairn.store.codec import (
     merge_envelopes,
 )
 from cairn.store.console import ConsoleLine, read_console
+from cairn.store.media import (
+    ObjectKey,
+    read_object_keys,
+    read_object_steps,
+    read_object_values,
+)
 from cairn.store.query import compile_filters, compile_order, regexp
 from cairn.store.run_files import read_run_file, read_run_files
 from cairn.store.system import SystemSamples, read_system
@@ -671,6 +677,18 @@ class SqliteStore:
     # ---- run files -----------------------------------------------------------------------
     def run_files(self, run_pk: int) -> list[RunFile]:
         return read_run_files(self._read, run_pk)
+
+    # ---- media (store/media.py) -------------------------------------------------------
+    def object_keys(self, run_pk: int) -> list[ObjectKey]:
+        with self._snapshot():
+            return read_object_keys(self._read, run_pk)
+
+    def object_steps(self, run_pk: int, key: str, min_step: int, max_step: int) -> list[int]:
+        return read_object_steps(self._read, run_pk, key, min_step, max_step)
+
+    def object_values(self, run_pk: int, key: str,
+                      steps: Sequence[int]) -> list[tuple[int, Any]]:
+        return read_object_values(self._read, run_pk, key, steps)
 
     def run_file(self, run_pk: int, name: str) -> RunFile | None:
         return read_run_file(self._read, run_pk, name)

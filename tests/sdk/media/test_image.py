@@ -54,6 +54,33 @@ def test_float_chw_and_grayscale_arrays_are_scaled_to_bytes(log_one: LogOne) -> 
     assert g.max() == 255
 
 
+def test_float_pixels_are_only_copied_in_log_and_scaled_in_the_writer_thread() -> None:
+    shade = np.full((6, 6, 3), 0.5)  # float64, in [0, 1]
+    image = cairn.Image(shade)
+    # Scaling float pixels to bytes costs milliseconds: log() keeps a compact private
+    # copy (float32) and the writer thread scales it when it encodes the PNG.
+    assert image._pixels.dtype == np.float32
+    run = cairn.init(project="media")
+    run.log({"img": image})
+    shade[:] = 0.0
+    run.finish()
+    got = next(cairn.Api().run(run.path).scan_history(keys=["img"]))["img"]
+    assert (np.asarray(got.image()) == 128).all()  # rint(0.5 * 255)
+    assert (np.asarray(image.image) == 128).all()
+
+
+def test_integer_pixels_are_scaled_as_wandb_guesses_their_range(log_one: LogOne) -> None:
+    mask = np.zeros((4, 4), dtype=np.int64)
+    mask[:2] = 1  # a 0/1 mask: black and white, not all black
+    signed = np.array([[-2, 0], [0, 2]], dtype=np.int32)
+    bytes_like = np.array([[0, 128], [200, 255]], dtype=np.int64)
+    row = log_one({"mask": cairn.Image(mask), "signed": cairn.Image(signed),
+                   "bytes": cairn.Image(bytes_like)})
+    assert np.unique(np.asarray(row["mask"].image())).tolist() == [0, 255]
+    assert np.asarray(row["signed"].image()).tolist() == [[0, 128], [128, 255]]
+    assert np.asarray(row["bytes"].image()).tolist() == [[0, 128], [200, 255]]
+
+
 def test_later_changes_to_the_array_do_not_change_what_was_logged() -> None:
     pixels = np.zeros((8, 8, 3), dtype=np.uint8)
     run = cairn.init(project="media")
@@ -213,3 +240,13 @@ def test_scatters_and_bars_convert_and_other_shapes_stay_pictures() -> None:
     two, _ = plt.subplots(1, 2)
     assert figure_to_plotly(two) is None
     plt.close("all")
+
+
+def test_a_matplotlib_object_that_is_no_figure_is_refused_naming_the_key() -> None:
+    import matplotlib.colors
+
+    run = cairn.init(project="media")
+    with pytest.raises(ValueError, match=r"under key 'norm'.*Normalize is not a figure"):
+        run.log({"norm": matplotlib.colors.Normalize()})
+    run.log({"loss": 1.0})  # the run goes on
+    run.finish()

@@ -50,3 +50,42 @@ def test_a_pts_json_file_is_checked(log_one: LogOne, tmp_path: Path) -> None:
 def test_bad_input_is_refused(make: Any, fragment: str) -> None:
     with pytest.raises(ValueError, match=re.escape(fragment)):
         make()
+
+
+def test_gltf_with_external_buffers_and_babylon_files_are_refused(
+        log_one: LogOne, tmp_path: Path) -> None:
+    embedded = {"asset": {"version": "2.0"},
+                "buffers": [{"uri": "data:application/octet-stream;base64,AAAA",
+                             "byteLength": 3}]}
+    inside = tmp_path / "inside.gltf"
+    inside.write_text(json.dumps(embedded))
+    assert log_one({"m": cairn.Object3D(inside)})["m"]["format"] == "gltf"
+    outside = tmp_path / "outside.gltf"
+    outside.write_text(json.dumps({**embedded, "images": [{"uri": "https://example.com/t.png"}]}))
+    with pytest.raises(ValueError, match=r"images refer to 'https://example\.com/t\.png'.*glb"):
+        cairn.Object3D(outside)
+    babylon = tmp_path / "scene.babylon"
+    babylon.write_text("{}")
+    with pytest.raises(ValueError, match="unsupported format 'babylon'"):
+        cairn.Object3D(babylon)
+
+
+def test_open_files_without_a_name_take_file_type_and_point_cloud_scenes(
+        log_one: LogOne) -> None:
+    import io
+
+    mesh = cairn.Object3D.from_file(io.BytesIO(OBJ.encode()), file_type="obj")
+    box = {"corners": np.zeros((8, 3)), "label": "car", "color": [255, 0, 0]}
+    scene = cairn.Object3D.from_point_cloud(
+        points=np.ones((4, 3)), boxes=[box], vectors=[{"start": [0, 0, 0], "end": [1, 1, 1]}])
+    row = log_one({"mesh": mesh, "scene": scene})
+    assert row["mesh"]["format"] == "obj"
+    assert row["mesh"].read_bytes() == OBJ.encode()
+    doc = row["scene"].json()
+    assert doc["type"] == "lidar/beta"
+    assert doc["boxes"][0]["corners"] == [[0.0, 0.0, 0.0]] * 8
+    assert doc["boxes"][0]["label"] == "car"
+    assert doc["vectors"] == [{"start": [0, 0, 0], "end": [1, 1, 1]}]
+    assert row["scene"]["points"] == 4
+    with pytest.raises(ValueError, match=re.escape("the open file (pass file_type=)")):
+        cairn.Object3D.from_file(io.BytesIO(b"x"))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
@@ -62,8 +63,23 @@ class Encoder:
         return self.blobs()
 
     def put_bytes(self, data: bytes) -> dict[str, Any]:
-        """``{"sha256", "size"}`` of ``data``, now in the blob store."""
-        return self._seen(self._target().put_bytes(bytes(data)))
+        """``{"sha256", "size"}`` of ``data``, now in the blob store; ``BlobStoreError``
+        when the store cannot take it now (a full disk: worth retrying later)."""
+        target = self._target()
+        try:
+            info = target.put_bytes(bytes(data))
+        except OSError as exc:
+            raise BlobStoreError(exc) from exc
+        return self._seen(info)
+
+
+class BlobStoreError(Exception):
+    """The blob store refused bytes (``OSError``: a full disk, a lost mount). Unlike a
+    medium that cannot be encoded, this may pass: the medium is kept and retried."""
+
+    def __init__(self, cause: OSError) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
 
 
 class Media:
@@ -88,17 +104,24 @@ class Media:
 
 
 def read_source(source: Any, what: str, formats: frozenset[str] | None = None,
-                ) -> tuple[bytes, str]:
+                file_type: str | None = None) -> tuple[bytes, str]:
     """The bytes and (lower-case) format of a path or an open file given to ``what``.
 
-    The format is the file name's extension (``.pts.json`` counts as ``pts.json``);
-    ``formats`` limits it. Files larger than ``MAX_MEDIA_BYTES`` are refused."""
-    name = getattr(source, "name", None) if hasattr(source, "read") else source
-    if not isinstance(name, str | os.PathLike):
+    The format is ``file_type`` when given, else the file name's extension (``.pts.json``
+    counts as ``pts.json``); ``formats`` limits it. An open file is anything with
+    ``read()`` (an ``io.BytesIO`` needs ``file_type``). Files larger than
+    ``MAX_MEDIA_BYTES`` are refused."""
+    readable = hasattr(source, "read")
+    name = getattr(source, "name", None) if readable else source
+    if not readable and not isinstance(name, str | os.PathLike):
         raise ValueError(f"{what}: expected a path or an open file; got {type(source).__name__}")
-    fmt = file_format(str(name))
+    named = isinstance(name, str | os.PathLike)
+    fmt = file_format(str(name)) if named else ""
+    if file_type:
+        fmt = file_type.lower().lstrip(".")
     if formats is not None and fmt not in formats:
-        raise ValueError(f"{what}: unsupported format {fmt or '(none)'!r} of {str(name)!r}; "
+        where = f"{str(name)!r}" if named else "the open file (pass file_type=)"
+        raise ValueError(f"{what}: unsupported format {fmt or '(none)'!r} of {where}; "
                          f"use one of {', '.join(sorted(formats))}")
     if hasattr(source, "read"):
         data = source.read(MAX_MEDIA_BYTES + 1)
@@ -152,40 +175,70 @@ def check_caption(caption: Any, what: str) -> str | None:
 
 
 def held_bytes(value: Any) -> int:
-    """Memory that a logged value's media hold until they are encoded."""
+    """Memory that a logged value's media hold until they are encoded (media may sit in
+    lists and dicts at any depth)."""
     if isinstance(value, Media):
         return value._held
-    if type(value) is list and value and isinstance(value[0], Media):
-        return sum(v._held for v in value if isinstance(v, Media))
+    if type(value) is list or type(value) is tuple:
+        return sum(held_bytes(v) for v in value) if value else 0
+    if type(value) is dict:
+        return sum(held_bytes(v) for v in value.values())
     return 0
 
 
+def has_media(value: Any) -> bool:
+    """Whether a logged value holds a media object anywhere inside it."""
+    if isinstance(value, Media):
+        return True
+    if type(value) is list or type(value) is tuple:
+        return any(has_media(v) for v in value)
+    if type(value) is dict:
+        return any(has_media(v) for v in value.values())
+    return False
+
+
 def encode_value(value: Any, encoder: Encoder) -> Any:
-    """A history value with its media objects (alone or in a list) turned into refs."""
+    """A history value with its media objects, at any depth in lists and dicts, turned
+    into refs (a new value: the logged one is left as it is, so a retry starts over)."""
     if isinstance(value, Media):
         return value._encode(encoder)
-    if type(value) is list and value and isinstance(value[0], Media):
-        return [v._encode(encoder) if isinstance(v, Media) else v for v in value]
+    if type(value) is list or type(value) is tuple:
+        return [encode_value(v, encoder) for v in value]
+    if type(value) is dict:
+        return {k: encode_value(v, encoder) for k, v in value.items()}
     return value
 
 
 def encode_objects(objects: dict[str, list[tuple[int, Any]]], encoder: Encoder,
-                   warn: Callable[[str, str], None]) -> int:
-    """Replace the media objects among a batch's ``(step, value)`` pairs by their refs;
-    returns the bytes they held (see ``held_bytes``).
+                   warn: Callable[[str, str], None], deadline: float | None = None,
+                   ) -> tuple[int, BlobStoreError | None, bool]:
+    """Replace the media objects among a batch's ``(step, value)`` pairs by their refs.
 
-    A medium that cannot be encoded (a missing codec, a full disk) is stored as ``None``
+    Returns the bytes the encoded ones held (see ``held_bytes``), the blob store's error
+    if it refused bytes, and whether every value is encoded. Encoding stops early at such
+    an error, or once ``time.monotonic()`` passes ``deadline`` (after at least one value):
+    the values not encoded yet keep their media objects for a later call (values already
+    encoded are refs, which encode to themselves).
+
+    A medium that cannot be encoded (bad data, a missing codec) is stored as ``None``
     after a warning: the rest of the row is kept."""
     released = 0
+    encoded = 0
     for key, pairs in objects.items():
         for i, (step, value) in enumerate(pairs):
-            if not isinstance(value, Media | list):
+            if not has_media(value):
                 continue
-            released += held_bytes(value)
+            if deadline is not None and encoded and time.monotonic() > deadline:
+                return released, None, False
+            held = held_bytes(value)
             try:
                 pairs[i] = (step, encode_value(value, encoder))
+            except BlobStoreError as exc:
+                return released, exc, False
             except Exception as exc:  # never into training: warn once, keep the row
                 warn(f"media:{key}", f"cairn: could not store the {type(value).__name__} "
                      f"logged under {key!r} at step {step} ({exc}); stored None instead")
                 pairs[i] = (step, None)
-    return released
+            released += held
+            encoded += 1
+    return released, None, True

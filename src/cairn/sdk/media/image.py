@@ -37,9 +37,15 @@ def current_figure(figure: Any) -> Any:
     """The Figure of ``figure``: itself, ``pyplot``'s current figure, or an artist's."""
     if getattr(figure, "__name__", "") == "matplotlib.pyplot":
         return figure.gcf()
-    if not hasattr(figure, "savefig"):
-        return getattr(figure, "figure", None) or figure.get_figure()
-    return figure
+    if hasattr(figure, "savefig"):
+        return figure
+    found = getattr(figure, "figure", None)
+    if found is None and callable(getattr(figure, "get_figure", None)):
+        found = figure.get_figure()
+    if found is None or not hasattr(found, "savefig"):
+        raise ValueError(f"a matplotlib {type(figure).__name__} is not a figure and belongs "
+                         "to none; log a Figure, an Axes or pyplot")
+    return found
 
 
 def figure_png(figure: Any) -> bytes:
@@ -76,7 +82,8 @@ class Image(Media):
         self._format = "jpg" if fmt == "jpeg" else fmt
         self._mode = mode
         self._bytes: bytes | None = None
-        self._pixels: Any = None   # a PIL image, encoded in the writer thread
+        self._pixels: Any = None   # a PIL image or an array, encoded in the writer thread
+        self._normalize = normalize
         self._encoded: dict[str, Any] | None = None
         self._read(data_or_path, mode, normalize)
         self._held = len(self._bytes) if self._bytes is not None else \
@@ -94,7 +101,8 @@ class Image(Media):
             self._size_of_bytes()
         elif isinstance(data, Image):
             self.__dict__.update({k: v for k, v in data.__dict__.items()
-                                  if k in ("_bytes", "_pixels", "_format", "width", "height")})
+                                  if k in ("_bytes", "_pixels", "_format", "width", "height",
+                                           "_normalize")})
         elif is_matplotlib(data):
             self._bytes = figure_png(data)
             self._format = "png"
@@ -104,13 +112,15 @@ class Image(Media):
             self._pixels = image
             self.width, self.height = image.size
         else:
-            from cairn.sdk.media.arrays import as_array, hwc, to_uint8
+            from cairn.sdk.media.arrays import as_array, hwc
 
-            array = hwc(as_array(data, "Image"), "Image")
+            array = hwc(as_array(data, "Image", narrow_floats=True), "Image")
             if array.size > _MAX_PIXELS:
                 raise ValueError(f"Image: {array.size} values is more than the limit of "
                                  f"{_MAX_PIXELS}")
-            self._pixels = to_uint8(array, normalize)
+            # Only the private copy is made here: scaling to bytes costs milliseconds for
+            # float pixels and happens in the writer thread (_uint8_pixels).
+            self._pixels = array
             self.height, self.width = int(array.shape[0]), int(array.shape[1])
 
     def _size_of_bytes(self) -> None:
@@ -124,8 +134,17 @@ class Image(Media):
             raise ValueError(f"Image: the {self._format} file is not a readable image "
                              f"({exc})") from exc
 
+    def _uint8_pixels(self) -> Any:
+        """The pixels as a PIL image or a uint8 array (arrays are scaled here, lazily)."""
+        pixels = self._pixels
+        if hasattr(pixels, "save") or str(getattr(pixels, "dtype", "")) == "uint8":
+            return pixels
+        from cairn.sdk.media.arrays import to_uint8
+
+        return to_uint8(pixels, self._normalize)
+
     def _encode_pixels(self) -> bytes:
-        image = self._pixels
+        image = self._uint8_pixels()
         if not hasattr(image, "save"):  # a uint8 array
             image = pil().fromarray(image, mode=None)
             if self._mode:
@@ -171,8 +190,8 @@ class Image(Media):
     @property
     def image(self) -> Any:
         """The picture as a PIL image (as wandb's ``Image.image``)."""
-        pixels = self._pixels
-        if pixels is not None:
+        if self._pixels is not None:
+            pixels = self._uint8_pixels()
             return pixels.copy() if hasattr(pixels, "save") else pil().fromarray(pixels)
         assert self._bytes is not None
         return pil().open(io.BytesIO(self._bytes))

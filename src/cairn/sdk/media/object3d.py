@@ -7,7 +7,8 @@ from typing import Any
 
 from cairn.sdk.media.base import Encoder, Media, check_caption, check_size, read_source
 
-OBJECT3D_FORMATS = frozenset({"obj", "gltf", "glb", "stl", "babylon", "pts.json"})
+OBJECT3D_FORMATS = frozenset({"obj", "gltf", "glb", "stl", "pts.json"})
+"""What the viewer shows (wandb also takes ``babylon``, which it cannot)."""
 _MAX_POINTS = 10_000_000
 
 
@@ -20,14 +21,18 @@ class Object3D(Media):
 
     _type = "object3D-file"
 
-    def __init__(self, data_or_path: Any, caption: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, data_or_path: Any, caption: str | None = None,
+                 file_type: str | None = None, **kwargs: Any) -> None:
         self._caption = check_caption(caption, "Object3D")
         self.points: int | None = None
         if isinstance(data_or_path, str) or hasattr(data_or_path, "__fspath__") or \
                 hasattr(data_or_path, "read"):
-            self._bytes, self._format = read_source(data_or_path, "Object3D", OBJECT3D_FORMATS)
+            self._bytes, self._format = read_source(data_or_path, "Object3D", OBJECT3D_FORMATS,
+                                                    file_type)
             if self._format == "pts.json":
                 self._check_pts_json()
+            elif self._format == "gltf":
+                _check_gltf(self._bytes)
             self._held = len(self._bytes)
             return
         if isinstance(data_or_path, dict):  # wandb's {"type": "lidar/beta", "points": ...}
@@ -57,7 +62,21 @@ class Object3D(Media):
 
     @classmethod
     def from_file(cls, data_or_path: Any, file_type: str | None = None) -> Object3D:
-        return cls(data_or_path)
+        """A mesh or point cloud file; ``file_type`` names the format of an open file
+        without a name (``io.BytesIO``), as in wandb."""
+        return cls(data_or_path, file_type=file_type)
+
+    @classmethod
+    def from_point_cloud(cls, points: Any, boxes: Any = (), vectors: Any = None,
+                         point_cloud_type: str = "lidar/beta") -> Object3D:
+        """wandb's scene of points with 3D boxes and vectors: ``boxes`` are dicts with
+        ``corners`` (8 points), ``label`` and ``color``; ``vectors`` dicts with ``start``
+        and ``end``."""
+        from cairn.sdk.values import clean_value
+
+        scene = {"type": point_cloud_type, "points": points,
+                 "boxes": clean_value(list(boxes)), "vectors": clean_value(list(vectors or []))}
+        return cls(scene)
 
     def _encode(self, encoder: Encoder) -> dict[str, Any]:
         ref: dict[str, Any] = {"_type": self._type, **encoder.put_bytes(self._bytes),
@@ -67,6 +86,24 @@ class Object3D(Media):
         if self._caption is not None:
             ref["caption"] = self._caption
         return ref
+
+
+def _check_gltf(data: bytes) -> None:
+    """A .gltf must carry its buffers and images inside it (``data:`` URIs): the viewer
+    loads nothing from elsewhere, and the files beside it are not logged."""
+    try:
+        doc = json.loads(data)
+    except ValueError as exc:
+        raise ValueError(f"Object3D: the gltf file is not JSON ({exc})") from exc
+    if not isinstance(doc, dict):
+        raise ValueError("Object3D: a gltf file holds a JSON object")
+    for part in ("buffers", "images"):
+        for item in doc.get(part) or []:
+            uri = item.get("uri") if isinstance(item, dict) else None
+            if isinstance(uri, str) and not uri.startswith("data:"):
+                raise ValueError(f"Object3D: the gltf file's {part} refer to {uri[:80]!r}, "
+                                 "outside the file; embed them as data: URIs or log the "
+                                 "model as .glb")
 
 
 def _points_json(data: Any, scene: dict[str, Any]) -> tuple[bytes, int]:

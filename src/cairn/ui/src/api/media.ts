@@ -6,8 +6,15 @@ export interface MediaKey {
   type: string;
   count: number;
   list: boolean;
+  first_step?: number;
+  last_step?: number;
+  /** At most 1,000 of the key's steps, spread over them (the first and last included). */
   steps: number[];
 }
+
+/** How many references a panel asks for at once: spread over the steps asked for, the
+ * last included, so a long run's slider still reaches its latest step. */
+export const ITEMS_PER_FETCH = 1000;
 
 export interface BoxPosition {
   minX?: number;
@@ -42,6 +49,7 @@ export interface MediaRef {
   nrows?: number;
   columns?: string[];
   inject?: boolean;
+  scripts?: boolean;
   sample_rate?: number;
   duration?: number;
   fps?: number;
@@ -91,11 +99,10 @@ export const mediaApi = {
   keys: (entity: string, project: string, run: string, signal?: AbortSignal) =>
     getJson<{ keys: MediaKey[] }>(runMediaPath(entity, project, run), signal).then((r) => r.keys),
 
-  items: (entity: string, project: string, run: string, key: string, signal?: AbortSignal) =>
-    getJson<{ items: MediaItem[] }>(
-      `${runMediaPath(entity, project, run)}/${key.split("/").map(seg).join("/")}?limit=10000`,
-      signal,
-    ).then((r) => r.items),
+  /** References under ``key`` from ``minStep`` on: at most ITEMS_PER_FETCH, spread over
+   * those steps with the latest among them. */
+  items: (entity: string, project: string, run: string, key: string, signal?: AbortSignal, minStep = 0) =>
+    getJson<{ items: MediaItem[] }>(itemsUrl(entity, project, run, key, minStep), signal).then((r) => r.items),
 
   /** The blob's URL, served as its type when that type is safe to show inline. */
   blobUrl: (digest: string, format?: string, kind = "") =>
@@ -109,6 +116,23 @@ export const mediaApi = {
     return response.text();
   },
 };
+
+export function itemsUrl(entity: string, project: string, run: string, key: string, minStep = 0): string {
+  const path = `${runMediaPath(entity, project, run)}/${key.split("/").map(seg).join("/")}`;
+  return `${path}?limit=${ITEMS_PER_FETCH}&spread=1${minStep > 0 ? `&min_step=${minStep}` : ""}`;
+}
+
+/** Items already loaded plus those fetched after them (a panel fetches only the steps
+ * logged since its last fetch). */
+export function appendItems(had: readonly MediaItem[], fresh: readonly MediaItem[]): MediaItem[] {
+  const last = had.length ? had[had.length - 1]!.step : -1;
+  return [...had, ...fresh.filter((item) => item.step > last)];
+}
+
+/** The step to fetch from after ``items``. */
+export function nextStep(items: readonly MediaItem[]): number {
+  return items.length ? items[items.length - 1]!.step + 1 : 0;
+}
 
 /** The reference to show at ``step`` (the latest at or before it). */
 export function itemAt(items: MediaItem[], step: number): MediaItem | undefined {

@@ -1,8 +1,8 @@
 /** One panel per media key, over one run (the run page) or several side by side (the
  * workspace): images and histograms share a step slider across runs; other media show
  * each run's value at the chosen step. */
-import { useEffect, useState } from "preact/hooks";
-import { asList, itemAt, mediaApi, type MediaItem, type MediaKey, type MediaRef } from "../api/media";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { appendItems, asList, itemAt, mediaApi, nextStep, type MediaItem, type MediaKey, type MediaRef } from "../api/media";
 import { ErrorBanner } from "../components/ErrorBanner";
 import { useAsync } from "../lib/useAsync";
 import { useVisible } from "../lib/useVisible";
@@ -11,7 +11,7 @@ import { HistogramPanel } from "./HistogramPanel";
 import { Object3DView } from "./Object3DView";
 import { PlotlyView } from "./PlotlyView";
 import { ImagePanel, type RunMedia } from "./ImagePanel";
-import { AudioView, HtmlView, VideoView } from "./OtherPanels";
+import { AudioView, HtmlView, VideoView } from "./AudioVideoHtmlViews";
 import { RunLabel, StepSlider, stepsOf, useStep } from "./StepSlider";
 import { TableView } from "./TablePanel";
 
@@ -88,15 +88,23 @@ export function MediaKeyPanel(props: { entity: string; project: string; runs: Me
 /** The panel of ``info`` over ``runs`` (runs without the key are left out). */
 function LoadedKeyPanel({ entity, project, runs, info }: { entity: string; project: string; runs: MediaRun[]; info: MediaKey }) {
   const ids = runs.map((r) => r.id).join(",");
+  // What each run's key has loaded so far: when the key gains steps only the new ones
+  // are fetched and appended.
+  const loaded = useRef(new Map<string, MediaItem[]>());
   const items = useAsync(
     (s) =>
       Promise.all(
-        runs.map((r) =>
-          mediaApi.items(entity, project, r.id, info.key, s).catch((e: unknown) => {
+        runs.map(async (r) => {
+          const id = `${r.id}\u0000${info.key}`;
+          const had = loaded.current.get(id) ?? [];
+          const fresh = await mediaApi.items(entity, project, r.id, info.key, s, nextStep(had)).catch((e: unknown) => {
             if (e instanceof Error && "status" in e && (e as { status: number }).status === 404) return [] as MediaItem[];
             throw e;
-          }),
-        ),
+          });
+          const all = appendItems(had, fresh);
+          loaded.current.set(id, all);
+          return all;
+        }),
       ),
     [entity, project, ids, info.key, info.count],
   );

@@ -1,11 +1,8 @@
-/** A logged plotly figure, drawn by plotly.js (loaded the first time one is shown). */
+/** A logged plotly figure, drawn by plotly.js (loaded the first time one is shown), with
+ * the URLs it names removed first (plotlySafe.ts). */
 import { useEffect, useRef, useState } from "preact/hooks";
 import { mediaApi, type MediaRef } from "../api/media";
-
-interface Figure {
-  data?: unknown[];
-  layout?: Record<string, unknown>;
-}
+import { safeFigure, SAFE_CONFIG, type PlotlyFigure } from "./plotlySafe";
 
 export function PlotlyView({ figure, label }: { figure: MediaRef; label: string }) {
   const el = useRef<HTMLDivElement>(null);
@@ -15,11 +12,12 @@ export function PlotlyView({ figure, label }: { figure: MediaRef; label: string 
     let cancelled = false;
     const target = el.current;
     setReady(false);
-    Promise.all([import("plotly.js-dist-min"), mediaApi.blobJson<Figure>(figure.sha256 ?? "")])
-      .then(async ([plotly, fig]) => {
+    Promise.all([import("plotly.js-dist-min"), mediaApi.blobJson<PlotlyFigure>(figure.sha256 ?? "")])
+      .then(async ([plotly, logged]) => {
         if (cancelled || !target) return;
-        await plotly.newPlot(target, fig.data ?? [], { autosize: true, height: 320, ...(fig.layout ?? {}) },
-          { displaylogo: false, responsive: true });
+        const fig = safeFigure(logged);  // nothing in a logged figure makes the page fetch
+        await plotly.newPlot(target, fig.data, { autosize: true, height: 320, ...fig.layout },
+          { displaylogo: false, responsive: true, ...SAFE_CONFIG });
         if (!cancelled) setReady(true);
       })
       .catch((e: unknown) => !cancelled && setError(e instanceof Error ? e.message : String(e)));

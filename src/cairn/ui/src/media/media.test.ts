@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { asList, itemAt, type MediaItem } from "../api/media";
+import { appendItems, asList, itemAt, itemsUrl, nextStep, type MediaItem } from "../api/media";
 import { heat, ROWS } from "./HistogramPanel";
 import { classesOf } from "./Overlays";
 
@@ -40,5 +40,16 @@ describe("classesOf", () => {
       masks: { m: { sha256: "x", class_labels: { "0": "bg", "1": "kitty" } } },
     }]);
     expect(classes.map((c) => [c.id, c.name])).toEqual([[0, "bg"], [1, "cat"], [7, "7"]]);
+  });
+});
+
+describe("fetching a key's items", () => {
+  it("asks for a spread of steps from the step after those loaded, and appends", () => {
+    expect(itemsUrl("e", "p", "r", "a/b")).toBe("/api/v1/runs/e/p/r/media/a/b?limit=1000&spread=1");
+    expect(nextStep(items)).toBe(6);
+    expect(itemsUrl("e", "p", "r", "k", nextStep(items))).toContain("&min_step=6");
+    const fresh: MediaItem[] = [{ step: 5, value: items[1]!.value }, { step: 9, value: items[0]!.value }];
+    expect(appendItems(items, fresh).map((i) => i.step)).toEqual([0, 5, 9]);
+    expect(nextStep([])).toBe(0);
   });
 });

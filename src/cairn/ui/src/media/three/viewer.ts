@@ -6,6 +6,7 @@ import { OrbitControls } from "three/addons/controls/OrbitControls.js";
 import { GLTFLoader } from "three/addons/loaders/GLTFLoader.js";
 import { OBJLoader } from "three/addons/loaders/OBJLoader.js";
 import { STLLoader } from "three/addons/loaders/STLLoader.js";
+import { embeddedOnly } from "./urls";
 
 const CATEGORY_COLORS = [0x1f77b4, 0xe8590c, 0x2b8a3e, 0xc92a2a, 0x7048e8, 0x8c564b, 0xd6336c, 0x5c7cfa];
 
@@ -46,7 +47,9 @@ async function load(bytes: ArrayBuffer, format: string): Promise<THREE.Object3D>
       return new THREE.Mesh(new STLLoader().parse(bytes), material);
     case "gltf":
     case "glb": {
-      const gltf = await new GLTFLoader().parseAsync(format === "glb" ? bytes : new TextDecoder().decode(bytes), "");
+      const manager = new THREE.LoadingManager();
+      manager.setURLModifier(embeddedOnly);
+      const gltf = await new GLTFLoader(manager).parseAsync(format === "glb" ? bytes : new TextDecoder().decode(bytes), "");
       return gltf.scene;
     }
     default:

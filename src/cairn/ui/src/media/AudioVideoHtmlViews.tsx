@@ -56,7 +56,8 @@ export function VideoView({ video }: { video: MediaRef }) {
 
 /** Logged HTML runs in a sandboxed frame with an opaque origin (no allow-same-origin):
  * it cannot read the page, its storage or its cookies; a CSP in the document blocks every
- * network request, and scripts run only when the HTML was logged with inject=True. */
+ * network request, and scripts run only when the HTML was logged with scripts=True (not
+ * wandb's inject, which is on by default and only asks for a stylesheet there). */
 export function htmlDocument(html: string, scripts: boolean): string {
   const csp = `default-src 'none'; img-src data:; media-src data:; style-src 'unsafe-inline'; font-src data:${scripts ? "; script-src 'unsafe-inline'" : ""}`;
   return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${csp}"></head><body>${html}</body></html>`;
@@ -69,9 +70,9 @@ export function HtmlView({ page }: { page: MediaRef }) {
     <iframe
       class="media-html"
       title="logged HTML"
-      sandbox={page.inject ? "allow-scripts" : ""}
+      sandbox={page.scripts ? "allow-scripts" : ""}
       referrerpolicy="no-referrer"
-      srcdoc={text.data === undefined ? "" : htmlDocument(text.data, !!page.inject)}
+      srcdoc={text.data === undefined ? "" : htmlDocument(text.data, !!page.scripts)}
     />
   );
 }
