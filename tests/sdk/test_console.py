@@ -172,3 +172,25 @@ def test_two_runs_at_once_each_capture_their_time(cairn_root: Path) -> None:
     assert "both" in second
     assert "only the second" in second
     assert "neither" not in second
+
+
+def test_redirect_lets_a_child_outlive_the_run_without_harm(cairn_root: Path,
+                                                            tmp_path: Path) -> None:
+    """A child that inherited the redirected descriptors writes after finish(): its output
+    still reaches the terminal, no file opened since gets it, and it does not die of
+    SIGPIPE (the capture's descriptors stay open until the pipe ends)."""
+    out, _, _ = run_script(f"""
+        child = subprocess.Popen([sys.executable, "-c",
+                                  "import time; time.sleep(3); print('late child', flush=True)"])
+        run.finish()
+        files = [open(os.path.join({str(tmp_path)!r}, f"unrelated{{i}}.txt"), "w+")
+                 for i in range(6)]
+        for fh in files:
+            fh.write("mine\\n")
+            fh.flush()
+        print("child exit", child.wait(), flush=True)
+    """, console="redirect")
+    assert "late child" in out.stdout
+    assert "child exit 0" in out.stdout
+    for i in range(6):
+        assert (tmp_path / f"unrelated{i}.txt").read_text() == "mine\n"

@@ -195,28 +195,42 @@ class _FdRedirect:
         self._thread.start()
 
     def _pump(self) -> None:
+        # The pump owns its two descriptors and closes them itself, at the pipe's end: a
+        # child that inherited fd 1/2 may keep writing long after the run finished, and a
+        # descriptor closed under a blocked read would be reused by an unrelated file.
         # An incremental decoder keeps a UTF-8 sequence split across reads whole.
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        while True:
-            try:
-                data = os.read(self._read_end, 65536)
-            except OSError:
-                return
-            if not data:
-                break
+        try:
+            while True:
+                try:
+                    data = os.read(self._read_end, 65536)
+                except InterruptedError:
+                    continue
+                except OSError:
+                    return
+                if not data:
+                    break
+                with contextlib.suppress(OSError):
+                    _write_all(self._saved, data)
+                self._capture.push(self._stream, decoder.decode(data))  # ignored once closed
+            self._capture.push(self._stream, decoder.decode(b"", final=True))
+        finally:
             with contextlib.suppress(OSError):
-                _write_all(self._saved, data)
-            self._capture.push(self._stream, decoder.decode(data))
-        self._capture.push(self._stream, decoder.decode(b"", final=True))
+                os.close(self._read_end)
+            with contextlib.suppress(OSError):
+                os.close(self._saved)
 
     def restore(self) -> None:
-        """Point the descriptor back at the terminal; the pipe ends once every writer
-        (children that inherited it too) has closed it."""
+        """Point the descriptor back at the terminal. Without other writers the pipe ends
+        at once and the pump finishes what it holds; children that inherited the pipe keep
+        it open, and the pump goes on forwarding their output to the terminal (no longer
+        captured) until they close it, so this waits only briefly."""
         os.dup2(self._saved, self.fd)
-        self._thread.join(timeout=2)
-        with contextlib.suppress(OSError):
-            os.close(self._read_end)
-        os.close(self._saved)
+        self._thread.join(timeout=RESTORE_WAIT)
+
+
+RESTORE_WAIT = 0.5
+"""Seconds ``restore`` waits for the pump to pass on what is still in the pipe."""
 
 
 def _write_all(fd: int, data: bytes) -> None:
