@@ -79,12 +79,12 @@ def test_a_non_zero_exit_code_fails_the_run() -> None:
     assert "error" not in run.metadata
 
 
-def test_sigterm_kills_the_run_after_cleanup_and_the_process_dies_by_it() -> None:
+def test_sigterm_kills_the_run_after_cleanup_and_the_process_exits_143() -> None:
     proc, path = start_script(WAIT_FOREVER)
     time.sleep(0.3)
     proc.send_signal(signal.SIGTERM)
     stdout, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == -signal.SIGTERM, stderr
+    assert proc.returncode == 143, stderr  # SystemExit(128 + SIGTERM), as a shell reports it
     assert "cleaned up" in stdout  # finally blocks ran
     run = cairn.Api().run(path)
     assert (run.state, run.exit_code) == ("killed", 143)
@@ -169,3 +169,39 @@ def test_a_hostile_finish_state_falls_back_to_the_exit_code(cairn_root: Path) ->
         assert row.state == "finished"
     finally:
         store.close()
+
+
+EXIT_HANDLERS = """
+import atexit, logging, sys, time
+def said_goodbye():
+    with open(sys.argv[1] + ".atexit", "w") as fh:
+        fh.write("bye")
+atexit.register(said_goodbye)  # registered before cairn's: runs after it
+logging.basicConfig(filename=sys.argv[1] + ".log", level=logging.INFO)
+buffered = open(sys.argv[1] + ".data", "w")
+buffered.write("unflushed")
+import cairn
+run = cairn.init(project="ends", settings={"heartbeat_interval": 0.2})
+logging.info("logged")
+print(run.path, flush=True)
+"""
+
+
+@pytest.mark.parametrize(("signum", "returncode"), [(signal.SIGINT, -signal.SIGINT),
+                                                    (signal.SIGTERM, 143)])
+def test_the_users_exit_handlers_and_buffers_survive_a_signal(
+        tmp_path: Path, signum: int, returncode: int) -> None:
+    base = str(tmp_path / "out")
+    proc = subprocess.Popen([sys.executable, "-c", EXIT_HANDLERS + WAIT_FOREVER, base],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ))
+    assert proc.stdout is not None
+    path = proc.stdout.readline().strip()
+    time.sleep(0.3)
+    proc.send_signal(signum)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == returncode, stderr
+    assert Path(base + ".atexit").read_text() == "bye"
+    assert Path(base + ".data").read_text() == "unflushed"
+    assert "logged" in Path(base + ".log").read_text()
+    assert cairn.Api().run(path).state == "killed"

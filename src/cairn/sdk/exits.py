@@ -2,23 +2,24 @@
 
     uncaught exception            -> failed  (the traceback's last lines kept with the run)
     sys.exit(n), n != 0           -> failed  (exit code n)
-    KeyboardInterrupt (SIGINT)    -> killed  (exit code 130), then the process dies by SIGINT
-    SIGTERM                       -> killed  (exit code 143), then the process dies by it
+    KeyboardInterrupt (SIGINT)    -> killed  (exit code 130); CPython then ends the process
+                                              by SIGINT itself, after every exit handler
+    SIGTERM                       -> killed  (exit code 143, the process's exit status)
     kill -9, power loss           -> crashed (nothing runs: the store infers it from the
                                               missing process or heartbeat, store/base.py)
 
 SIGTERM is turned into a ``SystemExit`` raised in the main thread, so that ``finally``
 blocks and context managers run and no lock the training loop holds is taken from under
-it; the exit hook then finishes the runs as killed, restores the default handler and
-kills the process with the same signal, so its parent sees it die as the signal asked.
+it; the exit hook then finishes the runs as killed, and the interpreter exits with status
+143 (128 + SIGTERM, as shells report a process killed by it) after the other exit handlers,
+logging's shutdown and the flushing of open files. Nothing here kills the process: a kill
+from an exit hook would skip the handlers registered before it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
-import sys
 import threading
 from dataclasses import dataclass, field
 from types import FrameType, TracebackType
@@ -90,18 +91,18 @@ def install_signal_handlers(end: ProcessEnd) -> None:
         signal.signal(signal.SIGTERM, on_term)
 
 
-def die_as_signalled(end: ProcessEnd) -> None:
-    """After the runs are finished: end the process by the signal that asked it to end
-    (SIGINT for an uncaught KeyboardInterrupt: CPython would do so too, but only when
-    nothing ran Python code after the interrupt, which exit hooks do)."""
-    signum = end.signal
-    if signum is None and end.exceptions and isinstance(end.exceptions[-1], KeyboardInterrupt):
-        signum = signal.SIGINT
-    if signum is None:
+def keep_interrupted_exit(end: ProcessEnd) -> None:
+    """After the runs are finished, for an uncaught KeyboardInterrupt: make sure CPython
+    still ends the process by SIGINT once every exit handler has run.
+
+    CPython remembers an uncaught KeyboardInterrupt in a flag that the next evaluation of
+    source text resets, and ``exec`` of a string is one (``dataclasses`` and
+    ``namedtuple`` do it, e.g. on a module's first import while the runs finish). The flag
+    is set again the only way Python code can: a KeyboardInterrupt leaving such an
+    evaluation. Killing the process here instead would skip the exit handlers registered
+    before cairn's, logging's shutdown and the flushing of open files."""
+    if not (end.signal is None and end.exceptions
+            and isinstance(end.exceptions[-1], KeyboardInterrupt)):
         return
-    with contextlib.suppress(Exception):
-        sys.stdout.flush()
-        sys.stderr.flush()
-    with contextlib.suppress(ValueError, OSError):
-        signal.signal(signum, signal.SIG_DFL)
-        os.kill(os.getpid(), signum)
+    with contextlib.suppress(KeyboardInterrupt):
+        exec("raise KeyboardInterrupt")  # sets the flag (see above)

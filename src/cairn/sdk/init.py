@@ -20,7 +20,12 @@ from typing import Any, NoReturn
 
 from cairn.errors import ResumeError, UsageError
 from cairn.records import RunRef
-from cairn.sdk.exits import ProcessEnd, describe_error, die_as_signalled, install_signal_handlers
+from cairn.sdk.exits import (
+    ProcessEnd,
+    describe_error,
+    install_signal_handlers,
+    keep_interrupted_exit,
+)
 from cairn.sdk.names import new_run_id, new_run_name, validate_run_id
 from cairn.sdk.run import Run, RunSetup
 from cairn.sdk.telemetry import detect_framework
@@ -95,7 +100,7 @@ def _finish_all() -> None:
             run._finish(exit_code=code, state=state, error=error)
         except Exception as exc:
             print(f"cairn: could not finish run {run.id}: {exc}", file=sys.stderr)
-    die_as_signalled(_end)
+    keep_interrupted_exit(_end)
 
 
 def _settings_overrides(settings: Any) -> dict[str, Any]:
