@@ -205,3 +205,48 @@ def test_the_users_exit_handlers_and_buffers_survive_a_signal(
     assert Path(base + ".data").read_text() == "unflushed"
     assert "logged" in Path(base + ".log").read_text()
     assert cairn.Api().run(path).state == "killed"
+
+
+def test_sigterm_ends_a_process_stuck_in_c_code_with_the_run_killed() -> None:
+    """The main thread never runs the Python handler while it waits in C code that lets
+    other threads run (as a hung collective does): here SQLite waiting for a lock that
+    is never released. The watcher finishes the run as killed and ends the process."""
+    proc, path = start_script("""
+        import os, sqlite3, tempfile
+        db = os.path.join(tempfile.mkdtemp(), "locked.db")
+        holder = sqlite3.connect(db, isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")
+        sqlite3.connect(db, timeout=600).execute("SELECT 1 FROM sqlite_master").fetchall()
+    """)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 143, stderr
+    assert cairn.Api().run(path).state == "killed"
+
+
+def test_forked_children_die_by_sigterm_and_the_handler_leaves_with_the_last_run() -> None:
+    out, path = run_script("""
+        import multiprocessing, signal
+        def child():
+            try:
+                time.sleep(60)
+            finally:
+                print("child cleanup ran", flush=True)
+        p = multiprocessing.get_context("fork").Process(target=child)
+        p.start()
+        time.sleep(0.3)
+        p.terminate()
+        p.join(30)
+        print("child exitcode", p.exitcode, flush=True)
+        print("during run", signal.getsignal(signal.SIGTERM) is signal.SIG_DFL, flush=True)
+        run.finish()
+        print("after finish", signal.getsignal(signal.SIGTERM) is signal.SIG_DFL,
+              signal.set_wakeup_fd(-1), flush=True)
+    """)
+    assert out.returncode == 0, out.stderr
+    assert f"child exitcode {-signal.SIGTERM}" in out.stdout
+    assert "child cleanup ran" not in out.stdout
+    assert "during run False" in out.stdout
+    assert "after finish True -1" in out.stdout
+    assert cairn.Api().run(path).state == "finished"

@@ -21,9 +21,9 @@ from typing import Any, NoReturn
 from cairn.errors import ResumeError, UsageError
 from cairn.records import RunRef
 from cairn.sdk.exits import (
+    TERM_GUARD,
     ProcessEnd,
     describe_error,
-    install_signal_handlers,
     keep_interrupted_exit,
 )
 from cairn.sdk.names import new_run_id, new_run_name, validate_run_id
@@ -55,6 +55,8 @@ def current() -> Run | None:
 def _forget(run: Run) -> None:
     if run in _active:
         _active.remove(run)
+    if not _active:
+        TERM_GUARD.uninstall()
     marker = run.settings.root / "resume.json"
     try:
         if json.loads(marker.read_text()).get("run_id") == run.id:
@@ -89,7 +91,6 @@ def _install_hooks() -> None:
         original_exit(status)
 
     sys.exit = exit_recording_code
-    install_signal_handlers(_end)
     atexit.register(_finish_all)
 
 
@@ -230,6 +231,7 @@ def init(
     run = Run(setup)
     _active.append(run)
     _install_hooks()
+    TERM_GUARD.install(_end, _finish_all)
     if s.mode != "disabled":
         with contextlib.suppress(OSError):
             (s.root / "resume.json").write_text(json.dumps({"run_id": run.id}))
