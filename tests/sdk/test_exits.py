@@ -250,3 +250,22 @@ def test_forked_children_die_by_sigterm_and_the_handler_leaves_with_the_last_run
     assert "during run False" in out.stdout
     assert "after finish True -1" in out.stdout
     assert cairn.Api().run(path).state == "finished"
+
+
+@pytest.mark.parametrize(("body", "returncode", "state"), [
+    ("raise SystemExit(3)\n", 3, "failed"),
+    ("exit(4)\n", 4, "failed"),
+    ("quit('bad config')\n", 1, "failed"),
+    ("def main():\n    sys.exit(6)\nmain()\n", 6, "failed"),
+    ("raise SystemExit\n", 0, "finished"),
+    ("try:\n    sys.exit(1)\nexcept SystemExit:\n    pass\n", 0, "finished"),
+    ("try:\n    exit(2)\nexcept SystemExit:\n    pass\n", 0, "finished"),
+])
+def test_a_system_exit_of_any_origin_sets_the_state_and_a_caught_one_does_not(
+        body: str, returncode: int, state: str) -> None:
+    out, path = run_script(body)
+    assert out.returncode == returncode, out.stderr
+    run = cairn.Api().run(path)
+    assert run.state == state
+    if state == "failed":
+        assert run.exit_code == returncode

@@ -42,6 +42,9 @@ class ProcessEnd:
     error: dict[str, Any] | None = None
     exit_codes: list[int] = field(default_factory=list)
     signal: int | None = None
+    main_frame: FrameType | None = None
+    """The main thread's outermost frame: how it ended tells a ``SystemExit`` that ended
+    the script from one it caught (``sdk/exit_codes.py``)."""
 
     def outcome(self) -> tuple[str, int, dict[str, Any] | None]:
         """``(state, exit code, error)`` for the runs still open at exit."""
@@ -51,8 +54,20 @@ class ProcessEnd:
             if isinstance(self.exceptions[-1], KeyboardInterrupt):
                 return "killed", 128 + signal.SIGINT, None
             return "failed", 1, self.error
-        code = self.exit_codes[-1] if self.exit_codes else 0
+        code = self._exit_status()
         return ("failed" if code else "finished"), code, None
+
+    def _exit_status(self) -> int:
+        from cairn.sdk.exit_codes import ended_by_exception, raised_constant_status
+
+        ended = ended_by_exception(self.main_frame)
+        if ended is False:
+            return 0  # the script returned: any SystemExit noted was caught
+        if ended is True:
+            raised = raised_constant_status(self.main_frame)
+            if raised is not None:
+                return raised
+        return self.exit_codes[-1] if self.exit_codes else 0
 
 
 def describe_error(exc_type: type[BaseException], exc: BaseException,

@@ -16,10 +16,11 @@ import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any, NoReturn
+from typing import Any
 
 from cairn.errors import ResumeError, UsageError
 from cairn.records import RunRef
+from cairn.sdk.exit_codes import hook_exits, outermost_main_frame, status_code
 from cairn.sdk.exits import (
     TERM_GUARD,
     ProcessEnd,
@@ -80,17 +81,8 @@ def _install_hooks() -> None:
         previous(exc_type, exc, tb)
 
     sys.excepthook = excepthook
-    original_exit = sys.exit
-
-    def exit_recording_code(status: str | int | None = None) -> NoReturn:
-        # atexit cannot see the exit status; remember it so unfinished runs get it
-        if status is None or isinstance(status, int):
-            _end.exit_codes.append(int(status or 0))
-        else:
-            _end.exit_codes.append(1)
-        original_exit(status)
-
-    sys.exit = exit_recording_code
+    hook_exits(lambda status: _end.exit_codes.append(status_code(status)))
+    _end.main_frame = outermost_main_frame()
     atexit.register(_finish_all)
 
 
