@@ -533,6 +533,8 @@ class Run:
               wait_duration: float | timedelta | None = None) -> None:
         """Record an alert and send it to the configured notifiers (``sdk/alerts.py``);
         the same title within ``wait_duration`` (default 60 s) is suppressed and counted."""
+        if self._writer is not None and self._finished:
+            raise UsageError(f"run {self.id} is finished; alert() needs a live run")
         if self._environment is None:
             check_alert(title, text, level, wait_duration)
             return
