@@ -269,3 +269,31 @@ def test_a_system_exit_of_any_origin_sets_the_state_and_a_caught_one_does_not(
     assert run.state == state
     if state == "failed":
         assert run.exit_code == returncode
+
+
+def test_sigterm_while_finishing_waits_until_the_run_is_recorded() -> None:
+    """finish() waits for an alert's delivery (a receiver that never answers) when
+    SIGTERM comes: the run's end is still recorded, then the process exits 143."""
+    out, path = run_script("""
+        import os, signal, socket, threading
+        silent = socket.socket()
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/hook"
+        run2 = cairn.init(project="ends", reinit="create_new", settings={
+            "notifiers": [{"type": "webhook", "url": url}], "alert_timeout": 3,
+            "alert_retries": 0, "console": "off"})
+        print(run2.path, flush=True)
+        run.finish()
+        run2.alert("slow", "nobody answers")
+        threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGTERM)).start()
+        try:
+            run2.finish()
+        finally:
+            print("finish returned", flush=True)
+    """)
+    assert out.returncode == 143, out.stderr
+    second = out.stdout.splitlines()[1]
+    assert "finish returned" in out.stdout
+    assert cairn.Api().run(second).state == "finished"
+    assert cairn.Api().run(path).state == "finished"

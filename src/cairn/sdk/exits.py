@@ -24,7 +24,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import FrameType, TracebackType
 from typing import Any
@@ -113,6 +113,8 @@ class TermGuard:
         self._pipe: tuple[int, int] | None = None
         self._reacted = threading.Event()
         self._fork_hook = False
+        self._deferring = 0
+        self._deferred: int | None = None
 
     @property
     def installed(self) -> bool:
@@ -134,6 +136,9 @@ class TermGuard:
             end.signal = signum
             # A second SIGTERM while the runs finish kills at once.
             signal.signal(signum, signal.SIG_DFL)
+            if self._deferring:
+                self._deferred = signum  # raised once the run's finish is recorded
+                return
             raise SignalExit(128 + signum)
 
         try:
@@ -191,6 +196,23 @@ class TermGuard:
             sys.stdout.flush()
             sys.stderr.flush()
         os._exit(128 + signal.SIGTERM)
+
+    @contextlib.contextmanager
+    def deferring(self) -> Iterator[None]:
+        """Hold a SIGTERM that arrives inside the block (a run finishing: an exception in
+        the middle would leave it running) and raise its ``SignalExit`` when the block
+        ends. Only the main thread runs the handler, so only there is anything held."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        self._deferring += 1
+        try:
+            yield
+        finally:
+            self._deferring -= 1
+        signum, self._deferred = self._deferred, None
+        if signum is not None and not self._deferring:
+            raise SignalExit(128 + signum)
 
     def uninstall(self) -> None:
         """Give SIGTERM back its default disposition (no run is active any more). Only the

@@ -24,6 +24,7 @@ from cairn.sdk.exit_codes import hook_exits, outermost_main_frame, status_code
 from cairn.sdk.exits import (
     TERM_GUARD,
     ProcessEnd,
+    SignalExit,
     describe_error,
     keep_interrupted_exit,
 )
@@ -91,6 +92,8 @@ def _finish_all() -> None:
     for run in list(reversed(_active)):
         try:
             run._finish(exit_code=code, state=state, error=error)
+        except SignalExit:
+            pass  # a SIGTERM while finishing at exit: the process is ending anyway
         except Exception as exc:
             print(f"cairn: could not finish run {run.id}: {exc}", file=sys.stderr)
     keep_interrupted_exit(_end)
