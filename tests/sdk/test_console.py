@@ -194,3 +194,37 @@ def test_redirect_lets_a_child_outlive_the_run_without_harm(cairn_root: Path,
     assert "child exit 0" in out.stdout
     for i in range(6):
         assert (tmp_path / f"unrelated{i}.txt").read_text() == "mine\n"
+
+
+def test_a_forked_child_prints_through_a_capture_locked_at_the_fork(cairn_root: Path) -> None:
+    out, _, run_dir = run_script("""
+        import threading
+        capture = sys.stdout._capture
+        held, release = threading.Event(), threading.Event()
+        def writer_mid_write():  # another thread in the middle of a write when fork() comes
+            with capture._lock:
+                held.set()
+                release.wait()
+        threading.Thread(target=writer_mid_write).start()
+        held.wait()
+        pid = os.fork()
+        release.set()
+        if pid == 0:
+            print("from the forked child", flush=True)
+            os._exit(0)
+        for _ in range(300):
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                print("child exit", os.waitstatus_to_exitcode(status), flush=True)
+                break
+            time.sleep(0.1)
+        else:
+            os.kill(pid, 9)
+            print("child hung", flush=True)
+        print("parent goes on", flush=True)
+    """)
+    assert "from the forked child" in out.stdout
+    assert "child exit 0" in out.stdout
+    texts = [STAMP.sub("", line) for line in (run_dir / "output.log").read_text().splitlines()]
+    assert "parent goes on" in texts
+    assert "from the forked child" not in texts  # the child is not the run

@@ -22,6 +22,7 @@ import os
 import sys
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
@@ -260,6 +261,22 @@ def _coalesce(chunks: deque[tuple[str, str, float]]) -> list[tuple[str, str, flo
     return out
 
 
+_live: weakref.WeakSet[ConsoleCapture] = weakref.WeakSet()
+_fork_hook = False
+
+
+def _after_fork_in_child() -> None:
+    """A forked child has the parent's captures (the tees in ``sys.stdout``, their lock,
+    possibly held by a thread at the fork) but not their console thread: nothing would
+    write what piles up, and a held lock would block the child's first print. The child's
+    captures pass text through, with fresh locks; the child is not the run."""
+    for capture in list(_live):
+        capture._lock = threading.Lock()
+        capture._stopping = True
+        capture._pending.clear()
+        capture._pending_bytes = 0
+
+
 class ConsoleCapture:
     """Captures the console in ``mode`` (``wrap`` or ``redirect``) into ``log_path`` and
     hands batches of lines to ``emit`` (which queues ``console`` records)."""
@@ -280,6 +297,11 @@ class ConsoleCapture:
         self._stopping = False
         self._tees: list[tuple[str, _Tee]] = []
         self._redirects: list[_FdRedirect] = []
+        global _fork_hook
+        if not _fork_hook:
+            os.register_at_fork(after_in_child=_after_fork_in_child)
+            _fork_hook = True
+        _live.add(self)
         self._thread = threading.Thread(target=self._loop, name="cairn-console", daemon=True)
         self._thread.start()
         if mode == "redirect":
