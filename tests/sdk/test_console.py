@@ -228,3 +228,24 @@ def test_a_forked_child_prints_through_a_capture_locked_at_the_fork(cairn_root: 
     texts = [STAMP.sub("", line) for line in (run_dir / "output.log").read_text().splitlines()]
     assert "parent goes on" in texts
     assert "from the forked child" not in texts  # the child is not the run
+
+
+def test_the_store_gets_a_capped_number_of_lines_output_log_all(cairn_root: Path) -> None:
+    code = """
+        import cairn.sdk.console
+        cairn.sdk.console.STORE_MAX_LINES = 50  # 100,000 in use: the same code path
+        second = cairn.init(project="console", reinit="create_new")
+        for i in range(200):
+            print(f"line {i}")
+        second.finish()
+        print("SECOND", second.path, second.dir, flush=True)
+    """
+    out, _, _ = run_script(code)
+    path, run_dir = out.stdout.split("SECOND ")[1].split()
+    stored = stored_lines(cairn_root, path)
+    assert stored[:50] == [("stdout", f"line {i}") for i in range(50)]
+    assert stored[50:] == [("stderr", "[cairn: the console output from here on is in "
+                                      "output.log only (50 lines)]")]
+    texts = [STAMP.sub("", line) for line in (Path(run_dir) / "output.log").read_text()
+             .splitlines()]
+    assert texts == [f"line {i}" for i in range(200)]

@@ -36,6 +36,9 @@ FLUSH_INTERVAL = 0.25
 WAKE_BYTES = 1024 * 1024
 """Pending text that wakes the console thread before its interval is up."""
 LOG_NAME = "output.log"
+STORE_MAX_LINES = 100_000
+"""Console lines of a session sent to the store for the Logs tab (wandb's UI keeps as many);
+``output.log`` has them all, up to its own cap (``console_max_bytes``)."""
 
 Line = tuple[float, str, str]
 """(unix time, "stdout" | "stderr", text without the newline)"""
@@ -288,6 +291,7 @@ class ConsoleCapture:
         self._warn = warn
         self._log = RotatingLog(log_path, max_bytes)
         self._store_budget = max_bytes
+        self._store_lines = STORE_MAX_LINES
         self._lock = threading.Lock()
         self._pending: deque[tuple[str, str, float]] = deque()
         self._pending_bytes = 0
@@ -382,14 +386,18 @@ class ConsoleCapture:
         self._emit_within_budget(lines)
 
     def _emit_within_budget(self, lines: list[Line]) -> None:
-        if self._store_budget <= 0:
+        if self._store_budget <= 0 or self._store_lines <= 0:
             return
         kept: list[Line] = []
         for line in lines:
             self._store_budget -= len(line[2]) + 1
-            if self._store_budget < 0:
+            self._store_lines -= 1
+            if self._store_budget < 0 or self._store_lines < 0:
+                why = (f"{STORE_MAX_LINES:,} lines" if self._store_lines < 0
+                       else "console_max_bytes")
                 kept.append((line[0], "stderr", "[cairn: the console output from here on is "
-                             f"in {LOG_NAME} only (console_max_bytes)]"))
+                             f"in {LOG_NAME} only ({why})]"))
+                self._store_budget = self._store_lines = 0
                 break
             kept.append(line)
         self._emit(kept)
