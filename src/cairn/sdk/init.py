@@ -150,6 +150,38 @@ def _resume_target(settings: Settings, resume: Any, run_id: str | None) -> tuple
     return run_id, "allow" if resume == "auto" else str(resume)
 
 
+def _init_overrides(settings: Any, named: dict[str, Any], save_code: Any,
+                    tags: Any) -> dict[str, Any]:
+    """The settings ``init()``'s arguments ask for, over those of its ``settings``."""
+    overrides = _settings_overrides(settings)
+    overrides.update({key: value for key, value in named.items() if value is not None})
+    if save_code is not None:
+        overrides["save_code"] = bool(save_code)
+    if tags is not None:
+        if isinstance(tags, str) or not all(isinstance(t, str) for t in tags):
+            raise ValueError(f"tags must be a list of strings; got {tags!r}")
+        overrides["tags"] = tuple(tags)
+    return overrides
+
+
+def _run_to_resume(s: Settings, ref: RunRef, run_id: str | None, resume_mode: str) -> Any:
+    """The stored run this ``init()`` continues (None: a new run), as ``resume`` allows."""
+    found = None
+    if run_id is not None and s.mode != "disabled":
+        found = _existing(s, ref)
+    if found is not None and resume_mode == "never":
+        raise ResumeError(f"run {found.ref.path} already exists and resume='never'; "
+                          "use another id or resume='allow'")
+    if found is None and resume_mode == "must":
+        raise ResumeError(f"resume='must' but there is no run {ref.run_id!r} in project "
+                          f"{ref.project!r} under {s.root}")
+    if found is not None and resume_mode == "none":
+        warnings.warn(f"cairn: run {found.ref.path} already exists; continuing it (pass "
+                      "resume='allow' to say so, or resume='never' to refuse)", CairnWarning,
+                      stacklevel=3)
+    return found
+
+
 def init(
     project: str | None = None,
     entity: str | None = None,
@@ -184,20 +216,11 @@ def init(
         if reinit in (True, "finish_previous"):
             previous.finish()
 
-    overrides = _settings_overrides(settings)
-    for key, value in (("project", project), ("entity", entity), ("mode", mode),
-                       ("dir", str(dir) if dir is not None else None), ("notes", notes),
-                       ("group", group), ("job_type", job_type), ("run_id", id),
-                       ("resume", resume if isinstance(resume, str) else None), ("name", name)):
-        if value is not None:
-            overrides[key] = value
-    if save_code is not None:
-        overrides["save_code"] = bool(save_code)
-    if tags is not None:
-        if isinstance(tags, str) or not all(isinstance(t, str) for t in tags):
-            raise ValueError(f"tags must be a list of strings; got {tags!r}")
-        overrides["tags"] = tuple(tags)
-    s = load_settings(overrides)
+    named = {"project": project, "entity": entity, "mode": mode,
+             "dir": str(dir) if dir is not None else None, "notes": notes, "group": group,
+             "job_type": job_type, "run_id": id,
+             "resume": resume if isinstance(resume, str) else None, "name": name}
+    s = load_settings(_init_overrides(settings, named, save_code, tags))
     if s.mode == "online" and not s.base_url:
         warnings.warn("cairn: mode 'online' needs a cairn server (base_url); none is "
                       "configured, so this run logs locally", CairnWarning, stacklevel=2)
@@ -208,20 +231,7 @@ def init(
     entity_name = s.default_entity()
     ref = RunRef(entity_name, s.project or DEFAULT_PROJECT, run_id or new_run_id())
 
-    found = None
-    if run_id is not None and s.mode != "disabled":
-        found = _existing(s, ref)
-    if found is not None and resume_mode == "never":
-        raise ResumeError(f"run {found.ref.path} already exists and resume='never'; "
-                          "use another id or resume='allow'")
-    if found is None and resume_mode == "must":
-        raise ResumeError(f"resume='must' but there is no run {ref.run_id!r} in project "
-                          f"{ref.project!r} under {s.root}")
-    if found is not None and resume_mode == "none":
-        warnings.warn(f"cairn: run {found.ref.path} already exists; continuing it (pass "
-                      "resume='allow' to say so, or resume='never' to refuse)", CairnWarning,
-                      stacklevel=2)
-
+    found = _run_to_resume(s, ref, run_id, resume_mode)
     setup = _setup(s, ref, found, config)
     run = Run(setup)
     _active.append(run)
