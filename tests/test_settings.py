@@ -50,3 +50,15 @@ def test_unknown_setting_in_file_is_named(tmp_path: Path) -> None:
     config.write_text('projcet = "typo"\n')
     with pytest.raises(SettingsError, match="projcet"):
         load_settings({}, environ={"CAIRN_CONFIG": str(config)})
+
+
+@pytest.mark.parametrize(("given", "mode"), [("wrap_raw", "wrap"), ("wrap_emu", "wrap"),
+                                             ("WRAP", "wrap"), ("redirect", "redirect"),
+                                             (False, "off")])
+def test_wandb_console_values_are_accepted(given: object, mode: str) -> None:
+    assert load_settings({"console": given}).console == mode
+
+
+def test_an_unknown_console_value_names_the_setting() -> None:
+    with pytest.raises(SettingsError, match="console"):
+        load_settings({"console": "tty"})

@@ -182,9 +182,13 @@ def _system_interval(value: Any) -> float:
 
 def _console(value: Any) -> str:
     console = str(value).lower()
-    console = {"false": "off", "true": "auto"}.get(console, console)
+    # wandb's wrap_raw and wrap_emu differ in how they render terminal control codes;
+    # cairn's wrap keeps the raw text (colours) and collapses carriage returns: both map.
+    console = {"false": "off", "true": "auto", "wrap_raw": "wrap",
+               "wrap_emu": "wrap"}.get(console, console)
     if console not in CONSOLE_MODES:
-        raise ValueError(f"expected one of {', '.join(CONSOLE_MODES)}")
+        raise ValueError(f"expected one of {', '.join(CONSOLE_MODES)} (or wandb's wrap_raw, "
+                         "wrap_emu)")
     return console
 
 

@@ -256,3 +256,27 @@ min_level = "INFO"
     run.finish()
     (body,) = receiver.bodies("/ok")
     assert "*[INFO] Run finished: from-toml*" in body["text"]
+
+
+def test_the_next_alert_sent_counts_those_suppressed_before_it(receiver: Receiver) -> None:
+    run = cairn.init(project="alerts", settings=quick([
+        {"type": "webhook", "url": receiver.url + "/ok"},
+        {"type": "slack", "url": receiver.url + "/slack"}]))
+    run.alert("loss spike", "first", wait_duration=3600)
+    run.alert("loss spike", "suppressed 1", wait_duration=3600)
+    run.alert("loss spike", "suppressed 2", wait_duration=3600)
+    run.alert("loss spike", "sent again", wait_duration=0)
+    run.alert("other", "not counted", wait_duration=0)
+    run.finish()
+    by_text = {b["text"]: b["suppressed_before"] for b in receiver.bodies("/ok")}
+    assert by_text == {"first": 0, "sent again": 2, "not counted": 0}
+    slack = [b["text"] for b in receiver.bodies("/slack") if "sent again" in b["text"]]
+    assert len(slack) == 1
+    assert "(2 more like it were suppressed)" in slack[0]
+
+
+def test_alert_after_finish_raises() -> None:
+    run = cairn.init(project="alerts", settings={"console": "off"})
+    run.finish()
+    with pytest.raises(cairn.errors.UsageError, match="finished"):
+        run.alert("late", "text")

@@ -172,3 +172,80 @@ def test_two_runs_at_once_each_capture_their_time(cairn_root: Path) -> None:
     assert "both" in second
     assert "only the second" in second
     assert "neither" not in second
+
+
+def test_redirect_lets_a_child_outlive_the_run_without_harm(cairn_root: Path,
+                                                            tmp_path: Path) -> None:
+    """A child that inherited the redirected descriptors writes after finish(): its output
+    still reaches the terminal, no file opened since gets it, and it does not die of
+    SIGPIPE (the capture's descriptors stay open until the pipe ends)."""
+    out, _, _ = run_script(f"""
+        child = subprocess.Popen([sys.executable, "-c",
+                                  "import time; time.sleep(3); print('late child', flush=True)"])
+        run.finish()
+        files = [open(os.path.join({str(tmp_path)!r}, f"unrelated{{i}}.txt"), "w+")
+                 for i in range(6)]
+        for fh in files:
+            fh.write("mine\\n")
+            fh.flush()
+        print("child exit", child.wait(), flush=True)
+    """, console="redirect")
+    assert "late child" in out.stdout
+    assert "child exit 0" in out.stdout
+    for i in range(6):
+        assert (tmp_path / f"unrelated{i}.txt").read_text() == "mine\n"
+
+
+def test_a_forked_child_prints_through_a_capture_locked_at_the_fork(cairn_root: Path) -> None:
+    out, _, run_dir = run_script("""
+        import threading
+        capture = sys.stdout._capture
+        held, release = threading.Event(), threading.Event()
+        def writer_mid_write():  # another thread in the middle of a write when fork() comes
+            with capture._lock:
+                held.set()
+                release.wait()
+        threading.Thread(target=writer_mid_write).start()
+        held.wait()
+        pid = os.fork()
+        release.set()
+        if pid == 0:
+            print("from the forked child", flush=True)
+            os._exit(0)
+        for _ in range(300):
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                print("child exit", os.waitstatus_to_exitcode(status), flush=True)
+                break
+            time.sleep(0.1)
+        else:
+            os.kill(pid, 9)
+            print("child hung", flush=True)
+        print("parent goes on", flush=True)
+    """)
+    assert "from the forked child" in out.stdout
+    assert "child exit 0" in out.stdout
+    texts = [STAMP.sub("", line) for line in (run_dir / "output.log").read_text().splitlines()]
+    assert "parent goes on" in texts
+    assert "from the forked child" not in texts  # the child is not the run
+
+
+def test_the_store_gets_a_capped_number_of_lines_output_log_all(cairn_root: Path) -> None:
+    code = """
+        import cairn.sdk.console
+        cairn.sdk.console.STORE_MAX_LINES = 50  # 100,000 in use: the same code path
+        second = cairn.init(project="console", reinit="create_new")
+        for i in range(200):
+            print(f"line {i}")
+        second.finish()
+        print("SECOND", second.path, second.dir, flush=True)
+    """
+    out, _, _ = run_script(code)
+    path, run_dir = out.stdout.split("SECOND ")[1].split()
+    stored = stored_lines(cairn_root, path)
+    assert stored[:50] == [("stdout", f"line {i}") for i in range(50)]
+    assert stored[50:] == [("stderr", "[cairn: the console output from here on is in "
+                                      "output.log only (50 lines)]")]
+    texts = [STAMP.sub("", line) for line in (Path(run_dir) / "output.log").read_text()
+             .splitlines()]
+    assert texts == [f"line {i}" for i in range(200)]

@@ -79,12 +79,12 @@ def test_a_non_zero_exit_code_fails_the_run() -> None:
     assert "error" not in run.metadata
 
 
-def test_sigterm_kills_the_run_after_cleanup_and_the_process_dies_by_it() -> None:
+def test_sigterm_kills_the_run_after_cleanup_and_the_process_exits_143() -> None:
     proc, path = start_script(WAIT_FOREVER)
     time.sleep(0.3)
     proc.send_signal(signal.SIGTERM)
     stdout, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == -signal.SIGTERM, stderr
+    assert proc.returncode == 143, stderr  # SystemExit(128 + SIGTERM), as a shell reports it
     assert "cleaned up" in stdout  # finally blocks ran
     run = cairn.Api().run(path)
     assert (run.state, run.exit_code) == ("killed", 143)
@@ -169,3 +169,131 @@ def test_a_hostile_finish_state_falls_back_to_the_exit_code(cairn_root: Path) ->
         assert row.state == "finished"
     finally:
         store.close()
+
+
+EXIT_HANDLERS = """
+import atexit, logging, sys, time
+def said_goodbye():
+    with open(sys.argv[1] + ".atexit", "w") as fh:
+        fh.write("bye")
+atexit.register(said_goodbye)  # registered before cairn's: runs after it
+logging.basicConfig(filename=sys.argv[1] + ".log", level=logging.INFO)
+buffered = open(sys.argv[1] + ".data", "w")
+buffered.write("unflushed")
+import cairn
+run = cairn.init(project="ends", settings={"heartbeat_interval": 0.2})
+logging.info("logged")
+print(run.path, flush=True)
+"""
+
+
+@pytest.mark.parametrize(("signum", "returncode"), [(signal.SIGINT, -signal.SIGINT),
+                                                    (signal.SIGTERM, 143)])
+def test_the_users_exit_handlers_and_buffers_survive_a_signal(
+        tmp_path: Path, signum: int, returncode: int) -> None:
+    base = str(tmp_path / "out")
+    proc = subprocess.Popen([sys.executable, "-c", EXIT_HANDLERS + WAIT_FOREVER, base],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ))
+    assert proc.stdout is not None
+    path = proc.stdout.readline().strip()
+    time.sleep(0.3)
+    proc.send_signal(signum)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == returncode, stderr
+    assert Path(base + ".atexit").read_text() == "bye"
+    assert Path(base + ".data").read_text() == "unflushed"
+    assert "logged" in Path(base + ".log").read_text()
+    assert cairn.Api().run(path).state == "killed"
+
+
+def test_sigterm_ends_a_process_stuck_in_c_code_with_the_run_killed() -> None:
+    """The main thread never runs the Python handler while it waits in C code that lets
+    other threads run (as a hung collective does): here SQLite waiting for a lock that
+    is never released. The watcher finishes the run as killed and ends the process."""
+    proc, path = start_script("""
+        import os, sqlite3, tempfile
+        db = os.path.join(tempfile.mkdtemp(), "locked.db")
+        holder = sqlite3.connect(db, isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")
+        sqlite3.connect(db, timeout=600).execute("SELECT 1 FROM sqlite_master").fetchall()
+    """)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 143, stderr
+    assert cairn.Api().run(path).state == "killed"
+
+
+def test_forked_children_die_by_sigterm_and_the_handler_leaves_with_the_last_run() -> None:
+    out, path = run_script("""
+        import multiprocessing, signal
+        def child():
+            try:
+                time.sleep(60)
+            finally:
+                print("child cleanup ran", flush=True)
+        p = multiprocessing.get_context("fork").Process(target=child)
+        p.start()
+        time.sleep(0.3)
+        p.terminate()
+        p.join(30)
+        print("child exitcode", p.exitcode, flush=True)
+        print("during run", signal.getsignal(signal.SIGTERM) is signal.SIG_DFL, flush=True)
+        run.finish()
+        print("after finish", signal.getsignal(signal.SIGTERM) is signal.SIG_DFL,
+              signal.set_wakeup_fd(-1), flush=True)
+    """)
+    assert out.returncode == 0, out.stderr
+    assert f"child exitcode {-signal.SIGTERM}" in out.stdout
+    assert "child cleanup ran" not in out.stdout
+    assert "during run False" in out.stdout
+    assert "after finish True -1" in out.stdout
+    assert cairn.Api().run(path).state == "finished"
+
+
+@pytest.mark.parametrize(("body", "returncode", "state"), [
+    ("raise SystemExit(3)\n", 3, "failed"),
+    ("exit(4)\n", 4, "failed"),
+    ("quit('bad config')\n", 1, "failed"),
+    ("def main():\n    sys.exit(6)\nmain()\n", 6, "failed"),
+    ("raise SystemExit\n", 0, "finished"),
+    ("try:\n    sys.exit(1)\nexcept SystemExit:\n    pass\n", 0, "finished"),
+    ("try:\n    exit(2)\nexcept SystemExit:\n    pass\n", 0, "finished"),
+])
+def test_a_system_exit_of_any_origin_sets_the_state_and_a_caught_one_does_not(
+        body: str, returncode: int, state: str) -> None:
+    out, path = run_script(body)
+    assert out.returncode == returncode, out.stderr
+    run = cairn.Api().run(path)
+    assert run.state == state
+    if state == "failed":
+        assert run.exit_code == returncode
+
+
+def test_sigterm_while_finishing_waits_until_the_run_is_recorded() -> None:
+    """finish() waits for an alert's delivery (a receiver that never answers) when
+    SIGTERM comes: the run's end is still recorded, then the process exits 143."""
+    out, path = run_script("""
+        import os, signal, socket, threading
+        silent = socket.socket()
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/hook"
+        run2 = cairn.init(project="ends", reinit="create_new", settings={
+            "notifiers": [{"type": "webhook", "url": url}], "alert_timeout": 3,
+            "alert_retries": 0, "console": "off"})
+        print(run2.path, flush=True)
+        run.finish()
+        run2.alert("slow", "nobody answers")
+        threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGTERM)).start()
+        try:
+            run2.finish()
+        finally:
+            print("finish returned", flush=True)
+    """)
+    assert out.returncode == 143, out.stderr
+    second = out.stdout.splitlines()[1]
+    assert "finish returned" in out.stdout
+    assert cairn.Api().run(second).state == "finished"
+    assert cairn.Api().run(path).state == "finished"

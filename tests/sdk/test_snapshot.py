@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import cairn
-from cairn.sdk.snapshot import requirements, strip_credentials
+from cairn.sdk.snapshot import git_info, redact_args, requirements, strip_credentials
 
 SCRIPT = """
 import cairn
@@ -118,6 +118,9 @@ def test_credentials_never_stored_and_requirements_sorted() -> None:
     assert strip_credentials("https://u:p@h.com/r.git") == "https://h.com/r.git"
     assert strip_credentials("ssh://git@h.com/r.git") == "ssh://h.com/r.git"
     assert strip_credentials("git@h.com:r.git") == "git@h.com:r.git"  # scp form: a user only
+    assert strip_credentials("https://user:pa/ss@host/r.git") == "https://host/r.git"
+    assert strip_credentials("https://host/r.git?private_token=SECRET#x") == "https://host/r.git"
+    assert strip_credentials("https://u:p@q@host:8443/g/r.git") == "https://host:8443/g/r.git"
     lines = requirements().splitlines()
     assert lines == sorted(lines, key=lambda line: line.split("==")[0].lower())
     assert all("==" in line for line in lines)
@@ -143,3 +146,29 @@ def test_log_code_saves_the_source_tree(tmp_path: Path) -> None:
     run.finish()
     files = {f.name for f in cairn.Api().run(run.path).files()}
     assert files == {"code/pkg/model.py", "code/train.py", "code/pkg/notes.md"}
+
+
+def test_secret_looking_arguments_are_redacted() -> None:
+    args = ["--api-key=abc", "--token", "xyz", "--lr", "0.1", "db.password=hunter2",
+            "--auth-file", "-v", "--KEY", "k", "data.csv", "--secret"]
+    assert redact_args(args) == ["--api-key=[redacted]", "--token", "[redacted]", "--lr", "0.1",
+                                 "db.password=[redacted]", "--auth-file", "-v", "--KEY",
+                                 "[redacted]", "data.csv", "--secret"]
+
+
+def test_the_diff_ignores_external_diff_textconv_and_colour_settings(dirty_repo: Path,
+                                                                     tmp_path: Path) -> None:
+    tool = tmp_path / "ext-diff.sh"
+    tool.write_text("#!/bin/sh\necho EXTERNAL TOOL\n")
+    tool.chmod(0o755)
+    git(dirty_repo, "config", "diff.external", str(tool))
+    git(dirty_repo, "config", "color.diff", "always")
+    (dirty_repo / ".gitattributes").write_text("README diff=upper\n")
+    git(dirty_repo, "config", "diff.upper.textconv", "tr a-z A-Z <")
+    info, written = git_info(dirty_repo, tmp_path / "diff.patch")
+    assert info is not None
+    assert written
+    patch = (tmp_path / "diff.patch").read_text()
+    assert "EXTERNAL TOOL" not in patch
+    assert "\x1b[" not in patch
+    assert "+changed, not committed" in patch

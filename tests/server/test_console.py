@@ -38,3 +38,32 @@ def test_pages_of_lines_and_search(api: ApiClient, cairn_root: Path) -> None:
     assert api.get(url, params={"search": "100%"}).json()["lines"] == []
     assert_error(api.get(url, params={"limit": 0}), 400, "bad_request")
     assert_error(api.get("/api/v1/runs/me/proj/nope/logs"), 404, "not_found")
+
+
+def test_the_tail_first_then_pages_back_with_counts(api: ApiClient, cairn_root: Path) -> None:
+    ref = RunRef("me", "proj", "r1")
+    lines = [[1000.0 + i, "stdout", f"line {i}" + (" match" if i % 5 == 0 else "")]
+             for i in range(30)]
+    store = open_store(cairn_root)
+    try:
+        store.apply_records([Record(ref, "s", 1, "run", {"name": "n", "at": 1.0}),
+                             Record(ref, "s", 2, "console", {"lines": lines})])
+    finally:
+        store.close()
+    url = "/api/v1/runs/me/proj/r1/logs"
+    tail = api.get(url, params={"before": 0, "limit": 10}).json()
+    assert [ln["text"] for ln in tail["lines"]] == [f"line {i}" + (" match" if i % 5 == 0
+                                                                   else "")
+                                                    for i in range(20, 30)]
+    assert (tail["more"], tail["total"], tail["matched"]) == (True, 30, 30)
+    assert tail["first"] == tail["lines"][0]["n"]
+    older = api.get(url, params={"before": tail["first"], "limit": 15}).json()
+    assert [ln["text"].split()[1] for ln in older["lines"]] == [str(i) for i in range(5, 20)]
+    assert older["more"] is True
+    oldest = api.get(url, params={"before": older["first"], "limit": 15}).json()
+    assert len(oldest["lines"]) == 5
+    assert oldest["more"] is False
+    found = api.get(url, params={"before": 0, "limit": 2, "search": "MATCH"}).json()
+    assert [ln["text"] for ln in found["lines"]] == ["line 20 match", "line 25 match"]
+    assert (found["more"], found["total"], found["matched"]) == (True, 30, 6)
+    assert_error(api.get(url, params={"before": -1}), 400, "bad_request")

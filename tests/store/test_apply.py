@@ -83,6 +83,22 @@ def test_applying_again_changes_nothing(store: MetadataStore, writer: Any,
     assert store.apply_records([]).applied == 0
 
 
+def test_records_applied_before_leave_the_run_and_project_dates(store: MetadataStore,
+                                                                writer: Any) -> None:
+    records = [writer(REF).run()]
+    store.apply_records(records)
+    run, project = store.get_run(REF), store.get_project(REF.entity, REF.project)
+    store.apply_records(records)  # all skipped (a watcher or a sync seeing them again)
+    run_again = store.get_run(REF)
+    project_again = store.get_project(REF.entity, REF.project)
+    assert run is not None
+    assert run_again is not None
+    assert project is not None
+    assert project_again is not None
+    assert run_again.updated_at == run.updated_at
+    assert project_again.last_activity == project.last_activity
+
+
 def test_failed_exit_code(store: MetadataStore, writer: Any) -> None:
     w = writer(REF)
     store.apply_records([w.run(), w.finish(exit_code=3)])

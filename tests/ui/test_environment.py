@@ -10,7 +10,7 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Response, expect
 from tests.ui.conftest import LiveServer
 
 FAILING = """
@@ -72,7 +72,7 @@ def _console_run(root: Path, lines: list[list[object]], *, finished: bool = True
     return "/me/logs/runs/r1?tab=logs"
 
 
-def test_logs_tab_shows_100k_lines_with_colours_virtualised_and_searchable(
+def test_logs_tab_opens_at_the_end_of_100k_lines_pages_back_and_searches_on_the_server(
         page: Page, server: Callable[[], LiveServer], cairn_root: Path,
         screenshots: Path) -> None:
     lines: list[list[object]] = [
@@ -81,6 +81,13 @@ def test_logs_tab_shows_100k_lines_with_colours_virtualised_and_searchable(
         for i in range(100_000)]
     url = _console_run(cairn_root, lines)
     live = server()
+    fetched: list[int] = []  # lines per answer of the logs route
+
+    def count(response: Response) -> None:
+        if "/logs?" in response.url and response.ok:
+            fetched.append(len(response.json()["lines"]))
+
+    page.on("response", count)
     page.goto(live.url + url)
     log = page.get_by_role("log", name="Log lines")
     expect(page.get_by_text("100,000 lines")).to_be_visible()
@@ -91,8 +98,15 @@ def test_logs_tab_shows_100k_lines_with_colours_virtualised_and_searchable(
     green = log.locator(".log-line", has_text="step 99995 ok").locator("span.log-text span")
     expect(green).to_have_css("color", "rgb(47, 158, 68)")
     expect(log).not_to_contain_text("\x1b")
-    expect(log.locator(".log-line").last).to_contain_text("step 99999")  # follows the end
+    expect(log.locator(".log-line").last).to_contain_text("step 99999")  # opens at the end
     page.screenshot(path=str(screenshots / "run-logs.png"))
+    assert sum(fetched) <= 2000  # the tail only
+
+    # Scrolling up loads the page before, and the reader stays where they were.
+    log.evaluate("el => el.scrollTop = 0")
+    expect(log.locator(".log-line", has_text="step 97999 loss")).to_have_count(1)
+    expect(log.locator(".log-line").first).not_to_contain_text("step 98000 ")
+    assert sum(fetched) <= 4000
 
     page.get_by_role("searchbox", name="Search the output").fill("STEP 4243 loss")
     expect(page.get_by_text("1 of 100,000 lines", exact=True)).to_be_visible()
@@ -100,11 +114,14 @@ def test_logs_tab_shows_100k_lines_with_colours_virtualised_and_searchable(
     expect(log.locator(".log-line")).to_contain_text("step 4243 loss 0.00024")
     page.get_by_role("searchbox", name="Search the output").fill("step 4242")
     expect(page.get_by_text("11 of 100,000 lines", exact=True)).to_be_visible()
+    page.screenshot(path=str(screenshots / "run-logs-search.png"))
+    page.get_by_role("searchbox", name="Search the output").fill("no such line")
+    expect(page.get_by_text("0 of 100,000 lines", exact=True)).to_be_visible()
     page.get_by_role("searchbox", name="Search the output").fill("")
     expect(page.get_by_text("100,000 lines", exact=True)).to_be_visible()
     expect(log.locator(".log-line").last).to_contain_text("step 99999")
-    log.evaluate("el => el.scrollTop = 0")
-    expect(log.locator(".log-line").first).to_contain_text("step 0 ok")
+    assert max(fetched) <= 2000
+    assert sum(fetched) < 20_000  # never the whole log
 
 
 def test_logs_tab_follows_a_running_run(page: Page, server: Callable[[], LiveServer],

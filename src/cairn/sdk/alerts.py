@@ -85,22 +85,26 @@ def check_alert(title: Any, text: Any, level: Any, wait_duration: Any,
 
 
 class AlertThrottle:
-    """Per title: when the last alert was sent, and its key (suppressed ones count there)."""
+    """Per title: when the last alert was sent, its key (suppressed ones count there), and
+    how many were suppressed since (the next one sent says so to the notifiers)."""
 
     def __init__(self) -> None:
         self._last: dict[str, tuple[float, str]] = {}
+        self._suppressed: dict[str, int] = {}
         self._lock = threading.Lock()
 
-    def admit(self, title: str, wait: float, now: float) -> tuple[bool, str]:
-        """``(send, key)``: whether to send, and the key of the alert it is (a new key) or
-        is counted against (the last one sent)."""
+    def admit(self, title: str, wait: float, now: float) -> tuple[bool, str, int]:
+        """``(send, key, suppressed before)``: whether to send, the key of the alert it is
+        (a new key) or is counted against (the last one sent), and for one to send, how
+        many of its title were suppressed since the last one sent."""
         with self._lock:
             last = self._last.get(title)
             if last is not None and now - last[0] < wait:
-                return False, last[1]
+                self._suppressed[title] = self._suppressed.get(title, 0) + 1
+                return False, last[1], 0
             key = os.urandom(8).hex()
             self._last[title] = (now, key)
-            return True, key
+            return True, key, self._suppressed.pop(title, 0)
 
 
 def alert_body(key: str, title: str, text: str, level: str, wait: float) -> dict[str, Any]:
@@ -126,11 +130,13 @@ class RunAlerts:
     def alert(self, title: Any, text: Any, level: Any = None,
               wait_duration: Any = None) -> None:
         title, text, level, wait = check_alert(title, text, level, wait_duration)
-        send, key = self._throttle.admit(title, wait, time.time())
+        send, key, suppressed_before = self._throttle.admit(title, wait, time.time())
         if not send:
             self._run._queue(Op("alert", {"key": key, "suppressed": 1, "at": time.time()}))
             return
         body = alert_body(key, title, text, level, wait)
+        if suppressed_before:
+            body["suppressed_before"] = suppressed_before
         self._run._queue(Op("alert", body))
         for worker in self._delivery():
             worker.submit(body)

@@ -22,6 +22,7 @@ import os
 import sys
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
@@ -35,6 +36,9 @@ FLUSH_INTERVAL = 0.25
 WAKE_BYTES = 1024 * 1024
 """Pending text that wakes the console thread before its interval is up."""
 LOG_NAME = "output.log"
+STORE_MAX_LINES = 100_000
+"""Console lines of a session sent to the store for the Logs tab (wandb's UI keeps as many);
+``output.log`` has them all, up to its own cap (``console_max_bytes``)."""
 
 Line = tuple[float, str, str]
 """(unix time, "stdout" | "stderr", text without the newline)"""
@@ -195,28 +199,42 @@ class _FdRedirect:
         self._thread.start()
 
     def _pump(self) -> None:
+        # The pump owns its two descriptors and closes them itself, at the pipe's end: a
+        # child that inherited fd 1/2 may keep writing long after the run finished, and a
+        # descriptor closed under a blocked read would be reused by an unrelated file.
         # An incremental decoder keeps a UTF-8 sequence split across reads whole.
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        while True:
-            try:
-                data = os.read(self._read_end, 65536)
-            except OSError:
-                return
-            if not data:
-                break
+        try:
+            while True:
+                try:
+                    data = os.read(self._read_end, 65536)
+                except InterruptedError:
+                    continue
+                except OSError:
+                    return
+                if not data:
+                    break
+                with contextlib.suppress(OSError):
+                    _write_all(self._saved, data)
+                self._capture.push(self._stream, decoder.decode(data))  # ignored once closed
+            self._capture.push(self._stream, decoder.decode(b"", final=True))
+        finally:
             with contextlib.suppress(OSError):
-                _write_all(self._saved, data)
-            self._capture.push(self._stream, decoder.decode(data))
-        self._capture.push(self._stream, decoder.decode(b"", final=True))
+                os.close(self._read_end)
+            with contextlib.suppress(OSError):
+                os.close(self._saved)
 
     def restore(self) -> None:
-        """Point the descriptor back at the terminal; the pipe ends once every writer
-        (children that inherited it too) has closed it."""
+        """Point the descriptor back at the terminal. Without other writers the pipe ends
+        at once and the pump finishes what it holds; children that inherited the pipe keep
+        it open, and the pump goes on forwarding their output to the terminal (no longer
+        captured) until they close it, so this waits only briefly."""
         os.dup2(self._saved, self.fd)
-        self._thread.join(timeout=2)
-        with contextlib.suppress(OSError):
-            os.close(self._read_end)
-        os.close(self._saved)
+        self._thread.join(timeout=RESTORE_WAIT)
+
+
+RESTORE_WAIT = 0.5
+"""Seconds ``restore`` waits for the pump to pass on what is still in the pipe."""
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -246,6 +264,22 @@ def _coalesce(chunks: deque[tuple[str, str, float]]) -> list[tuple[str, str, flo
     return out
 
 
+_live: weakref.WeakSet[ConsoleCapture] = weakref.WeakSet()
+_fork_hook = False
+
+
+def _after_fork_in_child() -> None:
+    """A forked child has the parent's captures (the tees in ``sys.stdout``, their lock,
+    possibly held by a thread at the fork) but not their console thread: nothing would
+    write what piles up, and a held lock would block the child's first print. The child's
+    captures pass text through, with fresh locks; the child is not the run."""
+    for capture in list(_live):
+        capture._lock = threading.Lock()
+        capture._stopping = True
+        capture._pending.clear()
+        capture._pending_bytes = 0
+
+
 class ConsoleCapture:
     """Captures the console in ``mode`` (``wrap`` or ``redirect``) into ``log_path`` and
     hands batches of lines to ``emit`` (which queues ``console`` records)."""
@@ -257,6 +291,7 @@ class ConsoleCapture:
         self._warn = warn
         self._log = RotatingLog(log_path, max_bytes)
         self._store_budget = max_bytes
+        self._store_lines = STORE_MAX_LINES
         self._lock = threading.Lock()
         self._pending: deque[tuple[str, str, float]] = deque()
         self._pending_bytes = 0
@@ -266,6 +301,11 @@ class ConsoleCapture:
         self._stopping = False
         self._tees: list[tuple[str, _Tee]] = []
         self._redirects: list[_FdRedirect] = []
+        global _fork_hook
+        if not _fork_hook:
+            os.register_at_fork(after_in_child=_after_fork_in_child)
+            _fork_hook = True
+        _live.add(self)
         self._thread = threading.Thread(target=self._loop, name="cairn-console", daemon=True)
         self._thread.start()
         if mode == "redirect":
@@ -346,14 +386,18 @@ class ConsoleCapture:
         self._emit_within_budget(lines)
 
     def _emit_within_budget(self, lines: list[Line]) -> None:
-        if self._store_budget <= 0:
+        if self._store_budget <= 0 or self._store_lines <= 0:
             return
         kept: list[Line] = []
         for line in lines:
             self._store_budget -= len(line[2]) + 1
-            if self._store_budget < 0:
+            self._store_lines -= 1
+            if self._store_budget < 0 or self._store_lines < 0:
+                why = (f"{STORE_MAX_LINES:,} lines" if self._store_lines < 0
+                       else "console_max_bytes")
                 kept.append((line[0], "stderr", "[cairn: the console output from here on is "
-                             f"in {LOG_NAME} only (console_max_bytes)]"))
+                             f"in {LOG_NAME} only ({why})]"))
+                self._store_budget = self._store_lines = 0
                 break
             kept.append(line)
         self._emit(kept)

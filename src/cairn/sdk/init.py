@@ -16,11 +16,18 @@ import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any, NoReturn
+from typing import Any
 
 from cairn.errors import ResumeError, UsageError
 from cairn.records import RunRef
-from cairn.sdk.exits import ProcessEnd, describe_error, die_as_signalled, install_signal_handlers
+from cairn.sdk.exit_codes import hook_exits, outermost_main_frame, status_code
+from cairn.sdk.exits import (
+    TERM_GUARD,
+    ProcessEnd,
+    SignalExit,
+    describe_error,
+    keep_interrupted_exit,
+)
 from cairn.sdk.names import new_run_id, new_run_name, validate_run_id
 from cairn.sdk.run import Run, RunSetup
 from cairn.sdk.telemetry import detect_framework
@@ -50,6 +57,8 @@ def current() -> Run | None:
 def _forget(run: Run) -> None:
     if run in _active:
         _active.remove(run)
+    if not _active:
+        TERM_GUARD.uninstall()
     marker = run.settings.root / "resume.json"
     try:
         if json.loads(marker.read_text()).get("run_id") == run.id:
@@ -73,18 +82,8 @@ def _install_hooks() -> None:
         previous(exc_type, exc, tb)
 
     sys.excepthook = excepthook
-    original_exit = sys.exit
-
-    def exit_recording_code(status: str | int | None = None) -> NoReturn:
-        # atexit cannot see the exit status; remember it so unfinished runs get it
-        if status is None or isinstance(status, int):
-            _end.exit_codes.append(int(status or 0))
-        else:
-            _end.exit_codes.append(1)
-        original_exit(status)
-
-    sys.exit = exit_recording_code
-    install_signal_handlers(_end)
+    hook_exits(lambda status: _end.exit_codes.append(status_code(status)))
+    _end.main_frame = outermost_main_frame()
     atexit.register(_finish_all)
 
 
@@ -93,9 +92,11 @@ def _finish_all() -> None:
     for run in list(reversed(_active)):
         try:
             run._finish(exit_code=code, state=state, error=error)
+        except SignalExit:
+            pass  # a SIGTERM while finishing at exit: the process is ending anyway
         except Exception as exc:
             print(f"cairn: could not finish run {run.id}: {exc}", file=sys.stderr)
-    die_as_signalled(_end)
+    keep_interrupted_exit(_end)
 
 
 def _settings_overrides(settings: Any) -> dict[str, Any]:
@@ -149,6 +150,38 @@ def _resume_target(settings: Settings, resume: Any, run_id: str | None) -> tuple
     return run_id, "allow" if resume == "auto" else str(resume)
 
 
+def _init_overrides(settings: Any, named: dict[str, Any], save_code: Any,
+                    tags: Any) -> dict[str, Any]:
+    """The settings ``init()``'s arguments ask for, over those of its ``settings``."""
+    overrides = _settings_overrides(settings)
+    overrides.update({key: value for key, value in named.items() if value is not None})
+    if save_code is not None:
+        overrides["save_code"] = bool(save_code)
+    if tags is not None:
+        if isinstance(tags, str) or not all(isinstance(t, str) for t in tags):
+            raise ValueError(f"tags must be a list of strings; got {tags!r}")
+        overrides["tags"] = tuple(tags)
+    return overrides
+
+
+def _run_to_resume(s: Settings, ref: RunRef, run_id: str | None, resume_mode: str) -> Any:
+    """The stored run this ``init()`` continues (None: a new run), as ``resume`` allows."""
+    found = None
+    if run_id is not None and s.mode != "disabled":
+        found = _existing(s, ref)
+    if found is not None and resume_mode == "never":
+        raise ResumeError(f"run {found.ref.path} already exists and resume='never'; "
+                          "use another id or resume='allow'")
+    if found is None and resume_mode == "must":
+        raise ResumeError(f"resume='must' but there is no run {ref.run_id!r} in project "
+                          f"{ref.project!r} under {s.root}")
+    if found is not None and resume_mode == "none":
+        warnings.warn(f"cairn: run {found.ref.path} already exists; continuing it (pass "
+                      "resume='allow' to say so, or resume='never' to refuse)", CairnWarning,
+                      stacklevel=3)
+    return found
+
+
 def init(
     project: str | None = None,
     entity: str | None = None,
@@ -183,20 +216,11 @@ def init(
         if reinit in (True, "finish_previous"):
             previous.finish()
 
-    overrides = _settings_overrides(settings)
-    for key, value in (("project", project), ("entity", entity), ("mode", mode),
-                       ("dir", str(dir) if dir is not None else None), ("notes", notes),
-                       ("group", group), ("job_type", job_type), ("run_id", id),
-                       ("resume", resume if isinstance(resume, str) else None), ("name", name)):
-        if value is not None:
-            overrides[key] = value
-    if save_code is not None:
-        overrides["save_code"] = bool(save_code)
-    if tags is not None:
-        if isinstance(tags, str) or not all(isinstance(t, str) for t in tags):
-            raise ValueError(f"tags must be a list of strings; got {tags!r}")
-        overrides["tags"] = tuple(tags)
-    s = load_settings(overrides)
+    named = {"project": project, "entity": entity, "mode": mode,
+             "dir": str(dir) if dir is not None else None, "notes": notes, "group": group,
+             "job_type": job_type, "run_id": id,
+             "resume": resume if isinstance(resume, str) else None, "name": name}
+    s = load_settings(_init_overrides(settings, named, save_code, tags))
     if s.mode == "online" and not s.base_url:
         warnings.warn("cairn: mode 'online' needs a cairn server (base_url); none is "
                       "configured, so this run logs locally", CairnWarning, stacklevel=2)
@@ -207,24 +231,12 @@ def init(
     entity_name = s.default_entity()
     ref = RunRef(entity_name, s.project or DEFAULT_PROJECT, run_id or new_run_id())
 
-    found = None
-    if run_id is not None and s.mode != "disabled":
-        found = _existing(s, ref)
-    if found is not None and resume_mode == "never":
-        raise ResumeError(f"run {found.ref.path} already exists and resume='never'; "
-                          "use another id or resume='allow'")
-    if found is None and resume_mode == "must":
-        raise ResumeError(f"resume='must' but there is no run {ref.run_id!r} in project "
-                          f"{ref.project!r} under {s.root}")
-    if found is not None and resume_mode == "none":
-        warnings.warn(f"cairn: run {found.ref.path} already exists; continuing it (pass "
-                      "resume='allow' to say so, or resume='never' to refuse)", CairnWarning,
-                      stacklevel=2)
-
+    found = _run_to_resume(s, ref, run_id, resume_mode)
     setup = _setup(s, ref, found, config)
     run = Run(setup)
     _active.append(run)
     _install_hooks()
+    TERM_GUARD.install(_end, _finish_all)
     if s.mode != "disabled":
         with contextlib.suppress(OSError):
             (s.root / "resume.json").write_text(json.dumps({"run_id": run.id}))

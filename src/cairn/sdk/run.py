@@ -533,6 +533,8 @@ class Run:
               wait_duration: float | timedelta | None = None) -> None:
         """Record an alert and send it to the configured notifiers (``sdk/alerts.py``);
         the same title within ``wait_duration`` (default 60 s) is suppressed and counted."""
+        if self._writer is not None and self._finished:
+            raise UsageError(f"run {self.id} is finished; alert() needs a live run")
         if self._environment is None:
             check_alert(title, text, level, wait_duration)
             return
@@ -598,7 +600,15 @@ class Run:
     def _finish(self, exit_code: int | None = None, quiet: bool | None = None, *,
                 state: str | None = None, error: dict[str, Any] | None = None) -> None:
         """``finish`` with the state the process ended in (``sdk/exits.py``) and, for a
-        failure, the error to keep with the run."""
+        failure, the error to keep with the run. A SIGTERM meanwhile waits until the run's
+        end is recorded."""
+        from cairn.sdk.exits import TERM_GUARD
+
+        with TERM_GUARD.deferring():
+            self._finish_now(exit_code, quiet, state, error)
+
+    def _finish_now(self, exit_code: int | None, quiet: bool | None, state: str | None,
+                    error: dict[str, Any] | None) -> None:
         from cairn.sdk import init as init_module
 
         with self._lock:

@@ -24,7 +24,10 @@ if TYPE_CHECKING:
 GIT_TIMEOUT = 10.0
 MAX_DIFF_BYTES = 10 * 1024 * 1024
 """A larger diff is not saved (the environment record says so)."""
-_CREDENTIALS = re.compile(r"(?<=://)[^/@\s]+@")
+_SECRET_FLAG = re.compile(r"^-*[\w.-]*(token|key|secret|passw|auth|credential)[\w.-]*$",
+                          re.IGNORECASE)
+"""A command-line option (``--api-key``, ``db.password``) whose value is not stored."""
+REDACTED = "[redacted]"
 
 
 @dataclass
@@ -42,7 +45,7 @@ def host_info(run_started: float, program: str | None) -> dict[str, Any]:
         "python_implementation": platform.python_implementation(),
         "executable": sys.executable,
         "program": program,
-        "args": list(sys.argv[1:]),
+        "args": redact_args(sys.argv[1:]),
         "cpu_count": os.cpu_count(),
         "started_at": run_started,
     }
@@ -62,8 +65,37 @@ def host_info(run_started: float, program: str | None) -> dict[str, Any]:
 
 
 def strip_credentials(url: str) -> str:
-    """A remote URL without the ``user:token@`` part (never store secrets)."""
-    return _CREDENTIALS.sub("", url)
+    """A remote URL without its user information (``user:token@``) and without a query or
+    fragment (``?private_token=``): never store secrets. The user information ends at the
+    last ``@`` of the URL, not at the first ``/`` (a password may hold one, and
+    ``urllib.parse.urlsplit`` would then take the rest of it for the path); an ``@`` in a
+    path costs the path's start, never a secret. The scp form (``git@host:path``) holds a
+    user name only and is kept."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    rest = re.split(r"[?#]", rest, maxsplit=1)[0]
+    return f"{scheme}://{rest.rsplit('@', 1)[-1]}"
+
+
+def redact_args(args: list[str]) -> list[str]:
+    """The program's arguments with the values of secret-looking options replaced:
+    ``--api-key=…``, ``--token …`` and ``password=…``."""
+    out: list[str] = []
+    redact_next = False
+    for arg in args:
+        if redact_next and not arg.startswith("-"):
+            out.append(REDACTED)
+            redact_next = False
+            continue
+        name, eq, _ = arg.partition("=")
+        secret = bool(_SECRET_FLAG.match(name))
+        if eq and secret:
+            out.append(f"{name}={REDACTED}")
+        else:
+            out.append(arg)
+        redact_next = secret and not eq and arg.startswith("-")
+    return out
 
 
 def _git(cwd: Path, *args: str) -> str | None:
@@ -94,7 +126,8 @@ def git_info(cwd: Path, diff_path: Path) -> tuple[dict[str, Any] | None, bool]:
         return info, False
     try:
         with diff_path.open("wb") as fh:
-            out = subprocess.run(["git", "diff", "HEAD", "--binary"], cwd=cwd, stdout=fh,
+            out = subprocess.run(["git", "diff", "HEAD", "--binary", "--no-ext-diff",
+                                  "--no-textconv", "--no-color"], cwd=cwd, stdout=fh,
                                  stderr=subprocess.DEVNULL, timeout=GIT_TIMEOUT, check=False,
                                  stdin=subprocess.DEVNULL)
     except (OSError, subprocess.SubprocessError):

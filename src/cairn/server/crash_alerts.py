@@ -4,9 +4,13 @@ the server says it for the run: with ``"crashed"`` in the ``alert_on`` setting o
 seconds for runs that read as crashed (``store/base.py effective_state``), records one
 ``alert`` per run and sends it to the server's notifiers.
 
-Each crash alert is an ``alert`` record of the session ``crash-watch`` with sequence
-number 1, so the store applies it once per run however often it is seen (and across
-server restarts); it is delivered only when this watcher applied it.
+Each crash alert is an ``alert`` record of the session ``crash-watch-<the run's session>``
+with sequence number 1, so the store applies it once per crashed session however often it
+is seen (and across server restarts), and a resumed run that crashes again alerts again;
+it is delivered only when this watcher applied it. A session already alerted is known in
+memory, or read from the store (``applied_seq``) before anything is written; runs whose
+last heartbeat is older than the watcher's start minus ``heartbeat_timeout`` crashed
+before it watched: they are history, not news, and get no alert.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import contextlib
 import functools
 import os
 import threading
+import time
 from typing import Any
 
 from cairn.records import Record, RunRef
@@ -30,23 +35,35 @@ MAX_RUNS = 500
 
 
 class CrashAlerts:
-    def __init__(self, settings: Settings, store: MetadataStore) -> None:
+    def __init__(self, settings: Settings, store: MetadataStore,
+                 started: float | None = None) -> None:
         self._settings = settings
         self._store = store
         self._session = f"crash-delivery-{os.urandom(6).hex()}"
         self._seq = 0
         self._lock = threading.Lock()
+        started = time.time() if started is None else started
+        self._news_since = started - settings.heartbeat_timeout
+        self._seen: set[tuple[RunRef, str]] = set()
 
     def check(self) -> list[RunRef]:
         """Record (and send) an alert for each newly crashed run; returns those runs."""
         rows = self._store.query_runs(None, None, {"state": "crashed"}, limit=MAX_RUNS)
         alerted = []
         for row in rows:
-            body = alert_body("crashed", f"Run crashed: {row.name or row.ref.run_id}"[:63],
+            if row.heartbeat_at < self._news_since:
+                continue  # crashed before the watcher started
+            session = crash_session(row)
+            if (row.ref, session) in self._seen:
+                continue
+            self._seen.add((row.ref, session))
+            if self._store.applied_seq(row.ref, session):
+                continue  # alerted before (an earlier server): read, not rewritten
+            key = f"crashed{session[len(CRASH_SESSION):]}"[:64]  # one alert per session
+            body = alert_body(key, f"Run crashed: {row.name or row.ref.run_id}"[:63],
                               f"Run {row.ref.path} stopped without finishing (no process or "
                               "heartbeat any more).", "ERROR", 0)
-            result = self._store.apply_records([Record(row.ref, CRASH_SESSION, 1, "alert",
-                                                       body)])
+            result = self._store.apply_records([Record(row.ref, session, 1, "alert", body)])
             if result.applied:
                 alerted.append(row.ref)
                 self._deliver(row, body)
@@ -73,6 +90,12 @@ class CrashAlerts:
         with contextlib.suppress(Exception):  # a store busy now: the outcome is only shown
             self._store.apply_records([Record(ref, self._session, seq, "alert_delivery",
                                               outcome)])
+
+
+def crash_session(row: RunRow) -> str:
+    """The session of the crash alert: one per session of the run that crashed."""
+    run_session = row.meta.get("session")
+    return f"{CRASH_SESSION}-{run_session}" if isinstance(run_session, str) else CRASH_SESSION
 
 
 async def watch(crash_alerts: CrashAlerts, stopping: threading.Event,

@@ -200,7 +200,7 @@ class RecordApplier:
     def _project_id(self, entity: str, project: str) -> int:
         self.conn.execute(
             "INSERT INTO projects (entity, name, created_at, updated_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (entity, name) DO UPDATE SET updated_at = excluded.updated_at",
+            "ON CONFLICT (entity, name) DO NOTHING",  # _flush dates what was applied
             (entity, project, self.now, self.now))
         row = self.conn.execute("SELECT id FROM projects WHERE entity = ? AND name = ?",
                                 (entity, project)).fetchone()
@@ -405,6 +405,8 @@ class RecordApplier:
     def _flush(self) -> None:
         touched_projects = set()
         for run in self.runs.values():
+            if not run.dirty_sessions:
+                continue  # every record of the run was applied before: nothing changed
             nested = nest(run.summary.flat())
             self.conn.execute(
                 "UPDATE runs SET summary_state = ?, summary = ?, summary_json = ?, meta = ?, "

@@ -265,9 +265,15 @@ class MetadataStore(Protocol):
         ...
 
     def console_lines(self, run_pk: int, after: int = 0, limit: int = 1000,
-                      search: str | None = None) -> list[ConsoleLine]:
-        """Up to ``limit`` console lines numbered above ``after``, in order; with
-        ``search``, only the lines that contain it."""
+                      search: str | None = None, before: int | None = None,
+                      ) -> list[ConsoleLine]:
+        """Up to ``limit`` console lines numbered above ``after``, in order (with
+        ``before``: the last ones below it, 0 for the end); with ``search``, only the lines
+        that contain it."""
+        ...
+
+    def console_count(self, run_pk: int, search: str | None = None) -> int:
+        """How many console lines the run has (that contain ``search``)."""
         ...
 
     # artifacts (store/artifacts.py)

@@ -53,14 +53,32 @@ def _like(text: str) -> str:
 
 
 def read_console(conn: Cursor, run_pk: int, after: int = 0, limit: int = 1000,
-                 search: str | None = None) -> list[ConsoleLine]:
-    """Up to ``limit`` lines numbered above ``after``, oldest first; with ``search``, only
-    lines containing it (case-insensitive for ASCII letters)."""
+                 search: str | None = None, before: int | None = None) -> list[ConsoleLine]:
+    """Up to ``limit`` lines numbered above ``after``, oldest first; with ``before``, the
+    last ``limit`` lines numbered below it (0: the log's end), still oldest first: the Logs
+    tab loads the tail and pages back. With ``search``, only lines containing it
+    (case-insensitive for ASCII letters)."""
     sql = "SELECT id, at, stream, text FROM console_lines WHERE run = ? AND id > ?"
     params: list[Any] = [run_pk, after]
+    if before:
+        sql += " AND id < ?"
+        params.append(before)
     if search:
         sql += " AND text LIKE ? ESCAPE '\\'"
         params.append(_like(search))
-    rows = conn.execute(sql + " ORDER BY id LIMIT ?", (*params, limit)).fetchall()
+    order = " ORDER BY id DESC LIMIT ?" if before is not None else " ORDER BY id LIMIT ?"
+    rows = conn.execute(sql + order, (*params, limit)).fetchall()
+    if before is not None:
+        rows.reverse()
     return [ConsoleLine(int(r[0]), float(r[1]), str(r[2]), str(r[3])) for r in rows]
+
+
+def count_console(conn: Cursor, run_pk: int, search: str | None = None) -> int:
+    """How many lines the run has (with ``search``: that contain it)."""
+    sql = "SELECT count(*) FROM console_lines WHERE run = ?"
+    params: list[Any] = [run_pk]
+    if search:
+        sql += " AND text LIKE ? ESCAPE '\\'"
+        params.append(_like(search))
+    return int(conn.execute(sql, params).fetchone()[0])
 

@@ -51,7 +51,7 @@ from cairn.store.codec import (
     envelope_of,
     merge_envelopes,
 )
-from cairn.store.console import ConsoleLine, read_console
+from cairn.store.console import ConsoleLine, count_console, read_console
 from cairn.store.media import (
     ObjectKey,
     read_object_keys,
@@ -608,8 +608,12 @@ class SqliteStore:
                                                    before=before))
 
     def console_lines(self, run_pk: int, after: int = 0, limit: int = 1000,
-                      search: str | None = None) -> list[ConsoleLine]:
-        return self._call(read_console, run_pk, after, limit, search)
+                      search: str | None = None, before: int | None = None,
+                      ) -> list[ConsoleLine]:
+        return self._call(read_console, run_pk, after, limit, search, before)
+
+    def console_count(self, run_pk: int, search: str | None = None) -> int:
+        return self._call(count_console, run_pk, search)
 
     def read_objects(self, run_pk: int, keys: Sequence[str] | None = None,
                      min_step: int | None = None, max_step: int | None = None,

@@ -88,3 +88,25 @@ def test_the_sampler_thread_stops_with_the_run() -> None:
     run = cairn.init(project="sys", settings={"system_interval": 0.05})
     run.finish()
     assert not [t for t in threading.enumerate() if t.name == "cairn-system"]
+
+
+def test_a_stuck_probe_does_not_hold_up_close() -> None:
+    entered, release = threading.Event(), threading.Event()
+    warned: list[str] = []
+
+    def stuck() -> dict[str, float]:
+        entered.set()
+        release.wait()  # a probe that never returns (a hung mount, a driver)
+        return {"x": 1.0}
+
+    sampler = SystemSampler(0.01, lambda body: None, lambda topic, msg: warned.append(msg),
+                            probes=[("stuck", stuck)])
+    assert entered.wait(30)
+    closing = threading.Thread(target=sampler.close)
+    closing.start()
+    closing.join(timeout=60)
+    try:
+        assert not closing.is_alive()  # close() returned, without its final sample
+        assert any("does not return" in msg for msg in warned)
+    finally:
+        release.set()

@@ -20,6 +20,9 @@ from cairn.sdk.system.probes import Probe
 PREFIX = "system/"
 START_DELAY = 1.0
 """Seconds after the run starts before the probes are opened."""
+CLOSE_WAIT = 2.0
+"""Seconds ``close`` waits for a sample in progress (a probe may hang: a stuck NFS mount,
+a GPU driver); after that the run finishes without its final sample."""
 
 
 class SystemSampler:
@@ -83,30 +86,44 @@ class SystemSampler:
         while not self._stop.wait(self.interval):
             self.sample_now()
 
-    def sample_now(self) -> dict[str, float]:
-        """Take one sample and emit it (any thread); returns what was emitted."""
-        with self._lock:
-            probes = self._ensure_probes()
-            started = time.thread_time()
-            values: dict[str, float] = {}
-            for topic, probe in list(probes):
-                try:
-                    for key, value in probe().items():
-                        values[PREFIX + key] = float(value)
-                except Exception as exc:
-                    probes.remove((topic, probe))
-                    self._warn(f"system-{topic}", f"cairn: the {topic} system metrics failed "
-                               f"({exc!r}); no longer sampled")
-            if values:
-                self._emit({"at": time.time(), "values": values})
-                self.samples += 1
-            self.cpu_seconds += time.thread_time() - started
-            return values
+    def sample_now(self, timeout: float = -1) -> dict[str, float]:
+        """Take one sample and emit it (any thread); returns what was emitted. With a
+        ``timeout``, gives up (and returns nothing) when another sample holds the probes
+        that long."""
+        if not self._lock.acquire(timeout=timeout):
+            return {}
+        try:
+            return self._sample()
+        finally:
+            self._lock.release()
+
+    def _sample(self) -> dict[str, float]:
+        """One sample (the lock held)."""
+        probes = self._ensure_probes()
+        started = time.thread_time()
+        values: dict[str, float] = {}
+        for topic, probe in list(probes):
+            try:
+                for key, value in probe().items():
+                    values[PREFIX + key] = float(value)
+            except Exception as exc:
+                probes.remove((topic, probe))
+                self._warn(f"system-{topic}", f"cairn: the {topic} system metrics failed "
+                           f"({exc!r}); no longer sampled")
+        if values:
+            self._emit({"at": time.time(), "values": values})
+            self.samples += 1
+        self.cpu_seconds += time.thread_time() - started
+        return values
 
     def close(self, final_sample: bool = True) -> None:
         """Stop the thread; with ``final_sample``, sample once more so that even a run
         shorter than the interval has its system metrics."""
         self._stop.set()
-        self._thread.join(timeout=10)
+        self._thread.join(timeout=CLOSE_WAIT)
+        if self._thread.is_alive():
+            self._warn("system-stuck", "cairn: a system metrics probe does not return; the "
+                       "run finishes without its last sample")
+            return
         if final_sample:
-            self.sample_now()
+            self.sample_now(timeout=CLOSE_WAIT)

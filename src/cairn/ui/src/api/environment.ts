@@ -14,8 +14,14 @@ export interface SystemData {
 export const environmentApi = {
   system: (entity: string, project: string, id: string, points: number, signal?: AbortSignal) =>
     request<SystemData>(`${runPath(entity, project, id)}/system?points=${points}`, { signal }),
-  logs: (entity: string, project: string, id: string, after: number, limit: number, signal?: AbortSignal) =>
-    request<ConsolePage>(`${runPath(entity, project, id)}/logs?after=${after}&limit=${limit}`, { signal }),
+  /** A page of console lines: ``after`` a line number, or ``before`` one (0: the log's end). */
+  logs: (entity: string, project: string, id: string, page: LogsQuery, signal?: AbortSignal) => {
+    const q = new URLSearchParams({ limit: String(page.limit) });
+    if (page.before !== undefined) q.set("before", String(page.before));
+    else q.set("after", String(page.after ?? 0));
+    if (page.search) q.set("search", page.search);
+    return request<ConsolePage>(`${runPath(entity, project, id)}/logs?${q.toString()}`, { signal });
+  },
 };
 
 export interface ConsoleLine {
@@ -27,10 +33,22 @@ export interface ConsoleLine {
   text: string;
 }
 
+export interface LogsQuery {
+  after?: number;
+  before?: number;
+  limit: number;
+  search?: string;
+}
+
 export interface ConsolePage {
   lines: ConsoleLine[];
   last: number;
+  /** More lines match: newer ones (``after``), older ones (``before``). */
   more: boolean;
+  /** With ``before``: the first line number given, the run's lines, and the search's. */
+  first?: number;
+  total?: number;
+  matched?: number;
 }
 
 export type AlertLevel = "INFO" | "WARN" | "ERROR";

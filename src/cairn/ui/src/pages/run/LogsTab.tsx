@@ -1,15 +1,20 @@
 /** The run page's Logs tab: the run's console output with its ANSI colours, in a
- * virtualised list (only the lines in view are in the DOM, so 100,000 lines scroll freely),
- * filtered as you type, and followed live while the run is running. */
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
-import { environmentApi, type ConsoleLine } from "../../api/environment";
+ * virtualised list (only the lines in view are in the DOM), opened at the log's end with
+ * older pages loaded as the reader scrolls up, searched by the server as you type, and
+ * followed live while the run is running. */
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { environmentApi } from "../../api/environment";
 import type { Run } from "../../api/types";
 import { ErrorBanner } from "../../components/ErrorBanner";
-import { parseAnsi, stripAnsi, type AnsiStyle } from "../../lib/ansi";
+import { parseAnsi, type AnsiStyle } from "../../lib/ansi";
 import { useVirtualRows } from "../../lib/useVirtualRows";
+import { appendPage, canPageBack, EMPTY_WINDOW, fromTail, prependPage, type LogWindow } from "./logPages";
 
-const PAGE = 10_000;
+const PAGE = 2000;
 const REFRESH_MS = 2000;
+const SEARCH_DELAY_MS = 250;
+/** Rows from the top at which the page before is asked for. */
+const PAGE_BACK_ROWS = 40;
 const ROW_HEIGHT = 18;
 
 function styleOf(s: AnsiStyle): { [key: string]: string } {
@@ -40,69 +45,117 @@ function clock(at: number): string {
   return new Date(at * 1000).toLocaleTimeString(undefined, { hour12: false });
 }
 
-/** Every line of the run, loaded a page at a time and then followed while it runs. */
-function useConsoleLines(run: Run): { lines: ConsoleLine[]; error: unknown; loading: boolean } {
-  const [state, setState] = useState<{ lines: ConsoleLine[]; error: unknown; loading: boolean }>({
-    lines: [],
-    error: undefined,
-    loading: true,
-  });
+interface LogState extends LogWindow {
+  error: unknown;
+  loading: boolean;
+}
+
+/** The run's log from its end: the last page first, older pages on request (``loadOlder``,
+ * as the reader scrolls up), new lines followed while the run is running; ``search`` is
+ * done by the server, so no more of the log than is shown comes to the browser. */
+function useLogWindow(
+  run: Run,
+  search: string,
+): { state: LogState; loadOlder: (added: (lines: number) => void) => void } {
+  const [state, setState] = useState<LogState>({ ...EMPTY_WINDOW, error: undefined, loading: true });
+  const older = useRef<(added: (lines: number) => void) => Promise<void>>(async () => {});
   const running = run.state === "running";
   useEffect(() => {
     const ctl = new AbortController();
-    let after = 0;
-    let all: ConsoleLine[] = [];
+    let win: LogWindow = EMPTY_WINDOW;
     let timer: ReturnType<typeof setTimeout> | null = null;
-    const load = async (): Promise<void> => {
+    let paging = false;
+    const ids = [run.entity, run.project, run.id] as const;
+    const publish = (next: LogWindow, error?: unknown): void => {
+      win = next;
+      setState({ ...next, error, loading: false });
+    };
+    const follow = async (): Promise<void> => {
       try {
         for (;;) {
-          const page = await environmentApi.logs(run.entity, run.project, run.id, after, PAGE, ctl.signal);
-          if (page.lines.length) {
-            all = all.concat(page.lines);
-            after = page.last;
-            setState({ lines: all, error: undefined, loading: page.more });
-          }
+          const page = await environmentApi.logs(...ids, { after: win.last, limit: PAGE, search }, ctl.signal);
+          if (page.lines.length) publish(appendPage(win, page, search !== ""));
           if (!page.more) break;
         }
-        setState({ lines: all, error: undefined, loading: false });
       } catch (error) {
         if (ctl.signal.aborted) return;
-        setState({ lines: all, error, loading: false });
+        publish(win, error);
       }
-      if (running && !ctl.signal.aborted) timer = setTimeout(() => void load(), REFRESH_MS);
+      if (!ctl.signal.aborted) timer = setTimeout(() => void follow(), REFRESH_MS);
     };
-    void load();
+    const open = async (): Promise<void> => {
+      setState((s) => ({ ...s, loading: true }));
+      try {
+        publish(fromTail(await environmentApi.logs(...ids, { before: 0, limit: PAGE, search }, ctl.signal)));
+      } catch (error) {
+        if (!ctl.signal.aborted) publish(win, error);
+        return;
+      }
+      if (running && !ctl.signal.aborted) timer = setTimeout(() => void follow(), REFRESH_MS);
+    };
+    older.current = async (added) => {
+      if (paging || !canPageBack(win)) return;
+      paging = true;
+      try {
+        const before = win.lines[0]!.n;
+        const page = await environmentApi.logs(...ids, { before, limit: PAGE, search }, ctl.signal);
+        if (ctl.signal.aborted) return;
+        const next = prependPage(win, page);
+        added(next.lines.length - win.lines.length); // before the render that shows them
+        publish(next);
+      } catch (error) {
+        if (!ctl.signal.aborted) publish(win, error);
+      } finally {
+        paging = false;
+      }
+    };
+    // Typing a search waits for a pause before asking the server.
+    const start = setTimeout(() => void open(), search ? SEARCH_DELAY_MS : 0);
     return () => {
       ctl.abort();
+      clearTimeout(start);
       if (timer) clearTimeout(timer);
     };
-  }, [run.entity, run.project, run.id, running]);
-  return state;
+  }, [run.entity, run.project, run.id, running, search]);
+  return { state, loadOlder: (added) => void older.current(added) };
 }
 
 export function LogsTab({ run }: { run: Run }) {
-  const { lines, error, loading } = useConsoleLines(run);
   const [query, setQuery] = useState("");
-  const plain = useMemo(() => lines.map((l) => stripAnsi(l.text).toLowerCase()), [lines]);
-  const shown = useMemo(() => {
-    const q = query.trim().toLowerCase();
-    if (!q) return lines;
-    return lines.filter((_, i) => plain[i]!.includes(q));
-  }, [lines, plain, query]);
-  const { scrollRef, items, totalSize } = useVirtualRows(shown.length, ROW_HEIGHT);
+  const search = query.trim();
+  const { state, loadOlder } = useLogWindow(run, search);
+  const { lines, error, loading } = state;
+  const { scrollRef, items, totalSize } = useVirtualRows(lines.length, ROW_HEIGHT);
   // Stay at the bottom as lines arrive, unless the reader scrolled up: whether the list is
   // at its bottom is read while rendering, before the new lines reach the DOM.
   const following = useRef(true);
+  const shift = useRef(0);
   const el = scrollRef.current;
   following.current = !el || el.scrollTop + el.clientHeight >= el.scrollHeight - 2 * ROW_HEIGHT;
   useLayoutEffect(() => {
     const box = scrollRef.current;
-    if (box && following.current) box.scrollTop = box.scrollHeight;
-  }, [shown.length, totalSize]);
+    if (!box) return;
+    if (shift.current) {
+      // Older lines went in above: keep the lines the reader looks at where they were.
+      box.scrollTop += shift.current * ROW_HEIGHT;
+      shift.current = 0;
+    } else if (following.current) {
+      box.scrollTop = box.scrollHeight;
+    }
+  }, [lines, totalSize]);
+  const onScroll = (): void => {
+    const box = scrollRef.current;
+    if (!box || box.scrollTop > PAGE_BACK_ROWS * ROW_HEIGHT || !state.older) return;
+    loadOlder((added) => {
+      shift.current += added;
+    });
+  };
 
-  if (!lines.length && loading) return <div class="loading-block" aria-label="loading" />;
-  if (!lines.length && error !== undefined) return <ErrorBanner error={error} />;
-  if (!lines.length) {
+  // Without lines, and not because of a search: nothing to search either.
+  const nothing = !lines.length && !search;
+  if (nothing && loading) return <div class="loading-block" aria-label="loading" />;
+  if (nothing && error !== undefined) return <ErrorBanner error={error} />;
+  if (nothing && !state.total) {
     return (
       <div class="empty-state">
         <h2>No console output</h2>
@@ -123,14 +176,14 @@ export function LogsTab({ run }: { run: Run }) {
           onInput={(e) => setQuery((e.target as HTMLInputElement).value)}
         />
         <span class="muted small" aria-live="polite">
-          {query.trim() ? `${shown.length.toLocaleString()} of ` : ""}
-          {lines.length.toLocaleString()} lines{loading ? " (loading…)" : ""}
+          {search ? `${state.matched.toLocaleString()} of ` : ""}
+          {state.total.toLocaleString()} lines{loading ? " (loading…)" : ""}
         </span>
       </div>
-      <div class="logs-scroll" ref={scrollRef} role="log" aria-label="Log lines">
+      <div class="logs-scroll" ref={scrollRef} role="log" aria-label="Log lines" onScroll={onScroll}>
         <div class="logs-body" style={{ height: `${totalSize}px` }}>
           {items.map((item) => {
-            const line = shown[item.index]!;
+            const line = lines[item.index]!;
             return (
               <div
                 key={line.n}
