@@ -293,6 +293,27 @@ def test_media_objects_are_added_with_their_blobs(tmp_path: Path, cairn_root: Pa
     assert (out / "media" / blob_digest).read_bytes() == b"[1, 2, 3]"
 
 
+def test_tables_and_images_come_back_as_wandb_returns_them(tmp_path: Path) -> None:
+    import numpy as np
+
+    pixels = np.arange(48, dtype=np.uint8).reshape(4, 4, 3)
+    table = cairn.Table(columns=["name", "score", "picture"])
+    table.add_data("a", 0.5, cairn.Image(pixels))
+    table.add_data("b", 0.25, cairn.Image(pixels))
+    artifact = cairn.Artifact("results", "evaluation")
+    artifact.add(table, "preds")
+    artifact.add(cairn.Image(pixels, caption="one"), "sample")
+    for got in (artifact, _logged(artifact)):
+        preds = got.get("preds")
+        assert isinstance(preds, cairn.Table)
+        assert preds.columns == ["name", "score", "picture"]
+        assert [row[:2] for row in preds.data] == [["a", 0.5], ["b", 0.25]]
+        assert np.array_equal(np.asarray(preds.data[1][2].image()), pixels)
+        sample = got.get("sample")
+        assert sample.caption == "one"
+        assert np.array_equal(np.asarray(sample.image()), pixels)
+
+
 def test_new_file_and_add_leave_no_temp_folder(tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     import tempfile

@@ -372,8 +372,9 @@ class Artifact:
         return self.get_entry(name)
 
     def get(self, name: str) -> Any:
-        """What ``add(obj, name)`` stored, read back as JSON (for media, its typed
-        reference: ``_type``, ``sha256``, …); None if absent."""
+        """What ``add(obj, name)`` stored: a ``cairn.Table`` for a table, a ``MediaFile``
+        (its typed reference, with its bytes) for other media, the JSON for anything else;
+        None if absent."""
         entry = self._manifest.entries.get(name if name.endswith(".json") else f"{name}.json")
         if entry is None:
             found = [e for n, e in self._manifest.entries.items()
@@ -383,7 +384,20 @@ class Artifact:
                 return None
             entry = found[0]
         with self._open_entry(entry) as fh:
-            return json.loads(fh.read())
+            return self._as_media(json.loads(fh.read()))
+
+    def _as_media(self, payload: Any) -> Any:
+        """A stored media reference as the object wandb's ``Artifact.get`` returns."""
+        from cairn.api.media import FILE_TYPES, MediaFile
+
+        if not (isinstance(payload, dict) and payload.get("_type") in FILE_TYPES
+                and ("sha256" in payload or "table" in payload)):
+            return payload
+        if self._version is None:
+            media = MediaFile(payload, self._staging_blobs)
+        else:
+            media = MediaFile(payload, lambda: self._require_source().blobs)
+        return media.table() if media.type == "table-file" else media
 
     def _open_entry(self, entry: ArtifactManifestEntry) -> IO[bytes]:
         if self._version is None:
