@@ -219,3 +219,20 @@ def test_a_linked_blob_is_young_in_its_new_store(tmp_path: Path) -> None:
     linked = target.local_path(info.digest)
     assert linked is not None
     assert linked.stat().st_mtime > 1_000_000_000.0 + 86400
+
+
+def test_only_new_content_is_synced_to_disk(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd))[1])
+    blobs = LocalBlobStore(tmp_path / "blobs")
+    source = tmp_path / "requirements.txt"
+    source.write_text("numpy==2.0\n")
+    first = blobs.put_file(source)
+    assert len(synced) == 1
+    assert blobs.put_file(source) == first  # the same file saved by the next run
+    assert len(synced) == 1
+    assert blobs.temp_files() == []

@@ -140,10 +140,27 @@ def git_info(cwd: Path, diff_path: Path) -> tuple[dict[str, Any] | None, bool]:
     return info, True
 
 
+_requirements_cache: dict[tuple[str, ...], tuple[float, str]] = {}
+REQUIREMENTS_TTL = 60.0
+"""Seconds a process reuses its package list: runs started one after another (a sweep in
+one process) do not list the packages again."""
+
+
 def requirements() -> str:
     """``pip freeze`` of this interpreter: the installed distributions, from their
     ``.dist-info`` folder names on ``sys.path`` (no file is opened: fast), falling back to
     their metadata for the rare older layouts."""
+    key = tuple(sys.path)
+    cached = _requirements_cache.get(key)
+    if cached is not None and time.monotonic() - cached[0] < REQUIREMENTS_TTL:
+        return cached[1]
+    text = _list_requirements()
+    _requirements_cache.clear()
+    _requirements_cache[key] = (time.monotonic(), text)
+    return text
+
+
+def _list_requirements() -> str:
     seen: dict[str, str] = {}
     for entry in sys.path:
         try:

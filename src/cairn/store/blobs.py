@@ -159,8 +159,14 @@ class LocalBlobStore:
                     size += len(chunk)
                     tmp.write(chunk)
                 tmp.flush()
+                info = BlobInfo(digest.hexdigest(), size)
+                # Content already stored (a file saved again unchanged, the same
+                # requirements.txt every run) costs no fsync: only a new blob is synced.
+                if self._refresh(self._path(info.digest)):
+                    tmp.close()
+                    _unlink(Path(tmp.name))
+                    return info
                 os.fsync(tmp.fileno())
-            info = BlobInfo(digest.hexdigest(), size)
             self._publish(Path(tmp.name), info.digest)
         except BaseException:
             _unlink(Path(tmp.name))
