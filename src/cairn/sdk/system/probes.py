@@ -31,7 +31,9 @@ class CpuProbe:
 
     def __call__(self) -> Sample:
         out: Sample = {
-            "cpu": self._process.cpu_percent(None) / self._cpus,
+            # CPU time is counted in clock ticks: over a short interval the share of all
+            # cores can read a little above 100 %
+            "cpu": min(100.0, self._process.cpu_percent(None) / self._cpus),
             "proc.cpu.threads": float(self._process.num_threads()),
         }
         cores = self._psutil.cpu_percent(None, percpu=True)
