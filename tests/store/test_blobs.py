@@ -6,6 +6,7 @@ import hashlib
 import io
 import threading
 from pathlib import Path
+from typing import BinaryIO, cast
 
 import pytest
 
@@ -73,7 +74,7 @@ def test_a_failed_write_leaves_no_blob_and_no_temp_file(tmp_path: Path) -> None:
             return b"x" * 1000
 
     with pytest.raises(OSError, match="disk went away"):
-        blobs.put_stream(Broken())  # type: ignore[arg-type]
+        blobs.put_stream(cast(BinaryIO, Broken()))
     assert list(blobs.digests()) == []
     assert blobs.temp_files() == []
 
@@ -146,7 +147,7 @@ def test_copy_missing_notices_a_damaged_source(tmp_path: Path) -> None:
             path.write_bytes(b"not what the digest says")
             return path
 
-        def open(self, digest: str):  # type: ignore[no-untyped-def]
+        def open(self, digest: str) -> BinaryIO:
             return open(tmp_path / "damaged", "rb")
 
     wanted = source.put_bytes(b"the real content").digest
