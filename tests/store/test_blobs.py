@@ -228,7 +228,12 @@ def test_only_new_content_is_synced_to_disk(tmp_path: Path,
 
     synced: list[int] = []
     real_fsync = os.fsync
-    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd))[1])
+
+    def counting_fsync(fd: int) -> None:
+        synced.append(fd)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", counting_fsync)
     blobs = LocalBlobStore(tmp_path / "blobs")
     source = tmp_path / "requirements.txt"
     source.write_text("numpy==2.0\n")
