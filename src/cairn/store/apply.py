@@ -157,7 +157,7 @@ class RecordApplier:
             "artifact_use": self._in_module(artifacts.apply_use),
             "artifact_edit": self._in_module(artifacts.apply_edit),
             "artifact_delete": self._in_module(artifacts.apply_delete),
-            "file": self._on_file,
+            "file": lambda run, record: apply_file(self.conn, run.pk, record, self.now),
         }
 
     def _in_module(self, apply: Callable[[Cursor, int, int, dict[str, Any], float], None]
@@ -305,9 +305,6 @@ class RecordApplier:
         self.conn.execute(
             "UPDATE runs SET state = ?, exit_code = ?, finished_at = ? WHERE id = ?",
             (_final_state(body), body.get("exit_code"), at, run.pk))
-
-    def _on_file(self, run: _RunState, record: Record) -> None:
-        apply_file(self.conn, run.pk, record, self.now)
 
     # ---- history ---------------------------------------------------------------------
     def _on_history(self, run: _RunState, record: Record) -> None:

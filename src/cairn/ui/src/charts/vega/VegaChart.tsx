@@ -1,5 +1,5 @@
 /** A Vega-Lite chart; the library is imported the first time one is shown. */
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useMounted } from "../../lib/useMounted";
 
 type Render = (el: HTMLElement, spec: Record<string, unknown>) => Promise<() => void>;
 
@@ -8,30 +8,8 @@ const renderBuiltin = (): Promise<Render> => import("./embed").then((m) => m.ren
 /** ``load`` gives the renderer (by default for the app's own specs; logged specs use a
  * stricter one). */
 export function VegaChart({ spec, label, load = renderBuiltin }: { spec: Record<string, unknown>; label: string; load?: () => Promise<Render> }) {
-  const el = useRef<HTMLDivElement>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [ready, setReady] = useState(false);
   const sig = JSON.stringify(spec);
-  useEffect(() => {
-    let dispose: (() => void) | null = null;
-    let cancelled = false;
-    setError(null);
-    load()
-      .then((render) => (el.current && !cancelled ? render(el.current, spec) : null))
-      .then((d) => {
-        if (cancelled) d?.();
-        else {
-          dispose = d;
-          setReady(true);
-        }
-      })
-      .catch((e: unknown) => !cancelled && setError(e instanceof Error ? e.message : String(e)));
-    return () => {
-      cancelled = true;
-      dispose?.();
-    };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [sig]);
+  const { el, error, ready } = useMounted(() => load().then((render) => (target) => render(target, spec)), [sig]);
   return (
     <div class="vega-chart" role="figure" aria-label={label} aria-busy={!ready}>
       {error && <div class="panel-error" role="alert">{error}</div>}
