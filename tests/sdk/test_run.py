@@ -91,7 +91,6 @@ def test_explicit_steps_and_lower_step_dropped_with_warning() -> None:
     ({"ok": 1, "bad": object()}, "'bad'"),
     ({"nest": {"inner": {3: 1}}}, "under 'nest.inner.'"),
     ({"c": np.array([1 + 2j])}, "'c'"),
-    ({"_step": 3}, "reserved"),
 ])
 def test_invalid_data_raises_naming_the_key_and_applies_nothing(
         data: dict[Any, Any], fragment: str) -> None:

@@ -7,7 +7,6 @@ and applier threads (``writer.py``).
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 import threading
@@ -675,9 +674,8 @@ class Run:
 
 def _check_step(step: Any) -> int:
     if isinstance(step, bool) or not hasattr(step, "__index__"):
-        if isinstance(step, float) and step.is_integer() and math.isfinite(step):
-            return int(step)
-        raise ValueError(f"log() step must be an int; got {step!r}")
+        # wandb refuses a float step (even 2.0) with a TypeError
+        raise TypeError(f"log() step must be an int; got {type(step).__name__} {step!r}")
     value = int(step.__index__())
     if value < 0:
         raise ValueError(f"log() step must not be negative; got {value}")

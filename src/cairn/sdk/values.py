@@ -11,7 +11,9 @@ become Python numbers, arrays lists, unknown objects their ``str``.
 
 from __future__ import annotations
 
+import enum
 import math
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,6 +24,23 @@ MAX_LIST_ARRAY_ELEMENTS = 32
 """Arrays with more values than this are logged as histograms (wandb's threshold)."""
 RESERVED_KEYS = frozenset({"_step", "_runtime", "_timestamp"})
 _INT64_MIN, _UINT64_MAX = -(2**63), 2**64 - 1
+
+
+class ReservedKey(Exception):
+    """A top-level log key cairn sets itself (``_step`` …): the value is left out."""
+
+
+def builtin_scalar(value: bool | int | float | str) -> Any:
+    """A subclass of a built-in scalar (numpy's float64, an ``IntEnum``, a ``str`` enum) as
+    the plain built-in value, as wandb logs it. ``bool`` first: it is an ``int`` too."""
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int):
+        number = int(value)
+        return number if _INT64_MIN <= number <= _UINT64_MAX else float(number)
+    if isinstance(value, float):
+        return float(value)
+    return str(value)
 
 
 def check_key(key: object, path: str) -> str:
@@ -36,7 +55,10 @@ def check_key(key: object, path: str) -> str:
         raise ValueError(f"log key {full[:40]!r}… is {len(full)} characters long; "
                          f"the limit is {MAX_KEY_LENGTH}")
     if full in RESERVED_KEYS:
-        raise ValueError(f"log key {full!r} is reserved; cairn sets it on every row")
+        # wandb drops the key and logs the rest of the row: refusing it would lose the row.
+        warnings.warn(f"cairn: log key {full!r} is reserved (cairn sets it on every row); "
+                      "its value was left out", UserWarning, stacklevel=5)
+        raise ReservedKey(full)
     return full
 
 
@@ -45,7 +67,10 @@ def _array_value(value: Any, key: str) -> Any:
     numeric ones histograms."""
     shape = getattr(value, "shape", None)
     if shape is not None and len(shape) == 0 and hasattr(value, "item"):
-        return scalar_value(value.item(), key)
+        item = value.item()
+        if type(item) is type(value):  # np.longdouble: .item() gives itself back
+            item = complex(item) if getattr(value.dtype, "kind", "") == "c" else float(item)
+        return scalar_value(item, key)
     kind = getattr(getattr(value, "dtype", None), "kind", None)
     if kind in ("c", "V") or (kind == "O" and not hasattr(value, "tolist")):
         raise ValueError(f"cannot log array of dtype {value.dtype} under key {key!r}")
@@ -72,8 +97,12 @@ def scalar_value(value: Any, key: str) -> Any:
         return value
     if t is int:
         return value if _INT64_MIN <= value <= _UINT64_MAX else float(value)
-    if isinstance(value, bool | int | float | str):  # subclasses, e.g. IntEnum
-        return t.__mro__[1](value) if t not in (bool, int, float, str) else value
+    if isinstance(value, bool | int | float | str):  # subclasses: np.float64, IntEnum …
+        return builtin_scalar(value)
+    if isinstance(value, bytes | bytearray):  # wandb logs bytes as text
+        return bytes(value).decode("utf-8", errors="replace")
+    if isinstance(value, enum.Enum):  # a plain Enum member is logged as its value
+        return plain_value(value.value, key)
     if isinstance(value, Media):
         return value._for_history(key)
     if hasattr(value, "dtype") or hasattr(value, "detach"):
@@ -118,6 +147,8 @@ def _rich_value(value: Any, key: str) -> Media | None:
 
 def plain_value(value: Any, key: str) -> Any:
     """Scalars, lists and dicts of them (dict keys as strings); lists of media."""
+    if isinstance(value, set | frozenset):  # stored as a list, as wandb does
+        value = sorted(value, key=str)
     if isinstance(value, list | tuple):
         items = [plain_value(v, key) for v in value]
         media = sum(isinstance(v, Media) for v in items)
@@ -144,7 +175,10 @@ def flatten_log(data: Mapping[str, Any], known: set[str], out: dict[str, Any],
     for key, value in data.items():
         full = prefix + key if type(key) is str else key
         if full not in known:
-            full = check_key(key, prefix)
+            try:
+                full = check_key(key, prefix)
+            except ReservedKey:
+                continue
         t = type(value)
         if t is float or t is int or t is str or t is bool or value is None:
             if t is int and not _INT64_MIN <= value <= _UINT64_MAX:
@@ -154,8 +188,8 @@ def flatten_log(data: Mapping[str, Any], known: set[str], out: dict[str, Any],
             flatten_log(value, known, out, full + ".")
             continue
         else:
-            out[full] = scalar_value(value, full) if not isinstance(value, list | tuple) \
-                else plain_value(value, full)
+            out[full] = scalar_value(value, full) if not isinstance(
+                value, list | tuple | set | frozenset) else plain_value(value, full)
         known.add(full)
     return out
 
@@ -179,21 +213,29 @@ def summary_value(value: Any, key: str) -> Any:
 
 def clean_value(value: Any) -> Any:
     """A config or summary value made storable, as wandb does for unknown objects."""
-    if value is None or isinstance(value, bool | str):
+    t = type(value)
+    if value is None or t is bool or t is str or t is float:
         return value
-    if isinstance(value, int):
+    if t is int:
         return value if _INT64_MIN <= value <= _UINT64_MAX else float(value)
-    if isinstance(value, float):
-        return value
+    if isinstance(value, enum.Enum) and not isinstance(value, int | float):
+        return value.name  # as wandb stores a plain Enum member
+    if isinstance(value, bool | int | float | str):
+        if isinstance(value, enum.Enum):  # IntEnum, StrEnum: wandb keeps the member's name
+            return value.name
+        return builtin_scalar(value)
+    if isinstance(value, bytes | bytearray):
+        return bytes(value).decode("utf-8", errors="replace")
     if isinstance(value, Mapping):
         return {str(k): clean_value(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
         return [clean_value(v) for v in items]
+    if hasattr(value, "dtype") and getattr(value, "shape", None) == () and hasattr(value, "item"):
+        item = value.item()  # np.longdouble's item() is itself again
+        return clean_value(float(item) if type(item) is type(value) else item)
     if hasattr(value, "tolist") and hasattr(value, "dtype"):
         return clean_value(value.tolist())
-    if hasattr(value, "item") and hasattr(value, "dtype"):
-        return clean_value(value.item())
     return str(value)
 
 
