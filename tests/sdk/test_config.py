@@ -20,7 +20,7 @@ def test_access_update_and_changes_need_permission() -> None:
     assert len(emitted) == 3
     with pytest.raises(cairn.ConfigError, match=r"'lr' is already 0.1.*allow_val_change"):
         config.update({"lr": 0.2})
-    with pytest.raises(cairn.ConfigError, match=r"'model\.layers'"):
+    with pytest.raises(cairn.ConfigError, match=r"'model' is already \{'layers': 2\}"):
         config.update({"model": {"layers": 3}})
     assert config.lr == 0.1
     config.update({"lr": 0.2}, allow_val_change=True)
@@ -50,9 +50,33 @@ def test_setdefaults_namespace_and_cleaning() -> None:
 def test_config_is_persisted_as_it_changes() -> None:
     run = cairn.init(project="p", config={"lr": 0.1, "opt": {"beta": 0.9}})
     run.config.update({"epochs": 10})
-    run.config.opt = {"beta": 0.9, "eps": 1e-8}
+    run.config.update({"opt": {"beta": 0.9, "eps": 1e-8}}, allow_val_change=True)
     run.finish()
     stored = cairn.Api().run(run.path).config
     assert stored == {"lr": 0.1, "opt": {"beta": 0.9, "eps": 1e-8}, "epochs": 10}
     found = cairn.Api().runs("p", filters={"config.opt.eps": {"$lt": 1e-6}})
     assert [r.id for r in found] == [run.id]
+
+
+def test_a_dict_value_is_replaced_whole_as_wandb() -> None:
+    config = Config()
+    config.n = {"a": 1, "b": 2}
+    config.update({"n": {"a": 1, "b": 2}})  # the same value: fine
+    with pytest.raises(cairn.ConfigError, match="'n'"):
+        config.update({"n": {"c": 3}})  # wandb: a changed value, not a new nested key
+    config.update({"n": {"a": 5}}, allow_val_change=True)
+    assert config.as_dict() == {"n": {"a": 5}}
+
+
+def test_config_exclude_and_include_keys_are_applied() -> None:
+    run = cairn.init(project="p", config={"lr": 0.1, "api_key": "secret"},
+                     config_exclude_keys=["api_key"])
+    assert run.config.as_dict() == {"lr": 0.1}
+    run.finish()
+    assert cairn.Api().run(run.path).config == {"lr": 0.1}
+    run = cairn.init(project="p", config={"lr": 0.1, "api_key": "secret"},
+                     config_include_keys=["lr"], reinit="finish_previous")
+    run.finish()
+    assert cairn.Api().run(run.path).config == {"lr": 0.1}
+    with pytest.raises(cairn.UsageError, match="not both"):
+        cairn.init(project="p", config={}, config_exclude_keys=["a"], config_include_keys=["b"])

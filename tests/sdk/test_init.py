@@ -41,10 +41,14 @@ def test_second_init_returns_the_active_run_unless_asked() -> None:
     assert second is not first
     assert cairn.Api().run(first.path).state == "finished"
     third = cairn.init(project="p", reinit="create_new")
-    assert cairn.run is third
+    assert cairn.run is second  # as in wandb, create_new leaves cairn.run alone
+    cairn.log({"x": 1})
+    assert second.summary["x"] == 1
+    assert "x" not in third.summary
     third.finish()
     assert cairn.run is second
     second.finish()
+    assert cairn.run is None
 
 
 def test_offline_mode_writes_only_the_wal(cairn_root: Path) -> None:

@@ -2,7 +2,8 @@
 
 Every change is sent as a full snapshot record (configs are small, and a snapshot makes
 replays trivially idempotent). Changing a value that is already set raises
-``ConfigError`` unless ``allow_val_change=True``, as in wandb.
+``ConfigError`` unless ``allow_val_change=True``, as in wandb; as there, a top-level key's
+value is compared and replaced whole (a nested dict is one value, not merged into).
 """
 
 from __future__ import annotations
@@ -40,32 +41,22 @@ class Config:
 
     # ---- changes -----------------------------------------------------------------------
     def _merge(self, target: dict[str, Any], data: Mapping[str, Any], allow_val_change: bool,
-               prefix: str, only_missing: bool) -> bool:
+               only_missing: bool) -> bool:
+        """Set each top-level key of ``data`` in ``target``. As in wandb, a value (a dict
+        included) is replaced whole, never merged into: changing one needs
+        ``allow_val_change``."""
         changed = False
         for key, raw in data.items():
             if not isinstance(key, str) or not key:
                 raise ValueError(f"config keys must be non-empty strings; got {key!r}")
-            path = prefix + key
-            if isinstance(raw, Mapping) and not isinstance(raw, Config):
-                node = target.get(key)
-                if node is None:
-                    node = target[key] = {}
-                    changed = True
-                elif not isinstance(node, dict):
-                    if only_missing:
-                        continue
-                    if not allow_val_change:
-                        raise ConfigError(_change_message(path, node, dict(raw)))
-                    node = target[key] = {}
-                    changed = True
-                changed |= self._merge(node, raw, allow_val_change, path + ".", only_missing)
-                continue
-            value = clean_value(raw)
+            value = clean_value(raw.as_dict() if isinstance(raw, Config) else raw)
             if key in target:
-                if only_missing or target[key] == value:
+                if only_missing:
                     continue
-                if not allow_val_change:
-                    raise ConfigError(_change_message(path, target[key], value))
+                if target[key] != value and not allow_val_change:
+                    raise ConfigError(_change_message(key, target[key], value))
+                if target[key] == value and type(target[key]) is type(value):
+                    continue
             target[key] = value
             changed = True
         return changed
@@ -75,14 +66,14 @@ class Config:
         merged = dict(_as_mapping(data))
         merged.update(kwargs)
         candidate = _deep_copy(self._items)
-        if self._merge(candidate, merged, allow_val_change, "", only_missing=False):
+        if self._merge(candidate, merged, allow_val_change, only_missing=False):
             object.__setattr__(self, "_items", candidate)
             self._changed()
 
     def setdefaults(self, data: Any) -> None:
         """Set only the keys that are not set yet."""
         candidate = _deep_copy(self._items)
-        if self._merge(candidate, _as_mapping(data), False, "", only_missing=True):
+        if self._merge(candidate, _as_mapping(data), False, only_missing=True):
             object.__setattr__(self, "_items", candidate)
             self._changed()
 

@@ -41,22 +41,28 @@ _REINIT = (None, False, True, "default", "return_previous", "finish_previous", "
 # wandb.init arguments that are accepted for compatibility but change nothing yet.
 _ACCEPTED_NOOP = frozenset({
     "anonymous", "magic", "force", "sync_tensorboard", "monitor_gym",
-    "tensorboard", "allow_val_change", "fork_from", "resume_from", "config_exclude_keys",
-    "config_include_keys",
+    "tensorboard", "allow_val_change", "fork_from", "resume_from",
 })
 
 _active: list[Run] = []
+"""Every live run of this process, oldest first (all are finished at exit)."""
+_current: Run | None = None
+"""``cairn.run``: the run module-level calls go to. As in wandb, a run made with
+``reinit="create_new"`` never becomes it, and it is None once that run finishes."""
 _hooks_installed = False
 _end = ProcessEnd()
 
 
 def current() -> Run | None:
-    return _active[-1] if _active else None
+    return _current
 
 
 def _forget(run: Run) -> None:
+    global _current
     if run in _active:
         _active.remove(run)
+    if _current is run:
+        _current = None
     if not _active:
         TERM_GUARD.uninstall()
     marker = run.settings.root / "resume.json"
@@ -97,6 +103,24 @@ def _finish_all() -> None:
         except Exception as exc:
             print(f"cairn: could not finish run {run.id}: {exc}", file=sys.stderr)
     keep_interrupted_exit(_end)
+
+
+def _filter_config(config: Any, exclude: Any, include: Any) -> Any:
+    """``init(config=)`` less ``config_exclude_keys`` (often secrets), or only its
+    ``config_include_keys``, as wandb applies them (top-level keys)."""
+    if exclude is None and include is None:
+        return config
+    if exclude is not None and include is not None:
+        raise UsageError("init() takes config_exclude_keys or config_include_keys, not both")
+    keys = exclude if exclude is not None else include
+    if isinstance(keys, str) or not all(isinstance(k, str) for k in keys):
+        which = "config_exclude_keys" if exclude is not None else "config_include_keys"
+        raise TypeError(f"init() {which} must be a list of config keys; got {keys!r}")
+    from cairn.sdk.config import _as_mapping
+
+    chosen = set(keys)
+    return {k: v for k, v in _as_mapping(config).items()
+            if (k in chosen) == (include is not None)}
 
 
 def _settings_overrides(settings: Any) -> dict[str, Any]:
@@ -200,13 +224,16 @@ def init(
     **kwargs: Any,
 ) -> Run:
     """Start a run, with wandb's ``init`` arguments. See the README for the modes."""
+    global _current
     save_code = kwargs.pop("save_code", None)
+    config = _filter_config(config, kwargs.pop("config_exclude_keys", None),
+                            kwargs.pop("config_include_keys", None))
     unknown = sorted(set(kwargs) - _ACCEPTED_NOOP)
     if unknown:
         raise TypeError(f"init() got an unexpected keyword argument {unknown[0]!r}")
     if reinit not in _REINIT:
         raise ValueError(f"reinit must be one of {_REINIT[1:]}; got {reinit!r}")
-    previous = current()
+    previous = _active[-1] if _active else None
     if previous is not None:
         if reinit in (None, False, "default", "return_previous"):
             warnings.warn(f"cairn: init() called while run {previous.id} is active; returning "
@@ -235,6 +262,8 @@ def init(
     setup = _setup(s, ref, found, config)
     run = Run(setup)
     _active.append(run)
+    if reinit != "create_new":
+        _current = run
     _install_hooks()
     TERM_GUARD.install(_end, _finish_all)
     if s.mode != "disabled":

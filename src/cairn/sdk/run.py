@@ -494,7 +494,8 @@ class Run:
         if key in current and current[key] == value:
             return
         current[key] = value
-        self.config.update({"_cairn": {type: {key: value}}}, allow_val_change=True)
+        self.config.update({"_cairn": {t: dict(values) for t, values in
+                                       self._singletons.items()}}, allow_val_change=True)
 
     def _telemetry_get_framework(self) -> str:
         return self._framework
