@@ -46,16 +46,21 @@ def parse_summary_spec(spec: str | None) -> tuple[str, ...]:
     return parts
 
 
-def nest(flat: Mapping[str, Any]) -> dict[str, Any]:
+def nest(flat: Mapping[str, Any],
+         paths: Mapping[str, Sequence[str]] | None = None) -> dict[str, Any]:
     """``{"a.b": 1}`` → ``{"a": {"b": 1}}``; a key that is both a leaf and a prefix stays flat.
 
-    Dict values (a define_metric summary, an override) are leaves: never merged into, so
-    the caller's dicts are not changed.
+    ``paths`` gives the parts of keys whose own names hold dots (``log({"val.acc": 1})``
+    stays ``{"val.acc": 1}``, as in wandb); other keys split at every dot. Dict values (a
+    define_metric summary, an override) are leaves: never merged into, so the caller's
+    dicts are not changed.
     """
     out: dict[str, Any] = {}
     made: set[int] = {id(out)}  # the dicts nest() created, the only ones it adds to
-    for key in sorted(flat, key=lambda k: k.count(".")):
-        parts = key.split(".")
+    paths = paths or {}
+    split = {key: list(paths.get(key) or key.split(".")) for key in flat}
+    for key in sorted(flat, key=lambda k: len(split[k])):
+        parts = split[key]
         node = out
         for i, part in enumerate(parts[:-1]):
             child = node.get(part)
@@ -71,6 +76,20 @@ def nest(flat: Mapping[str, Any]) -> dict[str, Any]:
                 out[key] = flat[key]
             else:
                 node[parts[-1]] = flat[key]
+    return out
+
+
+def dotted_paths(data: Mapping[str, Any], parents: tuple[str, ...] = ()
+                 ) -> dict[str, list[str]]:
+    """The flat keys of nested ``data`` whose parts hold dots themselves, with their parts
+    (what :func:`nest` needs to rebuild them); dict values are walked as ``flatten`` does."""
+    out: dict[str, list[str]] = {}
+    for key, value in data.items():
+        parts = (*parents, str(key))
+        if isinstance(value, Mapping) and value:
+            out.update(dotted_paths(value, parts))
+        elif any("." in part for part in parts):
+            out[".".join(parts)] = list(parts)
     return out
 
 
@@ -130,6 +149,8 @@ class SummaryState:
         self.deleted: set[str] = set(state.get("del", []))
         self.metrics: dict[str, dict[str, Any]] = dict(state.get("metrics", {}))
         self.step: int = int(state.get("step", -1))
+        self.paths: dict[str, list[str]] = dict(state.get("paths", {}))
+        """Keys whose names hold dots, with their parts (see :func:`nest`)."""
 
     def to_state(self) -> dict[str, Any]:
         return {
@@ -140,6 +161,7 @@ class SummaryState:
             "del": sorted(self.deleted),
             "metrics": self.metrics,
             "step": self.step,
+            "paths": self.paths,
         }
 
     # ---- definitions -------------------------------------------------------------------
@@ -184,10 +206,19 @@ class SummaryState:
         spec = self.definition(key)
         return spec is not None and not _NEEDS_STATS.isdisjoint(spec.get("summary") or ())
 
+    def _logged(self, key: str) -> None:
+        """A key logged again: as in wandb the latest write wins, so a value set by hand
+        (or a deletion) before it gives way to the logged one."""
+        if self.overrides:
+            self.overrides.pop(key, None)
+        if self.deleted:
+            self.deleted -= {d for d in self.deleted if d == key or key.startswith(d + ".")}
+
     def fold(self, key: str, stats: ColumnStats) -> None:
         """Fold one batch's statistics of a key into its aggregates. The first and last
         values follow the steps, so a session applied late (a resumed run's earlier
         session) does not replace a later last value."""
+        self._logged(key)
         agg = self.numeric.get(key)
         if agg is None:
             self.numeric[key] = [stats.points, stats.total, stats.lo, stats.hi, stats.first,
@@ -223,15 +254,25 @@ class SummaryState:
         known = self.object_steps.get(key)
         if key in self.objects and known is not None and known > step:
             return
+        self._logged(key)
         self.objects[key] = value
         self.object_steps[key] = step
         agg = self.numeric.get(key)
         if agg is not None and agg[_LAST_STEP] <= step:
             del self.numeric[key]
 
+    def set_paths(self, paths: Mapping[str, Sequence[str]]) -> None:
+        for key, parts in paths.items():
+            if isinstance(parts, list | tuple) and ".".join(map(str, parts)) == key:
+                self.paths[str(key)] = [str(p) for p in parts]
+
     def set_overrides(self, values: Mapping[str, Any], deleted: Iterable[str] = ()) -> None:
+        """Values set by hand (flat keys) and keys deleted: a deleted key hides the keys
+        below it too (``del summary["n"]`` removes ``n.a``)."""
         for key in deleted:
-            self.overrides.pop(key, None)
+            below = key + "."
+            for gone in [k for k in self.overrides if k == key or k.startswith(below)]:
+                del self.overrides[gone]
             self.deleted.add(key)
         for key, value in values.items():
             self.overrides[key] = value
@@ -278,11 +319,14 @@ class SummaryState:
                 out[key] = value
         for key in self.deleted:
             out.pop(key, None)
+            below = key + "."
+            for hidden in [k for k in out if k.startswith(below)]:
+                del out[hidden]
         out.update(self.overrides)
         return out
 
     def nested(self) -> dict[str, Any]:
-        return nest(self.flat())
+        return nest(self.flat(), self.paths)
 
 
 def _slots(agg: Sequence[Any]) -> list[Any]:

@@ -2,17 +2,21 @@
 
     Error                     anything cairn raises on purpose
     ├── UsageError            called in the wrong state (log before init, a finished run)
+    │   └── SettingsError     a setting, init() argument or environment variable with a bad
+    │                         value (also a ValueError)
     ├── ConfigError           a config value changed without allow_val_change
     ├── ResumeError           resume="must" without a run, resume="never" with one
-    ├── SettingsError         a setting or environment variable with a bad value
     ├── StoreError            the metadata or blob store failed or is unreachable
     │   └── StoreLockedError  the store stayed locked past the busy timeout
     ├── WalError              a write-ahead log file is unreadable (bad header, wrong version)
     ├── FilterError           a malformed run filter or order expression
     └── NotFoundError         no project, run or metric by that name
 
-Invalid data passed to ``log()`` raises the built-in ``ValueError`` (as wandb does), with
-the offending key in the message; wrong keyword arguments raise ``TypeError``.
+Invalid data passed to ``log()`` raises ``LogDataError``, a built-in ``ValueError`` that is
+also a ``TypeError`` (what wandb raises for it), with the offending key in the message;
+wrong keyword arguments raise ``TypeError``. Where wandb
+raises its ``UsageError`` for a value cairn also calls a ``ValueError`` (a bad setting),
+the error is both, so ``except`` clauses written for either catch it.
 """
 
 from __future__ import annotations
@@ -26,6 +30,12 @@ class UsageError(Error):
     """An API was used in the wrong state, such as ``cairn.log`` before ``cairn.init``."""
 
 
+class LogDataError(ValueError, TypeError):
+    """``log()`` was given something it cannot log (not a dict, a key that is no string, a
+    value of an unknown type). A ``ValueError`` as cairn documents it and a ``TypeError`` as
+    wandb raises it, so handlers written for either catch it."""
+
+
 class ConfigError(Error, ValueError):
     """A config value was changed without ``allow_val_change=True``."""
 
@@ -34,7 +44,7 @@ class ResumeError(Error):
     """The requested resume mode cannot be honoured for this run id."""
 
 
-class SettingsError(Error, ValueError):
+class SettingsError(UsageError, ValueError):
     """A setting (argument, environment variable or config file) has a bad value."""
 
 

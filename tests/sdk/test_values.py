@@ -93,3 +93,31 @@ def test_a_step_that_is_not_an_int_raises_type_error_as_wandb(step: Any) -> None
     run.log({"a": 2}, step=np.int64(4))
     run.finish()
     assert [(r["_step"], r["a"]) for r in _history(run.path)] == [(4, 2)]
+
+
+@pytest.mark.parametrize("call", [
+    lambda run: run.log([1, 2]),
+    lambda run: run.log({1: 2}),
+    lambda run: run.log({"a": object()}),
+])
+def test_what_wandb_refuses_with_type_error_is_a_type_error_and_a_value_error(
+        call: Any) -> None:
+    run = cairn.init(project="p")
+    with pytest.raises(TypeError) as caught:
+        call(run)
+    assert isinstance(caught.value, ValueError)
+    run.finish()
+
+
+def test_a_negative_step_is_dropped_with_a_warning_as_a_lower_step() -> None:
+    run = cairn.init(project="p")
+    with pytest.warns(cairn.CairnWarning, match="lower than the current step"):
+        run.log({"a": 1}, step=-1)
+    assert run.dropped_steps == 1
+    run.finish()
+
+
+def test_init_tags_given_one_string_is_one_tag() -> None:
+    run = cairn.init(project="p", tags="baseline")
+    assert run.tags == ("baseline",)
+    run.finish()

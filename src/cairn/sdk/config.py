@@ -67,23 +67,24 @@ class Config:
         merged.update(kwargs)
         candidate = _deep_copy(self._items)
         if self._merge(candidate, merged, allow_val_change, only_missing=False):
-            object.__setattr__(self, "_items", candidate)
-            self._changed()
+            self._replace(candidate)
 
     def setdefaults(self, data: Any) -> None:
         """Set only the keys that are not set yet."""
         candidate = _deep_copy(self._items)
         if self._merge(candidate, _as_mapping(data), False, only_missing=True):
-            object.__setattr__(self, "_items", candidate)
-            self._changed()
+            self._replace(candidate)
 
     def _load(self, data: Mapping[str, Any]) -> None:
         """Restore a resumed run's config without emitting a change."""
         object.__setattr__(self, "_items", _deep_copy(dict(data)))
 
-    def _changed(self) -> None:
+    def _replace(self, items: dict[str, Any]) -> None:
+        """Record the new config, then show it: a refused change (a finished run's
+        config) leaves the config as it was."""
         if self._emit is not None:
-            self._emit(self.as_dict())
+            self._emit(_deep_copy(items))
+        object.__setattr__(self, "_items", items)
 
     def __setitem__(self, key: str, value: Any) -> None:
         self.update({key: value})
@@ -97,8 +98,7 @@ class Config:
     def __delitem__(self, key: str) -> None:
         candidate = _deep_copy(self._items)
         del candidate[key]
-        object.__setattr__(self, "_items", candidate)
-        self._changed()
+        self._replace(candidate)
 
     # ---- reads -------------------------------------------------------------------------
     def __getitem__(self, key: str) -> Any:

@@ -182,7 +182,9 @@ def _init_overrides(settings: Any, named: dict[str, Any], save_code: Any,
     if save_code is not None:
         overrides["save_code"] = bool(save_code)
     if tags is not None:
-        if isinstance(tags, str) or not all(isinstance(t, str) for t in tags):
+        if isinstance(tags, str):  # one tag (wandb would split it into characters)
+            tags = (tags,)
+        if not all(isinstance(t, str) for t in tags):
             raise ValueError(f"tags must be a list of strings; got {tags!r}")
         overrides["tags"] = tuple(tags)
     return overrides

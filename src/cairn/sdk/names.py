@@ -6,8 +6,12 @@ import os
 import re
 from pathlib import Path
 
+from cairn.errors import SettingsError
+
 _ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
-_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+MAX_RUN_ID = 128
+"""Longer than wandb's generated ids and than most hand-made ones; a run id names files."""
+_ID_PATTERN = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9_.\-]{{0,{MAX_RUN_ID - 1}}}$")
 _ADJECTIVES = (
     "amber", "brisk", "calm", "crimson", "dashing", "dawn", "eager", "earnest", "fancy",
     "fearless", "gentle", "glad", "golden", "hardy", "hazy", "icy", "jolly", "keen", "lively",
@@ -41,8 +45,8 @@ def new_run_id() -> str:
 
 def validate_run_id(run_id: object) -> str:
     if not isinstance(run_id, str) or not _ID_PATTERN.match(run_id):
-        raise ValueError(
-            f"invalid run id {run_id!r}: use 1 to 64 letters, digits, '_', '-' or '.', "
+        raise SettingsError(
+            f"invalid run id {run_id!r}: use 1 to {MAX_RUN_ID} letters, digits, '_', '-' or '.', "
             "starting with a letter or digit"
         )
     return run_id

@@ -17,8 +17,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from cairn.aggregates import GOALS, SummaryState, nest, parse_summary_spec
-from cairn.errors import UsageError
+from cairn.aggregates import GOALS, SummaryState, flatten, parse_summary_spec
+from cairn.errors import LogDataError, UsageError
 from cairn.records import RunRef
 from cairn.sdk.alerts import AlertLevel, check_alert
 from cairn.sdk.config import Config
@@ -127,7 +127,7 @@ class Run:
         self._lock = threading.RLock()
         self._warn = WarnOnce()
         self._exit_code: int | None = None
-        self._summary_state = SummaryState(setup.summary_state, lazy_stats=True)
+        self._summary_state = SummaryState(setup.summary_state)
         self._writer: RunWriter | None = None
         self._applier: ThreadApplier | ProcessApplier | None = None
         self._environment: RunEnvironment | None = None
@@ -297,7 +297,9 @@ class Run:
 
     @tags.setter
     def tags(self, value: Any) -> None:
-        if isinstance(value, str) or not all(isinstance(t, str) for t in value):
+        if isinstance(value, str):  # wandb takes one string as one tag
+            value = (value,)
+        if not all(isinstance(t, str) for t in value):
             raise ValueError(f"tags must be a list of strings; got {value!r}")
         self._tags = tuple(value)
         self._meta_property("tags", list(self._tags))
@@ -348,7 +350,10 @@ class Run:
                 raise UsageError(f"run {self.id} is finished; start a new one with "
                                  "cairn.init()")
             if not isinstance(data, Mapping):
-                raise ValueError(f"log() takes a dict of metrics; got {type(data).__name__}")
+                raise LogDataError(f"log() takes a dict of metrics; got {type(data).__name__}")
+            # disabled: nothing is validated or written, but the summary shows what was
+            # logged, as wandb's does
+            self._summary_state.set_overrides(flatten(data))
             return
         # The hot path: plain values under keys seen before need no work but a copy.
         flat: dict[str, Any]
@@ -361,14 +366,14 @@ class Run:
                 if (t is float or t is int or t is str or t is bool) and key in known:
                     flat[key] = value
                 else:
-                    flat = flatten_log(data, known, {})
+                    flat = self._flatten(data)
                     media = media_held(flat)
                     break
         elif isinstance(data, Mapping):
-            flat = flatten_log(data, self._known_keys, {})
+            flat = self._flatten(data)
             media = media_held(flat)
         else:
-            raise ValueError(f"log() takes a dict of metrics; got {type(data).__name__}")
+            raise LogDataError(f"log() takes a dict of metrics; got {type(data).__name__}")
         if step is None and commit is None and not self._pending:
             with writer.lock:
                 buffer = writer.buffer
@@ -381,6 +386,15 @@ class Run:
             return
         with writer.lock:
             self._log_with_options(flat, step, commit)
+
+    def _flatten(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """``flatten_log`` for this run; a new key whose name holds dots is announced to
+        the summary first, so it stays one key there (``val.acc``), as in wandb."""
+        paths: dict[str, list[str]] = {}
+        flat = flatten_log(data, self._known_keys, {}, paths=paths)
+        if paths:
+            self._queue(Op("summary", {"set": {}, "del": [], "paths": paths}))
+        return flat
 
     def _log_with_options(self, flat: dict[str, Any], step: int | None,
                           commit: bool | None) -> None:
@@ -444,19 +458,32 @@ class Run:
     def _read_summary(self) -> dict[str, Any]:
         if self._writer is not None:
             self._writer.process()
-        return nest(self._summary_state.flat())
+        return self._summary_state.nested()
 
-    def _write_summary(self, values: dict[str, Any], deleted: list[str]) -> None:
+    def _refuse_when_finished(self, what: str) -> None:
+        """A change to a finished run would be dropped: say so, as wandb does."""
+        if self._finished and self._mode != "disabled":
+            raise UsageError(f"run {self.id} is finished; {what} needs a live run (start a "
+                             "new one with cairn.init())")
+
+    def _write_summary(self, values: dict[str, Any], deleted: list[str],
+                       paths: dict[str, list[str]]) -> None:
+        self._refuse_when_finished("changing its summary")
         if self._writer is None:
             self._summary_state.set_overrides(values, deleted)
-        else:
-            self._queue(Op("summary", {"set": values, "del": deleted}))
+            self._summary_state.set_paths(paths)
+            return
+        body: dict[str, Any] = {"set": values, "del": deleted}
+        if paths:
+            body["paths"] = paths
+        self._queue(Op("summary", body))
 
     def define_metric(self, name: str, step_metric: str | Metric | None = None,
                       step_sync: bool | None = None, hidden: bool | None = None,
                       summary: str | None = None, goal: str | None = None,
                       overwrite: bool | None = None) -> Metric:
         """Customise how a metric (or a trailing-``*`` glob) is summarised and plotted."""
+        self._refuse_when_finished("define_metric()")
         if not isinstance(name, str) or not name:
             raise ValueError(f"define_metric name must be a non-empty string; got {name!r}")
         if "*" in name[:-1]:
@@ -485,6 +512,7 @@ class Run:
 
     # ---- config and singletons ---------------------------------------------------------
     def _emit_config(self, config: dict[str, Any]) -> None:
+        self._refuse_when_finished("changing its config")
         self._queue(Op("config", {"config": config}))
 
     def _add_singleton(self, type: str, key: str, value: Any) -> None:
@@ -677,8 +705,6 @@ def _check_step(step: Any) -> int:
     if isinstance(step, bool) or not hasattr(step, "__index__"):
         # wandb refuses a float step (even 2.0) with a TypeError
         raise TypeError(f"log() step must be an int; got {type(step).__name__} {step!r}")
-    value = int(step.__index__())
-    if value < 0:
-        raise ValueError(f"log() step must not be negative; got {value}")
-    return value
+    # a negative step is lower than any current step: dropped with a warning, as in wandb
+    return int(step.__index__())
 

@@ -17,6 +17,7 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
+from cairn.errors import LogDataError
 from cairn.sdk.media.base import Media, held_bytes
 
 MAX_KEY_LENGTH = 1024
@@ -46,13 +47,13 @@ def builtin_scalar(value: bool | int | float | str) -> Any:
 def check_key(key: object, path: str) -> str:
     """Validate one log key; ``path`` is the dotted prefix it sits under."""
     if not isinstance(key, str):
-        raise ValueError(f"log keys must be strings; got {type(key).__name__} key {key!r}"
+        raise LogDataError(f"log keys must be strings; got {type(key).__name__} key {key!r}"
                          + (f" under {path!r}" if path else ""))
     full = path + key
     if not key:
-        raise ValueError("log keys must not be empty" + (f" (under {path!r})" if path else ""))
+        raise LogDataError("log keys must not be empty" + (f" (under {path!r})" if path else ""))
     if len(full) > MAX_KEY_LENGTH:
-        raise ValueError(f"log key {full[:40]!r}… is {len(full)} characters long; "
+        raise LogDataError(f"log key {full[:40]!r}… is {len(full)} characters long; "
                          f"the limit is {MAX_KEY_LENGTH}")
     if full in RESERVED_KEYS:
         # wandb drops the key and logs the rest of the row: refusing it would lose the row.
@@ -73,7 +74,7 @@ def _array_value(value: Any, key: str) -> Any:
         return scalar_value(item, key)
     kind = getattr(getattr(value, "dtype", None), "kind", None)
     if kind in ("c", "V") or (kind == "O" and not hasattr(value, "tolist")):
-        raise ValueError(f"cannot log array of dtype {value.dtype} under key {key!r}")
+        raise LogDataError(f"cannot log array of dtype {value.dtype} under key {key!r}")
     size = getattr(value, "size", None)
     size = size() if callable(size) else size
     if hasattr(size, "numel"):
@@ -110,10 +111,10 @@ def scalar_value(value: Any, key: str) -> Any:
     try:
         converted = _rich_value(value, key)
     except ValueError as exc:
-        raise ValueError(f"cannot log the {t.__name__} under key {key!r}: {exc}") from exc
+        raise LogDataError(f"cannot log the {t.__name__} under key {key!r}: {exc}") from exc
     if converted is not None:
         return converted
-    raise ValueError(f"cannot log {t.__name__} value under key {key!r}; log numbers, "
+    raise LogDataError(f"cannot log {t.__name__} value under key {key!r}; log numbers, "
                      "strings, booleans, None, lists of them, or nested dicts")
 
 
@@ -153,24 +154,26 @@ def plain_value(value: Any, key: str) -> Any:
         items = [plain_value(v, key) for v in value]
         media = sum(isinstance(v, Media) for v in items)
         if media and media != len(items):
-            raise ValueError(f"the list under key {key!r} mixes media objects and other "
+            raise LogDataError(f"the list under key {key!r} mixes media objects and other "
                              "values; log media in a list of their own")
         return items
     if isinstance(value, Mapping):
         out = {}
         for k, v in value.items():
             if not isinstance(k, str):
-                raise ValueError(f"keys inside the value of {key!r} must be strings; got {k!r}")
+                raise LogDataError(f"keys inside the value of {key!r} must be strings; got {k!r}")
             out[k] = plain_value(v, f"{key}.{k}")
         return out
     return scalar_value(value, key)
 
 
 def flatten_log(data: Mapping[str, Any], known: set[str], out: dict[str, Any],
-                prefix: str = "") -> dict[str, Any]:
+                prefix: str = "", paths: dict[str, list[str]] | None = None,
+                parents: tuple[str, ...] = ()) -> dict[str, Any]:
     """Validate ``data`` and add its values to ``out`` under dotted keys.
 
     ``known`` caches keys already validated (the check runs once per key per run).
+    ``paths`` receives the parts of new keys whose names hold dots themselves.
     """
     for key, value in data.items():
         full = prefix + key if type(key) is str else key
@@ -179,13 +182,15 @@ def flatten_log(data: Mapping[str, Any], known: set[str], out: dict[str, Any],
                 full = check_key(key, prefix)
             except ReservedKey:
                 continue
+            if paths is not None and ("." in key or any("." in p for p in parents)):
+                paths[full] = [*parents, key]
         t = type(value)
         if t is float or t is int or t is str or t is bool or value is None:
             if t is int and not _INT64_MIN <= value <= _UINT64_MAX:
                 value = float(value)
             out[full] = value
         elif t is dict or isinstance(value, Mapping):
-            flatten_log(value, known, out, full + ".")
+            flatten_log(value, known, out, full + ".", paths, (*parents, key))
             continue
         else:
             out[full] = scalar_value(value, full) if not isinstance(

@@ -374,6 +374,7 @@ class RunWriter:
     def _observe(self, op: Op) -> None:
         if op.kind == "summary":
             self.summary.set_overrides(op.body.get("set") or {}, op.body.get("del") or ())
+            self.summary.set_paths(op.body.get("paths") or {})
         elif op.kind == "metric":
             self.summary.define(op.body)
             if op.body.get("step_metric") and op.body.get("step_sync", True):

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 import msgpack
 import numpy as np
 
-from cairn.aggregates import ColumnStats, SummaryState, nest
+from cairn.aggregates import ColumnStats, SummaryState
 from cairn.records import (
     SERIES_BOOL,
     SERIES_FLOAT,
@@ -283,6 +283,9 @@ class RecordApplier:
 
     def _on_summary(self, run: _RunState, record: Record) -> None:
         run.summary.set_overrides(record.body.get("set") or {}, record.body.get("del") or ())
+        paths = record.body.get("paths")
+        if isinstance(paths, dict):
+            run.summary.set_paths(paths)
 
     def _on_metric(self, run: _RunState, record: Record) -> None:
         if "name" in record.body:
@@ -404,7 +407,7 @@ class RecordApplier:
         for run in self.runs.values():
             if not run.dirty_sessions:
                 continue  # every record of the run was applied before: nothing changed
-            nested = nest(run.summary.flat())
+            nested = run.summary.nested()
             self.conn.execute(
                 "UPDATE runs SET summary_state = ?, summary = ?, summary_json = ?, meta = ?, "
                 "last_step = ?, heartbeat_at = ?, updated_at = ? WHERE id = ?",

@@ -150,6 +150,8 @@ def _field(name: str) -> _Field:
             paths = [json_path(parts)]
             if prefix == "config." and parts[-1] == "value" and len(parts) > 1:
                 paths.append(json_path(parts[:-1]))
+            elif prefix != "config." and len(parts) > 1:  # a summary key holding dots
+                paths.append(json_path([".".join(parts)]))
             return _json_field(json_column, paths)
     known = ", ".join(sorted({"config.<key>", "summary.<key>", "summary_metrics.<key>",
                               "tags", *_COLUMNS}))
