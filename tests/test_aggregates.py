@@ -116,12 +116,14 @@ def test_best_goal_globs_and_none() -> None:
     assert flat["loss"] == 3.0
 
 
-def test_overrides_stick_and_deletes_hide() -> None:
+def test_latest_write_wins_and_deletes_hide() -> None:
     s = SummaryState()
     s.update_numeric("loss", [0], [1.0])
     s.set_overrides({"loss": 9, "extra": "x"})
-    s.update_numeric("loss", [1], [0.5])
     assert s.flat()["loss"] == 9
+    s.update_numeric("loss", [1], [0.5])
+    assert s.flat()["loss"] == 0.5
+    assert s.flat()["extra"] == "x"
     s.set_overrides({}, ["loss", "extra"])
     assert "loss" not in s.flat()
     assert "extra" not in s.flat()
@@ -205,3 +207,24 @@ def test_flatten_is_the_inverse_of_nest() -> None:
     summary = {"loss": {"min": 0.1, "max": 2.0}, "val": {"acc": 0.9}}
     assert flatten(summary, is_leaf=lambda d: set(d) <= {"min", "max"}) == {
         "loss": {"min": 0.1, "max": 2.0}, "val.acc": 0.9}
+
+
+def test_a_deleted_subtree_hides_its_keys_until_one_is_logged_again() -> None:
+    s = SummaryState()
+    s.update_numeric("n.a", [0], [1.0])
+    s.update_numeric("n.b", [0], [2.0])
+    s.set_overrides({"n.c": 3})
+    s.set_overrides({}, ["n"])
+    assert not [k for k in s.flat() if k.startswith("n")]
+    s.update_numeric("n.a", [1], [5.0])
+    assert s.flat()["n.a"] == 5.0
+
+
+def test_dotted_paths_keep_a_key_with_dots_whole() -> None:
+    s = SummaryState()
+    s.update_numeric("val.acc", [0], [1.0])
+    s.update_numeric("train.loss", [0], [2.0])
+    s.set_paths({"val.acc": ["val.acc"], "bad": ["b", "ad"]})  # a mismatched path is ignored
+    assert s.nested() == {"val.acc": 1.0, "train": {"loss": 2.0}}
+    assert SummaryState(s.to_state()).nested()["train"] == {"loss": 2.0}
+    assert "bad" not in SummaryState(s.to_state()).paths

@@ -307,12 +307,14 @@ def test_meta_summary_overrides_and_heartbeat(store: MetadataStore, writer: Any)
     assert row.summary["extra"] == {"deep": 1}
     assert "acc" not in row.summary
     assert row.heartbeat_at == w.start + 500
-    # A manual override sticks when more history arrives.
+    # As in wandb the latest write wins: history logged after the manual value replaces it,
+    # and a deleted key comes back when it is logged again.
     store.apply_records([w.history([(1, {"loss": 2.0, "acc": 0.7})])])
     row = store.get_run(REF)
     assert row is not None
-    assert row.summary["loss"] == 0.1
-    assert "acc" not in row.summary
+    assert row.summary["loss"] == 2.0
+    assert row.summary["acc"] == 0.7
+    assert row.summary["extra"] == {"deep": 1}
 
 
 def test_define_metric_summary(store: MetadataStore, writer: Any) -> None:
