@@ -173,20 +173,21 @@ def wandb_venv_or_skip() -> None:
 
 
 # ---- comparing -------------------------------------------------------------------------
-def normalize(value: Any, stored: bool = False) -> Any:
-    """``value`` without what differs legitimately between trackers and runs. ``stored``
-    values also lose the difference of 1 and 1.0: wandb's core re-encodes JSON numbers
-    (a histogram's bin edge 0.0 is stored as 0)."""
+def normalize(value: Any) -> Any:
+    """``value`` without what differs legitimately between trackers and runs. Integral
+    floats become ints: wandb's core re-encodes JSON numbers, so a summary's min of 1.0
+    reads back as 1, live and stored. (Numpy and other non-builtin types stay tagged by
+    ``runner.plain``, so a numpy float never passes for a float.)"""
     if isinstance(value, dict):
         if "_type" in value:
             value = _media(value)
-        return {k: normalize(v, stored) for k, v in value.items() if k not in VOLATILE}
+        return {k: normalize(v) for k, v in value.items() if k not in VOLATILE}
     if isinstance(value, list):
-        return [normalize(v, stored) for v in value]
+        return [normalize(v) for v in value]
     if isinstance(value, float):
         if math.isnan(value):
             return {"__float__": "nan"}
-        if stored and value.is_integer():
+        if value.is_integer():
             return int(value)
     return value
 
@@ -213,7 +214,7 @@ def view(result: dict[str, Any], persisted: bool = True) -> dict[str, Any]:
 
 
 def _stored(persisted: dict[str, Any]) -> dict[str, Any]:
-    out = {k: normalize(persisted.get(k), stored=True)
+    out = {k: normalize(persisted.get(k))
            for k in ("history", "summary", "config", "exit_code")}
     # cairn stores the run's state; wandb's offline log has the exit record it implies.
     code = persisted.get("exit_code")
