@@ -125,16 +125,17 @@ def _environment(side: str, home: Path) -> dict[str, str]:
     return env
 
 
-def _run_side(side: str, cases: list[Case], tmp: Path) -> dict[str, Any]:
+def _run_batch(side: str, cases: list[Case], folder: Path) -> dict[str, Any]:
+    """Run ``cases`` in one process of ``side`` (cairn: each in a forked child)."""
     python = sys.executable if side == "cairn" else str(WANDB_PYTHON)
-    folder = tmp / side
-    folder.mkdir()
+    folder.mkdir(parents=True)
     cases_file, results_file = folder / "cases.json", folder / "results.json"
     cases_file.write_text(json.dumps([{"id": c.name, "name": c.name, "source": c.source}
                                       for c in cases]))
+    fork = [] if side == "wandb" else ["--fork"]
     proc = subprocess.run(
         [python, str(HERE / "runner.py"), side.split("-")[0], str(cases_file),
-         str(results_file)],
+         str(results_file), *fork],
         env=_environment(side, folder), cwd=folder, capture_output=True, text=True,
         timeout=600, check=False)
     results: dict[str, Any] = (json.loads(results_file.read_text())
@@ -152,14 +153,22 @@ class Results(dict[str, dict[str, Any]]):
 
 
 def run_cases(cases: Iterable[Case]) -> Results:
-    """Every side's results for ``cases``; the sides run at once, each in one process."""
+    """Every side's results for ``cases``. wandb runs them all in one process; cairn runs
+    each case in a process of its own (forked, see ``runner.py``), split over a few
+    processes; all of them at once."""
     cases = list(cases)
-    jobs = {"wandb": cases, "cairn": cases, "cairn-np1": [c for c in cases if c.numpy]}
+    workers = max(2, os.cpu_count() or 2)
+    batches: list[tuple[str, list[Case]]] = [("wandb", cases)]
+    batches += [("cairn", cases[i::workers]) for i in range(workers)]
+    batches += [("cairn-np1", [c for c in cases if c.numpy])]
+    results = Results({side: {} for side, _ in batches})
     with tempfile.TemporaryDirectory(prefix="cairn-oracle-") as tmp, \
-            ThreadPoolExecutor(len(jobs)) as pool:
-        futures = {side: pool.submit(_run_side, side, todo, Path(tmp))
-                   for side, todo in jobs.items() if todo}
-        return Results({side: future.result() for side, future in futures.items()})
+            ThreadPoolExecutor(len(batches)) as pool:
+        futures = [(side, pool.submit(_run_batch, side, todo, Path(tmp) / f"{side}-{n}"))
+                   for n, (side, todo) in enumerate(batches) if todo]
+        for side, future in futures:
+            results[side].update(future.result())
+    return results
 
 
 def wandb_venv_or_skip() -> None:

@@ -1,6 +1,6 @@
 """Run differential cases in one process, under wandb or cairn, and write what was seen.
 
-    python runner.py wandb|cairn CASES.json RESULTS.json
+    python runner.py wandb|cairn CASES.json RESULTS.json [--fork]
 
 Runs in the wandb venv (``wandb``; ``cairn`` under numpy 1.x with ``src/`` on
 ``PYTHONPATH``) or in cairn's own venv (``cairn``), so it imports nothing from the tests
@@ -10,6 +10,10 @@ called with the tracker module as ``wandb``. Each case runs in its own temp fold
 working directory, ``WANDB_DIR`` and ``CAIRN_DIR``); the runs it starts are recorded by
 wrapping ``init``, finished if the case left them open, then read back from what they
 persisted: the ``.wandb`` file (``read_wandb.py``) or the cairn store through ``Api``.
+With ``--fork`` each case runs in a child forked from this process before it started any
+run (cairn: a run that is not its process's first behaves differently, see
+``test_run.py::media_in_second_run``); wandb's cases share one process (its start costs
+a second or two, and it shows no such dependence).
 
 Values are written as JSON with their types kept where JSON would lose them (see
 ``plain``), so that a numpy float in a summary does not pass for a Python float.
@@ -168,19 +172,45 @@ def run_case(side: str, tracker: Any, case: dict[str, Any], workdir: Path) -> di
             "persisted": [persisted(side, tracker, run) for run in runs]}
 
 
+def in_child(side: str, tracker: Any, case: dict[str, Any], workdir: Path) -> dict[str, Any]:
+    """``run_case`` in a forked child: each case starts from a process that has imported
+    the tracker (and numpy) but never started a run, as a user's script does."""
+    out = workdir / "result.json"
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            out.write_text(json.dumps(run_case(side, tracker, case, workdir)))
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    if out.exists():
+        result: dict[str, Any] = json.loads(out.read_text())
+        return result
+    return {"crashed": f"case process ended with status {status}"}
+
+
 def main() -> None:
     side, cases_file, results_file = sys.argv[1:4]
+    fork = "--fork" in sys.argv[4:]
     if side == "wandb":
         import wandb as tracker
     else:
         import cairn as tracker
+    try:
+        import numpy  # noqa: F401  (imported once, before any fork)
+    except ImportError:
+        pass
     cases = json.loads(Path(cases_file).read_text())
     results = {}
     with tempfile.TemporaryDirectory(prefix=f"oracle-{side}-") as tmp:
         for n, case in enumerate(cases):
             workdir = Path(tmp) / f"case{n}"
             workdir.mkdir()
-            results[case["id"]] = run_case(side, tracker, case, workdir)
+            run = in_child if fork else run_case
+            results[case["id"]] = run(side, tracker, case, workdir)
             # Written after every case: a case that kills the process loses only itself.
             Path(results_file).write_text(json.dumps(results))
         os.chdir(tmp)

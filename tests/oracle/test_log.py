@@ -198,9 +198,7 @@ def log_negative_step(wandb, observe, observe_raises):
 
 
 # ---- histograms from arrays ------------------------------------------------------------
-@case(numpy=True, xfail="issue 10 item 2: when the last log() holds a histogram "
-                        "(an array of 33+ values), finish() leaves the stored run "
-                        "'running' with no exit code; wandb records exit 0")
+@case(numpy=True)
 def log_array_as_histogram(wandb, observe, observe_raises):
     import numpy as np
 

@@ -264,6 +264,22 @@ def resume_allow(wandb, observe, observe_raises):
     second.log({"a": 3})
 
 
+@case(numpy=True, xfail="issue 10 item 2: in a process's second run, a run that logged "
+                        "a medium (image, table, histogram) is left 'running' with no "
+                        "exit code by finish(); wandb records exit 0 (a process's first "
+                        "run finishes)")
+def media_in_second_run(wandb, observe, observe_raises):
+    import numpy as np
+
+    first = wandb.init(project="p")
+    first.log({"a": 1})
+    first.finish()
+    second = wandb.init(project="p")
+    second.log({"img": wandb.Image(np.zeros((4, 4, 3), dtype=np.uint8))})
+    second.log({"a": 2})
+    second.finish()
+
+
 @case()
 def save_and_alert(wandb, observe, observe_raises):
     import os
