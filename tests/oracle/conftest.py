@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from tests.oracle.harness import CASES, Results, run_cases, wandb_venv_or_skip
 
 

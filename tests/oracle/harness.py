@@ -134,7 +134,7 @@ def _run_batch(side: str, cases: list[Case], folder: Path) -> dict[str, Any]:
                                       for c in cases]))
     fork = [] if side == "wandb" else ["--fork"]
     proc = subprocess.run(
-        [python, str(HERE / "runner.py"), side.split("-")[0], str(cases_file),
+        [python, str(HERE / "runner.py"), side.split("-", maxsplit=1)[0], str(cases_file),
          str(results_file), *fork],
         env=_environment(side, folder), cwd=folder, capture_output=True, text=True,
         timeout=600, check=False)

@@ -10,8 +10,8 @@ The file is a leveldb log (https://github.com/google/leveldb/blob/main/doc/log_f
 a 7-byte header (``:W&B``, magic, version), then 32 KiB blocks of chunks, each
 ``crc32 (4) | length (2, little-endian) | type (1) | data``, the types FULL, FIRST,
 MIDDLE, LAST reassembling one serialised ``Record``. A history record lists each leaf
-value under its key path (a medium's fields too), so rows are rebuilt as trees first. wandb 0.31 writes it from its Go
-core and no longer ships a Python reader, so this is one.
+value under its key path (a medium's fields too), so rows are rebuilt as trees first.
+wandb 0.31 writes the file from its Go core and no longer ships a Python reader.
 """
 
 from __future__ import annotations

@@ -22,7 +22,9 @@ Values are written as JSON with their types kept where JSON would lose them (see
 from __future__ import annotations
 
 import builtins
+import contextlib
 import json
+import math
 import os
 import sys
 import tempfile
@@ -46,13 +48,12 @@ def plain(value: Any, depth: int = 0) -> Any:
     if value is None or kind in (bool, int, str):
         return value
     if kind is float:
-        if value != value:
-            return {"__float__": "nan"}
-        return value
+        return {"__float__": "nan"} if math.isnan(value) else value
     if isinstance(value, Mapping) or (hasattr(value, "keys") and hasattr(value, "__getitem__")
                                       and not isinstance(value, type)):
         try:
-            return {str(k): plain(value[k], depth + 1) for k in value.keys()}
+            # keys(), not iteration: wandb's Summary has keys() but no __iter__
+            return {str(k): plain(value[k], depth + 1) for k in value.keys()}  # noqa: SIM118
         except Exception as exc:
             return {"__type__": _type_name(value), "__error__": type(exc).__name__}
     if kind is list:
@@ -66,10 +67,8 @@ def plain(value: Any, depth: int = 0) -> Any:
     out: dict[str, Any] = {"__type__": _type_name(value)}
     item = getattr(value, "item", None)
     if callable(item):  # numpy scalars: the value too
-        try:
+        with contextlib.suppress(Exception):
             out["value"] = plain(item(), depth + 1)
-        except Exception:
-            pass
     return out
 
 
@@ -164,10 +163,8 @@ def run_case(side: str, tracker: Any, case: dict[str, Any], workdir: Path) -> di
     finally:
         tracker.init = real_init
     for run in runs:
-        try:
+        with contextlib.suppress(Exception):
             run.finish()
-        except Exception:
-            pass
     return {"observed": observer.seen, "error": error,
             "persisted": [persisted(side, tracker, run) for run in runs]}
 
@@ -199,10 +196,8 @@ def main() -> None:
         import wandb as tracker
     else:
         import cairn as tracker
-    try:
+    with contextlib.suppress(ImportError):
         import numpy  # noqa: F401  (imported once, before any fork)
-    except ImportError:
-        pass
     cases = json.loads(Path(cases_file).read_text())
     results = {}
     with tempfile.TemporaryDirectory(prefix=f"oracle-{side}-") as tmp:

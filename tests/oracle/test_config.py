@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from tests.oracle.harness import Results, case, cases_in, compare
 
 

@@ -4,7 +4,6 @@ media are compared by kind and shape (``harness.MEDIA_KEYS``), not by path or di
 from __future__ import annotations
 
 import pytest
-
 from tests.oracle.harness import Results, case, cases_in, compare
 
 
@@ -65,7 +64,7 @@ def histogram_object(wandb, observe, observe_raises):
 
 @case()
 def histogram_bins_limit(wandb, observe, observe_raises):
-    run = wandb.init(project="p")
+    wandb.init(project="p")
     observe_raises("513", lambda: wandb.Histogram(list(range(600)), num_bins=513))
 
 

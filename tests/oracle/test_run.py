@@ -4,7 +4,6 @@ and cairn."""
 from __future__ import annotations
 
 import pytest
-
 from tests.oracle.harness import Results, case, cases_in, compare
 
 
@@ -60,7 +59,8 @@ def _urls_and_name_check(cairn, wandb):
     seen, expected = _observed(cairn), _observed(wandb)
     assert expected == {"url": None, "name": None}
     assert seen["url"].startswith("http://127.0.0.1")
-    assert isinstance(seen["name"], str) and seen["name"]
+    assert isinstance(seen["name"], str)
+    assert seen["name"]
 
 
 @case(differs="offline wandb has no URL and no name (None); cairn's url points at the "
@@ -133,7 +133,8 @@ def after_finish_writes(wandb, observe, observe_raises):
 def _reads_check(cairn, wandb):
     assert _observed(wandb)["summary"] == {"returned": {}}
     summary = _observed(cairn)["summary"]["returned"]
-    assert summary["a"] == 1 and summary["_step"] == 0
+    assert summary["a"] == 1
+    assert summary["_step"] == 0
     assert _observed(cairn)["config"] == _observed(wandb)["config"] == {"returned": {"c": 1}}
 
 
@@ -244,9 +245,10 @@ def _resume_check(cairn, wandb):
 
     assert seen(wandb)["second"] == {"resumed": False, "starting_step": 0, "step": 0}
     assert seen(cairn)["second"] == {"resumed": True, "starting_step": 2, "step": 2}
-    first, second = cairn["persisted"]
+    second = cairn["persisted"][1]
     assert [row["_step"] for row in second["history"]] == [0, 1, 2]
-    assert second["summary"]["a"] == 3 and second["config"] == {"lr": 0.1, "bs": 8}
+    assert second["summary"]["a"] == 3
+    assert second["config"] == {"lr": 0.1, "bs": 8}
     assert [row["_step"] for row in wandb["persisted"][1]["history"]] == [0]
 
 
