@@ -82,6 +82,7 @@ def config_numpy_values(wandb, observe, observe_raises):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # the first test also runs every case (the oracle fixture)
 @pytest.mark.parametrize("case_name", cases_in(__name__))
 def test_matches_wandb(case_name: str, oracle: Results) -> None:
     compare(case_name, oracle)
