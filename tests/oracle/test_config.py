@@ -70,6 +70,13 @@ def config_from_namespace_and_dotted_keys(wandb, observe, observe_raises):
     observe("config", run.config)
 
 
+@case()
+def config_set_and_tuple_values(wandb, observe, observe_raises):
+    run = wandb.init(project="p", config={"t": (1, 2)})
+    observe_raises("set", lambda: run.config.update({"s": {3}}))
+    observe("config", run.config)
+
+
 @case(numpy=True)
 def config_numpy_values(wandb, observe, observe_raises):
     import numpy as np

@@ -78,18 +78,23 @@ def _seed_methods_check(cairn, wandb):
     assert seen["project_name"] == {"returned": "p"}
     assert seen["get_url"]["returned"].startswith(seen["get_project_url"]["returned"])
     assert seen["join"] == {"returned": None}
+    assert isinstance(seen["_telemetry_get_framework"]["returned"], str)
+    assert "returned" in seen["plot_table"]
     assert cairn["persisted"][0]["state"] == "finished"
 
 
-@case(differs="project_name(), get_url(), get_project_url(), get_sweep_url() and join() "
-              "are on the seed's Run page; wandb 0.31 removed them (AttributeError), "
-              "cairn keeps them", check=_seed_methods_check)
+@case(differs="project_name(), get_url(), get_project_url(), get_sweep_url(), join(), "
+              "plot_table() and _telemetry_get_framework() are on the seed's Run page; "
+              "wandb 0.31 removed them from Run (AttributeError), cairn keeps them",
+      check=_seed_methods_check)
 def run_seed_methods(wandb, observe, observe_raises):
     run = wandb.init(project="p")
     observe_raises("project_name", lambda: run.project_name())
     observe_raises("get_url", lambda: run.get_url())
     observe_raises("get_project_url", lambda: run.get_project_url())
     observe_raises("get_sweep_url", lambda: run.get_sweep_url())
+    observe_raises("_telemetry_get_framework", lambda: run._telemetry_get_framework())
+    observe_raises("plot_table", lambda: run.plot_table)
     observe_raises("join", lambda: run.join())
 
 
