@@ -121,8 +121,7 @@ def context_manager(wandb, observe, observe_raises):
 
 
 @case(xfail="issue 10 item 5: after finish(), wandb raises UsageError for summary[k] = v, "
-            "config.update() and define_metric(); cairn accepts all three (and keeps "
-            "summary k / config x live)")
+            "config.update() and define_metric(); cairn accepts all three")
 def after_finish_writes(wandb, observe, observe_raises):
     run = wandb.init(project="p", config={"c": 1})
     run.log({"a": 1})
