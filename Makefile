@@ -3,18 +3,34 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The differential tests (tests/oracle) run user scripts under the real wandb, offline, in
+# its own venv; the same venv runs cairn from src/ under numpy 1.x.
+WANDB_VENV := .venv-wandb
+WANDB_STAMP := $(WANDB_VENV)/.installed
 UI_DIR := src/cairn/ui
 UI_BUILT := $(UI_DIR)/dist/index.html
 UI_SOURCES := $(shell find $(UI_DIR)/src $(UI_DIR)/index.html $(UI_DIR)/vite.config.ts \
                 $(UI_DIR)/tsconfig.json -type f 2>/dev/null)
 
-.PHONY: demo test bench bench-compare-setup lint ui clean
+.PHONY: demo test bench bench-compare-setup lint ui clean oracle
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# wandb, numpy < 2, and cairn's runtime dependencies (read from pyproject.toml) plus Pillow
+# for media; cairn itself is not installed there: the tests put src/ on PYTHONPATH.
+$(WANDB_STAMP): pyproject.toml
+	test -x $(WANDB_VENV)/bin/python || $(PYTHON) -m venv $(WANDB_VENV)
+	$(WANDB_VENV)/bin/python -m pip install --quiet 'wandb==0.31.*' 'numpy<2' \
+	  $$($(WANDB_VENV)/bin/python -c "import tomllib; p = tomllib.load(open('pyproject.toml', \
+	  'rb'))['project']; print(' '.join(p['dependencies'] + \
+	  p['optional-dependencies']['media']))")
+	touch $(WANDB_STAMP)
+
+oracle: $(WANDB_STAMP)
 
 # The web app: built from source (npm, locked) into the package; running it needs no Node.
 $(UI_DIR)/node_modules/.package-lock.json: $(UI_DIR)/package-lock.json
@@ -29,7 +45,7 @@ demo: $(STAMP) ui
 	$(PY) examples/demo.py
 	$(VENV)/bin/cairn ui
 
-test: $(STAMP) ui
+test: $(STAMP) $(WANDB_STAMP) ui
 	$(PY) -m ruff check src tests bench examples
 	$(PY) -m mypy
 	cd $(UI_DIR) && npm test
@@ -53,5 +69,5 @@ bench-compare-setup:
 	bench/.venv-trackio/bin/pip install --quiet 'trackio==0.43.*'
 
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache \
+	rm -rf $(VENV) $(WANDB_VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache \
 	       $(UI_DIR)/node_modules $(UI_DIR)/dist
