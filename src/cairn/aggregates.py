@@ -247,7 +247,9 @@ class SummaryState:
         self.step = max(self.step, step)
 
     def update_objects(self, key: str, pairs: Sequence[tuple[int, Any]]) -> None:
-        """The key's latest non-numeric value (strings, None, lists, media)."""
+        """The key's latest non-numeric value (strings, lists, media). A logged None
+        leaves the summary as it was, as in wandb's stored summary (history keeps it)."""
+        pairs = [pair for pair in pairs if pair[1] is not None]
         if not pairs:
             return
         step, value = max(pairs, key=lambda pair: pair[0])

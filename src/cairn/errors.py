@@ -5,6 +5,7 @@
     │   └── SettingsError     a setting, init() argument or environment variable with a bad
     │                         value (also a ValueError)
     ├── ConfigError           a config value changed without allow_val_change
+    ├── MetricError           define_metric() with a bad name, summary or goal
     ├── ResumeError           resume="must" without a run, resume="never" with one
     ├── StoreError            the metadata or blob store failed or is unreachable
     │   └── StoreLockedError  the store stayed locked past the busy timeout
@@ -38,6 +39,11 @@ class LogDataError(ValueError, TypeError):
 
 class ConfigError(Error, ValueError):
     """A config value was changed without ``allow_val_change=True``."""
+
+
+class MetricError(Error, ValueError):
+    """``define_metric()`` was given a bad name, summary or goal (wandb raises its
+    ``Error``; it is a ``ValueError`` too)."""
 
 
 class ResumeError(Error):

@@ -39,9 +39,7 @@ def config_change_needs_allow_val_change(wandb, observe, observe_raises):
     observe("config", run.config)
 
 
-@case(xfail="issue 10 item 10: config.n = {'a': 1, 'b': 2}, then config.update({'n': "
-            "{'a': 5}}, allow_val_change=True) — wandb replaces n with {'a': 5}; cairn "
-            "merges it into {'a': 5, 'b': 2}")
+@case()
 def config_nested_replace(wandb, observe, observe_raises):
     run = wandb.init(project="p")
     run.config.n = {"a": 1, "b": 2}
@@ -49,9 +47,7 @@ def config_nested_replace(wandb, observe, observe_raises):
     observe("config", run.config)
 
 
-@case(xfail="issue 10 item 6: init(config_exclude_keys=['b']) and "
-            "config_include_keys=['a'] are accepted and ignored (all of a, b, c kept, live "
-            "and stored); wandb applies them")
+@case()
 def config_include_exclude(wandb, observe, observe_raises):
     a = wandb.init(project="p", config={"a": 1, "b": 2, "c": 3}, config_exclude_keys=["b"])
     observe("exclude", a.config)

@@ -19,9 +19,7 @@ def summary_set_and_read(wandb, observe, observe_raises):
     observe("keys", sorted(k for k in run.summary.keys() if not k.startswith("_")))
 
 
-@case(xfail="issue 10 item 3: summary['n'] = {'a': 1}; summary['n']['b'] = 2 — wandb "
-            "stores n == {'a': 1, 'b': 2}; cairn stores {'a': 1} (the nested assignment "
-            "shows live, but never reaches the store)")
+@case()
 def summary_nested_assignment(wandb, observe, observe_raises):
     run = wandb.init(project="p")
     run.summary["n"] = {"a": 1}
@@ -30,9 +28,7 @@ def summary_nested_assignment(wandb, observe, observe_raises):
     observe("n.b", run.summary["n"]["b"])
 
 
-@case(xfail="issue 10 item 8: a log() of k after summary[k] was set by hand — wandb's "
-            "summary takes the logged value (0.5), live and stored; cairn keeps the manual "
-            "0.1")
+@case()
 def summary_manual_then_log(wandb, observe, observe_raises):
     run = wandb.init(project="p")
     run.log({"loss": 1.0})
@@ -43,9 +39,7 @@ def summary_manual_then_log(wandb, observe, observe_raises):
     observe("summary", run.summary)
 
 
-@case(xfail="issue 10 item 8: del summary['nope'] raises KeyError (wandb: nothing); "
-            "after del summary['a'], log({'a': 3}) — wandb's summary has a=3 again, live "
-            "and stored; cairn's has no a")
+@case()
 def summary_delete_then_log(wandb, observe, observe_raises):
     run = wandb.init(project="p")
     run.log({"a": 1, "b": 2})
@@ -111,10 +105,7 @@ def define_metric_step_metric_and_glob(wandb, observe, observe_raises):
     observe("summary", run.summary)
 
 
-@case(xfail="issue 10 item 8: define_metric(k, summary='min') declared after k was "
-            "logged (1.0, 5.0) — wandb's min covers the earlier values: summary k is "
-            "{'min': 1} at once and after logging 3.0; cairn shows {'min': nan}, then "
-            "{'min': 3.0}")
+@case()
 def define_metric_after_values(wandb, observe, observe_raises):
     run = wandb.init(project="p")
     run.log({"k": 1.0})
@@ -125,9 +116,7 @@ def define_metric_after_values(wandb, observe, observe_raises):
     observe("after", run.summary["k"])
 
 
-@case(xfail="define_metric(summary='median'), define_metric(''), define_metric('a*b') "
-            "— wandb raises wandb.Error (not a ValueError); cairn raises ValueError (not a "
-            "cairn.Error)")
+@case()
 def define_metric_bad_arguments(wandb, observe, observe_raises):
     run = wandb.init(project="p")
     observe_raises("bad_summary", lambda: run.define_metric("a", summary="median"))
@@ -135,8 +124,7 @@ def define_metric_bad_arguments(wandb, observe, observe_raises):
     observe_raises("inner_glob", lambda: run.define_metric("a*b"))
 
 
-@case(xfail="issue 10 item 13: mode='disabled' — wandb's in-process summary holds what "
-            "was logged (loss 0.25, nested.a 1); cairn's has only what was set by hand")
+@case()
 def disabled_mode_summary(wandb, observe, observe_raises):
     run = wandb.init(project="p", mode="disabled", config={"lr": 0.1})
     run.log({"loss": 0.5, "nested": {"a": 1}})

@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from cairn.aggregates import GOALS, SummaryState, flatten, parse_summary_spec
-from cairn.errors import LogDataError, UsageError
+from cairn.errors import LogDataError, MetricError, UsageError
 from cairn.records import RunRef
 from cairn.sdk.alerts import AlertLevel, check_alert
 from cairn.sdk.config import Config
@@ -485,20 +485,23 @@ class Run:
         """Customise how a metric (or a trailing-``*`` glob) is summarised and plotted."""
         self._refuse_when_finished("define_metric()")
         if not isinstance(name, str) or not name:
-            raise ValueError(f"define_metric name must be a non-empty string; got {name!r}")
+            raise MetricError(f"define_metric name must be a non-empty string; got {name!r}")
         if "*" in name[:-1]:
-            raise ValueError(f"define_metric name {name!r}: only a trailing '*' glob is allowed")
+            raise MetricError(f"define_metric name {name!r}: only a trailing '*' glob is allowed")
         if isinstance(step_metric, Metric):
             step_metric = step_metric.name
         if step_metric is not None and (not isinstance(step_metric, str) or not step_metric):
-            raise ValueError(f"define_metric step_metric must be a metric name; got "
-                             f"{step_metric!r}")
-        choices = parse_summary_spec(summary)
+            raise MetricError(f"define_metric step_metric must be a metric name; got "
+                              f"{step_metric!r}")
+        try:
+            choices = parse_summary_spec(summary)
+        except ValueError as exc:
+            raise MetricError(str(exc)) from None
         if goal is not None:
             goal = {"min": "minimize", "max": "maximize"}.get(goal, goal)
             if goal not in GOALS:
-                raise ValueError(f"define_metric goal must be 'minimize' or 'maximize'; got "
-                                 f"{goal!r}")
+                raise MetricError(f"define_metric goal must be 'minimize' or 'maximize'; "
+                                  f"got {goal!r}")
         metric = Metric(name, step_metric, step_sync, hidden, choices, goal)
         self._metrics[name] = metric
         body = {"name": name, "step_metric": step_metric, "step_sync":
