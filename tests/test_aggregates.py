@@ -141,9 +141,11 @@ def test_objects_and_numbers_by_step() -> None:
     # Older values arriving late never replace a later one.
     s.update_objects("x", [(1, "old")])
     assert s.flat()["x"] == 5.0
+    # A logged None leaves the summary as it was (wandb's stored summary keeps the value).
     s.update_objects("y", [(5, None)])
+    assert "y" not in s.flat()
     s.update_objects("y", [(4, [1, 2])])
-    assert s.flat()["y"] is None
+    assert s.flat()["y"] == [1, 2]
 
 
 def test_late_earlier_session_keeps_last_and_first() -> None:
