@@ -1,7 +1,11 @@
 """Media read back from history: each stored reference comes back as a :class:`MediaFile`,
 the reference dict as stored (so ``row["img"]["_type"]`` works as in wandb) with ways to
 get at its file: ``open()``, ``read_bytes()``, ``download(root)``, and per type
-``image()`` (PIL), ``table()`` (a ``cairn.Table``), ``json()``, ``text()``."""
+``image()`` (PIL), ``table()`` (a ``cairn.Table``), ``json()``, ``text()``.
+
+A list of images logged under one key is stored in wandb's ``images/separated`` shape
+(``count``, ``filenames``, ``captions`` …) and read back as that dict, its ``images`` a
+list of MediaFiles; rows stored before that shape hold a plain list of references."""
 
 from __future__ import annotations
 
@@ -146,6 +150,9 @@ def media_file_row(name: str, blobs: Any, at: float) -> Any:
 
 
 def _media(value: Any, blobs: Callable[[], Any]) -> Any:
+    if type(value) is dict and value.get("_type") == "images/separated":
+        # wandb's shape of a list of images; each image's own reference is under "images"
+        return {**value, "images": _media(value.get("images") or [], blobs)}
     if type(value) is dict and value.get("_type") in FILE_TYPES and \
             ("sha256" in value or "table" in value):
         return MediaFile(value, blobs)

@@ -151,7 +151,8 @@ class Table(Media):
     def _encode(self, encoder: Encoder) -> dict[str, Any]:
         from cairn.sdk.media.base import encode_value
 
-        data = [[json_safe(encode_value(cell, encoder)) for cell in row] for row in self.data]
+        data = [[json_safe(encode_value(cell, encoder, lists=False)) for cell in row]
+                for row in self.data]
         text = json.dumps({"columns": self.columns, "data": data}, separators=(",", ":"),
                           allow_nan=False, default=str)
         blob = text.encode()

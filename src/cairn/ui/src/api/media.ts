@@ -59,6 +59,10 @@ export interface MediaRef {
   fields?: Record<string, string>;
   string_fields?: Record<string, string>;
   table?: MediaRef;
+  /** wandb's ``images/separated`` (a list of images under one key): how many, and cairn's
+   * own reference of each image. */
+  count?: number;
+  images?: MediaRef[];
 }
 
 export type MediaValue = MediaRef | MediaRef[];
@@ -144,7 +148,11 @@ export function itemAt(items: MediaItem[], step: number): MediaItem | undefined 
   return found ?? items[0];
 }
 
+/** The media of a stored value: one reference, a list of them (as stored before lists of
+ * images took wandb's ``images/separated`` shape), or that shape's ``images``. */
 export function asList(value: MediaValue | undefined): MediaRef[] {
   if (!value) return [];
-  return Array.isArray(value) ? value : [value];
+  if (Array.isArray(value)) return value;
+  if (value._type === "images/separated") return value.images ?? [];
+  return [value];
 }

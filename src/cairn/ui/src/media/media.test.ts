@@ -17,6 +17,19 @@ describe("itemAt", () => {
   });
 });
 
+describe("asList", () => {
+  const a = { _type: "image-file", sha256: "a", width: 6, height: 8 };
+  const b = { _type: "image-file", sha256: "b", width: 6, height: 8 };
+
+  it("reads one reference, a list of them, and wandb's images/separated shape", () => {
+    expect(asList(a)).toEqual([a]);
+    expect(asList([a, b])).toEqual([a, b]);
+    const group = { _type: "images/separated", width: 6, height: 8, format: "png", count: 2, images: [a, b] };
+    expect(asList(group)).toEqual([a, b]);
+    expect(asList({ _type: "images/separated", count: 2 })).toEqual([]);
+  });
+});
+
 describe("heat", () => {
   it("spans every histogram's range and keeps each step's shares", () => {
     const map = heat(items);
