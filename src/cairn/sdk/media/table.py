@@ -12,6 +12,8 @@ from cairn.sdk.media.base import Encoder, Media, check_size, json_safe
 MAX_HISTORY_ROWS = 10_000
 """A table logged to history keeps its first rows only, as wandb's ``Table.MAX_ROWS``."""
 MAX_ROWS = 200_000
+LOG_MODES = ("IMMUTABLE", "MUTABLE", "INCREMENTAL")
+"""wandb's ``Table(log_mode=)`` values."""
 
 
 class Table(Media):
@@ -21,6 +23,12 @@ class Table(Media):
     both. Cells hold numbers, strings, booleans, None, lists, dicts and media objects; as in
     wandb, a column keeps the kind of its first value (ints and floats are both numbers)
     unless ``allow_mixed_types``, and takes None unless ``optional`` is False for it.
+
+    ``log_mode`` (stored with each logged table, as in wandb): ``"IMMUTABLE"`` (the
+    default) stores the table as it was when first logged, however often it is logged
+    again; ``"MUTABLE"`` stores it as it is at each log. ``"INCREMENTAL"`` is accepted
+    and recorded, and stores the whole table at each log (wandb stores only the rows
+    added since the last log).
     """
 
     _type = "table-file"
@@ -30,7 +38,12 @@ class Table(Media):
     def __init__(self, columns: Sequence[Any] | None = None, data: Any = None,
                  rows: Any = None, dataframe: Any = None, dtype: Any = None,
                  optional: bool | list[bool] = True, allow_mixed_types: bool = False,
-                 log_mode: str | None = None) -> None:
+                 log_mode: str | None = "IMMUTABLE") -> None:
+        if log_mode not in LOG_MODES:
+            raise ValueError(f"Table: log_mode must be one of {', '.join(LOG_MODES)}; got "
+                             f"{log_mode!r}")
+        self.log_mode: str = log_mode
+        self._logged: Table | None = None  # what an IMMUTABLE table stores at every log
         if dataframe is None and data is not None and type(data).__name__ == "DataFrame":
             dataframe = data
         if dataframe is not None:
@@ -133,7 +146,10 @@ class Table(Media):
 
     def _for_history(self, key: str) -> Table:
         """A frozen copy (later ``add_data`` does not change what was logged), cut to
-        ``MAX_HISTORY_ROWS`` rows with a warning, as wandb does."""
+        ``MAX_HISTORY_ROWS`` rows with a warning, as wandb does; an IMMUTABLE table
+        logged again is the copy made the first time."""
+        if self.log_mode == "IMMUTABLE" and self._logged is not None:
+            return self._logged
         rows = self.data
         if len(rows) > MAX_HISTORY_ROWS:
             warnings.warn(f"cairn: the table logged under {key!r} has {len(rows)} rows; "
@@ -146,6 +162,8 @@ class Table(Media):
         copy.data = [list(row) for row in rows]
         copy._held = sum(cell._held for row in copy.data for cell in row
                          if isinstance(cell, Media))
+        if self.log_mode == "IMMUTABLE":
+            self._logged = copy
         return copy
 
     def _encode(self, encoder: Encoder) -> dict[str, Any]:
@@ -158,7 +176,8 @@ class Table(Media):
         blob = text.encode()
         check_size(len(blob), "Table")
         return {"_type": self._type, **encoder.put_bytes(blob), "ncols": len(self.columns),
-                "nrows": len(self.data), "columns": list(self.columns)}
+                "nrows": len(self.data), "log_mode": self.log_mode,
+                "columns": list(self.columns)}
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Table) and other.columns == self.columns and \
