@@ -62,6 +62,20 @@ def test_a_list_of_images_is_served_in_wandbs_shape_with_each_reference(
                                   for ref in value["images"]]
 
 
+def test_an_incremental_table_is_a_media_key_with_its_increments(api: ApiClient) -> None:
+    run = cairn.init(project="proj")
+    table = cairn.Table(columns=["x"], data=[[1]], log_mode="INCREMENTAL")
+    run.log({"inc": table})
+    table.add_data(2)
+    run.log({"inc": table})
+    run.finish()
+    base = f"/api/v1/runs/{run.entity}/proj/{run.id}/media"
+    assert [(k["key"], k["type"]) for k in api.get(base).json()["keys"]] == \
+        [("inc", "incremental-table-file")]
+    first, second = (i["value"] for i in api.get(f"{base}/inc").json()["items"])
+    assert second["previous_increments"] == [first["sha256"]]
+
+
 def test_stored_lists_of_references_are_still_media_lists() -> None:
     # rows stored before lists of images took the images/separated shape
     old = [{"_type": "image-file", "sha256": "a" * 64}, {"_type": "image-file", "sha256": "b" * 64}]

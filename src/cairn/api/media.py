@@ -18,7 +18,8 @@ from typing import IO, Any
 
 _SAFE_FORMAT = re.compile(r"[a-z0-9]{1,8}(\.[a-z0-9]{1,8})?")
 _HEX = re.compile(r"[0-9a-f]{64}")
-FILE_TYPES = {"image-file": "images", "table-file": "tables", "audio-file": "audio",
+FILE_TYPES = {"image-file": "images", "table-file": "tables",
+              "incremental-table-file": "tables", "audio-file": "audio",
               "video-file": "videos", "object3D-file": "object3D", "html-file": "html",
               "plotly-file": "plotly", "custom-chart": "charts"}
 
@@ -107,7 +108,8 @@ class MediaFile(dict[str, Any]):
             return pil().open(io.BytesIO(stream.read()))
 
     def json(self) -> Any:
-        self._expect("table-file", "plotly-file", "object3D-file", "custom-chart")
+        self._expect("table-file", "incremental-table-file", "plotly-file", "object3D-file",
+                     "custom-chart")
         return json.loads(self.read_bytes())
 
     def spec(self) -> Any:
@@ -120,14 +122,24 @@ class MediaFile(dict[str, Any]):
         return self.read_bytes().decode("utf-8", errors="replace")
 
     def table(self) -> Any:
-        """The logged table as a ``cairn.Table``; media cells are :class:`MediaFile`."""
-        self._expect("table-file", "custom-chart")
-        from cairn.sdk.media.table import Table
+        """The logged table as a ``cairn.Table``; media cells are :class:`MediaFile`. An
+        increment of an INCREMENTAL table reads as the whole table up to it (as wandb's
+        ``Table`` reads one back); ``json()`` is the increment's own rows."""
+        self._expect("table-file", "incremental-table-file", "custom-chart")
+        from cairn.sdk.media.table import LOG_MODES, Table
 
         doc = self.json()
-        table = Table(columns=doc["columns"])
-        table.data = [[_media(cell, self._blobs) for cell in row] for row in doc["data"]]
+        mode = self.get("log_mode")
+        rows = [row for digest in self.get("previous_increments") or []
+                for row in self._blob_json(digest)["data"]]
+        table = Table(columns=doc["columns"], log_mode=mode if mode in LOG_MODES else "IMMUTABLE")
+        table.data = [[_media(cell, self._blobs) for cell in row]
+                      for row in [*rows, *doc["data"]]]
         return table
+
+    def _blob_json(self, digest: str) -> Any:
+        with self._blobs().open(digest) as stream:
+            return json.loads(stream.read())
 
     def __repr__(self) -> str:
         return f"<MediaFile {self.type} {self.digest[:12]} {self.get('size')} bytes>"

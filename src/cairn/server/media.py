@@ -20,8 +20,9 @@ from cairn.store.media import spread
 MAX_ITEMS = 10_000
 MAX_INDEX_STEPS = 1000
 """The media index lists at most this many steps of a key, spread over its range."""
-MEDIA_TYPES = frozenset({"image-file", "table-file", "histogram", "audio-file", "video-file",
-                         "object3D-file", "html-file", "plotly-file", "custom-chart"})
+MEDIA_TYPES = frozenset({"image-file", "table-file", "incremental-table-file", "histogram",
+                         "audio-file", "video-file", "object3D-file", "html-file",
+                         "plotly-file", "custom-chart"})
 
 
 def media_type(value: Any) -> str | None:

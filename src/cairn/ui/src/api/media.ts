@@ -63,6 +63,9 @@ export interface MediaRef {
    * own reference of each image. */
   count?: number;
   images?: MediaRef[];
+  /** An INCREMENTAL table's earlier increments (their digests), oldest first. */
+  previous_increments?: string[];
+  log_mode?: string;
 }
 
 export type MediaValue = MediaRef | MediaRef[];

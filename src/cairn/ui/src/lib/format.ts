@@ -17,7 +17,7 @@ function mediaText(v: { [key: string]: Json }): string {
     // a list of images, stored in wandb's shape: read as a list of images reads
     return `${v.count} × ${mediaText({ ...v, _type: "image-file" })}`;
   }
-  const kind = String(v._type).replace(/-file$/, "");
+  const kind = String(v._type).replace(/-file$/, "").replace(/^incremental-/, "");
   if (typeof v.width === "number" && typeof v.height === "number") return `${kind} ${v.width}×${v.height}`;
   if (typeof v.nrows === "number") return `${kind} ${v.nrows} rows`;
   return kind;

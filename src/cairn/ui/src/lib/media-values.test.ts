@@ -12,6 +12,7 @@ describe("logged media in summaries", () => {
   it("read as their type and size", () => {
     expect(formatValue(summary.img)).toBe("image 32×24");
     expect(formatValue(summary.t)).toBe("table 10 rows");
+    expect(formatValue({ _type: "incremental-table-file", nrows: 7 })).toBe("table 7 rows");
     expect(formatValue({ _type: "histogram", values: [1], bins: [0, 1] })).toBe("histogram");
   });
 

@@ -16,7 +16,7 @@ import { RunLabel, StepSlider, stepsOf, useStep } from "./StepSlider";
 import { TableView } from "./TablePanel";
 
 /** Types whose panel takes the whole row. */
-const WIDE = ["table-file", "custom-chart", "html-file", "plotly-file"];
+const WIDE = ["table-file", "incremental-table-file", "custom-chart", "html-file", "plotly-file"];
 
 export interface MediaRun {
   id: string;
@@ -27,7 +27,10 @@ export interface MediaRun {
 function OneView({ value, label }: { value: MediaRef; label: string }) {
   switch (value._type) {
     case "table-file":
-      return <TableView digest={value.sha256 ?? ""} label={label} />;
+      return <TableView digests={[value.sha256 ?? ""]} label={label} />;
+    case "incremental-table-file":
+      // each log stored the rows added since the last: the table is all of them
+      return <TableView digests={[...(value.previous_increments ?? []), value.sha256 ?? ""]} label={label} />;
     case "audio-file":
       return <AudioView audio={value} />;
     case "video-file":

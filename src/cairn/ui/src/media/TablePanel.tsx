@@ -10,7 +10,7 @@ const ROW_HEIGHT = 56;
 
 type Cell = null | boolean | number | string | MediaRef | Cell[] | { [k: string]: Cell };
 
-interface TableDoc {
+export interface TableDoc {
   columns: string[];
   data: Cell[][];
 }
@@ -70,8 +70,13 @@ function TableBar({ label, filter, rows, page, pages, onFilter, onPage }: BarPro
   );
 }
 
-export function TableView({ digest, label }: { digest: string; label: string }) {
-  const doc = useAsync((s) => mediaApi.blobJson<TableDoc>(digest, s), [digest]);
+/** The rows of several table blobs (an INCREMENTAL table's increments) in order. */
+export function joinDocs(docs: TableDoc[]): TableDoc {
+  return { columns: docs[docs.length - 1]?.columns ?? [], data: docs.flatMap((d) => d.data) };
+}
+
+export function TableView({ digests, label }: { digests: string[]; label: string }) {
+  const doc = useAsync((s) => Promise.all(digests.map((d) => mediaApi.blobJson<TableDoc>(d, s))).then(joinDocs), [digests.join(",")]);
   const [sort, setSort] = useState<{ col: number; desc: boolean } | null>(null);
   const [filter, setFilter] = useState("");
   const [page, setPage] = useState(0);

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { appendItems, asList, itemAt, itemsUrl, nextStep, type MediaItem } from "../api/media";
 import { heat, ROWS } from "./HistogramPanel";
 import { classesOf } from "./Overlays";
+import { joinDocs } from "./TablePanel";
 
 const items: MediaItem[] = [
   { step: 0, value: { _type: "histogram", values: [1, 3], bins: [0, 1, 2] } },
@@ -27,6 +28,14 @@ describe("asList", () => {
     const group = { _type: "images/separated", width: 6, height: 8, format: "png", count: 2, images: [a, b] };
     expect(asList(group)).toEqual([a, b]);
     expect(asList({ _type: "images/separated", count: 2 })).toEqual([]);
+  });
+});
+
+describe("joinDocs", () => {
+  it("reads an INCREMENTAL table's increments as one table, oldest rows first", () => {
+    const doc = joinDocs([{ columns: ["x"], data: [[1]] }, { columns: ["x"], data: [[2], [3]] }]);
+    expect(doc).toEqual({ columns: ["x"], data: [[1], [2], [3]] });
+    expect(joinDocs([])).toEqual({ columns: [], data: [] });
   });
 });
 
