@@ -129,8 +129,9 @@ class MediaFile(dict[str, Any]):
         from cairn.sdk.media.table import LOG_MODES, Table
 
         doc = self.json()
-        mode = self.get("log_mode")
-        rows = [row for digest in self.get("previous_increments") or []
+        ref = self["table"] if self.type == "custom-chart" else self
+        mode = ref.get("log_mode")
+        rows = [row for digest in ref.get("previous_increments") or []
                 for row in self._blob_json(digest)["data"]]
         table = Table(columns=doc["columns"], log_mode=mode if mode in LOG_MODES else "IMMUTABLE")
         table.data = [[_media(cell, self._blobs) for cell in row]

@@ -136,6 +136,18 @@ def test_an_incremental_table_stores_the_rows_added_since_each_log() -> None:
     assert [first.table().data, second.table().data] == [[[1]], [[1], [2]]]
 
 
+def test_a_chart_of_an_incremental_table_reads_back_every_row() -> None:
+    table = cairn.Table(columns=["x", "y"], data=[[0, 0]], log_mode="INCREMENTAL")
+    run = cairn.init(project="media")
+    run.log({"line": cairn.plot.line(table, "x", "y")})
+    table.add_data(1, 1)
+    run.log({"line": cairn.plot.line(table, "x", "y")})
+    run.finish()
+    last = list(cairn.Api().run(run.path).scan_history(keys=["line"]))[-1]["line"]
+    assert last["table"]["_type"] == "incremental-table-file"
+    assert last.table().data == [[0, 0], [1, 1]]
+
+
 def test_an_incremental_table_takes_no_new_columns() -> None:
     table = cairn.Table(columns=["x"], data=[[1]], log_mode="INCREMENTAL")
     # wandb 0.31 raises wandb.Error ("not supported for tables with log_mode=...")

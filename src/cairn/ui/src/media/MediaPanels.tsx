@@ -2,7 +2,7 @@
  * workspace): images and histograms share a step slider across runs; other media show
  * each run's value at the chosen step. */
 import { useEffect, useRef, useState } from "preact/hooks";
-import { appendItems, asList, itemAt, mediaApi, nextStep, type MediaItem, type MediaKey, type MediaRef } from "../api/media";
+import { appendItems, asList, itemAt, mediaApi, nextStep, tableDigests, type MediaItem, type MediaKey, type MediaRef } from "../api/media";
 import { ErrorBanner } from "../components/ErrorBanner";
 import { useAsync } from "../lib/useAsync";
 import { useVisible } from "../lib/useVisible";
@@ -27,10 +27,8 @@ export interface MediaRun {
 function OneView({ value, label }: { value: MediaRef; label: string }) {
   switch (value._type) {
     case "table-file":
-      return <TableView digests={[value.sha256 ?? ""]} label={label} />;
     case "incremental-table-file":
-      // each log stored the rows added since the last: the table is all of them
-      return <TableView digests={[...(value.previous_increments ?? []), value.sha256 ?? ""]} label={label} />;
+      return <TableView digests={tableDigests(value)} label={label} />;
     case "audio-file":
       return <AudioView audio={value} />;
     case "video-file":

@@ -1,7 +1,7 @@
 /** A logged table: sort by a column, filter rows by text, pages of 1,000 rows, rows
  * virtualised (only those in view are in the DOM), images shown in their cells. */
 import { useMemo, useState } from "preact/hooks";
-import { mediaApi, type MediaRef } from "../api/media";
+import { joinDocs, mediaApi, type MediaRef } from "../api/media";
 import { useAsync } from "../lib/useAsync";
 import { useVirtualRows } from "../lib/useVirtualRows";
 
@@ -10,7 +10,7 @@ const ROW_HEIGHT = 56;
 
 type Cell = null | boolean | number | string | MediaRef | Cell[] | { [k: string]: Cell };
 
-export interface TableDoc {
+interface TableDoc {
   columns: string[];
   data: Cell[][];
 }
@@ -68,11 +68,6 @@ function TableBar({ label, filter, rows, page, pages, onFilter, onPage }: BarPro
       )}
     </div>
   );
-}
-
-/** The rows of several table blobs (an INCREMENTAL table's increments) in order. */
-export function joinDocs(docs: TableDoc[]): TableDoc {
-  return { columns: docs[docs.length - 1]?.columns ?? [], data: docs.flatMap((d) => d.data) };
 }
 
 export function TableView({ digests, label }: { digests: string[]; label: string }) {

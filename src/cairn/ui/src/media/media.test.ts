@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { appendItems, asList, itemAt, itemsUrl, nextStep, type MediaItem } from "../api/media";
+import { appendItems, asList, itemAt, itemsUrl, joinDocs, nextStep, tableDigests, type MediaItem } from "../api/media";
 import { heat, ROWS } from "./HistogramPanel";
 import { classesOf } from "./Overlays";
-import { joinDocs } from "./TablePanel";
 
 const items: MediaItem[] = [
   { step: 0, value: { _type: "histogram", values: [1, 3], bins: [0, 1, 2] } },
@@ -36,6 +35,8 @@ describe("joinDocs", () => {
     const doc = joinDocs([{ columns: ["x"], data: [[1]] }, { columns: ["x"], data: [[2], [3]] }]);
     expect(doc).toEqual({ columns: ["x"], data: [[1], [2], [3]] });
     expect(joinDocs([])).toEqual({ columns: [], data: [] });
+    expect(tableDigests({ _type: "incremental-table-file", sha256: "c", previous_increments: ["a", "b"] })).toEqual(["a", "b", "c"]);
+    expect(tableDigests({ _type: "table-file", sha256: "c" })).toEqual(["c"]);
   });
 });
 
