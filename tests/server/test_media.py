@@ -50,6 +50,41 @@ def test_references_by_step_and_the_bytes_by_digest(api: ApiClient) -> None:
     assert paged["next_step"] == 2
 
 
+def test_a_list_of_images_is_served_in_wandbs_shape_with_each_reference(
+        api: ApiClient) -> None:
+    run = _media_run()
+    base = f"/api/v1/runs/{run.entity}/proj/{run.id}/media"
+    value = api.get(f"{base}/pair", params={"step": 2}).json()["items"][0]["value"]
+    assert (value["_type"], value["count"], value["width"], value["height"]) == \
+        ("images/separated", 2, 5, 4)
+    assert [ref["_type"] for ref in value["images"]] == ["image-file", "image-file"]
+    assert value["filenames"] == [f"media/images/{ref['sha256']}.png"
+                                  for ref in value["images"]]
+
+
+def test_an_incremental_table_is_a_media_key_with_its_increments(api: ApiClient) -> None:
+    run = cairn.init(project="proj")
+    table = cairn.Table(columns=["x"], data=[[1]], log_mode="INCREMENTAL")
+    run.log({"inc": table})
+    table.add_data(2)
+    run.log({"inc": table})
+    run.finish()
+    base = f"/api/v1/runs/{run.entity}/proj/{run.id}/media"
+    assert [(k["key"], k["type"]) for k in api.get(base).json()["keys"]] == \
+        [("inc", "incremental-table-file")]
+    first, second = (i["value"] for i in api.get(f"{base}/inc").json()["items"])
+    assert second["previous_increments"] == [first["sha256"]]
+
+
+def test_stored_lists_of_references_are_still_media_lists() -> None:
+    # rows stored before lists of images took the images/separated shape
+    old = [{"_type": "image-file", "sha256": "a" * 64}, {"_type": "image-file", "sha256": "b" * 64}]
+    separated = {"_type": "images/separated", "count": 2, "images": old}
+    assert [media.media_type(v) for v in (old, separated)] == ["image-file", "image-file"]
+    assert [media.is_list(v) for v in (old, separated, old[0])] == [True, True, False]
+    assert media.media_type({"_type": "images/separated", "count": 2}) is None
+
+
 def test_unknown_runs_and_keys_are_404_and_bad_steps_400(api: ApiClient) -> None:
     run = _media_run()
     base = f"/api/v1/runs/{run.entity}/proj/{run.id}/media"

@@ -320,3 +320,18 @@ def test_a_logged_spec_cannot_load_urls(page: Page, server: Callable[[], LiveSer
     expect(panel.get_by_role("alert")).to_be_visible(timeout=20_000)
     assert not [u for u in requests if u.endswith("/api/v1/projects")]
     assert dialogs == []
+
+
+def test_an_incremental_table_shows_every_increments_rows(
+        page: Page, server: Callable[[], LiveServer]) -> None:
+    run = cairn.init(project="proj")
+    table = cairn.Table(columns=["i"], data=[[0], [1]], log_mode="INCREMENTAL")
+    run.log({"growing": table})
+    table.add_data(2)
+    run.log({"growing": table})
+    run.finish()
+    live = server()
+    page.goto(f"{live.url}/{run.entity}/proj/runs/{run.id}?tab=media")
+    panel = page.locator('section[data-media-key="growing"]')
+    # the latest step's increment holds one row; the table is all three
+    expect(panel.locator(".media-table-count")).to_have_text("3 rows", timeout=20_000)

@@ -1,7 +1,11 @@
 """Media read back from history: each stored reference comes back as a :class:`MediaFile`,
 the reference dict as stored (so ``row["img"]["_type"]`` works as in wandb) with ways to
 get at its file: ``open()``, ``read_bytes()``, ``download(root)``, and per type
-``image()`` (PIL), ``table()`` (a ``cairn.Table``), ``json()``, ``text()``."""
+``image()`` (PIL), ``table()`` (a ``cairn.Table``), ``json()``, ``text()``.
+
+A list of images logged under one key is stored in wandb's ``images/separated`` shape
+(``count``, ``filenames``, ``captions`` …) and read back as that dict, its ``images`` a
+list of MediaFiles; rows stored before that shape hold a plain list of references."""
 
 from __future__ import annotations
 
@@ -14,7 +18,8 @@ from typing import IO, Any
 
 _SAFE_FORMAT = re.compile(r"[a-z0-9]{1,8}(\.[a-z0-9]{1,8})?")
 _HEX = re.compile(r"[0-9a-f]{64}")
-FILE_TYPES = {"image-file": "images", "table-file": "tables", "audio-file": "audio",
+FILE_TYPES = {"image-file": "images", "table-file": "tables",
+              "incremental-table-file": "tables", "audio-file": "audio",
               "video-file": "videos", "object3D-file": "object3D", "html-file": "html",
               "plotly-file": "plotly", "custom-chart": "charts"}
 
@@ -103,7 +108,8 @@ class MediaFile(dict[str, Any]):
             return pil().open(io.BytesIO(stream.read()))
 
     def json(self) -> Any:
-        self._expect("table-file", "plotly-file", "object3D-file", "custom-chart")
+        self._expect("table-file", "incremental-table-file", "plotly-file", "object3D-file",
+                     "custom-chart")
         return json.loads(self.read_bytes())
 
     def spec(self) -> Any:
@@ -116,14 +122,25 @@ class MediaFile(dict[str, Any]):
         return self.read_bytes().decode("utf-8", errors="replace")
 
     def table(self) -> Any:
-        """The logged table as a ``cairn.Table``; media cells are :class:`MediaFile`."""
-        self._expect("table-file", "custom-chart")
-        from cairn.sdk.media.table import Table
+        """The logged table as a ``cairn.Table``; media cells are :class:`MediaFile`. An
+        increment of an INCREMENTAL table reads as the whole table up to it (as wandb's
+        ``Table`` reads one back); ``json()`` is the increment's own rows."""
+        self._expect("table-file", "incremental-table-file", "custom-chart")
+        from cairn.sdk.media.table import LOG_MODES, Table
 
         doc = self.json()
-        table = Table(columns=doc["columns"])
-        table.data = [[_media(cell, self._blobs) for cell in row] for row in doc["data"]]
+        ref = self["table"] if self.type == "custom-chart" else self
+        mode = ref.get("log_mode")
+        rows = [row for digest in ref.get("previous_increments") or []
+                for row in self._blob_json(digest)["data"]]
+        table = Table(columns=doc["columns"], log_mode=mode if mode in LOG_MODES else "IMMUTABLE")
+        table.data = [[_media(cell, self._blobs) for cell in row]
+                      for row in [*rows, *doc["data"]]]
         return table
+
+    def _blob_json(self, digest: str) -> Any:
+        with self._blobs().open(digest) as stream:
+            return json.loads(stream.read())
 
     def __repr__(self) -> str:
         return f"<MediaFile {self.type} {self.digest[:12]} {self.get('size')} bytes>"
@@ -146,6 +163,9 @@ def media_file_row(name: str, blobs: Any, at: float) -> Any:
 
 
 def _media(value: Any, blobs: Callable[[], Any]) -> Any:
+    if type(value) is dict and value.get("_type") == "images/separated":
+        # wandb's shape of a list of images; each image's own reference is under "images"
+        return {**value, "images": _media(value.get("images") or [], blobs)}
     if type(value) is dict and value.get("_type") in FILE_TYPES and \
             ("sha256" in value or "table" in value):
         return MediaFile(value, blobs)

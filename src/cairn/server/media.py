@@ -20,12 +20,16 @@ from cairn.store.media import spread
 MAX_ITEMS = 10_000
 MAX_INDEX_STEPS = 1000
 """The media index lists at most this many steps of a key, spread over its range."""
-MEDIA_TYPES = frozenset({"image-file", "table-file", "histogram", "audio-file", "video-file",
-                         "object3D-file", "html-file", "plotly-file", "custom-chart"})
+MEDIA_TYPES = frozenset({"image-file", "table-file", "incremental-table-file", "histogram",
+                         "audio-file", "video-file", "object3D-file", "html-file",
+                         "plotly-file", "custom-chart"})
 
 
 def media_type(value: Any) -> str | None:
-    """The ``_type`` of a stored medium, or of the first of a list of media."""
+    """The ``_type`` of a stored medium, or of the first of a list of media (images logged
+    as a list are stored in wandb's ``images/separated`` shape: ``image-file``)."""
+    if type(value) is dict and value.get("_type") == "images/separated":
+        value = value.get("images")
     if type(value) is list and value:
         value = value[0]
     if type(value) is dict:
@@ -33,6 +37,14 @@ def media_type(value: Any) -> str | None:
         if kind in MEDIA_TYPES:
             return str(kind)
     return None
+
+
+def is_list(value: Any) -> bool:
+    """Whether a stored value holds several media: a list of references (as stored before
+    the ``images/separated`` shape, and still for other types) or that shape."""
+    if type(value) is list:
+        return bool(value)
+    return type(value) is dict and value.get("_type") == "images/separated"
 
 
 def media_index(store: MetadataStore, run_pk: int) -> dict[str, Any]:
@@ -46,7 +58,7 @@ def media_index(store: MetadataStore, run_pk: int) -> dict[str, Any]:
             continue
         steps = store.object_steps(run_pk, info.key, info.first_step, info.last_step)
         out.append({"key": info.key, "type": kind, "count": info.count,
-                    "list": type(info.latest) is list, "first_step": info.first_step,
+                    "list": is_list(info.latest), "first_step": info.first_step,
                     "last_step": info.last_step, "steps": spread(steps, MAX_INDEX_STEPS)})
     return {"keys": out}
 

@@ -119,12 +119,110 @@ def test_the_same_image_twice_is_stored_once(cairn_root: Path) -> None:
     assert len({r["img"].digest for r in rows}) == 1
 
 
-def test_a_list_of_images_under_one_key(log_one: LogOne) -> None:
-    images = [cairn.Image(np.full((4, 4), i * 50, dtype=np.uint8), caption=f"#{i}")
-              for i in range(3)]
-    got = log_one({"examples": images})["examples"]
-    assert [m.caption for m in got] == ["#0", "#1", "#2"]
-    assert [int(np.asarray(m.image())[0, 0]) for m in got] == [0, 50, 100]
+def _noise(height: int, width: int, seed: int) -> Any:
+    return np.random.default_rng(seed).integers(0, 256, (height, width, 3), dtype=np.uint8)
+
+
+def _wandb_keys(group: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in group.items() if k != "images"}
+
+
+def test_a_list_of_images_is_stored_in_wandbs_images_separated_shape(log_one: LogOne) -> None:
+    a, b = _noise(8, 6, 0), _noise(8, 6, 1)
+    got = log_one({"examples": [cairn.Image(a), cairn.Image(b)]})["examples"]
+    digests = [m.digest for m in got["images"]]
+    # What wandb 0.31 (offline) stored in the history row for the same log call; its
+    # filenames are media/images/<key>_<step>_<hash>.png, cairn's are named by content.
+    assert _wandb_keys(got) == {
+        "_type": "images/separated", "width": 6, "height": 8, "format": "png", "count": 2,
+        "filenames": [f"media/images/{d}.png" for d in digests]}
+    # cairn's addition: each image's own reference, with its pixels
+    assert [m["_type"] for m in got["images"]] == ["image-file", "image-file"]
+    assert all(np.array_equal(np.asarray(m.image()), pixels)
+               for m, pixels in zip(got["images"], [a, b], strict=True))
+    assert got["filenames"] == [m["path"] for m in got["images"]]
+
+
+def test_captions_are_listed_when_the_first_image_has_one(log_one: LogOne) -> None:
+    a, b = _noise(8, 6, 0), _noise(8, 6, 1)
+    got = log_one({"captioned": [cairn.Image(a, caption="first"),
+                                 cairn.Image(b, caption="second")],
+                   "second_only": [cairn.Image(a), cairn.Image(b, caption="second")]})
+    # wandb 0.31: captions are the images' captions, None where one has none, and left
+    # out when the first image has none
+    assert got["captioned"]["captions"] == ["first", "second"]
+    assert "captions" not in got["second_only"]
+    assert [m.caption for m in got["second_only"]["images"]] == [None, "second"]
+
+
+def test_images_of_different_sizes_take_the_first_ones_size(log_one: LogOne) -> None:
+    got = log_one({"mixed": [cairn.Image(_noise(8, 6, 0), caption="only"),
+                             cairn.Image(_noise(5, 4, 2), file_type="jpg")]})["mixed"]
+    # wandb 0.31 stored width 6, height 8, format png for this mix, and captions
+    # ["only", None]; each image keeps its own size and format in cairn's references
+    assert _wandb_keys(got) | {"filenames": None} == {
+        "_type": "images/separated", "width": 6, "height": 8, "format": "png", "count": 2,
+        "captions": ["only", None], "filenames": None}
+    assert [(m["width"], m["height"], m["format"]) for m in got["images"]] == \
+        [(6, 8, "png"), (4, 5, "jpg")]
+    assert got["filenames"][1].endswith(".jpg")
+
+
+def test_the_summary_holds_the_same_shape_and_filenames_resolve(cairn_root: Path) -> None:
+    run = cairn.init(project="media")
+    run.log({"examples": [cairn.Image(_noise(8, 6, 0)), cairn.Image(_noise(8, 6, 1))]})
+    run.finish()
+    stored = cairn.Api().run(run.path)
+    summary = stored.summary["examples"]
+    assert (summary["_type"], summary["count"]) == ("images/separated", 2)
+    row = next(stored.scan_history(keys=["examples"]))["examples"]
+    assert summary["filenames"] == row["filenames"]
+    files = [stored.file(name) for name in row["filenames"]]
+    assert [f.digest for f in files] == [m.digest for m in row["images"]]
+
+
+def test_overlays_of_a_list_are_listed_per_image(log_one: LogOne) -> None:
+    mask = np.zeros((8, 6), dtype=np.uint8)
+    mask[1:3, 1:3] = 1
+    boxed = cairn.Image(np.zeros((8, 6, 3), dtype=np.uint8),
+                        boxes={"pred": {"box_data": [{"position": {
+                            "minX": 0.1, "maxX": 0.4, "minY": 0.2, "maxY": 0.6},
+                            "class_id": 1}], "class_labels": {1: "cat"}}},
+                        masks={"truth": {"mask_data": mask}})
+    got = log_one({"det": [boxed, cairn.Image(np.zeros((8, 6, 3), dtype=np.uint8))]})["det"]
+    # wandb 0.31 lists each image's masks and boxes (None for an image without) under
+    # all_masks / all_boxes; cairn keeps its own mask and box dicts in them
+    assert got["all_masks"] == [got["images"][0]["masks"], None]
+    assert got["all_boxes"] == [got["images"][0]["boxes"], None]
+    assert np.array_equal(np.asarray(got["images"][0].mask("truth")), mask)
+
+
+def test_a_single_image_keeps_wandbs_image_file_shape(log_one: LogOne) -> None:
+    got = log_one({"single": cairn.Image(_noise(8, 6, 0), caption="one")})["single"]
+    # wandb 0.31 stored _type, sha256, size, path, format, width, height, caption
+    # (cairn derives path when read: media/images/<sha256>.png)
+    assert {k: got[k] for k in ("_type", "format", "width", "height", "caption")} == {
+        "_type": "image-file", "format": "png", "width": 6, "height": 8, "caption": "one"}
+    assert got["path"] == f"media/images/{got['sha256']}.png"
+    assert got["size"] == len(got.read_bytes())
+
+
+def test_lists_stored_before_the_separated_shape_still_read(log_one: LogOne) -> None:
+    # Stores written before lists of images took wandb's shape hold a list of image
+    # references; logging those references as plain dicts stores exactly that list.
+    pixels = _noise(4, 4, 3)
+    ref = dict(log_one({"img": cairn.Image(pixels)})["img"])
+    del ref["path"]  # derived when read, never stored
+    got = log_one({"old": [ref, ref]})["old"]
+    assert [type(m) for m in got] == [MediaFile, MediaFile]
+    assert np.array_equal(np.asarray(got[1].image()), pixels)
+
+
+def test_a_list_of_lists_of_images_stays_lists_of_references(log_one: LogOne) -> None:
+    # wandb batches only a key's own value; cairn keeps nested lists as they were
+    pixels = _noise(4, 4, 4)
+    got = log_one({"grid": [[cairn.Image(pixels), cairn.Image(pixels)]]})["grid"]
+    assert [[m["_type"] for m in inner] for inner in got] == [["image-file", "image-file"]]
 
 
 def test_boxes_and_masks_with_class_labels(log_one: LogOne) -> None:

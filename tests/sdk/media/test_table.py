@@ -59,15 +59,102 @@ def test_round_trip_with_media_cells_and_non_finite_numbers(log_one: LogOne) -> 
     assert back.get_column("score") == [0.5, None, "Infinity"]
 
 
-def test_a_logged_table_is_a_snapshot() -> None:
-    table = cairn.Table(columns=["n"], data=[[1]])
+def test_a_logged_table_carries_wandbs_log_mode(log_one: LogOne) -> None:
+    got = log_one({"default": cairn.Table(columns=["x"], data=[[1], [2]]),
+                   **{mode: cairn.Table(columns=["x"], data=[[1], [2]], log_mode=mode)
+                      for mode in ("IMMUTABLE", "MUTABLE", "INCREMENTAL")}})
+    # wandb 0.31 stored log_mode "IMMUTABLE" for a table made without one, and the mode
+    # given otherwise, next to _type, sha256, size, path, ncols and nrows (and its
+    # artifact paths); cairn adds columns
+    modes = ("default", "IMMUTABLE", "MUTABLE", "INCREMENTAL")
+    assert {k: got[k]["log_mode"] for k in modes} == {
+        "default": "IMMUTABLE", "IMMUTABLE": "IMMUTABLE", "MUTABLE": "MUTABLE",
+        "INCREMENTAL": "INCREMENTAL"}
+    assert {k: got["default"][k] for k in ("_type", "ncols", "nrows")} == {
+        "_type": "table-file", "ncols": 1, "nrows": 2}
+
+
+@pytest.mark.parametrize("mode", ["bogus", "immutable", None])
+def test_a_log_mode_wandb_does_not_know_is_refused(mode: Any) -> None:
+    # wandb 0.31 refuses these too (an AssertionError naming the allowed modes)
+    with pytest.raises(ValueError, match="log_mode must be one of IMMUTABLE, MUTABLE, "
+                                         "INCREMENTAL"):
+        cairn.Table(columns=["x"], log_mode=mode)
+
+
+def _logged_twice(table: cairn.Table) -> list[MediaFile]:
     run = cairn.init(project="media")
     run.log({"t": table})
     table.add_data(2)
     run.log({"t": table})
     run.finish()
-    rows = list(cairn.Api().run(run.path).scan_history(keys=["t"]))
-    assert [r["t"]["nrows"] for r in rows] == [1, 2]
+    return [r["t"] for r in cairn.Api().run(run.path).scan_history(keys=["t"])]
+
+
+def test_an_immutable_table_logged_again_stores_what_it_held_when_first_logged() -> None:
+    # wandb 0.31 warns at the change: later logs "will have no effect"
+    with pytest.warns(UserWarning, match="log_mode='IMMUTABLE'.* has been logged"):
+        first, again = _logged_twice(cairn.Table(columns=["n"], data=[[1]]))
+    # wandb 0.31 stored the first log's file again (its nrows said 2, the file held one
+    # row); cairn's nrows describes the stored table
+    assert again.digest == first.digest
+    assert again.table().data == [[1]]
+    assert (again["nrows"], again["log_mode"]) == (1, "IMMUTABLE")
+
+
+def test_a_mutable_table_is_a_snapshot_at_each_log() -> None:
+    first, again = _logged_twice(cairn.Table(columns=["n"], data=[[1]], log_mode="MUTABLE"))
+    assert [first.table().data, again.table().data] == [[[1]], [[1], [2]]]
+    assert [first["nrows"], again["nrows"]] == [1, 2]
+
+
+def test_an_incremental_table_stores_the_rows_added_since_each_log() -> None:
+    table = cairn.Table(columns=["x"], data=[[1]], log_mode="INCREMENTAL")
+    run = cairn.init(project="media")
+    run.log({"inc": table})
+    table.add_data(2)
+    run.log({"inc": table})
+    run.log({"inc": table})  # nothing added since
+    run.finish()
+    stored = cairn.Api().run(run.path)
+    first, second, again = (r["inc"] for r in stored.scan_history(keys=["inc"]))
+    # What wandb 0.31 stored for the same calls: _type incremental-table-file,
+    # increment_num 0, 1, 1; nrows the whole table's 1, 2, 2; each file only the new
+    # rows ([[1]], then [[2]]); previous_increments_paths [] then the first's path; the
+    # third log the second's value again
+    assert [(r["_type"], r["increment_num"], r["nrows"], r["log_mode"])
+            for r in (first, second, again)] == [
+        ("incremental-table-file", 0, 1, "INCREMENTAL"),
+        ("incremental-table-file", 1, 2, "INCREMENTAL"),
+        ("incremental-table-file", 1, 2, "INCREMENTAL")]
+    assert [first.json()["data"], second.json()["data"]] == [[[1]], [[2]]]
+    assert first["previous_increments_paths"] == []
+    assert second["previous_increments_paths"] == [first["path"]]
+    assert again.digest == second.digest
+    assert stored.file(first["path"]).digest == first.digest
+    # read back as wandb's Table reads one: the whole table
+    assert [first.table().data, second.table().data] == [[[1]], [[1], [2]]]
+
+
+def test_a_chart_of_an_incremental_table_reads_back_every_row() -> None:
+    table = cairn.Table(columns=["x", "y"], data=[[0, 0]], log_mode="INCREMENTAL")
+    run = cairn.init(project="media")
+    run.log({"line": cairn.plot.line(table, "x", "y")})
+    table.add_data(1, 1)
+    run.log({"line": cairn.plot.line(table, "x", "y")})
+    run.finish()
+    last = list(cairn.Api().run(run.path).scan_history(keys=["line"]))[-1]["line"]
+    assert last["table"]["_type"] == "incremental-table-file"
+    assert last.table().data == [[0, 0], [1, 1]]
+
+
+def test_an_incremental_table_takes_no_new_columns() -> None:
+    table = cairn.Table(columns=["x"], data=[[1]], log_mode="INCREMENTAL")
+    # wandb 0.31 raises wandb.Error ("not supported for tables with log_mode=...")
+    with pytest.raises(cairn.Error, match="add_column is not supported with "
+                                          "log_mode='INCREMENTAL'"):
+        table.add_column("y", [2])
+    assert table.columns == ["x"]
 
 
 def test_more_than_10000_rows_are_cut_with_a_warning() -> None:

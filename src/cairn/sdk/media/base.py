@@ -94,6 +94,12 @@ class Media:
         """The typed reference stored in history (called in the writer thread)."""
         raise NotImplementedError
 
+    @classmethod
+    def _encode_list(cls, items: list[Media], encoder: Encoder) -> Any:
+        """What a non-empty list of media of exactly this type, logged under one key, is
+        stored as: a list of refs unless the type has wandb's shape for it (images)."""
+        return [item._encode(encoder) for item in items]
+
     def _for_history(self, key: str) -> Media:
         """What ``log()`` keeps of this object under ``key`` (a mutable type returns a
         frozen copy); raise ``ValueError`` naming the key if it cannot be logged."""
@@ -197,15 +203,23 @@ def has_media(value: Any) -> bool:
     return False
 
 
-def encode_value(value: Any, encoder: Encoder) -> Any:
+def encode_value(value: Any, encoder: Encoder, lists: bool = True) -> Any:
     """A history value with its media objects, at any depth in lists and dicts, turned
-    into refs (a new value: the logged one is left as it is, so a retry starts over)."""
+    into refs (a new value: the logged one is left as it is, so a retry starts over).
+
+    A list of media all of one type, logged as a key's value (or a nested dict's, which
+    is a key of its own in wandb), is encoded by that type (``Media._encode_list``), as
+    wandb does; lists inside lists, and everything with ``lists=False`` (a table's cells,
+    which wandb stores item by item), stay lists of refs."""
     if isinstance(value, Media):
         return value._encode(encoder)
     if type(value) is list or type(value) is tuple:
-        return [encode_value(v, encoder) for v in value]
+        if lists and value and isinstance(value[0], Media) and \
+                all(type(v) is type(value[0]) for v in value):
+            return type(value[0])._encode_list(list(value), encoder)
+        return [encode_value(v, encoder, lists=False) for v in value]
     if type(value) is dict:
-        return {k: encode_value(v, encoder) for k, v in value.items()}
+        return {k: encode_value(v, encoder, lists) for k, v in value.items()}
     return value
 
 

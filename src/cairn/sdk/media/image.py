@@ -183,6 +183,10 @@ class Image(Media):
         self._encoded = ref
         return dict(ref)
 
+    @classmethod
+    def _encode_list(cls, items: list[Media], encoder: Encoder) -> dict[str, Any]:
+        return separated([item._encode(encoder) for item in items])
+
     @property
     def caption(self) -> str | None:
         return self._caption
@@ -198,6 +202,33 @@ class Image(Media):
 
     def __repr__(self) -> str:
         return f"<cairn.Image {self.width}x{self.height} {self._format}>"
+
+
+def separated(refs: list[dict[str, Any]]) -> dict[str, Any]:
+    """wandb's ``images/separated`` value for images logged as one list under one key.
+
+    As in wandb 0.31: ``width``, ``height`` and ``format`` are the first image's (wandb
+    takes them from the first even when sizes differ), ``filenames`` the images' paths,
+    ``captions`` only when the first image has one, ``all_masks`` / ``all_boxes`` (None
+    for an image without) only when some image has them. ``images`` is cairn's addition:
+    each image's own reference, so each keeps its blob, size and overlays."""
+    first = refs[0]
+    group: dict[str, Any] = {"_type": "images/separated", "width": first["width"],
+                             "height": first["height"], "format": first["format"],
+                             "count": len(refs), "filenames": [image_path(r) for r in refs]}
+    if "caption" in first:
+        group["captions"] = [ref.get("caption") for ref in refs]
+    for key, name in (("masks", "all_masks"), ("boxes", "all_boxes")):
+        if any(key in ref for ref in refs):
+            group[name] = [ref.get(key) for ref in refs]
+    group["images"] = refs
+    return group
+
+
+def image_path(ref: dict[str, Any]) -> str:
+    """An image's file name in its run (the ``path`` that ``cairn.Api`` gives a stored
+    image and ``Run.file`` resolves): named by content, as the blob store keeps it."""
+    return f"media/images/{ref['sha256']}.{ref['format']}"
 
 
 def _classes(classes: Any) -> list[dict[str, Any]] | None:

@@ -5,13 +5,17 @@ from __future__ import annotations
 import json
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from cairn.errors import UsageError
 from cairn.sdk.media.base import Encoder, Media, check_size, json_safe
 
 MAX_HISTORY_ROWS = 10_000
 """A table logged to history keeps its first rows only, as wandb's ``Table.MAX_ROWS``."""
 MAX_ROWS = 200_000
+LOG_MODES = ("IMMUTABLE", "MUTABLE", "INCREMENTAL")
+"""wandb's ``Table(log_mode=)`` values."""
 
 
 class Table(Media):
@@ -21,6 +25,11 @@ class Table(Media):
     both. Cells hold numbers, strings, booleans, None, lists, dicts and media objects; as in
     wandb, a column keeps the kind of its first value (ints and floats are both numbers)
     unless ``allow_mixed_types``, and takes None unless ``optional`` is False for it.
+
+    ``log_mode`` (stored with each logged table, as in wandb): ``"IMMUTABLE"`` (the
+    default) stores the table as it was when first logged, however often it is logged
+    again; ``"MUTABLE"`` stores it as it is at each log; ``"INCREMENTAL"`` stores the
+    rows added since the last log (``Api`` reads back the whole table).
     """
 
     _type = "table-file"
@@ -30,7 +39,15 @@ class Table(Media):
     def __init__(self, columns: Sequence[Any] | None = None, data: Any = None,
                  rows: Any = None, dataframe: Any = None, dtype: Any = None,
                  optional: bool | list[bool] = True, allow_mixed_types: bool = False,
-                 log_mode: str | None = None) -> None:
+                 log_mode: str | None = "IMMUTABLE") -> None:
+        if log_mode not in LOG_MODES:
+            raise ValueError(f"Table: log_mode must be one of {', '.join(LOG_MODES)}; got "
+                             f"{log_mode!r}")
+        self.log_mode: str = log_mode
+        self._logged: Table | None = None  # the copy stored by its last (INCREMENTAL) or
+        # first (IMMUTABLE) log
+        self._increment: _Increment | None = None  # set on an INCREMENTAL table's copies
+        self._digest: str | None = None  # a copy's blob, once stored
         if dataframe is None and data is not None and type(data).__name__ == "DataFrame":
             dataframe = data
         if dataframe is not None:
@@ -60,6 +77,7 @@ class Table(Media):
 
     def add_data(self, *data: Any) -> None:
         """Append one row (one value per column)."""
+        self._changing()
         if len(data) != len(self.columns):
             raise ValueError(f"Table: a row needs {len(self.columns)} values (columns "
                              f"{self.columns}); got {len(data)}")
@@ -87,6 +105,11 @@ class Table(Media):
 
     def add_column(self, name: str, data: Sequence[Any], optional: bool = False) -> None:
         """Append a column; ``data`` has one value per existing row."""
+        if self.log_mode == "INCREMENTAL":
+            # as wandb: its increments must share their columns
+            raise UsageError("Table: add_column is not supported with log_mode='INCREMENTAL'; "
+                             "use log_mode='MUTABLE' or 'IMMUTABLE'")
+        self._changing()
         name = str(name)
         if name in self.columns:
             raise ValueError(f"Table: column {name!r} already exists")
@@ -131,14 +154,44 @@ class Table(Media):
 
         return pd.DataFrame(self.data, columns=self.columns)
 
+    def _changing(self) -> None:
+        if self.log_mode == "IMMUTABLE" and self._logged is not None:
+            warnings.warn("cairn: this Table (log_mode='IMMUTABLE') has been logged; logging "
+                          "it again stores it as it was then. Pass log_mode='MUTABLE' to "
+                          "store it as it is at each log", UserWarning, stacklevel=3)
+
     def _for_history(self, key: str) -> Table:
-        """A frozen copy (later ``add_data`` does not change what was logged), cut to
-        ``MAX_HISTORY_ROWS`` rows with a warning, as wandb does."""
-        rows = self.data
+        """What a log stores, by wandb's log modes: a frozen copy of the table as it is now
+        (MUTABLE; later ``add_data`` does not change what was logged), the copy made when
+        it was first logged (IMMUTABLE), or the rows added since the last log
+        (INCREMENTAL)."""
+        if self.log_mode == "INCREMENTAL":
+            return self._next_increment(key)
+        if self.log_mode == "IMMUTABLE" and self._logged is not None:
+            return self._logged
+        copy = self._snapshot(key, self.data)
+        if self.log_mode == "IMMUTABLE":
+            self._logged = copy
+        return copy
+
+    def _next_increment(self, key: str) -> Table:
+        last = self._logged
+        done = last._increment.rows if last is not None and last._increment else 0
+        if last is not None and done == len(self.data):
+            return last  # nothing added since: wandb stores the same increment again
+        copy = self._snapshot(key, self.data[done:])
+        previous = (*last._increment.previous, last) if last and last._increment else ()
+        copy._increment = _Increment(previous, len(self.data))
+        self._logged = copy
+        return copy
+
+    def _snapshot(self, key: str, rows: list[list[Any]]) -> Table:
+        """A frozen copy holding ``rows``, cut to ``MAX_HISTORY_ROWS`` with a warning, as
+        wandb does."""
         if len(rows) > MAX_HISTORY_ROWS:
             warnings.warn(f"cairn: the table logged under {key!r} has {len(rows)} rows; "
                           f"history keeps the first {MAX_HISTORY_ROWS}", UserWarning,
-                          stacklevel=4)
+                          stacklevel=5)
             rows = rows[:MAX_HISTORY_ROWS]
         copy = Table.__new__(Table)
         copy.__dict__.update(self.__dict__)
@@ -146,18 +199,34 @@ class Table(Media):
         copy.data = [list(row) for row in rows]
         copy._held = sum(cell._held for row in copy.data for cell in row
                          if isinstance(cell, Media))
+        copy._logged = copy._increment = copy._digest = None  # the copy's own, set later
         return copy
 
     def _encode(self, encoder: Encoder) -> dict[str, Any]:
         from cairn.sdk.media.base import encode_value
 
-        data = [[json_safe(encode_value(cell, encoder)) for cell in row] for row in self.data]
+        data = [[json_safe(encode_value(cell, encoder, lists=False)) for cell in row]
+                for row in self.data]
         text = json.dumps({"columns": self.columns, "data": data}, separators=(",", ":"),
                           allow_nan=False, default=str)
         blob = text.encode()
         check_size(len(blob), "Table")
-        return {"_type": self._type, **encoder.put_bytes(blob), "ncols": len(self.columns),
-                "nrows": len(self.data), "columns": list(self.columns)}
+        stored = encoder.put_bytes(blob)
+        self._digest = stored["sha256"]
+        ref = {"_type": self._type, **stored, "ncols": len(self.columns),
+               "nrows": len(self.data), "log_mode": self.log_mode,
+               "columns": list(self.columns)}
+        if self._increment is not None:
+            ref.update(self._increment.keys(encoder))
+        return ref
+
+    def _stored_digest(self, encoder: Encoder) -> str:
+        """The digest of this copy's blob, stored now if it is not yet."""
+        if self._digest is None:
+            self._encode(encoder)
+        assert self._digest is not None
+        encoder.note(self._digest)
+        return self._digest
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Table) and other.columns == self.columns and \
@@ -167,6 +236,30 @@ class Table(Media):
 
     def __repr__(self) -> str:
         return f"<cairn.Table {len(self.data)}x{len(self.columns)}>"
+
+
+@dataclass(frozen=True)
+class _Increment:
+    """Where a logged copy of an INCREMENTAL table sits: the copies logged before it and
+    how many rows the table had when it was logged."""
+
+    previous: tuple[Table, ...]
+    rows: int
+
+    def keys(self, encoder: Encoder) -> dict[str, Any]:
+        """wandb's keys of an increment (``nrows``: the whole table's rows); cairn adds
+        ``previous_increments``, the earlier increments' digests, to read the table by."""
+        digests = [copy._stored_digest(encoder) for copy in self.previous]
+        return {"_type": "incremental-table-file", "nrows": self.rows,
+                "increment_num": len(self.previous),
+                "previous_increments_paths": [table_path(d) for d in digests],
+                "previous_increments": digests}
+
+
+def table_path(digest: str) -> str:
+    """A logged table's file name in its run (the ``path`` that ``cairn.Api`` gives it and
+    ``Run.file`` resolves): named by content, as the blob store keeps it."""
+    return f"media/tables/{digest}.bin"
 
 
 def _rows(data: Any) -> Any:

@@ -59,6 +59,13 @@ export interface MediaRef {
   fields?: Record<string, string>;
   string_fields?: Record<string, string>;
   table?: MediaRef;
+  /** wandb's ``images/separated`` (a list of images under one key): how many, and cairn's
+   * own reference of each image. */
+  count?: number;
+  images?: MediaRef[];
+  /** An INCREMENTAL table's earlier increments (their digests), oldest first. */
+  previous_increments?: string[];
+  log_mode?: string;
 }
 
 export type MediaValue = MediaRef | MediaRef[];
@@ -144,7 +151,23 @@ export function itemAt(items: MediaItem[], step: number): MediaItem | undefined 
   return found ?? items[0];
 }
 
+/** The blobs holding a logged table's rows, in order: an INCREMENTAL table's earlier
+ * increments, then its own (any other table: its own). */
+export function tableDigests(ref: MediaRef): string[] {
+  return [...(ref.previous_increments ?? []), ref.sha256 ?? ""];
+}
+
+/** Table blobs (``{"columns", "data"}``) read as one table, their rows in order. */
+export function joinDocs<T extends { columns: string[]; data: unknown[] }>(docs: T[]): T {
+  const last = docs[docs.length - 1];
+  return { ...(last ?? {}), columns: last?.columns ?? [], data: docs.flatMap((d) => d.data) } as T;
+}
+
+/** The media of a stored value: one reference, a list of them (as stored before lists of
+ * images took wandb's ``images/separated`` shape), or that shape's ``images``. */
 export function asList(value: MediaValue | undefined): MediaRef[] {
   if (!value) return [];
-  return Array.isArray(value) ? value : [value];
+  if (Array.isArray(value)) return value;
+  if (value._type === "images/separated") return value.images ?? [];
+  return [value];
 }

@@ -13,7 +13,11 @@ export function formatNumber(v: number): string {
 
 /** A logged medium in a table cell or a summary: its type and what says most about it. */
 function mediaText(v: { [key: string]: Json }): string {
-  const kind = String(v._type).replace(/-file$/, "");
+  if (v._type === "images/separated" && typeof v.count === "number") {
+    // a list of images, stored in wandb's shape: read as a list of images reads
+    return `${v.count} × ${mediaText({ ...v, _type: "image-file" })}`;
+  }
+  const kind = String(v._type).replace(/-file$/, "").replace(/^incremental-/, "");
   if (typeof v.width === "number" && typeof v.height === "number") return `${kind} ${v.width}×${v.height}`;
   if (typeof v.nrows === "number") return `${kind} ${v.nrows} rows`;
   return kind;

@@ -1,7 +1,7 @@
 /** A custom chart (plot_table): the logged Vega-Lite spec with its ${field:…} and
  * ${string:…} inputs filled in, drawn over the logged table; the spec can be edited here. */
 import { useState } from "preact/hooks";
-import { mediaApi, type MediaRef } from "../api/media";
+import { joinDocs, mediaApi, tableDigests, type MediaRef } from "../api/media";
 import { VegaChart } from "../charts/vega/VegaChart";
 import { useAsync } from "../lib/useAsync";
 
@@ -68,7 +68,8 @@ export function CustomChartView({ chart, label }: { chart: MediaRef; label: stri
     async (s) => {
       const [spec, doc] = await Promise.all([
         mediaApi.blobJson<Record<string, unknown>>(chart.spec ?? "", s),
-        mediaApi.blobJson<TableDoc>(chart.table?.sha256 ?? "", s),
+        // an INCREMENTAL table's chart draws the rows of all its increments
+        Promise.all(tableDigests(chart.table ?? { _type: "table-file" }).map((d) => mediaApi.blobJson<TableDoc>(d, s))).then(joinDocs),
       ]);
       return { spec, doc };
     },

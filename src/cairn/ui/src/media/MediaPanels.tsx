@@ -2,7 +2,7 @@
  * workspace): images and histograms share a step slider across runs; other media show
  * each run's value at the chosen step. */
 import { useEffect, useRef, useState } from "preact/hooks";
-import { appendItems, asList, itemAt, mediaApi, nextStep, type MediaItem, type MediaKey, type MediaRef } from "../api/media";
+import { appendItems, asList, itemAt, mediaApi, nextStep, tableDigests, type MediaItem, type MediaKey, type MediaRef } from "../api/media";
 import { ErrorBanner } from "../components/ErrorBanner";
 import { useAsync } from "../lib/useAsync";
 import { useVisible } from "../lib/useVisible";
@@ -16,7 +16,7 @@ import { RunLabel, StepSlider, stepsOf, useStep } from "./StepSlider";
 import { TableView } from "./TablePanel";
 
 /** Types whose panel takes the whole row. */
-const WIDE = ["table-file", "custom-chart", "html-file", "plotly-file"];
+const WIDE = ["table-file", "incremental-table-file", "custom-chart", "html-file", "plotly-file"];
 
 export interface MediaRun {
   id: string;
@@ -27,7 +27,8 @@ export interface MediaRun {
 function OneView({ value, label }: { value: MediaRef; label: string }) {
   switch (value._type) {
     case "table-file":
-      return <TableView digest={value.sha256 ?? ""} label={label} />;
+    case "incremental-table-file":
+      return <TableView digests={tableDigests(value)} label={label} />;
     case "audio-file":
       return <AudioView audio={value} />;
     case "video-file":

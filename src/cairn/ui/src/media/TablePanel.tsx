@@ -1,7 +1,7 @@
 /** A logged table: sort by a column, filter rows by text, pages of 1,000 rows, rows
  * virtualised (only those in view are in the DOM), images shown in their cells. */
 import { useMemo, useState } from "preact/hooks";
-import { mediaApi, type MediaRef } from "../api/media";
+import { joinDocs, mediaApi, type MediaRef } from "../api/media";
 import { useAsync } from "../lib/useAsync";
 import { useVirtualRows } from "../lib/useVirtualRows";
 
@@ -70,8 +70,8 @@ function TableBar({ label, filter, rows, page, pages, onFilter, onPage }: BarPro
   );
 }
 
-export function TableView({ digest, label }: { digest: string; label: string }) {
-  const doc = useAsync((s) => mediaApi.blobJson<TableDoc>(digest, s), [digest]);
+export function TableView({ digests, label }: { digests: string[]; label: string }) {
+  const doc = useAsync((s) => Promise.all(digests.map((d) => mediaApi.blobJson<TableDoc>(d, s))).then(joinDocs), [digests.join(",")]);
   const [sort, setSort] = useState<{ col: number; desc: boolean } | null>(null);
   const [filter, setFilter] = useState("");
   const [page, setPage] = useState(0);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { appendItems, asList, itemAt, itemsUrl, nextStep, type MediaItem } from "../api/media";
+import { appendItems, asList, itemAt, itemsUrl, joinDocs, nextStep, tableDigests, type MediaItem } from "../api/media";
 import { heat, ROWS } from "./HistogramPanel";
 import { classesOf } from "./Overlays";
 
@@ -14,6 +14,29 @@ describe("itemAt", () => {
     expect(itemAt(items, 5)?.step).toBe(5);
     expect(itemAt(items, 99)?.step).toBe(5);
     expect(asList(undefined)).toEqual([]);
+  });
+});
+
+describe("asList", () => {
+  const a = { _type: "image-file", sha256: "a", width: 6, height: 8 };
+  const b = { _type: "image-file", sha256: "b", width: 6, height: 8 };
+
+  it("reads one reference, a list of them, and wandb's images/separated shape", () => {
+    expect(asList(a)).toEqual([a]);
+    expect(asList([a, b])).toEqual([a, b]);
+    const group = { _type: "images/separated", width: 6, height: 8, format: "png", count: 2, images: [a, b] };
+    expect(asList(group)).toEqual([a, b]);
+    expect(asList({ _type: "images/separated", count: 2 })).toEqual([]);
+  });
+});
+
+describe("joinDocs", () => {
+  it("reads an INCREMENTAL table's increments as one table, oldest rows first", () => {
+    const doc = joinDocs([{ columns: ["x"], data: [[1]] }, { columns: ["x"], data: [[2], [3]] }]);
+    expect(doc).toEqual({ columns: ["x"], data: [[1], [2], [3]] });
+    expect(joinDocs([])).toEqual({ columns: [], data: [] });
+    expect(tableDigests({ _type: "incremental-table-file", sha256: "c", previous_increments: ["a", "b"] })).toEqual(["a", "b", "c"]);
+    expect(tableDigests({ _type: "table-file", sha256: "c" })).toEqual(["c"]);
   });
 });
 
