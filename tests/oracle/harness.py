@@ -54,7 +54,9 @@ VOLATILE = frozenset({"_runtime", "_timestamp", "_wandb", "_cairn"})
 # What a stored medium is compared by: its kind and shape, not where or how it is stored.
 MEDIA_KEYS = frozenset({"_type", "format", "width", "height", "count", "captions",
                         "caption", "ncols", "nrows", "log_mode", "grouping", "bins",
-                        "values", "sample_rates", "durations", "_latest_artifact_path"})
+                        "values", "sample_rates", "durations"})
+"""Media keys compared by value (paths, digests and wandb's links to its own artifact
+service, ``artifact_path``/``_latest_artifact_path``, are not)."""
 
 Check = Callable[[dict[str, Any], dict[str, Any]], None]
 

@@ -31,9 +31,7 @@ def image_in_history(wandb, observe, observe_raises):
     run.log({"loss": 1.0})
 
 
-@case(numpy=True, xfail="issue 10 item 14: a list of images under one key — wandb stores "
-                        "{'_type': 'images/separated', 'count': 2, 'width', 'height', "
-                        "'format', 'captions', 'filenames' ...}; cairn's value differs")
+@case(numpy=True)
 def image_list(wandb, observe, observe_raises):
     import numpy as np
 
@@ -44,9 +42,7 @@ def image_list(wandb, observe, observe_raises):
     run.log({"loss": 1.0})
 
 
-@case(xfail="issue 10 item 14: a logged Table — wandb's history value is "
-            "{'_type': 'table-file', 'ncols': 2, 'nrows': 2, 'log_mode': 'IMMUTABLE', ...}; "
-            "cairn's has no log_mode")
+@case()
 def table_in_history(wandb, observe, observe_raises):
     run = wandb.init(project="p")
     table = wandb.Table(columns=["a", "b"], data=[[1, "x"], [2, "y"]])
