@@ -7,7 +7,8 @@ applied, and runs whose store was locked or unreachable at ``finish()``.
 Replay reads a file in batches of ``batch_size`` records (bounded memory) and hands each
 batch to ``MetadataStore.apply_records``, which skips records it already holds by
 ``(run, session, seq)``; replaying any file any number of times gives the same store. A dry
-run compares each record with ``MetadataStore.applied_seq`` instead and writes nothing.
+run compares each record with ``MetadataStore.applied_progress`` instead and writes
+nothing.
 
 Damage inside a file is counted in the result, neither raised nor warned about (see
 :mod:`cairn.wal.reader`); a file that is not a WAL at all is reported in its
@@ -30,6 +31,7 @@ from cairn.wal.reader import WalReader
 if TYPE_CHECKING:
     from cairn.store.base import MetadataStore
     from cairn.store.blobs import BlobStore
+    from cairn.store.progress import SessionProgress
 
 WAL_SUFFIX = ".cairn"
 DEFAULT_BATCH = 512
@@ -134,25 +136,30 @@ def find_wal_files(paths: Sequence[Path | str], runs_dir: Path) -> list[Path]:
 
 # ---- applying ----------------------------------------------------------------------------
 class _DryRun:
-    """Counts what ``apply_records`` would do, from the store's per-session high marks."""
+    """Counts what ``apply_records`` would do, from what the store holds of each session."""
 
     def __init__(self, store: MetadataStore | None) -> None:
         self.store = store
-        self.marks: dict[tuple[RunRef, str], int] = {}
+        self.marks: dict[tuple[RunRef, str], SessionProgress] = {}
+
+    def progress(self, key: tuple[RunRef, str]) -> SessionProgress:
+        from cairn.store.progress import SessionProgress
+
+        found = self.marks.get(key)
+        if found is None:
+            found = self.marks[key] = (self.store.applied_progress(*key)
+                                       if self.store is not None else SessionProgress())
+        return found
 
     def count(self, records: Sequence[Record]) -> tuple[int, int]:
         applied = present = 0
         for record in records:
-            key = (record.run, record.session)
-            mark = self.marks.get(key)
-            if mark is None:
-                mark = self.store.applied_seq(*key) if self.store is not None else 0
-            if record.seq <= mark:
+            progress = self.progress((record.run, record.session))
+            if progress.holds(record.seq):
                 present += 1
             else:
                 applied += 1
-                mark = record.seq
-            self.marks[key] = mark
+                progress.add(record.seq)
         return applied, present
 
 
