@@ -218,3 +218,33 @@ def test_any_prefix_applied_twice_gives_the_same_store(cut: int, batch: int) -> 
             assert _snapshot(opened) == state
         finally:
             opened.close()
+
+
+def test_a_legacy_session_gets_back_only_the_records_after_a_higher_one(
+        tmp_path: Path) -> None:
+    import sqlite3
+
+    records = _records("s1", 3)  # seqs 1..6, the finish is 6
+    order = [records[i] for i in (0, 1, 3, 2, 1, 4, 5)]  # 4 before 3, then 2 once more
+    wal = tmp_path / "run-abc123.cairn"
+    write_wal(wal, order)
+    db = tmp_path / "cairn.db"
+    opened = SqliteStore(db)
+    opened.apply_records([r for r in order if r.seq != 3])  # as the old rule left it
+    opened.close()
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE wal_progress SET gaps = NULL")  # a row from before gaps were kept
+    conn.commit()
+    conn.close()
+    opened = SqliteStore(db)
+    try:
+        dry = replay_wal(wal, opened, dry_run=True)
+        assert (dry.applied, dry.repaired) == (1, 1)
+        assert opened.applied_progress(REF, "s1").legacy
+        first = replay_wal(wal, opened)
+        assert (first.applied, first.present, first.repaired) == (1, 6, 1)
+        assert _loss(opened) == [1.0 / (s + 1) for s in range(30)]
+        again = replay_wal(wal, opened)
+        assert (again.applied, again.repaired) == (0, 0)
+    finally:
+        opened.close()

@@ -10,6 +10,13 @@ batch to ``MetadataStore.apply_records``, which skips records it already holds b
 run compares each record with ``MetadataStore.applied_progress`` instead and writes
 nothing.
 
+Replay also repairs stores kept by a cairn that skipped every record numbered at or below
+a session's high-water mark: a writer of that time could put a record after a
+higher-numbered one (a ``finish`` after the media logged before it), which was then never
+applied. For such a session (a *legacy* row, :mod:`cairn.store.progress`) the file is read
+once first: the records that come after a higher-numbered one of their session were
+certainly skipped, and become the session's gaps, so that replay applies them once.
+
 Damage inside a file is counted in the result, neither raised nor warned about (see
 :mod:`cairn.wal.reader`); a file that is not a WAL at all is reported in its
 :class:`WalReplay` so that a caller can go on with the others. Errors of the store itself
@@ -18,6 +25,7 @@ Damage inside a file is counted in the result, neither raised nor warned about (
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -60,6 +68,8 @@ class WalReplay:
     torn: bool = False
     """The file ends in a cut-off frame: a torn last write, or one still being written."""
     unknown_kinds: set[str] = field(default_factory=set)
+    repaired: int = 0
+    """Legacy sessions whose skipped records were found (and, unless a dry run, reopened)."""
     missing_blobs: list[str] = field(default_factory=list)
     """Blobs the records reference that are in neither the store nor the run folder."""
     error: str | None = None
@@ -78,6 +88,7 @@ class ReplayTotals:
     skipped_frames: int
     torn_tails: int
     errors: int
+    repaired: int = 0
 
     @classmethod
     def of(cls, results: Iterable[WalReplay]) -> ReplayTotals:
@@ -90,6 +101,7 @@ class ReplayTotals:
             skipped_frames=sum(r.skipped_frames for r in items),
             torn_tails=sum(1 for r in items if r.torn),
             errors=sum(1 for r in items if r.error is not None),
+            repaired=sum(r.repaired for r in items),
         )
 
 
@@ -210,6 +222,8 @@ def _replay_file(path: Path, store: MetadataStore | None, counter: _DryRun | Non
                  batch_size: int, progress: Progress | None,
                  blobs: BlobStore | None = None) -> WalReplay:
     result = WalReplay(path)
+    if store is not None:
+        result.repaired = _repair_legacy(path, store, counter)
     # Damage is counted in the result (reader.skipped_frames) rather than warned about.
     reader = WalReader(path, on_damage=_ignore)
     try:
@@ -243,6 +257,59 @@ def _replay_file(path: Path, store: MetadataStore | None, counter: _DryRun | Non
     result.skipped_frames = reader.skipped_frames
     result.torn = reader.torn and result.error is None
     return result
+
+
+# ---- repairing legacy progress -----------------------------------------------------------
+Session = tuple[RunRef, str]
+
+
+def _repair_legacy(path: Path, store: MetadataStore, counter: _DryRun | None) -> int:
+    """Reopen, as gaps, the records of the file's legacy sessions that the old rule skipped
+    (in a dry run: in the counter's copy only); returns how many sessions."""
+    from cairn.store.progress import as_spans
+
+    def is_legacy(key: Session) -> bool:
+        found = counter.progress(key) if counter is not None else store.applied_progress(*key)
+        return found.legacy
+
+    skipped = _skipped_by_old_rule(path, is_legacy)
+    for key, seqs in (skipped or {}).items():
+        if counter is not None:
+            counter.progress(key).reopen(as_spans(seqs))
+        else:
+            store.repair_progress(*key, as_spans(seqs))
+    return len(skipped or {})
+
+
+def _skipped_by_old_rule(path: Path, is_legacy: Callable[[Session], bool],
+                         ) -> dict[Session, list[int]] | None:
+    """For each legacy session in the file: the numbers of its records that come after a
+    higher-numbered one (a record repeated in the file counts once). None when the file
+    cannot be read to its end: a session is repaired only from all of its records."""
+    from cairn.store.progress import SessionProgress
+
+    reader = WalReader(path, on_damage=_ignore)
+    try:
+        first = reader.read(max_records=1)
+        if not first or not is_legacy((first[0].run, first[0].session)):
+            return {}  # one session a file: the common case costs one record's read
+        seen: dict[Session, SessionProgress] = {}
+        skipped: dict[Session, list[int]] = {}
+        for record in itertools.chain(first, reader):
+            key = (record.run, record.session)
+            if key not in seen:
+                seen[key] = SessionProgress()
+                if is_legacy(key):
+                    skipped[key] = []
+            order = seen[key]
+            if order.holds(record.seq):
+                continue
+            if key in skipped and record.seq < order.mark:
+                skipped[key].append(record.seq)
+            order.add(record.seq)
+    except (WalError, OSError, ValueError, TypeError, KeyError):
+        return None
+    return skipped
 
 
 def _copy_blobs(records: Sequence[Record], run_folder: Path, blobs: BlobStore) -> list[str]:
