@@ -22,11 +22,12 @@ from cairn.wal.writer import WalWriter
 REF = RunRef("me", "proj", "abc123")
 
 
-def _history(first: int, count: int) -> dict[str, Any]:
+def _history(first: int, count: int, value: float | None = None) -> dict[str, Any]:
+    """Steps ``first`` on with a loss of 1/(step+1), or ``value``."""
     batch = HistoryBatch(last_step=first + count - 1, rows=count)
-    batch.numeric["loss"] = NumericColumn(list(range(first, first + count)),
-                                          [1.0 / (s + 1) for s in range(first, first + count)],
-                                          kind="f")
+    steps = range(first, first + count)
+    batch.numeric["loss"] = NumericColumn(
+        list(steps), [1.0 / (s + 1) if value is None else value for s in steps], kind="f")
     return batch.to_body()
 
 
@@ -248,3 +249,19 @@ def test_a_legacy_session_gets_back_only_the_records_after_a_higher_one(
         assert (again.applied, again.repaired) == (0, 0)
     finally:
         opened.close()
+
+
+def test_a_session_resumed_within_the_same_second_replays_after_its_predecessor(
+        tmp_path: Path, store: SqliteStore) -> None:
+    runs = tmp_path / "runs"
+    # The resumed session's folder name sorts first; its opening record says it is later.
+    later = runs / "run-20240101_000000-abc123-a1b2c3" / "run-abc123.cairn"
+    earlier = runs / "run-20240101_000000-abc123" / "run-abc123.cairn"
+    write_wal(earlier, _records("s1", 1))
+    resumed = [Record(REF, "s2", 1, "run", {"name": "demo", "start_time": 1000.5}),
+               Record(REF, "s2", 2, "history", _history(0, 10, value=7.0))]
+    write_wal(later, resumed)
+    files = find_wal_files([], runs)
+    assert files == [earlier, later]
+    replay(files, store)
+    assert _loss(store) == [7.0] * 10  # the later session's values of a step win

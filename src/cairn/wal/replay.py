@@ -116,11 +116,24 @@ def _wals_in(folder: Path) -> list[Path]:
     return sorted(p for p in base.glob(f"*/*{WAL_SUFFIX}") if p.is_file())
 
 
-def _replay_order(path: Path) -> tuple[str, str]:
+def _replay_order(path: Path) -> tuple[str, float, str]:
     """Sessions of one run must replay oldest first (the last ``run`` and ``config``
-    records win), and run folders are named ``run-YYYYmmdd_HHMMSS-<id>``."""
+    records win, and the later value of a step). Run folders are named
+    ``run-YYYYmmdd_HHMMSS-<id>``, and ``…-<id>-<6 hex>`` for a session resumed within the
+    same second, which sorts before its predecessor by name: within a second, the start
+    time in the session's opening ``run`` record decides."""
     match = _RUN_DIR.match(path.parent.name)
-    return (match.group(1) if match else "", str(path))
+    return (match.group(1) if match else "", _session_start(path), str(path))
+
+
+def _session_start(path: Path) -> float:
+    reader = WalReader(path, on_damage=_ignore)
+    try:
+        first = reader.read(max_records=1)
+    except (WalError, OSError, ValueError, TypeError):
+        return 0.0
+    start = first[0].body.get("start_time") if first and first[0].kind == "run" else None
+    return float(start) if isinstance(start, int | float) else 0.0
 
 
 def find_wal_files(paths: Sequence[Path | str], runs_dir: Path) -> list[Path]:
