@@ -201,24 +201,46 @@ def test_sessions_replay_in_order(tmp_path: Path, store: SqliteStore) -> None:
     assert row.config == {"lr": 0.2}
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(cut=st.integers(min_value=0, max_value=10_000), batch=st.integers(1, 4))
-def test_any_prefix_applied_twice_gives_the_same_store(cut: int, batch: int) -> None:
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cut=st.integers(min_value=0, max_value=10_000), batch=st.integers(1, 4),
+       order=st.one_of(st.none(), st.permutations(range(1, 7))))
+def test_any_prefix_applied_twice_gives_the_same_store(cut: int, batch: int,
+                                                       order: list[int] | None) -> None:
+    records = _records("s1", 4)
+    if order is not None:  # frames out of sequence order; the opening run record first
+        records = records[:1] + [records[i] for i in order]
     with tempfile.TemporaryDirectory() as folder:
         wal = Path(folder) / "run-abc123.cairn"
-        ends = write_wal(wal, _records("s1", 4))
+        ends = write_wal(wal, records)
         data = wal.read_bytes()
         wal.write_bytes(data[: cut % (ends[-1] + 1)])
         opened = SqliteStore(Path(folder) / "cairn.db")
         try:
             once = replay_wal(wal, opened, batch_size=batch)
+            assert once.applied == once.records
             state = _snapshot(opened)
             twice = replay_wal(wal, opened, batch_size=batch)
             assert twice.applied == 0
             assert twice.present == once.records
             assert _snapshot(opened) == state
+            wal.write_bytes(data)  # the rest of the file arrives: every record, once
+            rest = replay_wal(wal, opened, batch_size=batch)
+            assert once.applied + rest.applied == len(records)
+            assert _snapshot(opened) == _in_order(Path(folder))
         finally:
             opened.close()
+
+
+def _in_order(folder: Path) -> Any:
+    """The store that replaying the records in sequence order gives."""
+    wal = folder / "in-order" / "run-abc123.cairn"
+    write_wal(wal, _records("s1", 4))
+    opened = SqliteStore(folder / "in-order" / "cairn.db")
+    try:
+        replay_wal(wal, opened)
+        return _snapshot(opened)
+    finally:
+        opened.close()
 
 
 def test_a_legacy_session_gets_back_only_the_records_after_a_higher_one(
