@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from cairn.records import RunRef
-from cairn.store.progress import MAX_SEQ, SessionProgress, as_spans
+from cairn.store.progress import MAX_GAPS, MAX_SEQ, SessionProgress, as_spans
 from cairn.store.sqlite import SqliteStore
 
 REF = RunRef("me", "proj", "run1")
@@ -39,6 +39,16 @@ def test_a_legacy_row_holds_everything_up_to_its_mark_until_reopened() -> None:
     assert progress.gaps == [(1, 1), (4, 5), (9, 10)]
     assert not progress.legacy
     assert [progress.holds(s) for s in (4, 6)] == [False, True]
+
+
+def test_hostile_numbering_keeps_a_bounded_number_of_gaps() -> None:
+    progress = SessionProgress()
+    for seq in range(2, 2 * MAX_GAPS + 100, 2):  # every other number
+        progress.add(seq)
+    assert progress.gaps is not None
+    assert len(progress.gaps) == MAX_GAPS
+    assert progress.gaps[-1] == (progress.mark - 1, progress.mark - 1)
+    assert progress.holds(1)  # the oldest gaps are forgotten: counted as applied
 
 
 def test_as_spans() -> None:

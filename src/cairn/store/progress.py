@@ -28,6 +28,11 @@ MAX_SEQ = 2**63 - 1
 """The largest sequence number a store holds (a signed 64-bit column); a record numbered
 outside 1..MAX_SEQ is not a writer's record and is skipped."""
 
+MAX_GAPS = 4096
+"""Gaps kept per session. A writer numbers its records in order, so real gaps are few (a
+record it could not encode); past this many the lowest are forgotten (counted as
+applied), so that hostile numbering (every other number) cannot grow a row without end."""
+
 Span = tuple[int, int]
 """An inclusive range of sequence numbers ``(first, last)``."""
 
@@ -68,6 +73,7 @@ class SessionProgress:
         if seq > self.mark:
             if self.gaps is not None and seq > self.mark + 1:
                 self.gaps.append((self.mark + 1, seq - 1))
+                del self.gaps[:-MAX_GAPS]
             self.mark = seq
             return
         at = self._gap_at(seq)
@@ -86,7 +92,7 @@ class SessionProgress:
                 merged[-1] = (merged[-1][0], max(last, merged[-1][1]))
             else:
                 merged.append((first, last))
-        self.gaps = merged
+        self.gaps = merged[-MAX_GAPS:]
 
     def _gap_at(self, seq: int) -> int:
         """The index of the gap holding ``seq``, or -1."""
