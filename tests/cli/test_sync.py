@@ -295,6 +295,7 @@ def test_sync_repairs_a_finish_the_old_rule_skipped_once(invoke: Invoke,
 
     dry = invoke("sync", "--dry-run")
     assert "1 would be applied" in dry.stdout
+    assert "1 session kept by an older cairn would be repaired" in dry.stdout
     assert _stored(cairn_root)[0] == "crashed"
     first = invoke("sync")
     assert "1 applied" in first.stdout
