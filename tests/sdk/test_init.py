@@ -216,3 +216,28 @@ def test_resume_after_a_synced_session_continues_from_the_unsynced_one() -> None
     _sync()
     stored = cairn.Api().run(first.path)
     assert [r["loss"] for r in stored.scan_history(keys=["loss"])] == [1.0, 2.0, 3.0]
+
+
+def test_resuming_a_killed_run_continues_after_the_steps_its_store_never_took() -> None:
+    script = textwrap.dedent("""
+        import os, cairn
+        run = cairn.init(project="p", id="killed",
+                         settings={"applier": "thread", "apply_interval": 3600})
+        run.log({"loss": 1.0})
+        run._flush_to_store()
+        run.log({"loss": 2.0})
+        run.log({"loss": 3.0})
+        run._writer.process()  # in the WAL; the store has not applied it
+        os._exit(9)  # as kill -9 would
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         env=os.environ.copy(), check=False)
+    assert out.returncode == 9, out.stderr
+    run = cairn.init(project="p", id="killed", resume="must")
+    assert run.starting_step == 3
+    assert run.summary["loss"] == 3.0
+    run.log({"loss": 4.0})
+    run.finish()
+    _sync()
+    stored = cairn.Api().run(run.path)
+    assert [r["loss"] for r in stored.scan_history(keys=["loss"])] == [1.0, 2.0, 3.0, 4.0]

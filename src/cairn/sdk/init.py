@@ -113,7 +113,8 @@ def _settings_overrides(settings: Any) -> dict[str, Any]:
 
 def _existing(settings: Settings, ref: RunRef) -> Any:
     """The run with this id in this project (any entity), or None: as the store holds it,
-    or, when sessions of it were never synced (offline), as its WAL files describe it."""
+    or, when the store may lack records of it (an offline session never synced, a crashed
+    session's last records), as its WAL files describe it."""
     from cairn.wal.resume import merged_with_store, unsynced_state
 
     if not settings.db_path.exists():
@@ -127,7 +128,7 @@ def _existing(settings: Settings, ref: RunRef) -> Any:
             matches = store.find_runs(ref.run_id, ref.project)
             if matches:
                 found = store.get_run(matches[0].ref, with_state=True)
-        from_wals = unsynced_state(settings.runs_dir, ref.project, ref.run_id, store)
+        from_wals = unsynced_state(settings.runs_dir, ref.project, ref.run_id, store, found)
         return found if from_wals is None else merged_with_store(from_wals, found)
     finally:
         store.close()

@@ -57,14 +57,13 @@ def _ignore(message: str) -> None:
     """Damage is reported by ``cairn sync``; a resume takes the records around it."""
 
 
-def unsynced_state(runs_dir: Path, project: str, run_id: str,
-                   store: MetadataStore | None) -> RunRow | None:
-    """The run as its WAL files describe it, when the store has applied nothing of one of
-    them (a session never synced); None when there is no such file. The files are
-    replayed, oldest session first, into a scratch store."""
+def unsynced_state(runs_dir: Path, project: str, run_id: str, store: MetadataStore | None,
+                   stored: RunRow | None = None) -> RunRow | None:
+    """The run as its WAL files describe it, when the store may lack records of one of
+    them; None when it holds them all. ``stored``: the run as the store has it. The files
+    are replayed, oldest session first, into a scratch store."""
     wals = run_wals(runs_dir, project, run_id)
-    if not any(store is None or store.applied_seq(*session) == 0
-               for session in wals.values()):
+    if not any(_may_lack(store, stored, ref, session) for ref, session in wals.values()):
         return None
     from cairn.store.sqlite import SqliteStore
 
@@ -78,6 +77,17 @@ def unsynced_state(runs_dir: Path, project: str, run_id: str,
             replayed.close()
     found = [row for row in rows if row is not None]
     return max(found, key=lambda row: row.last_step) if found else None
+
+
+def _may_lack(store: MetadataStore | None, stored: RunRow | None, ref: RunRef,
+              session: str) -> bool:
+    """Whether the store may lack records of this session: it never applied any (offline,
+    never synced), or the session is the latest of a run that crashed (its applier died
+    with it, maybe before the last records)."""
+    if store is None or store.applied_seq(ref, session) == 0:
+        return True
+    return (stored is not None and stored.state == "crashed"
+            and stored.meta.get("session") == session)
 
 
 def merged_with_store(from_wals: RunRow, stored: RunRow | None) -> RunRow:
