@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from cairn.records import RunRef
 from cairn.store.sqlite import SqliteStore
 from cairn.wal.replay import replay
@@ -56,3 +58,13 @@ def test_the_state_is_what_a_sync_would_give_until_the_store_holds_every_session
         assert unsynced_state(runs, "proj", "a-b", store) is None
     finally:
         store.close()
+
+
+def test_a_record_the_store_refuses_leaves_the_resume_to_the_store(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    path = _session(runs, "run-20240101_000000-a-b", REF, "s1", 1.0, range(3))
+    writer = WalWriter(path, REF, "s1")
+    writer.append([(3, "history", {"num": {"x": [b"abc", b"", "f"]}})])  # not 8-byte steps
+    writer.close()
+    with pytest.warns(RuntimeWarning, match="cannot read run 'a-b' from its WAL files"):
+        assert unsynced_state(runs, "proj", "a-b", None) is None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import tempfile
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -65,18 +66,29 @@ def unsynced_state(runs_dir: Path, project: str, run_id: str, store: MetadataSto
     wals = run_wals(runs_dir, project, run_id)
     if not any(_may_lack(store, stored, ref, session) for ref, session in wals.values()):
         return None
+    try:
+        rows = _replayed(wals)
+    except Exception as exc:  # a record the store refuses must not stop training starting
+        warnings.warn(f"cairn: cannot read run {run_id!r} from its WAL files ({exc!r}); "
+                      "resuming from what the store holds (`cairn sync` reports the "
+                      "problem)", RuntimeWarning, stacklevel=3)
+        return None
+    found = [row for row in rows if row is not None]
+    return max(found, key=lambda row: row.last_step) if found else None
+
+
+def _replayed(wals: dict[Path, Session]) -> list[RunRow | None]:
+    """The runs of ``wals`` as replaying them into an empty store gives."""
     from cairn.store.sqlite import SqliteStore
 
     with tempfile.TemporaryDirectory(prefix="cairn-resume-") as scratch:
         replayed = SqliteStore(Path(scratch) / "cairn.db")
         try:
             replay(list(wals), replayed)
-            rows = [replayed.get_run(ref, with_state=True)
+            return [replayed.get_run(ref, with_state=True)
                     for ref in dict.fromkeys(ref for ref, _ in wals.values())]
         finally:
             replayed.close()
-    found = [row for row in rows if row is not None]
-    return max(found, key=lambda row: row.last_step) if found else None
 
 
 def _may_lack(store: MetadataStore | None, stored: RunRow | None, ref: RunRef,
