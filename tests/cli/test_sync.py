@@ -4,17 +4,19 @@ import io
 import math
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 import cairn
 from cairn.records import Record, RunRef
 from cairn.store.registry import open_store
+from cairn.store.sqlite import SqliteStore
 from cairn.wal.reader import read_wal
 from cairn.wal.writer import WalWriter
 
@@ -218,3 +220,102 @@ def test_progress_bar_on_a_terminal(make_run: MakeRun,
     assert results[0].applied > 0
     assert "reading WALs" in terminal.getvalue()
     assert "100%" in terminal.getvalue()
+
+
+# ---- stores damaged by the old skip rule ---------------------------------------------------
+LEGACY = RunRef("me", "proj", "legacy1")
+
+
+def _out_of_order_wal(cairn_root: Path) -> tuple[Path, list[Record]]:
+    """A WAL as writers before sequence-ordered finishes wrote it: the last row's media
+    (seq 6) were encoded before the finish numbered 5 was released."""
+    body = {"name": "legacy", "start_time": 1000.0, "at": 1000.0, "host": "elsewhere",
+            "pid": 1}
+    records = [Record(LEGACY, "s1", 1, "run", body),
+               Record(LEGACY, "s1", 2, "metric", {"name": "loss", "summary": ["mean"]}),
+               Record(LEGACY, "s1", 3, "history", _loss_history([0, 1], [1.0, 0.5])),
+               Record(LEGACY, "s1", 4, "history", _loss_history([2], [0.25])),
+               Record(LEGACY, "s1", 6, "history", {"steps": [], "num": {}, "rows": 0,
+                                                   "obj": {"note": [[2, "last"]]},
+                                                   "last_step": 2, "at": 1002.0}),
+               Record(LEGACY, "s1", 5, "finish", {"exit_code": 0, "state": "finished",
+                                                  "at": 1003.0})]
+    path = cairn_root / "runs" / "run-20240101_000000-legacy1" / "run-legacy1.cairn"
+    path.parent.mkdir(parents=True)
+    writer = WalWriter(path, LEGACY, "s1")
+    writer.append_records(records)
+    writer.close()
+    return path, records
+
+
+def _loss_history(steps: list[int], values: list[float]) -> dict[str, Any]:
+    from cairn.records import HistoryBatch, NumericColumn
+
+    batch = HistoryBatch(last_step=steps[-1], rows=len(steps))
+    batch.numeric["loss"] = NumericColumn(steps, values, kind="f")
+    body = batch.to_body()
+    body["at"] = 1000.0 + steps[-1]
+    return body
+
+
+def _apply_as_the_old_rule_did(db: Path, records: list[Record]) -> None:
+    """What the old code left: every record above the running high-water mark applied,
+    the finish behind the media skipped, and a ``wal_progress`` row without gaps."""
+    store = SqliteStore(db)
+    mark = 0
+    for record in records:
+        if record.seq > mark:
+            store.apply_records([record])
+            mark = record.seq
+    store.close()
+    conn = sqlite3.connect(db)
+    conn.execute("ALTER TABLE wal_progress DROP COLUMN gaps")  # the schema before gaps
+    conn.execute("PRAGMA user_version = 5")
+    conn.commit()
+    conn.close()
+
+
+def _stored(root: Path) -> tuple[Any, ...]:
+    store = SqliteStore(root / "cairn.db")
+    try:
+        row = store.get_run(LEGACY, with_state=True)
+        assert row is not None
+        steps, values, _ = store.read_series(row.pk, "loss")
+        return (row.state, row.summary, row.summary_state, row.last_step,
+                steps.tolist(), values.tolist(), store.read_objects(row.pk))
+    finally:
+        store.close()
+
+
+def test_sync_repairs_a_finish_the_old_rule_skipped_once(invoke: Invoke,
+                                                         cairn_root: Path) -> None:
+    _, records = _out_of_order_wal(cairn_root)
+    _apply_as_the_old_rule_did(cairn_root / "cairn.db", records)
+    assert _stored(cairn_root)[0] == "crashed"  # running, with no heartbeat for long
+
+    dry = invoke("sync", "--dry-run")
+    assert "1 would be applied" in dry.stdout
+    assert "1 session kept by an older cairn would be repaired" in dry.stdout
+    assert _stored(cairn_root)[0] == "crashed"
+    first = invoke("sync")
+    assert "1 applied" in first.stdout
+    assert "1 session kept by an older cairn repaired" in first.stdout
+    repaired = _stored(cairn_root)
+    assert repaired[0] == "finished"
+    assert repaired[1]["loss"] == {"mean": pytest.approx(1.75 / 3)}
+
+    again = invoke("sync")
+    assert "0 applied, 6 already present" in again.stdout
+    assert "repaired" not in again.stdout
+    assert _stored(cairn_root) == repaired
+
+
+def test_a_repaired_store_equals_one_that_never_skipped(invoke: Invoke,
+                                                        cairn_root: Path,
+                                                        tmp_path: Path) -> None:
+    path, records = _out_of_order_wal(cairn_root)
+    _apply_as_the_old_rule_did(cairn_root / "cairn.db", records)
+    invoke("sync")
+    clean = tmp_path / "clean"
+    invoke("--dir", str(clean), "sync", str(path))
+    assert _stored(cairn_root) == _stored(clean)

@@ -161,3 +161,87 @@ def test_unfinished_scripts_are_finished_at_exit() -> None:
     assert api.run(paths[0]).summary["a"] == 1
     assert api.run(paths[1]).state == "failed"
     assert (api.run(paths[2]).state, api.run(paths[2]).exit_code) == ("failed", 4)
+
+
+def _sync(*paths: str) -> str:
+    from click.testing import CliRunner
+
+    from cairn.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["sync", *paths], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_offline_sessions_of_one_run_continue_each_other_and_sync_whole() -> None:
+    first = cairn.init(project="p", id="away", mode="offline", resume="allow",
+                       config={"lr": 0.1})
+    first.define_metric("loss", summary="min")
+    for loss in (3.0, 1.0, 2.0):
+        first.log({"loss": loss})
+    first.finish()
+    # Within the same second: the resumed session's folder gets a suffix.
+    second = cairn.init(project="p", id="away", mode="offline", resume="must",
+                        config={"epochs": 2})
+    assert second.resumed
+    assert (second.starting_step, second.step) == (3, 3)
+    assert second.name == first.name
+    assert dict(second.config) == {"lr": 0.1, "epochs": 2}
+    assert second.summary["loss"] == {"min": 1.0}
+    second.log({"loss": 0.5})
+    second.log({"loss": 4.0})
+    second.finish()
+    third = cairn.init(project="p", id="away", mode="offline", resume="allow")
+    assert third.starting_step == 5
+    third.finish()
+
+    assert "0 already present" in _sync()
+    stored = cairn.Api().run(first.path)
+    assert [r["loss"] for r in stored.scan_history(keys=["loss"])] == [3.0, 1.0, 2.0, 0.5,
+                                                                       4.0]
+    assert stored.summary["loss"] == {"min": 0.5}
+    assert stored.config == {"lr": 0.1, "epochs": 2}
+    assert stored.state == "finished"
+
+
+def test_resume_after_a_synced_session_continues_from_the_unsynced_one() -> None:
+    first = cairn.init(project="p", id="half", mode="offline")
+    first.log({"loss": 1.0})
+    first.finish()
+    _sync()
+    second = cairn.init(project="p", id="half", mode="offline", resume="must")
+    second.log({"loss": 2.0})
+    second.finish()
+    third = cairn.init(project="p", id="half", resume="must")  # local: the store and WALs
+    assert third.starting_step == 2
+    assert third.summary["loss"] == 2.0
+    third.log({"loss": 3.0})
+    third.finish()
+    _sync()
+    stored = cairn.Api().run(first.path)
+    assert [r["loss"] for r in stored.scan_history(keys=["loss"])] == [1.0, 2.0, 3.0]
+
+
+def test_resuming_a_killed_run_continues_after_the_steps_its_store_never_took() -> None:
+    script = textwrap.dedent("""
+        import os, cairn
+        run = cairn.init(project="p", id="killed",
+                         settings={"applier": "thread", "apply_interval": 3600})
+        run.log({"loss": 1.0})
+        run._flush_to_store()
+        run.log({"loss": 2.0})
+        run.log({"loss": 3.0})
+        run._writer.process()  # in the WAL; the store has not applied it
+        os._exit(9)  # as kill -9 would
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         env=os.environ.copy(), check=False)
+    assert out.returncode == 9, out.stderr
+    run = cairn.init(project="p", id="killed", resume="must")
+    assert run.starting_step == 3
+    assert run.summary["loss"] == 3.0
+    run.log({"loss": 4.0})
+    run.finish()
+    _sync()
+    stored = cairn.Api().run(run.path)
+    assert [r["loss"] for r in stored.scan_history(keys=["loss"])] == [1.0, 2.0, 3.0, 4.0]

@@ -117,3 +117,28 @@ def test_gc_keeps_blobs_named_by_wal_records_not_yet_applied(tmp_path: Path,
         assert f.read() == b"only the WAL names these bytes so far"
     api.close()
     assert "deleted 0 blobs" in _gc("--min-age", "0")  # applied now: the store names it
+
+
+def test_blobs_of_a_record_below_the_high_water_mark_but_never_applied_stay(
+        tmp_path: Path) -> None:
+    from cairn.records import Record, RunRef
+    from cairn.store.gc import pending_wal_blobs
+    from cairn.store.sqlite import SqliteStore
+    from cairn.wal.writer import WalWriter
+
+    ref = RunRef("me", "p", "r1")
+    late, applied = "b" * 64, "a" * 64
+    records = [Record(ref, "s1", 1, "run", {"start_time": 1.0}),
+               Record(ref, "s1", 3, "file", {"blobs": [applied]}),
+               Record(ref, "s1", 2, "file", {"blobs": [late]})]
+    wal = tmp_path / "runs" / "run-20240101_000000-r1" / "run-r1.cairn"
+    wal.parent.mkdir(parents=True)
+    writer = WalWriter(wal, ref, "s1")
+    writer.append_records(records)
+    writer.close()
+    store = SqliteStore(tmp_path / "cairn.db")
+    try:
+        store.apply_records([records[0], records[1]])  # seq 2 not yet: below the mark
+        assert pending_wal_blobs(tmp_path / "runs", store.applied_progress) == {late}
+    finally:
+        store.close()

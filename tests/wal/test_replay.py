@@ -22,11 +22,12 @@ from cairn.wal.writer import WalWriter
 REF = RunRef("me", "proj", "abc123")
 
 
-def _history(first: int, count: int) -> dict[str, Any]:
+def _history(first: int, count: int, value: float | None = None) -> dict[str, Any]:
+    """Steps ``first`` on with a loss of 1/(step+1), or ``value``."""
     batch = HistoryBatch(last_step=first + count - 1, rows=count)
-    batch.numeric["loss"] = NumericColumn(list(range(first, first + count)),
-                                          [1.0 / (s + 1) for s in range(first, first + count)],
-                                          kind="f")
+    steps = range(first, first + count)
+    batch.numeric["loss"] = NumericColumn(
+        list(steps), [1.0 / (s + 1) if value is None else value for s in steps], kind="f")
     return batch.to_body()
 
 
@@ -200,21 +201,89 @@ def test_sessions_replay_in_order(tmp_path: Path, store: SqliteStore) -> None:
     assert row.config == {"lr": 0.2}
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(cut=st.integers(min_value=0, max_value=10_000), batch=st.integers(1, 4))
-def test_any_prefix_applied_twice_gives_the_same_store(cut: int, batch: int) -> None:
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cut=st.integers(min_value=0, max_value=10_000), batch=st.integers(1, 4),
+       order=st.one_of(st.none(), st.permutations(range(1, 7))))
+def test_any_prefix_applied_twice_gives_the_same_store(cut: int, batch: int,
+                                                       order: list[int] | None) -> None:
+    records = _records("s1", 4)
+    if order is not None:  # frames out of sequence order; the opening run record first
+        records = records[:1] + [records[i] for i in order]
     with tempfile.TemporaryDirectory() as folder:
         wal = Path(folder) / "run-abc123.cairn"
-        ends = write_wal(wal, _records("s1", 4))
+        ends = write_wal(wal, records)
         data = wal.read_bytes()
         wal.write_bytes(data[: cut % (ends[-1] + 1)])
         opened = SqliteStore(Path(folder) / "cairn.db")
         try:
             once = replay_wal(wal, opened, batch_size=batch)
+            assert once.applied == once.records
             state = _snapshot(opened)
             twice = replay_wal(wal, opened, batch_size=batch)
             assert twice.applied == 0
             assert twice.present == once.records
             assert _snapshot(opened) == state
+            wal.write_bytes(data)  # the rest of the file arrives: every record, once
+            rest = replay_wal(wal, opened, batch_size=batch)
+            assert once.applied + rest.applied == len(records)
+            assert _snapshot(opened) == _in_order(Path(folder))
         finally:
             opened.close()
+
+
+def _in_order(folder: Path) -> Any:
+    """The store that replaying the records in sequence order gives."""
+    wal = folder / "in-order" / "run-abc123.cairn"
+    write_wal(wal, _records("s1", 4))
+    opened = SqliteStore(folder / "in-order" / "cairn.db")
+    try:
+        replay_wal(wal, opened)
+        return _snapshot(opened)
+    finally:
+        opened.close()
+
+
+def test_a_legacy_session_gets_back_only_the_records_after_a_higher_one(
+        tmp_path: Path) -> None:
+    import sqlite3
+
+    records = _records("s1", 3)  # seqs 1..6, the finish is 6
+    order = [records[i] for i in (0, 1, 3, 2, 1, 4, 5)]  # 4 before 3, then 2 once more
+    wal = tmp_path / "run-abc123.cairn"
+    write_wal(wal, order)
+    db = tmp_path / "cairn.db"
+    opened = SqliteStore(db)
+    opened.apply_records([r for r in order if r.seq != 3])  # as the old rule left it
+    opened.close()
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE wal_progress SET gaps = NULL")  # a row from before gaps were kept
+    conn.commit()
+    conn.close()
+    opened = SqliteStore(db)
+    try:
+        dry = replay_wal(wal, opened, dry_run=True)
+        assert (dry.applied, dry.repaired) == (1, 1)
+        assert opened.applied_progress(REF, "s1").legacy
+        first = replay_wal(wal, opened)
+        assert (first.applied, first.present, first.repaired) == (1, 6, 1)
+        assert _loss(opened) == [1.0 / (s + 1) for s in range(30)]
+        again = replay_wal(wal, opened)
+        assert (again.applied, again.repaired) == (0, 0)
+    finally:
+        opened.close()
+
+
+def test_a_session_resumed_within_the_same_second_replays_after_its_predecessor(
+        tmp_path: Path, store: SqliteStore) -> None:
+    runs = tmp_path / "runs"
+    # The resumed session's folder name sorts first; its opening record says it is later.
+    later = runs / "run-20240101_000000-abc123-a1b2c3" / "run-abc123.cairn"
+    earlier = runs / "run-20240101_000000-abc123" / "run-abc123.cairn"
+    write_wal(earlier, _records("s1", 1))
+    resumed = [Record(REF, "s2", 1, "run", {"name": "demo", "start_time": 1000.5}),
+               Record(REF, "s2", 2, "history", _history(0, 10, value=7.0))]
+    write_wal(later, resumed)
+    files = find_wal_files([], runs)
+    assert files == [earlier, later]
+    replay(files, store)
+    assert _loss(store) == [7.0] * 10  # the later session's values of a step win

@@ -22,7 +22,7 @@ def gc(dry_run: bool, min_age: float) -> None:
     settings = state().settings
     store = state().api().store
     referenced = store.referenced_blobs() | pending_wal_blobs(settings.runs_dir,
-                                                              store.applied_seq)
+                                                              store.applied_progress)
     blobs = LocalBlobStore(settings.blobs_dir)
     report = collect_garbage(blobs, referenced, min_age, dry_run,
                              extra_temp_dirs=(settings.root / "cache" / "blobs" / "tmp",))

@@ -103,6 +103,9 @@ def _summary(totals: ReplayTotals, dry_run: bool) -> str:
         parts.append(_plural(totals.torn_tails, "torn tail"))
     if totals.errors:
         parts.append(f"{_plural(totals.errors, 'file')} unreadable")
+    if totals.repaired:
+        found = "would be repaired" if dry_run else "repaired"
+        parts.append(f"{_plural(totals.repaired, 'session')} kept by an older cairn {found}")
     head = "dry run, nothing written: " if dry_run else ""
     return (f"{head}read {_plural(totals.files, 'WAL file')}, "
             f"{_plural(totals.records, 'record')}: {', '.join(parts)}")

@@ -136,9 +136,13 @@ def _settings_overrides(settings: Any) -> dict[str, Any]:
 
 
 def _existing(settings: Settings, ref: RunRef) -> Any:
-    """The stored run with this id in this project (any entity), or None."""
+    """The run with this id in this project (any entity), or None: as the store holds it,
+    or, when the store may lack records of it (an offline session never synced, a crashed
+    session's last records), as its WAL files describe it."""
+    from cairn.wal.resume import merged_with_store, unsynced_state
+
     if not settings.db_path.exists():
-        return None
+        return unsynced_state(settings.runs_dir, ref.project, ref.run_id, None)
     from cairn.store.sqlite import SqliteStore
 
     store = SqliteStore(settings.db_path, heartbeat_timeout=settings.heartbeat_timeout)
@@ -148,7 +152,8 @@ def _existing(settings: Settings, ref: RunRef) -> Any:
             matches = store.find_runs(ref.run_id, ref.project)
             if matches:
                 found = store.get_run(matches[0].ref, with_state=True)
-        return found
+        from_wals = unsynced_state(settings.runs_dir, ref.project, ref.run_id, store, found)
+        return found if from_wals is None else merged_with_store(from_wals, found)
     finally:
         store.close()
 

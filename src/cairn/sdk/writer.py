@@ -130,8 +130,10 @@ class RunWriter:
         while makes log() wait instead of losing them)."""
         self._media_left = False
         """Media were left for the next cycle only because its time slice ran out."""
-        self._finish: list[bytes] = []
-        """The finish record, written only after the media logged before it."""
+        self._finish: list[dict[str, Any]] = []
+        """Bodies of finish records, written only after the media logged before them and
+        numbered only then: the WAL must hold records in sequence order (a store skips a
+        record numbered below one it has applied, unless it knows the gap)."""
         self._thread = threading.Thread(target=self._loop, name="cairn-writer", daemon=True)
         self._thread.start()
 
@@ -206,7 +208,7 @@ class RunWriter:
                                    else time.monotonic() + media_slice)
                 written = self._write_unwritten()
             if self._finish and not self._media and written:
-                self._unwritten, self._finish = self._finish, []
+                self._release_finish()
                 written = self._write_unwritten()
             return written and not self._media and not self._finish
 
@@ -276,9 +278,15 @@ class RunWriter:
             return
         for seq, kind, body in records:
             if kind == "finish":
-                self._finish.append(encode_frame(seq, kind, body))
+                self._finish.append(body)
             else:
                 self._append_frame(seq, kind, body)
+
+    def _release_finish(self) -> None:
+        """Number the held finish records after everything written before them."""
+        bodies, self._finish = self._finish, []
+        for body in bodies:
+            self._append_frame(self._next_seq(), "finish", body)
 
     def _append_frame(self, seq: int, kind: str, body: dict[str, Any]) -> None:
         """Add one record's frame to ``_unwritten``. A history value msgpack cannot hold
@@ -325,7 +333,10 @@ class RunWriter:
             if item.kind == "summary":
                 self._store_summary_media(item.body)
             self._observe(item)
-            out.append((self._next_seq(), item.kind, item.body))
+            # A finish is numbered when it is released (``_release_finish``), after the
+            # media logged before it.
+            seq = 0 if item.kind == "finish" else self._next_seq()
+            out.append((seq, item.kind, item.body))
         if rows:
             out.append(self._history(rows))
         return out
@@ -400,8 +411,7 @@ class RunWriter:
                            f"in the blob store; they are lost")
             self._media = []
             with self._process_lock:
-                self._unwritten += self._finish
-                self._finish = []
+                self._release_finish()
             done = self._process_safely()
         if not done:
             self._warn("wal-lost", f"cairn: {len(self._unwritten)} records could not be "

@@ -1,8 +1,8 @@
 """``apply_records`` for SQL stores: turns records into rows inside one transaction.
 
 Written against the DB-API with ``?`` placeholders, so that every SQL backend shares it.
-Idempotence comes from ``wal_progress``: a record whose ``(run, session, seq)`` is at or
-below the stored high-water mark is skipped.
+Idempotence comes from ``wal_progress`` (``store/progress.py``): a record whose ``(run,
+session, seq)`` the store already holds is skipped, whatever order records arrive in.
 
 Sessions may arrive out of order (a resumed run's later session synced before the earlier
 one): history points are merged by step, summaries follow the steps, and the run's
@@ -42,6 +42,7 @@ from cairn.store.codec import (
     encode_envelope,
     envelope_of,
 )
+from cairn.store.progress import SessionProgress, load_progress, save_progress
 from cairn.store.query import filter_json
 from cairn.store.run_files import apply_file
 
@@ -101,7 +102,7 @@ class _RunState:
     last_step: int
     heartbeat_at: float
     meta: dict[str, Any]
-    progress: dict[str, int] = field(default_factory=dict)
+    progress: dict[str, SessionProgress] = field(default_factory=dict)
     dirty_sessions: set[str] = field(default_factory=set)
 
     def is_stale(self, session: str) -> bool:
@@ -171,13 +172,11 @@ class RecordApplier:
         unknown: set[str] = set()
         for record in records:
             run = self._run(record.run, record)
-            done = run.progress.get(record.session)
-            if done is None:
-                row = self.conn.execute(
-                    "SELECT seq FROM wal_progress WHERE run = ? AND session = ?",
-                    (run.pk, record.session)).fetchone()
-                done = run.progress[record.session] = int(row[0]) if row else 0
-            if record.seq <= done:
+            progress = run.progress.get(record.session)
+            if progress is None:
+                progress = load_progress(self.conn, run.pk, record.session)
+                run.progress[record.session] = progress
+            if progress.holds(record.seq):
                 skipped += 1
                 continue
             handler = self._handlers.get(record.kind)
@@ -185,7 +184,7 @@ class RecordApplier:
                 unknown.add(record.kind)
             else:
                 handler(run, record)
-            run.progress[record.session] = record.seq
+            progress.add(record.seq)
             run.dirty_sessions.add(record.session)
             applied += 1
         self._flush()
@@ -414,10 +413,7 @@ class RecordApplier:
                 (_pack(run.summary.to_state()), _pack(nested), filter_json(nested),
                  _pack(run.meta), run.last_step, run.heartbeat_at, self.now, run.pk))
             for session in run.dirty_sessions:
-                self.conn.execute(
-                    "INSERT INTO wal_progress (run, session, seq) VALUES (?, ?, ?) "
-                    "ON CONFLICT (run, session) DO UPDATE SET seq = excluded.seq",
-                    (run.pk, session, run.progress[session]))
+                save_progress(self.conn, run.pk, session, run.progress[session])
             touched_projects.add(run.project_id)
         for project_id in touched_projects:
             self.conn.execute("UPDATE projects SET updated_at = ? WHERE id = ?",

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from cairn.store.alerts import AlertRow
     from cairn.store.console import ConsoleLine
     from cairn.store.media import ObjectKey
+    from cairn.store.progress import SessionProgress, Span
     from cairn.store.system import SystemSamples
 
 RUN_STATES = ("running", "finished", "failed", "crashed", "killed")
@@ -143,6 +144,16 @@ class MetadataStore(Protocol):
 
     def applied_seq(self, run: RunRef, session: str) -> int:
         """The highest sequence number applied for this run and session (0 if none)."""
+        ...
+
+    def applied_progress(self, run: RunRef, session: str) -> SessionProgress:
+        """Which records of this run and session the store holds (``holds(seq)``)."""
+        ...
+
+    def repair_progress(self, run: RunRef, session: str, skipped: Sequence[Span]) -> bool:
+        """For a session whose gaps are unknown (kept by a cairn before gaps were): make
+        ``skipped`` (cut to its high-water mark) its gaps, so that applying those records
+        again applies them once. False, changing nothing, for any other session."""
         ...
 
     def list_projects(self) -> list[ProjectRow]: ...

@@ -29,11 +29,12 @@ from cairn.records import RunRef
 from cairn.store.artifacts import Cursor
 from cairn.store.artifacts import referenced_blobs as artifact_blobs
 from cairn.store.blobs import LocalBlobStore, record_blobs, temp_writer, this_host
+from cairn.store.progress import SessionProgress
 from cairn.wal.reader import WalReader
 from cairn.wal.replay import WAL_SUFFIX
 
-AppliedSeq = Callable[[RunRef, str], int]
-"""``store.applied_seq(run, session)``: the last record of a session the store applied."""
+AppliedProgress = Callable[[RunRef, str], SessionProgress]
+"""``store.applied_progress(run, session)``: which records of a session the store holds."""
 
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 
@@ -62,22 +63,22 @@ def referenced_blobs(conn: Cursor) -> set[str]:
     return found
 
 
-def pending_wal_blobs(runs_dir: Path, applied_seq: AppliedSeq) -> set[str]:
+def pending_wal_blobs(runs_dir: Path, applied: AppliedProgress) -> set[str]:
     """The digests listed under ``"blobs"`` by the records of the WAL files below
     ``runs_dir`` that the store has not applied. A WAL that cannot be read raises
     StoreError: its records may name any blob, so none may go. (A deleted run's WAL counts
     as not applied; its blobs stay while its folder does.)"""
     found: set[str] = set()
     for path in sorted(runs_dir.glob(f"*/*{WAL_SUFFIX}")):
-        marks: dict[tuple[RunRef, str], int] = {}
+        marks: dict[tuple[RunRef, str], SessionProgress] = {}
         reader = WalReader(path, on_damage=_ignore_damage)
         try:
             while batch := reader.read(512):
                 for record in batch:
                     key = (record.run, record.session)
                     if key not in marks:
-                        marks[key] = applied_seq(*key)
-                    if record.seq > marks[key]:
+                        marks[key] = applied(*key)
+                    if not marks[key].holds(record.seq):
                         found.update(record_blobs([record.body]))
         except (OSError, WalError) as exc:
             raise StoreError(f"cannot read the WAL {path} ({exc}); gc deletes no blobs "

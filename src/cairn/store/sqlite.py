@@ -58,6 +58,7 @@ from cairn.store.media import (
     read_object_steps,
     read_object_values,
 )
+from cairn.store.progress import SessionProgress, Span, load_progress, save_progress
 from cairn.store.query import compile_filters, compile_order, regexp
 from cairn.store.run_files import read_run_file, read_run_files
 from cairn.store.system import SystemSamples, read_system
@@ -248,12 +249,29 @@ class SqliteStore:
             return applier.apply(records)
 
     def applied_seq(self, run: RunRef, session: str) -> int:
+        return self.applied_progress(run, session).mark
+
+    def applied_progress(self, run: RunRef, session: str) -> SessionProgress:
+        pk = self._run_pk(run)
+        with self._lock:
+            return SessionProgress() if pk is None else load_progress(self._conn, pk, session)
+
+    def repair_progress(self, run: RunRef, session: str, skipped: Sequence[Span]) -> bool:
+        with self._write() as conn:
+            pk = self._run_pk(run)
+            progress = SessionProgress() if pk is None else load_progress(conn, pk, session)
+            if pk is None or not progress.legacy:
+                return False
+            progress.reopen(skipped)
+            save_progress(conn, pk, session, progress)
+            return True
+
+    def _run_pk(self, run: RunRef) -> int | None:
         rows = self._read(
-            "SELECT wal_progress.seq FROM wal_progress JOIN runs ON runs.id = wal_progress.run "
-            "JOIN projects ON projects.id = runs.project_id WHERE projects.entity = ? AND "
-            "projects.name = ? AND runs.run_id = ? AND wal_progress.session = ?",
-            (run.entity, run.project, run.run_id, session))
-        return int(rows[0][0]) if rows else 0
+            "SELECT runs.id FROM runs JOIN projects ON projects.id = runs.project_id "
+            "WHERE projects.entity = ? AND projects.name = ? AND runs.run_id = ?",
+            (run.entity, run.project, run.run_id))
+        return int(rows[0][0]) if rows else None
 
     def delete_run(self, ref: RunRef) -> bool:
         with self._write() as conn:

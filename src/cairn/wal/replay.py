@@ -7,7 +7,15 @@ applied, and runs whose store was locked or unreachable at ``finish()``.
 Replay reads a file in batches of ``batch_size`` records (bounded memory) and hands each
 batch to ``MetadataStore.apply_records``, which skips records it already holds by
 ``(run, session, seq)``; replaying any file any number of times gives the same store. A dry
-run compares each record with ``MetadataStore.applied_seq`` instead and writes nothing.
+run compares each record with ``MetadataStore.applied_progress`` instead and writes
+nothing.
+
+Replay also repairs stores kept by a cairn that skipped every record numbered at or below
+a session's high-water mark: a writer of that time could put a record after a
+higher-numbered one (a ``finish`` after the media logged before it), which was then never
+applied. For such a session (a *legacy* row, :mod:`cairn.store.progress`) the file is read
+once first: the records that come after a higher-numbered one of their session were
+certainly skipped, and become the session's gaps, so that replay applies them once.
 
 Damage inside a file is counted in the result, neither raised nor warned about (see
 :mod:`cairn.wal.reader`); a file that is not a WAL at all is reported in its
@@ -17,6 +25,7 @@ Damage inside a file is counted in the result, neither raised nor warned about (
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +39,7 @@ from cairn.wal.reader import WalReader
 if TYPE_CHECKING:
     from cairn.store.base import MetadataStore
     from cairn.store.blobs import BlobStore
+    from cairn.store.progress import SessionProgress
 
 WAL_SUFFIX = ".cairn"
 DEFAULT_BATCH = 512
@@ -58,6 +68,8 @@ class WalReplay:
     torn: bool = False
     """The file ends in a cut-off frame: a torn last write, or one still being written."""
     unknown_kinds: set[str] = field(default_factory=set)
+    repaired: int = 0
+    """Legacy sessions whose skipped records were found (and, unless a dry run, reopened)."""
     missing_blobs: list[str] = field(default_factory=list)
     """Blobs the records reference that are in neither the store nor the run folder."""
     error: str | None = None
@@ -76,6 +88,7 @@ class ReplayTotals:
     skipped_frames: int
     torn_tails: int
     errors: int
+    repaired: int = 0
 
     @classmethod
     def of(cls, results: Iterable[WalReplay]) -> ReplayTotals:
@@ -88,6 +101,7 @@ class ReplayTotals:
             skipped_frames=sum(r.skipped_frames for r in items),
             torn_tails=sum(1 for r in items if r.torn),
             errors=sum(1 for r in items if r.error is not None),
+            repaired=sum(r.repaired for r in items),
         )
 
 
@@ -102,11 +116,24 @@ def _wals_in(folder: Path) -> list[Path]:
     return sorted(p for p in base.glob(f"*/*{WAL_SUFFIX}") if p.is_file())
 
 
-def _replay_order(path: Path) -> tuple[str, str]:
+def _replay_order(path: Path) -> tuple[str, float, str]:
     """Sessions of one run must replay oldest first (the last ``run`` and ``config``
-    records win), and run folders are named ``run-YYYYmmdd_HHMMSS-<id>``."""
+    records win, and the later value of a step). Run folders are named
+    ``run-YYYYmmdd_HHMMSS-<id>``, and ``…-<id>-<6 hex>`` for a session resumed within the
+    same second, which sorts before its predecessor by name: within a second, the start
+    time in the session's opening ``run`` record decides."""
     match = _RUN_DIR.match(path.parent.name)
-    return (match.group(1) if match else "", str(path))
+    return (match.group(1) if match else "", _session_start(path), str(path))
+
+
+def _session_start(path: Path) -> float:
+    reader = WalReader(path, on_damage=_ignore)
+    try:
+        first = reader.read(max_records=1)
+    except (WalError, OSError, ValueError, TypeError):
+        return 0.0
+    start = first[0].body.get("start_time") if first and first[0].kind == "run" else None
+    return float(start) if isinstance(start, int | float) else 0.0
 
 
 def find_wal_files(paths: Sequence[Path | str], runs_dir: Path) -> list[Path]:
@@ -134,25 +161,30 @@ def find_wal_files(paths: Sequence[Path | str], runs_dir: Path) -> list[Path]:
 
 # ---- applying ----------------------------------------------------------------------------
 class _DryRun:
-    """Counts what ``apply_records`` would do, from the store's per-session high marks."""
+    """Counts what ``apply_records`` would do, from what the store holds of each session."""
 
     def __init__(self, store: MetadataStore | None) -> None:
         self.store = store
-        self.marks: dict[tuple[RunRef, str], int] = {}
+        self.marks: dict[tuple[RunRef, str], SessionProgress] = {}
+
+    def progress(self, key: tuple[RunRef, str]) -> SessionProgress:
+        from cairn.store.progress import SessionProgress
+
+        found = self.marks.get(key)
+        if found is None:
+            found = self.marks[key] = (self.store.applied_progress(*key)
+                                       if self.store is not None else SessionProgress())
+        return found
 
     def count(self, records: Sequence[Record]) -> tuple[int, int]:
         applied = present = 0
         for record in records:
-            key = (record.run, record.session)
-            mark = self.marks.get(key)
-            if mark is None:
-                mark = self.store.applied_seq(*key) if self.store is not None else 0
-            if record.seq <= mark:
+            progress = self.progress((record.run, record.session))
+            if progress.holds(record.seq):
                 present += 1
             else:
                 applied += 1
-                mark = record.seq
-            self.marks[key] = mark
+                progress.add(record.seq)
         return applied, present
 
 
@@ -203,6 +235,8 @@ def _replay_file(path: Path, store: MetadataStore | None, counter: _DryRun | Non
                  batch_size: int, progress: Progress | None,
                  blobs: BlobStore | None = None) -> WalReplay:
     result = WalReplay(path)
+    if store is not None:
+        result.repaired = _repair_legacy(path, store, counter)
     # Damage is counted in the result (reader.skipped_frames) rather than warned about.
     reader = WalReader(path, on_damage=_ignore)
     try:
@@ -236,6 +270,59 @@ def _replay_file(path: Path, store: MetadataStore | None, counter: _DryRun | Non
     result.skipped_frames = reader.skipped_frames
     result.torn = reader.torn and result.error is None
     return result
+
+
+# ---- repairing legacy progress -----------------------------------------------------------
+Session = tuple[RunRef, str]
+
+
+def _repair_legacy(path: Path, store: MetadataStore, counter: _DryRun | None) -> int:
+    """Reopen, as gaps, the records of the file's legacy sessions that the old rule skipped
+    (in a dry run: in the counter's copy only); returns how many sessions."""
+    from cairn.store.progress import as_spans
+
+    def is_legacy(key: Session) -> bool:
+        found = counter.progress(key) if counter is not None else store.applied_progress(*key)
+        return found.legacy
+
+    skipped = _skipped_by_old_rule(path, is_legacy)
+    for key, seqs in (skipped or {}).items():
+        if counter is not None:
+            counter.progress(key).reopen(as_spans(seqs))
+        else:
+            store.repair_progress(*key, as_spans(seqs))
+    return len(skipped or {})
+
+
+def _skipped_by_old_rule(path: Path, is_legacy: Callable[[Session], bool],
+                         ) -> dict[Session, list[int]] | None:
+    """For each legacy session in the file: the numbers of its records that come after a
+    higher-numbered one (a record repeated in the file counts once). None when the file
+    cannot be read to its end: a session is repaired only from all of its records."""
+    from cairn.store.progress import SessionProgress
+
+    reader = WalReader(path, on_damage=_ignore)
+    try:
+        first = reader.read(max_records=1)
+        if not first or not is_legacy((first[0].run, first[0].session)):
+            return {}  # one session a file: the common case costs one record's read
+        seen: dict[Session, SessionProgress] = {}
+        skipped: dict[Session, list[int]] = {}
+        for record in itertools.chain(first, reader):
+            key = (record.run, record.session)
+            if key not in seen:
+                seen[key] = SessionProgress()
+                if is_legacy(key):
+                    skipped[key] = []
+            order = seen[key]
+            if order.holds(record.seq):
+                continue
+            if key in skipped and record.seq < order.mark:
+                skipped[key].append(record.seq)
+            order.add(record.seq)
+    except (WalError, OSError, ValueError, TypeError, KeyError):
+        return None
+    return skipped
 
 
 def _copy_blobs(records: Sequence[Record], run_folder: Path, blobs: BlobStore) -> list[str]:
