@@ -278,10 +278,7 @@ def resume_allow(wandb, observe, observe_raises):
     second.log({"a": 3})
 
 
-@case(numpy=True, xfail="issue 10 item 2: in a process's second run, a run that logged "
-                        "a medium (image, table, histogram) is left 'running' with no "
-                        "exit code by finish(); wandb records exit 0 (a process's first "
-                        "run finishes)")
+@case(numpy=True)
 def media_in_second_run(wandb, observe, observe_raises):
     import numpy as np
 
