@@ -259,7 +259,13 @@ def _replay_file(path: Path, store: MetadataStore | None, counter: _DryRun | Non
             assert store is not None
             if blobs is not None:
                 result.missing_blobs.extend(_copy_blobs(records, path.parent, blobs))
-            outcome = store.apply_records(records)
+            try:
+                outcome = store.apply_records(records)
+            except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+                # a record the store cannot take (damaged or hostile): this file stops
+                # here, and the other files are still applied
+                result.error = f"{path}: a record cannot be applied: {exc!r}"
+                break
             applied, present = outcome.applied, outcome.skipped
             result.unknown_kinds.update(outcome.unknown_kinds)
         result.applied += applied
