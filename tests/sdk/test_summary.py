@@ -146,3 +146,13 @@ def test_a_dotted_summary_key_can_be_filtered_and_sorted_on() -> None:
     found = cairn.Api().runs("p", filters={"summary.val.acc": {"$gte": 0.4}},
                              order="-summary.val.acc")
     assert [r.id for r in found] == [second.id, first.id]
+
+
+def test_a_dotted_key_stays_flat_after_a_refused_row_named_it_first() -> None:
+    run = cairn.init(project="p")
+    with pytest.raises(ValueError, match="'bad'"):
+        run.log({"v.acc": 1.0, "bad": object()})
+    run.log({"v.acc": 2.0})
+    assert run.summary.as_dict()["v.acc"] == 2.0
+    run.finish()
+    assert _stored(run.path)["v.acc"] == 2.0

@@ -391,10 +391,13 @@ class Run:
         """``flatten_log`` for this run; a new key whose name holds dots is announced to
         the summary first, so it stays one key there (``val.acc``), as in wandb."""
         paths: dict[str, list[str]] = {}
-        flat = flatten_log(data, self._known_keys, {}, paths=paths)
-        if paths:
-            self._queue(Op("summary", {"set": {}, "del": [], "paths": paths}))
-        return flat
+        try:
+            return flatten_log(data, self._known_keys, {}, paths=paths)
+        finally:
+            # keys validated before a bad value are known from now on: announce them even
+            # when the row is refused, or they would never be announced
+            if paths:
+                self._queue(Op("summary", {"set": {}, "del": [], "paths": paths}))
 
     def _log_with_options(self, flat: dict[str, Any], step: int | None,
                           commit: bool | None) -> None:
