@@ -156,3 +156,24 @@ def test_a_dotted_key_stays_flat_after_a_refused_row_named_it_first() -> None:
     assert run.summary.as_dict()["v.acc"] == 2.0
     run.finish()
     assert _stored(run.path)["v.acc"] == 2.0
+
+
+def test_a_value_set_over_a_logged_dict_replaces_it_until_logged_again() -> None:
+    run = cairn.init(project="p")
+    run.log({"n": {"a": 1, "b": 2}})
+    run.summary["n"] = 5
+    assert run.summary.as_dict()["n"] == 5
+    run.finish()
+    stored = _stored(run.path)
+    assert stored["n"] == 5
+    assert "n.a" not in stored
+
+
+def test_logging_below_a_replaced_key_shows_only_what_was_logged_since() -> None:
+    run = cairn.init(project="p")
+    run.log({"n": {"a": 1, "b": 2}})
+    run.summary["n"] = 5
+    run.log({"n": {"a": 3}})
+    assert run.summary["n"] == {"a": 3}  # as wandb: n was replaced, then n.a logged
+    run.finish()
+    assert _stored(run.path)["n"] == {"a": 3}
