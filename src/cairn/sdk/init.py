@@ -248,7 +248,8 @@ def init(
                           CairnWarning, stacklevel=2)
             return previous
         if reinit in (True, "finish_previous"):
-            previous.finish()
+            for live in reversed(_active):  # every live run, as wandb finishes them all
+                live.finish()
 
     named = {"project": project, "entity": entity, "mode": mode,
              "dir": str(dir) if dir is not None else None, "notes": notes, "group": group,
