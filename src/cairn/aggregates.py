@@ -155,6 +155,8 @@ class SummaryState:
         happened: they hide the key and the keys below it as logged up to that step."""
         self.metrics: dict[str, dict[str, Any]] = dict(state.get("metrics", {}))
         self.paths: dict[str, list[str]] = dict(state.get("paths", {}))
+        self.version = 0
+        """Counts changes, so a reader can keep the summary it built until the next one."""
         """Keys whose names hold dots, with their parts (see :func:`nest`)."""
 
     def to_state(self) -> dict[str, Any]:
@@ -171,6 +173,7 @@ class SummaryState:
 
     # ---- definitions -------------------------------------------------------------------
     def define(self, spec: Mapping[str, Any]) -> None:
+        self.version += 1
         self.metrics[str(spec["name"])] = dict(spec)
 
     def definition(self, key: str) -> dict[str, Any] | None:
@@ -222,6 +225,7 @@ class SummaryState:
         """Fold one batch's statistics of a key into its aggregates. The first and last
         values follow the steps, so a session applied late (a resumed run's earlier
         session) does not replace a later last value."""
+        self.version += 1
         self._logged(key)
         agg = self.numeric.get(key)
         if agg is None:
@@ -248,6 +252,7 @@ class SummaryState:
             self.object_steps.pop(key, None)
 
     def observe_step(self, step: int) -> None:
+        self.version += 1
         self.step = max(self.step, step)
 
     def update_objects(self, key: str, pairs: Sequence[tuple[int, Any]]) -> None:
@@ -256,6 +261,7 @@ class SummaryState:
         pairs = [pair for pair in pairs if pair[1] is not None]
         if not pairs:
             return
+        self.version += 1
         step, value = max(pairs, key=lambda pair: pair[0])
         known = self.object_steps.get(key)
         if key in self.objects and known is not None and known > step:
@@ -268,6 +274,7 @@ class SummaryState:
             del self.numeric[key]
 
     def set_paths(self, paths: Mapping[str, Sequence[str]]) -> None:
+        self.version += 1
         for key, parts in paths.items():
             if isinstance(parts, list | tuple) and ".".join(map(str, parts)) == key:
                 self.paths[str(key)] = [str(p) for p in parts]
@@ -275,6 +282,7 @@ class SummaryState:
     def set_overrides(self, values: Mapping[str, Any], deleted: Iterable[str] = ()) -> None:
         """Values set by hand (flat keys) and keys deleted: a deleted key hides the keys
         below it too (``del summary["n"]`` removes ``n.a``), as logged so far."""
+        self.version += 1
         for key in deleted:
             below = key + "."
             for gone in [k for k in self.overrides if k == key or k.startswith(below)]:

@@ -177,3 +177,12 @@ def test_logging_below_a_replaced_key_shows_only_what_was_logged_since() -> None
     assert run.summary["n"] == {"a": 3}  # as wandb: n was replaced, then n.a logged
     run.finish()
     assert _stored(run.path)["n"] == {"a": 3}
+
+
+def test_what_a_summary_read_hands_out_is_a_copy() -> None:
+    run = cairn.init(project="p")
+    run.log({"n": {"a": 1}})
+    run.summary.as_dict()["n"]["a"] = 99
+    dict(run.summary.items())["n"]["a"] = 98
+    assert run.summary["n"] == {"a": 1}
+    run.finish()

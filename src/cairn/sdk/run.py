@@ -128,6 +128,7 @@ class Run:
         self._warn = WarnOnce()
         self._exit_code: int | None = None
         self._summary_state = SummaryState(setup.summary_state)
+        self._summary_cache: tuple[int, dict[str, Any]] | None = None
         self._writer: RunWriter | None = None
         self._applier: ThreadApplier | ProcessApplier | None = None
         self._environment: RunEnvironment | None = None
@@ -461,7 +462,11 @@ class Run:
     def _read_summary(self) -> dict[str, Any]:
         if self._writer is not None:
             self._writer.process()
-        return self._summary_state.nested()
+        state = self._summary_state
+        cached = self._summary_cache
+        if cached is None or cached[0] != state.version:  # built once per change
+            cached = self._summary_cache = (state.version, state.nested())
+        return cached[1]
 
     def _refuse_when_finished(self, what: str) -> None:
         """A change to a finished run would be dropped: say so, as wandb does."""
