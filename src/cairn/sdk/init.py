@@ -137,25 +137,39 @@ def _settings_overrides(settings: Any) -> dict[str, Any]:
 
 def _existing(settings: Settings, ref: RunRef) -> Any:
     """The run with this id in this project (any entity), or None: as the store holds it,
-    or, when the store may lack records of it (an offline session never synced, a crashed
-    session's last records), as its WAL files describe it."""
-    from cairn.wal.resume import merged_with_store, unsynced_state
+    once the store has the records it may lack (an offline session never synced, a crashed
+    session's last records). A local run applies them to the store first; an offline one
+    leaves the store alone and continues from its WAL files as they describe the run."""
+    from cairn.wal.resume import apply_unsynced, merged_with_store, unsynced_state
 
-    if not settings.db_path.exists():
+    local = settings.mode in ("local", "online")  # online logs locally until a server exists
+    if not local and not settings.db_path.exists():
         return unsynced_state(settings.runs_dir, ref.project, ref.run_id, None)
+    from cairn.store.blobs import LocalBlobStore
     from cairn.store.sqlite import SqliteStore
 
     store = SqliteStore(settings.db_path, heartbeat_timeout=settings.heartbeat_timeout)
     try:
-        found = store.get_run(ref, with_state=True)
-        if found is None:
-            matches = store.find_runs(ref.run_id, ref.project)
-            if matches:
-                found = store.get_run(matches[0].ref, with_state=True)
+        found = _stored_run(store, ref)
+        if local:
+            if apply_unsynced(settings.runs_dir, ref.project, ref.run_id, store, found,
+                              LocalBlobStore(settings.blobs_dir)):
+                found = _stored_run(store, ref)
+            return found
         from_wals = unsynced_state(settings.runs_dir, ref.project, ref.run_id, store, found)
         return found if from_wals is None else merged_with_store(from_wals, found)
     finally:
         store.close()
+
+
+def _stored_run(store: Any, ref: RunRef) -> Any:
+    """The stored run with this id in this project, under any entity."""
+    found = store.get_run(ref, with_state=True)
+    if found is None:
+        matches = store.find_runs(ref.run_id, ref.project)
+        if matches:
+            found = store.get_run(matches[0].ref, with_state=True)
+    return found
 
 
 def _resume_target(settings: Settings, resume: Any, run_id: str | None) -> tuple[str | None, str]:
