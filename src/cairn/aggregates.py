@@ -160,6 +160,7 @@ class SummaryState:
         """Keys whose names hold dots, with their parts (see :func:`nest`)."""
 
     def to_state(self) -> dict[str, Any]:
+        """The state as a msgpack-able dict, the inverse of the constructor."""
         return {
             "num": self.numeric,
             "obj": self.objects,

@@ -252,18 +252,9 @@ def init(
     unknown = sorted(set(kwargs) - _ACCEPTED_NOOP)
     if unknown:
         raise TypeError(f"init() got an unexpected keyword argument {unknown[0]!r}")
-    if reinit not in _REINIT:
-        raise ValueError(f"reinit must be one of {_REINIT[1:]}; got {reinit!r}")
-    previous = _active[-1] if _active else None
+    previous = _reinit(reinit)
     if previous is not None:
-        if reinit in (None, False, "default", "return_previous"):
-            warnings.warn(f"cairn: init() called while run {previous.id} is active; returning "
-                          "it (pass reinit='finish_previous' or 'create_new' for a new run)",
-                          CairnWarning, stacklevel=2)
-            return previous
-        if reinit in (True, "finish_previous"):
-            for live in reversed(_active):  # every live run, as wandb finishes them all
-                live.finish()
+        return previous
 
     named = {"project": project, "entity": entity, "mode": mode,
              "dir": str(dir) if dir is not None else None, "notes": notes, "group": group,
@@ -292,6 +283,25 @@ def init(
         with contextlib.suppress(OSError):
             (s.root / "resume.json").write_text(json.dumps({"run_id": run.id}))
     return run
+
+
+def _reinit(reinit: Any) -> Run | None:
+    """What ``reinit`` does with the live runs: the run ``init()`` returns instead of a new
+    one, or None after finishing them (``finish_previous``: all of them, as wandb)."""
+    if reinit not in _REINIT:
+        raise ValueError(f"reinit must be one of {_REINIT[1:]}; got {reinit!r}")
+    previous = _active[-1] if _active else None
+    if previous is None:
+        return None
+    if reinit in (None, False, "default", "return_previous"):
+        warnings.warn(f"cairn: init() called while run {previous.id} is active; returning "
+                      "it (pass reinit='finish_previous' or 'create_new' for a new run)",
+                      CairnWarning, stacklevel=3)
+        return previous
+    if reinit in (True, "finish_previous"):
+        for live in reversed(_active):
+            live.finish()
+    return None
 
 
 def _setup(s: Settings, ref: RunRef, found: Any, config: Any) -> RunSetup:

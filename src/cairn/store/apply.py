@@ -168,6 +168,7 @@ class RecordApplier:
                                          self.now)
 
     def apply(self, records: Sequence[Record]) -> ApplyResult:
+        """Apply each record not applied yet (by its session's progress), in order."""
         applied = skipped = 0
         unknown: set[str] = set()
         for record in records:
