@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from cairn.errors import NotFoundError, StoreError
+from cairn.store.blob_cache import BlobCache
 from cairn.store.blobs import BlobStore, LocalBlobStore, copy_missing
 from cairn.store.gc import collect_garbage
 from cairn.store.registry import open_blobs
@@ -215,3 +216,18 @@ def test_gc_deletes_only_unreferenced_blobs(blobs: BlobStore) -> None:
     report = collect_garbage(blobs, {keep}, min_age=0)
     assert (report.blobs, report.blob_bytes) == ([drop], 4)
     assert list(blobs.digests()) == [keep]
+
+
+def test_the_download_cache_fetches_once_and_checks_content(blobs: BlobStore,
+                                                            tmp_path: Path) -> None:
+    cache = BlobCache(tmp_path / "cache")
+    digest = blobs.put_bytes(b"remote content").digest
+    path = cache.path(blobs, digest)
+    assert path.read_bytes() == b"remote content"
+    if isinstance(blobs, LocalBlobStore):
+        assert path == blobs.local_path(digest)  # a local store's own file: no copy
+        return
+    assert path.parent.parent.parent == tmp_path / "cache"
+    blobs.delete(digest)
+    assert cache.path(blobs, digest) == path  # the second time from the cache
+    assert cache.store.temp_files() == []
