@@ -136,7 +136,9 @@ def seaweedfs(folder: Path, buckets: tuple[str, ...] = ("cairn-test",),
         proc = subprocess.Popen(
             [weed, "server", f"-dir={folder}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
              f"-master.port={master}", f"-volume.port={volume}", f"-filer.port={filer}",
-             "-s3", f"-s3.port={s3}", "-volume.max=16", "-master.volumeSizeLimitMB=1024"],
+             "-s3", f"-s3.port={s3}", "-volume.max=16", "-master.volumeSizeLimitMB=1024",
+             # Off: their fixed default ports (8181, 9101) would clash between servers.
+             "-s3.port.iceberg=0", "-s3.port.lance=0"],
             stdout=log, stderr=subprocess.STDOUT)
         endpoint = f"http://127.0.0.1:{s3}"
         try:
