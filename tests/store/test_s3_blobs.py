@@ -75,6 +75,14 @@ def test_an_unreachable_endpoint_says_so(s3_env: str,
         store.put_bytes(b"data")
 
 
+def test_wrong_credentials_are_denied_with_what_to_check(
+        s3_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
+    store = open_blobs(f"s3://{BUCKET}/x")
+    with pytest.raises(StoreError, match="access denied: check AWS_ACCESS_KEY_ID"):
+        store.put_bytes(b"data")
+
+
 def test_missing_credentials_say_what_to_set(s3_env: str, tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):

@@ -20,7 +20,9 @@ least that long.
 boto3 is imported when a store is opened, never by ``import cairn``. Endpoint and
 credentials come from the standard AWS chain (``AWS_ENDPOINT_URL``, ``AWS_ACCESS_KEY_ID``,
 ``AWS_PROFILE``, ``~/.aws/config`` …), so any S3-compatible service works without cairn
-settings.
+settings. The credentials need ``s3:ListBucket`` (without it S3 answers a ``HEAD`` of a
+missing key with 403, not 404), ``s3:GetObject`` and ``s3:PutObject``; ``cairn gc`` also
+needs ``s3:DeleteObject`` and ``s3:AbortMultipartUpload``.
 """
 
 from __future__ import annotations
@@ -138,7 +140,7 @@ class S3BlobStore:
                     "the bucket name and AWS_ENDPOINT_URL")
         elif code in ("403", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
             hint = ("access denied: check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY "
-                    "(or AWS_PROFILE) and the bucket's permissions")
+                    "(or AWS_PROFILE), and that they may list, read and write the bucket")
         elif name in ("NoCredentialsError", "PartialCredentialsError"):
             hint = ("no AWS credentials found: set AWS_ACCESS_KEY_ID and "
                     "AWS_SECRET_ACCESS_KEY, or AWS_PROFILE")
@@ -429,16 +431,29 @@ class S3BlobReader(io.RawIOBase):
     def readinto(self, buffer: Any) -> int:
         if self._pos >= self._size:
             return 0
+        view = memoryview(buffer).cast("B")
+        data = self._next_piece(len(view))
+        view[:len(data)] = data
+        return len(data)
+
+    def readall(self) -> bytes:
+        # io's default reads 8 KiB at a time; whole pieces of the body, joined once, are
+        # several times faster.
+        pieces = []
+        while self._pos < self._size:
+            chunk = self._next_piece(CHUNK)
+            pieces.append(chunk)
+        return b"".join(pieces)
+
+    def _next_piece(self, size: int) -> bytes:
         if self._body is None:
             self._body = self._store._get(self._digest, self._pos)["Body"]
-        view = memoryview(buffer).cast("B")
-        data = self._body.read(len(view))
+        data: bytes = self._body.read(size)
         if not data:
             raise StoreError(f"blob {self._digest} in {self._store.uri} ended at byte "
                              f"{self._pos} of {self._size}")
-        view[:len(data)] = data
         self._pos += len(data)
-        return len(data)
+        return data
 
     def _close_body(self) -> None:
         if self._body is not None:
