@@ -39,6 +39,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -175,7 +176,7 @@ class S3BlobStore:
         head = self._head(digest)
         if head is None:
             raise NotFoundError(f"no blob {digest} in {self.uri}")
-        return BlobStat(int(head["ContentLength"]), head["LastModified"].timestamp())
+        return BlobStat(int(head["ContentLength"]), _now() - object_age(head))
 
     def size(self, digest: str) -> int:
         return self.stat(digest).size
@@ -223,13 +224,11 @@ class S3BlobStore:
         head = self._head(digest)
         if head is None:
             return None
-        size = int(head["ContentLength"])
-        age = _now() - head["LastModified"].timestamp()
-        if age > self.refresh_after:
-            self._refresh(digest, size)
-        return BlobInfo(digest, size)
+        if object_age(head) > self.refresh_after:
+            self._refresh(digest)
+        return BlobInfo(digest, int(head["ContentLength"]))
 
-    def _refresh(self, digest: str, size: int) -> None:
+    def _refresh(self, digest: str) -> None:
         key = self._key(digest)
         try:  # copying an object onto itself (new metadata) is how S3 renews LastModified
             self.client.copy({"Bucket": self.bucket, "Key": key}, self.bucket, key,
@@ -501,6 +500,19 @@ def _hash_stream(stream: BinaryIO) -> str:
     while chunk := stream.read(CHUNK):
         hasher.update(chunk)
     return hasher.hexdigest()
+
+
+def object_age(head: dict[str, Any]) -> float:
+    """Seconds since an object was last written, by the server's clock (its ``Date``
+    header): a client whose clock is off must not think a young blob old (gc would
+    delete it) or an old one young (it would never be refreshed)."""
+    modified = float(head["LastModified"].timestamp())
+    headers = head.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+    try:
+        server_now = float(parsedate_to_datetime(headers["date"]).timestamp())
+    except (KeyError, TypeError, ValueError):
+        server_now = _now()
+    return max(0.0, server_now - modified)
 
 
 def _now() -> float:
