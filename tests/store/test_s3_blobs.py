@@ -168,3 +168,16 @@ def test_ages_are_read_on_the_servers_clock() -> None:
             "ResponseMetadata": {"HTTPHeaders": {"date": "Thu, 01 Jan 2026 12:10:00 GMT"}}}
     assert object_age(head) == 600.0  # whatever this machine's clock says
     assert object_age({"LastModified": datetime.now(UTC)}) < 5  # no Date: ours
+
+
+def test_boto3_is_imported_only_when_an_s3_store_is_used() -> None:
+    import json
+    import subprocess
+    import sys
+
+    code = ("import sys, json; import cairn.store.gc; from cairn.store.registry import "
+            "open_blobs; open_blobs('s3://bucket/prefix'); "
+            "print(json.dumps('boto3' in sys.modules or 'botocore' in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert json.loads(out) is False
