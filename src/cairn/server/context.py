@@ -40,6 +40,8 @@ class ServerOptions:
     """The built web app (default: the ``ui/dist`` folder inside the package)."""
     encoded_cache_bytes: int = 32 << 20
     """Memory for encoded chart data kept for the next identical request."""
+    allowed_hosts: tuple[str, ...] = ()
+    """Host names (or addresses) answered besides loopback ones (``guard.py``)."""
 
 
 class EncodedCache:
