@@ -98,3 +98,24 @@ def test_app_policy_has_no_inline_script() -> None:
     assert directives["script-src"] == "'self'"
     assert directives["object-src"] == "'none'"
     assert directives["frame-ancestors"] == "'none'"
+
+
+def test_logged_html_keeps_its_own_sandbox(make_app: Callable[..., Any]) -> None:
+    app = make_app()
+    digest = app.state.cairn.blobs.put_bytes(b"<script>top.x=1</script>").digest
+    api = ApiClient(app)
+    for query, scripts in (("", False), ("?scripts=1", True)):
+        response = api.get(f"/api/v1/blobs/{digest}/html{query}")
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/html")
+        csp = response.headers["content-security-policy"]
+        assert csp.startswith("sandbox" + (" allow-scripts;" if scripts else ";"))
+        assert "allow-same-origin" not in csp
+        assert "default-src 'none'" in csp
+        assert ("script-src 'unsafe-inline'" in csp) is scripts
+        assert "frame-ancestors 'self'" in csp
+        assert response.headers["x-content-type-options"] == "nosniff"
+    # any other blob stays inert, whatever type it is asked for
+    plain = api.get(f"/api/v1/blobs/{digest}?type=text/html")
+    assert plain.headers["content-type"] == "application/octet-stream"
+    assert plain.headers["content-security-policy"].endswith("sandbox")
