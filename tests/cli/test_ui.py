@@ -128,3 +128,11 @@ def _stop_with_a_stream_open(proc: subprocess.Popen[str], url: str, project: str
             proc.send_signal(signal.SIGINT)
             proc.wait(timeout=10)
             return time.monotonic() - started
+
+
+def test_allowed_hosts_reach_the_app(invoke: Invoke, make_run: MakeRun,
+                                     no_server: type[_NoServer]) -> None:
+    make_run(mode="local")
+    invoke("ui", "--port", "0", "--allowed-host", "cairn.lan", "--allowed-host", "10.0.0.2")
+    (app, _), = no_server.served
+    assert set(app.state.cairn.options.allowed_hosts) >= {"cairn.lan", "10.0.0.2"}

@@ -21,7 +21,9 @@ from cairn.server.context import ServerOptions
 from cairn.settings import load_settings
 from cairn.store.sqlite import SqliteStore
 
-BASE = "http://cairn.test"
+BASE = "http://127.0.0.1:8080"
+JSON = {"Content-Type": "application/json"}
+"""What a body that is not made by ``json=`` must say it is (``guard.py``)."""
 
 
 @dataclass

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from tests.server.conftest import ApiClient, Logged, LogRun, assert_error
+from tests.server.conftest import JSON, ApiClient, Logged, LogRun, assert_error
 
 import cairn
 from cairn.server.xaxis import FullX
@@ -138,15 +138,15 @@ def test_bodies_that_are_no_json_object_or_too_big(api: ApiClient, log_run: LogR
     run = log_run()
     url = f"/api/v1/projects/{run.entity}/proj/envelopes"
     for raw in (b"", b"[]", b"{", b"null", b"[" * 100_000 + b"]" * 100_000):
-        assert_error(api.post(url, content=raw), 400, "bad_request")
+        assert_error(api.post(url, content=raw, headers=JSON), 400, "bad_request")
     huge = b'{"runs": ["' + b"a" * (1 << 20) + b'"]}'
-    assert_error(api.post(url, content=huge), 413, "payload_too_large")
+    assert_error(api.post(url, content=huge, headers=JSON), 413, "payload_too_large")
 
     async def chunks() -> Any:  # no Content-Length: counted as it arrives
         for _ in range(20):
             yield b" " * 65536
 
-    assert_error(api.post(url, content=chunks()), 413, "payload_too_large")
+    assert_error(api.post(url, content=chunks(), headers=JSON), 413, "payload_too_large")
     assert_error(api.post(f"/api/v1/projects/{run.entity}/nope/envelopes",
                           json={"runs": [], "keys": []}), 404, "not_found")
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.server.conftest import ApiClient, LogRun, assert_error
 
-from cairn.errors import StoreLockedError
+from cairn.errors import StoreError, StoreLockedError
+from cairn.server.static import default_ui_dir
 
 
 @pytest.mark.parametrize(("method", "path", "status", "code"), [
@@ -25,7 +27,8 @@ from cairn.errors import StoreLockedError
 ])
 def test_routes_and_methods(api: ApiClient, method: str, path: str, status: int,
                             code: str) -> None:
-    message = assert_error(api.request(method, path), status, code)
+    body = None if method in ("GET", "DELETE") else {}
+    message = assert_error(api.request(method, path, json=body), status, code)
     assert path in message
 
 
@@ -94,16 +97,59 @@ class _Failing:
 
 def test_a_locked_store_is_503(make_app: Any) -> None:
     app = make_app()
-    app.state.cairn.store = _Failing(StoreLockedError("store x is locked"))
+    app.state.cairn.store = _Failing(StoreLockedError("store /srv/secret/cairn.db is locked"))
     response = ApiClient(app).get("/api/v1/projects")
-    assert "locked" in assert_error(response, 503, "store_busy")
+    message = assert_error(response, 503, "store_busy")
+    assert "busy" in message
+    assert "/srv/secret" not in message
     assert response.headers["retry-after"] == "1"
 
 
 def test_a_bug_is_a_500_in_the_error_shape(make_app: Any,
                                            caplog: pytest.LogCaptureFixture) -> None:
     app = make_app()
-    app.state.cairn.store = _Failing(ZeroDivisionError("oops"))
+    app.state.cairn.store = _Failing(StoreError("store /srv/secret/cairn.db: oops"))
     response = ApiClient(app, raise_app_exceptions=False).get("/api/v1/projects")
-    assert "ZeroDivisionError" in assert_error(response, 500, "internal")
+    message = assert_error(response, 500, "internal")
+    assert "/srv/secret" not in message
+    assert "oops" not in message
+    assert "StoreError" not in message
     assert "internal error" in caplog.text
+    assert "/srv/secret" in caplog.text  # the server's log keeps what the client is not told
+
+
+@pytest.mark.parametrize("op", ["$or", "$in", "$nin", "$and"])
+def test_huge_filters_are_a_bad_filter_without_paths(api: ApiClient, log_run: LogRun,
+                                                      cairn_root: Path, op: str) -> None:
+    run = log_run()
+    ids = [f"r{i}" for i in range(1000)]
+    spec = ({op: [{"id": i} for i in ids]} if op.startswith("$o") or op == "$and"
+            else {"id": {op: ids}})
+    response = api.get(f"/api/v1/projects/{run.entity}/proj/runs",
+                       params={"filters": json.dumps(spec)})
+    message = assert_error(response, 400, "bad_filter")
+    assert str(cairn_root) not in response.text
+    assert "500" in message
+    fits = {"id": {"$in": ids[:400]}}
+    assert api.get(f"/api/v1/projects/{run.entity}/proj/runs",
+                   params={"filters": json.dumps(fits)}).status_code == 200
+
+
+@pytest.mark.parametrize("prefix", ["/", "/assets/", "/e/p/runs/", "/assets/a/"])
+def test_long_file_names_are_no_500(make_app: Any, prefix: str) -> None:
+    api = ApiClient(make_app(), raise_app_exceptions=False)
+    for name in ("a" * 5000, "b/" * 3000, "c" * 300 + "/" + "d" * 300):
+        response = api.get(prefix + name)
+        assert response.status_code in (200, 404), response.text[:300]
+        assert str(default_ui_dir().parent.parent) not in response.text
+        if response.status_code == 404:
+            assert_error(response, 404, "not_found")
+
+
+def test_messages_name_no_store_folder(api: ApiClient, log_run: LogRun,
+                                       cairn_root: Path) -> None:
+    run = log_run()
+    for path in (f"/api/v1/runs/{run.entity}/proj/nope", f"/api/v1/projects/{run.entity}/no/runs"):
+        response = api.get(path)
+        assert_error(response, 404, "not_found")
+        assert str(cairn_root) not in response.text

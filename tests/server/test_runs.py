@@ -6,7 +6,7 @@ import json
 import math
 from typing import Any
 
-from tests.server.conftest import ApiClient, LogRun, assert_error
+from tests.server.conftest import JSON, ApiClient, LogRun, assert_error
 
 import cairn
 
@@ -137,7 +137,7 @@ def test_patch_refuses_bad_edits(api: ApiClient, log_run: LogRun) -> None:
         message = assert_error(api.patch(run.api_path, json=body), 400, "bad_request")
         assert next(iter(body)) in message
     for raw in (b"[1, 2]", b"{bad json", b'"name"', b"\xff\xfe"):
-        assert_error(api.patch(run.api_path, content=raw), 400, "bad_request")
+        assert_error(api.patch(run.api_path, content=raw, headers=JSON), 400, "bad_request")
     assert_error(api.patch(f"/api/v1/runs/{run.entity}/proj/nope", json={"name": "x"}), 404,
                  "not_found")
     assert api.get(run.api_path).json()["name"] == "keep"

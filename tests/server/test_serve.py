@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from tests.server.conftest import LiveServer, LogRun, assert_error
+from tests.server.conftest import JSON, LiveServer, LogRun, assert_error
 
 from cairn.server.serve import bind, is_loopback, url_of
 
@@ -57,5 +57,5 @@ def test_requests_over_tcp(log_run: LogRun, live_server: Callable[..., LiveServe
         assert sum(counts) == 10
         assert_error(client.get("/api/v1/nope"), 404, "not_found")
         assert_error(client.post(f"/api/v1/projects/{run.entity}/proj/envelopes",
-                                 content=b"x" * (2 << 20)), 413, "payload_too_large")
+                                 content=b"x" * (2 << 20), headers=JSON), 413, "payload_too_large")
         assert "server" not in client.get("/api/v1/projects").headers

@@ -6,8 +6,12 @@ import contextlib
 import errno
 import webbrowser
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from cairn.server.context import ServerOptions
 
 from cairn.cli.state import state
 from cairn.settings import load_settings
@@ -21,8 +25,13 @@ from cairn.settings import load_settings
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="The address to bind. Anything but a loopback address exposes the runs, "
                    "without a login, to the network.")
+@click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
+              help="A host name (or address) the server answers to besides loopback ones and "
+                   "--host; repeat for more. Requests naming any other host are refused "
+                   "(DNS rebinding).")
 @click.option("--open", "open_browser", is_flag=True, help="Open the UI in a web browser.")
-def ui(root: Path | None, port: int, host: str, open_browser: bool) -> None:
+def ui(root: Path | None, port: int, host: str, allowed_hosts: tuple[str, ...],
+       open_browser: bool) -> None:
     """Serve the web UI and its API (/api/v1) for the cairn folder, until Ctrl+C."""
     from cairn.server.app import create_app
     from cairn.server.serve import bind, is_loopback, make_server, url_of
@@ -46,10 +55,19 @@ def ui(root: Path | None, port: int, host: str, open_browser: bool) -> None:
         if open_browser:
             webbrowser.open(url)  # the socket already listens; the page waits in its queue
         with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl+C once done
-            make_server(create_app(settings, store)).run(sockets=[sock])
+            app = create_app(settings, store, options=_options(host, allowed_hosts))
+            make_server(app).run(sockets=[sock])
     finally:
         sock.close()
         store.close()
+
+
+def _options(host: str, allowed_hosts: tuple[str, ...]) -> ServerOptions:
+    """The address bound is a name the server answers to (a wildcard address is not)."""
+    from cairn.server.context import ServerOptions
+
+    named = () if host in ("0.0.0.0", "::", "") else (host,)
+    return ServerOptions(allowed_hosts=(*allowed_hosts, *named))
 
 
 def _bind_error(host: str, port: int, exc: OSError) -> str:

@@ -4,8 +4,9 @@
 No module globals: the settings and stores hang off the app (``app.state.cairn``, a
 ``ServerContext``), so several apps can live in one process (tests do). Authentication
 can wrap the app later without touching the routes: pass its middleware in
-``middleware``; per-project checks go where requests name projects and runs
-(``context.find_project`` / ``find_run``).
+``middleware`` (it runs inside ``guard.py``'s protections, which every app gets);
+per-project checks go where requests name projects and runs (``context.find_project`` /
+``find_run``).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from cairn.server import (
 )
 from cairn.server.context import ServerContext, ServerOptions
 from cairn.server.errors import EXCEPTION_HANDLERS, not_found
+from cairn.server.guard import BrowserGuard
 from cairn.server.static import WebApp, default_ui_dir
 from cairn.settings import Settings
 from cairn.store.base import MetadataStore
@@ -82,7 +84,9 @@ def create_app(settings: Settings, store: MetadataStore, blobs: BlobStore | None
         Route("/api/{rest:path}", _no_api_route, methods=_ALL_METHODS),
         *web.routes(),
     ]
-    app = Starlette(routes=routes, middleware=list(middleware),
+    # The guard is outermost, so no route (nor authentication) sees a refused request.
+    guard = Middleware(BrowserGuard, allowed_hosts=options.allowed_hosts)
+    app = Starlette(routes=routes, middleware=[guard, *middleware],
                     exception_handlers=dict(EXCEPTION_HANDLERS), lifespan=lifespan)
     app.state.cairn = ctx
     return app

@@ -40,6 +40,8 @@ class ServerOptions:
     """The built web app (default: the ``ui/dist`` folder inside the package)."""
     encoded_cache_bytes: int = 32 << 20
     """Memory for encoded chart data kept for the next identical request."""
+    allowed_hosts: tuple[str, ...] = ()
+    """Host names (or addresses) answered besides loopback ones (``guard.py``)."""
 
 
 class EncodedCache:
@@ -117,7 +119,7 @@ async def find_project(request: Request) -> ProjectRow:
     entity, name = request.path_params["entity"], request.path_params["project"]
     row = await ctx.call(ctx.store.get_project, entity, name)
     if row is None:
-        raise not_found(f"no project '{entity}/{name}' in {ctx.settings.root}")
+        raise not_found(f"no project '{entity}/{name}'")
     return row
 
 
@@ -128,5 +130,5 @@ async def find_run(request: Request) -> RunRow:
                  request.path_params["run_id"])
     row = await ctx.call(ctx.store.get_run, ref)
     if row is None:
-        raise not_found(f"no run '{ref.path}' in {ctx.settings.root}")
+        raise not_found(f"no run '{ref.path}'")
     return row

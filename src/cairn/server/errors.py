@@ -6,7 +6,8 @@ failure, on every route (docs/api.md, Errors)::
 Handlers raise ``ApiError`` for what they reject; cairn's own exceptions (a bad filter, a
 locked store), Starlette's (no route, wrong method) and anything unexpected (a bug: 500
 ``internal``) are turned into the same shape here, so no request ever gets an HTML or
-plain-text error.
+plain-text error. No message names a path of the server or repeats an exception's text:
+those go to the server's log.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ log = logging.getLogger("cairn.server")
 
 CODES = {
     400: "bad_request",
+    403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
     413: "payload_too_large",
@@ -93,7 +95,8 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 
 
 async def _store_busy(request: Request, exc: Exception) -> Response:
-    return error_response(503, "store_busy", f"{exc}; retry", {"Retry-After": "1"})
+    log.warning("store busy on %s %s: %s", request.method, request.url.path, exc)
+    return error_response(503, "store_busy", "the store is busy; retry", {"Retry-After": "1"})
 
 
 async def _disconnect(request: Request, exc: Exception) -> Response:
@@ -102,7 +105,8 @@ async def _disconnect(request: Request, exc: Exception) -> Response:
 
 async def _internal(request: Request, exc: Exception) -> Response:
     log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
-    return error_response(500, "internal", f"internal error ({type(exc).__name__}: {exc})")
+    # the text of an exception names files and folders of the server: the log keeps it
+    return error_response(500, "internal", "internal error; the server's log has the details")
 
 
 EXCEPTION_HANDLERS = {

@@ -1,4 +1,5 @@
-"""Run files and blobs: list a run's files, download one, fetch a blob by digest.
+"""Run files and blobs: list a run's files, download one, fetch a blob by digest, or show
+a blob as logged HTML (``/blobs/{digest}/html``, what the UI frames for ``cairn.Html``).
 
 Content a user logged is served so that it cannot act on this origin: every response
 carries ``X-Content-Type-Options: nosniff`` and a ``Content-Security-Policy`` with
@@ -49,7 +50,7 @@ def blob_response(blobs: BlobStore, digest: str, media_type: str, *,
                   filename: str | None = None, download: bool = False,
                   headers: dict[str, str] | None = None) -> Response:
     """Stream a blob (ranges supported for local blobs, so audio and video can seek)."""
-    inline = media_type in INLINE_TYPES and not download
+    inline = (media_type in INLINE_TYPES or media_type == "text/html") and not download
     all_headers = {**SECURITY_HEADERS, **(headers or {})}
     if media_type.startswith("text/"):
         media_type += "; charset=utf-8"
@@ -103,9 +104,35 @@ async def get_blob(request: Request) -> Response:
         "Cache-Control": "private, max-age=31536000, immutable", "ETag": f'"{digest}"'})
 
 
+def html_policy(scripts: bool) -> str:
+    """Logged HTML runs with an opaque origin (``sandbox``, never ``allow-same-origin``):
+    it cannot read the UI, its storage or cookies; it loads nothing from anywhere (inline
+    data only); its scripts, if it was logged with ``scripts=True``, run inline only.
+    Only the UI may frame it."""
+    return "; ".join([
+        "sandbox" + (" allow-scripts" if scripts else ""), "default-src 'none'",
+        "img-src data:", "media-src data:", "style-src 'unsafe-inline'", "font-src data:",
+        *(["script-src 'unsafe-inline'"] if scripts else []), "frame-ancestors 'self'"])
+
+
+async def get_html(request: Request) -> Response:
+    ctx = context(request)
+    try:
+        digest = check_digest(request.path_params["digest"])
+    except ValueError as exc:
+        raise bad_request(str(exc)) from None
+    scripts = request.query_params.get("scripts") in ("1", "true")
+    # served, not written into a srcdoc frame: a srcdoc document inherits the UI's own
+    # policy, which (rightly) runs no inline script at all.
+    return blob_response(ctx.blobs, digest, "text/html", headers={
+        "Content-Security-Policy": html_policy(scripts), "Cache-Control": "private",
+        "X-Content-Type-Options": "nosniff"})
+
+
 ROUTES = [
     Route("/runs/{entity}/{project}/{run_id}/files", list_files, methods=["GET"]),
     Route("/runs/{entity}/{project}/{run_id}/files/{name:path}", get_file,
           methods=["GET"]),
     Route("/blobs/{digest}", get_blob, methods=["GET"]),
+    Route("/blobs/{digest}/html", get_html, methods=["GET"]),
 ]

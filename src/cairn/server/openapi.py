@@ -187,6 +187,13 @@ PATHS: dict[str, dict[str, Any]] = {
         [{"name": "digest", "in": "path", "required": True,
           "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}},
          _query("type", {"type": "string"}, "content type to serve it as (inline types only)")])},
+    "/api/v1/blobs/{digest}/html": {"get": _op(
+        "A blob as logged HTML, sandboxed by its own Content-Security-Policy",
+        _answer({"type": "string"}, "The page", "text/html"),
+        [{"name": "digest", "in": "path", "required": True,
+          "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}},
+         _query("scripts", {"type": "string", "enum": ["1", "true"]},
+                "let its inline scripts run (in the sandbox)")])},
     "/api/v1/runs/{entity}/{project}/{run_id}/media": {"get": _op(
         "History keys that hold media, with their steps", _answer(_object({
             "keys": {"type": "array", "items": {"type": "object"}}})),

@@ -149,7 +149,7 @@ async def patch_run(request: Request) -> Response:
         await ctx.call(ctx.store.apply_records, [record])
     fresh = await ctx.call(ctx.store.get_run, row.ref)
     if fresh is None:
-        raise not_found(f"no run '{row.ref.path}' in {ctx.settings.root}")
+        raise not_found(f"no run '{row.ref.path}'")
     return JsonResponse(run_json(ctx, fresh))
 
 

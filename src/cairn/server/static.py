@@ -13,6 +13,8 @@ from starlette.routing import BaseRoute, Route
 
 from cairn.server.errors import not_found
 
+MAX_PATH = 1024
+"""No file of the build has a longer path; longer ones are not looked up at all."""
 IMMUTABLE = "public, max-age=31536000, immutable"
 NOT_BUILT = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>cairn</title></head>
@@ -33,12 +35,15 @@ def default_ui_dir() -> Path:
 def _inside(folder: Path, relative: str) -> Path | None:
     """The file at ``relative`` under ``folder``, or None (missing, a folder, or outside
     it through ``..`` or a link)."""
+    if len(relative) > MAX_PATH:
+        return None
     try:
         base = folder.resolve()
         target = (base / relative).resolve()
+        # is_file() raises for a name too long for the file system
+        if not target.is_relative_to(base) or not target.is_file():
+            return None
     except (OSError, ValueError):
-        return None
-    if not target.is_relative_to(base) or not target.is_file():
         return None
     return target
 
@@ -50,7 +55,7 @@ class WebApp:
     async def asset(self, request: Request) -> Response:
         path = _inside(self.folder / "assets", request.path_params["path"])
         if path is None:
-            raise not_found(f"no file {request.url.path}")
+            raise not_found(f"no file /assets/{request.path_params['path'][:200]}")
         return FileResponse(path, headers={"Cache-Control": IMMUTABLE})
 
     async def page(self, request: Request) -> Response:

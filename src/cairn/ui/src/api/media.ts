@@ -113,12 +113,14 @@ export const mediaApi = {
 
   /** The blob's URL, served as its type when that type is safe to show inline. */
   blobUrl: (digest: string, format?: string, kind = "") =>
-    `/api/v1/blobs/${digest}${format && MIME[format] ? `?type=${seg(kind === "audio" && format === "webm" ? "audio/webm" : MIME[format])}` : ""}`,
+    `/api/v1/blobs/${seg(digest)}${format && MIME[format] ? `?type=${seg(kind === "audio" && format === "webm" ? "audio/webm" : MIME[format])}` : ""}`,
 
-  blobJson: <T>(digest: string, signal?: AbortSignal) => getJson<T>(`/api/v1/blobs/${digest}`, signal),
+  blobJson: <T>(digest: string, signal?: AbortSignal) => getJson<T>(`/api/v1/blobs/${seg(digest)}`, signal),
+
+  htmlUrl: (digest: string, scripts: boolean) => `/api/v1/blobs/${seg(digest)}/html${scripts ? "?scripts=1" : ""}`,
 
   blobText: async (digest: string, signal?: AbortSignal) => {
-    const response = await fetch(`/api/v1/blobs/${digest}`, { signal });
+    const response = await fetch(`/api/v1/blobs/${seg(digest)}`, { signal });
     if (!response.ok) throw new ApiError(response.status, "http_error", `${response.status} ${response.statusText}`);
     return response.text();
   },

@@ -1,7 +1,6 @@
 /** Audio (player and waveform), video and HTML (sandboxed). */
 import { useEffect, useRef } from "preact/hooks";
 import { mediaApi, type MediaRef } from "../api/media";
-import { useAsync } from "../lib/useAsync";
 
 export function AudioView({ audio }: { audio: MediaRef }) {
   const canvas = useRef<HTMLCanvasElement>(null);
@@ -55,24 +54,18 @@ export function VideoView({ video }: { video: MediaRef }) {
 }
 
 /** Logged HTML runs in a sandboxed frame with an opaque origin (no allow-same-origin):
- * it cannot read the page, its storage or its cookies; a CSP in the document blocks every
- * network request, and scripts run only when the HTML was logged with scripts=True (not
- * wandb's inject, which is on by default and only asks for a stylesheet there). */
-export function htmlDocument(html: string, scripts: boolean): string {
-  const csp = `default-src 'none'; img-src data:; media-src data:; style-src 'unsafe-inline'; font-src data:${scripts ? "; script-src 'unsafe-inline'" : ""}`;
-  return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${csp}"></head><body>${html}</body></html>`;
-}
-
+ * it cannot read the page, its storage or its cookies. The server sends it with a policy
+ * of its own (sandbox, no network, inline scripts only when the HTML was logged with
+ * scripts=True, not wandb's inject, which is on by default and only asks for a stylesheet
+ * there): a srcdoc frame would inherit the app's policy, which runs no inline script. */
 export function HtmlView({ page }: { page: MediaRef }) {
-  const text = useAsync((s) => mediaApi.blobText(page.sha256 ?? "", s), [page.sha256]);
-  if (text.error) return <div class="panel-error" role="alert">cannot load the HTML</div>;
   return (
     <iframe
       class="media-html"
       title="logged HTML"
       sandbox={page.scripts ? "allow-scripts" : ""}
       referrerpolicy="no-referrer"
-      srcdoc={text.data === undefined ? "" : htmlDocument(text.data, !!page.scripts)}
+      src={mediaApi.htmlUrl(page.sha256 ?? "", !!page.scripts)}
     />
   );
 }

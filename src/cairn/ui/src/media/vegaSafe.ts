@@ -1,9 +1,11 @@
 /** Vega-Lite for logged specs (custom charts), loaded on demand: a spec is user data, so
  * its expressions run in Vega's interpreter (no code generation: nothing it says becomes
- * JavaScript) and it cannot load anything (every URL is refused; the rows come inline). */
-import embed from "vega-embed";
+ * JavaScript), it cannot load or link to anything (every URL is refused; the rows come
+ * inline), and it cannot choose how it is embedded (see withoutEmbedOptions). */
+import embed, { type EmbedOptions } from "vega-embed";
 import { expressionInterpreter } from "vega-interpreter";
 import { loader } from "vega";
+import { withoutEmbedOptions } from "./loggedSpec";
 
 function noNetwork() {
   const base = loader();
@@ -11,14 +13,20 @@ function noNetwork() {
   return base;
 }
 
-export async function renderLoggedSpec(el: HTMLElement, spec: Record<string, unknown>): Promise<() => void> {
-  const result = await embed(el, spec as never, {
+/** The options of every logged chart, whatever the spec says. */
+export function loggedSpecOptions(): EmbedOptions {
+  return {
     actions: false,
     renderer: "canvas",
     mode: "vega-lite",
     ast: true,
     expr: expressionInterpreter,
     loader: noNetwork(),
-  });
+    defaultStyle: false,  // its stylesheet is for the actions menu, which is off
+  };
+}
+
+export async function renderLoggedSpec(el: HTMLElement, spec: Record<string, unknown>): Promise<() => void> {
+  const result = await embed(el, withoutEmbedOptions(spec) as never, loggedSpecOptions());
   return () => result.finalize();
 }
