@@ -21,6 +21,7 @@ from types import ModuleType
 from bench import (
     artifacts,
     console_capture,
+    flood_kill,
     media_log,
     overhead,
     report,
@@ -48,6 +49,7 @@ WORKLOADS: dict[str, ModuleType] = {
     "console": console_capture,
     "artifacts": artifacts,
     "media": media_log,
+    "flood-kill": flood_kill,
 }
 USES_COMPARISONS = ("W2", "W3")
 DEFAULT_OUT = REPO_ROOT / "bench" / "results" / "latest.json"
