@@ -21,6 +21,7 @@ from types import ModuleType
 from bench import (
     artifacts,
     console_capture,
+    flood_kill,
     media_log,
     overhead,
     report,
@@ -50,6 +51,7 @@ WORKLOADS: dict[str, ModuleType] = {
     "artifacts": artifacts,
     "media": media_log,
     "s3": s3_blobs,
+    "flood-kill": flood_kill,
 }
 USES_COMPARISONS = ("W2", "W3")
 DEFAULT_OUT = REPO_ROOT / "bench" / "results" / "latest.json"

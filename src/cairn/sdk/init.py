@@ -57,7 +57,8 @@ def current() -> Run | None:
     return _current
 
 
-def _forget(run: Run) -> None:
+def _forget(run: Run, owner: bool = True) -> None:
+    """Drop a finished run; ``owner`` False in a forked child, whose parent still runs it."""
     global _current
     if run in _active:
         _active.remove(run)
@@ -65,6 +66,8 @@ def _forget(run: Run) -> None:
         _current = None
     if not _active:
         TERM_GUARD.uninstall()
+    if not owner:
+        return
     marker = run.settings.root / "resume.json"
     try:
         if json.loads(marker.read_text()).get("run_id") == run.id:

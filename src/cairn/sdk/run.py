@@ -184,6 +184,7 @@ class Run:
         if writer is None:
             return
         with writer.lock:
+            writer.check_owner()
             writer.buffer.append(item)
 
     # ---- blobs and files ---------------------------------------------------------------
@@ -386,6 +387,7 @@ class Run:
                     writer.wait_for_room()
             return
         with writer.lock:
+            writer.check_owner()
             self._log_with_options(flat, step, commit)
 
     def _flatten(self, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -650,6 +652,11 @@ class Run:
                     error: dict[str, Any] | None) -> None:
         from cairn.sdk import init as init_module
 
+        if self._writer is not None and self._writer.forked_from is not None:
+            # A forked child (at its exit, too) leaves the run to the process that owns it.
+            self._finished = True
+            init_module._forget(self, owner=False)
+            return
         with self._lock:
             if self._finished:
                 return

@@ -12,15 +12,18 @@ training: a failure is reported once as a warning.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
 import warnings
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cairn.aggregates import SummaryState
+from cairn.errors import UsageError
 from cairn.records import RunRef
 from cairn.sdk.batch import Row, StepSync, build_batch
 from cairn.sdk.media.base import (
@@ -36,6 +39,9 @@ from cairn.wal.writer import WalWriter
 if TYPE_CHECKING:
     pass
 
+_live: weakref.WeakSet[RunWriter] = weakref.WeakSet()
+"""Every writer of this process, so that a forked child can disown them."""
+
 
 MAX_MEDIA_QUEUE_BYTES = 256 * 1024**2
 """Logged media waiting to be encoded may hold this much memory before log() waits."""
@@ -43,6 +49,21 @@ MEDIA_SLICE_S = 0.25
 """The writer thread encodes media for about this long per cycle (at least one medium),
 then writes the rows logged meanwhile: a queue of slow encodes (videos) does not keep
 later scalars out of the WAL."""
+BATCH_S = 0.01
+"""A flood of rows is let into the buffer only as fast as the writer can store them: the
+buffer holds at most the rows the writer turns into one WAL write in about this long
+(measured), so a row waits at most about ``wal_interval`` + 4 times this before it is on disk
+(one batch taken while the next fills, each at half the CPU) and a kill -9 loses only the
+last fraction of a second, not a queue of ``queue_rows``."""
+MAX_UNWRITTEN_BYTES = 64 * 1024**2
+"""Encoded records that a failing disk keeps out of the WAL may hold this much memory;
+then the writer stops taking rows, so log() waits (a full buffer) until the disk takes
+them: training pauses rather than losing data or memory without bound."""
+FIRST_ROW_S = 10e-6
+"""Seconds a row is assumed to take in the writer until it has measured a batch."""
+MIN_BATCH_ROWS = 64
+"""The buffer always holds at least this many rows, however slow rows are to store;
+batches smaller than this also say little about the time a row takes."""
 
 
 class CairnWarning(UserWarning):
@@ -101,7 +122,13 @@ class RunWriter:
         self.wal = WalWriter(wal_path, run, session)
         self.lock = threading.Lock()
         self.buffer: list[Row | Op] = []
-        self.max_rows = max_rows
+        self.queue_rows = max_rows
+        """The most rows the buffer may hold (setting ``queue_rows``)."""
+        self.row_s = FIRST_ROW_S
+        """Seconds one row takes from the buffer to the WAL (a moving average)."""
+        self.max_rows = self._flood_rows()
+        """Rows the buffer holds before log() waits: ``queue_rows``, or fewer, so that
+        what the buffer holds is written within about ``BATCH_S``."""
         self.summary = summary
         self.step_sync = StepSync()
         self._start_time = start_time
@@ -111,6 +138,9 @@ class RunWriter:
         self._warn = warn
         self._process_lock = threading.Lock()
         self._unwritten: list[bytes] = []
+        self.unwritten_bytes = 0
+        """Bytes of the frames in ``_unwritten``."""
+        self.max_unwritten_bytes = MAX_UNWRITTEN_BYTES
         self._last_error: OSError | None = None
         self._room = threading.Condition(self.lock)
         self._wake = threading.Event()
@@ -134,19 +164,65 @@ class RunWriter:
         """Bodies of finish records, written only after the media logged before them and
         numbered only then: the WAL must hold records in sequence order (a store skips a
         record numbered below one it has applied, unless it knows the gap)."""
+        self.forked_from: int | None = None
+        """In a process forked after the run started: the pid of the run's process. The
+        child has no writer thread and must never write the parent's WAL."""
         self._thread = threading.Thread(target=self._loop, name="cairn-writer", daemon=True)
         self._thread.start()
+        _live.add(self)
+
+    def _disown(self, parent: int) -> None:
+        """In a forked child: refuse from now on what would go into the parent's WAL.
+
+        ``max_rows`` 0 sends every log() to ``wait_for_room``, which raises, so the hot path
+        pays nothing for the check. The locks are new: a thread of the parent may have held
+        them at the fork, and it does not exist here to release them.
+        """
+        self.forked_from = parent
+        self.lock = threading.Lock()
+        self._room = threading.Condition(self.lock)
+        self._process_lock = threading.Lock()
+        self.buffer, self._unwritten, self._media, self._finish = [], [], [], []
+        self.unwritten_bytes = 0
+        self.max_rows = 0
+        self.on_written = None
+        self.wal.disown()
+
+    def check_owner(self) -> None:
+        """Raise ``UsageError`` in a process forked from the run's."""
+        if self.forked_from is not None:
+            self.buffer.clear()
+            raise UsageError(
+                f"cairn: run {self.wal.run.run_id} was started by process "
+                f"{self.forked_from}; this process ({os.getpid()}) was forked from it and "
+                "cannot log to it (its WAL has one writer). Log from the parent process, or "
+                "start a run of this process's own with cairn.init()")
 
     @property
     def unwritten(self) -> int:
         """Records taken from the buffer that are not in the WAL yet (a failing disk)."""
         return len(self._unwritten)
 
+    def _flood_rows(self) -> int:
+        return min(self.queue_rows, max(MIN_BATCH_ROWS, int(BATCH_S / self.row_s)))
+
+    def _measure(self, rows: int, seconds: float) -> None:
+        """Learn how long a row takes to reach the WAL, and size the buffer by it."""
+        if rows >= MIN_BATCH_ROWS:
+            self.row_s = 0.7 * self.row_s + 0.3 * (seconds / rows)
+            self.max_rows = self._flood_rows()
+
     # ---- called from the training thread (with self.lock held) -------------------------
     def wait_for_room(self) -> None:
-        """Back-pressure: block until the writer has taken the buffer (never drop)."""
-        self._warn("queue-full", "cairn: log() is faster than the writer can store rows; "
-                   "log() now waits for it (no data is dropped)")
+        """Back-pressure: block until the writer has taken the buffer (never drop).
+
+        A buffer of ``max_rows`` is the usual pace of a flood (the writer takes it at
+        once); only a full ``queue_rows`` means the writer is stuck, which is warned.
+        """
+        self.check_owner()
+        if len(self.buffer) >= self.queue_rows:
+            self._warn("queue-full", "cairn: log() is faster than the writer can store "
+                       "rows; log() now waits for it (no data is dropped)")
         self._wake.set()
         while (len(self.buffer) >= self.max_rows and not self._stopping
                and self._thread.is_alive()):
@@ -191,11 +267,16 @@ class RunWriter:
         the records are kept in memory for the next try, or media are still waiting
         (``media_slice``: seconds to spend encoding them this time, None for all).
         """
+        if self.forked_from is not None:
+            return False
         with self._process_lock:
-            with self.lock:
-                items, self.buffer = self.buffer, []
-                self._room.notify_all()
-            idle = time.monotonic() - self._last_write > self._heartbeat_interval
+            taken_at = time.monotonic()
+            items: list[Row | Op] = []
+            if self._has_room():
+                with self.lock:
+                    items, self.buffer = self.buffer, []
+                    self._room.notify_all()
+            idle = taken_at - self._last_write > self._heartbeat_interval
             if not items and not self._unwritten and idle:
                 items = [Op("heartbeat", {"at": time.time()})]
             if items:
@@ -203,6 +284,9 @@ class RunWriter:
             # Scalars reach the WAL before the media of their rows are encoded (a video
             # may take seconds); the media follow as records of their own.
             written = self._write_unwritten()
+            if written and len(items) >= MIN_BATCH_ROWS:
+                self._measure(sum(type(item) is tuple for item in items),
+                              time.monotonic() - taken_at)
             if self._media:
                 self._encode_media(None if media_slice is None
                                    else time.monotonic() + media_slice)
@@ -211,6 +295,17 @@ class RunWriter:
                 self._release_finish()
                 written = self._write_unwritten()
             return written and not self._media and not self._finish
+
+    def _has_room(self) -> bool:
+        """False while a failing disk keeps ``max_unwritten_bytes`` out of the WAL: the
+        rows stay in the buffer, which makes log() wait once it is full (at close, all is
+        taken, to be written or reported lost)."""
+        if self.unwritten_bytes < self.max_unwritten_bytes or self._stopping:
+            return True
+        self._warn("wal-full", f"cairn: {self.unwritten_bytes / 1024**2:.0f} MiB of logged "
+                   f"data wait for room on the disk of the WAL {self.wal.path}; log() now "
+                   "waits until they are written (no data is dropped)")
+        return False
 
     def _encode_media(self, deadline: float | None) -> None:
         """Encode the waiting media in order, each batch into a history record of its own
@@ -259,6 +354,7 @@ class RunWriter:
                        "keeping the data in memory and retrying")
             return False
         self._unwritten = []
+        self.unwritten_bytes = 0
         self._last_write = time.monotonic()
         if self.on_written is not None:
             self.on_written(self.wal.size)
@@ -293,7 +389,7 @@ class RunWriter:
         becomes None (after a warning) rather than costing the whole batch; any other
         record that cannot be encoded is dropped with a warning."""
         try:
-            self._unwritten.append(encode_frame(seq, kind, body))
+            self._keep(encode_frame(seq, kind, body))
             return
         except (TypeError, ValueError, OverflowError) as exc:
             problem: Exception = exc
@@ -308,12 +404,16 @@ class RunWriter:
                                    "stored None instead")
                         pair[1] = None
             try:
-                self._unwritten.append(encode_frame(seq, kind, body))
+                self._keep(encode_frame(seq, kind, body))
                 return
             except (TypeError, ValueError, OverflowError) as exc:
                 problem = exc
         self._warn(f"encode-{kind}", f"cairn: dropped a {kind} record that cannot be "
                    f"stored ({problem})")
+
+    def _keep(self, frame: bytes) -> None:
+        self._unwritten.append(frame)
+        self.unwritten_bytes += len(frame)
 
     def _next_seq(self) -> int:
         self._seq += 1
@@ -394,6 +494,8 @@ class RunWriter:
     def close(self, timeout: float = 5.0) -> bool:
         """Stop the thread and write what is left, retrying a failing disk for up to
         ``timeout`` seconds; False (after a warning) if records could not be written."""
+        if self.forked_from is not None:
+            return False
         self._stopping = True
         self._wake.set()
         self._thread.join()
@@ -422,3 +524,12 @@ class RunWriter:
         except OSError as exc:
             self._warn("wal-close", f"cairn: cannot close the WAL {self.wal.path}: {exc}")
         return done
+
+
+def _disown_in_child() -> None:
+    parent = os.getppid()
+    for writer in list(_live):
+        writer._disown(parent)
+
+
+os.register_at_fork(after_in_child=_disown_in_child)

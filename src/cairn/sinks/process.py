@@ -132,6 +132,20 @@ class ApplierProcess:
 
 _shared: ApplierProcess | None = None
 _shared_lock = threading.Lock()
+_inherited: list[ApplierProcess] = []
+"""In a forked child: the parent's applier process, never touched here (its pipes and
+their locks belong to the parent's threads), only kept from being closed by the GC."""
+
+
+def _forget_in_child() -> None:
+    global _shared, _shared_lock
+    if _shared is not None:
+        _inherited.append(_shared)
+    _shared = None
+    _shared_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
 
 
 def shared_process() -> ApplierProcess | None:

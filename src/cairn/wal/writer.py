@@ -79,6 +79,14 @@ class WalWriter:
             with contextlib.suppress(OSError):
                 self._size = os.fstat(self._fd).st_size
 
+    def disown(self) -> None:
+        """In a forked child: let go of the inherited descriptor (the parent's file stays
+        open in the parent) so that nothing here can append to it."""
+        if self._fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = -1
+
     def sync(self) -> None:
         os.fsync(self._fd)
 
