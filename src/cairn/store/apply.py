@@ -1,6 +1,7 @@
 """``apply_records`` for SQL stores: turns records into rows inside one transaction.
 
-Written against the DB-API with ``?`` placeholders, so that every SQL backend shares it.
+Written against the DB-API with ``?`` placeholders and SQL that SQLite and PostgreSQL
+both read (``RETURNING``, ``ON CONFLICT``), so that every SQL backend shares it.
 Idempotence comes from ``wal_progress`` (``store/progress.py``): a record whose ``(run,
 session, seq)`` the store already holds is skipped, whatever order records arrive in.
 
@@ -217,9 +218,9 @@ class RecordApplier:
             created = float(record.body.get("start_time") or record.body.get("at") or self.now)
             cur = self.conn.execute(
                 "INSERT INTO runs (project_id, run_id, name, created_at, updated_at, "
-                "heartbeat_at) VALUES (?, ?, ?, ?, ?, ?)",
+                "heartbeat_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                 (project_id, ref.run_id, ref.run_id, created, self.now, created))
-            state = _RunState(int(cur.lastrowid), project_id, SummaryState(), -1, created, {})
+            state = _RunState(int(cur.fetchone()[0]), project_id, SummaryState(), -1, created, {})
         else:
             state = _RunState(int(row[0]), project_id, SummaryState(_unpack(row[1])),
                               int(row[2]), float(row[3]), dict(_unpack(row[4])))
@@ -238,8 +239,8 @@ class RecordApplier:
         starts = meta.setdefault("session_starts", {})
         starts[record.session] = start
         meta["sessions"] = int(meta.get("sessions", 0)) + 1
-        self.conn.execute("UPDATE runs SET created_at = min(created_at, ?) WHERE id = ?",
-                          (start, run.pk))
+        self.conn.execute("UPDATE runs SET created_at = ? WHERE id = ? AND created_at > ?",
+                          (start, run.pk, start))
         self._beat(run, body.get("at"))
         run.heartbeat_at = max(run.heartbeat_at, start)
         if run.is_stale(record.session):
@@ -338,9 +339,9 @@ class RecordApplier:
         if row is None:
             cur = self.conn.execute(
                 "INSERT INTO series (run, key, kind, count, first_step, last_step) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                 (run_pk, key, kind, int(steps.size), int(steps[0]), int(steps[-1])))
-            self._write_chunks(int(cur.lastrowid), 0, steps, values)
+            self._write_chunks(int(cur.fetchone()[0]), 0, steps, values)
             return
         series_id, old_kind, count, first, last = row
         if int(steps[0]) <= last:

@@ -132,6 +132,14 @@ def flat_key(path: str) -> str:
     return ".".join(parts)
 
 
+def _project_row(row: Sequence[Any]) -> ProjectRow:
+    """A project from ``entity, name, run count, created, updated, last run update``: its
+    last activity is the later of the two updates (no SQL ``max(a, b)`` in every dialect)."""
+    entity, name, count, created, updated, last_run = row
+    return ProjectRow(entity, name, int(count), float(created),
+                      max(float(updated), float(last_run)))
+
+
 def _store_error(exc: sqlite3.Error, path: Path) -> StoreError:
     text = str(exc)
     if "locked" in text or "busy" in text:
@@ -284,10 +292,10 @@ class SqliteStore:
     def list_projects(self) -> list[ProjectRow]:
         rows = self._read(
             "SELECT projects.entity, projects.name, count(runs.id), projects.created_at, "
-            "max(projects.updated_at, coalesce(max(runs.updated_at), 0)) FROM projects "
-            "LEFT JOIN runs ON runs.project_id = projects.id GROUP BY projects.id "
-            "ORDER BY 5 DESC")
-        return [ProjectRow(e, n, int(c), float(ca), float(la)) for e, n, c, ca, la in rows]
+            "projects.updated_at, coalesce(max(runs.updated_at), 0) FROM projects "
+            "LEFT JOIN runs ON runs.project_id = projects.id GROUP BY projects.id")
+        found = [_project_row(row) for row in rows]
+        return sorted(found, key=lambda p: p.last_activity, reverse=True)
 
     def _run_row(self, row: Sequence[Any], with_state: bool = False) -> RunRow:
         (pk, entity, project, run_id, name, notes, tags, group, job_type, state, exit_code,
@@ -401,11 +409,10 @@ class SqliteStore:
     def get_project(self, entity: str, project: str) -> ProjectRow | None:
         rows = self._read(
             "SELECT projects.entity, projects.name, count(runs.id), projects.created_at, "
-            "max(projects.updated_at, coalesce(max(runs.updated_at), 0)) FROM projects "
+            "projects.updated_at, coalesce(max(runs.updated_at), 0) FROM projects "
             "LEFT JOIN runs ON runs.project_id = projects.id WHERE projects.entity = ? AND "
             "projects.name = ? GROUP BY projects.id", (entity, project))
-        return (ProjectRow(rows[0][0], rows[0][1], int(rows[0][2]), float(rows[0][3]),
-                           float(rows[0][4])) if rows else None)
+        return _project_row(rows[0]) if rows else None
 
     def run_versions(self, entity: str, project: str,
                      run_ids: Sequence[str]) -> dict[str, RunVersion]:
