@@ -316,8 +316,8 @@ class SqlStore:
     def runs_updated_since(self, entity: str, project: str, since: float) -> list[RunRow]:
         rows = self._read(
             f"SELECT {self._run_columns} FROM runs JOIN projects ON projects.id = "
-            "runs.project_id WHERE projects.entity = ? AND projects.name = ? AND runs.updated_at > ? "
-            "ORDER BY runs.updated_at, runs.id", (entity, project, since))
+            "runs.project_id WHERE projects.entity = ? AND projects.name = ? AND "
+            "runs.updated_at > ? ORDER BY runs.updated_at, runs.id", (entity, project, since))
         return [self._run_row(r) for r in rows]
 
     def project_metrics(self, entity: str, project: str) -> list[MetricInfo]:
