@@ -36,6 +36,12 @@ def postgres_server() -> TemporaryPostgres:
     return _servers[0]
 
 
+@pytest.fixture(scope="session")
+def postgres() -> TemporaryPostgres:
+    """The session's PostgreSQL server (skips the test where PostgreSQL is missing)."""
+    return postgres_server()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _stop_postgres() -> Iterator[None]:
     yield

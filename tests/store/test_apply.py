@@ -452,10 +452,12 @@ def _apply_in_batches(store: MetadataStore, records: list[Record], cuts: list[in
                for a, b in itertools.pairwise(edges))
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 @settings(max_examples=40, deadline=None)
 @given(data=st.data())
 def test_any_prefix_then_everything_twice_equals_everything_once(
-        data: st.DataObject, fresh_store: Any, writer: Any, snapshot: Snapshot) -> None:
+        backend: str, data: st.DataObject, fresh_store: Any, writer: Any,
+        snapshot: Snapshot) -> None:
     records = data.draw(_history_of_a_run(writer))
     if data.draw(st.booleans()):
         # Records in any order after the first (a WAL written out of sequence order;
@@ -464,7 +466,7 @@ def test_any_prefix_then_everything_twice_equals_everything_once(
         records = records[:1] + data.draw(st.permutations(records[1:]))
     prefix = data.draw(st.integers(0, len(records)))
     cuts = data.draw(st.lists(st.integers(0, 50), max_size=3))
-    with fresh_store() as once, fresh_store() as replayed:
+    with fresh_store(backend) as once, fresh_store(backend) as replayed:
         assert once.apply_records(records).applied == len(records)
         applied = replayed.apply_records(records[:prefix]).applied
         applied += _apply_in_batches(replayed, records, cuts)

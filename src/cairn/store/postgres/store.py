@@ -53,6 +53,20 @@ def _translate(sql: str) -> str:
     return _SQLITE_HINT.sub("", sql).replace("%", "%%").replace("?", "%s")
 
 
+# PostgreSQL text and JSONB cannot hold NUL: it is stored as U+FFFD, the replacement
+# character (in JSON text, the escape \u0000 not preceded by another backslash).
+_JSON_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        if "\x00" in value:
+            value = value.replace("\x00", "\ufffd")
+        if "\\u0000" in value:
+            value = _JSON_NUL.sub(r"\1\\ufffd", value)
+    return value
+
+
 class _Connection:
     """A psycopg connection that takes the shared modules' ``?`` SQL."""
 
@@ -60,7 +74,7 @@ class _Connection:
         self.conn = conn
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
-        return self.conn.execute(_translate(sql), list(params))
+        return self.conn.execute(_translate(sql), [_without_nul(p) for p in params])
 
 
 def _migrations() -> list[tuple[int, str]]:
