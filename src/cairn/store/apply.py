@@ -141,6 +141,10 @@ class RecordApplier:
         self.conn = conn
         self.runs: dict[RunRef, _RunState] = {}
         self.now = time.time()
+        # What this batch has read or written of each series, so that its later records
+        # for the same key need no query (a round trip each on a server store).
+        self._series: dict[tuple[int, str], tuple[int, str, int, int, int]] = {}
+        self._tails: dict[int, tuple[int, Int64s, Float64s]] = {}
         self._handlers: dict[str, Handler] = {
             "run": self._on_run,
             "config": self._on_config,
@@ -333,15 +337,20 @@ class RecordApplier:
 
     def _append_series(self, run_pk: int, key: str, steps: Int64s, values: Float64s,
                        kind: str) -> None:
-        row = self.conn.execute(
-            "SELECT id, kind, count, first_step, last_step FROM series WHERE run = ? AND key = ?",
-            (run_pk, key)).fetchone()
+        row = self._series.get((run_pk, key))
+        if row is None:
+            row = self.conn.execute(
+                "SELECT id, kind, count, first_step, last_step FROM series WHERE run = ? "
+                "AND key = ?", (run_pk, key)).fetchone()
         if row is None:
             cur = self.conn.execute(
                 "INSERT INTO series (run, key, kind, count, first_step, last_step) "
                 "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                 (run_pk, key, kind, int(steps.size), int(steps[0]), int(steps[-1])))
-            self._write_chunks(int(cur.fetchone()[0]), 0, steps, values)
+            series_id = int(cur.fetchone()[0])
+            self._write_chunks(series_id, 0, steps, values)
+            self._series[(run_pk, key)] = (series_id, kind, int(steps.size), int(steps[0]),
+                                           int(steps[-1]))
             return
         series_id, old_kind, count, first, last = row
         if int(steps[0]) <= last:
@@ -350,24 +359,28 @@ class RecordApplier:
             count += int(steps.size)
             self._append_chunks(series_id, steps, values)
         merged_kind = max(old_kind, kind, key=lambda k: _KIND_RANK.get(k, 2))
+        first, last = min(first, int(steps[0])), max(last, int(steps[-1]))
         self.conn.execute(
             "UPDATE series SET kind = ?, count = ?, first_step = ?, last_step = ? WHERE id = ?",
-            (merged_kind, count, min(first, int(steps[0])), max(last, int(steps[-1])),
-             series_id))
+            (merged_kind, count, first, last, series_id))
+        self._series[(run_pk, key)] = (series_id, merged_kind, count, first, last)
 
     def _append_chunks(self, series_id: int, steps: Int64s, values: Float64s) -> None:
         """Fill the last chunk up to CHUNK_POINTS (rewriting it), then start new ones."""
-        tail = self.conn.execute(
-            "SELECT seq, n, data FROM chunks WHERE series = ? ORDER BY seq DESC LIMIT 1",
-            (series_id,)).fetchone()
+        tail = self._tails.get(series_id)
+        if tail is None:
+            row = self.conn.execute(
+                "SELECT seq, n, data FROM chunks WHERE series = ? ORDER BY seq DESC LIMIT 1",
+                (series_id,)).fetchone()
+            if row is not None:
+                tail = (int(row[0]), *decode_chunk(row[2]))
         start_seq = 0
-        if tail is not None and tail[1] < CHUNK_POINTS:
-            tail_steps, tail_values = decode_chunk(tail[2])
-            steps = np.concatenate([tail_steps, steps])
-            values = np.concatenate([tail_values, values])
-            start_seq = int(tail[0])
+        if tail is not None and tail[1].size < CHUNK_POINTS:
+            steps = np.concatenate([tail[1], steps])
+            values = np.concatenate([tail[2], values])
+            start_seq = tail[0]
         elif tail is not None:
-            start_seq = int(tail[0]) + 1
+            start_seq = tail[0] + 1
         self._write_chunks(series_id, start_seq, steps, values)
 
     def _merge_points(self, series_id: int, steps: Int64s, values: Float64s) -> int:
@@ -400,6 +413,8 @@ class RecordApplier:
                 "data = excluded.data, envelope = excluded.envelope",
                 (series_id, start_seq + i, int(s[0]), int(s[-1]), int(s.size),
                  encode_chunk(s, v), encode_envelope(envelope_of(s, v))))
+            # The last chunk written is the series' tail: every write runs to its end.
+            self._tails[series_id] = (start_seq + i, s, v)
 
     # ---- end of batch ----------------------------------------------------------------
     def _flush(self) -> None:
