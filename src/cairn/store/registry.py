@@ -31,7 +31,7 @@ def _open_postgres(location: str, heartbeat_timeout: float,
 
 
 _BACKENDS: dict[str, Callable[[str, float, float], MetadataStore]] = {
-    "sqlite": _open_sqlite, "postgresql": _open_postgres}
+    "sqlite": _open_sqlite, "postgresql": _open_postgres, "postgres": _open_postgres}
 
 
 def open_store(uri: str | Path, heartbeat_timeout: float = 60.0,

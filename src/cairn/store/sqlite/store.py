@@ -20,7 +20,7 @@ from cairn.store.sql_store import SqlStore
 T = TypeVar("T")
 
 def _migrations() -> list[tuple[int, str]]:
-    folder = resources.files("cairn.store") / "migrations"
+    folder = resources.files("cairn.store.sqlite") / "migrations"
     found = []
     for entry in folder.iterdir():
         name = entry.name
