@@ -143,6 +143,7 @@ class RecordApplier:
         self.now = time.time()
         # What this batch has read or written of each series, so that its later records
         # for the same key need no query (a round trip each on a server store).
+        self._projects: dict[tuple[str, str], int] = {}
         self._series: dict[tuple[int, str], tuple[int, str, int, int, int]] = {}
         self._tails: dict[int, tuple[int, Int64s, Float64s]] = {}
         self._handlers: dict[str, Handler] = {
@@ -202,12 +203,16 @@ class RecordApplier:
 
     # ---- runs ------------------------------------------------------------------------
     def _project_id(self, entity: str, project: str) -> int:
+        known = self._projects.get((entity, project))
+        if known is not None:
+            return known
         self.conn.execute(
             "INSERT INTO projects (entity, name, created_at, updated_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (entity, name) DO NOTHING",  # _flush dates what was applied
             (entity, project, self.now, self.now))
         row = self.conn.execute("SELECT id FROM projects WHERE entity = ? AND name = ?",
                                 (entity, project)).fetchone()
+        self._projects[(entity, project)] = int(row[0])
         return int(row[0])
 
     def _run(self, ref: RunRef, record: Record) -> _RunState:

@@ -245,8 +245,11 @@ class PostgresStore(SqlStore):
                 for r in records}
         keys |= {json.dumps(["project", r.run.entity, r.run.project]) for r in records
                  if r.kind in _ARTIFACT_KINDS}
-        for key in sorted(keys):
-            conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", (key,))
+        # One statement (one round trip) takes them all, in sorted order.
+        marks = ", ".join("?" for _ in keys)
+        conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM "
+                     f"(SELECT unnest(ARRAY[{marks}]::text[]) AS k ORDER BY 1) AS keys",
+                     sorted(keys))
 
     # ---- the dialect's SQL ---------------------------------------------------------------
     def _state(self, state: str, heartbeat_at: float, host: str | None,
