@@ -105,6 +105,8 @@ class _RunState:
     meta: dict[str, Any]
     progress: dict[str, SessionProgress] = field(default_factory=dict)
     dirty_sessions: set[str] = field(default_factory=set)
+    fresh: bool = False
+    """Created by this batch: nothing of it is stored yet, so nothing need be read."""
 
     def is_stale(self, session: str) -> bool:
         """Whether ``session`` started before the run's latest known session."""
@@ -180,7 +182,8 @@ class RecordApplier:
             run = self._run(record.run, record)
             progress = run.progress.get(record.session)
             if progress is None:
-                progress = load_progress(self.conn, run.pk, record.session)
+                progress = (SessionProgress() if run.fresh
+                            else load_progress(self.conn, run.pk, record.session))
                 run.progress[record.session] = progress
             if progress.holds(record.seq):
                 skipped += 1
@@ -229,7 +232,8 @@ class RecordApplier:
                 "INSERT INTO runs (project_id, run_id, name, created_at, updated_at, "
                 "heartbeat_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                 (project_id, ref.run_id, ref.run_id, created, self.now, created))
-            state = _RunState(int(cur.fetchone()[0]), project_id, SummaryState(), -1, created, {})
+            state = _RunState(int(cur.fetchone()[0]), project_id, SummaryState(), -1, created, {},
+                              fresh=True)
         else:
             state = _RunState(int(row[0]), project_id, SummaryState(_unpack(row[1])),
                               int(row[2]), float(row[3]), dict(_unpack(row[4])))
@@ -326,7 +330,7 @@ class RecordApplier:
             if len(column.steps) and len(column.steps) == len(column.values):
                 steps, values = sorted_points(np.frombuffer(column.steps, np.int64),
                                               np.frombuffer(column.values, np.float64))
-                self._append_series(run.pk, key, steps, values, column.kind)
+                self._append_series(run, key, steps, values, column.kind)
                 run.summary.fold(key, column_stats(steps, values, column.kind))
         for key, pairs in objects.items():
             for step, value in pairs:
@@ -340,10 +344,11 @@ class RecordApplier:
         run.last_step = max(run.last_step, last_step)
         self._beat(run, body.get("at"))
 
-    def _append_series(self, run_pk: int, key: str, steps: Int64s, values: Float64s,
+    def _append_series(self, run: _RunState, key: str, steps: Int64s, values: Float64s,
                        kind: str) -> None:
+        run_pk = run.pk
         row = self._series.get((run_pk, key))
-        if row is None:
+        if row is None and not run.fresh:
             row = self.conn.execute(
                 "SELECT id, kind, count, first_step, last_step FROM series WHERE run = ? "
                 "AND key = ?", (run_pk, key)).fetchone()
