@@ -372,7 +372,7 @@ def list_collections(conn: Cursor, entity: str, project: str,
         "SELECT p.entity, p.name, c.name, c.type, count(v.id), c.created_at, "
         "coalesce(max(v.created_at), c.created_at) FROM artifact_collections c JOIN projects "
         "p ON p.id = c.project_id LEFT JOIN artifact_versions v ON v.collection_id = c.id "
-        "WHERE p.entity = ? AND p.name = ? AND (? IS NULL OR c.type = ?) GROUP BY c.id "
+        "WHERE p.entity = ? AND p.name = ? AND (? IS NULL OR c.type = ?) GROUP BY c.id, p.id "
         "ORDER BY c.type, c.name", (entity, project, type_, type_)).fetchall()
     return [ArtifactCollectionRow(r[0], r[1], r[2], r[3], int(r[4]), float(r[5]), float(r[6]))
             for r in rows]

@@ -44,13 +44,15 @@ _RETRIES = 5
 _RETRYABLE = (psycopg.errors.UniqueViolation, psycopg.errors.DeadlockDetected,
               psycopg.errors.SerializationFailure)
 _SQLITE_HINT = re.compile(r"\s+INDEXED BY \w+")
+_LIKE = re.compile(r"\bLIKE\b")
 
 
 @lru_cache(maxsize=1024)
 def _translate(sql: str) -> str:
-    """The shared SQL (``?`` placeholders) in psycopg's spelling; SQLite's planner hints
-    dropped."""
-    return _SQLITE_HINT.sub("", sql).replace("%", "%%").replace("?", "%s")
+    """The shared SQL (``?`` placeholders) in psycopg's spelling: SQLite's planner hints
+    dropped, and LIKE, which ignores ASCII case in SQLite, as ILIKE."""
+    sql = _LIKE.sub("ILIKE", _SQLITE_HINT.sub("", sql))
+    return sql.replace("%", "%%").replace("?", "%s")
 
 
 # PostgreSQL text and JSONB cannot hold NUL: it is stored as U+FFFD, the replacement
