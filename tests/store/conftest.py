@@ -1,4 +1,8 @@
-"""Store fixtures: one store per backend, and records as one session of a run writes them."""
+"""Store fixtures: one store per backend, and records as one session of a run writes them.
+
+PostgreSQL runs as one throwaway server for the whole test session (started by the first
+test that needs it); each store gets its own schema on it.
+"""
 
 from __future__ import annotations
 
@@ -16,32 +20,77 @@ from cairn.records import Record, RunRef
 from cairn.sdk.batch import build_batch
 from cairn.store.base import MetadataStore
 from cairn.store.sqlite import SqliteStore
+from cairn.testing_postgres import TemporaryPostgres, postgres_bin
 
-BACKENDS = ["sqlite"]
+BACKENDS = ["sqlite", "postgresql"]
 START = 1_700_000_000.0
+_servers: list[TemporaryPostgres] = []
 
 
-def open_backend(name: str, folder: Path) -> MetadataStore:
-    if name == "sqlite":
-        return SqliteStore(folder / "cairn.db")
-    raise AssertionError(name)
+def postgres_server() -> TemporaryPostgres:
+    """The session's PostgreSQL server, started on first use."""
+    if not _servers:
+        if postgres_bin() is None:
+            pytest.skip("PostgreSQL server binaries are not installed")
+        _servers.append(TemporaryPostgres().start())
+    return _servers[0]
 
 
-@pytest.fixture(params=BACKENDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MetadataStore]:
-    opened = open_backend(request.param, tmp_path)
-    yield opened
-    opened.close()
+@pytest.fixture(scope="session")
+def postgres() -> TemporaryPostgres:
+    """The session's PostgreSQL server (skips the test where PostgreSQL is missing)."""
+    return postgres_server()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_postgres() -> Iterator[None]:
+    yield
+    while _servers:
+        _servers.pop().stop()
 
 
 @contextlib.contextmanager
-def _fresh_store(backend: str = "sqlite") -> Iterator[MetadataStore]:
-    with tempfile.TemporaryDirectory() as folder:
-        opened = open_backend(backend, Path(folder))
+def open_backend(name: str, folder: Path) -> Iterator[MetadataStore]:
+    """A new empty store of a backend, closed (and on PostgreSQL dropped) on exit."""
+    if name == "sqlite":
+        opened: MetadataStore = SqliteStore(folder / "cairn.db")
         try:
             yield opened
         finally:
             opened.close()
+        return
+    if name != "postgresql":
+        raise AssertionError(name)
+    from cairn.store.postgres import PostgresStore
+
+    server = postgres_server()
+    schema = server.new_schema()
+    try:
+        opened = PostgresStore(server.uri(schema=schema), pool_size=4)
+        try:
+            yield opened
+        finally:
+            opened.close()
+    finally:
+        server.drop_schema(schema)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The name of each store backend in turn."""
+    return str(request.param)
+
+
+@pytest.fixture
+def store(backend: str, tmp_path: Path) -> Iterator[MetadataStore]:
+    with open_backend(backend, tmp_path) as opened:
+        yield opened
+
+
+@contextlib.contextmanager
+def _fresh_store(backend: str = "sqlite") -> Iterator[MetadataStore]:
+    with tempfile.TemporaryDirectory() as folder, open_backend(backend, Path(folder)) as opened:
+        yield opened
 
 
 @pytest.fixture(scope="session")

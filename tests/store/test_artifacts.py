@@ -1,15 +1,14 @@
-"""Artifact records in the SQLite store: versions assigned on apply, replays change
+"""Artifact records in every store: versions assigned on apply, replays change
 nothing, and hostile records never become versions."""
 
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 import pytest
 
 from cairn.records import Record, RunRef
-from cairn.store.sqlite import SqliteStore
+from cairn.store.base import MetadataStore
 
 REF = RunRef("me", "p", "run1")
 DIGEST = hashlib.sha256(b"x").hexdigest()
@@ -23,8 +22,7 @@ def _body(name: str = "data", digest: str = "d1", entries: list[list[object]] | 
             "role": "output", "blobs": [DIGEST], "at": 1.0}
 
 
-def test_versions_are_assigned_once_and_replays_are_no_ops(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "cairn.db")
+def test_versions_are_assigned_once_and_replays_are_no_ops(store: MetadataStore) -> None:
     records = [Record(REF, "s1", 1, "run", {"start_time": 1.0}),
                Record(REF, "s1", 2, "artifact", _body(digest="d1", client_id="a")),
                Record(REF, "s1", 3, "artifact", _body(digest="d2", client_id="b",
@@ -39,7 +37,6 @@ def test_versions_are_assigned_once_and_replays_are_no_ops(tmp_path: Path) -> No
     receipt = store.artifact_receipt("c")
     assert receipt is not None
     assert receipt.index == 0
-    store.close()
 
 
 @pytest.mark.parametrize("entries", [
@@ -49,18 +46,15 @@ def test_versions_are_assigned_once_and_replays_are_no_ops(tmp_path: Path) -> No
     [["a.txt", DIGEST, -5, None, None]],
     [["too", "few"]],
 ])
-def test_hostile_entries_never_become_versions(tmp_path: Path,
+def test_hostile_entries_never_become_versions(store: MetadataStore,
                                                entries: list[list[object]]) -> None:
-    store = SqliteStore(tmp_path / "cairn.db")
     with pytest.warns(RuntimeWarning, match="malformed artifact record"):
         store.apply_records([Record(REF, "s1", 1, "artifact", _body(entries=entries))])
     assert store.artifact_versions("me", "p", "data") == []
-    store.close()
 
 
-def test_a_record_of_another_type_for_a_name_is_skipped(tmp_path: Path) -> None:
+def test_a_record_of_another_type_for_a_name_is_skipped(store: MetadataStore) -> None:
     """Two processes may both pass the client's type check before either is applied."""
-    store = SqliteStore(tmp_path / "cairn.db")
     other_type = {**_body(digest="d2", client_id="b"), "type": "model"}
     store.apply_records([Record(REF, "s1", 1, "run", {"start_time": 1.0}),
                          Record(REF, "s1", 2, "artifact", _body(digest="d1"))])
@@ -72,11 +66,9 @@ def test_a_record_of_another_type_for_a_name_is_skipped(tmp_path: Path) -> None:
     assert [(v.index, v.digest, v.type) for v in versions] == [
         (0, "d1", "dataset"), (1, "d3", "dataset")]  # the rest of the batch applied
     assert store.artifact_receipt("b") is None
-    store.close()
 
 
-def test_malformed_artifact_records_are_skipped_and_the_batch_applies(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "cairn.db")
+def test_malformed_artifact_records_are_skipped_and_the_batch_applies(store: MetadataStore) -> None:
     where = {"entity": "me", "project": "p", "name": "data"}
     bad = [("artifact", {**_body(digest="d9", client_id="x"), "at": "yesterday"}),
            ("artifact", {**_body(digest="d8", client_id="y"), "aliases": 5}),
@@ -95,4 +87,30 @@ def test_malformed_artifact_records_are_skipped_and_the_batch_applies(tmp_path: 
     (version,) = store.artifact_versions("me", "p", "data")
     assert (version.digest, version.aliases) == ("d1", ["latest", "best"])
     assert store.applied_seq(REF, "s1") == 20
-    store.close()
+
+
+def test_every_artifact_read(store: MetadataStore) -> None:
+    store.apply_records([Record(REF, "s1", 1, "run", {"start_time": 1.0}),
+                         Record(REF, "s1", 2, "artifact", _body(digest="d1", client_id="a")),
+                         Record(REF, "s1", 3, "artifact", _body(digest="d2", client_id="b"))])
+    (collection,) = store.artifact_collections("me", "p")
+    assert (collection.name, collection.type, collection.versions) == ("data", "dataset", 2)
+    assert store.artifact_collections("me", "p", "model") == []
+    run = store.get_run(REF)
+    assert run is not None
+    logged = store.run_artifacts(run.pk, "output")
+    assert [v.digest for v in logged] == ["d1", "d2"]
+    assert store.artifact_runs(logged[0].pk, "output") == [run.pk]
+    first = store.artifact_version("me", "p", "data", "v0")
+    assert first is not None
+    assert first.digest == "d1"
+    latest = store.artifact_version("me", "p", "data", "latest")
+    assert latest is not None
+    assert latest.digest == "d2"
+    assert store.artifact_version_by_pk(latest.pk) is not None
+    store.edit_artifact("artifact_edit", {"entity": "me", "project": "p", "name": "data",
+                                          "version": 0, "aliases": ["best"]})
+    best = store.artifact_version("me", "p", "data", "best")
+    assert best is not None
+    assert best.digest == "d1"
+    assert DIGEST in store.referenced_blobs()

@@ -43,3 +43,12 @@ def test_this_process_is_running() -> None:
 def test_odd_pids_are_ignored() -> None:
     for pid in (0, -1, 2**40):
         assert effective_state("running", 100.0, HERE, pid, 60.0, now=110.0) == "running"
+
+
+def test_a_shared_store_goes_by_heartbeat_alone() -> None:
+    """On a store many hosts share, a pid may be anyone's: only the heartbeat counts."""
+    dead = _dead_pid()
+    assert effective_state("running", 100.0, HERE, dead, 60.0, now=110.0,
+                           local_pids=False) == "running"
+    assert effective_state("running", 100.0, HERE, os.getpid(), 60.0, now=1000.0,
+                           local_pids=False) == "crashed"

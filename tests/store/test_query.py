@@ -431,14 +431,15 @@ RUN_SPECS = st.lists(st.fixed_dictionaries({
 }), min_size=1, max_size=8)
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 @settings(max_examples=60, deadline=None)
 @given(specs=RUN_SPECS, filters=st.lists(FILTERS, min_size=1, max_size=5),
        order=st.lists(FIELDS.filter(lambda f: f != "state") |
                       st.sampled_from(["-config.lr", "-summary.acc", "-name"]), max_size=2))
-def test_sql_filters_agree_with_python(specs: list[dict[str, Any]],
+def test_sql_filters_agree_with_python(backend: str, specs: list[dict[str, Any]],
                                        filters: list[dict[str, Any]], order: list[str],
                                        fresh_store: Any, writer: Any) -> None:
-    with fresh_store() as store:
+    with fresh_store(backend) as store:
         runs = _make_runs(store, writer, specs)
         for spec in filters:
             want = [r for r in runs if evaluate(r, spec)]

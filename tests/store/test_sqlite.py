@@ -225,10 +225,11 @@ def _bucket_of(step: np.ndarray, lo: int, hi: int, buckets: int) -> np.ndarray:
     return np.searchsorted(edges, step, "right") - 1
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 @settings(max_examples=40, deadline=None)
 @given(n=st.integers(0, 3000), seed=st.integers(0, 2**32 - 1), buckets=st.integers(1, 40),
        data=st.data())
-def test_envelope_matches_brute_force(n: int, seed: int, buckets: int, *,
+def test_envelope_matches_brute_force(backend: str, n: int, seed: int, buckets: int, *,
                                       data: st.DataObject, fresh_store: Any,
                                       writer: Any) -> None:
     rng = np.random.default_rng(seed)
@@ -239,7 +240,7 @@ def test_envelope_matches_brute_force(n: int, seed: int, buckets: int, *,
     top = int(steps[-1]) + 20 if n else 20
     lo = data.draw(st.none() | st.integers(-60, top))
     hi = data.draw(st.none() | st.integers(lo if lo is not None else -60, top + 20))
-    with fresh_store() as store:
+    with fresh_store(backend) as store:
         if n:
             pk = _series_run(store, writer, steps, values)
         else:

@@ -90,7 +90,7 @@ def read_alerts(conn: Cursor, *, run_pk: int | None = None, entity: str | None =
     sql = ("SELECT alerts.id, projects.entity, projects.name, runs.run_id, runs.name, "
            "alerts.at, alerts.title, alerts.text, alerts.level, alerts.suppressed FROM alerts "
            "JOIN runs ON runs.id = alerts.run JOIN projects ON projects.id = runs.project_id "
-           "WHERE 1")
+           "WHERE 1 = 1")
     params: list[Any] = []
     if run_pk is not None:
         sql += " AND alerts.run = ?"

@@ -1,6 +1,7 @@
 """``apply_records`` for SQL stores: turns records into rows inside one transaction.
 
-Written against the DB-API with ``?`` placeholders, so that every SQL backend shares it.
+Written against the DB-API with ``?`` placeholders and SQL that SQLite and PostgreSQL
+both read (``RETURNING``, ``ON CONFLICT``), so that every SQL backend shares it.
 Idempotence comes from ``wal_progress`` (``store/progress.py``): a record whose ``(run,
 session, seq)`` the store already holds is skipped, whatever order records arrive in.
 
@@ -104,6 +105,8 @@ class _RunState:
     meta: dict[str, Any]
     progress: dict[str, SessionProgress] = field(default_factory=dict)
     dirty_sessions: set[str] = field(default_factory=set)
+    fresh: bool = False
+    """Created by this batch: nothing of it is stored yet, so nothing need be read."""
 
     def is_stale(self, session: str) -> bool:
         """Whether ``session`` started before the run's latest known session."""
@@ -140,6 +143,11 @@ class RecordApplier:
         self.conn = conn
         self.runs: dict[RunRef, _RunState] = {}
         self.now = time.time()
+        # What this batch has read or written of each series, so that its later records
+        # for the same key need no query (a round trip each on a server store).
+        self._projects: dict[tuple[str, str], int] = {}
+        self._series: dict[tuple[int, str], tuple[int, str, int, int, int]] = {}
+        self._tails: dict[int, tuple[int, Int64s, Float64s]] = {}
         self._handlers: dict[str, Handler] = {
             "run": self._on_run,
             "config": self._on_config,
@@ -175,7 +183,8 @@ class RecordApplier:
             run = self._run(record.run, record)
             progress = run.progress.get(record.session)
             if progress is None:
-                progress = load_progress(self.conn, run.pk, record.session)
+                progress = (SessionProgress() if run.fresh
+                            else load_progress(self.conn, run.pk, record.session))
                 run.progress[record.session] = progress
             if progress.holds(record.seq):
                 skipped += 1
@@ -198,12 +207,16 @@ class RecordApplier:
 
     # ---- runs ------------------------------------------------------------------------
     def _project_id(self, entity: str, project: str) -> int:
+        known = self._projects.get((entity, project))
+        if known is not None:
+            return known
         self.conn.execute(
             "INSERT INTO projects (entity, name, created_at, updated_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (entity, name) DO NOTHING",  # _flush dates what was applied
             (entity, project, self.now, self.now))
         row = self.conn.execute("SELECT id FROM projects WHERE entity = ? AND name = ?",
                                 (entity, project)).fetchone()
+        self._projects[(entity, project)] = int(row[0])
         return int(row[0])
 
     def _run(self, ref: RunRef, record: Record) -> _RunState:
@@ -218,9 +231,10 @@ class RecordApplier:
             created = float(record.body.get("start_time") or record.body.get("at") or self.now)
             cur = self.conn.execute(
                 "INSERT INTO runs (project_id, run_id, name, created_at, updated_at, "
-                "heartbeat_at) VALUES (?, ?, ?, ?, ?, ?)",
+                "heartbeat_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                 (project_id, ref.run_id, ref.run_id, created, self.now, created))
-            state = _RunState(int(cur.lastrowid), project_id, SummaryState(), -1, created, {})
+            state = _RunState(int(cur.fetchone()[0]), project_id, SummaryState(), -1, created, {},
+                              fresh=True)
         else:
             state = _RunState(int(row[0]), project_id, SummaryState(_unpack(row[1])),
                               int(row[2]), float(row[3]), dict(_unpack(row[4])))
@@ -239,8 +253,8 @@ class RecordApplier:
         starts = meta.setdefault("session_starts", {})
         starts[record.session] = start
         meta["sessions"] = int(meta.get("sessions", 0)) + 1
-        self.conn.execute("UPDATE runs SET created_at = min(created_at, ?) WHERE id = ?",
-                          (start, run.pk))
+        self.conn.execute("UPDATE runs SET created_at = ? WHERE id = ? AND created_at > ?",
+                          (start, run.pk, start))
         self._beat(run, body.get("at"))
         run.heartbeat_at = max(run.heartbeat_at, start)
         if run.is_stale(record.session):
@@ -324,7 +338,7 @@ class RecordApplier:
             if len(column.steps) and len(column.steps) == len(column.values):
                 steps, values = sorted_points(np.frombuffer(column.steps, np.int64),
                                               np.frombuffer(column.values, np.float64))
-                self._append_series(run.pk, key, steps, values, column.kind)
+                self._append_series(run, key, steps, values, column.kind)
                 run.summary.fold(key, column_stats(steps, values, column.kind))
         for key, pairs in objects.items():
             for step, value in pairs:
@@ -338,17 +352,23 @@ class RecordApplier:
         run.last_step = max(run.last_step, last_step)
         self._beat(run, body.get("at"))
 
-    def _append_series(self, run_pk: int, key: str, steps: Int64s, values: Float64s,
+    def _append_series(self, run: _RunState, key: str, steps: Int64s, values: Float64s,
                        kind: str) -> None:
-        row = self.conn.execute(
-            "SELECT id, kind, count, first_step, last_step FROM series WHERE run = ? AND key = ?",
-            (run_pk, key)).fetchone()
+        run_pk = run.pk
+        row = self._series.get((run_pk, key))
+        if row is None and not run.fresh:
+            row = self.conn.execute(
+                "SELECT id, kind, count, first_step, last_step FROM series WHERE run = ? "
+                "AND key = ?", (run_pk, key)).fetchone()
         if row is None:
             cur = self.conn.execute(
                 "INSERT INTO series (run, key, kind, count, first_step, last_step) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                 (run_pk, key, kind, int(steps.size), int(steps[0]), int(steps[-1])))
-            self._write_chunks(int(cur.lastrowid), 0, steps, values)
+            series_id = int(cur.fetchone()[0])
+            self._write_chunks(series_id, 0, steps, values)
+            self._series[(run_pk, key)] = (series_id, kind, int(steps.size), int(steps[0]),
+                                           int(steps[-1]))
             return
         series_id, old_kind, count, first, last = row
         if int(steps[0]) <= last:
@@ -357,24 +377,28 @@ class RecordApplier:
             count += int(steps.size)
             self._append_chunks(series_id, steps, values)
         merged_kind = max(old_kind, kind, key=lambda k: _KIND_RANK.get(k, 2))
+        first, last = min(first, int(steps[0])), max(last, int(steps[-1]))
         self.conn.execute(
             "UPDATE series SET kind = ?, count = ?, first_step = ?, last_step = ? WHERE id = ?",
-            (merged_kind, count, min(first, int(steps[0])), max(last, int(steps[-1])),
-             series_id))
+            (merged_kind, count, first, last, series_id))
+        self._series[(run_pk, key)] = (series_id, merged_kind, count, first, last)
 
     def _append_chunks(self, series_id: int, steps: Int64s, values: Float64s) -> None:
         """Fill the last chunk up to CHUNK_POINTS (rewriting it), then start new ones."""
-        tail = self.conn.execute(
-            "SELECT seq, n, data FROM chunks WHERE series = ? ORDER BY seq DESC LIMIT 1",
-            (series_id,)).fetchone()
+        tail = self._tails.get(series_id)
+        if tail is None:
+            row = self.conn.execute(
+                "SELECT seq, n, data FROM chunks WHERE series = ? ORDER BY seq DESC LIMIT 1",
+                (series_id,)).fetchone()
+            if row is not None:
+                tail = (int(row[0]), *decode_chunk(row[2]))
         start_seq = 0
-        if tail is not None and tail[1] < CHUNK_POINTS:
-            tail_steps, tail_values = decode_chunk(tail[2])
-            steps = np.concatenate([tail_steps, steps])
-            values = np.concatenate([tail_values, values])
-            start_seq = int(tail[0])
+        if tail is not None and tail[1].size < CHUNK_POINTS:
+            steps = np.concatenate([tail[1], steps])
+            values = np.concatenate([tail[2], values])
+            start_seq = tail[0]
         elif tail is not None:
-            start_seq = int(tail[0]) + 1
+            start_seq = tail[0] + 1
         self._write_chunks(series_id, start_seq, steps, values)
 
     def _merge_points(self, series_id: int, steps: Int64s, values: Float64s) -> int:
@@ -407,6 +431,8 @@ class RecordApplier:
                 "data = excluded.data, envelope = excluded.envelope",
                 (series_id, start_seq + i, int(s[0]), int(s[-1]), int(s.size),
                  encode_chunk(s, v), encode_envelope(envelope_of(s, v))))
+            # The last chunk written is the series' tail: every write runs to its end.
+            self._tails[series_id] = (start_seq + i, s, v)
 
     # ---- end of batch ----------------------------------------------------------------
     def _flush(self) -> None:

@@ -99,8 +99,8 @@ def _collection(conn: Cursor, project_id: int, name: str, type_: str, now: float
     if row is not None:
         return int(row[0]), str(row[1])
     cur = conn.execute("INSERT INTO artifact_collections (project_id, name, type, created_at) "
-                       "VALUES (?, ?, ?, ?)", (project_id, name, type_, now))
-    return int(cur.lastrowid), type_
+                       "VALUES (?, ?, ?, ?) RETURNING id", (project_id, name, type_, now))
+    return int(cur.fetchone()[0]), type_
 
 
 def _set_alias(conn: Cursor, collection: int, alias: str, version: int) -> None:
@@ -159,11 +159,11 @@ def apply_artifact(conn: Cursor, run_pk: int, project_id: int, body: dict[str, A
         cur = conn.execute(
             "INSERT INTO artifact_versions (collection_id, version_index, digest, type, "
             "description, metadata, manifest, file_count, size, created_at, producer_run) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (collection, index, digest, type_, str(body.get("description") or ""),
              _pack(body.get("metadata") or {}), _pack(entries), len(entries), size, at,
              run_pk if body.get("role", "output") == "output" else None))
-        version = int(cur.lastrowid)
+        version = int(cur.fetchone()[0])
         for blob in sorted({str(e[1]) for e in entries if e[3] is None}):
             conn.execute("INSERT INTO artifact_blobs (version_id, digest) VALUES (?, ?) "
                          "ON CONFLICT DO NOTHING", (version, blob))
@@ -372,7 +372,7 @@ def list_collections(conn: Cursor, entity: str, project: str,
         "SELECT p.entity, p.name, c.name, c.type, count(v.id), c.created_at, "
         "coalesce(max(v.created_at), c.created_at) FROM artifact_collections c JOIN projects "
         "p ON p.id = c.project_id LEFT JOIN artifact_versions v ON v.collection_id = c.id "
-        "WHERE p.entity = ? AND p.name = ? AND (? IS NULL OR c.type = ?) GROUP BY c.id "
+        "WHERE p.entity = ? AND p.name = ? AND (? IS NULL OR c.type = ?) GROUP BY c.id, p.id "
         "ORDER BY c.type, c.name", (entity, project, type_, type_)).fetchall()
     return [ArtifactCollectionRow(r[0], r[1], r[2], r[3], int(r[4]), float(r[5]), float(r[6]))
             for r in rows]

@@ -113,13 +113,15 @@ class RunFile:
 
 
 def effective_state(state: str, heartbeat_at: float, host: str | None, pid: int | None,
-                    heartbeat_timeout: float, *, now: float | None = None) -> str:
+                    heartbeat_timeout: float, *, now: float | None = None,
+                    local_pids: bool = True) -> str:
     """A stored ``running`` state is reported as ``crashed`` when its writer is gone: its
     process no longer exists on this host, or its heartbeat is older than the timeout.
-    A run of this very process is running."""
+    A run of this very process is running. A store shared by many hosts (``local_pids``
+    false) goes by heartbeat age alone: a process id there may name anyone's process."""
     if state != "running":
         return state
-    if host == _HOSTNAME and isinstance(pid, int) and 0 < pid < 2**31:
+    if local_pids and host == _HOSTNAME and isinstance(pid, int) and 0 < pid < 2**31:
         if pid == os.getpid():
             return state
         try:

@@ -116,6 +116,10 @@ class _Field:
     null: str
     """True when the field is missing or null."""
     is_time: bool = False
+    num: str | None = None
+    """A dialect that types values apart: the value as a number (NULL if it is none)."""
+    text: str | None = None
+    """... and as text (NULL if it is no string)."""
 
 
 def _json_field(column: str, paths: Sequence[str]) -> _Field:
@@ -136,26 +140,36 @@ def _json_field(column: str, paths: Sequence[str]) -> _Field:
     return _Field(value, f"{kind} IS NOT NULL", f"coalesce({kind}, 'null') = 'null'")
 
 
-def _field(name: str) -> _Field:
-    """The SQL of a filterable field; FilterError naming it if there is no such field."""
+def parse_field(name: str) -> tuple[str, list[list[str]]]:
+    """A filterable field as ``(column, [])`` for a run column, or ``(json column, key
+    paths)`` for a config or summary key: the paths to try, first one present wins.
+    FilterError naming the field if there is no such field."""
     column = _COLUMNS.get(name)
     if column is not None:
-        return _Field(column, f"{column} IS NOT NULL", f"{column} IS NULL",
-                      column in _TIME_COLUMNS)
+        return column, []
     for prefix, json_column in _JSON_PREFIXES:
         if name.startswith(prefix) and len(name) > len(prefix):
             parts = name[len(prefix):].split(".")
             if not all(parts):
                 raise FilterError(f"filter field {name!r} has an empty key between dots")
-            paths = [json_path(parts)]
+            paths = [parts]
             if prefix == "config." and parts[-1] == "value" and len(parts) > 1:
-                paths.append(json_path(parts[:-1]))
+                paths.append(parts[:-1])
             elif prefix != "config." and len(parts) > 1:  # a summary key holding dots
-                paths.append(json_path([".".join(parts)]))
-            return _json_field(json_column, paths)
+                paths.append([".".join(parts)])
+            return json_column, paths
     known = ", ".join(sorted({"config.<key>", "summary.<key>", "summary_metrics.<key>",
                               "tags", *_COLUMNS}))
     raise FilterError(f"unknown filter field {name!r}; use one of {known}")
+
+
+def _field(name: str) -> _Field:
+    """SQLite's SQL of a filterable field."""
+    column, paths = parse_field(name)
+    if not paths:
+        return _Field(column, f"{column} IS NOT NULL", f"{column} IS NULL",
+                      column in _TIME_COLUMNS)
+    return _json_field(column, [json_path(p) for p in paths])
 
 
 # ---- values --------------------------------------------------------------------------
@@ -182,9 +196,24 @@ def _scalar(value: Any, field: str) -> Any:
     raise FilterError(f"{field}: cannot compare with {type(value).__name__} value {value!r}")
 
 
-class _Compiler:
+class FilterCompiler:
+    """Checks a filter and renders it as SQLite's SQL; a dialect's subclass renders the
+    same checked filter its own way (the ``_field``, ``_equals``, ``_order``, ``_regex``
+    and ``_tag*`` hooks)."""
+
+    true = "1"
+    false = "0"
+
     def __init__(self) -> None:
         self.params: list[Any] = []
+
+    def _field(self, name: str) -> _Field:
+        return _field(name)
+
+    def order_terms(self, name: str, descending: bool) -> list[str]:
+        """ORDER BY terms for a field, missing values last."""
+        expr = self._field(name).value
+        return [f"{expr} {'DESC' if descending else 'ASC'} NULLS LAST"]
 
     def node(self, spec: Any, depth: int = 0) -> str:
         if depth > _MAX_DEPTH:
@@ -209,7 +238,7 @@ class _Compiler:
                 clauses.append(self.tags(value))
             else:
                 clauses.append(self.field(key, value))
-        return " AND ".join(f"({c})" for c in clauses) if clauses else "1"
+        return " AND ".join(f"({c})" for c in clauses) if clauses else self.true
 
     def _value(self, raw: Any, name: str, field: _Field) -> Any:
         value = _scalar(raw, name)
@@ -225,7 +254,7 @@ class _Compiler:
         return f"(typeof({field.value}) IN {_NUMBER_TYPES} AND {field.value} = ?)"
 
     def field(self, name: str, cond: Any) -> str:
-        field = _field(name)
+        field = self._field(name)
         if not isinstance(cond, Mapping):
             cond = {"$eq": cond}
         if not cond:
@@ -247,7 +276,7 @@ class _Compiler:
                 if not isinstance(raw, list | tuple):
                     raise FilterError(f"{name}: {op} takes a list, got {raw!r}")
                 values = [self._value(v, name, field) for v in raw]
-                any_of = " OR ".join(self._equals(field, v) for v in values) or "0"
+                any_of = " OR ".join(self._equals(field, v) for v in values) or self.false
                 parts.append(f"({any_of})" if op == "$in" else f"NOT ({any_of})")
             elif op in ("$eq", "$ne"):
                 equal = self._equals(field, self._value(raw, name, field))
@@ -268,12 +297,19 @@ class _Compiler:
         self.params.append(raw)
         return f"(typeof({field.value}) = 'text' AND regexp(?, {field.value}))"
 
-    def tags(self, cond: Any) -> str:
-        def member(count: int = 1) -> str:
-            marks = ", ".join("?" for _ in range(count))
-            return (f"EXISTS (SELECT 1 FROM json_each(runs.tags) WHERE json_each.value "
-                    f"IN ({marks}))")
+    def _tag_member(self, count: int = 1) -> str:
+        marks = ", ".join("?" for _ in range(count))
+        return (f"EXISTS (SELECT 1 FROM json_each(runs.tags) WHERE json_each.value "
+                f"IN ({marks}))")
 
+    def _tags_exist(self, exist: bool) -> str:
+        return "json_array_length(runs.tags) " + ("> 0" if exist else "= 0")
+
+    def _tag_regex(self) -> str:
+        return "EXISTS (SELECT 1 FROM json_each(runs.tags) WHERE regexp(?, json_each.value))"
+
+    def tags(self, cond: Any) -> str:
+        member = self._tag_member
         if not isinstance(cond, Mapping):
             cond = {"$eq": cond}
         if not cond:
@@ -290,7 +326,7 @@ class _Compiler:
                 if not isinstance(raw, list | tuple) or not all(isinstance(t, str) for t in raw):
                     raise FilterError(f"tags: {op} takes a list of tags (strings), got {raw!r}")
                 if not raw:
-                    parts.append("0" if op == "$in" else "1")
+                    parts.append(self.false if op == "$in" else self.true)
                 elif op == "$all":
                     self.params.extend(raw)
                     parts.append(" AND ".join(member() for _ in raw))
@@ -300,12 +336,11 @@ class _Compiler:
             elif op == "$exists":
                 if not isinstance(raw, bool):
                     raise FilterError(f"tags: $exists takes true or false, got {raw!r}")
-                parts.append("json_array_length(runs.tags) " + ("> 0" if raw else "= 0"))
+                parts.append(self._tags_exist(raw))
             elif op == "$regex":
                 _check_regex("tags", raw)
                 self.params.append(raw)
-                parts.append("EXISTS (SELECT 1 FROM json_each(runs.tags) "
-                             "WHERE regexp(?, json_each.value))")
+                parts.append(self._tag_regex())
             else:
                 raise FilterError(f"tags: unknown operator {op!r}; use $eq, $ne, $in, $nin, "
                                   "$all, $exists or $regex")
@@ -326,17 +361,21 @@ def regexp(pattern: str, value: Any) -> bool:
     return isinstance(value, str) and re.search(pattern, value) is not None
 
 
-def compile_filters(filters: Mapping[str, Any] | None) -> tuple[str, list[Any]]:
-    """``(sql, params)`` for a WHERE clause over the ``runs`` table."""
+def compile_filters(filters: Mapping[str, Any] | None,
+                    compiler: FilterCompiler | None = None) -> tuple[str, list[Any]]:
+    """``(sql, params)`` for a WHERE clause over the ``runs`` table (SQLite's, unless a
+    dialect's ``compiler`` is given)."""
+    compiler = compiler if compiler is not None else FilterCompiler()
     if filters is None:
-        return "1", []
-    compiler = _Compiler()
+        return compiler.true, []
     sql = compiler.node(filters)
     return sql, compiler.params
 
 
-def compile_order(order: Sequence[str] | str | None) -> tuple[str, list[Any]]:
+def compile_order(order: Sequence[str] | str | None,
+                  compiler: FilterCompiler | None = None) -> tuple[str, list[Any]]:
     """``(sql, params)`` for ORDER BY; ``-field`` is descending. Ties break by newest."""
+    compiler = compiler if compiler is not None else FilterCompiler()
     if order is None:
         order = ("-created_at",)
     if isinstance(order, str):
@@ -353,7 +392,6 @@ def compile_order(order: Sequence[str] | str | None) -> tuple[str, list[Any]]:
             raise FilterError(f"empty order term in {list(order)!r}")
         if name == "tags":
             raise FilterError("runs cannot be ordered by tags")
-        expr = _field(name).value
-        terms.append(f"{expr} {'DESC' if descending else 'ASC'} NULLS LAST")
+        terms.extend(compiler.order_terms(name, descending))
     terms.append("runs.id DESC")
     return ", ".join(terms), []

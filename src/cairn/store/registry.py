@@ -22,7 +22,16 @@ def _open_sqlite(location: str, heartbeat_timeout: float, busy_timeout: float) -
                        busy_timeout=busy_timeout)
 
 
-_BACKENDS: dict[str, Callable[[str, float, float], MetadataStore]] = {"sqlite": _open_sqlite}
+def _open_postgres(location: str, heartbeat_timeout: float,
+                   busy_timeout: float) -> MetadataStore:
+    from cairn.store.postgres import PostgresStore
+
+    return PostgresStore(f"postgresql://{location}", heartbeat_timeout=heartbeat_timeout,
+                         busy_timeout=busy_timeout)
+
+
+_BACKENDS: dict[str, Callable[[str, float, float], MetadataStore]] = {
+    "sqlite": _open_sqlite, "postgresql": _open_postgres, "postgres": _open_postgres}
 
 
 def open_store(uri: str | Path, heartbeat_timeout: float = 60.0,

@@ -1,33 +1,28 @@
-"""The embedded store: one SQLite file in WAL mode.
+"""What every SQL store shares: the reads of the ``MetadataStore`` protocol and the apply
+transaction, written once against a DB-API connection with ``?`` placeholders.
 
-Each process holds one connection; every write is a short ``BEGIN IMMEDIATE`` transaction
-with a busy timeout, so many processes (DDP ranks, several scripts) can apply their WALs
-into one store at once. Reads run on the same connection outside write transactions and
-see a consistent snapshot per statement.
+A dialect (``store/sqlite.py``, ``store/postgres/``) supplies the plumbing (connections,
+transactions, migrations, errors) and the few pieces of SQL that differ: how filters and
+order compile, how free text is searched, which flat keys a JSON column holds, and how a
+stored ``running`` state is judged.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import re
-import sqlite3
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from importlib import resources
-from pathlib import Path
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 
 import msgpack
 import numpy as np
 
-from cairn.errors import StoreError, StoreLockedError
+from cairn.errors import StoreError
 from cairn.records import Record, RunRef
 from cairn.store import artifacts
 from cairn.store.alerts import AlertRow, read_alerts
-from cairn.store.apply import RecordApplier
+from cairn.store.apply import Cursor, RecordApplier
 from cairn.store.artifacts import ArtifactCollectionRow, ArtifactVersionRow
 from cairn.store.base import (
     ApplyResult,
@@ -37,10 +32,9 @@ from cairn.store.base import (
     RunRow,
     RunVersion,
     SeriesInfo,
-    effective_state,
 )
 from cairn.store.buckets import bucket_envelope, bucket_points, check_buckets, check_range
-from cairn.store.chunk_index import DEFAULT_BUDGET, ChunkIndex, ChunkIndexCache
+from cairn.store.chunk_index import ChunkIndex, ChunkIndexCache
 from cairn.store.codec import (
     ENVELOPE_POINTS,
     Envelope,
@@ -59,14 +53,13 @@ from cairn.store.media import (
     read_object_values,
 )
 from cairn.store.progress import SessionProgress, Span, load_progress, save_progress
-from cairn.store.query import compile_filters, compile_order, regexp
 from cairn.store.run_files import read_run_file, read_run_files
 from cairn.store.system import SystemSamples, read_system
 
 T = TypeVar("T")
 
 _KIND_RANK = {"b": 0, "i": 1, "f": 2}
-_RUN_COLUMNS = (
+RUN_COLUMNS = (
     "runs.id, projects.entity, projects.name, runs.run_id, runs.name, runs.notes, runs.tags, "
     "runs.group_name, runs.job_type, runs.state, runs.exit_code, runs.created_at, "
     "runs.updated_at, runs.heartbeat_at, runs.finished_at, runs.host, runs.pid, runs.config, "
@@ -80,181 +73,77 @@ def _unpack(blob: bytes | None) -> Any:
     return msgpack.unpackb(blob, raw=False, strict_map_key=False)
 
 
-def _migrations() -> list[tuple[int, str]]:
-    folder = resources.files("cairn.store") / "migrations"
-    found = []
-    for entry in folder.iterdir():
-        name = entry.name
-        if name.endswith(".sql") and name[:4].isdigit():
-            found.append((int(name[:4]), entry.read_text(encoding="utf-8")))
-    return sorted(found)
+def _project_row(row: Sequence[Any]) -> ProjectRow:
+    """A project from ``entity, name, run count, created, updated, last run update``: its
+    last activity is the later of the two updates (no SQL ``max(a, b)`` in every dialect)."""
+    entity, name, count, created, updated, last_run = row
+    return ProjectRow(entity, name, int(count), float(created),
+                      max(float(updated), float(last_run)))
 
 
-def _like_pattern(text: str) -> str:
-    """``%text%`` for ``LIKE ... ESCAPE '\\'``, with ``\\``, ``%`` and ``_`` matched
-    literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+class SqlStore:
+    """The shared body of the SQL ``MetadataStore`` implementations."""
 
+    location: str
+    """Where the store is, for messages (a path, or a URI without its password)."""
+    heartbeat_timeout: float
+    _chunk_indexes: ChunkIndexCache
+    _run_columns = RUN_COLUMNS
+    _no_limit: int | None = -1
+    """The LIMIT that means none."""
 
-_SEARCH_PLAIN = ("runs.name", "coalesce(runs.group_name, '')", "coalesce(runs.job_type, '')")
-_SEARCH_JSON = ("runs.tags", "runs.config_json", "runs.summary_json")
+    # ---- what a dialect provides ---------------------------------------------------------
+    def _write(self) -> AbstractContextManager[Cursor]:
+        """A short write transaction; commits on success."""
+        raise NotImplementedError
 
-
-def search_clause(search: str | None) -> tuple[str, list[Any]]:
-    """``(sql, params)``: the text occurs in the name, group, job type, tags, config or
-    summary. SQLite's LIKE ignores case for ASCII letters only. The JSON columns hold
-    text as JSON writes it (non-ASCII as ``\\uXXXX``), so they are searched for the
-    text spelled that way."""
-    if not search:
-        return "1", []
-    plain, in_json = _like_pattern(search), _like_pattern(json.dumps(search)[1:-1])
-    clauses = [f"{column} LIKE ? ESCAPE '\\'" for column in (*_SEARCH_PLAIN, *_SEARCH_JSON)]
-    params = [plain] * len(_SEARCH_PLAIN) + [in_json] * len(_SEARCH_JSON)
-    return " OR ".join(clauses), params
-
-
-_PATH_PART = re.compile(r'\.(?:"((?:[^"\\]|\\.)*)"|([^.\[]*))|\[')
-
-
-def flat_key(path: str) -> str:
-    """The ``a.b`` key of a SQLite JSON path (``$.a."b c"[0]``), up to the first list
-    index (a list is a leaf)."""
-    parts: list[str] = []
-    at = 1  # after "$"
-    while at < len(path):
-        match = _PATH_PART.match(path, at)
-        if match is None or match.group(0) == "[":
-            break
-        quoted, plain = match.groups()
-        parts.append(json.loads(f'"{quoted}"') if quoted is not None else plain)
-        at = match.end()
-    return ".".join(parts)
-
-
-def _store_error(exc: sqlite3.Error, path: Path) -> StoreError:
-    text = str(exc)
-    if "locked" in text or "busy" in text:
-        return StoreLockedError(f"store {path} is locked by another process: {text}")
-    return StoreError(f"store {path}: {text}")
-
-
-class SqliteStore:
-    """``MetadataStore`` on SQLite. Thread-safe within one process."""
-
-    def __init__(self, path: Path, heartbeat_timeout: float = 60.0,
-                 busy_timeout: float = 10.0, envelope_cache_bytes: int = DEFAULT_BUDGET) -> None:
-        self.path = path
-        self.heartbeat_timeout = heartbeat_timeout
-        self._lock = threading.RLock()
-        self._chunk_indexes = ChunkIndexCache(envelope_cache_bytes)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(str(path), timeout=busy_timeout, isolation_level=None,
-                                         check_same_thread=False)
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"cannot open store {path}: {exc}") from exc
-        conn = self._conn
-        conn.create_function("regexp", 2, regexp, deterministic=True)
-        conn.create_function("run_state", 4, self._run_state)
-        try:
-            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA foreign_keys = ON")
-            self._migrate()
-        except BaseException as exc:
-            conn.close()
-            if isinstance(exc, sqlite3.Error):
-                raise _store_error(exc, path) from exc
-            raise
-
-    # ---- plumbing ----------------------------------------------------------------------
-    def _run_state(self, state: str, heartbeat_at: float, host: str | None,
-                   pid: int | None) -> str:
-        return effective_state(state, heartbeat_at, host, pid, self.heartbeat_timeout)
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            try:
-                self._conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise _store_error(exc, self.path) from exc
-            try:
-                yield self._conn
-                self._conn.execute("COMMIT")
-            except BaseException as exc:
-                with contextlib.suppress(sqlite3.Error):
-                    self._conn.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.Error):
-                    raise _store_error(exc, self.path) from exc
-                raise
-
-    @contextmanager
-    def _snapshot(self) -> Iterator[None]:
-        """Several reads that see one state of the store (a read transaction), even while
-        another process writes."""
-        with self._lock:
-            try:
-                self._conn.execute("BEGIN")
-            except sqlite3.Error as exc:
-                raise _store_error(exc, self.path) from exc
-            try:
-                yield
-            finally:
-                with contextlib.suppress(sqlite3.Error):
-                    self._conn.execute("COMMIT")
+    def _snapshot(self) -> AbstractContextManager[None]:
+        """Reads inside it see one state of the store."""
+        raise NotImplementedError
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        with self._lock:
-            try:
-                return self._conn.execute(sql, params).fetchall()
-            except sqlite3.Error as exc:
-                raise _store_error(exc, self.path) from exc
+        raise NotImplementedError
 
-    def _migrate(self) -> None:
-        migrations = _migrations()
-        latest = migrations[-1][0]
-        if self._schema_version(self._conn, latest) == latest:
-            return
-        with self._write() as conn:
-            current = self._schema_version(conn, latest)
-            for number, sql in migrations:
-                if number > current:
-                    for statement in sql.split(";\n"):
-                        if statement.strip():
-                            conn.execute(statement)
-                    conn.execute(f"PRAGMA user_version = {number}")
+    def _call(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(connection, *args)`` for the feature modules' readers."""
+        raise NotImplementedError
 
-    def _schema_version(self, conn: sqlite3.Connection, latest: int) -> int:
-        current = int(conn.execute("PRAGMA user_version").fetchone()[0])
-        if current > latest:
-            raise StoreError(f"store {self.path} has schema version {current}, newer than "
-                             f"this cairn knows ({latest}); upgrade cairn to read it")
-        return current
+    def _state(self, state: str, heartbeat_at: float, host: str | None,
+               pid: int | None) -> str:
+        raise NotImplementedError
 
-    def close(self) -> None:
-        with self._lock:
-            self._chunk_indexes.clear()
-            self._conn.close()
+    def _filters(self, filters: Mapping[str, Any] | None) -> tuple[str, list[Any]]:
+        raise NotImplementedError
+
+    def _order(self, order: Sequence[str] | str | None) -> tuple[str, list[Any]]:
+        raise NotImplementedError
+
+    def _search(self, search: str | None) -> tuple[str, list[Any]]:
+        raise NotImplementedError
+
+    def _flat_keys(self, column: str, entity: str, project: str) -> list[str]:
+        """Distinct ``a.b`` keys of a JSON column: objects are walked, everything else
+        (lists included) is a leaf, and so is an empty object."""
+        raise NotImplementedError
+
+    def _lock_batch(self, conn: Cursor, records: Sequence[Record]) -> None:
+        """Called first in the apply transaction: a store shared by concurrent writers
+        serialises those that touch the same runs here."""
 
     # ---- writing -----------------------------------------------------------------------
     def apply_records(self, records: Sequence[Record]) -> ApplyResult:
         if not records:
             return ApplyResult(0, 0)
         with self._write() as conn:
-            applier = RecordApplier(conn)
-            return applier.apply(records)
+            self._lock_batch(conn, records)
+            return RecordApplier(conn).apply(records)
 
     def applied_seq(self, run: RunRef, session: str) -> int:
         return self.applied_progress(run, session).mark
 
     def applied_progress(self, run: RunRef, session: str) -> SessionProgress:
         pk = self._run_pk(run)
-        with self._lock:
-            return SessionProgress() if pk is None else load_progress(self._conn, pk, session)
+        return SessionProgress() if pk is None else self._call(load_progress, pk, session)
 
     def repair_progress(self, run: RunRef, session: str, skipped: Sequence[Span]) -> bool:
         with self._write() as conn:
@@ -278,16 +167,16 @@ class SqliteStore:
             cur = conn.execute(
                 "DELETE FROM runs WHERE run_id = ? AND project_id = (SELECT id FROM projects "
                 "WHERE entity = ? AND name = ?)", (ref.run_id, ref.entity, ref.project))
-            return cur.rowcount > 0
+            return int(cur.rowcount) > 0
 
     # ---- reading runs ------------------------------------------------------------------
     def list_projects(self) -> list[ProjectRow]:
         rows = self._read(
             "SELECT projects.entity, projects.name, count(runs.id), projects.created_at, "
-            "max(projects.updated_at, coalesce(max(runs.updated_at), 0)) FROM projects "
-            "LEFT JOIN runs ON runs.project_id = projects.id GROUP BY projects.id "
-            "ORDER BY 5 DESC")
-        return [ProjectRow(e, n, int(c), float(ca), float(la)) for e, n, c, ca, la in rows]
+            "projects.updated_at, coalesce(max(runs.updated_at), 0) FROM projects "
+            "LEFT JOIN runs ON runs.project_id = projects.id GROUP BY projects.id")
+        found = [_project_row(row) for row in rows]
+        return sorted(found, key=lambda p: p.last_activity, reverse=True)
 
     def _run_row(self, row: Sequence[Any], with_state: bool = False) -> RunRow:
         (pk, entity, project, run_id, name, notes, tags, group, job_type, state, exit_code,
@@ -296,7 +185,7 @@ class SqliteStore:
         return RunRow(
             pk=pk, ref=RunRef(entity, project, run_id), name=name, notes=notes,
             tags=json.loads(tags), group=group, job_type=job_type,
-            state=effective_state(state, heartbeat_at, host, pid, self.heartbeat_timeout),
+            state=self._state(state, heartbeat_at, host, pid),
             exit_code=exit_code, created_at=created_at, updated_at=updated_at,
             heartbeat_at=heartbeat_at, finished_at=finished_at, host=host, pid=pid,
             config=_unpack(config), summary=_unpack(summary), meta=_unpack(meta),
@@ -312,15 +201,15 @@ class SqliteStore:
         if project is not None:
             clauses.append("projects.name = ?")
             params.append(project)
-        return (" AND ".join(clauses) or "1"), params
+        return (" AND ".join(clauses) or "1=1"), params
 
     def _where_runs(self, entity: str | None, project: str | None,
                     filters: Mapping[str, Any] | None,
                     search: str | None) -> tuple[str, list[Any]]:
         """The WHERE clause (and its parameters) of a project, a filter and a search."""
         where, params = self._where_project(entity, project)
-        fsql, fparams = compile_filters(filters)
-        ssql, sparams = search_clause(search)
+        fsql, fparams = self._filters(filters)
+        ssql, sparams = self._search(search)
         return f"{where} AND ({fsql}) AND ({ssql})", [*params, *fparams, *sparams]
 
     def query_runs(self, entity: str | None, project: str | None,
@@ -329,10 +218,12 @@ class SqliteStore:
                    limit: int | None = None, offset: int = 0,
                    search: str | None = None) -> list[RunRow]:
         where, params = self._where_runs(entity, project, filters, search)
-        osql, oparams = compile_order(order)
-        sql = (f"SELECT {_RUN_COLUMNS} FROM runs JOIN projects ON projects.id = runs.project_id "
+        osql, oparams = self._order(order)
+        sql = (f"SELECT {self._run_columns} FROM runs JOIN projects ON projects.id = "
+               "runs.project_id "
                f"WHERE {where} ORDER BY {osql} LIMIT ? OFFSET ?")
-        rows = self._read(sql, [*params, *oparams, -1 if limit is None else limit, offset])
+        page = self._no_limit if limit is None else limit
+        rows = self._read(sql, [*params, *oparams, page, offset])
         return [self._run_row(r) for r in rows]
 
     def query_runs_counted(self, entity: str | None, project: str | None,
@@ -347,8 +238,8 @@ class SqliteStore:
                                         offset=offset)
             return rows_only, self.count_runs(entity, project, None)
         where, params = self._where_runs(entity, project, filters, search)
-        osql, oparams = compile_order(order)
-        sql = (f"SELECT {_RUN_COLUMNS}, count(*) OVER () FROM runs JOIN projects ON "
+        osql, oparams = self._order(order)
+        sql = (f"SELECT {self._run_columns}, count(*) OVER () FROM runs JOIN projects ON "
                f"projects.id = runs.project_id WHERE {where} ORDER BY {osql} "
                "LIMIT ? OFFSET ?")
         rows = self._read(sql, [*params, *oparams, limit, offset])
@@ -364,7 +255,7 @@ class SqliteStore:
         """The keys of every matching run, in order: one filter-and-sort pass, after which
         any page is read by key (``runs_by_pk``) instead of by OFFSET."""
         where, params = self._where_runs(entity, project, filters, search)
-        osql, oparams = compile_order(order)
+        osql, oparams = self._order(order)
         rows = self._read(f"SELECT runs.id FROM runs JOIN projects ON projects.id = "
                           f"runs.project_id WHERE {where} ORDER BY {osql}",
                           [*params, *oparams])
@@ -376,7 +267,7 @@ class SqliteStore:
         for start in range(0, len(pks), 500):
             part = list(pks[start:start + 500])
             marks = ", ".join("?" for _ in part)
-            for row in self._read(f"SELECT {_RUN_COLUMNS} FROM runs JOIN projects ON "
+            for row in self._read(f"SELECT {self._run_columns} FROM runs JOIN projects ON "
                                   f"projects.id = runs.project_id WHERE runs.id IN ({marks})",
                                   part):
                 run = self._run_row(row)
@@ -393,7 +284,8 @@ class SqliteStore:
 
     def get_run(self, ref: RunRef, with_state: bool = False) -> RunRow | None:
         rows = self._read(
-            f"SELECT {_RUN_COLUMNS}, runs.summary_state FROM runs JOIN projects ON projects.id "
+            f"SELECT {self._run_columns}, runs.summary_state FROM runs JOIN projects ON "
+            "projects.id "
             "= runs.project_id WHERE projects.entity = ? AND projects.name = ? AND "
             "runs.run_id = ?", (ref.entity, ref.project, ref.run_id))
         return self._run_row(rows[0], with_state) if rows else None
@@ -401,11 +293,10 @@ class SqliteStore:
     def get_project(self, entity: str, project: str) -> ProjectRow | None:
         rows = self._read(
             "SELECT projects.entity, projects.name, count(runs.id), projects.created_at, "
-            "max(projects.updated_at, coalesce(max(runs.updated_at), 0)) FROM projects "
+            "projects.updated_at, coalesce(max(runs.updated_at), 0) FROM projects "
             "LEFT JOIN runs ON runs.project_id = projects.id WHERE projects.entity = ? AND "
             "projects.name = ? GROUP BY projects.id", (entity, project))
-        return (ProjectRow(rows[0][0], rows[0][1], int(rows[0][2]), float(rows[0][3]),
-                           float(rows[0][4])) if rows else None)
+        return _project_row(rows[0]) if rows else None
 
     def run_versions(self, entity: str, project: str,
                      run_ids: Sequence[str]) -> dict[str, RunVersion]:
@@ -424,9 +315,9 @@ class SqliteStore:
 
     def runs_updated_since(self, entity: str, project: str, since: float) -> list[RunRow]:
         rows = self._read(
-            f"SELECT {_RUN_COLUMNS} FROM runs JOIN projects ON projects.id = runs.project_id "
-            "WHERE projects.entity = ? AND projects.name = ? AND runs.updated_at > ? "
-            "ORDER BY runs.updated_at, runs.id", (entity, project, since))
+            f"SELECT {self._run_columns} FROM runs JOIN projects ON projects.id = "
+            "runs.project_id WHERE projects.entity = ? AND projects.name = ? AND "
+            "runs.updated_at > ? ORDER BY runs.updated_at, runs.id", (entity, project, since))
         return [self._run_row(r) for r in rows]
 
     def project_metrics(self, entity: str, project: str) -> list[MetricInfo]:
@@ -452,19 +343,9 @@ class SqliteStore:
             return (self._flat_keys("config_json", entity, project),
                     self._flat_keys("summary_json", entity, project))
 
-    def _flat_keys(self, column: str, entity: str, project: str) -> list[str]:
-        """Distinct ``a.b`` keys of a JSON column: objects are walked, everything else
-        (lists included) is a leaf, and so is an empty object."""
-        rows = self._read(
-            f"SELECT DISTINCT t.fullkey FROM runs JOIN projects ON projects.id = "
-            f"runs.project_id, json_tree(runs.{column}) AS t WHERE projects.entity = ? AND "
-            "projects.name = ? AND (t.type != 'object' OR (t.parent IS NOT NULL AND "
-            "t.value = '{}'))", (entity, project))
-        keys = {flat_key(path) for (path,) in rows}
-        return sorted(k for k in keys if k)
-
     def find_runs(self, run_id: str, project: str | None = None) -> list[RunRow]:
-        sql = (f"SELECT {_RUN_COLUMNS} FROM runs JOIN projects ON projects.id = runs.project_id "
+        sql = (f"SELECT {self._run_columns} FROM runs JOIN projects ON projects.id = "
+               "runs.project_id "
                "WHERE runs.run_id = ?")
         params: list[Any] = [run_id]
         if project is not None:
@@ -517,7 +398,7 @@ class SqliteStore:
         try:
             steps, values = decode_chunks(blobs)
         except ValueError as exc:
-            raise StoreError(f"store {self.path}: a chunk of history series {series_id} is "
+            raise StoreError(f"store {self.location}: a chunk of history series {series_id} is "
                              f"unreadable ({exc})") from exc
         if steps.size and (steps[0] < lo or steps[-1] > hi):
             a = int(np.searchsorted(steps, lo, "left"))
@@ -601,19 +482,12 @@ class SqliteStore:
             try:
                 index = ChunkIndex.build(version, rows)
             except ValueError as exc:
-                raise StoreError(f"store {self.path}: an envelope of history series "
+                raise StoreError(f"store {self.location}: an envelope of history series "
                                  f"{series_id} is unreadable ({exc})") from exc
             self._chunk_indexes.put(series_id, index)
         return index
 
     # ---- the run's surroundings (store/system.py, store/console.py, store/alerts.py) ----
-    def _call(self, fn: Callable[..., T], *args: Any) -> T:
-        with self._lock:
-            try:
-                return fn(self._conn, *args)
-            except sqlite3.Error as exc:
-                raise _store_error(exc, self.path) from exc
-
     def system_samples(self, run_pk: int, since: float | None = None,
                        keys: list[str] | None = None) -> SystemSamples:
         return self._call(read_system, run_pk, since, keys)
@@ -659,29 +533,29 @@ class SqliteStore:
     def artifact_version(self, entity: str, project: str, name: str, selector: str
                          ) -> ArtifactVersionRow | None:
         with self._snapshot():
-            return artifacts.find_version(self._conn, entity, project, name, selector)
+            return self._call(artifacts.find_version, entity, project, name, selector)
 
     def artifact_version_by_pk(self, pk: int) -> ArtifactVersionRow | None:
         with self._snapshot():
-            return artifacts.version_by_pk(self._conn, pk)
+            return self._call(artifacts.version_by_pk, pk)
 
     def artifact_receipt(self, client_id: str) -> ArtifactVersionRow | None:
         with self._snapshot():
-            return artifacts.version_by_receipt(self._conn, client_id)
+            return self._call(artifacts.version_by_receipt, client_id)
 
     def artifact_versions(self, entity: str, project: str, name: str
                           ) -> list[ArtifactVersionRow]:
         with self._snapshot():
-            return artifacts.list_versions(self._conn, entity, project, name)
+            return self._call(artifacts.list_versions, entity, project, name)
 
     def artifact_collections(self, entity: str, project: str, type_: str | None = None
                              ) -> list[ArtifactCollectionRow]:
         with self._snapshot():
-            return artifacts.list_collections(self._conn, entity, project, type_)
+            return self._call(artifacts.list_collections, entity, project, type_)
 
     def run_artifacts(self, run_pk: int, role: str) -> list[ArtifactVersionRow]:
         with self._snapshot():
-            return artifacts.run_artifacts(self._conn, run_pk, role)
+            return self._call(artifacts.run_artifacts, run_pk, role)
 
     def edit_artifact(self, kind: str, body: dict[str, Any]) -> None:
         with self._write() as conn:
@@ -689,13 +563,14 @@ class SqliteStore:
 
     def artifact_runs(self, version_pk: int, role: str) -> list[int]:
         with self._snapshot():
-            return artifacts.version_runs(self._conn, version_pk, role)
+            return self._call(artifacts.version_runs, version_pk, role)
 
     def referenced_blobs(self) -> set[str]:
         from cairn.store.gc import referenced_blobs
 
         with self._snapshot():
-            return referenced_blobs(self._conn)
+            return self._call(referenced_blobs)
+
     # ---- run files -----------------------------------------------------------------------
     def run_files(self, run_pk: int) -> list[RunFile]:
         return read_run_files(self._read, run_pk)
