@@ -139,14 +139,16 @@ def _existing(settings: Settings, ref: RunRef) -> Any:
     """The run with this id in this project (any entity), or None: as the store holds it,
     or, when the store may lack records of it (an offline session never synced, a crashed
     session's last records), as its WAL files describe it."""
+    from cairn.backend import open_backend
+    from cairn.errors import NotFoundError
     from cairn.wal.resume import merged_with_store, unsynced_state
 
-    if not settings.db_path.exists():
-        return unsynced_state(settings.runs_dir, ref.project, ref.run_id, None)
-    from cairn.store.sqlite import SqliteStore
-
-    store = SqliteStore(settings.db_path, heartbeat_timeout=settings.heartbeat_timeout)
     try:
+        backend = open_backend(settings=settings, create=False)
+    except NotFoundError:
+        return unsynced_state(settings.runs_dir, ref.project, ref.run_id, None)
+    try:
+        store = backend.store
         found = store.get_run(ref, with_state=True)
         if found is None:
             matches = store.find_runs(ref.run_id, ref.project)
@@ -155,7 +157,7 @@ def _existing(settings: Settings, ref: RunRef) -> Any:
         from_wals = unsynced_state(settings.runs_dir, ref.project, ref.run_id, store, found)
         return found if from_wals is None else merged_with_store(from_wals, found)
     finally:
-        store.close()
+        backend.close()
 
 
 def _resume_target(settings: Settings, resume: Any, run_id: str | None) -> tuple[str | None, str]:
@@ -280,8 +282,11 @@ def init(
 
 
 def _setup(s: Settings, ref: RunRef, found: Any, config: Any) -> RunSetup:
+    from cairn.backend import open_backend
     from cairn.sdk.config import _as_mapping
 
+    # Opened first: a store URI of an unknown scheme fails before any folder is made.
+    backend = None if s.mode == "disabled" else open_backend(settings=s)
     now = time.time()
     session = os.urandom(6).hex()
     stamp = time.strftime("%Y%m%d_%H%M%S", time.localtime(now))
@@ -318,7 +323,7 @@ def _setup(s: Settings, ref: RunRef, found: Any, config: Any) -> RunSetup:
     from cairn.sdk.values import clean_value
 
     return RunSetup(
-        settings=s, ref=ref, name=name or generated_name, notes=notes or "",
+        settings=s, backend=backend, ref=ref, name=name or generated_name, notes=notes or "",
         tags=tuple(tags or ()), group=group, job_type=job_type, run_dir=run_dir,
         session=session, start_time=now, starting_step=starting_step,
         resumed=found is not None, runtime_offset=runtime_offset,
