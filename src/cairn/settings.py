@@ -165,16 +165,8 @@ class Settings:
             object.__setattr__(self, "blobs", derived)
 
     @property
-    def db_path(self) -> Path:
-        return self.root / "cairn.db"
-
-    @property
     def runs_dir(self) -> Path:
         return self.root / "runs"
-
-    @property
-    def blobs_dir(self) -> Path:
-        return self.root / "blobs"
 
     def default_entity(self) -> str:
         if self.entity:

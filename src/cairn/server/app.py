@@ -62,9 +62,9 @@ def create_app(settings: Settings, store: MetadataStore, blobs: BlobStore | None
     """The app over ``store`` and ``blobs`` (by default the blob store of the settings)."""
     options = options or ServerOptions()
     if blobs is None:
-        from cairn.store.registry import open_blobs
+        from cairn.backend import open_backend
 
-        blobs = open_blobs(settings.blobs)
+        blobs = open_backend(settings=settings).blobs
     ctx = ServerContext(settings, store, blobs, options)
     web = WebApp(options.ui_dir or default_ui_dir())
 
