@@ -24,6 +24,7 @@ from bench import (
     media_log,
     overhead,
     report,
+    s3_blobs,
     system_metrics,
     w1_startup,
     w2_log_latency,
@@ -48,6 +49,7 @@ WORKLOADS: dict[str, ModuleType] = {
     "console": console_capture,
     "artifacts": artifacts,
     "media": media_log,
+    "s3": s3_blobs,
 }
 USES_COMPARISONS = ("W2", "W3")
 DEFAULT_OUT = REPO_ROOT / "bench" / "results" / "latest.json"

@@ -101,3 +101,8 @@ def test_a_root_argument_means_that_folders_own_stores(tmp_path: Path) -> None:
 def test_an_empty_store_uri_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="store"):
         load_settings({"store": " "}, environ={"CAIRN_CONFIG": str(tmp_path / "none.toml")})
+
+
+def test_a_blobs_path_is_the_blob_folder_itself(tmp_path: Path) -> None:
+    env = {"CAIRN_CONFIG": str(tmp_path / "none.toml"), "CAIRN_BLOBS": str(tmp_path / "b")}
+    assert load_settings({}, environ=env).blobs == f"file://{tmp_path / 'b'}"

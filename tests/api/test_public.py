@@ -201,7 +201,7 @@ def test_update_saves_edits() -> None:
     assert state is not None
     # Only what changed became a manual override; the NaN still follows history.
     assert state.summary_state["set"] == {"loss": 0.25, "deep.x": 10}
-    assert state.summary_state["del"] == ["acc"]
+    assert list(state.summary_state["del"]) == ["acc"]  # with the step it came at
     fresh.tags = "oops"  # type: ignore[assignment]
     with pytest.raises(ValueError, match="tags must be a list of strings"):
         fresh.update()

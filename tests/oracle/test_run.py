@@ -62,6 +62,16 @@ def _urls_and_name_check(cairn, wandb):
     assert seen["name"]
 
 
+@case()
+def reinit_finish_previous_finishes_every_live_run(wandb, observe, observe_raises):
+    first = wandb.init(project="p")
+    wandb.init(project="p", reinit="create_new")
+    third = wandb.init(project="p", reinit="finish_previous")
+    observe_raises("log_first", lambda: first.log({"x": 1}))
+    third.log({"y": 1})
+    observe("module_run_is_third", wandb.run is third)
+
+
 @case(differs="offline wandb has no URL and no name (None); cairn's url points at the "
               "local web UI (cairn ui) and a run gets a generated name, as online wandb "
               "gives it", check=_urls_and_name_check)

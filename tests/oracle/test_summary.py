@@ -125,6 +125,16 @@ def define_metric_bad_arguments(wandb, observe, observe_raises):
 
 
 @case()
+def summary_set_over_a_logged_dict(wandb, observe, observe_raises):
+    run = wandb.init(project="p")
+    run.log({"n": {"a": 1, "b": 2}})
+    run.summary["n"] = 5
+    observe("after_set", run.summary["n"])
+    run.log({"n": {"a": 3}})
+    observe("after_log_a", run.summary["n"]["a"])
+
+
+@case()
 def disabled_mode_summary(wandb, observe, observe_raises):
     run = wandb.init(project="p", mode="disabled", config={"lr": 0.1})
     run.log({"loss": 0.5, "nested": {"a": 1}})

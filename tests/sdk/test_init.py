@@ -247,6 +247,26 @@ def test_resuming_a_killed_run_continues_after_the_steps_its_store_never_took() 
     assert [r["loss"] for r in stored.scan_history(keys=["loss"])] == [1.0, 2.0, 3.0, 4.0]
 
 
+def test_a_local_resume_applies_the_sessions_the_store_lacks_first() -> None:
+    first = cairn.init(project="p", id="later", mode="offline", config={"x": 1, "y": 2})
+    del first.config["y"]
+    for step in range(10):
+        first.log({"loss": float(step)})
+    first.finish()
+    second = cairn.init(project="p", id="later", resume="must")  # local
+    assert second.starting_step == 10
+    stored = cairn.Api().run(second.path)  # before this session logs anything
+    assert len(list(stored.scan_history(keys=["loss"]))) == 10
+    assert stored.config == {"x": 1}
+    second.log({"loss": 10.0})
+    second.finish()
+    assert "0 applied" in _sync()  # nothing left for a sync to bring
+    stored = cairn.Api().run(second.path)
+    assert [r["loss"] for r in stored.scan_history(keys=["loss"])] == [float(s)
+                                                                       for s in range(11)]
+    assert stored.config == {"x": 1}
+
+
 @pytest.mark.parametrize("applier", ["process", "thread"])
 def test_a_run_logs_to_the_store_and_blobs_the_settings_name(
         applier: str, cairn_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -146,3 +146,43 @@ def test_a_dotted_summary_key_can_be_filtered_and_sorted_on() -> None:
     found = cairn.Api().runs("p", filters={"summary.val.acc": {"$gte": 0.4}},
                              order="-summary.val.acc")
     assert [r.id for r in found] == [second.id, first.id]
+
+
+def test_a_dotted_key_stays_flat_after_a_refused_row_named_it_first() -> None:
+    run = cairn.init(project="p")
+    with pytest.raises(ValueError, match="'bad'"):
+        run.log({"v.acc": 1.0, "bad": object()})
+    run.log({"v.acc": 2.0})
+    assert run.summary.as_dict()["v.acc"] == 2.0
+    run.finish()
+    assert _stored(run.path)["v.acc"] == 2.0
+
+
+def test_a_value_set_over_a_logged_dict_replaces_it_until_logged_again() -> None:
+    run = cairn.init(project="p")
+    run.log({"n": {"a": 1, "b": 2}})
+    run.summary["n"] = 5
+    assert run.summary.as_dict()["n"] == 5
+    run.finish()
+    stored = _stored(run.path)
+    assert stored["n"] == 5
+    assert "n.a" not in stored
+
+
+def test_logging_below_a_replaced_key_shows_only_what_was_logged_since() -> None:
+    run = cairn.init(project="p")
+    run.log({"n": {"a": 1, "b": 2}})
+    run.summary["n"] = 5
+    run.log({"n": {"a": 3}})
+    assert run.summary["n"] == {"a": 3}  # as wandb: n was replaced, then n.a logged
+    run.finish()
+    assert _stored(run.path)["n"] == {"a": 3}
+
+
+def test_what_a_summary_read_hands_out_is_a_copy() -> None:
+    run = cairn.init(project="p")
+    run.log({"n": {"a": 1}})
+    run.summary.as_dict()["n"]["a"] = 99
+    dict(run.summary.items())["n"]["a"] = 98
+    assert run.summary["n"] == {"a": 1}
+    run.finish()

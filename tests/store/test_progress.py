@@ -51,6 +51,15 @@ def test_hostile_numbering_keeps_a_bounded_number_of_gaps() -> None:
     assert progress.holds(1)  # the oldest gaps are forgotten: counted as applied
 
 
+def test_splitting_one_huge_gap_keeps_the_cap_too() -> None:
+    progress = SessionProgress()
+    progress.add(10**7)  # one gap below a huge jump …
+    for seq in range(2, 2 * MAX_GAPS + 100, 2):  # … split again and again
+        progress.add(seq)
+    assert progress.gaps is not None
+    assert len(progress.gaps) == MAX_GAPS
+
+
 def test_as_spans() -> None:
     assert as_spans([7, 3, 4, 5, 9, 4]) == [(3, 5), (7, 7), (9, 9)]
     assert as_spans([]) == []

@@ -287,3 +287,21 @@ def test_a_session_resumed_within_the_same_second_replays_after_its_predecessor(
     assert files == [earlier, later]
     replay(files, store)
     assert _loss(store) == [7.0] * 10  # the later session's values of a step win
+
+
+def test_a_hostile_summary_record_neither_crashes_nor_stops_other_files(
+        tmp_path: Path, store: SqliteStore) -> None:
+    other = RunRef("me", "proj", "other1")
+    bad = [Record(REF, "s1", 1, "run", {"name": "bad"}),
+           Record(REF, "s1", 2, "summary", {"set": {"a": 1, 3: "x"}, "del": [1, None, "b"],
+                                           "paths": ["not", "a", "dict"]})]
+    write_wal(tmp_path / "runs" / "run-1" / "run-abc123.cairn", bad)
+    write_wal(tmp_path / "runs" / "run-2" / "run-other1.cairn",
+              _records("s2", batches=1, ref=other))
+    results = replay([tmp_path / "runs" / "run-1" / "run-abc123.cairn",
+                      tmp_path / "runs" / "run-2" / "run-other1.cairn"], store)
+    assert [r.error for r in results] == [None, None]
+    row = store.get_run(REF)
+    assert row is not None
+    assert row.summary == {"a": 1}
+    assert store.get_run(other) is not None

@@ -60,11 +60,13 @@ def test_the_state_is_what_a_sync_would_give_until_the_store_holds_every_session
         store.close()
 
 
-def test_a_record_the_store_refuses_leaves_the_resume_to_the_store(tmp_path: Path) -> None:
+def test_a_record_the_store_refuses_ends_the_resume_state_before_it(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
     path = _session(runs, "run-20240101_000000-a-b", REF, "s1", 1.0, range(3))
     writer = WalWriter(path, REF, "s1")
     writer.append([(3, "history", {"num": {"x": [b"abc", b"", "f"]}})])  # not 8-byte steps
     writer.close()
-    with pytest.warns(RuntimeWarning, match="cannot read run 'a-b' from its WAL files"):
-        assert unsynced_state(runs, "proj", "a-b", None) is None
+    with pytest.warns(RuntimeWarning, match="stops early"):
+        row = unsynced_state(runs, "proj", "a-b", None)
+    assert row is not None
+    assert row.last_step == 2  # the records before the refused one

@@ -137,27 +137,40 @@ def _settings_overrides(settings: Any) -> dict[str, Any]:
 
 def _existing(settings: Settings, ref: RunRef) -> Any:
     """The run with this id in this project (any entity), or None: as the store holds it,
-    or, when the store may lack records of it (an offline session never synced, a crashed
-    session's last records), as its WAL files describe it."""
+    once the store has the records it may lack (an offline session never synced, a crashed
+    session's last records). A local run applies them to the store first; an offline one
+    leaves the store alone and continues from its WAL files as they describe the run."""
     from cairn.backend import open_backend
     from cairn.errors import NotFoundError
-    from cairn.wal.resume import merged_with_store, unsynced_state
+    from cairn.wal.resume import apply_unsynced, merged_with_store, unsynced_state
 
+    local = settings.mode in ("local", "online")  # online logs locally until a server exists
     try:
-        backend = open_backend(settings=settings, create=False)
+        backend = open_backend(settings=settings, create=local)
     except NotFoundError:
         return unsynced_state(settings.runs_dir, ref.project, ref.run_id, None)
     try:
         store = backend.store
-        found = store.get_run(ref, with_state=True)
-        if found is None:
-            matches = store.find_runs(ref.run_id, ref.project)
-            if matches:
-                found = store.get_run(matches[0].ref, with_state=True)
+        found = _stored_run(store, ref)
+        if local:
+            if apply_unsynced(settings.runs_dir, ref.project, ref.run_id, store, found,
+                              backend.blobs):
+                found = _stored_run(store, ref)
+            return found
         from_wals = unsynced_state(settings.runs_dir, ref.project, ref.run_id, store, found)
         return found if from_wals is None else merged_with_store(from_wals, found)
     finally:
         backend.close()
+
+
+def _stored_run(store: Any, ref: RunRef) -> Any:
+    """The stored run with this id in this project, under any entity."""
+    found = store.get_run(ref, with_state=True)
+    if found is None:
+        matches = store.find_runs(ref.run_id, ref.project)
+        if matches:
+            found = store.get_run(matches[0].ref, with_state=True)
+    return found
 
 
 def _resume_target(settings: Settings, resume: Any, run_id: str | None) -> tuple[str | None, str]:
@@ -240,17 +253,9 @@ def init(
     unknown = sorted(set(kwargs) - _ACCEPTED_NOOP)
     if unknown:
         raise TypeError(f"init() got an unexpected keyword argument {unknown[0]!r}")
-    if reinit not in _REINIT:
-        raise ValueError(f"reinit must be one of {_REINIT[1:]}; got {reinit!r}")
-    previous = _active[-1] if _active else None
+    previous = _reinit(reinit)
     if previous is not None:
-        if reinit in (None, False, "default", "return_previous"):
-            warnings.warn(f"cairn: init() called while run {previous.id} is active; returning "
-                          "it (pass reinit='finish_previous' or 'create_new' for a new run)",
-                          CairnWarning, stacklevel=2)
-            return previous
-        if reinit in (True, "finish_previous"):
-            previous.finish()
+        return previous
 
     named = {"project": project, "entity": entity, "mode": mode,
              "dir": str(dir) if dir is not None else None, "notes": notes, "group": group,
@@ -279,6 +284,25 @@ def init(
         with contextlib.suppress(OSError):
             (s.root / "resume.json").write_text(json.dumps({"run_id": run.id}))
     return run
+
+
+def _reinit(reinit: Any) -> Run | None:
+    """What ``reinit`` does with the live runs: the run ``init()`` returns instead of a new
+    one, or None after finishing them (``finish_previous``: all of them, as wandb)."""
+    if reinit not in _REINIT:
+        raise ValueError(f"reinit must be one of {_REINIT[1:]}; got {reinit!r}")
+    previous = _active[-1] if _active else None
+    if previous is None:
+        return None
+    if reinit in (None, False, "default", "return_previous"):
+        warnings.warn(f"cairn: init() called while run {previous.id} is active; returning "
+                      "it (pass reinit='finish_previous' or 'create_new' for a new run)",
+                      CairnWarning, stacklevel=3)
+        return previous
+    if reinit in (True, "finish_previous"):
+        for live in reversed(_active):
+            live.finish()
+    return None
 
 
 def _setup(s: Settings, ref: RunRef, found: Any, config: Any) -> RunSetup:

@@ -131,6 +131,7 @@ class Run:
         self._warn = WarnOnce()
         self._exit_code: int | None = None
         self._summary_state = SummaryState(setup.summary_state)
+        self._summary_cache: tuple[int, dict[str, Any]] | None = None
         self._writer: RunWriter | None = None
         self._applier: ThreadApplier | ProcessApplier | None = None
         self._environment: RunEnvironment | None = None
@@ -415,10 +416,13 @@ class Run:
         """``flatten_log`` for this run; a new key whose name holds dots is announced to
         the summary first, so it stays one key there (``val.acc``), as in wandb."""
         paths: dict[str, list[str]] = {}
-        flat = flatten_log(data, self._known_keys, {}, paths=paths)
-        if paths:
-            self._queue(Op("summary", {"set": {}, "del": [], "paths": paths}))
-        return flat
+        try:
+            return flatten_log(data, self._known_keys, {}, paths=paths)
+        finally:
+            # keys validated before a bad value are known from now on: announce them even
+            # when the row is refused, or they would never be announced
+            if paths:
+                self._queue(Op("summary", {"set": {}, "del": [], "paths": paths}))
 
     def _log_with_options(self, flat: dict[str, Any], step: int | None,
                           commit: bool | None) -> None:
@@ -482,7 +486,11 @@ class Run:
     def _read_summary(self) -> dict[str, Any]:
         if self._writer is not None:
             self._writer.process()
-        return self._summary_state.nested()
+        state = self._summary_state
+        cached = self._summary_cache
+        if cached is None or cached[0] != state.version:  # built once per change
+            cached = self._summary_cache = (state.version, state.nested())
+        return cached[1]
 
     def _refuse_when_finished(self, what: str) -> None:
         """A change to a finished run would be dropped: say so, as wandb does."""

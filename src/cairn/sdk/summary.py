@@ -90,23 +90,24 @@ class Summary:
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and self.get(key, _MISSING) is not _MISSING
 
+    # The summary read is shared between reads until it changes: hand out copies.
     def __iter__(self) -> Iterator[str]:
-        return iter(self._read())
+        return iter(list(self._read()))
 
     def __len__(self) -> int:
         return len(self._read())
 
     def keys(self) -> Any:
-        return self._read().keys()
+        return self.as_dict().keys()
 
     def items(self) -> Any:
-        return self._read().items()
+        return self.as_dict().items()
 
     def values(self) -> Any:
-        return self._read().values()
+        return self.as_dict().values()
 
     def as_dict(self) -> dict[str, Any]:
-        return self._read()
+        return _copy_tree(self._read())
 
     def __repr__(self) -> str:
         return f"Summary({self._read()!r})"
@@ -150,6 +151,10 @@ class SummarySubDict(MutableMapping[str, Any]):
 
     def __repr__(self) -> str:
         return repr(self._data)
+
+
+def _copy_tree(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: _copy_tree(v) if isinstance(v, dict) else v for k, v in data.items()}
 
 
 def _view(summary: Summary, parts: list[str], value: Any) -> Any:

@@ -168,6 +168,7 @@ class RecordApplier:
                                          self.now)
 
     def apply(self, records: Sequence[Record]) -> ApplyResult:
+        """Apply each record not applied yet (by its session's progress), in order."""
         applied = skipped = 0
         unknown: set[str] = set()
         for record in records:
@@ -281,7 +282,14 @@ class RecordApplier:
                               (json.dumps([str(t) for t in body["tags"] or []]), run.pk))
 
     def _on_summary(self, run: _RunState, record: Record) -> None:
-        run.summary.set_overrides(record.body.get("set") or {}, record.body.get("del") or ())
+        # A record from a hostile or damaged WAL keeps only what has the right shape: one
+        # bad record must not stop a whole sync.
+        values, deleted = record.body.get("set"), record.body.get("del")
+        values = {k: v for k, v in values.items() if isinstance(k, str)} \
+            if isinstance(values, dict) else {}
+        deleted = [k for k in deleted if isinstance(k, str)] \
+            if isinstance(deleted, list) else []
+        run.summary.set_overrides(values, deleted)
         paths = record.body.get("paths")
         if isinstance(paths, dict):
             run.summary.set_paths(paths)

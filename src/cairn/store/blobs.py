@@ -62,8 +62,17 @@ class BlobInfo:
     size: int
 
 
+@dataclass(frozen=True)
+class BlobStat:
+    size: int
+    modified: float
+    """When the blob was last stored or stored again (seconds since the epoch): ``cairn
+    gc``'s grace period counts from here."""
+
+
 class BlobStore(Protocol):
-    """Where content-addressed blobs are kept (a local folder; S3 with the team server)."""
+    """Where content-addressed blobs are kept (a local folder; S3 with the team server:
+    ``cairn.store.s3_blobs``)."""
 
     def has(self, digest: str) -> bool: ...
 
@@ -85,6 +94,10 @@ class BlobStore(Protocol):
         ...
 
     def size(self, digest: str) -> int: ...
+
+    def stat(self, digest: str) -> BlobStat:
+        """Size and age; raises NotFoundError when absent."""
+        ...
 
     def delete(self, digest: str) -> bool: ...
 
@@ -135,6 +148,13 @@ class LocalBlobStore:
             return self._path(digest).stat().st_size
         except FileNotFoundError:
             raise NotFoundError(f"no blob {digest} in {self.root}") from None
+
+    def stat(self, digest: str) -> BlobStat:
+        try:
+            st = self._path(digest).stat()
+        except FileNotFoundError:
+            raise NotFoundError(f"no blob {digest} in {self.root}") from None
+        return BlobStat(st.st_size, st.st_mtime)
 
     def open(self, digest: str) -> BinaryIO:
         try:

@@ -24,12 +24,19 @@ from typing import Any
 
 import msgpack
 
-from cairn.errors import StoreError, WalError
+from cairn.errors import NotFoundError, StoreError, WalError
 from cairn.records import RunRef
 from cairn.store.artifacts import Cursor
 from cairn.store.artifacts import referenced_blobs as artifact_blobs
-from cairn.store.blobs import LocalBlobStore, record_blobs, temp_writer, this_host
+from cairn.store.blobs import (
+    BlobStore,
+    LocalBlobStore,
+    record_blobs,
+    temp_writer,
+    this_host,
+)
 from cairn.store.progress import SessionProgress
+from cairn.store.s3_blobs import S3BlobStore
 from cairn.wal.reader import WalReader
 from cairn.wal.replay import WAL_SUFFIX
 
@@ -106,6 +113,8 @@ class GcReport:
     blobs: list[str] = field(default_factory=list)
     blob_bytes: int = 0
     temp_files: list[Path] = field(default_factory=list)
+    uploads: list[str] = field(default_factory=list)
+    """Keys of unfinished multipart uploads (S3) of writers that died."""
 
 
 def stale_temp_files(folder: Path, cutoff: float) -> list[Path]:
@@ -131,30 +140,36 @@ def stale_temp_files(folder: Path, cutoff: float) -> list[Path]:
     return stale
 
 
-def collect_garbage(blobs: LocalBlobStore, referenced: set[str], min_age: float,
+def collect_garbage(blobs: BlobStore, referenced: set[str], min_age: float,
                     dry_run: bool = False, extra_temp_dirs: tuple[Path, ...] = ()
                     ) -> GcReport:
-    """Delete unreferenced blobs older than ``min_age`` seconds and stale temp files."""
+    """Delete unreferenced blobs older than ``min_age`` seconds and stale temp files (or,
+    on S3, unfinished uploads). A store that refreshes a blob's age only now and then
+    (S3: ``refresh_after``) keeps every blob at least that long."""
     report = GcReport()
-    cutoff = time.time() - min_age
+    now = time.time()
+    cutoff = now - max(min_age, float(getattr(blobs, "refresh_after", 0.0)))
     for digest in blobs.digests():
         if digest in referenced:
             continue
-        path = blobs.local_path(digest)
-        if path is None:
-            continue
         try:  # the age is read now, just before deleting, not when `referenced` was
-            st = path.stat()  # built: a dedup hit since then has refreshed it
-        except FileNotFoundError:
+            st = blobs.stat(digest)  # built: a dedup hit since then has refreshed it
+        except NotFoundError:
             continue
-        if st.st_mtime > cutoff:
+        if st.modified > cutoff:
             continue
         report.blobs.append(digest)
-        report.blob_bytes += st.st_size
+        report.blob_bytes += st.size
         if not dry_run:
             blobs.delete(digest)
-    for folder in (blobs.root / "tmp", *extra_temp_dirs):
-        for path in stale_temp_files(folder, cutoff):
+    temp_cutoff = now - min_age
+    temp_dirs = extra_temp_dirs
+    if isinstance(blobs, LocalBlobStore):
+        temp_dirs = (blobs.root / "tmp", *extra_temp_dirs)
+    elif isinstance(blobs, S3BlobStore):
+        report.uploads = blobs.stale_uploads(temp_cutoff, dry_run)
+    for folder in temp_dirs:
+        for path in stale_temp_files(folder, temp_cutoff):
             report.temp_files.append(path)
             if not dry_run:
                 path.unlink(missing_ok=True)

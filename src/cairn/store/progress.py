@@ -82,6 +82,7 @@ class SessionProgress:
         first, last = self.gaps[at]
         pieces = [(a, b) for a, b in ((first, seq - 1), (seq + 1, last)) if a <= b]
         self.gaps[at:at + 1] = pieces
+        del self.gaps[:-MAX_GAPS]  # a split adds one: the cap holds here too
 
     def reopen(self, spans: Iterable[Span]) -> None:
         """Known gaps for a legacy row: ``spans`` (cut to the mark), none else."""

@@ -47,14 +47,19 @@ def open_store(uri: str | Path, heartbeat_timeout: float = 60.0,
 
 
 def open_blobs(uri: str | Path) -> BlobStore:
-    """The blob store named by ``uri``: ``file:///path/to/blobs``, or the path of a cairn
-    folder (whose ``blobs/`` it opens)."""
+    """The blob store named by ``uri``: ``file:///path/to/blobs``, ``s3://bucket/prefix``
+    (endpoint and credentials from the AWS environment), or the path of a cairn folder
+    (whose ``blobs/`` it opens)."""
     from cairn.store.blobs import LocalBlobStore
 
     text = str(uri)
     if text.startswith("file://"):
         return LocalBlobStore(Path(text[len("file://"):]))
+    if text.startswith("s3://"):
+        from cairn.store.s3_blobs import S3BlobStore
+
+        return S3BlobStore.from_uri(text)
     if "://" in text:
         raise StoreError(f"no blob store backend for {text.split('://', 1)[0]}:// "
-                         "(known: file://)")
+                         "(known: file://, s3://)")
     return LocalBlobStore(Path(text) / "blobs")

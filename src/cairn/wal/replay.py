@@ -37,7 +37,7 @@ from cairn.records import Record, RunRef
 from cairn.wal.reader import WalReader
 
 if TYPE_CHECKING:
-    from cairn.store.base import MetadataStore
+    from cairn.store.base import ApplyResult, MetadataStore
     from cairn.store.blobs import BlobStore
     from cairn.store.progress import SessionProgress
 
@@ -259,9 +259,11 @@ def _replay_file(path: Path, store: MetadataStore | None, counter: _DryRun | Non
             assert store is not None
             if blobs is not None:
                 result.missing_blobs.extend(_copy_blobs(records, path.parent, blobs))
-            outcome = store.apply_records(records)
+            outcome = _apply_up_to_refused(store, records, result)
             applied, present = outcome.applied, outcome.skipped
             result.unknown_kinds.update(outcome.unknown_kinds)
+            if result.error is not None:
+                break
         result.applied += applied
         result.present += present
     if progress is not None and size > consumed:
@@ -270,6 +272,35 @@ def _replay_file(path: Path, store: MetadataStore | None, counter: _DryRun | Non
     result.skipped_frames = reader.skipped_frames
     result.torn = reader.torn and result.error is None
     return result
+
+
+_REFUSED = (TypeError, ValueError, KeyError, AttributeError, IndexError)
+"""What applying a damaged or hostile record raises (a store failure is a StoreError)."""
+
+
+def _apply_up_to_refused(store: MetadataStore, records: Sequence[Record],
+                         result: WalReplay) -> ApplyResult:
+    """Apply the batch; if the store refuses a record of it, apply the records before that
+    one and note the error, so the file stops there and the other files still apply."""
+    from cairn.store.base import ApplyResult
+
+    try:
+        return store.apply_records(records)
+    except _REFUSED:
+        pass
+    applied = skipped = 0
+    unknown: set[str] = set()
+    for record in records:
+        try:
+            outcome = store.apply_records([record])
+        except _REFUSED as exc:
+            result.error = (f"{result.path}: record {record.seq} ({record.kind}) cannot be "
+                            f"applied: {exc!r}")
+            break
+        applied += outcome.applied
+        skipped += outcome.skipped
+        unknown.update(outcome.unknown_kinds)
+    return ApplyResult(applied, skipped, tuple(sorted(unknown)))
 
 
 # ---- repairing legacy progress -----------------------------------------------------------

@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING
 from cairn.errors import WalError
 from cairn.records import RunRef
 from cairn.wal.reader import WalReader
-from cairn.wal.replay import WAL_SUFFIX, find_wal_files, replay
+from cairn.wal.replay import WAL_SUFFIX, WalReplay, find_wal_files, replay
 
 if TYPE_CHECKING:
     from cairn.store.base import MetadataStore, RunRow
+    from cairn.store.blobs import BlobStore
 
 
 Session = tuple[RunRef, str]
@@ -84,11 +85,21 @@ def _replayed(wals: dict[Path, Session]) -> list[RunRow | None]:
     with tempfile.TemporaryDirectory(prefix="cairn-resume-") as scratch:
         replayed = SqliteStore(Path(scratch) / "cairn.db")
         try:
-            replay(list(wals), replayed)
+            _warn_errors(replay(list(wals), replayed))
             return [replayed.get_run(ref, with_state=True)
                     for ref in dict.fromkeys(ref for ref, _ in wals.values())]
         finally:
             replayed.close()
+
+
+def _warn_errors(results: list[WalReplay]) -> None:
+    """A file that stopped at a record the store refused: the resume continues from the
+    records before it; `cairn sync` reports the problem in full."""
+    for result in results:
+        if result.error is not None:
+            warnings.warn(f"cairn: a WAL file of the resumed run stops early "
+                          f"({result.error}); continuing from the records before it",
+                          RuntimeWarning, stacklevel=4)
 
 
 def _may_lack(store: MetadataStore | None, stored: RunRow | None, ref: RunRef,
@@ -102,6 +113,24 @@ def _may_lack(store: MetadataStore | None, stored: RunRow | None, ref: RunRef,
             and stored.meta.get("session") == session)
 
 
+def apply_unsynced(runs_dir: Path, project: str, run_id: str, store: MetadataStore,
+                   stored: RunRow | None, blobs: BlobStore | None) -> bool:
+    """Apply to ``store`` the WAL files of the run that it may lack (a local resume of a
+    run logged offline, or of one whose applier died with it), as ``cairn sync`` would;
+    True when it replayed them. The store then holds every session in order, so the new
+    session continues from it and a later sync changes nothing."""
+    wals = run_wals(runs_dir, project, run_id)
+    if not any(_may_lack(store, stored, ref, session) for ref, session in wals.values()):
+        return False
+    try:
+        _warn_errors(replay(list(wals), store, blobs=blobs))
+    except Exception as exc:  # a resume must start; `cairn sync` reports the problem
+        warnings.warn(f"cairn: cannot apply the WAL files of run {run_id!r} to the store "
+                      f"({exc!r}); resuming from what it holds (run `cairn sync`)",
+                      RuntimeWarning, stacklevel=3)
+    return True
+
+
 def merged_with_store(from_wals: RunRow, stored: RunRow | None) -> RunRow:
     """The WAL state over what the store holds of the run (sessions whose WAL files are
     gone): the later of the last steps, the stored config under the WALs' one."""
@@ -112,4 +141,4 @@ def merged_with_store(from_wals: RunRow, stored: RunRow | None) -> RunRow:
         config={**stored.config, **from_wals.config})
 
 
-__all__ = ["merged_with_store", "run_wals", "unsynced_state"]
+__all__ = ["apply_unsynced", "merged_with_store", "run_wals", "unsynced_state"]

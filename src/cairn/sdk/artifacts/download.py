@@ -2,10 +2,9 @@
 
 Files are copied from the blob store on a few threads, each to a temporary name beside its
 destination and renamed into place, so a reader never sees half a file. A blob store that
-is not on this disk (S3, a server) is read through the download cache, a blob store of its
-own under ``<cairn folder>/cache/blobs``; it is shared safely by processes, since blobs are
-written under temporary names and renamed. A file already at its destination with the
-right content is kept. Large transfers show a progress bar on a terminal.
+is not on this disk (S3, a server) is read through the download cache
+(:mod:`cairn.store.blob_cache`, under ``<cairn folder>/cache/blobs``). A file already at
+its destination with the right content is kept. Large transfers show a progress bar on a terminal.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ from cairn.sdk.artifacts.hashing import DigestCache, hash_files
 from cairn.sdk.artifacts.manifest import ArtifactManifestEntry
 from cairn.sdk.artifacts.progress import TransferProgress
 from cairn.sdk.files import check_file_name
-from cairn.store.blobs import BlobStore, LocalBlobStore
+from cairn.store.blob_cache import BlobCache
 
 if TYPE_CHECKING:
     from cairn.sdk.artifacts.artifact import Artifact
@@ -51,26 +50,6 @@ def safe_destination(folder: Path, name: str, checked: dict[Path, bool] | None =
         raise ValueError(f"{str(dest)!r} is a symlink; refusing to write artifact file "
                          f"{name!r} through it")
     return dest
-
-
-def _cache(root: Path) -> LocalBlobStore:
-    return LocalBlobStore(root / "cache" / "blobs")
-
-
-def _local_blob(blobs: BlobStore, cache: LocalBlobStore, digest: str) -> Path:
-    """A file on this disk with the blob's content (through the cache when needed)."""
-    path = blobs.local_path(digest)
-    if path is not None:
-        return path
-    cached = cache.local_path(digest)
-    if cached is None:
-        with blobs.open(digest) as stream:
-            info = cache.put_stream(stream)
-        if info.digest != digest:
-            raise ValueError(f"blob {digest} came back with other content ({info.digest})")
-        cached = cache.local_path(digest)
-    assert cached is not None
-    return cached
 
 
 def _copy(source: Path, dest: Path) -> None:
@@ -114,11 +93,11 @@ def download_entries(artifact: Artifact, entries: Sequence[ArtifactManifestEntry
         parent.mkdir(parents=True, exist_ok=True)
     total = sum(e.size or 0 for e, _ in todo)
     progress = TransferProgress.for_terminal(f"downloading {artifact.name}", total)
-    blobs, cache = source.blobs, _cache(root)
+    blobs, cache = source.blobs, BlobCache(root / "cache" / "blobs")
 
     def fetch(item: tuple[ArtifactManifestEntry, Path]) -> None:
         entry, dest = item
-        _copy(_local_blob(blobs, cache, entry.digest), dest)
+        _copy(cache.path(blobs, entry.digest), dest)
         progress.advance(entry.size or 0)
 
     try:
