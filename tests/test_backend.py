@@ -124,23 +124,3 @@ def test_a_scheme_from_an_entry_point(tmp_path: Path, monkeypatch: pytest.Monkey
     finally:
         api.close()
 
-
-def test_a_run_with_s3_blobs_keeps_media_there(s3_env: str, cairn_root: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    """Blobs of a store that is not on this machine are written into the run folder first
-    and copied to it by the applier process, before the records that name them."""
-    import numpy as np
-
-    blobs = "s3://cairn-test/seam-run"
-    monkeypatch.setenv("CAIRN_BLOBS", blobs)
-    run = cairn.init(project="p")
-    run.log({"pic": cairn.Image(np.full((4, 4, 3), 7, dtype=np.uint8))})
-    run.finish()
-    assert not (cairn_root / "blobs").exists()
-    api = cairn.Api(blobs=blobs)
-    try:
-        pic = next(iter(api.run(run.path).scan_history(keys=["pic"])))["pic"]
-        assert api.blobs.has(pic.digest)
-        assert pic.image().size == (4, 4)
-    finally:
-        api.close()
