@@ -62,3 +62,47 @@ def test_wandb_console_values_are_accepted(given: object, mode: str) -> None:
 def test_an_unknown_console_value_names_the_setting() -> None:
     with pytest.raises(SettingsError, match="console"):
         load_settings({"console": "tty"})
+
+
+def test_store_and_blobs_are_derived_from_root(tmp_path: Path) -> None:
+    env = {"CAIRN_CONFIG": str(tmp_path / "none.toml"), "CAIRN_DIR": str(tmp_path / "c")}
+    s = load_settings({}, environ=env)
+    assert s.store == f"sqlite:///{tmp_path / 'c' / 'cairn.db'}"
+    assert s.blobs == f"file://{tmp_path / 'c' / 'blobs'}"
+
+
+def test_store_and_blobs_from_the_environment(tmp_path: Path) -> None:
+    env = {"CAIRN_CONFIG": str(tmp_path / "none.toml"), "CAIRN_DIR": str(tmp_path / "c"),
+           "CAIRN_STORE": "postgresql://cairn@db/cairn", "CAIRN_BLOBS": "s3://runs/team"}
+    s = load_settings({}, environ=env)
+    assert (s.store, s.blobs) == ("postgresql://cairn@db/cairn", "s3://runs/team")
+    assert s.root == tmp_path / "c"  # the runs' WALs stay in the folder
+
+
+def test_blobs_go_beside_an_embedded_store_named_alone(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    env = {"CAIRN_CONFIG": str(tmp_path / "none.toml"), "CAIRN_STORE": "shared/runs.db"}
+    s = load_settings({}, environ=env)
+    assert s.store == str(tmp_path / "shared" / "runs.db")  # made absolute
+    assert s.blobs == f"file://{tmp_path / 'shared' / 'blobs'}"
+
+
+def test_a_root_argument_means_that_folders_own_stores(tmp_path: Path) -> None:
+    env = {"CAIRN_CONFIG": str(tmp_path / "none.toml"), "CAIRN_STORE": str(tmp_path / "s"),
+           "CAIRN_BLOBS": f"file://{tmp_path / 'b'}"}
+    s = load_settings({"root": tmp_path / "c"}, environ=env)
+    assert s.store == f"sqlite:///{tmp_path / 'c' / 'cairn.db'}"
+    assert s.blobs == f"file://{tmp_path / 'c' / 'blobs'}"
+    both = load_settings({"root": tmp_path / "c", "store": tmp_path / "s"}, environ=env)
+    assert both.store == str(tmp_path / "s")
+
+
+def test_an_empty_store_uri_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="store"):
+        load_settings({"store": " "}, environ={"CAIRN_CONFIG": str(tmp_path / "none.toml")})
+
+
+def test_a_blobs_path_is_the_blob_folder_itself(tmp_path: Path) -> None:
+    env = {"CAIRN_CONFIG": str(tmp_path / "none.toml"), "CAIRN_BLOBS": str(tmp_path / "b")}
+    assert load_settings({}, environ=env).blobs == f"file://{tmp_path / 'b'}"

@@ -49,7 +49,38 @@ _ENV_FIELDS = {
 }
 # CAIRN_DIR names the cairn folder itself (DESIGN.md); WANDB_DIR, like wandb, names the
 # folder that contains it.
-_SINGLE_ENV = {"CAIRN_DIR": "root", "WANDB_DIR": "dir", "CAIRN_UI_URL": "ui_url"}
+_SINGLE_ENV = {"CAIRN_DIR": "root", "WANDB_DIR": "dir", "CAIRN_UI_URL": "ui_url",
+               "CAIRN_STORE": "store", "CAIRN_BLOBS": "blobs"}
+
+
+def store_uri_of_folder(root: Path) -> str:
+    """The metadata store of a cairn folder: its ``cairn.db``, as a ``sqlite:///`` URI."""
+    return f"sqlite:///{Path(root).absolute() / 'cairn.db'}"
+
+
+def shown_store(store: str, root: Path) -> str:
+    """The store as messages name it: the cairn folder for the folder's own store, else
+    its URI with any password masked."""
+    if store == store_uri_of_folder(root):
+        return str(root)
+    from urllib.parse import urlsplit
+
+    password = urlsplit(store).password
+    return store.replace(f":{password}@", ":***@", 1) if password else store
+
+
+def local_blobs_uri(store: str) -> str | None:
+    """The ``file://`` blob store beside an embedded store (a folder path, a ``.db`` path or
+    a ``sqlite:///`` URI): ``blobs/`` next to its database. None for any other store."""
+    if store.startswith("sqlite:///"):
+        location = store[len("sqlite:///"):]
+    elif "://" in store:
+        return None
+    else:
+        location = store
+    path = Path(location).expanduser()
+    folder = path.parent if path.suffix == ".db" else path
+    return f"file://{folder.absolute() / 'blobs'}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,7 +88,13 @@ class Settings:
     """Everything that configures a run or a reader. Build with :func:`load_settings`."""
 
     root: Path
-    """The cairn folder: ``cairn.db``, ``blobs/`` and ``runs/`` live here."""
+    """The cairn folder: ``runs/`` (the WALs) lives here, and by default the store too."""
+    store: str = ""
+    """The metadata store's URI (``CAIRN_STORE``): a path, ``sqlite:///…``,
+    ``postgresql://…``. Unset: ``cairn.db`` in ``root``."""
+    blobs: str = ""
+    """The blob store's URI (``CAIRN_BLOBS``): ``file:///…``, ``s3://bucket/prefix``. Unset:
+    ``blobs/`` beside an embedded store, else in ``root``."""
     mode: str = "local"
     project: str | None = None
     entity: str | None = None
@@ -118,17 +155,18 @@ class Settings:
     file_sync_interval: float = 1.0
     """Seconds between checks of the files saved with ``run.save(policy="live")``."""
 
-    @property
-    def db_path(self) -> Path:
-        return self.root / "cairn.db"
+    def __post_init__(self) -> None:
+        # Derived here rather than in load_settings so that a Settings built directly
+        # (tests, the applier process) names the same stores as the folder it is given.
+        if not self.store:
+            object.__setattr__(self, "store", store_uri_of_folder(self.root))
+        if not self.blobs:
+            derived = local_blobs_uri(self.store) or f"file://{self.root.absolute() / 'blobs'}"
+            object.__setattr__(self, "blobs", derived)
 
     @property
     def runs_dir(self) -> Path:
         return self.root / "runs"
-
-    @property
-    def blobs_dir(self) -> Path:
-        return self.root / "blobs"
 
     def default_entity(self) -> str:
         if self.entity:
@@ -237,6 +275,17 @@ _ENVIRONMENT_FIELDS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+def _uri(value: Any) -> str:
+    """A store URI as given, or a plain path made absolute (the applier process and
+    ``cairn`` commands may run elsewhere)."""
+    text = str(value).strip()
+    if not text:
+        raise ValueError("must be a URI or a path")
+    if "://" in text:
+        return text
+    return str(Path(text).expanduser().absolute())
+
+
 def _coerce(field: str, value: Any) -> Any:
     """Turn a raw (often string) value into the field's type, or raise naming the field."""
     if value is None:
@@ -276,6 +325,12 @@ def _coerce(field: str, value: Any) -> Any:
             return mode
         if field == "root":
             return Path(value).expanduser()
+        if field == "store":
+            return _uri(value)
+        if field == "blobs":
+            # a plain path is the blob folder itself (open_blobs reads one as a cairn folder)
+            uri = _uri(value)
+            return uri if "://" in uri else f"file://{uri}"
     except (TypeError, ValueError) as exc:
         raise SettingsError(f"bad value {value!r} for setting {field!r}: {exc}") from exc
     return str(value) if not isinstance(value, str) else value
@@ -289,7 +344,9 @@ def load_settings(
 
     ``dir`` (``WANDB_DIR``) follows wandb: it names the folder that *contains* the ``cairn``
     folder. ``root`` (``CAIRN_DIR``) names the cairn folder itself; ``dir`` passed as an
-    argument wins over ``CAIRN_DIR`` from the environment.
+    argument wins over ``CAIRN_DIR`` from the environment. ``store`` and ``blobs`` are
+    derived from ``root`` when unset, and ``root`` passed as an argument wins over
+    ``CAIRN_STORE`` / ``CAIRN_BLOBS`` from the environment.
     """
     env = os.environ if environ is None else environ
     merged: dict[str, Any] = {}
@@ -305,6 +362,12 @@ def load_settings(
     values = {key: _coerce(key, value) for key, value in merged.items()}
     if overrides and overrides.get("dir") is not None and "root" not in overrides:
         values.pop("root", None)
+    if overrides and overrides.get("root") is not None:
+        # A folder named in the call means its own stores, whatever the environment says,
+        # unless the call names them too.
+        for key in ("store", "blobs"):
+            if overrides.get(key) is None:
+                values.pop(key, None)
     if "root" not in values:
         base = values.get("dir")
         values["root"] = Path(base).expanduser() / "cairn" if base else Path.cwd() / "cairn"

@@ -56,9 +56,10 @@ def test_projects() -> None:
 
 def test_runs_are_paged_lazily() -> None:
     made = [_log_run(name=f"run-{i}", config={"i": i}) for i in range(5)]
-    api = cairn.Api()
-    counting = CountingStore(api.store)
-    api._store = counting  # type: ignore[assignment]
+    backend = cairn.Api().backend
+    counting = CountingStore(backend.store)
+    backend._store = counting  # type: ignore[attr-defined]
+    api = cairn.Api(backend=backend)
     runs = api.runs("p", per_page=2)
     assert counting.calls == []
     assert len(runs) == 5

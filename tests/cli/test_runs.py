@@ -130,3 +130,18 @@ def test_reading_a_folder_without_a_store(invoke: Invoke, tmp_path: Path) -> Non
     result = invoke("--dir", str(tmp_path / "empty"), "runs", "list", code=1)
     assert result.stderr.startswith(f"Error: no cairn store at {tmp_path / 'empty'}")
     assert "--dir" in result.stderr
+
+
+def test_every_command_reads_the_store_given_by_store(invoke: Invoke, make_run: MakeRun,
+                                                      tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    other = tmp_path / "team"
+    monkeypatch.setenv("CAIRN_STORE", str(other))
+    logged = make_run(mode="local", project="mnist", name="remote")
+    monkeypatch.delenv("CAIRN_STORE")
+    missing = invoke("runs", "list", code=1)
+    assert missing.stderr.startswith("Error: no cairn store at")
+    shown = invoke("--store", str(other), "runs", "list").stdout
+    assert logged.id in shown
+    assert logged.id in invoke("--store", f"sqlite:///{other / 'cairn.db'}", "runs", "show",
+                               logged.path).stdout

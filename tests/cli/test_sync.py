@@ -11,10 +11,12 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pytest
 
 import cairn
 from cairn.records import Record, RunRef
+from cairn.store.blobs import LocalBlobStore
 from cairn.store.registry import open_store
 from cairn.store.sqlite import SqliteStore
 from cairn.wal.reader import read_wal
@@ -190,6 +192,35 @@ def test_sync_writes_into_the_dir_store(invoke: Invoke, make_run: MakeRun,
         assert store.get_run(ref) is not None
     finally:
         store.close()
+
+
+def test_sync_to_another_backend_leaves_the_folder_alone(
+        invoke: Invoke, make_run: MakeRun, cairn_root: Path, tmp_path: Path) -> None:
+    logged = make_run(mode="offline")
+    image = cairn.init(project="proj", mode="offline")
+    image.log({"pic": cairn.Image(np.zeros((4, 4, 3), dtype=np.uint8))})
+    image.finish()
+    target = f"sqlite:///{tmp_path / 'team' / 'runs.db'}"
+    blobs = f"file://{tmp_path / 'team-blobs'}"
+    result = invoke("sync", "--to", target, "--to-blobs", blobs)
+    assert "read 2 WAL files" in result.stdout
+    assert not (cairn_root / "cairn.db").exists()
+    api = cairn.Api(store=target, blobs=blobs)
+    try:
+        assert list(api.run(logged.id).series("loss")[1]) == [r["loss"] for r in logged.rows]
+        media = next(iter(api.run(image.id).scan_history(keys=["pic"])))["pic"]
+        assert LocalBlobStore(tmp_path / "team-blobs").has(media.digest)
+    finally:
+        api.close()
+    again = invoke("sync", "--to", target, "--to-blobs", blobs)
+    assert " 0 applied" in again.stdout
+
+
+def test_sync_to_a_server_is_one_clear_line(invoke: Invoke, make_run: MakeRun) -> None:
+    make_run()
+    result = invoke("sync", "--to", "https://cairn.example.org", code=1)
+    assert result.stderr.startswith("Error: cannot open https://cairn.example.org")
+    assert "not available yet" in result.stderr
 
 
 def test_store_warnings_become_one_line(invoke: Invoke, cairn_root: Path,

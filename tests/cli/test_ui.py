@@ -136,3 +136,19 @@ def test_allowed_hosts_reach_the_app(invoke: Invoke, make_run: MakeRun,
     invoke("ui", "--port", "0", "--allowed-host", "cairn.lan", "--allowed-host", "10.0.0.2")
     (app, _), = no_server.served
     assert set(app.state.cairn.options.allowed_hosts) >= {"cairn.lan", "10.0.0.2"}
+
+
+def test_serves_the_store_given_by_store(invoke: Invoke, make_run: MakeRun,
+                                         no_server: type[_NoServer], tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    other = f"sqlite:///{tmp_path / 'team' / 'runs.db'}"
+    missing = invoke("ui", "--store", other, code=1)
+    assert missing.stderr == f"Error: no cairn store at {other}; log a run first\n"
+    monkeypatch.setenv("CAIRN_STORE", other)
+    make_run(mode="local")  # logs into that store
+    monkeypatch.delenv("CAIRN_STORE")
+    result = invoke("ui", "--port", "0", "--store", other)
+    (app, _), = no_server.served
+    assert result.stdout.startswith(f"cairn ui: {other} at http://127.0.0.1:")
+    assert app.state.cairn.settings.store == other
+    assert Path(app.state.cairn.store.path) == tmp_path / "team" / "runs.db"

@@ -265,3 +265,46 @@ def test_a_local_resume_applies_the_sessions_the_store_lacks_first() -> None:
     assert [r["loss"] for r in stored.scan_history(keys=["loss"])] == [float(s)
                                                                        for s in range(11)]
     assert stored.config == {"x": 1}
+
+
+@pytest.mark.parametrize("applier", ["process", "thread"])
+def test_a_run_logs_to_the_store_and_blobs_the_settings_name(
+        applier: str, cairn_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    from cairn.store.blobs import LocalBlobStore
+
+    store = f"sqlite:///{tmp_path / 'team' / 'runs.db'}"
+    blobs = f"file://{tmp_path / 'team-blobs'}"
+    monkeypatch.setenv("CAIRN_STORE", store)
+    monkeypatch.setenv("CAIRN_BLOBS", blobs)
+    monkeypatch.setenv("CAIRN_APPLIER", applier)
+    run = cairn.init(project="p")
+    for step in range(3):
+        run.log({"loss": 1.0 / (step + 1)})
+    run.log({"pic": cairn.Image(np.zeros((4, 4, 3), dtype=np.uint8))})
+    run.finish()
+
+    assert (tmp_path / "team" / "runs.db").is_file()
+    assert not (cairn_root / "cairn.db").exists()
+    assert not (cairn_root / "blobs").exists()
+    assert run.wal_path.is_relative_to(cairn_root)  # the run's folder stays in the folder
+    monkeypatch.delenv("CAIRN_STORE")
+    monkeypatch.delenv("CAIRN_BLOBS")
+    with pytest.raises(cairn.NotFoundError):
+        cairn.Api().run(run.path)
+    api = cairn.Api(store=store, blobs=blobs)
+    try:
+        stored = api.run(run.path)
+        assert stored.state == "finished"
+        assert list(stored.series("loss")[1]) == [1.0, 0.5, 1.0 / 3]
+        pic = next(iter(stored.scan_history(keys=["pic"])))["pic"]
+        assert LocalBlobStore(tmp_path / "team-blobs").has(pic.digest)
+    finally:
+        api.close()
+
+
+def test_an_unknown_store_scheme_fails_init_before_any_folder(cairn_root: Path) -> None:
+    with pytest.raises(cairn.StoreError, match="no storage backend for ftp://"):
+        cairn.init(project="p", settings={"store": "ftp://host/x"})
+    assert not (cairn_root / "runs").exists()

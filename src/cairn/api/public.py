@@ -31,6 +31,7 @@ from cairn.store.buckets import STEP_MAX, STEP_MIN, check_range
 from cairn.store.codec import Envelope, Float64s, Int64s
 
 if TYPE_CHECKING:
+    from cairn.backend import Backend
     from cairn.sdk.artifacts.artifact import Artifact
     from cairn.store.blobs import BlobStore
 
@@ -401,37 +402,39 @@ class Runs(Sequence[Run]):
 
 
 class Api:
-    """Reads a cairn store: ``Api(root=...)`` or the folder from settings (``CAIRN_DIR``)."""
+    """Reads a cairn backend: ``Api(root=...)`` for a cairn folder, ``Api(store=URI,
+    blobs=URI)`` for any store, ``Api(backend=...)`` for one already open (which the Api
+    then does not close); default: the settings' store (``CAIRN_STORE`` or ``CAIRN_DIR``)."""
 
     def __init__(self, root: str | Path | None = None,
                  overrides: Mapping[str, Any] | None = None, timeout: int | None = None,
-                 api_key: str | None = None) -> None:
+                 api_key: str | None = None, *, store: str | Path | None = None,
+                 blobs: str | Path | None = None, backend: Backend | None = None) -> None:
         values = dict(overrides or {})
-        if root is not None:
-            values["root"] = root
+        for key, value in (("root", root), ("store", store), ("blobs", blobs)):
+            if value is not None:
+                values[key] = value
         self.settings: Settings = load_settings(values)
-        self._store: MetadataStore | None = None
-        self._blobs: BlobStore | None = None
+        self._backend = backend
+        self._owns_backend = backend is None
+
+    @property
+    def backend(self) -> Backend:
+        """The backend read (opened on first use; ``NotFoundError`` while the store does
+        not exist, and tried again on the next use)."""
+        if self._backend is None:
+            from cairn.backend import open_backend
+
+            self._backend = open_backend(settings=self.settings, create=False)
+        return self._backend
 
     @property
     def blobs(self) -> BlobStore:
-        if self._blobs is None:
-            from cairn.store.registry import open_blobs
-
-            self._blobs = open_blobs(self.settings.root)
-        return self._blobs
+        return self.backend.blobs
 
     @property
     def store(self) -> MetadataStore:
-        if self._store is None:
-            from cairn.store.registry import open_store
-
-            if not self.settings.db_path.exists():
-                raise NotFoundError(f"no cairn store at {self.settings.root} (nothing has been "
-                                    "logged there yet; set root= or CAIRN_DIR)")
-            self._store = open_store(self.settings.root,
-                                     heartbeat_timeout=self.settings.heartbeat_timeout)
-        return self._store
+        return self.backend.store
 
     @property
     def default_entity(self) -> str:
@@ -521,9 +524,9 @@ class Api:
         return self.artifact_versions(type_name, name)
 
     def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
-            self._store = None
+        if self._backend is not None and self._owns_backend:
+            self._backend.close()
+            self._backend = None
 
 
 __all__ = ["Api", "Project", "Run", "Runs"]

@@ -20,10 +20,14 @@ def gc(dry_run: bool, min_age: float) -> None:
     from cairn.store.gc import collect_garbage, pending_wal_blobs
 
     settings = state().settings
-    store = state().api().store
+    backend = state().api().backend
+    blobs = backend.blobs
+    if not isinstance(blobs, LocalBlobStore):
+        raise click.ClickException(f"cairn gc collects blobs in a local folder only; "
+                                   f"{backend.blobs_uri} is not one (yet)")
+    store = backend.store
     referenced = store.referenced_blobs() | pending_wal_blobs(settings.runs_dir,
                                                               store.applied_progress)
-    blobs = LocalBlobStore(settings.blobs_dir)
     report = collect_garbage(blobs, referenced, min_age, dry_run,
                              extra_temp_dirs=(settings.root / "cache" / "blobs" / "tmp",))
     verb = "would delete" if dry_run else "deleted"

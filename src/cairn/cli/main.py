@@ -91,14 +91,21 @@ class LazyGroup(click.Group):
 @click.version_option(cairn.__version__, "-V", "--version", prog_name="cairn")
 @click.option("--dir", "root", type=click.Path(file_okay=False, path_type=Path),
               help="The cairn folder (default: $CAIRN_DIR, or ./cairn).")
+@click.option("--store", metavar="URI",
+              help="The metadata store: a path, sqlite:///..., postgresql://... (default: "
+                   "$CAIRN_STORE, or the cairn folder's cairn.db).")
+@click.option("--blobs", metavar="URI",
+              help="The blob store: file:///..., s3://bucket/prefix (default: $CAIRN_BLOBS, "
+                   "or blobs/ beside an embedded store).")
 @click.pass_context
-def cli(ctx: click.Context, root: Path | None) -> None:
+def cli(ctx: click.Context, root: Path | None, store: str | None, blobs: str | None) -> None:
     """cairn: a local-first experiment tracker with the wandb Run API.
 
-    Runs log to a cairn folder (cairn.db, blobs/ and one WAL per run under runs/).
-    These commands sync WALs into its store and read runs back.
+    Runs log to a cairn folder (one WAL per run under runs/) and, by default, to the store
+    in it (cairn.db and blobs/); --store and --blobs name another. These commands sync
+    WALs into the store and read runs back.
     """
-    state = CliState(root)
+    state = CliState(root, store, blobs)
     ctx.obj = state
     ctx.call_on_close(state.close)
 

@@ -1,5 +1,7 @@
 """What every command shares: the settings of the cairn folder chosen with ``--dir`` (or
-``CAIRN_DIR``, or ``./cairn``) and a lazily opened ``cairn.Api`` over its store."""
+``CAIRN_DIR``, or ``./cairn``), the backend chosen with ``--store`` / ``--blobs`` (or
+``CAIRN_STORE`` / ``CAIRN_BLOBS``, or the folder's own), and a lazily opened ``cairn.Api``
+over that backend."""
 
 from __future__ import annotations
 
@@ -8,42 +10,46 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cairn.errors import NotFoundError
 from cairn.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from cairn.api.public import Api
+    from cairn.backend import Backend
 
 
 class CliState:
     """Held in ``click.Context.obj``; closed when the command ends."""
 
-    def __init__(self, root: Path | None) -> None:
-        self._root = root
+    def __init__(self, root: Path | None, store: str | None = None,
+                 blobs: str | None = None) -> None:
+        self._overrides = {"root": root, "store": store, "blobs": blobs}
         self._settings: Settings | None = None
         self._api: Api | None = None
 
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            self._settings = load_settings({"root": self._root} if self._root else {})
+            self._settings = load_settings(self._overrides)
         return self._settings
 
+    def backend(self, create: bool = False) -> Backend:
+        """The chosen backend, owned by the caller (``NotFoundError`` when its store does
+        not exist and ``create`` is False)."""
+        from cairn.backend import open_backend
+
+        return open_backend(settings=self.settings, create=create)
+
     def api(self) -> Api:
-        """A reader of the folder's store (raises ``NotFoundError`` when it has none)."""
+        """A reader of the chosen backend (raises ``NotFoundError`` when it has no store)."""
         if self._api is None:
             from cairn.api.public import Api
 
-            root = self.settings.root
-            if not self.settings.db_path.exists():
-                raise NotFoundError(f"no cairn store at {root} (nothing has been logged or "
-                                    "synced there yet; pass --dir or set CAIRN_DIR)")
-            self._api = Api(root=root)
+            self._api = Api(backend=self.backend())
         return self._api
 
     def close(self) -> None:
         if self._api is not None:
-            self._api.close()
+            self._api.backend.close()  # the Api does not own a backend it was given
             self._api = None
 
 

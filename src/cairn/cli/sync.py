@@ -1,5 +1,6 @@
-"""``cairn sync``: apply WAL files to the store of the cairn folder (see
-:mod:`cairn.wal.replay`), with a progress bar on a terminal and a summary at the end."""
+"""``cairn sync``: apply WAL files to a backend, the cairn folder's by default or any other
+with ``--to URI`` (see :mod:`cairn.wal.replay`), with a progress bar on a terminal and a
+summary at the end."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import click
 from cairn.cli.state import state
 
 if TYPE_CHECKING:
-    from cairn.store.base import MetadataStore
+    from cairn.backend import Backend
     from cairn.wal.replay import ReplayTotals, WalReplay
 
 
@@ -37,24 +38,26 @@ def _warnings_as_lines() -> Iterator[None]:
             click.echo(f"warning: {text.removeprefix('cairn: ')}", err=True)
 
 
-def _open_store(dry_run: bool) -> MetadataStore | None:
-    """The store of the folder; in a dry run, ``None`` when there is none (nothing is
-    created)."""
+def _open_backend(to: str | None, to_blobs: str | None, dry_run: bool) -> Backend | None:
+    """The backend to apply to; in a dry run, ``None`` when its store does not exist
+    (nothing is created)."""
+    from cairn.backend import open_backend
+    from cairn.errors import NotFoundError
+
     settings = state().settings
-    if dry_run and not settings.db_path.exists():
+    try:
+        return open_backend(to, settings, blobs=to_blobs, create=not dry_run)
+    except NotFoundError:
         return None
-    from cairn.store.registry import open_store
-
-    return open_store(settings.root, heartbeat_timeout=settings.heartbeat_timeout)
 
 
-def _replay_with_bar(files: Sequence[Path], store: MetadataStore | None,
+def _replay_with_bar(files: Sequence[Path], backend: Backend | None,
                      dry_run: bool) -> list[WalReplay]:
     """Replay the files, with a progress bar (in bytes) when stderr is a terminal."""
-    from cairn.store.registry import open_blobs
     from cairn.wal.replay import replay
 
-    blobs = None if dry_run else open_blobs(state().settings.root)
+    store = backend.store if backend is not None else None
+    blobs = None if dry_run or backend is None else backend.blobs
     if not sys.stderr.isatty():
         return replay(files, store, dry_run=dry_run, blobs=blobs)
     total = 0
@@ -116,13 +119,21 @@ def _summary(totals: ReplayTotals, dry_run: bool) -> str:
 @click.option("--dry-run", is_flag=True,
               help="Read everything and report what would be applied; write nothing.")
 @click.option("-v", "--verbose", is_flag=True, help="One line per WAL file.")
+@click.option("--to", metavar="URI",
+              help="The store to apply to: a cairn folder, sqlite:///..., postgresql://... "
+                   "(default: the --store of cairn, $CAIRN_STORE, or the cairn folder's).")
+@click.option("--to-blobs", metavar="URI",
+              help="The blob store that goes with --to (default: blobs/ beside an embedded "
+                   "store, else the --blobs of cairn or $CAIRN_BLOBS).")
 @click.pass_context
-def sync(ctx: click.Context, paths: tuple[Path, ...], dry_run: bool, verbose: bool) -> None:
-    """Apply run WALs to the store of the cairn folder (--dir).
+def sync(ctx: click.Context, paths: tuple[Path, ...], dry_run: bool, verbose: bool,
+         to: str | None, to_blobs: str | None) -> None:
+    """Apply run WALs to a store: the cairn folder's (--dir), or any other (--to URI).
 
     PATH is a run folder, a .cairn WAL file, or a cairn folder; without PATH, every WAL
     under the folder's runs/. This completes offline runs and runs whose process was
-    killed. Records the store already holds are skipped, so syncing again is harmless.
+    killed, and copies runs to another store. Records the store already holds are
+    skipped, so syncing again is harmless.
     """
     from cairn.wal.replay import ReplayTotals, find_wal_files
 
@@ -131,13 +142,13 @@ def sync(ctx: click.Context, paths: tuple[Path, ...], dry_run: bool, verbose: bo
     if not files:
         click.echo(f"nothing to sync: no WAL files under {settings.runs_dir}")
         return
-    store = _open_store(dry_run)
+    backend = _open_backend(to, to_blobs, dry_run)
     try:
         with _warnings_as_lines():
-            results = _replay_with_bar(files, store, dry_run)
+            results = _replay_with_bar(files, backend, dry_run)
     finally:
-        if store is not None:
-            store.close()
+        if backend is not None:
+            backend.close()
     for result in results:
         for line in _file_lines(result, dry_run):
             click.echo(line, err=True)

@@ -1,4 +1,5 @@
-"""``cairn ui``: the web UI over the cairn folder's store, served on this machine."""
+"""``cairn ui``: the web UI over a backend (the cairn folder's store by default), served on
+this machine."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     from cairn.server.context import ServerOptions
 
 from cairn.cli.state import state
-from cairn.settings import load_settings
+from cairn.settings import Settings, load_settings, shown_store
 
 
 @click.command("ui")
@@ -30,36 +31,56 @@ from cairn.settings import load_settings
                    "--host; repeat for more. Requests naming any other host are refused "
                    "(DNS rebinding).")
 @click.option("--open", "open_browser", is_flag=True, help="Open the UI in a web browser.")
+@click.option("--store", metavar="URI", help="The metadata store (default: the --store of "
+              "cairn, $CAIRN_STORE, or the cairn folder's).")
+@click.option("--blobs", metavar="URI", help="The blob store (default: the --blobs of "
+              "cairn, $CAIRN_BLOBS, or beside an embedded store).")
 def ui(root: Path | None, port: int, host: str, allowed_hosts: tuple[str, ...],
-       open_browser: bool) -> None:
-    """Serve the web UI and its API (/api/v1) for the cairn folder, until Ctrl+C."""
+       open_browser: bool, store: str | None, blobs: str | None) -> None:
+    """Serve the web UI and its API (/api/v1) for a backend, until Ctrl+C."""
+    from cairn.backend import open_backend
+    from cairn.errors import NotFoundError
     from cairn.server.app import create_app
     from cairn.server.serve import bind, is_loopback, make_server, url_of
-    from cairn.store.registry import open_store
 
-    settings = load_settings({"root": root}) if root is not None else state().settings
-    if not settings.db_path.exists():
-        raise click.ClickException(f"no cairn store at {settings.root}; log a run first")
+    settings = _settings(root, store, blobs)
+    try:
+        backend = open_backend(settings=settings, create=False)
+    except NotFoundError:
+        where = shown_store(settings.store, settings.root)
+        raise click.ClickException(f"no cairn store at {where}; log a run first") from None
     try:
         sock = bind(host, port)
     except OSError as exc:
         raise click.ClickException(_bind_error(host, port, exc)) from None
-    store = open_store(settings.root, heartbeat_timeout=settings.heartbeat_timeout,
-                       busy_timeout=settings.store_busy_timeout)
     try:
         url = url_of(sock)
         if not is_loopback(host):
             click.echo(f"warning: serving on {host}, which is not a loopback address: anyone "
                        "who can reach it sees every run, and this mode has no login", err=True)
-        click.echo(f"cairn ui: {settings.root} at {url} (Ctrl+C to stop)")
+        click.echo(f"cairn ui: {shown_store(settings.store, settings.root)} at {url} "
+                   "(Ctrl+C to stop)")
         if open_browser:
             webbrowser.open(url)  # the socket already listens; the page waits in its queue
+        app = create_app(settings, backend.store, backend.blobs,
+                         options=_options(host, allowed_hosts))
         with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl+C once done
-            app = create_app(settings, store, options=_options(host, allowed_hosts))
             make_server(app).run(sockets=[sock])
     finally:
         sock.close()
-        store.close()
+        backend.close()
+
+
+def _settings(root: Path | None, store: str | None, blobs: str | None) -> Settings:
+    """The command's settings over those of ``cairn``: its own --dir means that folder's
+    stores; its own --store, blobs beside that store unless --blobs says otherwise."""
+    settings = state().settings
+    if root is None and store is None and blobs is None:
+        return settings
+    if root is None:
+        store = store or settings.store
+        blobs = blobs or (settings.blobs if store == settings.store else None)
+    return load_settings({"root": root or settings.root, "store": store, "blobs": blobs})
 
 
 def _options(host: str, allowed_hosts: tuple[str, ...]) -> ServerOptions:

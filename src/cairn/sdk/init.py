@@ -143,26 +143,27 @@ def _existing(settings: Settings, ref: RunRef) -> Any:
     once the store has the records it may lack (an offline session never synced, a crashed
     session's last records). A local run applies them to the store first; an offline one
     leaves the store alone and continues from its WAL files as they describe the run."""
+    from cairn.backend import open_backend
+    from cairn.errors import NotFoundError
     from cairn.wal.resume import apply_unsynced, merged_with_store, unsynced_state
 
     local = settings.mode in ("local", "online")  # online logs locally until a server exists
-    if not local and not settings.db_path.exists():
-        return unsynced_state(settings.runs_dir, ref.project, ref.run_id, None)
-    from cairn.store.blobs import LocalBlobStore
-    from cairn.store.sqlite import SqliteStore
-
-    store = SqliteStore(settings.db_path, heartbeat_timeout=settings.heartbeat_timeout)
     try:
+        backend = open_backend(settings=settings, create=local)
+    except NotFoundError:
+        return unsynced_state(settings.runs_dir, ref.project, ref.run_id, None)
+    try:
+        store = backend.store
         found = _stored_run(store, ref)
         if local:
             if apply_unsynced(settings.runs_dir, ref.project, ref.run_id, store, found,
-                              LocalBlobStore(settings.blobs_dir)):
+                              backend.blobs):
                 found = _stored_run(store, ref)
             return found
         from_wals = unsynced_state(settings.runs_dir, ref.project, ref.run_id, store, found)
         return found if from_wals is None else merged_with_store(from_wals, found)
     finally:
-        store.close()
+        backend.close()
 
 
 def _stored_run(store: Any, ref: RunRef) -> Any:
@@ -308,8 +309,11 @@ def _reinit(reinit: Any) -> Run | None:
 
 
 def _setup(s: Settings, ref: RunRef, found: Any, config: Any) -> RunSetup:
+    from cairn.backend import open_backend
     from cairn.sdk.config import _as_mapping
 
+    # Opened first: a store URI of an unknown scheme fails before any folder is made.
+    backend = None if s.mode == "disabled" else open_backend(settings=s)
     now = time.time()
     session = os.urandom(6).hex()
     stamp = time.strftime("%Y%m%d_%H%M%S", time.localtime(now))
@@ -346,7 +350,7 @@ def _setup(s: Settings, ref: RunRef, found: Any, config: Any) -> RunSetup:
     from cairn.sdk.values import clean_value
 
     return RunSetup(
-        settings=s, ref=ref, name=name or generated_name, notes=notes or "",
+        settings=s, backend=backend, ref=ref, name=name or generated_name, notes=notes or "",
         tags=tuple(tags or ()), group=group, job_type=job_type, run_dir=run_dir,
         session=session, start_time=now, starting_step=starting_step,
         resumed=found is not None, runtime_offset=runtime_offset,

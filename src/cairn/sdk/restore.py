@@ -33,7 +33,8 @@ def restore(name: str, run_path: str | None = None, replace: bool = False,
         return open(local, encoding="utf-8")
     if run is not None and run_path == run.path and not run._finished:
         run._flush_to_store()
-    api = Api(root=run.settings.root if run is not None else None)
+    # The current run's own backend, else the one the settings name.
+    api = run._reader() if run is not None else Api()
     try:
         try:
             file = api.run(run_path).file(name)
@@ -41,5 +42,6 @@ def restore(name: str, run_path: str | None = None, replace: bool = False,
             return None
         path = file.download(root=str(folder), replace=True)
     finally:
-        api.close()
+        if run is None:
+            api.close()
     return open(path, encoding="utf-8")

@@ -25,15 +25,17 @@ from cairn.sdk.config import Config
 from cairn.sdk.summary import Summary
 from cairn.sdk.values import flatten_log, media_held
 from cairn.sdk.writer import CairnWarning, Op, RunWriter, WarnOnce
-from cairn.settings import Settings
+from cairn.settings import Settings, shown_store
 
 if TYPE_CHECKING:
     from datetime import timedelta
 
     from cairn.api.public import Api
+    from cairn.backend import Backend
     from cairn.sdk.artifacts.artifact import Artifact
     from cairn.sdk.environment import RunEnvironment
     from cairn.sdk.file_sync import FileSync
+    from cairn.sinks.base import Sink
     from cairn.sinks.process import ProcessApplier
     from cairn.sinks.thread import ThreadApplier
     from cairn.store.blobs import LocalBlobStore
@@ -56,6 +58,8 @@ class RunSetup:
     """Everything ``init`` decided about a run before it starts."""
 
     settings: Settings
+    backend: Backend | None
+    """Where the run's records and blobs go (None for a disabled run)."""
     ref: RunRef
     name: str
     notes: str
@@ -90,11 +94,9 @@ class History:
 
     def rows(self, keys: list[str] | None = None) -> list[dict[str, Any]]:
         """Every committed row so far, read back from the store (local mode)."""
-        from cairn.api.public import Api
-
         self._run._flush_to_store()
-        run = Api(root=self._run._settings.root).run(self._run.path)
-        return list(run.scan_history(keys=keys))
+        api = self._run._reader()
+        return list(api.run(self._run.path).scan_history(keys=keys))
 
 
 class Run:
@@ -103,6 +105,7 @@ class Run:
     def __init__(self, setup: RunSetup) -> None:
         s = setup.settings
         self._settings = s
+        self._backend = setup.backend
         self._setup = setup
         self._ref = setup.ref
         self._name = setup.name
@@ -164,20 +167,37 @@ class Run:
         self._environment = RunEnvironment.start(self)
 
     def _start_applier(self) -> ThreadApplier | ProcessApplier:
-        from cairn.sinks.process import ProcessApplier
+        from cairn.sinks.process import ProcessApplier, SinkTarget
         from cairn.sinks.thread import ThreadApplier
 
         s = self._settings
+        assert self._backend is not None
+        backend = self._backend
+
+        def open_sink() -> Sink:
+            # An applier gets a backend of its own: its sink closes it when done.
+            from cairn.backend import open_backend
+
+            return open_backend(backend.store_uri, s, blobs=backend.blobs_uri).sink()
 
         def in_a_thread() -> ThreadApplier:
-            from cairn.sinks.local import LocalSink
-
-            return ThreadApplier(self.wal_path, lambda: LocalSink.from_settings(s),
-                                 s.apply_interval, self._warn)
+            return ThreadApplier(self.wal_path, open_sink, s.apply_interval, self._warn)
 
         if s.applier == "thread":
             return in_a_thread()
-        return ProcessApplier(self.wal_path, s, self._warn, fallback=in_a_thread)
+        target = SinkTarget(backend.store_uri, backend.blobs_uri, open_sink)
+        return ProcessApplier(self.wal_path, s, self._warn, in_a_thread, target)
+
+    def _reader(self) -> Api:
+        """A reader of the run's backend (opened once, closed at finish)."""
+        if self._artifacts_api is None:
+            from cairn.api.public import Api
+
+            backend = self._backend
+            self._artifacts_api = Api(
+                root=self._settings.root, store=backend.store_uri if backend else None,
+                blobs=backend.blobs_uri if backend else None)
+        return self._artifacts_api
 
     def _queue(self, item: Op) -> None:
         writer = self._writer
@@ -190,14 +210,18 @@ class Run:
     # ---- blobs and files ---------------------------------------------------------------
     @property
     def _blobs(self) -> LocalBlobStore:
-        """Where this run puts blobs: the store's blob folder when it logs to the local
-        store, its own run folder's ``blobs/`` otherwise (``cairn sync`` copies them)."""
+        """Where this run puts blobs: the backend's blob folder when it logs there and that
+        is on this machine; else its own run folder's ``blobs/``, from which the applier
+        (or ``cairn sync``) copies them before their records, so no upload ever runs on
+        the writer thread."""
         if self._blob_store is None:
             from cairn.store.blobs import LocalBlobStore
 
-            where = (self._settings.blobs_dir if self._mode == "local"
-                     else self._setup.run_dir / "blobs")
-            self._blob_store = LocalBlobStore(where)
+            found = None
+            if self._mode == "local" and self._backend is not None:
+                found = self._backend.blobs
+            self._blob_store = (found if isinstance(found, LocalBlobStore)
+                                else LocalBlobStore(self._setup.run_dir / "blobs"))
         return self._blob_store
 
     def _save_file(self, source: Path | str, name: str, policy: str = "now") -> None:
@@ -694,8 +718,11 @@ class Run:
                           CairnWarning, stacklevel=2)
         elif not (quiet or self._settings.silent):
             where = "store" if self._mode == "local" else "WAL (offline; `cairn sync` later)"
+            at = str(self._settings.root)
+            if self._mode == "local" and self._backend is not None:
+                at = shown_store(self._backend.store_uri, self._settings.root)
             print(f"cairn: run {self._name} ({self.id}) finished: {self._step} steps in the "
-                  f"{where} at {self._settings.root}", file=sys.stderr)
+                  f"{where} at {at}", file=sys.stderr)
 
     def join(self, exit_code: int | None = None) -> None:
         """Alias of :meth:`finish`."""

@@ -61,12 +61,12 @@ async def _no_api_route(request: Request) -> Response:
 def create_app(settings: Settings, store: MetadataStore, blobs: BlobStore | None = None, *,
                middleware: Sequence[Middleware] = (),
                options: ServerOptions | None = None) -> Starlette:
-    """The app over ``store`` and ``blobs`` (by default the cairn folder's blob store)."""
+    """The app over ``store`` and ``blobs`` (by default the blob store of the settings)."""
     options = options or ServerOptions()
     if blobs is None:
-        from cairn.store.registry import open_blobs
+        from cairn.backend import open_backend
 
-        blobs = open_blobs(settings.root)
+        blobs = open_backend(settings=settings).blobs
     ctx = ServerContext(settings, store, blobs, options)
     web = WebApp(options.ui_dir or default_ui_dir())
 

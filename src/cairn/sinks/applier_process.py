@@ -6,8 +6,8 @@ training loop neither slows it (live updates stay live) nor is slowed by it.
 
 It talks to its parent in JSON lines. Commands on stdin::
 
-    {"op": "watch",  "key": K, "wal": PATH, "root": DIR, "interval": S,
-     "heartbeat_timeout": S, "busy_timeout": S}
+    {"op": "watch",  "key": K, "wal": PATH, "root": DIR, "store": URI, "blobs": URI,
+     "interval": S, "heartbeat_timeout": S, "busy_timeout": S}
     {"op": "flush",  "key": K, "id": N}               apply what is there now
     {"op": "finish", "key": K, "id": N, "timeout": S}  apply everything, then forget K
     {"op": "forget", "key": K}                         stop watching (the parent applied it)
@@ -16,6 +16,10 @@ and on stdout ``{"event": "ready"}``, ``{"id": N, "ok": bool}`` replies and
 ``{"event": "warn", "key": K, "topic": T, "message": M}``. When stdin closes or the parent
 dies, it applies what every WAL holds and exits; what it could not apply stays in the
 WALs for ``cairn sync``.
+
+A run's backend comes as URIs (``store``, ``blobs``) and is opened here with
+``cairn.backend.open_backend``: as the main module of its own process, this is the top of
+that process's layers.
 """
 
 from __future__ import annotations
@@ -29,45 +33,49 @@ import threading
 import time
 import warnings
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
+from cairn.settings import Settings
+from cairn.sinks.base import Sink
 from cairn.sinks.local import LocalSink
 from cairn.sinks.tail import WalTail
+
+if TYPE_CHECKING:
+    from cairn.backend import Backend
 
 _POLL = 0.05
 _EXIT_DEADLINE = 5.0
 
 
 class _SharedStores:
-    """One open store per cairn folder, shared by the runs that log there."""
+    """One open backend per store, shared by the runs that log there."""
+
+    _Key = tuple[str, str, str, float, float]
 
     def __init__(self) -> None:
-        self._stores: dict[tuple[str, float, float], tuple[Any, int]] = {}
+        self._backends: dict[_SharedStores._Key, tuple[Backend, int]] = {}
 
-    def open(self, root: str, heartbeat_timeout: float, busy_timeout: float) -> LocalSink:
-        from cairn.store.registry import open_blobs, open_store
-
-        key = (root, heartbeat_timeout, busy_timeout)
-        found = self._stores.get(key)
+    def open(self, key: _Key) -> Sink:
+        root, store_uri, blobs_uri, heartbeat_timeout, busy_timeout = key
+        found = self._backends.get(key)
         if found is None:
-            found = (open_store(root, heartbeat_timeout, busy_timeout), 0)
-        store, users = found
-        self._stores[key] = (store, users + 1)
-        stores = self
+            from cairn.backend import open_backend
 
-        class _Borrowed(LocalSink):
-            def close(self) -> None:
-                stores.release(key)
+            settings = Settings(root=Path(root), store=store_uri, blobs=blobs_uri,
+                                heartbeat_timeout=heartbeat_timeout,
+                                store_busy_timeout=busy_timeout)
+            found = (open_backend(settings=settings), 0)
+        backend, users = found
+        self._backends[key] = (backend, users + 1)
+        return LocalSink(backend.store, backend.blobs, on_close=lambda: self.release(key))
 
-        return _Borrowed(store, open_blobs(root))
-
-    def release(self, key: tuple[str, float, float]) -> None:
-        store, users = self._stores[key]
+    def release(self, key: _Key) -> None:
+        backend, users = self._backends[key]
         if users <= 1:
-            del self._stores[key]
-            store.close()
+            del self._backends[key]
+            backend.close()
         else:
-            self._stores[key] = (store, users - 1)
+            self._backends[key] = (backend, users - 1)
 
 
 class Server:
@@ -101,9 +109,10 @@ class Server:
         op, key = command.get("op"), str(command.get("key"))
         if op == "watch":
             root = str(command["root"])
-            heartbeat, busy = float(command["heartbeat_timeout"]), float(command["busy_timeout"])
-            tail = WalTail(Path(command["wal"]),
-                           lambda: self._stores.open(root, heartbeat, busy),
+            store_key = (root, str(command.get("store") or Settings(Path(root)).store),
+                         str(command.get("blobs") or Settings(Path(root)).blobs),
+                         float(command["heartbeat_timeout"]), float(command["busy_timeout"]))
+            tail = WalTail(Path(command["wal"]), lambda: self._stores.open(store_key),
                            float(command["interval"]), self._reporter(key))
             self._tails[key] = tail
             tail.apply_pending()  # the run's start reaches the store at once

@@ -1,16 +1,15 @@
-"""The default sink: apply records into the embedded store of the cairn folder.
+"""The default sink: apply records into a backend's store and blob store in this process.
 
-The store (and numpy with it) is imported when the sink is opened, which the applier
-thread does, so ``init()`` does not pay for it.
+A backend's ``sink()`` makes one (``cairn.backend``); the store (and numpy with it) is
+opened then, which the applier does, so ``init()`` does not pay for it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from cairn.records import Record
-from cairn.settings import Settings
 
 if TYPE_CHECKING:
     from cairn.store.base import MetadataStore
@@ -18,17 +17,12 @@ if TYPE_CHECKING:
 
 
 class LocalSink:
-    def __init__(self, store: MetadataStore, blobs: BlobStore) -> None:
+    def __init__(self, store: MetadataStore, blobs: BlobStore,
+                 on_close: Callable[[], None] | None = None) -> None:
         self.store = store
         self.blobs = blobs
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> LocalSink:
-        from cairn.store.registry import open_blobs, open_store
-
-        return cls(open_store(settings.root, heartbeat_timeout=settings.heartbeat_timeout,
-                              busy_timeout=settings.store_busy_timeout),
-                   open_blobs(settings.root))
+        self._on_close = on_close
+        """What closing releases (the backend the sink came from); default: the store."""
 
     def put_blobs(self, digests: Sequence[str], source: BlobStore) -> list[str]:
         from cairn.store.blobs import copy_missing
@@ -39,4 +33,7 @@ class LocalSink:
         self.store.apply_records(records)
 
     def close(self) -> None:
-        self.store.close()
+        if self._on_close is not None:
+            self._on_close()
+        else:
+            self.store.close()

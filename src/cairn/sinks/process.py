@@ -4,7 +4,8 @@ Every run of a training process shares one applier process (``applier_process.py
 started with the first run. The WAL file is the only thing the two share: the process
 tails it, so nothing is copied through the pipe but short commands. If the process cannot
 start or dies, the run falls back to a ``ThreadApplier``, which replays the WAL from the
-start (replays are idempotent).
+start (replays are idempotent). The process is told the run's backend by URI
+(``SinkTarget``) and opens it itself.
 """
 
 from __future__ import annotations
@@ -17,12 +18,25 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from cairn.settings import Settings
+from cairn.sinks.base import Sink
 from cairn.sinks.tail import Report
 from cairn.sinks.thread import ThreadApplier
+
+
+@dataclass(frozen=True)
+class SinkTarget:
+    """Where a run's records go: the backend's URIs (for the applier process, which opens
+    it itself) and how to open its sink here (when the run applies in this process)."""
+
+    store_uri: str
+    blobs_uri: str
+    open_sink: Callable[[], Sink]
+
 
 _ANSWER_GRACE = 0.5
 """Seconds to wait for an answer beyond the time the process was given to work."""
@@ -167,12 +181,13 @@ class ProcessApplier:
     """One run's handle on the applier process, with the same calls as ThreadApplier."""
 
     def __init__(self, wal_path: Path, settings: Settings, report: Report,
-                 fallback: Callable[[], ThreadApplier]) -> None:
+                 fallback: Callable[[], ThreadApplier], target: SinkTarget) -> None:
         self._settings = settings
         self._wal_path = wal_path
         self._report = report
         self._make_fallback = fallback
         self._fallback: ThreadApplier | None = None
+        self._target = target
         self._key = f"{os.getpid()}:{wal_path}"
         self._process = shared_process()
         watching = False
@@ -180,7 +195,8 @@ class ProcessApplier:
             self._process.register(self._key, report)
             watching = self._process.send({
                 "op": "watch", "key": self._key, "wal": str(wal_path),
-                "root": str(settings.root), "interval": settings.apply_interval,
+                "root": str(settings.root), "store": target.store_uri,
+                "blobs": target.blobs_uri, "interval": settings.apply_interval,
                 "heartbeat_timeout": settings.heartbeat_timeout,
                 "busy_timeout": settings.store_busy_timeout})
         if not watching:
@@ -221,12 +237,10 @@ class ProcessApplier:
         is applied here rather than waiting for the process to import what it needs."""
         import time
 
-        from cairn.sinks.local import LocalSink
         from cairn.sinks.tail import WalTail
 
         assert self._process is not None
         self._process.send({"op": "forget", "key": self._key})
-        s = self._settings
-        tail = WalTail(self._wal_path, lambda: LocalSink.from_settings(s), s.apply_interval,
+        tail = WalTail(self._wal_path, self._target.open_sink, self._settings.apply_interval,
                        self._report)
         return tail.drain(time.monotonic() + timeout)

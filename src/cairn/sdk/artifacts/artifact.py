@@ -192,9 +192,9 @@ class Artifact:
             if run is not None and not run.disabled:
                 self._staging = run._blobs
             else:
-                from cairn.store.registry import open_blobs
+                from cairn.backend import open_backend
 
-                self._staging = open_blobs(self._settings().root)
+                self._staging = open_backend(settings=self._settings()).blobs
         return self._staging
 
     def _add_local(self, files: list[tuple[Path, str]], policy: str) -> list[

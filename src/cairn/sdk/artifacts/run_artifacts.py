@@ -28,13 +28,8 @@ _REFERENCE = re.compile(r"^[a-z][a-z0-9+.-]*://")
 
 
 def _reader(run: Run) -> Api:
-    """The run's reader of the store (opened once, closed at finish)."""
-    api = run._artifacts_api
-    if api is None:
-        from cairn.api.public import Api
-
-        api = run._artifacts_api = Api(root=run.settings.root)
-    return api
+    """The run's reader of its backend (opened once, closed at finish)."""
+    return run._reader()
 
 
 def _as_artifact(run: Run, item: Any, name: str | None, type_: str | None) -> Artifact:
@@ -60,9 +55,11 @@ def _as_artifact(run: Run, item: Any, name: str | None, type_: str | None) -> Ar
 
 def _check_type(run: Run, artifact: Artifact) -> None:
     """wandb refuses a second type for one name; so do we, where the store can tell."""
-    if not run.settings.db_path.exists():
+    try:
+        store = _reader(run).store
+    except NotFoundError:  # nothing stored yet, so no other type either
         return
-    collections = _reader(run).store.artifact_collections(run.entity, run.project)
+    collections = store.artifact_collections(run.entity, run.project)
     for found in collections:
         if found.name == artifact.collection_name and found.type != artifact.type:
             raise ValueError(f"artifact {artifact.collection_name!r} already exists with type "
