@@ -90,12 +90,17 @@ async def get_file(request: Request) -> Response:
                          download=download)
 
 
-async def get_blob(request: Request) -> Response:
-    ctx = context(request)
+def _digest_param(request: Request) -> str:
+    """The route's ``{digest}``, checked (a 400 names what is wrong)."""
     try:
-        digest = check_digest(request.path_params["digest"])
+        return check_digest(request.path_params["digest"])
     except ValueError as exc:
         raise bad_request(str(exc)) from None
+
+
+async def get_blob(request: Request) -> Response:
+    ctx = context(request)
+    digest = _digest_param(request)
     wanted = request.query_params.get("type") or "application/octet-stream"
     media_type = wanted if wanted in INLINE_TYPES else "application/octet-stream"
     # private: a blob belongs to some run's project, and shared caches (proxies) must not
@@ -117,10 +122,7 @@ def html_policy(scripts: bool) -> str:
 
 async def get_html(request: Request) -> Response:
     ctx = context(request)
-    try:
-        digest = check_digest(request.path_params["digest"])
-    except ValueError as exc:
-        raise bad_request(str(exc)) from None
+    digest = _digest_param(request)
     scripts = request.query_params.get("scripts") in ("1", "true")
     # served, not written into a srcdoc frame: a srcdoc document inherits the UI's own
     # policy, which (rightly) runs no inline script at all.

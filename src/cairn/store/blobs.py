@@ -123,6 +123,16 @@ def hash_file(path: Path | str) -> BlobInfo:
     return BlobInfo(digest.hexdigest(), size)
 
 
+def check_put_digest(path: Path | str, digest: str | None, info: BlobInfo) -> BlobInfo:
+    """``info`` of a file put under the ``digest`` the caller knew it by. When the file
+    changed since it was hashed, its content is stored under its real digest, and the
+    caller learns that the one it asked for is not there."""
+    if digest is not None and info.digest != digest:
+        raise StoreError(f"{path} no longer has content {digest[:12]}… (now "
+                         f"{info.digest[:12]}…)")
+    return info
+
+
 class LocalBlobStore:
     """Blobs in a folder on this machine."""
 
@@ -201,12 +211,7 @@ class LocalBlobStore:
                 info = self.put_stream(f)
         except FileNotFoundError:
             raise NotFoundError(f"no file {path}") from None
-        if digest is not None and info.digest != digest:
-            # The file changed since it was hashed: its content is stored under its real
-            # digest, and the caller learns that the one it asked for is not there.
-            raise StoreError(f"{path} no longer has content {digest[:12]}… (now "
-                             f"{info.digest[:12]}…)")
-        return info
+        return check_put_digest(path, digest, info)
 
     def delete(self, digest: str) -> bool:
         try:

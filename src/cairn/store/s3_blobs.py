@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from cairn.errors import NotFoundError, StoreError
-from cairn.store.blobs import CHUNK, BlobInfo, BlobStat, check_digest
+from cairn.store.blobs import CHUNK, BlobInfo, BlobStat, check_digest, check_put_digest
 
 PART_SIZE = 16 << 20
 """Multipart part size and the size from which uploads are multipart (measured against
@@ -259,10 +259,7 @@ class S3BlobStore:
                     info = self._put_large_file(f, size, digest)
         except FileNotFoundError:
             raise NotFoundError(f"no file {path}") from None
-        if digest is not None and info.digest != digest:
-            raise StoreError(f"{path} no longer has content {digest[:12]}… (now "
-                             f"{info.digest[:12]}…)")
-        return info
+        return check_put_digest(path, digest, info)
 
     def _put_large_file(self, f: BinaryIO, size: int, digest: str | None) -> BlobInfo:
         """Upload a large file; without a known digest it is hashed first (the key must

@@ -13,6 +13,7 @@ import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
+from importlib import resources
 from typing import Any, TypeVar
 
 import msgpack
@@ -80,6 +81,18 @@ def _project_row(row: Sequence[Any]) -> ProjectRow:
     return ProjectRow(entity, name, int(count), float(created),
                       max(float(updated), float(last_run)))
 
+
+
+def read_migrations(package: str) -> list[tuple[int, str]]:
+    """The numbered ``NNNN_*.sql`` migrations in ``package``'s ``migrations/`` folder (one
+    folder per dialect), in order."""
+    folder = resources.files(package) / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            found.append((int(name[:4]), entry.read_text(encoding="utf-8")))
+    return sorted(found)
 
 class SqlStore:
     """The shared body of the SQL ``MetadataStore`` implementations."""

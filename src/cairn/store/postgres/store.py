@@ -19,7 +19,6 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
-from importlib import resources
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -33,7 +32,7 @@ from cairn.store.base import ApplyResult, effective_state
 from cairn.store.chunk_index import DEFAULT_BUDGET, ChunkIndexCache
 from cairn.store.postgres.filters import PostgresFilters
 from cairn.store.query import compile_filters, compile_order
-from cairn.store.sql_store import RUN_COLUMNS, SqlStore
+from cairn.store.sql_store import RUN_COLUMNS, SqlStore, read_migrations
 
 T = TypeVar("T")
 
@@ -82,16 +81,6 @@ class _Connection:
             # of quoted into the SQL as hex text (which halves apply throughput).
             return psycopg.Cursor(self.conn).execute(_translate(sql), values)
         return self.conn.execute(_translate(sql), values)
-
-
-def _migrations() -> list[tuple[int, str]]:
-    folder = resources.files("cairn.store.postgres") / "migrations"
-    found = []
-    for entry in folder.iterdir():
-        name = entry.name
-        if name.endswith(".sql") and name[:4].isdigit():
-            found.append((int(name[:4]), entry.read_text(encoding="utf-8")))
-    return sorted(found)
 
 
 def _public_uri(uri: str) -> str:
@@ -200,7 +189,7 @@ class PostgresStore(SqlStore):
             return fn(conn, *args)
 
     def _migrate(self) -> None:
-        migrations = _migrations()
+        migrations = read_migrations("cairn.store.postgres")
         latest = migrations[-1][0]
         with self._write() as conn:
             conn.execute("SELECT pg_advisory_xact_lock(?)", (_MIGRATION_LOCK,))

@@ -7,7 +7,6 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -15,19 +14,9 @@ from cairn.errors import StoreError, StoreLockedError
 from cairn.store.base import effective_state
 from cairn.store.chunk_index import DEFAULT_BUDGET, ChunkIndexCache
 from cairn.store.query import compile_filters, compile_order, regexp
-from cairn.store.sql_store import SqlStore
+from cairn.store.sql_store import SqlStore, read_migrations
 
 T = TypeVar("T")
-
-def _migrations() -> list[tuple[int, str]]:
-    folder = resources.files("cairn.store.sqlite") / "migrations"
-    found = []
-    for entry in folder.iterdir():
-        name = entry.name
-        if name.endswith(".sql") and name[:4].isdigit():
-            found.append((int(name[:4]), entry.read_text(encoding="utf-8")))
-    return sorted(found)
-
 
 def _like_pattern(text: str) -> str:
     """``%text%`` for ``LIKE ... ESCAPE '\\'``, with ``\\``, ``%`` and ``_`` matched
@@ -154,7 +143,7 @@ class SqliteStore(SqlStore):
                 raise _store_error(exc, self.path) from exc
 
     def _migrate(self) -> None:
-        migrations = _migrations()
+        migrations = read_migrations("cairn.store.sqlite")
         latest = migrations[-1][0]
         if self._schema_version(self._conn, latest) == latest:
             return
