@@ -62,6 +62,7 @@ __all__ = [
     "Video",
     "WalError",
     "__version__",
+    "agent",
     "alert",
     "define_metric",
     "finish",
@@ -73,6 +74,7 @@ __all__ = [
     "plots",
     "restore",
     "save",
+    "sweep",
     "use_artifact",
 ]
 
@@ -179,6 +181,10 @@ def __getattr__(name: str) -> Any:
         if run is None:
             return _NoRun(name)
         return getattr(run, name)
+    if name in ("sweep", "agent"):  # the search libraries load only with sweeps
+        from cairn.sweeps import api as sweeps_api
+
+        return getattr(sweeps_api, name)
     if name == "Api":
         from cairn.api.public import Api
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import dataclasses
 import json
 import os
 import sys
@@ -20,6 +21,7 @@ from typing import Any
 
 from cairn.errors import ResumeError, UsageError
 from cairn.records import RunRef
+from cairn.sdk.config import _as_mapping
 from cairn.sdk.exit_codes import hook_exits, outermost_main_frame, status_code
 from cairn.sdk.exits import (
     TERM_GUARD,
@@ -33,6 +35,7 @@ from cairn.sdk.run import Run, RunSetup
 from cairn.sdk.telemetry import detect_framework
 from cairn.sdk.writer import CairnWarning
 from cairn.settings import Settings, load_settings
+from cairn.sweeps.trial import active_trial
 
 DEFAULT_PROJECT = "uncategorized"
 RESUME_MODES = ("allow", "must", "never", "auto")
@@ -260,6 +263,10 @@ def init(
     if previous is not None:
         return previous
 
+    trial = active_trial()
+    if trial is not None and id in (None, trial.run_id):  # a sweep's trial: its run
+        project, entity, id = trial.project or project, trial.entity or entity, trial.run_id
+        config = trial.config(None if config is None else _as_mapping(config))
     named = {"project": project, "entity": entity, "mode": mode,
              "dir": str(dir) if dir is not None else None, "notes": notes, "group": group,
              "job_type": job_type, "run_id": id,
@@ -277,6 +284,8 @@ def init(
 
     found = _run_to_resume(s, ref, run_id, resume_mode)
     setup = _setup(s, ref, found, config)
+    if trial is not None and ref.run_id == trial.run_id:
+        setup = dataclasses.replace(setup, sweep_id=trial.sweep_id)
     run = Run(setup)
     _active.append(run)
     if reinit != "create_new":

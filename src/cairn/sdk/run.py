@@ -75,6 +75,8 @@ class RunSetup:
     config: Mapping[str, Any]
     summary_state: Mapping[str, Any]
     framework: str
+    sweep_id: str | None = None
+    """The sweep whose trial this run is (set from the agent's environment)."""
 
 
 class History:
@@ -286,7 +288,7 @@ class Run:
 
     @property
     def sweep_id(self) -> str | None:
-        return None
+        return self._setup.sweep_id
 
     @property
     def settings(self) -> Settings:

@@ -231,6 +231,10 @@ class PostgresStore(SqlStore):
             self._lock_batch(conn, records)
             return RecordApplier(conn).apply(records)
 
+    def _lock_sweep(self, conn: Cursor, sweep_pk: int) -> None:
+        conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
+                     (json.dumps(["sweep", sweep_pk]),))
+
     def _lock_batch(self, conn: Cursor, records: Sequence[Record]) -> None:
         keys = {json.dumps(["run", r.run.entity, r.run.project, r.run.run_id])
                 for r in records}
