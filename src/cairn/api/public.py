@@ -31,6 +31,7 @@ from cairn.store.buckets import STEP_MAX, STEP_MIN, check_range
 from cairn.store.codec import Envelope, Float64s, Int64s
 
 if TYPE_CHECKING:
+    from cairn.api.sweeps import Sweep
     from cairn.backend import Backend
     from cairn.sdk.artifacts.artifact import Artifact
     from cairn.store.blobs import BlobStore
@@ -493,6 +494,16 @@ class Api:
             raise NotFoundError(f"run id {run_id!r} is ambiguous ({options}); give "
                                 "entity/project/run_id")
         return Run(self, rows[0])
+
+    def sweep(self, path: str) -> Sweep:
+        """``entity/project/sweep_id``, ``project/sweep_id`` or a bare sweep id."""
+        from cairn.api.sweeps import Sweep
+        from cairn.sweeps.controller import find_sweep
+
+        entity, project, sweep_id = self._split(path, 3)
+        if sweep_id is None:
+            raise ValueError("sweep() needs a path: entity/project/sweep_id")
+        return Sweep(self, find_sweep(self.store, sweep_id, entity, project))
 
     def _with_media(self, rows: Iterator[dict[str, Any]] | list[dict[str, Any]],
                     infos: Sequence[SeriesInfo], wanted: Sequence[str],

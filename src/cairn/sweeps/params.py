@@ -187,9 +187,12 @@ def _infer(name: str, spec: Mapping[str, Any]) -> str:
     if "values" in spec:
         return "categorical_w_probabilities" if "probabilities" in spec else "categorical"
     if "min" in spec and "max" in spec:
-        ints = all(isinstance(spec[k], int) and not isinstance(spec[k], bool)
-                   for k in _BOUNDED)
-        return "int_uniform" if ints else "uniform"
+        ints = [isinstance(spec[k], int) and not isinstance(spec[k], bool) for k in _BOUNDED]
+        if ints[0] != ints[1]:  # as wandb.sweep refuses it
+            raise _config_error(f"parameter {name!r} is ambiguous: give min and max both as "
+                                "floats (uniform) or both as integers (int_uniform), or name "
+                                "the distribution")
+        return "int_uniform" if all(ints) else "uniform"
     raise _config_error(f"parameter {name!r} needs value, values, min and max, or a "
                         f"distribution (one of {', '.join(sorted(DISTRIBUTIONS))}); got "
                         f"keys {sorted(spec)}")
