@@ -23,7 +23,9 @@ def _sweep(store: MetadataStore, raw: dict[str, Any]) -> SweepRow:
 
 def test_create_and_find(store: MetadataStore) -> None:
     row = _sweep(store, GRID)
-    assert row.grid_size == 12 and row.state == "running" and row.config == GRID
+    assert row.grid_size == 12
+    assert row.state == "running"
+    assert row.config == GRID
     assert find_sweep(store, row.sweep_id).pk == row.pk
     assert find_sweep(store, f"e/p/{row.sweep_id}").pk == row.pk
     assert [s.sweep_id for s in store.find_sweeps("e", "p")] == [row.sweep_id]
@@ -83,12 +85,14 @@ def test_dead_agent_trial_is_crashed_and_its_point_handed_out_again(
     controller.store.trial_heartbeat(row.pk, dead.trial.number)
     _age(store, row.pk)
     first = controller.claim("next")
-    assert first.trial is not None and first.trial.grid_index == dead.trial.grid_index
+    assert first.trial is not None
+    assert first.trial.grid_index == dead.trial.grid_index
     states = {t.run_id: t for t in store.sweep_trials(row.pk)}
     assert states["gone"].state == "crashed"
     assert "agent stopped" in (states["gone"].stop_reason or "")
     second = controller.claim("other")
-    assert second.trial is not None and second.trial.grid_index == 1
+    assert second.trial is not None
+    assert second.trial.grid_index == 1
     assert controller.claim("none").trial is None
 
 
@@ -105,7 +109,8 @@ def test_no_trials_unless_running(store: MetadataStore, action: str, state: str)
     row = _sweep(store, GRID)
     store.set_sweep_state(row.pk, action)
     claim = Controller(store, row).claim("r")
-    assert claim.trial is None and claim.sweep.state == state
+    assert claim.trial is None
+    assert claim.sweep.state == state
     store.set_sweep_state(row.pk, "running")
     assert Controller(store, row).claim("r").trial is not None
 
@@ -119,7 +124,8 @@ def test_stop_request_and_heartbeat(store: MetadataStore) -> None:
     assert store.trial_heartbeat(row.pk, 0) == ("running", "hyperband: worse", "running")
     store.end_trial(row.pk, 0, "killed")
     trial = store.sweep_trials(row.pk)[0]
-    assert trial.state == "killed" and trial.stop_reason == "hyperband: worse"
+    assert trial.state == "killed"
+    assert trial.stop_reason == "hyperband: worse"
     with pytest.raises(ValueError, match="ends as one of"):
         store.end_trial(row.pk, 0, "running")
     with pytest.raises(ValueError, match="state is one of"):

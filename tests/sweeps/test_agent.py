@@ -33,12 +33,16 @@ def test_function_trials_get_params_sweep_id_and_urls() -> None:
     assert seen[0]["url"].endswith(f"/p/sweeps/{sweep_id}")
     assert seen[0]["config"] == {"a": 1, "batch": 8, "opt": {"lr": 0.5}}  # sweep wins
     sweep = cairn.Api().sweep(f"p/{sweep_id}")
-    assert sweep.state == "FINISHED" and sweep.config["method"] == "grid"
-    assert len(sweep.runs) == 6 and {r.state for r in sweep.runs} == {"finished"}
+    assert sweep.state == "FINISHED"
+    assert sweep.config["method"] == "grid"
+    assert len(sweep.runs) == 6
+    assert {r.state for r in sweep.runs} == {"finished"}
     best = sweep.best_run()
-    assert best is not None and best.summary["loss"] == 0.25
+    assert best is not None
+    assert best.summary["loss"] == 0.25
     worst = sweep.best_run(order="-loss")
-    assert worst is not None and worst.summary["loss"] == 1.5
+    assert worst is not None
+    assert worst.summary["loss"] == 1.5
     assert [t.value for t in sweep.trials] == [0.5, 0.25, 1.0, 0.5, 1.5, 0.75]
     assert sweep.url.endswith(f"/p/sweeps/{sweep_id}")
     assert sweep.expected_run_count == 6
@@ -78,7 +82,8 @@ def test_subprocess_trials_from_program(tmp_path: Path) -> None:
     sweep = cairn.Api().sweep(sweep_id)
     assert [t.value for t in sweep.trials] == [2.0, 4.0]
     best = sweep.best_run()
-    assert best is not None and best.config["x"] == 2
+    assert best is not None
+    assert best.config["x"] == 2
     assert [r.metadata.get("sweep_id") for r in sweep.runs] == [sweep_id, sweep_id]
 
 
@@ -99,10 +104,13 @@ def test_hyperband_kills_worse_curves_in_process() -> None:
     cairn.agent(sweep_id, function=train, settings=None, heartbeat=0.1)
     trials = cairn.Api().sweep(sweep_id).trials
     states = {t.params["k"]: t.state for t in trials}
-    assert states[0] == "finished" and states[1] == "finished"
-    assert states[3] == "killed" and reached[3] < 59
+    assert states[0] == "finished"
+    assert states[1] == "finished"
+    assert states[3] == "killed"
+    assert reached[3] < 59
     killed = next(t for t in trials if t.params["k"] == 3)
-    assert killed.stop_reason is not None and killed.stop_reason.startswith("hyperband")
+    assert killed.stop_reason is not None
+    assert killed.stop_reason.startswith("hyperband")
     runs = {r.config["k"]: r for r in cairn.Api().sweep(sweep_id).runs}
     assert runs[3].state == "killed"
 
@@ -115,7 +123,8 @@ def test_pause_blocks_the_agent_until_resumed() -> None:
         cairn.agent(sweep_id, function=lambda: None)))
     agent.start()
     time.sleep(1.0)
-    assert cairn.Api().sweep(sweep_id).trials == [] and agent.is_alive()
+    assert cairn.Api().sweep(sweep_id).trials == []
+    assert agent.is_alive()
     assert sweeps_api.change_state(sweep_id, "resume").state == "running"
     agent.join(30)
     assert ran == [2]

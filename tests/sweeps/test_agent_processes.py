@@ -50,7 +50,8 @@ def test_racing_agent_processes_run_every_grid_point_once() -> None:
     assert sum(counts) == len(trials) == 360
     assert sum(c > 0 for c in counts) >= 2  # they did race
     points = Counter((t.params["a"], t.params["b"]) for t in trials)
-    assert len(points) == 360 and set(points.values()) == {1}
+    assert len(points) == 360
+    assert set(points.values()) == {1}
     assert {t.state for t in trials} == {"finished"}
     assert cairn.Api().sweep(sweep_id).state == "FINISHED"
 
@@ -61,7 +62,8 @@ def test_killed_agent_trial_is_crashed_and_its_point_run_again(tmp_path: Path) -
     victim = _agent(sweep_id, str(marker))
     deadline = time.monotonic() + 120
     while not marker.exists():
-        assert time.monotonic() < deadline and victim.poll() is None
+        assert time.monotonic() < deadline
+        assert victim.poll() is None
         time.sleep(0.05)
     os.kill(victim.pid, signal.SIGKILL)
     victim.communicate()

@@ -29,11 +29,13 @@ def test_full_config_is_accepted_with_defaults() -> None:
                        "epochs": {"value": 5}},
     })
     assert [p.name for p in config.params] == ["epochs", "optimizer.kind", "optimizer.lr"]
-    assert config.metric is not None and config.metric.goal == "minimize"
+    assert config.metric is not None
+    assert config.metric.goal == "minimize"
     assert config.metric.target == 0.1
     assert config.early_terminate is not None
     assert config.early_terminate.bands[:3] == (3, 9, 27)
-    assert config.early_terminate.eta == 3 and config.early_terminate.strict is True
+    assert config.early_terminate.eta == 3
+    assert config.early_terminate.strict is True
     assert [p.name for p in config.searched] == ["optimizer.kind", "optimizer.lr"]
 
 

@@ -19,13 +19,15 @@ def test_wandb_doc_example() -> None:
                            "early_terminate": {"type": "hyperband", "max_iter": 5, "eta": 2,
                                                "s": 2}})
     early = config.early_terminate
-    assert early is not None and early.bands == (1, 2)
+    assert early is not None
+    assert early.bands == (1, 2)
     histories = {"a": [10, 9], "b": [10, 10], "c": [10, 8, 8], "d": [10, 7, 7],
                  "e": [10, 6, 6]}
     assert thresholds(early, list(histories.values())) == [10, 8]
     stopped = judge(early, histories, ["b", "c", "d"])
     assert set(stopped) == {"b"}
-    assert stopped["b"].band == 2 and stopped["b"].threshold == 8
+    assert stopped["b"].band == 2
+    assert stopped["b"].threshold == 8
 
 
 def test_curves_below_the_top_third_stop_at_their_band() -> None:
