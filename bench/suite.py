@@ -26,6 +26,7 @@ from bench import (
     overhead,
     report,
     s3_blobs,
+    sweeps,
     system_metrics,
     w1_startup,
     w2_log_latency,
@@ -52,6 +53,7 @@ WORKLOADS: dict[str, ModuleType] = {
     "media": media_log,
     "s3": s3_blobs,
     "flood-kill": flood_kill,
+    "sweeps": sweeps,
 }
 USES_COMPARISONS = ("W2", "W3")
 DEFAULT_OUT = REPO_ROOT / "bench" / "results" / "latest.json"

@@ -73,9 +73,10 @@ class Claim:
     trial: TrialRow | None
 
 
-Propose = Callable[[SweepRow, list[TrialRow], int | None], dict[str, Any]]
+Propose = Callable[[SweepRow, Callable[[], list[TrialRow]], int | None], dict[str, Any]]
 """``propose(sweep, trials, grid_index)``: the parameters of the next trial (grid: of the
-grid point), called inside the claiming transaction so it sees every pending trial."""
+grid point), called inside the claiming transaction so that ``trials()`` (read only when
+called) holds every pending trial."""
 Judge = Callable[[str, float, str | None, int | None], str]
 """The store's verdict on a ``running`` row (``effective_state`` with its timeout)."""
 
@@ -211,7 +212,7 @@ def claim_trial(conn: Cursor, sweep_pk: int, run_id: str, host: str | None, pid:
         grid_index = _next_grid_index(conn, sweep)
         if grid_index is None:
             return Claim(_finish_if_idle(conn, sweep), None)
-    params = propose(sweep, list_trials(conn, sweep_pk), grid_index)
+    params = propose(sweep, lambda: list_trials(conn, sweep_pk), grid_index)
     now = time.time()
     number = sweep.trial_count
     conn.execute(

@@ -11,7 +11,7 @@ import math
 import os
 import secrets
 import socket
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from cairn.errors import NotFoundError, UsageError
@@ -92,7 +92,7 @@ class Controller:
         self.sweep = claim.sweep
         return claim
 
-    def _propose(self, sweep: SweepRow, trials: list[TrialRow],
+    def _propose(self, sweep: SweepRow, trials: Callable[[], list[TrialRow]],
                  grid_index: int | None) -> dict[str, Any]:
         if grid_index is not None:
             return search.grid_point(self.config, grid_index)
@@ -101,7 +101,7 @@ class Controller:
             return search.random_point(self.config, sweep.seed, number)
         if self._bayes is None:
             self._bayes = search.BayesSearch(self.config)
-        history = [*self._prior_runs(), *self._observations(trials)]
+        history = [*self._prior_runs(), *self._observations(trials())]
         return self._bayes.suggest(sweep.seed, number, history)
 
     def _observations(self, trials: Sequence[TrialRow]) -> list[tuple[Any, search.Observation]]:
