@@ -33,6 +33,7 @@ from cairn.server import (
     openapi,
     projects,
     runs,
+    sweeps,
     system,
 )
 from cairn.server.context import ServerContext, ServerOptions
@@ -51,7 +52,8 @@ def api_routes() -> list[BaseRoute]:
     """The routes under ``/api/v1``, one module a resource."""
     return [*projects.ROUTES, *runs.ROUTES, *history.ROUTES, *envelopes.ROUTES,
             *events.ROUTES, *files.ROUTES, *artifacts.ROUTES, *media.ROUTES,
-            *openapi.ROUTES, *system.ROUTES, *console.ROUTES, *alerts.ROUTES]
+            *openapi.ROUTES, *system.ROUTES, *console.ROUTES, *alerts.ROUTES,
+            *sweeps.ROUTES]
 
 
 async def _no_api_route(request: Request) -> Response:

@@ -250,12 +250,12 @@ PATHS: dict[str, dict[str, Any]] = {
 
 
 def openapi_document(version: str) -> dict[str, Any]:
-    from cairn.server import artifacts_openapi
+    from cairn.server import artifacts_openapi, sweeps_openapi
 
     return {"openapi": "3.1.0",
             "info": {"title": "cairn", "version": version,
                      "description": "The HTTP API of cairn (docs/api.md)."},
-            "paths": {**PATHS, **artifacts_openapi.PATHS},
+            "paths": {**PATHS, **artifacts_openapi.PATHS, **sweeps_openapi.PATHS},
             "components": {"schemas": SCHEMAS}}
 
 
