@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import getpass
 
+import pytest
+
 import cairn
 
 from .conftest import ApiClient, assert_error
@@ -42,11 +44,14 @@ def test_list_detail_and_controls(api: ApiClient) -> None:
     assert set(trials[0]["params"]) == {"x", "opt.kind"}
     assert detail["best"] == min(t["value"] for t in trials)
     assert all(t["run_name"] for t in trials)
-    importance = {p["name"]: p for p in detail["importance"]["params"]}
+    found = api.get(path + "/importance").json()
+    importance = {p["name"]: p for p in found["params"]}
     assert set(importance) == {"x", "opt.kind"}
     assert importance["opt.kind"]["correlation"] is None  # categorical
-    assert detail["importance"]["method"].startswith(("fANOVA", "PED-ANOVA"))
+    assert found["method"].startswith(("fANOVA", "PED-ANOVA"))
     assert importance["x"]["importance"] is not None
+    assert importance["x"]["importance"] + importance["opt.kind"]["importance"] == \
+        pytest.approx(1.0)
 
     assert_error(api.patch(path, json={"state": "paused"}), 400, "bad_request")
     assert api.patch(path, json={"state": "canceled"}).json()["state"] == "canceled"

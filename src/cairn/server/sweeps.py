@@ -136,8 +136,7 @@ def sweep_detail(store: MetadataStore, row: SweepRow) -> dict[str, Any]:
     runs = store.runs_by_pk([v.pk for v in versions.values()])
     names = {r.ref.run_id: r.name for r in runs}
     return {**sweep_summary(row, trials), "config": row.config,
-            "trials": [_trial_json(t, names) for t in trials],
-            "importance": importance(row, trials)}
+            "trials": [_trial_json(t, names) for t in trials]}
 
 
 def _find(store: MetadataStore, entity: str, project: str, sweep_id: str) -> SweepRow:
@@ -183,7 +182,22 @@ async def sweep_resource(request: Request) -> Response:
     return await ctx.respond(sweep_detail, ctx.store, row)
 
 
+async def sweep_importance(request: Request) -> Response:
+    """Apart from the sweep: fitting the importance model takes a second or more."""
+    ctx = context(request)
+    path = request.path_params
+    try:
+        row = await ctx.call(_find, ctx.store, path["entity"], path["project"],
+                             path["sweep_id"])
+    except NotFoundError as exc:
+        raise not_found(str(exc)) from exc
+    trials = await ctx.call(ctx.store.sweep_trials, row.pk)
+    return await ctx.respond(importance, row, trials)
+
+
 ROUTES = [
     Route("/projects/{entity}/{project}/sweeps", project_sweeps, methods=["GET"]),
     Route("/sweeps/{entity}/{project}/{sweep_id}", sweep_resource, methods=["GET", "PATCH"]),
+    Route("/sweeps/{entity}/{project}/{sweep_id}/importance", sweep_importance,
+          methods=["GET"]),
 ]

@@ -16,8 +16,7 @@ _SUMMARY = {
     "states": {"type": "object"}, "grid_size": {"type": ["integer", "null"]},
     "run_cap": {"type": ["integer", "null"]}, "best": {"type": ["number", "null"]}}
 _DETAIL = _object({**_SUMMARY, "config": {"type": "object"},
-                   "trials": {"type": "array", "items": {"type": "object"}},
-                   "importance": {"type": "object"}})
+                   "trials": {"type": "array", "items": {"type": "object"}}})
 _HERE = [_ENTITY, _PROJECT, _SWEEP_ID]
 
 PATHS: dict[str, dict[str, Any]] = {
@@ -25,8 +24,11 @@ PATHS: dict[str, dict[str, Any]] = {
         "The project's sweeps, newest first", _answer(_object({
             "sweeps": {"type": "array", "items": _object(_SUMMARY)}})), [_ENTITY, _PROJECT])},
     "/api/v1/sweeps/{entity}/{project}/{sweep_id}": {
-        "get": _op("A sweep: config, trials and parameter importance", _answer(_DETAIL),
-                   _HERE),
+        "get": _op("A sweep: config and trials", _answer(_DETAIL), _HERE),
         "patch": _op("Pause, resume, stop or cancel a sweep", _answer(_DETAIL), _HERE,
                      _object({"state": _STATE}, ["state"]))},
+    "/api/v1/sweeps/{entity}/{project}/{sweep_id}/importance": {"get": _op(
+        "Parameter importance: correlation and a model-based estimate", _answer(_object({
+            "method": {"type": ["string", "null"]},
+            "params": {"type": "array", "items": {"type": "object"}}})), _HERE)},
 }
