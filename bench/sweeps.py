@@ -126,7 +126,7 @@ def search_quality(seeds: int, trials: int) -> dict[str, Any]:
 def controller_latency(history: int) -> dict[str, Any]:
     import cairn
     from cairn.backend import open_backend
-    from cairn.store.sweeps import SweepRow, TrialRow
+    from cairn.store.sweeps import SweepRow, TrialsSince
     from cairn.sweeps.controller import Controller, find_sweep
 
     params = {"x1": {"min": -5.0, "max": 10.0}, "x2": {"min": 0.0, "max": 15.0},
@@ -136,8 +136,7 @@ def controller_latency(history: int) -> dict[str, Any]:
     store = backend.store
     row = find_sweep(store, sweep_id)
 
-    def filler(sweep: SweepRow, trials: Callable[[], list[TrialRow]],
-               grid: int | None) -> dict[str, Any]:
+    def filler(sweep: SweepRow, trials: TrialsSince, grid: int | None) -> dict[str, Any]:
         n = sweep.trial_count
         return {"x1": -5 + (n * 7.3) % 15, "x2": (n * 3.1) % 15, "opt": "abc"[n % 3],
                 "n": 1 + n % 8}

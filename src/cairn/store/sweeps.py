@@ -73,10 +73,10 @@ class Claim:
     trial: TrialRow | None
 
 
-Propose = Callable[[SweepRow, Callable[[], list[TrialRow]], int | None], dict[str, Any]]
+Propose = Callable[[SweepRow, "TrialsSince", int | None], dict[str, Any]]
 """``propose(sweep, trials, grid_index)``: the parameters of the next trial (grid: of the
-grid point), called inside the claiming transaction so that ``trials()`` (read only when
-called) holds every pending trial."""
+grid point), called inside the claiming transaction so that ``trials`` (read only when
+called) sees every pending trial."""
 Judge = Callable[[str, float, str | None, int | None], str]
 """The store's verdict on a ``running`` row (``effective_state`` with its timeout)."""
 
@@ -148,10 +148,22 @@ def sweep_by_pk(conn: Cursor, pk: int) -> SweepRow:
     return _sweep(row)
 
 
-def list_trials(conn: Cursor, sweep_pk: int) -> list[TrialRow]:
-    rows = conn.execute(f"SELECT {_TRIAL_COLUMNS} FROM sweep_trials WHERE sweep = ? "
-                        "ORDER BY number", (sweep_pk,)).fetchall()
+def list_trials(conn: Cursor, sweep_pk: int, from_number: int = 0,
+                changed_after: float | None = None) -> list[TrialRow]:
+    """The sweep's trials by number; with ``from_number``/``changed_after``, only those
+    numbered from there, still running, or ended after that time (what changed since a
+    reader last looked)."""
+    sql = f"SELECT {_TRIAL_COLUMNS} FROM sweep_trials WHERE sweep = ?"
+    params: list[Any] = [sweep_pk]
+    if from_number or changed_after is not None:
+        sql += " AND (number >= ? OR state = 'running' OR finished_at >= ?)"
+        params += [from_number, changed_after if changed_after is not None else 0.0]
+    rows = conn.execute(sql + " ORDER BY number", params).fetchall()
     return [_trial(r) for r in rows]
+
+
+TrialsSince = Callable[[int, float | None], list[TrialRow]]
+"""``trials(from_number, changed_after)``: ``list_trials`` inside the claim."""
 
 
 def set_state(conn: Cursor, sweep_pk: int, state: str) -> None:
@@ -212,7 +224,8 @@ def claim_trial(conn: Cursor, sweep_pk: int, run_id: str, host: str | None, pid:
         grid_index = _next_grid_index(conn, sweep)
         if grid_index is None:
             return Claim(_finish_if_idle(conn, sweep), None)
-    params = propose(sweep, lambda: list_trials(conn, sweep_pk), grid_index)
+    params = propose(sweep, lambda since, after: list_trials(conn, sweep_pk, since, after),
+                     grid_index)
     now = time.time()
     number = sweep.trial_count
     conn.execute(

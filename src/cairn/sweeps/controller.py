@@ -11,17 +11,20 @@ import math
 import os
 import secrets
 import socket
-from collections.abc import Callable, Mapping, Sequence
+import time
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cairn.errors import NotFoundError, UsageError
 from cairn.records import RunRef
 from cairn.store.base import MetadataStore
-from cairn.store.sweeps import Claim, SweepRow, TrialRow
+from cairn.store.sweeps import Claim, SweepRow, TrialRow, TrialsSince
 from cairn.sweeps import hyperband, search
 from cairn.sweeps.config import SweepConfig, parse_config
 
 _HOST = socket.gethostname()
+CHANGE_MARGIN = 300.0
+"""Seconds before the last read from which ended trials are read again."""
 _ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
@@ -83,6 +86,8 @@ class Controller:
         self.sweep = sweep
         self.config = parse_config(sweep.config)
         self._bayes: search.BayesSearch | None = None
+        self._known: dict[int, TrialRow] = {}
+        self._read_at = 0.0
         self._prior: list[tuple[Any, search.Observation]] | None = None
 
     # ---- handing out trials ------------------------------------------------------------
@@ -92,7 +97,7 @@ class Controller:
         self.sweep = claim.sweep
         return claim
 
-    def _propose(self, sweep: SweepRow, trials: Callable[[], list[TrialRow]],
+    def _propose(self, sweep: SweepRow, trials: TrialsSince,
                  grid_index: int | None) -> dict[str, Any]:
         if grid_index is not None:
             return search.grid_point(self.config, grid_index)
@@ -101,8 +106,21 @@ class Controller:
             return search.random_point(self.config, sweep.seed, number)
         if self._bayes is None:
             self._bayes = search.BayesSearch(self.config)
-        history = [*self._prior_runs(), *self._observations(trials())]
+        history = [*self._prior_runs(), *self._observations(self._trials_now(trials))]
         return self._bayes.suggest(sweep.seed, number, history)
+
+    def _trials_now(self, trials: TrialsSince) -> list[TrialRow]:
+        """Every trial, reading only what changed since the last claim: new trials, running
+        ones, and those that ended lately (``CHANGE_MARGIN`` covers clocks of other hosts
+        and transactions that committed late)."""
+        if not self._known:
+            found = trials(0, None)
+        else:
+            found = trials(max(self._known) + 1, self._read_at - CHANGE_MARGIN)
+        self._read_at = time.time()
+        for trial in found:
+            self._known[trial.number] = trial
+        return [self._known[n] for n in sorted(self._known)]
 
     def _observations(self, trials: Sequence[TrialRow]) -> list[tuple[Any, search.Observation]]:
         return [(("trial", t.number), search.Observation(t.params, t.value,

@@ -150,6 +150,24 @@ def _trial(config: SweepConfig, dists: Mapping[str, Any], obs: Observation,
     return create_trial(value=obs.value, params=params, distributions=dict(dists))
 
 
+def _sampler(space: Mapping[str, Any], seed: int) -> optuna.samplers.BaseSampler:
+    """Optuna's TPE (multivariate, constant liar) over a search space known up front.
+
+    Every trial of a sweep has every parameter (prior runs outside the space are left out),
+    so the space is the sweep's: the sampler is told it, rather than finding the
+    intersection of every trial's parameters again on each suggestion (a fresh sampler
+    each time, for reproducible suggestions, would have no cache of it)."""
+    import optuna
+
+    class FixedSpaceTPE(optuna.samplers.TPESampler):
+        def infer_relative_search_space(
+                self, study: optuna.Study, trial: optuna.trial.FrozenTrial,
+        ) -> dict[str, optuna.distributions.BaseDistribution]:
+            return dict(space)
+
+    return FixedSpaceTPE(seed=seed, constant_liar=True, multivariate=True)
+
+
 class BayesSearch:
     """Optuna's TPE over a sweep's history, kept between suggestions: each call adds the
     trials it has not seen (and updates those that finished since), instead of rebuilding
@@ -171,8 +189,9 @@ class BayesSearch:
         import optuna
 
         self._study = optuna.create_study(direction=self._direction)
-        self._seen: list[tuple[Any, Any, int | None]] = []
-        """(key, state, trial id in the study) of each observation added, in order."""
+        self._seen: list[tuple[Any, tuple[bool, float | None], int | None]] = []
+        """(key, (running, value), trial id in the study) of each observation added, in
+        order."""
 
     def _sync(self, history: Sequence[tuple[Any, Observation]]) -> None:
         """Bring the study up to ``history`` (keyed observations, in a stable order)."""
@@ -182,21 +201,24 @@ class BayesSearch:
             self._reset()  # not an extension of what the study holds: rebuild it
         storage, study_id = self._study._storage, self._study._study_id
         for at, (key, obs) in enumerate(history):
+            outcome = (obs.running, obs.value)
+            if at < len(self._seen) and self._seen[at][1] == outcome:
+                continue  # unchanged: no trial is built (the common case, and the cost)
             trial = _trial(self.config, self._dists, obs, metric)
             if at >= len(self._seen):
                 trial_id = None
                 if trial is not None:
                     self._study.add_trial(trial)
                     trial_id = storage.get_all_trials(study_id, deepcopy=False)[-1]._trial_id
-                self._seen.append((key, None if trial is None else trial.state, trial_id))
+                self._seen.append((key, outcome, trial_id))
                 continue
-            _, state, trial_id = self._seen[at]
-            if trial_id is None or trial is None or state == trial.state:
+            trial_id = self._seen[at][2]
+            self._seen[at] = (key, outcome, trial_id)
+            if trial_id is None or trial is None:
                 continue
             # a trial that was running has ended since: its copy in the study takes the end
             values = None if trial.value is None else [trial.value]
             storage.set_trial_state_values(trial_id, trial.state, values)
-            self._seen[at] = (key, trial.state, trial_id)
 
     def suggest(self, seed: int, number: int,
                 history: Sequence[tuple[Any, Observation]]) -> dict[str, Any]:
@@ -205,8 +227,7 @@ class BayesSearch:
         import optuna
 
         self._sync(history)
-        self._study.sampler = optuna.samplers.TPESampler(seed=_seed(seed, number),
-                                                         constant_liar=True)
+        self._study.sampler = _sampler(self._dists, _seed(seed, number))
         asked = self._study.ask(dict(self._dists))
         flat = {p.name: p.settings["value"] for p in self.config.params if p.kind == "fixed"}
         for p in self.config.searched:
