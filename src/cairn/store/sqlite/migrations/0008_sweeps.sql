@@ -1,7 +1,7 @@
 -- Sweeps and their trials: the controller's state, shared by every agent of a sweep.
 -- A grid point is handed out by advancing grid_next (or by taking the point of a crashed
 -- trial not yet requeued) inside one write transaction, so no two agents get the same one.
-CREATE TABLE sweeps (
+CREATE TABLE IF NOT EXISTS sweeps (
     id INTEGER PRIMARY KEY,
     project_id INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
     sweep_id TEXT NOT NULL,
@@ -18,9 +18,9 @@ CREATE TABLE sweeps (
     updated_at REAL NOT NULL,
     UNIQUE (project_id, sweep_id)
 );
-CREATE INDEX sweeps_by_id ON sweeps (sweep_id);
+CREATE INDEX IF NOT EXISTS sweeps_by_id ON sweeps (sweep_id);
 
-CREATE TABLE sweep_trials (
+CREATE TABLE IF NOT EXISTS sweep_trials (
     id INTEGER PRIMARY KEY,
     sweep INTEGER NOT NULL REFERENCES sweeps (id) ON DELETE CASCADE,
     number INTEGER NOT NULL,
@@ -39,4 +39,4 @@ CREATE TABLE sweep_trials (
     UNIQUE (sweep, number),
     UNIQUE (sweep, run_id)
 );
-CREATE INDEX sweep_trials_by_state ON sweep_trials (sweep, state)
+CREATE INDEX IF NOT EXISTS sweep_trials_by_state ON sweep_trials (sweep, state)
