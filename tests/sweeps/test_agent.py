@@ -131,3 +131,34 @@ def test_pause_blocks_the_agent_until_resumed() -> None:
     with pytest.raises(UsageError, match="finished"):
         sweeps_api.change_state(sweep_id, "pause")
     assert sweeps_api.change_state(sweep_id, "cancel").state == "canceled"
+
+
+def test_the_flow_of_transformers_wandb_backend() -> None:
+    """What ``Trainer.hyperparameter_search(backend="wandb")`` does: sweep a random config
+    of its default space, run an in-process objective that takes ``wandb.run`` or starts
+    one, updates its config and reads ``wandb.config``, then look for the best run."""
+    sweep_config = {"method": "random", "metric": {"name": "objective", "goal": "minimize"},
+                    "parameters": {
+                        "learning_rate": {"distribution": "uniform", "min": 1e-6, "max": 1e-4},
+                        "num_train_epochs": {"distribution": "int_uniform", "min": 1, "max": 6},
+                        "seed": {"distribution": "int_uniform", "min": 1, "max": 40},
+                        "per_device_train_batch_size": {"values": [4, 8, 16, 32, 64]}},
+                    "name": "hp-search"}
+    sweep_id = cairn.sweep(sweep_config, project="hf")
+    seen: list[dict[str, Any]] = []
+
+    def objective() -> None:
+        run = cairn.run if cairn.run else cairn.init()
+        run.config.update({"assignments": {}, "metric": "objective"})
+        config = dict(cairn.config)
+        seen.append(config)
+        run.log({"objective": config["learning_rate"] * config["num_train_epochs"]})
+        run.finish()
+
+    assert cairn.agent(sweep_id, function=objective, count=3) == 3
+    assert all(1 <= c["num_train_epochs"] <= 6 and c["metric"] == "objective" for c in seen)
+    sweep = cairn.Api().sweep(f"hf/{sweep_id}")
+    best = sweep.best_run()
+    assert best is not None
+    assert best.summary["objective"] == min(r.summary["objective"] for r in sweep.runs)
+    assert sweep.state == "RUNNING"  # random search goes on until stopped
