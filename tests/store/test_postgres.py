@@ -14,8 +14,8 @@ import pytest
 from cairn.errors import StoreError
 from cairn.records import RunRef
 from cairn.store.postgres import PostgresStore
-from cairn.store.sql_store import read_migrations
 from cairn.store.registry import open_store
+from cairn.store.sql_store import read_migrations
 from cairn.testing_postgres import TemporaryPostgres
 
 REF = RunRef("me", "p", "r1")
