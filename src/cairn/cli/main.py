@@ -21,6 +21,7 @@ from cairn.errors import Error
 
 # command name -> "module:attribute"
 COMMANDS = {
+    "compat": "cairn.cli.compat:compat",
     "export": "cairn.cli.export:export",
     "gc": "cairn.cli.gc:gc",
     "projects": "cairn.cli.projects:projects",

@@ -261,7 +261,7 @@ def init(
         return previous
 
     named = {"project": project, "entity": entity, "mode": mode,
-             "dir": str(dir) if dir is not None else None, "notes": notes, "group": group,
+             "run_base": str(dir) if dir is not None else None, "notes": notes, "group": group,
              "job_type": job_type, "run_id": id,
              "resume": resume if isinstance(resume, str) else None, "name": name}
     s = load_settings(_init_overrides(settings, named, save_code, tags))
