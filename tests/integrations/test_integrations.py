@@ -1,0 +1,117 @@
+"""Real libraries that say ``import wandb``, unchanged, log into cairn's store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from tests.integrations.harness import Outcome
+
+import cairn
+
+# The fixture runs every selected script at once; the first test waits for all of them.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+
+
+@pytest.fixture
+def read() -> Iterator[Callable[[Outcome, str], Any]]:
+    """``read(outcome, project)``: the one run the script logged to ``project``."""
+    apis: list[cairn.Api] = []
+
+    def only_run(outcome: Outcome, project: str) -> Any:
+        outcome.check()
+        apis.append(cairn.Api(root=outcome.store))
+        runs = list(apis[-1].runs(project))
+        assert len(runs) == 1, [r.path for r in runs]
+        return runs[0]
+
+    yield only_run
+    for api in apis:
+        api.close()
+
+
+def _history_keys(run: Any) -> set[str]:
+    return {key for row in run.history(pandas=False) for key in row}
+
+
+def _histograms(run: Any, kind: str) -> set[str]:
+    return {k for k in _history_keys(run) if k.startswith(f"{kind}/")}
+
+
+@pytest.mark.script("lightning_logger.py")
+def test_lightning_wandb_logger(integrations: dict[str, Outcome], read: Any) -> None:
+    outcome = integrations["lightning_logger.py"]
+    run = read(outcome, "lightning")
+    assert run.state == "finished"
+    assert run.name == "tiny"
+    assert run.config == {"lr": 0.05}
+    keys = _history_keys(run)
+    assert {"train_loss", "val_loss", "epoch", "trainer/global_step"} <= keys
+    assert isinstance(run.summary["val_loss"], float)
+    # logger.watch(model, log="all", log_freq=2): both kinds, for every parameter
+    names = {"net.0.weight", "net.0.bias", "net.2.weight", "net.2.bias"}
+    assert _histograms(run, "gradients") == {f"gradients/{n}" for n in names}
+    assert _histograms(run, "parameters") == {f"parameters/{n}" for n in names}
+    # log_model=True: the checkpoint is a model artifact of the run
+    artifacts = run.logged_artifacts()
+    assert [a.type for a in artifacts] == ["model"]
+    assert any(entry.endswith(".ckpt") for entry in artifacts[0].manifest.entries)
+    # Lightning passes dir=save_dir ("."): the run folder lands there, the run in the store
+    assert list((outcome.workdir / "cairn" / "runs").glob(f"run-*-{run.id}"))
+    assert not (outcome.workdir / "cairn" / "cairn.db").exists()
+
+
+@pytest.mark.script("transformers_trainer.py")
+def test_transformers_trainer(integrations: dict[str, Outcome], read: Any) -> None:
+    run = read(integrations["transformers_trainer.py"], "hf")
+    assert run.state == "finished"
+    assert run.name == "tiny-bert"
+    # the model config with its integer-keyed label maps, as wandb stores them
+    assert run.config["id2label"] == {"0": "neg", "1": "pos"}
+    assert run.config["hidden_size"] == 8
+    assert run.config["max_steps"] == 100
+    keys = _history_keys(run)
+    assert {"train/loss", "train/learning_rate", "train/global_step", "eval/loss"} <= keys
+    assert run.summary["train/global_step"] == 100
+    assert "train_runtime" in run.summary
+    # WANDB_WATCH=all, log_freq=max(100, logging_steps): histograms at step 100
+    assert "gradients/bert.embeddings.word_embeddings.weight" in _histograms(run, "gradients")
+    assert "parameters/classifier.weight" in _histograms(run, "parameters")
+    # WANDB_LOG_MODEL=end: the trained model, weights included
+    final = [a for a in run.logged_artifacts() if "model.safetensors" in a.manifest.entries]
+    assert len(final) == 1
+    assert final[0].type == "model"
+    assert "config.json" in final[0].manifest.entries
+
+
+@pytest.mark.script("accelerate_tracker.py")
+def test_accelerate_tracker(integrations: dict[str, Outcome], read: Any) -> None:
+    run = read(integrations["accelerate_tracker.py"], "accel")
+    assert run.state == "finished"
+    assert run.name == "tiny-accel"
+    assert tuple(run.tags) == ("t1",)
+    assert run.config == {"lr": 0.1, "layers": 2}
+    rows = run.history(pandas=False)
+    assert [row["_step"] for row in rows] == [0, 1, 2, 3, 4]
+    assert all(isinstance(row["loss"], float) for row in rows)
+
+
+@pytest.mark.script("watch_torch.py")
+def test_watch_logs_every_log_freq_steps(integrations: dict[str, Outcome], read: Any) -> None:
+    run = read(integrations["watch_torch.py"], "watch")
+    rows = run.history(pandas=False)
+    assert len(rows) == 10
+    with_gradients = [row["_step"] for row in rows if "gradients/0.weight" in row]
+    with_parameters = [row["_step"] for row in rows if "parameters/0.weight" in row]
+    # every 2nd backward / forward pass until unwatch() before step 6
+    assert with_gradients == [1, 3, 5]
+    assert with_parameters == [1, 3, 5]
+    histogram = rows[1]["gradients/0.weight"]
+    assert len(histogram["bins"]) == 65
+    assert sum(histogram["values"]) == 12  # the 4x3 weight's gradient
+    # the second model watched is graph_1; its frozen weight has no gradient hook
+    keys = _history_keys(run)
+    assert "gradients/graph_1bias" in keys
+    assert "gradients/graph_1weight" not in keys
+    assert "parameters/graph_1weight" in keys
