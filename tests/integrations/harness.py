@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path

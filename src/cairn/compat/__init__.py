@@ -17,7 +17,6 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-
 PREFIX = "wandb"
 TARGET = "cairn.compat.wandb"
 

@@ -20,7 +20,7 @@ def attach(attach_id: str | None, run: Run | None = None) -> Run:
     if not attach_id:
         raise UsageError("attach() needs the attach id of a run (run._attach_id)")
     parts = attach_id.strip("/").split("/")
-    if len(parts) != 3 or not all(parts):  # noqa: PLR2004 - entity/project/id
+    if len(parts) != 3 or not all(parts):
         raise UsageError(f"attach(): {attach_id!r} is not a run's attach id "
                          "('entity/project/run_id')")
     from cairn.sdk import init as init_module

@@ -11,7 +11,6 @@ next step the training loop commits. torch is imported only when ``watch`` is ca
 from __future__ import annotations
 
 import sys
-
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:

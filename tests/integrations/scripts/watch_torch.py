@@ -18,6 +18,7 @@ for step in range(10):
     loss.backward()
     optimizer.step()
     run.log({"loss": loss.item()})
-assert frozen.weight.grad is None and frozen.bias.grad is not None
+assert frozen.weight.grad is None
+assert frozen.bias.grad is not None
 print("RUN", run.path)
 run.finish()

@@ -56,7 +56,7 @@ _INTEGRATIONS = {"keras": "integration.keras", "xgboost": "integration.xgboost",
 
 
 def _current(what: str) -> Run:
-    run = cairn.run
+    run: Run | None = cairn.run
     if run is None:
         raise UsageError(f"You must call wandb.init() before wandb.{what}")
     return run

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from cairn.errors import Error, UsageError
-from cairn.errors import ConfigError as ConfigError
+from cairn.errors import ConfigError, Error, UsageError
 
 
 class CommError(Error):
