@@ -115,3 +115,20 @@ def test_watch_logs_every_log_freq_steps(integrations: dict[str, Outcome], read:
     assert "gradients/graph_1bias" in keys
     assert "gradients/graph_1weight" not in keys
     assert "parameters/graph_1weight" in keys
+
+
+@pytest.mark.script("xgboost_callback.py")
+def test_xgboost_callback(integrations: dict[str, Outcome], read: Any) -> None:
+    run = read(integrations["xgboost_callback.py"], "xgb")
+    assert run.state == "finished"
+    assert "learner" in run.config  # the booster's configuration
+    rows = [row for row in run.history(pandas=False) if "epoch" in row]
+    assert [row["epoch"] for row in rows] == list(range(len(rows)))
+    assert all(isinstance(row["valid-rmse"], float) for row in rows)
+    # rmse is minimised: the summary keeps its minimum, and the early-stopping best
+    assert run.summary["valid-rmse"]["min"] == min(row["valid-rmse"] for row in rows)
+    assert run.summary["best_score"] == pytest.approx(run.summary["valid-rmse"]["min"])
+    assert "Feature Importance" in run.summary
+    [model] = run.logged_artifacts()
+    assert model.type == "model"
+    assert list(model.manifest.entries) == [f"{run.id}_model.json"]
