@@ -132,3 +132,39 @@ def test_xgboost_callback(integrations: dict[str, Outcome], read: Any) -> None:
     [model] = run.logged_artifacts()
     assert model.type == "model"
     assert list(model.manifest.entries) == [f"{run.id}_model.json"]
+
+
+@pytest.mark.script("keras_callbacks.py")
+def test_keras_callbacks(integrations: dict[str, Outcome], read: Any) -> None:
+    run = read(integrations["keras_callbacks.py"], "keras")
+    assert run.state == "finished"
+    rows = run.history(pandas=False)
+    assert [row["epoch/epoch"] for row in rows] == [0, 1, 2]
+    for row in rows:
+        assert {"epoch/loss", "epoch/mae", "epoch/val_loss", "epoch/val_mae"} <= set(row)
+        assert row["epoch/learning_rate"] == pytest.approx(0.01)
+    # one checkpoint artifact version per epoch, the last one "latest"
+    versions = run.logged_artifacts()
+    assert [a.type for a in versions] == ["model"] * 3
+    assert all(list(a.manifest.entries) == ["model.keras"] for a in versions)
+    assert "latest" in versions[-1].aliases
+    assert "epoch_2" in versions[-1].aliases
+
+
+@pytest.mark.script("ray_tune.py")
+def test_ray_tune_wandb_logger_callback(integrations: dict[str, Outcome], read: Any) -> None:
+    outcome = integrations["ray_tune.py"]
+    outcome.check()
+    assert "TRIALS 2 []" in outcome.output
+    api = cairn.Api(root=outcome.store)
+    try:
+        runs = sorted(api.runs("tune"), key=lambda r: r.config["x"])
+        assert [r.config["x"] for r in runs] == [1, 2]  # one run per trial, its own process
+        assert len({r.config["pid"] for r in runs}) == 2
+        for run in runs:
+            assert run.state == "finished"
+            rows = run.history(pandas=False)
+            assert [row["training_iteration"] for row in rows] == [1, 2, 3]
+            assert [row["score"] for row in rows] == [run.config["x"] * i for i in (1, 2, 3)]
+    finally:
+        api.close()

@@ -1,0 +1,24 @@
+"""Keras 3 (torch backend) with wandb.integration.keras: WandbMetricsLogger and
+WandbModelCheckpoint."""
+
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import wandb  # noqa: E402
+from wandb.integration.keras import WandbMetricsLogger, WandbModelCheckpoint  # noqa: E402
+
+keras.utils.set_random_seed(0)
+rng = np.random.default_rng(0)
+x, y = rng.normal(size=(64, 4)).astype("float32"), rng.normal(size=(64, 1)).astype("float32")
+run = wandb.init(project="keras", name="tiny-keras", config={"epochs": 3})
+model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
+                          keras.layers.Dense(1)])
+model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01), loss="mse", metrics=["mae"])
+model.fit(x, y, epochs=3, batch_size=16, validation_split=0.25, verbose=0,
+          callbacks=[WandbMetricsLogger(),
+                     WandbModelCheckpoint("ckpt/model.keras", monitor="val_loss")])
+print("RUN", run.path)
+run.finish()
