@@ -40,6 +40,10 @@ def test_wandb_modules_are_cairns_own(wandb: ModuleType) -> None:
     assert issubclass(wandb.errors.CommError, wandb.Error)
     assert wandb.env.PROJECT == "WANDB_PROJECT"
     assert wandb.Api is cairn.Api
+    import wandb.plot  # type: ignore[import-not-found]
+
+    assert wandb.plot is cairn.plot
+    assert wandb.plot.bar is cairn.plot.bar
     with pytest.raises(ImportError):
         import wandb.no_such_module  # type: ignore[import-not-found]
 

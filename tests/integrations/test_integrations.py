@@ -168,3 +168,19 @@ def test_ray_tune_wandb_logger_callback(integrations: dict[str, Outcome], read: 
             assert [row["score"] for row in rows] == [run.config["x"] * i for i in (1, 2, 3)]
     finally:
         api.close()
+
+
+@pytest.mark.script("lightgbm_callback.py")
+def test_lightgbm_callback_and_summary(integrations: dict[str, Outcome], read: Any) -> None:
+    run = read(integrations["lightgbm_callback.py"], "lgb")
+    assert run.state == "finished"
+    assert run.config["objective"] == "regression"
+    assert run.config["num_leaves"] == 4
+    rows = [row for row in run.history(pandas=False) if "iteration" in row]
+    assert [row["iteration"] for row in rows] == list(range(6))
+    assert run.summary["validation_l2"]["min"] == min(row["validation_l2"] for row in rows)
+    assert run.summary["best_score"]["validation"]["l2"] > 0
+    assert "Feature Importance" in run.summary
+    [model] = run.logged_artifacts()
+    assert model.type == "model"
+    assert "best" in model.aliases

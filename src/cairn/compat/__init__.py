@@ -19,6 +19,8 @@ from types import ModuleType
 
 PREFIX = "wandb"
 TARGET = "cairn.compat.wandb"
+_SAME = {"wandb.plot": "cairn.plot", "wandb.plots": "cairn.plots"}
+"""wandb modules that are cairn's own modules as they are."""
 
 
 class _Existing(importlib.abc.Loader):
@@ -44,7 +46,7 @@ class AliasFinder(importlib.abc.MetaPathFinder):
                   target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
         if fullname != PREFIX and not fullname.startswith(PREFIX + "."):
             return None
-        real = TARGET + fullname[len(PREFIX):]
+        real = _SAME.get(fullname) or TARGET + fullname[len(PREFIX):]
         try:
             module = importlib.import_module(real)
         except ModuleNotFoundError as exc:

@@ -5,10 +5,10 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import wandb  # noqa: E402
-from wandb.integration.keras import WandbMetricsLogger, WandbModelCheckpoint  # noqa: E402
+import keras
+import numpy as np
+import wandb
+from wandb.integration.keras import WandbMetricsLogger, WandbModelCheckpoint
 
 keras.utils.set_random_seed(0)
 rng = np.random.default_rng(0)

@@ -116,7 +116,7 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     if name in _INTEGRATIONS:
         return importlib.import_module(f"cairn.compat.wandb.{_INTEGRATIONS[name]}")
-    if name in ("integration", "apis", "data_types", "plot"):
+    if name in ("integration", "apis", "data_types"):
         return importlib.import_module(f"cairn.compat.wandb.{name}")
     try:
         return getattr(cairn, name)  # run, config, summary, Api, Artifact, media, plot_table
