@@ -51,7 +51,7 @@ class _WandbCallback:
         if not self.define_metric:
             return
         for item in env.evaluation_result_list:
-            if len(item) == 4:  # noqa: PLR2004 - (data, metric, value, bigger_is_better)
+            if len(item) == 4:
                 _define_metric(run, item[0], item[1])
             else:  # cross-validation: ("cv_agg", "data metric", mean, better, stdv)
                 data, name = item[1].split()
@@ -64,7 +64,7 @@ class _WandbCallback:
             self._start(run, env)
         row: dict[str, Any] = {}
         for item in env.evaluation_result_list:
-            if len(item) == 4:  # noqa: PLR2004
+            if len(item) == 4:
                 row[f"{item[0]}_{item[1]}"] = item[2]
             else:
                 data, name = item[1].split()
