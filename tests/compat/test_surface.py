@@ -184,3 +184,12 @@ def test_watch_needs_a_torch_model(wandb: ModuleType) -> None:
             wandb.watch(object())
     with pytest.raises(ValueError, match="log must be one of"):
         wandb.watch(object(), log="weights")
+
+
+def test_to_html_and_display_outside_a_notebook(wandb: ModuleType) -> None:
+    run = wandb.init(project="html")
+    page = run.to_html(height=300, hidden=True)
+    assert page.startswith(f'<iframe src="{run.url}"')
+    assert "height:300px;display:none;" in page
+    assert run.display() is False  # no notebook here
+    run.finish()

@@ -695,6 +695,31 @@ class Run:
         artifact = self.log_artifact(path, name=name, type="model")
         return self.link_artifact(artifact, registered_model_name, aliases=aliases)
 
+    # ---- notebooks ---------------------------------------------------------------------
+    def to_html(self, height: int = 420, hidden: bool = False) -> str:
+        """An iframe of the run's page in cairn's web UI (``cairn ui``), as wandb's."""
+        import html
+
+        style = f"border:none;width:100%;height:{int(height)}px;"
+        if hidden:
+            style += "display:none;"
+        return f'<iframe src="{html.escape(self.url)}" style="{style}"></iframe>'
+
+    def display(self, height: int = 420, hidden: bool = False) -> bool:
+        """Show :meth:`to_html` in a Jupyter notebook; False outside one."""
+        try:
+            from IPython import get_ipython  # type: ignore[import-not-found, unused-ignore]
+            from IPython.display import (  # type: ignore[import-not-found, unused-ignore]
+                HTML,
+                display,
+            )
+        except ImportError:
+            return False
+        if get_ipython() is None:
+            return False
+        display(HTML(self.to_html(height, hidden)))
+        return True
+
     # ---- what integrations call (sdk/watch.py) ----------------------------------------
     def watch(self, models: Any, criterion: Any = None, log: str | None = "gradients",
               log_freq: int = 1000, idx: int | None = None, log_graph: bool = False) -> None:
