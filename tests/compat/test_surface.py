@@ -193,3 +193,25 @@ def test_to_html_and_display_outside_a_notebook(wandb: ModuleType) -> None:
     assert "height:300px;display:none;" in page
     assert run.display() is False  # no notebook here
     run.finish()
+
+
+def test_sklearn_charts(wandb: ModuleType) -> None:
+    from sklearn.datasets import make_classification
+    from sklearn.ensemble import RandomForestClassifier
+
+    x, y = make_classification(n_samples=80, n_features=4, n_informative=3, n_redundant=0,
+                               n_classes=3, random_state=0)
+    model = RandomForestClassifier(n_estimators=5, random_state=0).fit(x[:60], y[:60])
+    run = wandb.init(project="sk")
+    wandb.sklearn.plot_classifier(model, x[:60], x[60:], y[:60], y[60:], model.predict(x[60:]),
+                                  model.predict_proba(x[60:]), labels=["a", "b", "c"],
+                                  feature_names=["f0", "f1", "f2", "f3"])
+    run.finish()
+    api = cairn.Api()
+    try:
+        summary = api.run(run.path).summary
+        for key in ("summary_metrics", "class_proportions", "roc", "precision_recall",
+                    "confusion_matrix", "feature_importances"):
+            assert summary[key]["_type"] == "custom-chart", (key, summary[key])
+    finally:
+        api.close()
