@@ -184,3 +184,19 @@ def test_lightgbm_callback_and_summary(integrations: dict[str, Outcome], read: A
     [model] = run.logged_artifacts()
     assert model.type == "model"
     assert "best" in model.aliases
+
+
+@pytest.mark.script("tensorboard_sync.py")
+def test_sync_tensorboard_mirrors_a_summary_writer(integrations: dict[str, Outcome],
+                                                   read: Any) -> None:
+    outcome = integrations["tensorboard_sync.py"]
+    run = read(outcome, "tb")
+    assert run.state == "finished"
+    rows = run.history(pandas=False)
+    assert [row["global_step"] for row in rows] == [0, 10, 20, 30, 40]
+    assert [row.get("loss") for row in rows[:4]] == [1.0, 0.5, pytest.approx(1 / 3), 0.25]
+    assert all(row["lr/a"] == 0.1 and row["lr/b"] == 0.2 for row in rows[:4])
+    assert all(row["weights"]["_type"] == "histogram" for row in rows[:4])
+    assert sum(rows[0]["weights"]["values"]) == 100
+    assert run.summary["note"] == "done"
+    assert list((outcome.workdir / "tb-logs").glob("events.out.tfevents.*"))  # still written

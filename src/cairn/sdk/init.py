@@ -38,7 +38,8 @@ DEFAULT_PROJECT = "uncategorized"
 RESUME_MODES = ("allow", "must", "never", "auto")
 _REINIT = (None, False, True, "default", "return_previous", "finish_previous", "create_new")
 
-# wandb.init arguments that are accepted for compatibility but change nothing yet.
+# wandb.init arguments that are accepted for compatibility but change nothing yet (except
+# sync_tensorboard / tensorboard: cairn.integration.tensorboard).
 _ACCEPTED_NOOP = frozenset({
     "anonymous", "magic", "force", "sync_tensorboard", "monitor_gym",
     "tensorboard", "allow_val_change", "fork_from", "resume_from",
@@ -283,6 +284,10 @@ def init(
         _current = run
     _install_hooks()
     TERM_GUARD.install(_end, _finish_all)
+    if kwargs.get("sync_tensorboard") or kwargs.get("tensorboard"):
+        from cairn.integration.tensorboard import patch
+
+        patch()  # TensorBoard writers mirror into the current run
     if s.mode != "disabled":
         with contextlib.suppress(OSError):
             (s.root / "resume.json").write_text(json.dumps({"run_id": run.id}))
