@@ -200,3 +200,16 @@ def test_sync_tensorboard_mirrors_a_summary_writer(integrations: dict[str, Outco
     assert sum(rows[0]["weights"]["values"]) == 100
     assert run.summary["note"] == "done"
     assert list((outcome.workdir / "tb-logs").glob("events.out.tfevents.*"))  # still written
+
+
+@pytest.mark.script("sb3_callback.py")
+def test_stable_baselines3_callback(integrations: dict[str, Outcome], read: Any) -> None:
+    run = read(integrations["sb3_callback.py"], "sb3")
+    assert run.state == "finished"
+    assert run.config["algo"] == "PPO"
+    assert run.config["policy_type"] == "MlpPolicy"  # set by the script: kept
+    keys = _history_keys(run)
+    # SB3's own metrics, through its TensorBoard logger (sync_tensorboard=True)
+    assert {"global_step", "train/loss", "rollout/ep_len_mean"} <= keys
+    assert _histograms(run, "gradients")  # gradient_save_freq: the policy is watched
+    assert "model.zip" in [f.name for f in run.files()]
