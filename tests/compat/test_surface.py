@@ -215,3 +215,19 @@ def test_sklearn_charts(wandb: ModuleType) -> None:
             assert summary[key]["_type"] == "custom-chart", (key, summary[key])
     finally:
         api.close()
+
+
+def test_run_urls_sync_dir_and_restore(wandb: ModuleType, tmp_path: Path) -> None:
+    run = wandb.init(project="urls")
+    assert run.project_url == run.get_project_url()
+    assert run.sweep_url is None
+    assert Path(run.sync_dir) == run.wal_path.parent
+    (Path(run.dir) / "notes.txt").write_text("kept")
+    run.save(str(Path(run.dir) / "notes.txt"), policy="now")
+    run.finish()
+    other = wandb.init(project="urls", reinit="finish_previous")
+    restored = other.restore("notes.txt", run_path=run.path, root=tmp_path / "back")
+    assert restored is not None
+    with restored:
+        assert restored.read() == "kept"
+    other.finish()

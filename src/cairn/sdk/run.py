@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from cairn.aggregates import GOALS, SummaryState, flatten, parse_summary_spec
 from cairn.errors import LogDataError, MetricError, UsageError
@@ -694,6 +694,27 @@ class Run:
                              f"entity or project; got {registered_model_name!r}")
         artifact = self.log_artifact(path, name=name, type="model")
         return self.link_artifact(artifact, registered_model_name, aliases=aliases)
+
+    @property
+    def project_url(self) -> str:
+        return self.get_project_url()
+
+    @property
+    def sweep_url(self) -> str | None:
+        return self.get_sweep_url()
+
+    @property
+    def sync_dir(self) -> str:
+        """The run's folder: its WAL, and ``files/`` (``run.dir``)."""
+        return str(self._setup.run_dir)
+
+    def restore(self, name: str, run_path: str | None = None, replace: bool = False,
+                root: str | os.PathLike[str] | None = None) -> IO[str] | None:
+        """``cairn.restore`` from this run (default) into ``root`` (default: ``run.dir``)."""
+        from cairn.sdk.restore import restore as restore_file
+
+        return restore_file(name, run_path=run_path or self.path, replace=replace,
+                            root=root if root is not None else self.dir)
 
     # ---- notebooks ---------------------------------------------------------------------
     def to_html(self, height: int = 420, hidden: bool = False) -> str:
