@@ -138,7 +138,7 @@ def test_xgboost_callback(integrations: dict[str, Outcome], read: Any) -> None:
 def test_keras_callbacks(integrations: dict[str, Outcome], read: Any) -> None:
     run = read(integrations["keras_callbacks.py"], "keras")
     assert run.state == "finished"
-    rows = run.history(pandas=False)
+    rows = [row for row in run.history(pandas=False) if "epoch/epoch" in row]
     assert [row["epoch/epoch"] for row in rows] == [0, 1, 2]
     for row in rows:
         assert {"epoch/loss", "epoch/mae", "epoch/val_loss", "epoch/val_mae"} <= set(row)
@@ -149,6 +149,11 @@ def test_keras_callbacks(integrations: dict[str, Outcome], read: Any) -> None:
     assert all(list(a.manifest.entries) == ["model.keras"] for a in versions)
     assert "latest" in versions[-1].aliases
     assert "epoch_2" in versions[-1].aliases
+    # WandbEvalCallback: the ground truth once, a predictions table after each epoch
+    assert run.summary["val_data"]["_type"] == "table-file"
+    assert run.summary["val_data"]["nrows"] == 4
+    assert run.summary["eval_data"]["_type"] == "table-file"
+    assert run.summary["eval_data"]["nrows"] == 4
 
 
 @pytest.mark.script("ray_tune.py")
