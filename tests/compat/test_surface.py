@@ -231,3 +231,26 @@ def test_run_urls_sync_dir_and_restore(wandb: ModuleType, tmp_path: Path) -> Non
     with restored:
         assert restored.read() == "kept"
     other.finish()
+
+
+def test_config_update_locked_and_persist(wandb: ModuleType) -> None:
+    run = wandb.init(project="locked", config={"x": 1})
+    run.config.update_locked({"a": 5, "b": 2}, user="sweep")
+    with pytest.warns(cairn.CairnWarning, match="'a' was locked by 'sweep'"):
+        run.config.update({"a": 3, "c": 1})
+    with pytest.warns(cairn.CairnWarning, match="'b' was locked"):
+        run.config["b"] = 9
+    with pytest.warns(cairn.CairnWarning, match="'a' was locked"):
+        run.config.update({"a": 7}, allow_val_change=True)
+    with pytest.warns(cairn.CairnWarning, match="'a' was locked"):
+        run.config.setdefaults({"a": 8, "d": 4})
+    assert dict(run.config) == {"x": 1, "a": 5, "b": 2, "c": 1, "d": 4}  # as wandb keeps it
+    with pytest.raises(cairn.ConfigError):
+        run.config.update_locked({"x": 2})  # changing a set value still needs the flag
+    run.config.persist()
+    run.finish()
+    api = cairn.Api()
+    try:
+        assert api.run(run.path).config == {"x": 1, "a": 5, "b": 2, "c": 1, "d": 4}
+    finally:
+        api.close()
