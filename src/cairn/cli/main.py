@@ -22,6 +22,7 @@ from cairn.errors import Error
 # command name -> "module:attribute"
 COMMANDS = {
     "agent": "cairn.cli.sweeps:agent",
+    "compat": "cairn.cli.compat:compat",
     "export": "cairn.cli.export:export",
     "gc": "cairn.cli.gc:gc",
     "projects": "cairn.cli.projects:projects",

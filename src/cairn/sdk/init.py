@@ -41,7 +41,8 @@ DEFAULT_PROJECT = "uncategorized"
 RESUME_MODES = ("allow", "must", "never", "auto")
 _REINIT = (None, False, True, "default", "return_previous", "finish_previous", "create_new")
 
-# wandb.init arguments that are accepted for compatibility but change nothing yet.
+# wandb.init arguments that are accepted for compatibility but change nothing yet (except
+# sync_tensorboard / tensorboard: cairn.integration.tensorboard).
 _ACCEPTED_NOOP = frozenset({
     "anonymous", "magic", "force", "sync_tensorboard", "monitor_gym",
     "tensorboard", "allow_val_change", "fork_from", "resume_from",
@@ -268,7 +269,7 @@ def init(
         project, entity, id = trial.project or project, trial.entity or entity, trial.run_id
         config = trial.config(None if config is None else _as_mapping(config))
     named = {"project": project, "entity": entity, "mode": mode,
-             "dir": str(dir) if dir is not None else None, "notes": notes, "group": group,
+             "run_base": str(dir) if dir is not None else None, "notes": notes, "group": group,
              "job_type": job_type, "run_id": id,
              "resume": resume if isinstance(resume, str) else None, "name": name}
     s = load_settings(_init_overrides(settings, named, save_code, tags))
@@ -292,6 +293,10 @@ def init(
         _current = run
     _install_hooks()
     TERM_GUARD.install(_end, _finish_all)
+    if kwargs.get("sync_tensorboard") or kwargs.get("tensorboard"):
+        from cairn.integration.tensorboard import patch
+
+        patch()  # TensorBoard writers mirror into the current run
     if s.mode != "disabled":
         with contextlib.suppress(OSError):
             (s.root / "resume.json").write_text(json.dumps({"run_id": run.id}))
