@@ -23,6 +23,7 @@ from cairn.errors import Error
 COMMANDS = {
     "export": "cairn.cli.export:export",
     "gc": "cairn.cli.gc:gc",
+    "import": "cairn.cli.imports:import_group",
     "projects": "cairn.cli.projects:projects",
     "runs": "cairn.cli.runs:runs",
     "sync": "cairn.cli.sync:sync",
