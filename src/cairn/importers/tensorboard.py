@@ -17,9 +17,11 @@ Other plugins (audio, PR curves, graphs, meshes) are counted and left out.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -71,13 +73,44 @@ def find_log_runs(logdir: Path) -> list[LogRun]:
     return runs
 
 
-def _loader() -> Any:
+@functools.cache
+def loader() -> Any:
+    """TensorBoard's event file loader, counting the records it read (its reader stops
+    quietly at the first damaged record; the count tells how far it got)."""
     try:
-        from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+        from tensorboard import data_compat, dataclass_compat
+        from tensorboard.backend.event_processing import event_file_loader
     except ImportError as exc:
         raise SourceError("reading TensorBoard event files needs the tensorboard package; "
                           "install it with pip install 'cairn[import-tensorboard]'") from exc
-    return EventFileLoader
+
+    class CountingLoader(event_file_loader.EventFileLoader):  # type: ignore[misc]
+        records = 0
+
+        def Load(self) -> Iterator[Any]:  # noqa: N802 - TensorBoard's name
+            # EventFileLoader.Load, with a count of the records read
+            for event in event_file_loader.LegacyEventFileLoader.Load(self):
+                self.records += 1
+                event = data_compat.migrate_event(event)
+                yield from dataclass_compat.migrate_event(event, self._initial_metadata)
+
+    return CountingLoader
+
+
+def framed_records(path: Path) -> tuple[int, bool]:
+    """How many records the file's framing holds (each ``length (8) | crc (4) | data |
+    crc (4)``), and whether it ends exactly where the last one does."""
+    size = path.stat().st_size
+    count = at = 0
+    with path.open("rb") as f:
+        while at + 12 <= size:
+            f.seek(at)
+            length = int.from_bytes(f.read(8), "little")
+            if at + 16 + length > size:
+                return count, False
+            at += 16 + length
+            count += 1
+    return count, at == size
 
 
 def histogram(buckets: Any) -> dict[str, Any] | None:
@@ -182,16 +215,24 @@ def _separated(images: list[dict[str, Any]]) -> dict[str, Any]:
     return separated(images)
 
 
-def _read_file(path: Path, backend: Backend) -> _FileState:
+def _read_file(path: Path, backend: Backend, totals: ImportTotals) -> _FileState:
     reader = _EventFile(backend)
     state = reader.state
-    for event in _loader()(str(path)).Load():
+    loader_ = loader()(str(path))
+    for event in loader_.Load():
         at = float(event.wall_time)
         state.first = min(state.first, at)
         state.last = max(state.last, at)
         if event.HasField("summary"):
             for value in event.summary.value:
                 reader.value(int(event.step), at, value)
+    framed, clean = framed_records(path)
+    if loader_.records == 0 and (framed or not clean):
+        raise SourceError(f"{path}: not a readable TensorBoard event file (damaged from "
+                          "its first record)")
+    if loader_.records < framed or not clean:
+        totals.warnings.append(f"{path}: damaged or cut off after {loader_.records} "
+                               "records; the events before it were imported")
     return state
 
 
@@ -201,7 +242,11 @@ def import_log_run(log_run: LogRun, backend: Backend, totals: ImportTotals, *,
     ref = RunRef(entity, project, log_run.run_id)
     for path in log_run.files:
         try:
-            state = _read_file(path, backend)
+            state = _read_file(path, backend, totals)
+        except SourceError as exc:
+            totals.failed += 1
+            totals.errors.append(str(exc))
+            continue
         except Exception as exc:  # a damaged file: protobuf or record errors of any kind
             totals.failed += 1
             totals.errors.append(f"{path}: not a readable TensorBoard event file "
