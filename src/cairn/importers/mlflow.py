@@ -22,6 +22,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,14 +44,28 @@ def client(tracking_uri: str) -> Any:
     except ImportError as exc:
         raise SourceError("reading MLflow runs needs the mlflow package; install it with "
                           "pip install 'cairn[import-mlflow]' (or mlflow-skinny)") from exc
-    # Reading old runs is what a file store is still for: MLflow refuses to open one
-    # unless this is set.
-    os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
-    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     if "://" not in tracking_uri and not Path(tracking_uri).is_dir():
         raise SourceError(f"{tracking_uri}: no such folder (give an mlruns folder or a "
                           "tracking URI such as sqlite:///mlflow.db)")
-    return MlflowClient(tracking_uri=tracking_uri)
+    # Reading old runs is what a file store is still for: MLflow refuses to open one
+    # unless this is set.
+    with _environment(MLFLOW_ALLOW_FILE_STORE="true"):
+        mlflow = MlflowClient(tracking_uri=tracking_uri)
+        mlflow.search_experiments(max_results=1)  # opens the store: fail here, clearly
+    return mlflow
+
+
+@contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    """Environment variables that MLflow reads, set for a while (unless the user set
+    them) and restored."""
+    added = [key for key in values if key not in os.environ]
+    os.environ.update({key: values[key] for key in added})
+    try:
+        yield
+    finally:
+        for key in added:
+            os.environ.pop(key, None)
 
 
 def param_value(text: str) -> Any:
@@ -118,7 +133,8 @@ def _history(mlflow: Any, run: Any, out: ImportedRun) -> float:
 
 
 def _artifacts(mlflow: Any, run_id: str, out: ImportedRun, path: str | None = None) -> None:
-    with tempfile.TemporaryDirectory(prefix="cairn-import-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="cairn-import-") as tmp, \
+            _environment(MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR="false"):
         for name in _artifact_files(mlflow, run_id, path):
             local = Path(mlflow.download_artifacts(run_id, name, tmp))
             out.put_file(name, local)
