@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from tests.oracle.harness import REPO, WANDB_PYTHON, wandb_venv_or_skip
 
 from cairn.api.public import Api
 from cairn.backend import open_backend
 from cairn.cli.main import cli
-from tests.oracle.harness import REPO, WANDB_PYTHON, wandb_venv_or_skip
 
 Invoke = Callable[..., Result]
 

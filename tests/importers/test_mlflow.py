@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from tests.importers.conftest import Invoke, api_of
 
 mlflow_tracking = pytest.importorskip("mlflow.tracking")
@@ -79,7 +78,8 @@ def test_params_metrics_tags_and_state(invoke: Invoke, store: Path,
     rows = good.history(pandas=False)
     assert [r["_step"] for r in rows] == list(range(50))
     assert [r["_timestamp"] for r in rows] == [(T0 + 1000 * s) / 1000 for s in range(50)]
-    assert rows[10]["val_acc"] == 0.2 and "val_acc" not in rows[11]
+    assert rows[10]["val_acc"] == 0.2
+    assert "val_acc" not in rows[11]
     assert sorted(good.tags) == ["baseline", "team:core"]
     assert good.notes == "the good one"
     assert good.state == "finished"
@@ -113,7 +113,8 @@ def test_bad_sources_are_clear_errors(invoke: Invoke, tmp_path: Path,
     assert "no such folder" in missing.stderr
     unknown = invoke("import", "mlflow", file_store[0], "--experiment", "nope", code=1)
     assert "no MLflow experiment named 'nope'" in unknown.stderr
-    assert "audio" in unknown.stderr and "vision" in unknown.stderr
+    assert "audio" in unknown.stderr
+    assert "vision" in unknown.stderr
 
 
 @pytest.mark.slow

@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-
 from tests.importers.conftest import Invoke, api_of
 
 tensorboardX = pytest.importorskip("tensorboardX")
@@ -60,7 +59,8 @@ def test_histograms_images_text_and_hparams(invoke: Invoke, logdir: Path, store:
     runs = runs_by_name(store)
     history = runs["baseline"].history(pandas=False)
     hist = next(r["weights"] for r in history if "weights" in r)
-    assert hist["_type"] == "histogram" and sum(hist["values"]) == 1000
+    assert hist["_type"] == "histogram"
+    assert sum(hist["values"]) == 1000
     assert len(hist["bins"]) == len(hist["values"]) + 1
     image = next(r["input"] for r in history if "input" in r)
     from PIL import Image
@@ -116,4 +116,5 @@ def test_a_file_damaged_midway_keeps_the_events_before(invoke: Invoke, logdir: P
     result = invoke("import", "tensorboard", str(logdir))
     assert "damaged or cut off after" in result.stderr
     steps = [r["_step"] for r in runs_by_name(store)["baseline"].history(pandas=False)]
-    assert 0 < len(steps) < 100 and steps[:5] == [0, 2, 4, 6, 8]
+    assert 0 < len(steps) < 100
+    assert steps[:5] == [0, 2, 4, 6, 8]

@@ -12,9 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from tests.importers.conftest import WANDB_PYTHON, _wandb_env, api_of, import_wandb_cli, \
-    run_logs
+from tests.importers.conftest import WANDB_PYTHON, _wandb_env, api_of, import_wandb_cli, run_logs
 from tests.oracle.harness import HERE as ORACLE
 
 pytestmark = pytest.mark.slow
@@ -82,7 +80,8 @@ def test_media_and_files_become_blobs(imported: Path, wandb_dir: Path) -> None:
     assert row["weights"]["_type"] == "histogram"
     assert row["weights"]["values"] == wandb_row["weights"]["values"]
     grid = next(r for r in run.history(pandas=False) if "grid" in r)["grid"]
-    assert grid["count"] == 2 and len(grid["images"]) == 2
+    assert grid["count"] == 2
+    assert len(grid["images"]) == 2
     names = {f.name for f in run.files()}
     assert "notes.txt" in names
     assert wandb_row["sample"]["path"] in names
@@ -123,7 +122,8 @@ def test_damaged_log_keeps_what_precedes_the_damage(wandb_dir: Path, tmp_path: P
     (garbage / "run-broken1.wandb").write_bytes(b"this is not a wandb log at all")
     store = tmp_path / "store"
     proc = import_wandb_cli(store, tmp_path / "wandb", code=1)
-    assert "not a wandb run log" in proc.stderr and "run-broken1.wandb" in proc.stderr
+    assert "not a wandb run log" in proc.stderr
+    assert "run-broken1.wandb" in proc.stderr
     assert "damaged part" in proc.stderr
     assert proc.stdout.strip().startswith("imported 1 run, ")
     rows = run_of(store, "resnet-a").history(pandas=False)
@@ -134,7 +134,8 @@ def test_damaged_log_keeps_what_precedes_the_damage(wandb_dir: Path, tmp_path: P
 def test_an_empty_folder_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     proc = import_wandb_cli(tmp_path / "store", tmp_path / "empty", code=1)
-    assert "no wandb run logs" in proc.stderr and "Traceback" not in proc.stderr
+    assert "no wandb run logs" in proc.stderr
+    assert "Traceback" not in proc.stderr
 
 
 @pytest.mark.parametrize("shim", [False, True], ids=["no-wandb", "compat-package"])

@@ -87,7 +87,7 @@ def loader() -> Any:
     class CountingLoader(event_file_loader.EventFileLoader):  # type: ignore[misc]
         records = 0
 
-        def Load(self) -> Iterator[Any]:  # noqa: N802 - TensorBoard's name
+        def Load(self) -> Iterator[Any]:
             # EventFileLoader.Load, with a count of the records read
             for event in event_file_loader.LegacyEventFileLoader.Load(self):
                 self.records += 1

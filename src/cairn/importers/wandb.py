@@ -221,7 +221,8 @@ class _RunLog:
             _remove(self.config, _path_of(item))
 
     def _history(self, record: Any) -> None:
-        assert self.run is not None and self.media is not None
+        assert self.run is not None
+        assert self.media is not None
         row = flat(_tree(record.item))
         step = row.pop("_step", None)
         if record.HasField("step"):
@@ -301,7 +302,8 @@ class _RunLog:
 
     def _end(self) -> None:
         run, media = self.run, self.media
-        assert run is not None and media is not None
+        assert run is not None
+        assert media is not None
         run.flush_history()
         self.config.pop("_wandb", None)
         run.config(self.config)
