@@ -113,7 +113,9 @@ class ImportedRun:
 
     def row(self, step: int, at: float, data: dict[str, Any]) -> None:
         """One history row (without ``_step``, ``_timestamp`` and ``_runtime``)."""
-        self._rows.append((int(step), float(at), data))
+        # Keys in one order, so that rows with the same keys become one run of columns
+        # (wandb's core writes a row's keys in any order).
+        self._rows.append((int(step), float(at), dict(sorted(data.items()))))
         if len(self._rows) >= HISTORY_ROWS:
             self.flush_history()
 

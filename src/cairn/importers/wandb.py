@@ -110,10 +110,49 @@ def flat(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def _tree(items: Any) -> dict[str, Any]:
+    """The items of a history or summary record as a tree (one JSON parse for all)."""
+    texts = [item.value_json for item in items]
+    try:
+        values = json.loads(f"[{','.join(texts)}]")
+    except ValueError:
+        values = [_loads(text) for text in texts]
+    if len(values) != len(texts):  # a value_json that held several values: parse apart
+        values = [_loads(text) for text in texts]
     tree: dict[str, Any] = {}
-    for item in items:
-        _set(tree, _path_of(item), _loads(item.value_json))
+    for item, value in zip(items, values, strict=True):
+        _set(tree, _path_of(item), value)
     return tree
+
+
+_REMOVED = object()
+
+
+class _Summary:
+    """The run's summary as its records leave it. Records repeat every logged value, so
+    values stay JSON text, in the order last set, until the end."""
+
+    def __init__(self) -> None:
+        self._items: dict[tuple[str, ...], Any] = {}
+
+    def update(self, record: Any) -> None:
+        items = self._items
+        for item in record.update:
+            path = tuple(item.nested_key) or (item.key,)
+            items.pop(path, None)
+            items[path] = item.value_json
+        for item in record.remove:
+            path = tuple(item.nested_key) or (item.key,)
+            items.pop(path, None)
+            items[path] = _REMOVED
+
+    def tree(self) -> dict[str, Any]:
+        tree: dict[str, Any] = {}
+        for path, text in self._items.items():
+            if text is _REMOVED:
+                _remove(tree, list(path))
+            else:
+                _set(tree, list(path), _loads(text))
+        return tree
 
 
 class _Media:
@@ -190,7 +229,7 @@ class _RunLog:
         self.run: ImportedRun | None = None
         self.media: _Media | None = None
         self.config: dict[str, Any] = {}
-        self.summary: dict[str, Any] = {}
+        self.summary = _Summary()
         self.last_history: dict[str, Any] = {}
         self.start = 0.0
         self.last_at = 0.0
@@ -211,7 +250,7 @@ class _RunLog:
                   framework="wandb")
         self.media = _Media(run, self.log.parent / "files")
         self._config(proto.config)
-        self.summary.update(_tree(proto.summary.update))
+        self.summary.update(proto.summary)
         return run
 
     def _config(self, record: Any) -> None:
@@ -289,10 +328,7 @@ class _RunLog:
         elif kind == "config":
             self._config(record.config)
         elif kind == "summary":
-            for item in record.summary.update:
-                _set(self.summary, _path_of(item), _loads(item.value_json))
-            for item in record.summary.remove:
-                _remove(self.summary, _path_of(item))
+            self.summary.update(record.summary)
         elif kind == "output_raw":
             self._output(record.output_raw)
         elif kind == "stats":
@@ -307,7 +343,7 @@ class _RunLog:
         run.flush_history()
         self.config.pop("_wandb", None)
         run.config(self.config)
-        summary = {k: v for k, v in flat(self.summary).items()
+        summary = {k: v for k, v in flat(self.summary.tree()).items()
                    if not k.startswith("_") and self.last_history.get(k, _MISSING) != v}
         run.summary({k: media.convert(v) for k, v in summary.items()})
         files = media.files
