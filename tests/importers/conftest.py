@@ -67,6 +67,7 @@ WANDB_SCRIPT = textwrap.dedent('''
     run = wandb.init(project="vision", name="resnet-a", notes="first try", tags=["base", "a"],
                      group="sweep-1", job_type="train",
                      config={"lr": 0.01, "model": {"layers": 4, "act": "relu"}})
+    run.define_metric("val.loss", summary="min")
     for step in range(300):
         run.log({"loss": 1.0 / (step + 1), "acc": step / 300, "epoch": step // 100,
                  "val": {"loss": 2.0 / (step + 1)}, "flag": step % 2 == 0})
@@ -98,8 +99,10 @@ def wandb_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     wandb_venv_or_skip()
     home = tmp_path_factory.mktemp("wandb-home")
     (home / "make_runs.py").write_text(WANDB_SCRIPT)
-    subprocess.run([str(WANDB_PYTHON), "make_runs.py"], cwd=home, env=_wandb_env(home),
-                   check=True, capture_output=True, timeout=300)
+    proc = subprocess.run([str(WANDB_PYTHON), "make_runs.py"], cwd=home,
+                          env=_wandb_env(home), capture_output=True, text=True, timeout=300,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
     return home / "wandb"
 
 

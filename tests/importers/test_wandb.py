@@ -64,6 +64,9 @@ def test_run_attributes_config_summary_and_state(imported: Path, wandb_dir: Path
     assert run.summary["best_acc"] == 0.97
     assert run.summary["loss"] == 0.001  # set by hand after the last log: it wins
     assert run.summary["acc"] == pytest.approx(299 / 300)
+    wandb_summary = wandb_view(folder)["summary"]
+    assert wandb_summary["val"] == {"loss": {"min": pytest.approx(2 / 300)}}
+    assert run.summary["val"] == wandb_summary["val"]  # define_metric(summary="min")
     failed = run_of(imported, "crashy")
     assert failed.state == "failed"
     assert [r["loss"] for r in failed.history(pandas=False)] == [5.0, 4.0]

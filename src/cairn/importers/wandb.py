@@ -4,10 +4,10 @@ synced) into cairn runs.
 A run folder's ``.wandb`` log (``importers/wandb_log.py``) holds protobuf records, read
 with the classes of an installed wandb package (``pip install 'cairn[import-wandb]'``):
 the run's name, notes, tags, group and job type, its config, history rows (steps and
-timestamps), summary, console output, system metrics and exit. Media in history and
-summary name files under the folder's ``files/``; they become blobs, and every file there
-becomes a run file. The run keeps its wandb id; the folder is its session, so a resumed
-run's folders become the sessions of one run.
+timestamps), summary, metric definitions, console output, system metrics and exit. Media in
+history and summary name files under the folder's ``files/``; they become blobs, and every
+file there becomes a run file. The run keeps its wandb id; the folder is its session, so a
+resumed run's folders become the sessions of one run.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from cairn.records import RunRef
 if TYPE_CHECKING:
     from cairn.backend import Backend
 
-_STAMPS = ("_step", "_timestamp", "_runtime")
+_SUMMARY_CHOICES = ("min", "max", "mean", "best", "last", "first", "none", "copy")
+_GOALS = {1: "minimize", 2: "maximize"}
 _DROPPED_PATHS = ("path", "sha256", "size", "artifact_path", "_latest_artifact_path")
 
 
@@ -230,7 +231,6 @@ class _RunLog:
         self.media: _Media | None = None
         self.config: dict[str, Any] = {}
         self.summary = _Summary()
-        self.last_history: dict[str, Any] = {}
         self.start = 0.0
         self.last_at = 0.0
         self.next_step = 0
@@ -272,7 +272,6 @@ class _RunLog:
         if isinstance(at, int | float) and math.isfinite(at):
             self.last_at = float(at)
         row.pop("_runtime", None)
-        self.last_history.update(row)
         self.next_step = step + 1
         self.run.row(step, self.last_at, {k: self.media.convert(v) for k, v in row.items()})
 
@@ -293,6 +292,19 @@ class _RunLog:
                 values[f"system/{item.key}"] = float(value)
         if values:
             self.run.add("system", {"at": at, "values": values})
+
+    def _metric(self, record: Any) -> None:
+        """A ``define_metric``: how the metric is summarised and which step it is
+        plotted against."""
+        assert self.run is not None
+        name = record.name or record.glob_name
+        if not name or record.expanded_from_glob:
+            return
+        self.run.add("metric", {
+            "name": name, "step_metric": record.step_metric or None,
+            "step_sync": bool(record.options.step_sync), "hidden": bool(record.options.hidden),
+            "summary": [c for c in _SUMMARY_CHOICES if getattr(record.summary, c)],
+            "goal": _GOALS.get(record.goal)})
 
     def read(self) -> ImportedRun | None:
         damage = LogDamage()
@@ -333,8 +345,23 @@ class _RunLog:
             self._output(record.output_raw)
         elif kind == "stats":
             self._stats(record.stats)
+        elif kind == "metric":
+            self._metric(record.metric)
         elif kind == "exit":
             self.exit = record.exit
+
+    def _summary_overrides(self) -> dict[str, Any]:
+        """wandb's final summary values that differ from what the store computes from the
+        imported history and metric definitions (values set by hand, or deleted)."""
+        run, media = self.run, self.media
+        assert run is not None
+        assert media is not None
+        run.flush()
+        stored = self.backend.store.get_run(run.ref)
+        computed = flat(stored.summary) if stored is not None else {}
+        wanted = {k: media.convert(v) for k, v in flat(self.summary.tree()).items()
+                  if not k.startswith("_")}
+        return {k: v for k, v in wanted.items() if computed.get(k, _MISSING) != v}
 
     def _end(self) -> None:
         run, media = self.run, self.media
@@ -343,9 +370,7 @@ class _RunLog:
         run.flush_history()
         self.config.pop("_wandb", None)
         run.config(self.config)
-        summary = {k: v for k, v in flat(self.summary.tree()).items()
-                   if not k.startswith("_") and self.last_history.get(k, _MISSING) != v}
-        run.summary({k: media.convert(v) for k, v in summary.items()})
+        run.summary(self._summary_overrides())
         files = media.files
         if files.is_dir():
             for path in sorted(p for p in files.rglob("*") if p.is_file()):
