@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ from tests.oracle.harness import REPO, WANDB_PYTHON, wandb_venv_or_skip
 from cairn.api.public import Api
 from cairn.backend import open_backend
 from cairn.cli.main import cli
+from cairn.testing_postgres import TemporaryPostgres, postgres_bin
 
 Invoke = Callable[..., Result]
 
@@ -123,3 +124,13 @@ def import_wandb_cli(store: Path, *args: str | Path, code: int = 0,
                           text=True, timeout=300, check=False)
     assert proc.returncode == code, (proc.stdout, proc.stderr)
     return proc
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[TemporaryPostgres]:
+    """A PostgreSQL server for the session (skips where its binaries are missing)."""
+    if postgres_bin() is None:
+        pytest.skip("PostgreSQL server binaries are not installed")
+    server = TemporaryPostgres().start()
+    yield server
+    server.stop()

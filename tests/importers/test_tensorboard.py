@@ -9,7 +9,13 @@ from typing import Any
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from tests.importers.conftest import Invoke, api_of
+
+from cairn.api.public import Api
+from cairn.backend import open_backend
+from cairn.cli.main import cli
+from cairn.testing_postgres import TemporaryPostgres
 
 tensorboardX = pytest.importorskip("tensorboardX")
 pytest.importorskip("tensorboard")
@@ -118,3 +124,26 @@ def test_a_file_damaged_midway_keeps_the_events_before(invoke: Invoke, logdir: P
     steps = [r["_step"] for r in runs_by_name(store)["baseline"].history(pandas=False)]
     assert 0 < len(steps) < 100
     assert steps[:5] == [0, 2, 4, 6, 8]
+
+
+@pytest.mark.slow
+def test_into_a_postgres_store(logdir: Path, tmp_path: Path,
+                               postgres_server: TemporaryPostgres) -> None:
+    schema = postgres_server.new_schema()
+    uri, blobs = postgres_server.uri(schema=schema), (tmp_path / "blobs").as_uri()
+    args = ["--store", uri, "--blobs", blobs, "import", "tensorboard", str(logdir)]
+    try:
+        first = CliRunner().invoke(cli, args, catch_exceptions=False)
+        assert first.exit_code == 0, first.stderr
+        again = CliRunner().invoke(cli, args, catch_exceptions=False)
+        assert again.stdout.strip().endswith("3 runs already imported")
+        api = Api(backend=open_backend(uri, blobs=blobs, create=False))
+        try:
+            run = next(r for r in api.runs("tensorboard") if r.name == "baseline")
+            assert len([r for r in run.history(pandas=False) if "train/loss" in r]) == 100
+            image = next(r["input"] for r in run.history(pandas=False) if "input" in r)
+            assert image.read_bytes().startswith(b"\x89PNG")
+        finally:
+            api.backend.close()
+    finally:
+        postgres_server.drop_schema(schema)
