@@ -39,11 +39,19 @@ def import_group() -> None:
     """
 
 
+def _size(path: Path) -> int:
+    try:
+        return max(path.stat().st_size, 1)
+    except OSError:
+        return 1
+
+
 @contextmanager
-def _importing(items: Sequence[T], label: str) -> Iterator[tuple[Backend, ImportTotals,
-                                                                Callable[[], Iterator[T]]]]:
+def _importing(items: Sequence[T], label: str, weight: Callable[[T], int] = lambda _: 1
+               ) -> Iterator[tuple[Backend, ImportTotals, Callable[[], Iterator[T]]]]:
     """The backend, the totals, and the items to go through (with a progress bar on a
-    terminal); prints the summary and exits 1 when a source failed."""
+    terminal, each item counting ``weight(item)``: bytes for files); prints the summary
+    and exits 1 when a source failed."""
     from cairn.importers.base import ImportTotals
 
     backend = state().backend(create=True)
@@ -53,9 +61,11 @@ def _importing(items: Sequence[T], label: str) -> Iterator[tuple[Backend, Import
         if not sys.stderr.isatty():
             yield from items
             return
-        with click.progressbar(items, label=label, file=sys.stderr,
-                               item_show_func=lambda item: None) as bar:
-            yield from bar
+        weights = [weight(item) for item in items]
+        with click.progressbar(length=sum(weights), label=label, file=sys.stderr) as bar:
+            for item, size in zip(items, weights, strict=True):
+                yield item
+                bar.update(size)
 
     try:
         yield backend, totals, each
@@ -87,7 +97,7 @@ def import_wandb(paths: tuple[Path, ...], entity: str | None, project: str | Non
 
     pb = protobuf_module()
     logs = find_run_logs(list(paths))
-    with _importing(logs, "importing wandb runs") as (backend, totals, each):
+    with _importing(logs, "importing wandb runs", _size) as (backend, totals, each):
         for log in each():
             import_wandb_log(log, backend, totals, entity=_entity(entity), project=project,
                              pb=pb)
@@ -106,7 +116,9 @@ def import_tensorboard(logdir: Path, entity: str | None, project: str) -> None:
 
     loader()  # tensorboard is installed, or say what to install
     log_runs = find_log_runs(logdir)
-    with _importing(log_runs, "importing TensorBoard runs") as (backend, totals, each):
+    with _importing(log_runs, "importing TensorBoard runs",
+                    lambda run: sum(_size(path) for path in run.files)) as (backend, totals,
+                                                                             each):
         for log_run in each():
             import_log_run(log_run, backend, totals, entity=_entity(entity),
                            project=project)

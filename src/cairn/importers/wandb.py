@@ -64,8 +64,9 @@ def find_run_logs(paths: list[Path]) -> list[Path]:
                                   "run folders; give a wandb run folder or a wandb/ folder")
         else:
             raise SourceError(f"{path}: no such file or folder")
-        for log in logs:
-            found.setdefault(log.resolve(), log)
+        for log in logs:  # by its real path: wandb/latest-run is a link to a run folder
+            real = log.resolve()
+            found.setdefault(real, real)
     return list(found.values())
 
 
