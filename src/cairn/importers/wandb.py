@@ -57,14 +57,16 @@ def find_run_logs(paths: list[Path]) -> list[Path]:
         if path.is_file():
             logs = [path]
         elif path.is_dir():
-            logs = sorted({*path.glob("*.wandb"), *path.glob("*/run-*.wandb"),
-                           *path.glob("wandb/*/run-*.wandb")})
+            # by real path: wandb/latest-run is a link to one of the run folders
+            logs = sorted({p.resolve() for p in (*path.glob("*.wandb"),
+                                                 *path.glob("*/run-*.wandb"),
+                                                 *path.glob("wandb/*/run-*.wandb"))})
             if not logs:
                 raise SourceError(f"no wandb run logs (run-<id>.wandb) in {path} or its "
                                   "run folders; give a wandb run folder or a wandb/ folder")
         else:
             raise SourceError(f"{path}: no such file or folder")
-        for log in logs:  # by its real path: wandb/latest-run is a link to a run folder
+        for log in logs:
             real = log.resolve()
             found.setdefault(real, real)
     return list(found.values())
