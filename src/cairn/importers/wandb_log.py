@@ -14,11 +14,14 @@ file (a run still writing, or killed) is dropped and reported as a torn tail.
 
 from __future__ import annotations
 
+import mmap
+import os
 import struct
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 MAGIC = b":W&B\xe1\xbe"
 HEADER = 7
@@ -52,8 +55,16 @@ def check_header(data: bytes, path: Path) -> None:
 def read_records(path: Path, damage: LogDamage) -> Iterator[bytes]:
     """The serialised records of the log at ``path``, in order; damage is counted in
     ``damage`` (the records around it are kept)."""
-    data = path.read_bytes()
-    check_header(data, path)
+    with path.open("rb") as f:
+        if os.fstat(f.fileno()).st_size < HEADER:
+            check_header(f.read(), path)
+        # mapped, not read: a log of many GB is read a page at a time
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            yield from _records(data, path, damage)
+
+
+def _records(data: Any, path: Path, damage: LogDamage) -> Iterator[bytes]:
+    check_header(data[:HEADER], path)
     pos, pending, in_record = HEADER, bytearray(), False
     end = len(data)
     while pos < end:
