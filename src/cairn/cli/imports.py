@@ -112,9 +112,9 @@ def import_tensorboard(logdir: Path, entity: str | None, project: str) -> None:
     """Import TensorBoard event files: each folder under LOGDIR holding event files is one
     run (scalars, histograms, images, text; hparams as config). Needs the tensorboard
     package (pip install 'cairn[import-tensorboard]')."""
-    from cairn.importers.tensorboard import find_log_runs, import_log_run, loader
+    from cairn.importers.tensorboard import find_log_runs, import_log_run, require_tensorboard
 
-    loader()  # tensorboard is installed, or say what to install
+    require_tensorboard()
     log_runs = find_log_runs(logdir)
     with _importing(log_runs, "importing TensorBoard runs",
                     lambda run: sum(_size(path) for path in run.files)) as (backend, totals,

@@ -3,8 +3,9 @@
 Each folder under LOGDIR that holds event files (``events.out.tfevents.*``) is one run,
 as TensorBoard shows it; each of its event files is a session of the run, so a run that
 went on writing new files imports them on the next import. Events are read with
-TensorBoard's own loader (``pip install 'cairn[import-tensorboard]'``), which also brings
-older summaries (``simple_value``, ``histo``, ``image``) to today's tensor form.
+TensorBoard's protobuf classes (``pip install 'cairn[import-tensorboard]'``); records are
+checked by their CRC-32C. Both the summaries most writers still emit (``simple_value``,
+``histo``, ``image``) and today's tensor summaries are read.
 
     scalars       numeric history, at the event's step, stamped with its wall time
     histograms    ``histogram`` values (bins and counts; more than 512 buckets are merged)
@@ -20,13 +21,16 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
+import mmap
+import os
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cairn.importers.base import ImportedRun, ImportTotals, SourceError, run_id_from
+from cairn.importers.wandb_log import LogDamage
 from cairn.records import RunRef
 
 if TYPE_CHECKING:
@@ -74,43 +78,62 @@ def find_log_runs(logdir: Path) -> list[LogRun]:
 
 
 @functools.cache
-def loader() -> Any:
-    """TensorBoard's event file loader, counting the records it read (its reader stops
-    quietly at the first damaged record; the count tells how far it got)."""
+def require_tensorboard() -> None:
+    """``SourceError`` naming what to install when tensorboard is missing."""
     try:
-        from tensorboard import data_compat, dataclass_compat
-        from tensorboard.backend.event_processing import event_file_loader
+        import tensorboard.compat.proto.event_pb2  # noqa: F401
     except ImportError as exc:
         raise SourceError("reading TensorBoard event files needs the tensorboard package; "
                           "install it with pip install 'cairn[import-tensorboard]'") from exc
 
-    class CountingLoader(event_file_loader.EventFileLoader):  # type: ignore[misc]
-        records = 0
 
-        def Load(self) -> Iterator[Any]:
-            # EventFileLoader.Load, with a count of the records read
-            for event in event_file_loader.LegacyEventFileLoader.Load(self):
-                self.records += 1
-                event = data_compat.migrate_event(event)
-                yield from dataclass_compat.migrate_event(event, self._initial_metadata)
+@functools.cache
+def _masked_crc() -> Callable[[bytes], int]:
+    """TFRecord's masked CRC-32C, by google-crc32c (C) where installed, else TensorBoard's
+    own pure-Python one (correct, many times slower)."""
+    try:
+        from google_crc32c import value as crc32c
+    except ImportError:
+        from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
 
-    return CountingLoader
+        return masked_crc32c  # type: ignore[no-any-return]
+
+    def masked(data: bytes) -> int:
+        crc = int(crc32c(data))
+        return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+
+    return masked
 
 
-def framed_records(path: Path) -> tuple[int, bool]:
-    """How many records the file's framing holds (each ``length (8) | crc (4) | data |
-    crc (4)``), and whether it ends exactly where the last one does."""
-    size = path.stat().st_size
-    count = at = 0
+def tf_records(path: Path, damage: LogDamage) -> Iterator[bytes]:
+    """The records of a TFRecord file (``length (8) | masked crc of length (4) | data |
+    masked crc of data (4)``, little-endian), each checked; reading stops at the first
+    damaged or cut-off record, which ``damage`` notes."""
+    crc = _masked_crc()
     with path.open("rb") as f:
-        while at + 12 <= size:
-            f.seek(at)
-            length = int.from_bytes(f.read(8), "little")
-            if at + 16 + length > size:
-                return count, False
-            at += 16 + length
-            count += 1
-    return count, at == size
+        size = os.fstat(f.fileno()).st_size
+        if size == 0:
+            return
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            at = 0
+            while at < size:
+                if at + 12 > size:
+                    damage.torn = True
+                    return
+                header = data[at:at + 8]
+                if crc(header) != int.from_bytes(data[at + 8:at + 12], "little"):
+                    damage.damaged_blocks += 1
+                    return
+                end = at + 12 + int.from_bytes(header, "little") + 4
+                if end > size:
+                    damage.torn = True
+                    return
+                body = data[at + 12:end - 4]
+                if crc(body) != int.from_bytes(data[end - 4:end], "little"):
+                    damage.damaged_blocks += 1
+                    return
+                yield body
+                at = end
 
 
 def histogram(buckets: Any) -> dict[str, Any] | None:
@@ -123,6 +146,28 @@ def histogram(buckets: Any) -> dict[str, Any] | None:
     values: list[float | int] = [int(c) if c.is_integer() else c for c in counts]
     return {"_type": "histogram", "values": values,
             "bins": [*lefts, float(buckets[-1, 1])]}
+
+
+def float32(value: float) -> float:
+    """A float32 as the shortest decimal that reads back as it (0.1, not
+    0.10000000149011612), as TensorBoard shows it."""
+    import numpy as np
+
+    return float(str(np.float32(value)))
+
+
+def _histo_buckets(histo: Any) -> Any:
+    """A legacy ``HistogramProto`` as ``[k, 3]`` (left edge, right edge, count), as
+    TensorBoard's ``data_compat`` turns it: the first bucket starts at ``min``, the last
+    ends at ``max``."""
+    import numpy as np
+
+    limits = list(histo.bucket_limit)
+    if not limits:
+        return np.zeros((0, 3))
+    lefts = [histo.min, *limits[:-1]]
+    rights = [*limits[:-1], histo.max]
+    return np.column_stack([lefts, rights, list(histo.bucket)])
 
 
 def scalar(array: Any) -> float:
@@ -156,43 +201,68 @@ class _EventFile:
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.state = _FileState()
+        self.plugins: dict[str, str] = {}
 
     def value(self, step: int, at: float, value: Any) -> None:
+        """One summary value. The summaries writers still use most (``simple_value``,
+        ``histo``, ``image``: tensorboardX, PyTorch) are read as they are, which is many
+        times faster than TensorBoard's own conversion to tensors; tensors are read by
+        their plugin, which only the first value of a tag names."""
+        kind = value.WhichOneof("value")
+        tag = value.tag
+        if value.metadata.plugin_data.plugin_name == "hparams":  # metadata, maybe no value
+            self._hparams(value.metadata.plugin_data.content)
+        elif kind == "simple_value":
+            self.state.put(step, at, tag, float32(value.simple_value))
+        elif kind == "histo":
+            self._put(step, at, tag, histogram(_histo_buckets(value.histo)))
+        elif kind == "image":
+            image = value.image
+            self.state.put(step, at, tag, self._image(image.encoded_image_string,
+                                                      (image.width, image.height)))
+        elif kind == "tensor":
+            plugin = value.metadata.plugin_data.plugin_name
+            if plugin:
+                self.plugins[tag] = plugin
+            else:
+                plugin = self.plugins.get(tag, "")
+            self._tensor(step, at, tag, plugin, value)
+        else:
+            self.state.skipped[kind or "unknown"] += 1
+
+    def _put(self, step: int, at: float, tag: str, value: Any) -> None:
+        if value is not None:
+            self.state.put(step, at, tag, value)
+
+    def _tensor(self, step: int, at: float, tag: str, plugin: str, value: Any) -> None:
         from tensorboard.util import tensor_util
 
-        plugin = value.metadata.plugin_data.plugin_name
-        tag = value.tag
-        if plugin == "hparams":
-            self._hparams(value.metadata.plugin_data.content)
-            return
-        if not value.HasField("tensor"):
-            self.state.skipped[plugin or value.WhichOneof("value") or "unknown"] += 1
+        if plugin not in ("scalars", "histograms", "images", "text"):
+            self.state.skipped[plugin or "unknown"] += 1
             return
         array = tensor_util.make_ndarray(value.tensor)
         if plugin == "scalars":
             self.state.put(step, at, tag, scalar(array))
         elif plugin == "histograms":
-            hist = histogram(array)
-            if hist is not None:
-                self.state.put(step, at, tag, hist)
+            self._put(step, at, tag, histogram(array))
         elif plugin == "images":
             images = [self._image(blob, array) for blob in array.reshape(-1)[2:]]
             if images:
                 self.state.put(step, at, tag, images[0] if len(images) == 1 else
                                _separated(images))
-        elif plugin == "text":
+        else:
             texts = [b.decode("utf-8", "replace") if isinstance(b, bytes) else str(b)
                      for b in array.reshape(-1)]
             self.state.put(step, at, tag.removesuffix("/text_summary"),
                            texts[0] if len(texts) == 1 else texts)
-        else:
-            self.state.skipped[plugin or "unknown"] += 1
 
-    def _image(self, data: bytes, array: Any) -> dict[str, Any]:
+    def _image(self, data: bytes, size: Any) -> dict[str, Any]:
+        """An encoded image as a blob; ``size`` is (width, height), as numbers or as the
+        text an image tensor holds."""
         info = self.backend.blobs.put_bytes(bytes(data))
         fmt = next((f for magic, f in _IMAGE_FORMATS.items() if data.startswith(magic)), "png")
         return {"_type": "image-file", "sha256": info.digest, "size": info.size,
-                "format": fmt, "width": int(array[0]), "height": int(array[1])}
+                "format": fmt, "width": int(size[0]), "height": int(size[1])}
 
     def _hparams(self, content: bytes) -> None:
         from tensorboard.plugins.hparams import plugin_data_pb2
@@ -206,7 +276,7 @@ class _EventFile:
                 getattr(value, kind)
         for name, number in self.state.config.items():
             if isinstance(number, float) and number.is_integer() and abs(number) < 2**53:
-                self.state.config[name] = number  # hparams store every number as a double
+                self.state.config[name] = int(number)  # hparams store numbers as doubles
 
 
 def _separated(images: list[dict[str, Any]]) -> dict[str, Any]:
@@ -216,23 +286,28 @@ def _separated(images: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _read_file(path: Path, backend: Backend, totals: ImportTotals) -> _FileState:
+    from tensorboard.compat.proto import event_pb2
+
     reader = _EventFile(backend)
     state = reader.state
-    loader_ = loader()(str(path))
-    for event in loader_.Load():
+    damage = LogDamage()
+    records = 0
+    for raw in tf_records(path, damage):
+        records += 1
+        event = event_pb2.Event.FromString(raw)
         at = float(event.wall_time)
         state.first = min(state.first, at)
         state.last = max(state.last, at)
         if event.HasField("summary"):
             for value in event.summary.value:
                 reader.value(int(event.step), at, value)
-    framed, clean = framed_records(path)
-    if loader_.records == 0 and (framed or not clean):
+    if records == 0 and (damage.damaged_blocks or damage.torn):
         raise SourceError(f"{path}: not a readable TensorBoard event file (damaged from "
                           "its first record)")
-    if loader_.records < framed or not clean:
-        totals.warnings.append(f"{path}: damaged or cut off after {loader_.records} "
-                               "records; the events before it were imported")
+    if damage.damaged_blocks or damage.torn:
+        what = "damaged" if damage.damaged_blocks else "cut off"
+        totals.warnings.append(f"{path}: {what} after {records} records; the events "
+                               "before it were imported")
     return state
 
 
