@@ -12,7 +12,6 @@ that breaks half way (a damaged file) keeps what was read before the damage.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -118,10 +117,6 @@ class ImportedRun:
         self._rows.append((int(step), float(at), dict(sorted(data.items()))))
         if len(self._rows) >= HISTORY_ROWS:
             self.flush_history()
-
-    def rows(self, rows: Iterable[Row]) -> None:
-        for step, at, data in rows:
-            self.row(step, at, data)
 
     def summary(self, values: dict[str, Any]) -> None:
         if values:
