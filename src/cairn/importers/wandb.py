@@ -389,6 +389,10 @@ class _RunLog:
             run.finish(max(at, self.last_at), code, "failed" if code else "finished")
         else:
             run.add("heartbeat", {"at": self.last_at})
+            self.totals.warnings.append(
+                f"{self.log}: the run has no exit record (still running, or killed); it "
+                "was imported as it is now, and importing it again will not add what it "
+                "logs later")
         run.close()
 
 
