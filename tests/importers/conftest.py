@@ -52,7 +52,7 @@ def _wandb_env(home: Path) -> dict[str, str]:
         "HOME": str(home), "PYTHONDONTWRITEBYTECODE": "1",
         "WANDB_MODE": "offline", "WANDB_SILENT": "true", "WANDB_DISABLE_GIT": "true",
         "WANDB_DISABLE_CODE": "true", "WANDB_X_DISABLE_STATS": "true",
-        "WANDB_X_DISABLE_MACHINE_INFO": "true", "WANDB_X_SAVE_REQUIREMENTS": "false",
+        "WANDB_X_SAVE_REQUIREMENTS": "false",
         "WANDB_CONFIG_DIR": str(home / "wandb-config"),
         "WANDB_CACHE_DIR": str(home / "wandb-cache"),
         "WANDB_DATA_DIR": str(home / "wandb-data"), "WANDB_DIR": str(home),

@@ -67,6 +67,10 @@ def test_run_attributes_config_summary_and_state(imported: Path, wandb_dir: Path
     wandb_summary = wandb_view(folder)["summary"]
     assert wandb_summary["val"] == {"loss": {"min": pytest.approx(2 / 300)}}
     assert run.summary["val"] == wandb_summary["val"]  # define_metric(summary="min")
+    environment = run.metadata
+    assert environment["program"].endswith("make_runs.py")
+    assert environment["python"].count(".") == 2
+    assert environment["cwd"] == str(folder.parents[1])
     failed = run_of(imported, "crashy")
     assert failed.state == "failed"
     assert [r["loss"] for r in failed.history(pandas=False)] == [5.0, 4.0]

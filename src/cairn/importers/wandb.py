@@ -4,10 +4,10 @@ synced) into cairn runs.
 A run folder's ``.wandb`` log (``importers/wandb_log.py``) holds protobuf records, read
 with the classes of an installed wandb package (``pip install 'cairn[import-wandb]'``):
 the run's name, notes, tags, group and job type, its config, history rows (steps and
-timestamps), summary, metric definitions, console output, system metrics and exit. Media in
-history and summary name files under the folder's ``files/``; they become blobs, and every
-file there becomes a run file. The run keeps its wandb id; the folder is its session, so a
-resumed run's folders become the sessions of one run.
+timestamps), summary, metric definitions, environment, console output, system metrics and
+exit. Media in history and summary name files under the folder's ``files/``; they become
+blobs, and every file there becomes a run file. The run keeps its wandb id; the folder is
+its session, so a resumed run's folders become the sessions of one run.
 """
 
 from __future__ import annotations
@@ -219,6 +219,39 @@ class _Media:
         return group
 
 
+def environment(record: Any) -> dict[str, Any]:
+    """What cairn's environment snapshot holds (``sdk/snapshot.py``), from a wandb
+    ``EnvironmentRecord``; who ran it (email, user name) is left out."""
+    env: dict[str, Any] = {}
+    for key in ("host", "os", "executable", "program"):
+        if getattr(record, key):
+            env[key] = getattr(record, key)
+    if record.python:  # "CPython 3.11.7"
+        implementation, _, version = record.python.rpartition(" ")
+        env["python"] = version
+        if implementation:
+            env["python_implementation"] = implementation
+    if record.args:
+        env["args"] = list(record.args)
+    if record.root:
+        env["cwd"] = record.root
+    if record.cpu_count_logical or record.cpu_count:
+        env["cpu_count"] = record.cpu_count_logical or record.cpu_count
+    if record.cpu_count:
+        env["cpu_count_physical"] = record.cpu_count
+    if record.memory.total:
+        env["memory_total"] = int(record.memory.total)
+    if record.started_at.seconds:
+        env["started_at"] = record.started_at.seconds + record.started_at.nanos / 1e9
+    if record.gpu_count:
+        env["gpu_count"] = record.gpu_count
+        env["gpu"] = record.gpu_type
+    if record.git.commit or record.git.remote_url:
+        env["git"] = {"commit": record.git.commit or None,
+                      "remote": record.git.remote_url or None}
+    return env
+
+
 class _RunLog:
     """The state of reading one ``.wandb`` log into an ``ImportedRun``."""
 
@@ -238,6 +271,7 @@ class _RunLog:
         self.last_at = 0.0
         self.next_step = 0
         self.exit: Any = None
+        self.environment: dict[str, Any] = {}
 
     def _begin(self, proto: Any) -> ImportedRun:
         start = proto.start_time.seconds + proto.start_time.nanos / 1e9
@@ -350,6 +384,8 @@ class _RunLog:
             self._stats(record.stats)
         elif kind == "metric":
             self._metric(record.metric)
+        elif kind == "environment":
+            self.environment.update(environment(record.environment))
         elif kind == "exit":
             self.exit = record.exit
 
@@ -373,6 +409,8 @@ class _RunLog:
         run.flush_history()
         self.config.pop("_wandb", None)
         run.config(self.config)
+        if self.environment:
+            run.add("environment", self.environment)
         run.summary(self._summary_overrides())
         files = media.files
         if files.is_dir():
