@@ -158,3 +158,26 @@ def test_without_the_real_wandb_the_error_says_what_to_install(
     assert "needs the real wandb package" in proc.stderr
     assert "cairn[import-wandb]" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_resumed_run_is_one_run_with_a_session_per_folder(tmp_path: Path) -> None:
+    script = tmp_path / "resume.py"
+    script.write_text(
+        "import wandb\n"
+        "for part in range(2):\n"
+        "    run = wandb.init(project='vision', id='resume01', resume='allow', name='r')\n"
+        "    for i in range(3):\n"
+        "        run.log({'loss': part * 10 + i}, step=part * 3 + i)\n"
+        "    run.finish()\n")
+    subprocess.run([str(WANDB_PYTHON), str(script)], cwd=tmp_path, env=_wandb_env(tmp_path),
+                   check=True, capture_output=True, timeout=300)
+    store = tmp_path / "store"
+    first = import_wandb_cli(store, tmp_path / "wandb")
+    assert first.stdout.strip() == "imported 1 run, 6 points, 0 files"
+    run = run_of(store, "r")
+    assert run.id == "resume01"
+    assert [(r["_step"], r["loss"]) for r in run.history(pandas=False)] == \
+        [(0, 0), (1, 1), (2, 2), (3, 10), (4, 11), (5, 12)]
+    assert run.metadata["sessions"] == 2
+    again = import_wandb_cli(store, tmp_path / "wandb")
+    assert again.stdout.strip() == "imported 0 runs, 0 points, 0 files, 1 run already imported"

@@ -48,10 +48,10 @@ class SourceError(Error):
 class ImportTotals:
     """What an import did, summed over runs."""
 
-    runs: int = 0
-    """Runs that gained records."""
-    unchanged: int = 0
-    """Runs whose every record the store already held (imported before)."""
+    changed: set[RunRef] = field(default_factory=set)
+    """Runs that gained records (a resumed run's sessions count once)."""
+    held: set[RunRef] = field(default_factory=set)
+    """Runs with sessions whose every record the store already held (imported before)."""
     failed: int = 0
     points: int = 0
     files: int = 0
@@ -59,6 +59,14 @@ class ImportTotals:
     skipped_records: int = 0
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+
+    @property
+    def runs(self) -> int:
+        return len(self.changed)
+
+    @property
+    def unchanged(self) -> int:
+        return len(self.held - self.changed)
 
     def line(self) -> str:
         def count(n: int, word: str) -> str:
@@ -119,8 +127,9 @@ class ImportedRun:
             self.flush_history()
 
     def summary(self, values: dict[str, Any]) -> None:
-        if values:
-            self.add("summary", {"set": values, "del": []})
+        # Made even when empty: values that depend on the store's state (wandb's summary
+        # overrides) must not change how many records, so the seqs, a source makes.
+        self.add("summary", {"set": values, "del": []})
 
     def file(self, name: str, digest: str, size: int, mtime: float | None) -> None:
         self.add("file", {"name": name, "sha256": digest, "size": size, "mtime": mtime,
@@ -179,9 +188,9 @@ class ImportedRun:
         totals.points += self.points
         totals.files += self.files
         if self.applied:
-            totals.runs += 1
+            totals.changed.add(self.ref)
         elif self.skipped:
-            totals.unchanged += 1
+            totals.held.add(self.ref)
 
     def _count(self, records: list[Record]) -> None:
         for record in records:
