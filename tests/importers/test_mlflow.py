@@ -127,3 +127,25 @@ def test_a_sqlite_tracking_store(invoke: Invoke, store: Path, tmp_path: Path) ->
     runs = by_name(store, "all")
     assert {r.id for r in runs.values()} == set(ids.values())
     assert len(runs["good"].history(pandas=False)) == 50
+
+
+def test_a_run_failing_mid_import_keeps_its_history_and_completes_later(
+        invoke: Invoke, store: Path, tmp_path: Path, allow_file_store: None) -> None:
+    uri = str(tmp_path / "mlruns")
+    ids = make_runs(uri, tmp_path / "artifacts")
+    stored = next((tmp_path / "artifacts" / "v").rglob("model.txt"))
+    stored.unlink()
+    stored.symlink_to(tmp_path / "gone.txt")  # listed, but cannot be read
+    failed = invoke("import", "mlflow", uri, "--experiment", "vision", code=1)
+    assert f"MLflow run {ids['good']}" in failed.stderr, failed.stderr
+    good = by_name(store, "vision")["good"]
+    assert len(good.history(pandas=False)) == 50
+    assert good.state != "finished"
+    stored.unlink()
+    stored.write_text("weights")
+    second = invoke("import", "mlflow", uri, "--experiment", "vision")
+    assert second.stdout.strip() == "imported 1 run, 0 points, 2 files, 1 run already imported"
+    good = by_name(store, "vision")["good"]
+    assert sorted(f.name for f in good.files()) == ["model.txt", "plots/curve.csv"]
+    assert good.state == "finished"
+    assert len(good.history(pandas=False)) == 50

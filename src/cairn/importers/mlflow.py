@@ -129,6 +129,9 @@ def _history(mlflow: Any, run: Any, out: ImportedRun) -> float:
     for step in sorted(rows):
         at, data = rows[step]
         out.row(step, at, data)
+    # now, not when the run ends: so a run whose artifacts fail makes the same records (and
+    # seqs) up to there as one that succeeds, and importing it again completes it
+    out.flush_history()
     return last
 
 
@@ -161,8 +164,16 @@ def import_run(mlflow: Any, run: Any, backend: Backend, totals: ImportTotals, *,
               notes=tags.get("mlflow.note.content"), tags=_tags(tags),
               group=tags.get("mlflow.parentRunId"), framework="mlflow")
     out.config({key: param_value(value) for key, value in sorted(data.params.items())})
-    last = max(start, _history(mlflow, run, out))
-    _artifacts(mlflow, info.run_id, out)
+    from mlflow.exceptions import MlflowException
+
+    try:
+        last = max(start, _history(mlflow, run, out))
+        _artifacts(mlflow, info.run_id, out)
+    except (MlflowException, OSError) as exc:  # a store or server that fails mid-run
+        out.close()  # keeps what was read: importing again goes on from there
+        totals.failed += 1
+        totals.errors.append(f"MLflow run {info.run_id}: {exc}")
+        return
     state = _STATES.get(info.status)
     end = (info.end_time or 0) / 1000 or last
     if state is not None:

@@ -286,6 +286,7 @@ def _separated(images: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _read_file(path: Path, backend: Backend, totals: ImportTotals) -> _FileState:
+    from google.protobuf.message import DecodeError
     from tensorboard.compat.proto import event_pb2
 
     reader = _EventFile(backend)
@@ -293,8 +294,12 @@ def _read_file(path: Path, backend: Backend, totals: ImportTotals) -> _FileState
     damage = LogDamage()
     records = 0
     for raw in tf_records(path, damage):
+        try:
+            event = event_pb2.Event.FromString(raw)
+        except DecodeError:  # a record whose CRC matched, but that is no Event
+            damage.damaged_blocks += 1
+            break
         records += 1
-        event = event_pb2.Event.FromString(raw)
         at = float(event.wall_time)
         state.first = min(state.first, at)
         state.last = max(state.last, at)
