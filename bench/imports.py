@@ -6,6 +6,10 @@ suite's ``.venv-wandb``), tensorboardX event files, MLflow's client into a file 
 (``log_batch``). Then ``cairn --store S import …`` runs in a fresh process, twice: the
 first import (points a second, wall and CPU, the interpreter's start included) and the
 second, which finds every record already applied (idempotence: seconds).
+
+Run alone with ``python -m bench.imports [--quick]``: it is not in ``python -m bench``'s
+default suite (writing the sources takes minutes; the suite's smoke test has a time
+budget).
 """
 
 from __future__ import annotations
@@ -144,3 +148,31 @@ def run(ctx: BenchContext, sizes: dict[str, Any]) -> WorkloadResult:
     else:
         _measure(ctx, result, "mlflow", sys.executable, ["mlflow", uri], env, points)
     return result
+
+
+def main() -> int:
+    """``python -m bench.imports [--quick]``: this workload alone (it is not in the default
+    suite: writing the sources takes minutes, and the smoke test times the suite)."""
+    import argparse
+    import shutil
+    import tempfile
+
+    from bench import report
+
+    parser = argparse.ArgumentParser(prog="python -m bench.imports", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (checks it runs)")
+    args = parser.parse_args()
+    scratch = Path(tempfile.mkdtemp(prefix="cairn-bench-imports-"))
+    try:
+        ctx = BenchContext(quick=args.quick, scratch=scratch)
+        t0 = time.perf_counter()
+        result = run(ctx, dict(SIZES["quick" if args.quick else "full"]))
+        result.seconds = time.perf_counter() - t0
+        print(report.format_workload(result))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

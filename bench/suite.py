@@ -22,7 +22,6 @@ from bench import (
     artifacts,
     console_capture,
     flood_kill,
-    imports,
     media_log,
     overhead,
     report,
@@ -53,7 +52,6 @@ WORKLOADS: dict[str, ModuleType] = {
     "media": media_log,
     "s3": s3_blobs,
     "flood-kill": flood_kill,
-    "imports": imports,
 }
 USES_COMPARISONS = ("W2", "W3")
 DEFAULT_OUT = REPO_ROOT / "bench" / "results" / "latest.json"
