@@ -25,6 +25,7 @@ COMMANDS = {
     "compat": "cairn.cli.compat:compat",
     "export": "cairn.cli.export:export",
     "gc": "cairn.cli.gc:gc",
+    "import": "cairn.cli.imports:import_group",
     "projects": "cairn.cli.projects:projects",
     "runs": "cairn.cli.runs:runs",
     "sweep": "cairn.cli.sweeps:sweep",
