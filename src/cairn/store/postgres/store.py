@@ -31,7 +31,6 @@ from cairn.store.apply import Cursor, RecordApplier
 from cairn.store.base import ApplyResult, effective_state
 from cairn.store.chunk_index import DEFAULT_BUDGET, ChunkIndexCache
 from cairn.store.postgres.filters import PostgresFilters
-from cairn.store.query import compile_filters, compile_order
 from cairn.store.sql_store import RUN_COLUMNS, SqlStore, read_migrations
 
 T = TypeVar("T")
@@ -249,10 +248,10 @@ class PostgresStore(SqlStore):
                                local_pids=False)
 
     def _filters(self, filters: Mapping[str, Any] | None) -> tuple[str, list[Any]]:
-        return compile_filters(filters, PostgresFilters(self.heartbeat_timeout))
+        return PostgresFilters(self.heartbeat_timeout).where(filters)
 
     def _order(self, order: Sequence[str] | str | None) -> tuple[str, list[Any]]:
-        return compile_order(order, PostgresFilters(self.heartbeat_timeout))
+        return PostgresFilters(self.heartbeat_timeout).order_by(order)
 
     def _search(self, search: str | None) -> tuple[str, list[Any]]:
         """Case-insensitive text in the name, group, job type, tags, config or summary;

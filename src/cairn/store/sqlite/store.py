@@ -13,8 +13,8 @@ from typing import Any, TypeVar
 from cairn.errors import StoreError, StoreLockedError
 from cairn.store.base import effective_state
 from cairn.store.chunk_index import DEFAULT_BUDGET, ChunkIndexCache
-from cairn.store.query import compile_filters, compile_order, regexp
 from cairn.store.sql_store import SqlStore, read_migrations
+from cairn.store.sqlite.filters import SqliteFilters, regexp
 
 T = TypeVar("T")
 
@@ -183,10 +183,10 @@ class SqliteStore(SqlStore):
         return effective_state(state, heartbeat_at, host, pid, self.heartbeat_timeout)
 
     def _filters(self, filters: Mapping[str, Any] | None) -> tuple[str, list[Any]]:
-        return compile_filters(filters)
+        return SqliteFilters().where(filters)
 
     def _order(self, order: Sequence[str] | str | None) -> tuple[str, list[Any]]:
-        return compile_order(order)
+        return SqliteFilters().order_by(order)
 
     def _search(self, search: str | None) -> tuple[str, list[Any]]:
         return search_clause(search)
