@@ -34,7 +34,7 @@ def _answer(schema: dict[str, Any], description: str = "OK",
         "200": {"description": description, "content": {media: {"schema": schema}}},
         "4XX": {"description": "Bad input", "content": {"application/json": {
             "schema": _ref("Error")}}},
-        "5XX": {"description": "Store busy (503) or a bug (500)",
+        "5XX": {"description": "Store busy or the request ran too long (503), or a bug (500)",
                 "content": {"application/json": {"schema": _ref("Error")}}},
     }
 
