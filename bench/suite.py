@@ -27,6 +27,7 @@ from bench import (
     report,
     s3_blobs,
     system_metrics,
+    viewers,
     w1_startup,
     w2_log_latency,
     w3_throughput,
@@ -52,6 +53,7 @@ WORKLOADS: dict[str, ModuleType] = {
     "media": media_log,
     "s3": s3_blobs,
     "flood-kill": flood_kill,
+    "viewers": viewers,
 }
 USES_COMPARISONS = ("W2", "W3")
 DEFAULT_OUT = REPO_ROOT / "bench" / "results" / "latest.json"
