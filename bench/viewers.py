@@ -12,8 +12,10 @@ live runs' ``train/loss``. After ``seconds`` the loggers finish; once the stream
 had ``settle_s`` to catch up, every logged step must be in the store and in every stream.
 
 Figures, for each server: envelope and runs-list p50/p99 (ms), requests answered, and
-points lost (steps of a live run missing from the store, or missing from a stream after
-the first step it sent). "Before" is
+points lost: steps of a live run not in the store once its process has finished (a
+``finish()`` that cannot apply everything in time leaves the rest in the run's WAL for
+``cairn sync``, so these are late rather than gone), and steps the store holds that a
+stream did not send, counted from the first step it sent. "Before" is
 the source tree of the commit before ``store/deadline.py`` was added (``git archive``),
 run with the same Python; set ``BENCH_VIEWERS_BEFORE`` to another commit, or to ``none``
 to measure only this tree. The bench process itself drives the load, so on a small
@@ -74,7 +76,11 @@ class Logger:
         self.proc = subprocess.Popen(
             [sys.executable, "-P", "-c", _LOGGER, ENTITY, PROJECT], env=child_env(folder),
             cwd=folder, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.run_id = ""
+
+    def ready(self) -> str:
         self.run_id = self._line("BENCH ready")
+        return self.run_id
 
     def _line(self, prefix: str) -> str:
         assert self.proc.stdout is not None
@@ -200,8 +206,8 @@ def _phase(label: str, src: Path | None, data_root: Path, ctx: BenchContext,
     env = child_env(folder)
     if src is not None:
         env["PYTHONPATH"] = str(src)
-    loggers = [Logger(folder) for _ in range(sizes["live"])]
-    live_ids = [lg.run_id for lg in loggers]
+    loggers = [Logger(folder) for _ in range(sizes["live"])]  # all start at once
+    live_ids = [lg.ready() for lg in loggers]
     server = UiServer(root, env=env)
     try:
         run_ids = [f"r{i:07d}" for i in range(spec.runs)]
@@ -231,10 +237,10 @@ def _phase(label: str, src: Path | None, data_root: Path, ctx: BenchContext,
     finally:
         store.close()
     lost_store = sum(max(0, logged[r] - stored[r]) for r in live_ids)
-    # A stream sends what is logged after it opened (the page reads the rest as
-    # envelopes): from the first step it saw, every step up to the last logged is due.
-    lost_streams = sum(len(set(range(min(seen[r]), logged[r])) - seen[r]) if seen[r]
-                       else logged[r] for seen in load.seen for r in live_ids)
+    # A stream sends what reaches the store after it opened (the page reads the rest as
+    # envelopes): from the first step it saw, every step the store holds is due.
+    lost_streams = sum(len(set(range(min(seen[r]), stored[r])) - seen[r]) if seen[r]
+                       else stored[r] for seen in load.seen for r in live_ids)
     return {
         "envelope_ms": {"p50": median(load.envelope_ms) if load.envelope_ms else None,
                         "p99": percentile(load.envelope_ms, 99) if load.envelope_ms else None,
