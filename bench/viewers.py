@@ -89,10 +89,13 @@ class Logger:
                 return line[len(prefix):].strip()
         raise RuntimeError(f"a logging process ended (exit {self.proc.wait()})")
 
-    def finish(self) -> int:
+    def stop(self) -> None:
         assert self.proc.stdin is not None
         self.proc.stdin.write("finish\n")
         self.proc.stdin.flush()
+
+    def finish(self) -> int:
+        """Logged steps, once ``finish()`` returned (after ``stop``)."""
         steps = int(self._line("BENCH steps"))
         self.proc.wait(60)
         return steps
@@ -174,11 +177,11 @@ class Load:
                 line = raw.decode().rstrip("\n")
                 if line.startswith("event: "):
                     event = line[7:]
+                elif line.startswith("data: ") and event == "reset":
+                    with self._lock:
+                        self.resets += 1
                 elif line.startswith("data: ") and event == "points":
                     data = json.loads(line[6:])
-                    if data.get("reset"):
-                        with self._lock:
-                            self.resets += 1
                     if data["key"] == LIVE_KEY and data["run"] in seen:
                         seen[data["run"]].update(int(s) for s in data["steps"])
         except (OSError, ValueError, AttributeError):
@@ -197,8 +200,6 @@ def _phase(label: str, src: Path | None, data_root: Path, ctx: BenchContext,
            spec: DatasetSpec, sizes: dict[str, Any]) -> dict[str, Any]:
     """Copy the dataset, start the server (``src``: another source tree), log and load."""
     from bench.ui_driver import UiServer
-    from cairn.records import RunRef
-    from cairn.store.sqlite import SqliteStore
 
     folder = ctx.store(f"viewers-{label}")
     root = folder / "cairn"
@@ -220,22 +221,17 @@ def _phase(label: str, src: Path | None, data_root: Path, ctx: BenchContext,
             thread.start()
         time.sleep(sizes["seconds"])
         load.stop.set()
+        for lg in loggers:
+            lg.stop()
         logged = {lg.run_id: lg.finish() for lg in loggers}
+        # What the streams owe: what the store held settle_s before they close.
+        stored = _stored(root, live_ids)
         time.sleep(sizes["settle_s"])
         load.close_streams()
         for thread in threads:
             thread.join(30)
     finally:
         server.stop()
-    store = SqliteStore(root / "cairn.db")
-    try:
-        stored = {}
-        for run_id in live_ids:
-            row = store.get_run(RunRef(ENTITY, PROJECT, run_id))
-            infos = {} if row is None else {s.key: s.count for s in store.list_series(row.pk)}
-            stored[run_id] = infos.get(LIVE_KEY, 0)
-    finally:
-        store.close()
     lost_store = sum(max(0, logged[r] - stored[r]) for r in live_ids)
     # A stream sends what reaches the store after it opened (the page reads the rest as
     # envelopes): from the first step it saw, every step the store holds is due.
@@ -252,6 +248,23 @@ def _phase(label: str, src: Path | None, data_root: Path, ctx: BenchContext,
         "lost_in_streams": lost_streams, "stream_resets": load.resets,
         "failures": load.failures[:20], "failure_count": len(load.failures),
     }
+
+
+def _stored(root: Path, run_ids: list[str]) -> dict[str, int]:
+    """The points of ``train/loss`` the store holds for each run."""
+    from cairn.records import RunRef
+    from cairn.store.sqlite import SqliteStore
+
+    store = SqliteStore(root / "cairn.db")
+    try:
+        stored = {}
+        for run_id in run_ids:
+            row = store.get_run(RunRef(ENTITY, PROJECT, run_id))
+            infos = {} if row is None else {s.key: s.count for s in store.list_series(row.pk)}
+            stored[run_id] = infos.get(LIVE_KEY, 0)
+        return stored
+    finally:
+        store.close()
 
 
 def _before_tree(ctx: BenchContext) -> tuple[Path | None, str]:
