@@ -24,6 +24,7 @@ from bench import (
     flood_kill,
     media_log,
     overhead,
+    regex_stall,
     report,
     s3_blobs,
     system_metrics,
@@ -54,6 +55,7 @@ WORKLOADS: dict[str, ModuleType] = {
     "s3": s3_blobs,
     "flood-kill": flood_kill,
     "viewers": viewers,
+    "regex": regex_stall,
 }
 USES_COMPARISONS = ("W2", "W3")
 DEFAULT_OUT = REPO_ROOT / "bench" / "results" / "latest.json"

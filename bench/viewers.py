@@ -267,22 +267,23 @@ def _stored(root: Path, run_ids: list[str]) -> dict[str, int]:
         store.close()
 
 
-def _before_tree(ctx: BenchContext) -> tuple[Path | None, str]:
-    """The ``src`` folder of the commit to compare with, extracted; None to skip."""
-    wanted = os.environ.get("BENCH_VIEWERS_BEFORE", "")
+def before_tree(ctx: BenchContext, variable: str = "BENCH_VIEWERS_BEFORE",
+                added: str = "src/cairn/store/deadline.py") -> tuple[Path | None, str]:
+    """The ``src`` folder of the commit to compare with, extracted (``$variable``, else the
+    parent of the commit that added ``added``); None to skip."""
+    wanted = os.environ.get(variable, "")
     if wanted.lower() == "none":
-        return None, "BENCH_VIEWERS_BEFORE=none"
+        return None, f"{variable}=none"
 
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True,
                               check=True).stdout.strip()
 
     if not wanted:
-        added = git("log", "--diff-filter=A", "--format=%H", "--",
-                    "src/cairn/store/deadline.py").splitlines()
-        if not added:
-            return None, "store/deadline.py is not committed yet"
-        wanted = added[-1] + "^"
+        commits = git("log", "--diff-filter=A", "--format=%H", "--", added).splitlines()
+        if not commits:
+            return None, f"{added} is not committed yet"
+        wanted = commits[-1] + "^"
     commit = git("rev-parse", "--verify", wanted)
     folder = ctx.store("viewers-before-src")
     archive = subprocess.run(["git", "archive", commit, "src"], cwd=REPO_ROOT,
@@ -300,7 +301,7 @@ def run(ctx: BenchContext, sizes: dict[str, Any]) -> WorkloadResult:
     result = WorkloadResult("viewers", TITLE, sizes)
     spec = DatasetSpec("viewers", PROJECT, sizes["runs"], sizes["steps"], sizes["metrics"])
     data = ensure(ctx, [spec], cache=not ctx.quick)[spec.name]
-    before_src, before = _before_tree(ctx)
+    before_src, before = before_tree(ctx)
     phases: dict[str, dict[str, Any]] = {}
     if before_src is not None:
         phases[f"before ({before})"] = _phase("before", before_src, data.root, ctx, spec, sizes)
