@@ -329,10 +329,10 @@ class Runs(Sequence[Run]):
         if isinstance(per_page, bool) or not isinstance(per_page, int) or per_page < 1:
             raise ValueError(f"per_page must be a positive whole number, got {per_page!r}")
         # Compile now, so a bad filter fails here and not on first iteration.
-        from cairn.store.query import compile_filters, compile_order
+        from cairn.store.filters import parse_filters, parse_order
 
-        compile_filters(filters)
-        compile_order(order)
+        parse_filters(filters)
+        parse_order(order)
         self._api = api
         self._args = (entity, project, filters, order)
         self._per_page = per_page
@@ -473,7 +473,7 @@ class Api:
     def runs(self, path: str | None = None, filters: Mapping[str, Any] | None = None,
              order: str | Sequence[str] | None = "-created_at", per_page: int = 50) -> Runs:
         """Runs of ``entity/project`` (or ``project``, in any entity; ``None``: every
-        project), filtered and ordered as described in ``cairn/store/query.py``."""
+        project), filtered and ordered as described in ``cairn/store/filters.py``."""
         entity, project = self._split(path, 2)
         return Runs(self, entity, project, filters=filters, order=order, per_page=per_page)
 

@@ -172,7 +172,7 @@ class MetadataStore(Protocol):
         offset: int = 0,
         search: str | None = None,
     ) -> list[RunRow]:
-        """Runs of a project (None: any), filtered and ordered as in ``store/query.py``;
+        """Runs of a project (None: any), filtered and ordered as in ``store/filters.py``;
         FilterError for a malformed filter or order. ``search``: free text that must occur
         (case-insensitively, ASCII) in the name, tags, group, job type, config or summary."""
         ...
