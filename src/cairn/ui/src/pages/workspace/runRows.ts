@@ -5,7 +5,7 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, isAbort, type RunsQuery } from "../../api/client";
 import type { Run, RunEvent } from "../../api/types";
 
-const PAGE = 100;
+export const PAGE = 100;
 const ALL_PAGE = 1000;
 /** Grouping and "show all" load every run, up to this many. */
 export const MAX_ALL = 10_000;
