@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from tests.ui.conftest import LiveServer, Logged, LogRun, chart, wait_lines
 
 import cairn
+from cairn.sdk.charts import register_spec
 
 # The palette's first three colours (src/cairn/ui/src/lib/colors.ts), oldest run first.
 BY_POSITION = {"alpha": "#1f77b4", "beta": "#e8590c", "gamma": "#2b8a3e"}
@@ -172,3 +173,102 @@ def test_smoothing_reads_the_same_zoomed_in(page: Page, log_run: LogRun,
     # At point level the spike lifts the smoothed line by 0.01 * 100, about 1.
     assert 0.7 < zoomed < 1.3, zoomed
     assert abs(full - zoomed) / zoomed < 0.25, (full, zoomed)
+
+
+def test_custom_charts_draw_without_a_version_warning(page: Page, cairn_root: Path,
+                                                      server: Callable[[], LiveServer]) -> None:
+    warnings: list[str] = []
+    page.on("console", lambda m: m.type in ("warning", "error") and warnings.append(m.text))
+    # A spec as runs logged it before (and as wandb's say): Vega-Lite v5.
+    register_spec("old/line/v0", {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json", "data": {"name": "wandb"},
+        "mark": "line", "encoding": {"x": {"field": "${field:x}", "type": "quantitative"},
+                                     "y": {"field": "${field:y}", "type": "quantitative"}}})
+    run = cairn.init(project="proj")
+    table = cairn.Table(columns=["x", "y"], data=[[i, i * i] for i in range(10)])
+    run.log({"squares": run.plot_table("wandb/line/v0", table, {"x": "x", "y": "y"},
+                                       {"title": "Squares"}),
+             "old": run.plot_table("old/line/v0", table, {"x": "x", "y": "y"})})
+    run.finish()
+    live = server()
+    page.goto(f"{live.url}/{run.entity}/proj/runs/{run.id}?tab=media")
+    for key in ("squares", "old"):
+        panel = page.locator(f'section[data-media-key="{key}"]')
+        expect(panel.locator("canvas")).to_be_visible(timeout=20_000)
+    assert not [w for w in warnings if "Vega" in w or "version" in w], warnings
+
+
+def log_sweep(log_run: LogRun) -> list[Logged]:
+    """Eight runs over three decades of learning rate, two optimisers; ``best`` grows with
+    the learning rate."""
+    return [log_run(name=f"run-{i}", steps=3,
+                    config={"lr": 10 ** (-4 + i * 3 / 7), "optimizer": "adam" if i % 2 else "sgd"})
+            for i in range(8)]
+
+
+def test_scatter_with_a_text_field_as_x(page: Page, log_run: LogRun,
+                                        server: Callable[[], LiveServer],
+                                        screenshots: Path) -> None:
+    runs = log_sweep(log_run)
+    live = server()
+    page.goto(f"{live.url}/{runs[0].entity}/proj?cmp=1&sx=config.optimizer&sy=summary.best")
+    scatter = page.get_by_role("figure", name="Scatter chart")
+    expect(scatter).to_have_attribute("aria-busy", "false", timeout=15_000)
+    expect(scatter.locator("canvas")).to_have_count(1)
+    expect(scatter.get_by_role("alert")).to_have_count(0)
+    # Points were drawn: the canvas holds more than axes (a strong colour somewhere).
+    coloured = page.evaluate("""() => {
+        const c = document.querySelector('[aria-label="Scatter chart"] canvas');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) {
+            const hi = Math.max(d[i], d[i + 1], d[i + 2]), lo = Math.min(d[i], d[i + 1], d[i + 2]);
+            if (d[i + 3] > 200 && hi - lo > 60) n++;
+        }
+        return n;
+    }""")
+    page.get_by_role("figure", name="Scatter chart").screenshot(
+        path=str(screenshots / "scatter-text-x.png"))
+    assert coloured > 100, coloured
+
+
+def test_parallel_coordinates_brush_and_log_axes(page: Page, log_run: LogRun,
+                                                 server: Callable[[], LiveServer],
+                                                 screenshots: Path) -> None:
+    runs = log_sweep(log_run)
+    live = server()
+    page.goto(f"{live.url}/{runs[0].entity}/proj?cmp=1&pc=config.lr,config.optimizer"
+              "&pm=summary.best&panels=train/loss")
+    figure = page.get_by_role("figure", name="Parallel coordinates chart")
+    expect(figure.locator("path.pc-line")).to_have_count(8)
+    lr_axis = figure.locator('g.pc-axis[data-field="config.lr"]')
+    expect(lr_axis).to_have_attribute("data-scale", "linear")
+
+    page.get_by_label("Log scale for lr").check()
+    expect(lr_axis).to_have_attribute("data-scale", "log")
+    assert "plog=config.lr" in page.url
+    # Decades: 1e-4 to 0.1.
+    ticks = lr_axis.locator("text.pc-tick").all_text_contents()
+    assert ticks == ["0.0001", "0.001", "0.01", "0.1"], ticks
+
+    # Brush the top half of the lr axis: the four largest learning rates.
+    hit = lr_axis.locator("rect.pc-hit").bounding_box()
+    assert hit is not None
+    x = hit["x"] + hit["width"] / 2
+    page.mouse.move(x, hit["y"] + 2)
+    page.mouse.down()
+    page.mouse.move(x, hit["y"] + hit["height"] * 0.5, steps=6)
+    page.mouse.up()
+    expect(figure).to_have_attribute("data-brushed", "4")
+    expect(page.get_by_text("4 of 8 runs in the brush")).to_be_visible()
+    expect(figure.locator("path.pc-line[data-run]")).to_have_count(4)
+    figure.screenshot(path=str(screenshots / "parallel-brush.png"))
+
+    # The brushed runs become the selection, which the charts follow.
+    page.get_by_role("button", name="Select brushed runs").click()
+    wait_lines(page, "train/loss", 4)
+    assert set(legend_colours(page, "train/loss")) == {f"run-{i}" for i in range(4, 8)}
+
+    # A click on the axis clears its brush.
+    lr_axis.locator("rect.pc-hit").click()
+    expect(figure).to_have_attribute("data-brushed", "8")

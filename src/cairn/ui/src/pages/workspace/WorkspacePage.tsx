@@ -134,7 +134,7 @@ export function WorkspacePage({ entity, project, theme }: { entity: string; proj
           </div>
         )}
         {metrics.error !== undefined && <ErrorBanner error={metrics.error} onRetry={metrics.reload} />}
-        <ComparisonCharts entity={entity} project={project} view={view} columns={columns.data} theme={theme} />
+        <ComparisonCharts entity={entity} project={project} view={view} columns={columns.data} theme={theme} colors={chart.colors} />
         <WorkspaceMedia entity={entity} project={project} open={query.get("media") === "1"}
           runs={chart.specs.filter((s) => !s.group).map((s) => ({ id: s.runs[0] ?? s.id, label: s.label, color: s.color }))} />
         {metrics.data && sections.length === 0 && (
