@@ -41,7 +41,7 @@ function linearTicks(lo: number, hi: number): number[] {
 
 function logTicks(lo: number, hi: number): number[] {
   const out: number[] = [];
-  for (let e = Math.ceil(Math.log10(lo) - 1e-9); e <= Math.floor(Math.log10(hi) + 1e-9); e++) out.push(Math.pow(10, e));
+  for (let e = Math.ceil(Math.log10(lo) - 1e-9); e <= Math.floor(Math.log10(hi) + 1e-9); e++) out.push(Number(`1e${e}`));
   return out;
 }
 
