@@ -63,7 +63,8 @@ export function WorkspacePage({ entity, project, theme }: { entity: string; proj
     [rows.version, view.group, view.filtersText, view.search, view.order],
   );
   const [chosenColors, setRunColor] = useRunColors(entity, project);
-  const chart = chartRunsOf(loaded, groups, view, rows.byId, chosenColors);
+  const settled = rows.settled();
+  const chart = chartRunsOf(groups ? loaded : settled.rows, groups, view, groups ? rows.byId : settled.byId, chosenColors);
   const colorSig = [...chart.colors].map(([id, c]) => `${id}=${c}`).join(",");
 
   // New metrics appear as live runs log them: refresh the list, at most every few seconds.
