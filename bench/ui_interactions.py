@@ -119,12 +119,11 @@ def _smooth(page: Any, value: float) -> dict[str, Any]:
 
 
 def _sort(page: Any, column: str) -> dict[str, Any]:
-    first_row = page.locator(".tbody .tr[data-run]").first.get_attribute("data-run")
+    """Until the table's new rows have come and every chart is drawn after them."""
     t0 = page.evaluate("() => performance.now()")
-    page.get_by_role("button", name=f"Sort by {column}").click()
-    page.wait_for_function(
-        "(old) => { const r = document.querySelector('.tbody .tr[data-run]');"
-        " return r && r.getAttribute('data-run') !== old; }", arg=first_row, timeout=TIMEOUT_MS)
+    with page.expect_response(lambda r: "/runs?" in r.url and "order=" in r.url,
+                              timeout=TIMEOUT_MS):
+        page.get_by_role("button", name=f"Sort by {column}").click()
     return _settled(page, None, None, t0)
 
 
