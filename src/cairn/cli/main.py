@@ -25,6 +25,7 @@ COMMANDS = {
     "gc": "cairn.cli.gc:gc",
     "projects": "cairn.cli.projects:projects",
     "runs": "cairn.cli.runs:runs",
+    "server": "cairn.cli.server:server",
     "sync": "cairn.cli.sync:sync",
     "ui": "cairn.cli.ui:ui",
 }
