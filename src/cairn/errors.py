@@ -8,7 +8,8 @@
     ├── MetricError           define_metric() with a bad name, summary or goal
     ├── ResumeError           resume="must" without a run, resume="never" with one
     ├── StoreError            the metadata or blob store failed or is unreachable
-    │   └── StoreLockedError  the store stayed locked past the busy timeout
+    │   ├── StoreLockedError  the store stayed locked past the busy timeout
+    │   └── ServerUnavailableError  a cairn server is unreachable or overloaded (retry)
     ├── WalError              a write-ahead log file is unreadable (bad header, wrong version)
     ├── FilterError           a malformed run filter or order expression
     └── NotFoundError         no project, run or metric by that name
@@ -60,6 +61,11 @@ class StoreError(Error):
 
 class StoreLockedError(StoreError):
     """The store stayed locked by another process past the busy timeout."""
+
+
+class ServerUnavailableError(StoreError):
+    """A cairn server could not be reached, timed out or answered 5xx: worth retrying
+    later (the run's data waits in its WAL)."""
 
 
 class WalError(Error):

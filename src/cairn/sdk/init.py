@@ -147,7 +147,10 @@ def _existing(settings: Settings, ref: RunRef) -> Any:
     from cairn.errors import NotFoundError
     from cairn.wal.resume import apply_unsynced, merged_with_store, unsynced_state
 
-    local = settings.mode in ("local", "online")  # online logs locally until a server exists
+    local = settings.mode in ("local", "online")  # online without a server logs locally
+    if settings.store.startswith(("http://", "https://")):
+        # Reading the run back from the server is not there yet: resume from the WALs here.
+        return unsynced_state(settings.runs_dir, ref.project, ref.run_id, None)
     try:
         backend = open_backend(settings=settings, create=local)
     except NotFoundError:
@@ -268,6 +271,10 @@ def init(
     if s.mode == "online" and not s.base_url:
         warnings.warn("cairn: mode 'online' needs a cairn server (base_url); none is "
                       "configured, so this run logs locally", CairnWarning, stacklevel=2)
+    elif s.mode == "online":
+        from cairn.sdk.online import online_settings
+
+        s = online_settings(s)
 
     run_id = validate_run_id(s.run_id) if s.run_id is not None else None
     resume_value: Any = resume if resume is not None else s.resume

@@ -172,7 +172,8 @@ async def ingest(request: Request) -> Response:
     check_writer(request, run)
     result = await ctx.call(ctx.store.apply_records, records)
     return JsonResponse({"applied": result.applied, "present": result.skipped,
-                         "records": len(records)})
+                         "records": len(records),
+                         "unknown_kinds": list(result.unknown_kinds)})
 
 
 async def head_blob(request: Request) -> Response:
@@ -217,6 +218,20 @@ def _put_checked(blobs: Any, path: str, digest: str) -> str:
     return stored
 
 
+async def progress(request: Request) -> Response:
+    """What the store holds of a run session (``cairn sync --to`` asks before it sends)."""
+    ctx = context(request)
+    run = RunRef(request.path_params["entity"], request.path_params["project"],
+                 request.path_params["run_id"])
+    session = request.query_params.get("session")
+    if not session:
+        raise bad_request("name the session: ?session=...")
+    check_writer(request, run)
+    found = await ctx.call(ctx.store.applied_progress, run, session)
+    gaps = None if found.gaps is None else [list(span) for span in found.gaps]
+    return JsonResponse({"mark": found.mark, "gaps": gaps})
+
+
 def _digest(request: Request) -> str:
     try:
         return check_digest(request.path_params["digest"])
@@ -228,4 +243,5 @@ ROUTES = [
     Route("/ingest", ingest, methods=["POST"]),
     Route("/blobs/{digest}", head_blob, methods=["HEAD"]),
     Route("/blobs/{digest}", put_blob, methods=["PUT"]),
+    Route("/progress/{entity}/{project}/{run_id}", progress, methods=["GET"]),
 ]

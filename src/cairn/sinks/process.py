@@ -198,7 +198,8 @@ class ProcessApplier:
                 "root": str(settings.root), "store": target.store_uri,
                 "blobs": target.blobs_uri, "interval": settings.apply_interval,
                 "heartbeat_timeout": settings.heartbeat_timeout,
-                "busy_timeout": settings.store_busy_timeout})
+                "busy_timeout": settings.store_busy_timeout,
+                "api_key": settings.api_key})
         if not watching:
             self._fallback = fallback()
 
