@@ -81,10 +81,16 @@ def test_an_unknown_scheme_names_it_and_the_known_ones() -> None:
     assert ENTRY_POINT_GROUP in message
 
 
-@pytest.mark.parametrize("uri", ["http://127.0.0.1:8080", "https://cairn.example.org"])
-def test_a_cairn_server_is_not_available_yet(uri: str) -> None:
-    with pytest.raises(StoreError, match="not available yet"):
-        open_backend(uri, load_settings())
+@pytest.mark.parametrize("uri", ["http://127.0.0.1:8080", "https://cairn.example.org/team"])
+def test_a_cairn_server_is_a_backend_that_connects_on_use(uri: str) -> None:
+    backend = open_backend(uri, load_settings())
+    try:
+        assert backend.store_uri == uri
+        # Opening connects nowhere; reading runs over HTTP says it is not there yet.
+        with pytest.raises(StoreError, match="not available yet"):
+            backend.store.list_projects()
+    finally:
+        backend.close()
 
 
 def _install_distribution(site: Path) -> None:

@@ -45,6 +45,8 @@ class TeamConfig:
     """The address users reach the server at (run URLs); default the bound address."""
     allowed_hosts: tuple[str, ...] = ("*",)
     access_log: bool = True
+    key_cache_seconds: float = 5.0
+    """How long a key's check is reused: a revoked key stops working within this time."""
 
     def to_environ(self) -> str:
         return json.dumps(dataclasses.asdict(self))
@@ -145,7 +147,8 @@ def create_team_app(config: TeamConfig) -> Starlette:
                              environ={})
     backend = open_backend(settings=settings, create=True)
     accounts = Accounts(backend.store)
-    middleware = [Middleware(ApiKeyAuth, accounts=accounts)]
+    middleware = [Middleware(ApiKeyAuth, accounts=accounts,
+                             cache_seconds=config.key_cache_seconds)]
     if config.access_log:
         middleware.insert(0, Middleware(AccessLog))
     options = ServerOptions(allowed_hosts=config.allowed_hosts)

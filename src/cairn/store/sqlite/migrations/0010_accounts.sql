@@ -2,7 +2,7 @@
 -- the SHA-256 of its secret part only (store/accounts.py says why a fast hash is right for
 -- a 256-bit random key); its prefix identifies it in listings and logs.
 -- Teams, project visibility and roles come later as tables that reference users (id).
-CREATE TABLE users (
+CREATE TABLE IF NOT EXISTS users (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
     admin INTEGER NOT NULL DEFAULT 0,
@@ -10,7 +10,7 @@ CREATE TABLE users (
     disabled_at REAL
 );
 
-CREATE TABLE api_keys (
+CREATE TABLE IF NOT EXISTS api_keys (
     id INTEGER PRIMARY KEY,
     user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     prefix TEXT NOT NULL UNIQUE,
@@ -20,4 +20,4 @@ CREATE TABLE api_keys (
     revoked_at REAL
 );
 
-CREATE INDEX api_keys_user ON api_keys (user_id)
+CREATE INDEX IF NOT EXISTS api_keys_user ON api_keys (user_id)
