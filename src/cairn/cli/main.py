@@ -23,6 +23,8 @@ from cairn.errors import Error
 COMMANDS = {
     "export": "cairn.cli.export:export",
     "gc": "cairn.cli.gc:gc",
+    "login": "cairn.cli.login:login",
+    "logout": "cairn.cli.login:logout",
     "projects": "cairn.cli.projects:projects",
     "runs": "cairn.cli.runs:runs",
     "server": "cairn.cli.server:server",

@@ -46,6 +46,8 @@ def open_checked(settings: Settings) -> Backend:
     from cairn.backend import open_backend
 
     where = shown_store(settings.store, settings.root)
+    if settings.store.startswith(("postgresql://", "postgres://")):
+        _reach_postgres(settings.store, where)
     backend = open_backend(settings=settings, create=True)
     try:
         try:
@@ -62,6 +64,21 @@ def open_checked(settings: Settings) -> Backend:
         backend.close()
         raise
     return backend
+
+
+def _reach_postgres(uri: str, where: str) -> None:
+    """One plain connection first: its error names the cause (refused, unknown host, bad
+    password, no such database), where the store's pool would only time out."""
+    try:
+        import psycopg
+    except ImportError:
+        raise click.ClickException(f"the store {where} needs PostgreSQL support: pip install "
+                                   "'cairn[postgres]'") from None
+    try:
+        psycopg.connect(uri, connect_timeout=5).close()
+    except psycopg.Error as exc:
+        raise click.ClickException(f"cannot connect to the store {where}: "
+                                   f"{_one_line(exc)}") from None
 
 
 def _one_line(exc: BaseException) -> str:

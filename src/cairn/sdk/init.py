@@ -268,13 +268,10 @@ def init(
              "job_type": job_type, "run_id": id,
              "resume": resume if isinstance(resume, str) else None, "name": name}
     s = load_settings(_init_overrides(settings, named, save_code, tags))
-    if s.mode == "online" and not s.base_url:
-        warnings.warn("cairn: mode 'online' needs a cairn server (base_url); none is "
-                      "configured, so this run logs locally", CairnWarning, stacklevel=2)
-    elif s.mode == "online":
+    if s.mode == "online":
         from cairn.sdk.online import online_settings
 
-        s = online_settings(s)
+        s = online_settings(s)  # the server's; unchanged, with a warning, when none is known
 
     run_id = validate_run_id(s.run_id) if s.run_id is not None else None
     resume_value: Any = resume if resume is not None else s.resume

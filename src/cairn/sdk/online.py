@@ -8,19 +8,26 @@ at the server. Nothing here is on the path of ``log()``.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 
 from cairn.errors import StoreError, UsageError
+from cairn.sdk.writer import CairnWarning
 from cairn.settings import Settings
 
 
 def online_settings(s: Settings) -> Settings:
     """The run's settings with the server as its store: its URL, its key checked to exist,
     and the entity defaulting to the key's user (as wandb's does)."""
-    from cairn.remote import normal_url, resolve_key, stored_login, viewer
+    from cairn.remote import default_host, normal_url, resolve_key, stored_login, viewer
 
-    assert s.base_url
+    base_url = s.base_url or default_host()  # the server of the last `cairn login`
+    if not base_url:
+        warnings.warn("cairn: mode 'online' needs a cairn server (base_url, CAIRN_BASE_URL, "
+                      "or `cairn login --host URL`); none is configured, so this run logs "
+                      "locally", CairnWarning, stacklevel=3)
+        return s
     try:
-        url = normal_url(s.base_url)
+        url = normal_url(base_url)
     except ValueError as exc:
         raise UsageError(f"bad base_url: {exc}") from None
     key = resolve_key(url, s.api_key)
@@ -37,7 +44,8 @@ def online_settings(s: Settings) -> Settings:
                 entity = str(viewer(url, key, timeout=3.0)["user"])
             except StoreError:
                 entity = None  # the server is away: the default entity; it says if wrong
-    return dataclasses.replace(s, store=url, ui_url=url, api_key=key, entity=entity)
+    return dataclasses.replace(s, store=url, ui_url=url, base_url=url, api_key=key,
+                               entity=entity)
 
 
 def is_server(s: Settings) -> bool:

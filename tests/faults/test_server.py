@@ -1,0 +1,142 @@
+"""Runs in ``mode="online"`` against a real ``cairn server`` process: logged through, the
+server killed (SIGKILL) and restarted mid-run, the server away when the run starts, and
+``cairn sync --to`` a server. Every point logged is in the server's store exactly once,
+and ``log()`` never waits for the server."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import cairn
+from cairn.testing_server import ServerProcess, add_user
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[ServerProcess]:
+    """A server over an embedded folder, with the user ``ada``, whose key the client has."""
+    folder = tmp_path / "team"
+    key = add_user(str(folder), "ada")
+    process = ServerProcess(str(folder), log=tmp_path / "server.log")
+    process.key = key  # type: ignore[attr-defined]
+    process.folder = folder  # type: ignore[attr-defined]
+    yield process
+    process.stop()
+
+
+def online(server: ServerProcess, monkeypatch: pytest.MonkeyPatch, **settings: object) -> None:
+    monkeypatch.setenv("CAIRN_MODE", "online")
+    monkeypatch.setenv("WANDB_BASE_URL", server.url)
+    monkeypatch.setenv("WANDB_API_KEY", server.key)  # type: ignore[attr-defined]
+    for name, value in settings.items():
+        monkeypatch.setenv(f"CAIRN_{name.upper()}", str(value))
+
+
+def stored_losses(server: ServerProcess, path: str) -> list[tuple[int, float]]:
+    api = cairn.Api(store=str(server.folder))  # type: ignore[attr-defined]
+    try:
+        steps, values = api.run(path).series("loss")
+        return list(zip((int(s) for s in steps), (float(v) for v in values), strict=True))
+    finally:
+        api.close()
+
+
+def test_an_online_run_reaches_the_server(server: ServerProcess,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    server.start()
+    online(server, monkeypatch)
+    run = cairn.init(project="p", config={"lr": 0.1})
+    assert run.entity == "ada"  # the key's user
+    assert run.url == f"{server.url}/ada/p/runs/{run.id}"
+    for step in range(3000):
+        run.log({"loss": step * 0.5})
+    image = np.arange(48, dtype=np.uint8).reshape(4, 4, 3)
+    run.log({"pic": cairn.Image(image)})
+    run.finish()
+    assert stored_losses(server, run.path) == [(s, s * 0.5) for s in range(3000)]
+    api = cairn.Api(store=str(server.folder))  # type: ignore[attr-defined]
+    try:
+        stored = api.run(run.path)
+        assert stored.config["lr"] == 0.1
+        assert stored.state == "finished"
+        media = next(iter(stored.scan_history(keys=["pic"])))["pic"]
+        assert np.array_equal(np.asarray(media.image()), image)
+    finally:
+        api.close()
+
+
+def test_a_server_killed_and_restarted_mid_run_loses_nothing(
+        server: ServerProcess, monkeypatch: pytest.MonkeyPatch) -> None:
+    server.start()
+    online(server, monkeypatch, apply_interval=0.1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run = cairn.init(project="p")
+        slowest = 0.0
+        step = 0
+
+        def log_for(seconds: float) -> None:
+            nonlocal slowest, step
+            end = time.monotonic() + seconds
+            while time.monotonic() < end:
+                started = time.perf_counter()
+                run.log({"loss": float(step)})
+                slowest = max(slowest, time.perf_counter() - started)
+                step += 1
+                if step % 100 == 0:
+                    time.sleep(0.005)
+
+        log_for(1.0)
+        server.kill()
+        log_for(3.0)  # the server is away: training goes on
+        server.start()
+        log_for(1.0)
+        run.finish()
+    assert slowest < 1.0
+    assert stored_losses(server, run.path) == [(s, float(s)) for s in range(step)]
+    unreachable = [w for w in caught if "cannot reach the cairn server" in str(w.message)]
+    assert len(unreachable) <= 1
+
+
+def test_a_run_started_while_the_server_is_away_is_uploaded_when_it_returns(
+        server: ServerProcess, monkeypatch: pytest.MonkeyPatch) -> None:
+    online(server, monkeypatch, apply_interval=0.1, entity="ada")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run = cairn.init(project="p")
+        for step in range(500):
+            run.log({"loss": float(step)})
+        deadline = time.monotonic() + 10
+        while not any("cannot reach" in str(w.message) for w in caught):
+            assert time.monotonic() < deadline, "no warning that the server is away"
+            time.sleep(0.05)
+        server.start()
+        for step in range(500, 1000):
+            run.log({"loss": float(step)})
+        run.finish()
+    assert stored_losses(server, run.path) == [(s, float(s)) for s in range(1000)]
+
+
+def test_finish_leaves_the_rest_to_sync_and_sync_uploads_it(
+        server: ServerProcess, monkeypatch: pytest.MonkeyPatch, cairn_root: Path) -> None:
+    online(server, monkeypatch, entity="ada", finish_timeout=1)
+    run = cairn.init(project="p")
+    for step in range(200):
+        run.log({"loss": float(step)})
+    with pytest.warns(cairn.CairnWarning, match="cairn sync"):
+        run.finish()
+    server.start()
+    from click.testing import CliRunner
+
+    from cairn.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["sync", "--to", server.url], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert stored_losses(server, run.path) == [(s, float(s)) for s in range(200)]
+    again = CliRunner().invoke(cli, ["sync", "--to", server.url], catch_exceptions=False)
+    assert " 0 applied" in again.stdout
