@@ -26,6 +26,7 @@ from bench import (
     overhead,
     report,
     s3_blobs,
+    server_ingest,
     system_metrics,
     w1_startup,
     w2_log_latency,
@@ -51,6 +52,7 @@ WORKLOADS: dict[str, ModuleType] = {
     "artifacts": artifacts,
     "media": media_log,
     "s3": s3_blobs,
+    "server": server_ingest,
     "flood-kill": flood_kill,
 }
 USES_COMPARISONS = ("W2", "W3")

@@ -1,0 +1,164 @@
+"""server: ingest through one ``cairn server`` instance from several clients at once.
+
+The batches are a W3-shaped run's own WAL records (``steps`` x 10 metrics, logged offline
+once by the parent and read back), relabelled as one run per client, cut into batches of
+``records_per_batch`` records and encoded (and zstd-compressed, as the uploader does)
+before the clock starts. Each client is a process that POSTs its batches to
+``/api/v1/ingest`` one after another over one kept-alive connection, timing each
+acknowledgement; the server runs ``workers`` worker processes over an embedded store (and
+over PostgreSQL when its binaries are installed). Points/s is every client's points over
+the wall time from the first request to the last answer; then the same again at half the
+clients, where the p99 of the acknowledgements is the figure the issue bounds.
+
+Server and clients share the machine's cores, so a figure here is a floor for a server on
+a machine of its own.
+"""
+
+from __future__ import annotations
+
+import http.client
+import multiprocessing
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.context import BenchContext
+from bench.figures import Figure, WorkloadResult, median, percentile
+
+TITLE = "server: WAL-batch ingest through one cairn server from several clients"
+SIZES = {"full": {"steps": 100_000, "clients": 8, "records_per_batch": 8, "workers": 2},
+         "quick": {"steps": 5_000, "clients": 2, "records_per_batch": 8, "workers": 1}}
+
+
+def make_records(folder: Path, steps: int) -> tuple[list[Any], int]:
+    """A W3-shaped offline run's records, and how many history points they hold."""
+    import cairn
+    from bench.curves import TrainingCurves
+    from cairn.records import decode_history
+    from cairn.wal.reader import WalReader
+
+    os.environ.update({"CAIRN_DIR": str(folder), "CAIRN_SILENT": "true",
+                       "CAIRN_DISABLE_GIT": "true", "CAIRN_SAVE_REQUIREMENTS": "false"})
+    curves = TrainingCurves(steps, 10)
+    run = cairn.init(project="bench-server", mode="offline")
+    for step in range(steps):
+        run.log(curves.row(step))
+    run.finish(quiet=True)
+    records = WalReader(run.wal_path).read()
+    points = sum(len(c.values) for r in records if r.kind == "history"
+                 for c in decode_history(r.body)[0].values())
+    return records, points
+
+
+def encoded_batches(records: list[Any], client: int, per_batch: int
+                    ) -> list[tuple[bytes, str | None]]:
+    from cairn.records import Record, RunRef
+    from cairn.sinks.upload import compress, encode_batch
+
+    run = RunRef("bench", "bench-server", f"client-{client}")
+    mine = [Record(run, "s", r.seq, r.kind, r.body) for r in records]
+    batches = []
+    for i in range(0, len(mine), per_batch):
+        batches.append(compress(encode_batch(run, "s", mine[i:i + per_batch])))
+    return batches
+
+
+def _client(args: tuple[str, int, str, list[tuple[bytes, str | None]], Any]) -> list[float]:
+    host, port, key, batches, start = args
+    conn = http.client.HTTPConnection(host, port, timeout=120)
+    headers = {"Content-Type": "application/vnd.cairn.wal", "Authorization": f"Bearer {key}"}
+    acks = []
+    start.wait()
+    for body, encoding in batches:
+        sent = {**headers, "Content-Encoding": encoding} if encoding else headers
+        t0 = time.perf_counter()
+        conn.request("POST", "/api/v1/ingest", body=body, headers=sent)
+        answer = conn.getresponse()
+        text = answer.read()
+        if answer.status != 200:
+            raise RuntimeError(f"ingest answered {answer.status}: {text[:300]!r}")
+        acks.append(time.perf_counter() - t0)
+    conn.close()
+    return acks
+
+
+def measure_once(store: str, key: str, records: list[Any], points: int, clients: int,
+                 per_batch: int, workers: int, tag: str) -> dict[str, Any]:
+    from cairn.testing_server import ServerProcess
+
+    server = ServerProcess(store, workers=workers)
+    startup = server.start()
+    try:
+        work = [encoded_batches(records, i if tag == "full" else 100 + i, per_batch)
+                for i in range(clients)]
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Manager() as manager:
+            start = manager.Event()
+            with ctx.Pool(clients) as pool:
+                pending = pool.map_async(_client, [("127.0.0.1", server.port, key, batches,
+                                                    start) for batches in work])
+                time.sleep(0.5)
+                t0 = time.perf_counter()
+                start.set()
+                acks = pending.get()
+                wall = time.perf_counter() - t0
+    finally:
+        server.stop()
+    flat = [a for per in acks for a in per]
+    return {"clients": clients, "points": points * clients, "wall_s": wall,
+            "points_per_s": points * clients / wall, "batches": len(flat),
+            "batch_points": points / max(1, len(work[0])),
+            "ack_p50_ms": median(flat) * 1000, "ack_p99_ms": percentile(flat, 99) * 1000,
+            "startup_s": startup}
+
+
+def measure(scratch: str, steps: int, clients: int, records_per_batch: int,
+            workers: int, postgres_uri: str | None = None) -> dict[str, Any]:
+    from cairn.testing_server import add_user
+
+    folder = Path(scratch)
+    records, points = make_records(folder / "client", steps)
+    out: dict[str, Any] = {"points_per_client": points}
+    stores = {"sqlite": str(folder / "team")}
+    if postgres_uri:
+        stores["postgresql"] = postgres_uri
+    for name, store in stores.items():
+        key = add_user(store, "bench", admin=True)
+        out[name] = {
+            "full": measure_once(store, key, records, points, clients, records_per_batch,
+                                 workers, "full"),
+            "half": measure_once(store, key, records, points, max(1, clients // 2),
+                                 records_per_batch, workers, "half")}
+    return out
+
+
+def run(ctx: BenchContext, sizes: dict[str, Any]) -> WorkloadResult:
+    from cairn.testing_postgres import TemporaryPostgres, postgres_bin
+
+    result = WorkloadResult("server", TITLE, sizes)
+    postgres = TemporaryPostgres().start() if postgres_bin() is not None else None
+    try:
+        uri = postgres.uri(schema=postgres.new_schema()) if postgres else None
+        got = ctx.child("bench.server_ingest:measure",
+                        {"scratch": str(ctx.store("server")), "postgres_uri": uri, **sizes},
+                        "server")
+    finally:
+        if postgres is not None:
+            postgres.stop()
+    result.details["cairn"] = got
+    for name in ("sqlite", "postgresql"):
+        if name not in got:
+            result.skipped[name] = "PostgreSQL is not installed"
+            continue
+        full, half = got[name]["full"], got[name]["half"]
+        result.add(
+            f"cairn ({name})",
+            Figure("points_per_s", f"points/s, {full['clients']} clients",
+                   full["points_per_s"], "pts/s", 1_000_000, better="higher"),
+            Figure("ack_p99_half_ms", f"p99 batch ack, {half['clients']} clients",
+                   half["ack_p99_ms"], "ms", 100),
+            Figure("ack_p99_ms", f"p99 batch ack, {full['clients']} clients",
+                   full["ack_p99_ms"], "ms"),
+            Figure("startup_s", "server start to /healthz", full["startup_s"], "s", 5))
+    return result
