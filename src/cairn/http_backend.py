@@ -2,9 +2,9 @@
 
 Its sink is the uploader (``sinks/upload.py``): what an online run's applier sends its WAL
 batches through. Its blob store puts and reads blobs by digest on the server. Its
-metadata store is the write half of ``MetadataStore`` (``apply_records`` and what ``cairn
-sync --to https://…`` asks about a session's progress); reading runs back over HTTP
-(``cairn.Api(base_url=…)``) is the next step and says so when asked.
+metadata store writes through the server's ingest (``apply_records``) and reads through
+its store calls (``server/store_rpc.py``), which return the very rows a local store
+does: ``cairn.Api(base_url=…)`` builds the same objects over HTTP.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ class HttpBlobStore:
 
 
 class HttpStore:
-    """The write half of ``MetadataStore`` on a cairn server."""
+    """``MetadataStore`` on a cairn server: writes by ingest, reads by store calls."""
 
     def __init__(self, client: ServerClient) -> None:
         from cairn.sinks.upload import UploadSink
@@ -139,12 +139,39 @@ class HttpStore:
     def close(self) -> None:
         self.client.close()
 
+    def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """A reading method of the server's store (``server/store_rpc.py``)."""
+        from cairn.errors import FilterError
+        from cairn.store import wire
+
+        body = wire.dumps({"args": list(args), "kwargs": kwargs})
+        status, data = self.client.request(
+            "POST", f"/api/v1/store/{method}", body,
+            {"Content-Type": "application/msgpack"}, ok=(200, 400, 404))
+        if status == 200:
+            return wire.loads(data)
+        import json
+
+        try:
+            error = json.loads(data)["error"]
+            code, message = str(error["code"]), str(error["message"])
+        except (ValueError, KeyError, TypeError):
+            code, message = "", data[:200].decode("utf-8", "replace")
+        if code == "bad_filter":
+            raise FilterError(message)
+        if status == 404:
+            raise NotFoundError(message)
+        raise ValueError(message)
+
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
-        raise StoreError(f"reading runs from a cairn server over HTTP ({self.location}) is "
-                         f"not available yet in this version of cairn ({name}); read them "
-                         "in the server's UI, or open its store URI directly")
+        from cairn.store.wire import READS
+
+        if name in READS:
+            return lambda *args, **kwargs: self.call(name, *args, **kwargs)
+        raise StoreError(f"{name} is not done over HTTP ({self.location}): the server's "
+                         "store is written through its ingest only")
 
 
 class HttpBackend:

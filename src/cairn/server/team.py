@@ -136,7 +136,7 @@ async def viewer(request: Request) -> Response:
 def create_team_app(config: TeamConfig) -> Starlette:
     """The team server's app over the backend ``config`` names."""
     from cairn.backend import open_backend
-    from cairn.server import ingest
+    from cairn.server import ingest, store_rpc
     from cairn.server.app import create_app
     from cairn.settings import load_settings
     from cairn.store.accounts import Accounts
@@ -154,7 +154,8 @@ def create_team_app(config: TeamConfig) -> Starlette:
     options = ServerOptions(allowed_hosts=config.allowed_hosts)
     return create_app(settings, backend.store, backend.blobs, middleware=middleware,
                       options=options,
-                      api_extra=[*ingest.ROUTES, Route("/viewer", viewer, methods=["GET"])],
+                      api_extra=[*ingest.ROUTES, *store_rpc.ROUTES,
+                                 Route("/viewer", viewer, methods=["GET"])],
                       root_extra=[Route("/healthz", healthz, methods=["GET"]),
                                   Route("/readyz", readyz, methods=["GET"])])
 
