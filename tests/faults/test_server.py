@@ -140,3 +140,55 @@ def test_finish_leaves_the_rest_to_sync_and_sync_uploads_it(
     assert stored_losses(server, run.path) == [(s, float(s)) for s in range(200)]
     again = CliRunner().invoke(cli, ["sync", "--to", server.url], catch_exceptions=False)
     assert " 0 applied" in again.stdout
+
+
+def test_two_servers_over_one_postgresql_and_s3_serve_the_same_runs(
+        tmp_path: Path, s3_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cairn.testing_postgres import TemporaryPostgres, postgres_bin
+
+    if postgres_bin() is None:
+        pytest.skip("PostgreSQL server binaries are not installed")
+    with TemporaryPostgres() as postgres:
+        store = postgres.uri(schema=postgres.new_schema())
+        blobs = "s3://cairn-test/two-servers"
+        key = add_user(store, "ada")
+        first = ServerProcess(store, blobs, log=tmp_path / "first.log")
+        second = ServerProcess(store, blobs, log=tmp_path / "second.log")
+        first.start()
+        second.start()
+        try:
+            first.key = key  # type: ignore[attr-defined]
+            online(first, monkeypatch, apply_interval=0.1)
+            run = cairn.init(project="p")
+            for step in range(100):
+                run.log({"loss": float(step)})
+            run.log({"pic": cairn.Image(np.zeros((4, 4, 3), dtype=np.uint8))})
+            # Live: the second server reads what reached the first while the run goes on.
+            reader = cairn.Api(base_url=second.url, api_key=key)
+            try:
+                deadline = time.monotonic() + 20
+                while True:
+                    steps, _ = reader.run(run.path).series("loss") if _has_run(
+                        reader, run.path) else ([], [])
+                    if len(steps) == 100:
+                        break
+                    assert time.monotonic() < deadline, "the run never showed on the second"
+                    time.sleep(0.1)
+                run.finish()
+                stored = reader.run(run.path)
+                assert stored.state == "finished"
+                pic = next(iter(stored.scan_history(keys=["pic"])))["pic"]
+                assert np.asarray(pic.image()).shape == (4, 4, 3)
+            finally:
+                reader.backend.close()
+        finally:
+            first.stop()
+            second.stop()
+
+
+def _has_run(api: cairn.Api, path: str) -> bool:
+    try:
+        api.run(path)
+    except cairn.errors.NotFoundError:
+        return False
+    return True

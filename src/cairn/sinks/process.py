@@ -88,6 +88,11 @@ class ApplierProcess:
     def register(self, key: str, report: Report) -> None:
         self._reports[key] = report
 
+    def unregister(self, key: str) -> None:
+        """No more warnings for ``key``: its run has closed (one queued before can still
+        come, from a ``watch`` the process handles after the run drained its WAL itself)."""
+        self._reports.pop(key, None)
+
     def send(self, message: dict[str, Any]) -> bool:
         line = json.dumps(message) + "\n"
         with self._lock:
@@ -231,6 +236,8 @@ class ProcessApplier:
         answer = self._ask({"op": "finish", "timeout": timeout}, timeout)
         if self._fallback is not None:
             return self._fallback.close(timeout)
+        if self._process is not None:
+            self._process.unregister(self._key)
         return bool(answer)
 
     def _close_here(self, timeout: float) -> bool:
@@ -242,6 +249,7 @@ class ProcessApplier:
 
         assert self._process is not None
         self._process.send({"op": "forget", "key": self._key})
+        self._process.unregister(self._key)
         tail = WalTail(self._wal_path, self._target.open_sink, self._settings.apply_interval,
                        self._report)
         return tail.drain(time.monotonic() + timeout)
