@@ -51,7 +51,7 @@ def open_checked(settings: Settings) -> Backend:
     backend = open_backend(settings=settings, create=True)
     try:
         try:
-            backend.store.count_runs(None, None)
+            backend.store.get_project("", "")
         except Exception as exc:
             raise click.ClickException(f"the store {where} cannot be used: "
                                        f"{_one_line(exc)}") from None
@@ -96,9 +96,9 @@ def _one_line(exc: BaseException) -> str:
               help="The address to bind (0.0.0.0: every interface).")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535),
               envvar="CAIRN_SERVER_PORT", help="The port to serve on (0: any free port).")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-              envvar="CAIRN_SERVER_WORKERS",
-              help="Worker processes (the server is stateless: each serves everything).")
+@click.option("--workers", type=click.IntRange(1, 64), envvar="CAIRN_SERVER_WORKERS",
+              help="Worker processes (the server is stateless: each serves everything); "
+                   "default: the CPU count, at most 4.")
 @click.option("--public-url", metavar="URL", envvar="CAIRN_SERVER_URL",
               help="The address users reach the server at (for run URLs); default the "
                    "address bound.")
@@ -109,7 +109,7 @@ def _one_line(exc: BaseException) -> str:
               help="One JSON line per request on stderr.")
 @click.pass_context
 def server(ctx: click.Context, store: str | None, blobs: str | None, host: str, port: int,
-           workers: int, public_url: str | None, allowed_hosts: tuple[str, ...],
+           workers: int | None, public_url: str | None, allowed_hosts: tuple[str, ...],
            access_log: bool) -> None:
     """Serve the team server (UI and API, API keys required) until Ctrl+C."""
     ctx.obj = _ServerArgs(store, blobs)  # found by the subcommands (find_object)
@@ -120,6 +120,7 @@ def server(ctx: click.Context, store: str | None, blobs: str | None, host: str, 
     from cairn.server.serve import bind, url_of
     from cairn.server.team import TeamConfig
 
+    workers = workers or min(4, os.cpu_count() or 1)
     settings = _settings(ctx)
     backend = open_checked(settings)
     try:
