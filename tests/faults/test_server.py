@@ -192,3 +192,27 @@ def _has_run(api: cairn.Api, path: str) -> bool:
     except cairn.errors.NotFoundError:
         return False
     return True
+
+
+def test_a_run_resumed_online_continues_from_the_server(
+        server: ServerProcess, monkeypatch: pytest.MonkeyPatch) -> None:
+    server.start()
+    online(server, monkeypatch)
+    first = cairn.init(project="p", id="resumed1", config={"lr": 1})
+    for step in range(10):
+        first.log({"loss": float(step)})
+    first.finish()
+    again = cairn.init(project="p", id="resumed1", resume="must")
+    assert again.config["lr"] == 1
+    for step in range(10, 20):
+        again.log({"loss": float(step)})
+    again.finish()
+    assert stored_losses(server, again.path) == [(s, float(s)) for s in range(20)]
+    server.kill()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        third = cairn.init(project="p", id="resumed1", resume="allow", settings={
+            "finish_timeout": 1})
+        assert third.step == 20  # from the WALs here, while the server is away
+        third.finish(quiet=True)
+    assert any("from this machine's WALs" in str(w.message) for w in caught)

@@ -148,9 +148,10 @@ def _existing(settings: Settings, ref: RunRef) -> Any:
     from cairn.wal.resume import apply_unsynced, merged_with_store, unsynced_state
 
     local = settings.mode in ("local", "online")  # online without a server logs locally
-    if settings.store.startswith(("http://", "https://")):
-        # Reading the run back from the server is not there yet: resume from the WALs here.
-        return unsynced_state(settings.runs_dir, ref.project, ref.run_id, None)
+    if settings.mode == "online" and settings.store.startswith(("http://", "https://")):
+        from cairn.sdk.online import existing_on_server  # reads as "local", below
+
+        return existing_on_server(settings, ref, lambda s: _existing(s, ref))
     try:
         backend = open_backend(settings=settings, create=local)
     except NotFoundError:

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
+from collections.abc import Callable
+from typing import Any
 
 from cairn.errors import StoreError, UsageError
+from cairn.records import RunRef
 from cairn.sdk.writer import CairnWarning
 from cairn.settings import Settings
 
@@ -48,5 +51,16 @@ def online_settings(s: Settings) -> Settings:
                                entity=entity)
 
 
-def is_server(s: Settings) -> bool:
-    return s.store.startswith(("http://", "https://"))
+def existing_on_server(s: Settings, ref: RunRef, read: Callable[[Settings], Any]) -> Any:
+    """The run to resume as the server holds it (``read``: init's own reading, which
+    also uploads what this machine's WALs hold that the server lacks); while the server
+    is away, as this machine's WALs describe it, with a warning."""
+    from cairn.errors import ServerUnavailableError
+    from cairn.wal.resume import unsynced_state
+
+    try:
+        return read(dataclasses.replace(s, mode="local"))
+    except ServerUnavailableError as exc:
+        warnings.warn(f"cairn: {exc}; resuming run {ref.run_id} from this machine's WALs "
+                      "only", CairnWarning, stacklevel=4)
+        return unsynced_state(s.runs_dir, ref.project, ref.run_id, None)
