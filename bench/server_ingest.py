@@ -10,6 +10,9 @@ over PostgreSQL when its binaries are installed). Points/s is every client's poi
 the wall time from the first request to the last answer; then the same again at half the
 clients, where the p99 of the acknowledgements is the figure the issue bounds.
 
+Also W2 in ``mode="online"``: ``log()`` latency of a run whose applier uploads to a
+server (the network is never on ``log()``'s path).
+
 Server and clients share the machine's cores, so a figure here is a floor for a server on
 a machine of its own.
 """
@@ -113,13 +116,38 @@ def measure_once(store: str, key: str, records: list[Any], points: int, clients:
             "startup_s": startup}
 
 
+def online_log_latency(folder: Path, steps: int) -> dict[str, Any]:
+    """W2's measurement (``log()`` latency, 10 metrics a step, then ``finish()``) of a run
+    in ``mode="online"`` logging to a server over an embedded folder: the network must
+    not be on ``log()``'s path."""
+    from bench.w2_log_latency import measure as w2
+    from cairn.testing_server import ServerProcess, add_user
+
+    team = folder / "online-team"
+    key = add_user(str(team), "bench")
+    server = ServerProcess(str(team))
+    server.start()
+    saved = dict(os.environ)
+    try:
+        # CAIRN_STORE: W2 reads the points back with a local Api, from the server's folder.
+        os.environ.update({"CAIRN_MODE": "online", "CAIRN_BASE_URL": server.url,
+                           "CAIRN_API_KEY": key, "CAIRN_DIR": str(folder / "online-client"),
+                           "CAIRN_STORE": str(team)})
+        return w2("cairn", steps, 10)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        server.stop()
+
+
 def measure(scratch: str, steps: int, clients: int, records_per_batch: int,
             workers: int, postgres_uri: str | None = None) -> dict[str, Any]:
     from cairn.testing_server import add_user
 
     folder = Path(scratch)
     records, points = make_records(folder / "client", steps)
-    out: dict[str, Any] = {"points_per_client": points}
+    out: dict[str, Any] = {"points_per_client": points,
+                           "online_w2": online_log_latency(folder, min(steps, 10_000))}
     stores = {"sqlite": str(folder / "team")}
     if postgres_uri:
         stores["postgresql"] = postgres_uri
@@ -147,6 +175,11 @@ def run(ctx: BenchContext, sizes: dict[str, Any]) -> WorkloadResult:
         if postgres is not None:
             postgres.stop()
     result.details["cairn"] = got
+    w2 = got["online_w2"]
+    result.add("cairn (online log)",
+               Figure("log_median_us", "log() median, mode=online", w2["median_us"], "µs", 3),
+               Figure("log_p99_us", "log() p99, mode=online", w2["p99_us"], "µs", 30),
+               Figure("finish_ms", "finish() until on the server", w2["finish_ms"], "ms"))
     for name in ("sqlite", "postgresql"):
         if name not in got:
             result.skipped[name] = "PostgreSQL is not installed"

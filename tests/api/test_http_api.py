@@ -74,9 +74,14 @@ def test_the_api_over_http_reads_what_the_store_holds(
 
 def test_a_wrong_key_is_one_clear_error(team: tuple[LiveServer, str, Path]) -> None:
     live, key, _ = team
-    api = cairn.Api(base_url=live.url, api_key=key[:-1] + "0")
+    api = cairn.Api(base_url=live.url, api_key=_wrong(key))
     try:
         with pytest.raises(cairn.errors.StoreError, match="refused the API key"):
             api.projects()
     finally:
         api.backend.close()
+
+
+def _wrong(key: str) -> str:
+    """The key with its last digit changed: well-formed, not valid."""
+    return key[:-1] + ("1" if key.endswith("0") else "0")

@@ -109,7 +109,7 @@ def test_login_checks_and_stores_the_key(invoke: Invoke, tmp_path: Path) -> None
     server = ServerProcess(str(tmp_path / "team"))
     server.start()
     try:
-        wrong = invoke("login", "--host", server.url, "--key", key[:-1] + "0", code=1)
+        wrong = invoke("login", "--host", server.url, "--key", _wrong(key), code=1)
         assert "refused the API key" in wrong.stderr
         done = invoke("login", "--host", server.url + "/", "--key", key)
         assert f"logged in to {server.url} as ada" in done.stdout
@@ -123,3 +123,8 @@ def test_login_checks_and_stores_the_key(invoke: Invoke, tmp_path: Path) -> None
     assert "logged out" in invoke("logout").stdout  # the default host
     assert json.loads(path.read_text())["hosts"] == {}
     assert "no key was stored" in invoke("logout", "--host", server.url).stdout
+
+
+def _wrong(key: str) -> str:
+    """The key with its last digit changed: well-formed, not valid."""
+    return key[:-1] + ("1" if key.endswith("0") else "0")

@@ -141,10 +141,11 @@ def create_team_app(config: TeamConfig) -> Starlette:
     from cairn.settings import load_settings
     from cairn.store.accounts import Accounts
 
+    # The environment and settings file still count (alert_on, notifiers,
+    # heartbeat_timeout: the crash alerts of the server); the backend is the config's.
     settings = load_settings({"root": config.root, "store": config.store,
                               "blobs": config.blobs,
-                              **({"ui_url": config.public_url} if config.public_url else {})},
-                             environ={})
+                              **({"ui_url": config.public_url} if config.public_url else {})})
     backend = open_backend(settings=settings, create=True)
     accounts = Accounts(backend.store)
     middleware = [Middleware(ApiKeyAuth, accounts=accounts,
