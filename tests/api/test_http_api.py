@@ -85,3 +85,21 @@ def test_a_wrong_key_is_one_clear_error(team: tuple[LiveServer, str, Path]) -> N
 def _wrong(key: str) -> str:
     """The key with its last digit changed: well-formed, not valid."""
     return key[:-1] + ("1" if key.endswith("0") else "0")
+
+
+def test_an_artifact_logged_online_is_used_online(team: tuple[LiveServer, str, Path],
+                                                  tmp_path: Path) -> None:
+    live, key, _ = team
+    settings = {"base_url": live.url, "api_key": key}
+    data = tmp_path / "data.txt"
+    data.write_text("weights")
+    producer = cairn.init(project="p", mode="online", settings=settings)
+    artifact = cairn.Artifact("model", type="model")
+    artifact.add_file(str(data))
+    producer.log_artifact(artifact)
+    producer.finish()
+    consumer = cairn.init(project="p", mode="online", settings=settings)
+    used = consumer.use_artifact("model:latest")
+    folder = Path(used.download(root=str(tmp_path / "got")))
+    assert (folder / "data.txt").read_text() == "weights"
+    consumer.finish()

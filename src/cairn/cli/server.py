@@ -137,8 +137,8 @@ def server(ctx: click.Context, store: str | None, blobs: str | None, host: str, 
                             root=str(settings.root), public_url=public_url or url,
                             allowed_hosts=allowed_hosts or ("*",), access_log=access_log)
         click.echo(f"cairn server: {shown_store(settings.store, settings.root)} "
-                   f"(blobs {settings.blobs}) at {url}, {workers} worker(s), ready in "
-                   f"{time.monotonic() - started:.2f}s (Ctrl+C to stop)")
+                   f"(blobs {settings.blobs}) at {url}, {workers} worker(s); store and blobs "
+                   f"checked in {time.monotonic() - started:.2f}s (Ctrl+C to stop)")
         if users == 0:
             click.echo("no users yet: create one with `cairn server create-user NAME --admin`",
                        err=True)
