@@ -99,6 +99,19 @@ class TemporaryPostgres:
         self._started = True
         return self
 
+    def restart(self, down: float = 0.0) -> None:
+        """Stop the server as a crash would (``immediate``: no shutdown checkpoint), wait
+        ``down`` seconds, and start it again on the same data and port."""
+        import time
+
+        options = (f"-h 127.0.0.1 -p {self.port} -k {self.data} -c fsync=off "
+                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate",
+                  "-w", "stop")
+        time.sleep(down)
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", options,
+                  "-l", str(self.folder / "server.log"), "-w", "-t", "60", "start")
+
     def stop(self) -> None:
         if self._started:
             self._started = False

@@ -5,6 +5,7 @@ and ``log()`` never waits for the server."""
 
 from __future__ import annotations
 
+import threading
 import time
 import warnings
 from collections.abc import Iterator
@@ -216,3 +217,45 @@ def test_a_run_resumed_online_continues_from_the_server(
         assert third.step == 20  # from the WALs here, while the server is away
         third.finish(quiet=True)
     assert any("from this machine's WALs" in str(w.message) for w in caught)
+
+
+def test_postgresql_restarted_mid_run_loses_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cairn.testing_postgres import TemporaryPostgres, postgres_bin
+
+    if postgres_bin() is None:
+        pytest.skip("PostgreSQL server binaries are not installed")
+    with TemporaryPostgres() as postgres:
+        store = postgres.uri(schema=postgres.new_schema())
+        key = add_user(store, "ada")
+        server = ServerProcess(store, f"file://{tmp_path / 'blobs'}")
+        server.start()
+        try:
+            server.key = key  # type: ignore[attr-defined]
+            online(server, monkeypatch, apply_interval=0.1)
+            with warnings.catch_warnings(record=True):
+                warnings.simplefilter("always")
+                run = cairn.init(project="p")
+                slowest = 0.0
+                # The database goes down (as in a crash) for 2 s while the run logs on.
+                outage = threading.Thread(target=postgres.restart, kwargs={"down": 2.0})
+                for step in range(3000):
+                    if step == 1000:
+                        outage.start()
+                    started = time.perf_counter()
+                    run.log({"loss": float(step)})
+                    slowest = max(slowest, time.perf_counter() - started)
+                    if step % 100 == 0:
+                        time.sleep(0.05)
+                outage.join()
+                run.finish()
+            assert slowest < 1.0
+            reader = cairn.Api(base_url=server.url, api_key=key)
+            try:
+                steps, values = reader.run(run.path).series("loss")
+            finally:
+                reader.backend.close()
+            assert list(steps) == list(range(3000))
+            assert list(values) == [float(s) for s in range(3000)]
+        finally:
+            server.stop()
