@@ -10,7 +10,6 @@ does: ``cairn.Api(base_url=…)`` builds the same objects over HTTP.
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -74,17 +73,21 @@ class HttpBlobStore:
             os.unlink(spool.name)
 
     def open(self, digest: str) -> BinaryIO:
-        status, data = self.client.request("GET", f"/api/v1/blobs/{digest}", ok=(200, 404))
+        """The blob, read as it arrives (a large artifact never sits in memory)."""
+        status, body = self.client.stream(f"/api/v1/blobs/{digest}")
         if status == 404:
             raise NotFoundError(f"no blob {digest[:12]}… on {self.client.base_url}")
-        return io.BytesIO(data)
+        return body
 
     def local_path(self, digest: str) -> Path | None:
         return None
 
     def size(self, digest: str) -> int:
+        size = 0
         with self.open(digest) as f:
-            return len(f.read())
+            while chunk := f.read(1 << 20):
+                size += len(chunk)
+        return size
 
     def stat(self, digest: str) -> BlobStat:
         raise StoreError(f"{self.client.base_url}: blob details are not served over HTTP")

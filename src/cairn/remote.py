@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import io
 import json
 import os
 import socket
 import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 from cairn.errors import ServerUnavailableError, StoreError, UsageError
@@ -200,6 +201,35 @@ class ServerClient:
         raise StoreError(f"the cairn server {self.base_url} refused {method} {path} "
                          f"({status}): {message}")
 
+    def stream(self, path: str) -> tuple[int, BinaryIO]:
+        """``(status, body)`` of a GET whose body is read as it arrives, on a connection
+        of its own (closed with the body). 404 comes back as a status; what else is not a
+        200 raises as :meth:`request` does."""
+        headers = {"User-Agent": "cairn"}
+        if self.api_key:
+            headers["Authorization"] = f"Bearer {self.api_key}"
+        kind = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
+        conn = kind(self._host, self._port, timeout=self.timeout)
+        try:
+            conn.request("GET", self._prefix + path, headers=headers)
+            answer = conn.getresponse()
+        except (OSError, http.client.HTTPException) as exc:
+            conn.close()
+            raise ServerUnavailableError(f"cannot reach the cairn server {self.base_url}: "
+                                         f"{_reason(exc)}") from exc
+        if answer.status == 200:
+            return 200, io.BufferedReader(_Body(answer, conn), 1 << 20)
+        data = answer.read()
+        conn.close()
+        if answer.status == 404:
+            return 404, io.BytesIO(data)
+        message = _message(data) or f"HTTP {answer.status}"
+        if answer.status >= 500 or answer.status == 429:
+            raise ServerUnavailableError(f"the cairn server {self.base_url} answered "
+                                         f"{answer.status}: {message}")
+        raise StoreError(f"the cairn server {self.base_url} refused GET {path} "
+                         f"({answer.status}): {message}")
+
     def json(self, method: str, path: str, payload: Any = None,
              ok: tuple[int, ...] = (200, 201)) -> Any:
         body = None if payload is None else json.dumps(payload).encode()
@@ -208,6 +238,27 @@ class ServerClient:
         if status == 404:
             return None
         return json.loads(data) if data else None
+
+
+class _Body(io.RawIOBase):
+    """A response body as a file; closing it closes its connection."""
+
+    def __init__(self, answer: http.client.HTTPResponse,
+                 conn: http.client.HTTPConnection) -> None:
+        self._answer = answer
+        self._conn = conn
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        return self._answer.readinto(buffer)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._answer.close()
+            self._conn.close()
+        super().close()
 
 
 def _message(data: bytes) -> str | None:

@@ -237,7 +237,7 @@ def test_postgresql_restarted_mid_run_loses_nothing(
                 warnings.simplefilter("always")
                 run = cairn.init(project="p")
                 slowest = 0.0
-                # The database goes down (as in a crash) for 2 s while the run logs on.
+                # The database goes down for 2 s (open transactions cut) while the run logs.
                 outage = threading.Thread(target=postgres.restart, kwargs={"down": 2.0})
                 for step in range(3000):
                     if step == 1000:
