@@ -5,11 +5,14 @@ and ``log()`` never waits for the server."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import threading
 import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -187,6 +190,13 @@ def test_two_servers_over_one_postgresql_and_s3_serve_the_same_runs(
             second.stop()
 
 
+def _wait_for_points(api: cairn.Api, path: str, count: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not (_has_run(api, path) and len(api.run(path).series("loss")[0]) >= count):
+        assert time.monotonic() < deadline, f"{count} points never reached the server"
+        time.sleep(0.1)
+
+
 def _has_run(api: cairn.Api, path: str) -> bool:
     try:
         api.run(path)
@@ -259,3 +269,119 @@ def test_postgresql_restarted_mid_run_loses_nothing(
             assert list(values) == [float(s) for s in range(3000)]
         finally:
             server.stop()
+
+
+class _Cable:
+    """A TCP forwarder on 127.0.0.1 to ``target`` that can be unplugged (every connection
+    cut, new ones refused) and plugged back in: the network between two real servers."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        import socket
+
+        self.target = target
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.plugged = threading.Event()
+        self.plugged.set()
+        self._open: list[Any] = []
+        self._lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import socket
+
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if not self.plugged.is_set():
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(self.target)
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._open += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    def _pipe(self, source: Any, sink: Any) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                with contextlib.suppress(OSError):
+                    end.close()
+
+    def unplug(self) -> None:
+        self.plugged.clear()
+        with self._lock:
+            for conn in self._open:
+                with contextlib.suppress(OSError):
+                    conn.close()
+            self._open.clear()
+
+    def plug(self) -> None:
+        self.plugged.set()
+
+    def close(self) -> None:
+        self.unplug()
+        self.listener.close()
+
+
+def test_s3_unavailable_while_media_are_logged_loses_nothing(
+        tmp_path: Path, s3_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from urllib.parse import urlsplit
+
+    endpoint = urlsplit(s3_env)
+    cable = _Cable((endpoint.hostname or "127.0.0.1", endpoint.port or 80))
+    store = str(tmp_path / "team")
+    key = add_user(store, "ada")
+    server = ServerProcess(store, "s3://cairn-test/outage", log=tmp_path / "server.log",
+                           env={"AWS_ENDPOINT_URL": f"http://127.0.0.1:{cable.port}",
+                                "AWS_MAX_ATTEMPTS": "1"})
+    server.start()
+    try:
+        server.key = key  # type: ignore[attr-defined]
+        server.folder = tmp_path / "team"  # type: ignore[attr-defined]
+        online(server, monkeypatch, apply_interval=0.1)
+        images = [np.full((4, 4, 3), i, dtype=np.uint8) for i in range(20)]
+        reader = cairn.Api(base_url=server.url, api_key=key)
+        with warnings.catch_warnings(record=True):
+            warnings.simplefilter("always")
+            run = cairn.init(project="p")
+            slowest = 0.0
+            for i, image in enumerate(images):
+                if i == 5:
+                    _wait_for_points(reader, run.path, 5)  # the uploader is at work
+                    cable.unplug()  # S3 away: the server cannot store blobs
+                if i == 15:
+                    time.sleep(1.0)  # uploads fail meanwhile
+                    cable.plug()
+                started = time.perf_counter()
+                run.log({"pic": cairn.Image(image), "loss": float(i)})
+                slowest = max(slowest, time.perf_counter() - started)
+                time.sleep(0.1)
+            run.finish()
+        assert slowest < 1.0
+        try:
+            stored = reader.run(run.path)
+            got = [np.asarray(row["pic"].image()) for row in stored.scan_history(keys=["pic"])]
+            assert len(got) == len(images)
+            assert all(np.array_equal(a, b) for a, b in zip(got, images, strict=True))
+        finally:
+            reader.backend.close()
+        assert stored_losses(server, run.path) == [(s, float(s)) for s in range(20)]
+    finally:
+        server.stop()
+        cable.close()
+    # The outage was seen: blob calls failed (503/500) before they succeeded.
+    statuses = [json.loads(line)["status"] for line in
+                (tmp_path / "server.log").read_text().splitlines() if line.startswith("{")]
+    assert any(status >= 500 for status in statuses)
