@@ -10,8 +10,9 @@ over PostgreSQL when its binaries are installed). Points/s is every client's poi
 the wall time from the first request to the last answer; then the same again at half the
 clients, where the p99 of the acknowledgements is the figure the issue bounds.
 
-Also W2 in ``mode="online"``: ``log()`` latency of a run whose applier uploads to a
-server (the network is never on ``log()``'s path).
+Also the delay from ``log()`` to the point being readable through the server (as an
+open chart reads it), and W2 in ``mode="online"``: ``log()`` latency of a run whose
+applier uploads to a server (the network is never on ``log()``'s path).
 
 Server and clients share the machine's cores, so a figure here is a floor for a server on
 a machine of its own.
@@ -140,6 +141,47 @@ def online_log_latency(folder: Path, steps: int) -> dict[str, Any]:
         server.stop()
 
 
+def live_latency(folder: Path, points: int = 20) -> dict[str, Any]:
+    """From ``log()`` to the point being readable through the server (what an open chart
+    fetches), for ``points`` single points a moment apart: seconds, median and max."""
+    import cairn
+    from cairn.testing_server import ServerProcess, add_user
+
+    team = folder / "live-team"
+    key = add_user(str(team), "bench")
+    server = ServerProcess(str(team))
+    server.start()
+    saved = dict(os.environ)
+    delays = []
+    try:
+        os.environ.update({"CAIRN_DIR": str(folder / "live-client")})
+        run = cairn.init(project="bench-live", mode="online",
+                         settings={"base_url": server.url, "api_key": key})
+        reader = cairn.Api(base_url=server.url, api_key=key)
+        try:
+            for step in range(points):
+                started = time.perf_counter()
+                run.log({"x": float(step)})
+                while True:
+                    try:
+                        steps, _ = reader.run(run.path).series("x")
+                    except cairn.errors.NotFoundError:
+                        steps = []
+                    if len(steps) > 0 and int(steps[-1]) == step:
+                        break
+                    time.sleep(0.01)
+                delays.append(time.perf_counter() - started)
+                time.sleep(0.2)
+        finally:
+            reader.backend.close()
+        run.finish(quiet=True)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        server.stop()
+    return {"median_s": median(delays), "max_s": max(delays)}
+
+
 def measure(scratch: str, steps: int, clients: int, records_per_batch: int,
             workers: int, postgres_uri: str | None = None) -> dict[str, Any]:
     from cairn.testing_server import add_user
@@ -147,7 +189,8 @@ def measure(scratch: str, steps: int, clients: int, records_per_batch: int,
     folder = Path(scratch)
     records, points = make_records(folder / "client", steps)
     out: dict[str, Any] = {"points_per_client": points,
-                           "online_w2": online_log_latency(folder, min(steps, 10_000))}
+                           "online_w2": online_log_latency(folder, min(steps, 10_000)),
+                           "live": live_latency(folder)}
     stores = {"sqlite": str(folder / "team")}
     if postgres_uri:
         stores["postgresql"] = postgres_uri
@@ -179,7 +222,11 @@ def run(ctx: BenchContext, sizes: dict[str, Any]) -> WorkloadResult:
     result.add("cairn (online log)",
                Figure("log_median_us", "log() median, mode=online", w2["median_us"], "µs", 3),
                Figure("log_p99_us", "log() p99, mode=online", w2["p99_us"], "µs", 30),
-               Figure("finish_ms", "finish() until on the server", w2["finish_ms"], "ms"))
+               Figure("finish_ms", "finish() until on the server", w2["finish_ms"], "ms"),
+               Figure("live_median_s", "log() to readable through the server, median",
+                      got["live"]["median_s"], "s", 2),
+               Figure("live_max_s", "log() to readable through the server, max",
+                      got["live"]["max_s"], "s"))
     for name in ("sqlite", "postgresql"):
         if name not in got:
             result.skipped[name] = "PostgreSQL is not installed"
