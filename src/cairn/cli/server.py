@@ -20,7 +20,10 @@ from cairn.cli.state import state
 from cairn.settings import Settings, load_settings, shown_store
 
 if TYPE_CHECKING:
+    import socket
+
     from cairn.backend import Backend
+    from cairn.server.team import TeamConfig
     from cairn.store.accounts import Accounts
 
 
@@ -147,13 +150,12 @@ def server(ctx: click.Context, store: str | None, blobs: str | None, host: str, 
         sock.close()
 
 
-def _serve(config: object, sock: object, workers: int) -> None:
+def _serve(config: TeamConfig, sock: socket.socket, workers: int) -> None:
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
-    from cairn.server.team import CONFIG_ENV, TeamConfig
+    from cairn.server.team import CONFIG_ENV
 
-    assert isinstance(config, TeamConfig)
     os.environ[CONFIG_ENV] = config.to_environ()  # the workers' (spawned) configuration
     uv_config = uvicorn.Config("cairn.server.team:app_from_environ", factory=True,
                                workers=workers, log_level="warning", access_log=False,
@@ -161,9 +163,9 @@ def _serve(config: object, sock: object, workers: int) -> None:
                                server_header=False)
     with contextlib.suppress(KeyboardInterrupt):
         if workers == 1:
-            uvicorn.Server(uv_config).run(sockets=[sock])  # type: ignore[list-item]
+            uvicorn.Server(uv_config).run(sockets=[sock])
         else:
-            Multiprocess(uv_config, sockets=[sock]).run()  # type: ignore[list-item]
+            Multiprocess(uv_config, sockets=[sock]).run()
 
 
 def _accounts(backend: Backend) -> Accounts:
