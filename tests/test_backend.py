@@ -3,6 +3,7 @@ another distribution adds through the ``cairn.backends`` entry-point group."""
 
 from __future__ import annotations
 
+import socket
 import textwrap
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 
 import cairn
 from cairn.backend import ENTRY_POINT_GROUP, Backend, known_schemes, open_backend, sqlite_path
-from cairn.errors import NotFoundError, StoreError
+from cairn.errors import NotFoundError, ServerUnavailableError, StoreError
 from cairn.settings import load_settings
 from cairn.store.blobs import LocalBlobStore
 
@@ -81,10 +82,28 @@ def test_an_unknown_scheme_names_it_and_the_known_ones() -> None:
     assert ENTRY_POINT_GROUP in message
 
 
-@pytest.mark.parametrize("uri", ["http://127.0.0.1:8080", "https://cairn.example.org"])
-def test_a_cairn_server_is_not_available_yet(uri: str) -> None:
-    with pytest.raises(StoreError, match="not available yet"):
-        open_backend(uri, load_settings())
+@pytest.mark.parametrize("uri", ["http://127.0.0.1:8080", "https://cairn.example.org/team"])
+def test_a_cairn_server_is_a_backend_that_connects_on_use(uri: str) -> None:
+    backend = open_backend(uri, load_settings())
+    try:
+        assert backend.store_uri == uri
+        # Opening connects nowhere; what is not done over HTTP says so without trying.
+        with pytest.raises(StoreError, match="not done over HTTP"):
+            backend.store.delete_run(None)
+    finally:
+        backend.close()
+
+
+def test_an_unreachable_server_is_named() -> None:
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    backend = open_backend(url, load_settings())
+    try:
+        with pytest.raises(ServerUnavailableError, match=f"cannot reach the cairn server {url}"):
+            backend.store.list_projects()
+    finally:
+        backend.close()
 
 
 def _install_distribution(site: Path) -> None:

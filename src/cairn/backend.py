@@ -7,7 +7,7 @@ A URI's scheme picks the backend:
 
     path, ``sqlite:///…``    the embedded store (SQLite), blobs ``file://`` beside it
     ``postgresql://…``       a team's database, with ``s3://bucket/prefix`` blobs
-    ``http(s)://…``          a cairn server (its client is not available yet)
+    ``http(s)://…``          a cairn server (``cairn.http_backend``)
 
 A third party adds a scheme with an entry point in the ``cairn.backends`` group, named
 after the scheme, pointing at a :data:`BackendFactory`::
@@ -130,9 +130,9 @@ def _open_database(uri: str, blobs: str, settings: Settings, create: bool) -> Ba
 
 
 def _open_server(uri: str, blobs: str, settings: Settings, create: bool) -> Backend:
-    raise StoreError(f"cannot open {uri}: reaching a cairn server over HTTP is not "
-                     "available yet in this version of cairn; use a folder, sqlite:/// or "
-                     "postgresql:// store (with file:// or s3:// blobs)")
+    from cairn.http_backend import open_server
+
+    return open_server(uri, blobs, settings, create)
 
 
 _SCHEMES: dict[str, BackendFactory] = {

@@ -9,7 +9,8 @@
     ├── ResumeError           resume="must" without a run, resume="never" with one
     ├── StoreError            the metadata or blob store failed or is unreachable
     │   ├── StoreLockedError  the store stayed locked past the busy timeout
-    │   └── QueryTimeoutError a read ran past its time limit, or its client went away
+    │   ├── QueryTimeoutError a read ran past its time limit, or its client went away
+    │   └── ServerUnavailableError a cairn server is unreachable or overloaded (retry)
     ├── WalError              a write-ahead log file is unreadable (bad header, wrong version)
     ├── FilterError           a malformed run filter or order expression
     └── NotFoundError         no project, run or metric by that name
@@ -66,6 +67,11 @@ class StoreLockedError(StoreError):
 class QueryTimeoutError(StoreError):
     """A read ran past the time limit the server gives each request (or the client that
     asked for it went away), and was stopped."""
+
+
+class ServerUnavailableError(StoreError):
+    """A cairn server could not be reached, timed out or answered 5xx: worth retrying
+    later (the run's data waits in its WAL)."""
 
 
 class WalError(Error):

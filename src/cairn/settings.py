@@ -35,6 +35,7 @@ _ENV_FIELDS = {
     "RUN_ID": "run_id",
     "RESUME": "resume",
     "BASE_URL": "base_url",
+    "API_KEY": "api_key",
     "SILENT": "silent",
     "HEARTBEAT_TIMEOUT": "heartbeat_timeout",
     "QUEUE_ROWS": "queue_rows",
@@ -106,6 +107,10 @@ class Settings:
     run_id: str | None = None
     resume: str | None = None
     base_url: str | None = None
+    """The cairn server of ``mode="online"`` (``CAIRN_BASE_URL``, ``WANDB_BASE_URL``)."""
+    api_key: str | None = dataclasses.field(default=None, repr=False)
+    """The key for ``base_url`` (``CAIRN_API_KEY``, ``WANDB_API_KEY``); unset: the one
+    ``cairn login`` stored for that server."""
     ui_url: str = "http://127.0.0.1:8080"
     dir: str | None = None
     run_base: str | None = None

@@ -38,6 +38,7 @@ def isolated_cairn(tmp_path: Path, **env: str) -> Iterator[Path]:
         "CAIRN_SILENT": "true",
         "CAIRN_DISABLE_GIT": "true",
         "CAIRN_SAVE_REQUIREMENTS": "false",
+        "CAIRN_CREDENTIALS": str(tmp_path / "credentials.json"),
         **env,
     })
     try:

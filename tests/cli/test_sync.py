@@ -4,6 +4,7 @@ import io
 import math
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -216,11 +217,15 @@ def test_sync_to_another_backend_leaves_the_folder_alone(
     assert " 0 applied" in again.stdout
 
 
-def test_sync_to_a_server_is_one_clear_line(invoke: Invoke, make_run: MakeRun) -> None:
+def test_sync_to_an_unreachable_server_is_one_clear_line(invoke: Invoke,
+                                                         make_run: MakeRun) -> None:
     make_run()
-    result = invoke("sync", "--to", "https://cairn.example.org", code=1)
-    assert result.stderr.startswith("Error: cannot open https://cairn.example.org")
-    assert "not available yet" in result.stderr
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    result = invoke("sync", "--to", url, code=1)
+    assert result.stderr.startswith(f"Error: cannot reach the cairn server {url}")
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_store_warnings_become_one_line(invoke: Invoke, cairn_root: Path,

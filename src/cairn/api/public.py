@@ -404,17 +404,23 @@ class Runs(Sequence[Run]):
 
 class Api:
     """Reads a cairn backend: ``Api(root=...)`` for a cairn folder, ``Api(store=URI,
-    blobs=URI)`` for any store, ``Api(backend=...)`` for one already open (which the Api
-    then does not close); default: the settings' store (``CAIRN_STORE`` or ``CAIRN_DIR``)."""
+    blobs=URI)`` for any store, ``Api(base_url=URL, api_key=KEY)`` (or wandb's
+    ``overrides={"base_url": URL}``) for a cairn server, ``Api(backend=...)`` for one
+    already open (which the Api then does not close); default: the settings' store
+    (``CAIRN_STORE`` or ``CAIRN_DIR``)."""
 
     def __init__(self, root: str | Path | None = None,
                  overrides: Mapping[str, Any] | None = None, timeout: int | None = None,
                  api_key: str | None = None, *, store: str | Path | None = None,
-                 blobs: str | Path | None = None, backend: Backend | None = None) -> None:
+                 blobs: str | Path | None = None, backend: Backend | None = None,
+                 base_url: str | None = None) -> None:
         values = dict(overrides or {})
-        for key, value in (("root", root), ("store", store), ("blobs", blobs)):
+        for key, value in (("root", root), ("store", store), ("blobs", blobs),
+                           ("base_url", base_url), ("api_key", api_key)):
             if value is not None:
                 values[key] = value
+        if values.get("base_url") and store is None:
+            values["store"] = values["base_url"]  # a cairn server (wandb's overrides too)
         self.settings: Settings = load_settings(values)
         self._backend = backend
         self._owns_backend = backend is None

@@ -151,7 +151,11 @@ def _existing(settings: Settings, ref: RunRef) -> Any:
     from cairn.errors import NotFoundError
     from cairn.wal.resume import apply_unsynced, merged_with_store, unsynced_state
 
-    local = settings.mode in ("local", "online")  # online logs locally until a server exists
+    local = settings.mode in ("local", "online")  # online without a server logs locally
+    if settings.mode == "online" and settings.store.startswith(("http://", "https://")):
+        from cairn.sdk.online import existing_on_server  # reads as "local", below
+
+        return existing_on_server(settings, ref, lambda s: _existing(s, ref))
     try:
         backend = open_backend(settings=settings, create=local)
     except NotFoundError:
@@ -273,9 +277,10 @@ def init(
              "job_type": job_type, "run_id": id,
              "resume": resume if isinstance(resume, str) else None, "name": name}
     s = load_settings(_init_overrides(settings, named, save_code, tags))
-    if s.mode == "online" and not s.base_url:
-        warnings.warn("cairn: mode 'online' needs a cairn server (base_url); none is "
-                      "configured, so this run logs locally", CairnWarning, stacklevel=2)
+    if s.mode == "online":
+        from cairn.sdk.online import online_settings
+
+        s = online_settings(s)  # the server's; unchanged, with a warning, when none is known
 
     run_id = validate_run_id(s.run_id) if s.run_id is not None else None
     resume_value: Any = resume if resume is not None else s.resume

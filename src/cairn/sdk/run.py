@@ -212,7 +212,7 @@ class Run:
             backend = self._backend
             self._artifacts_api = Api(
                 root=self._settings.root, store=backend.store_uri if backend else None,
-                blobs=backend.blobs_uri if backend else None)
+                blobs=backend.blobs_uri if backend else None, api_key=self._settings.api_key)
         return self._artifacts_api
 
     def _queue(self, item: Op) -> None:

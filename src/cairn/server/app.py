@@ -63,8 +63,12 @@ async def _no_api_route(request: Request) -> Response:
 
 def create_app(settings: Settings, store: MetadataStore, blobs: BlobStore | None = None, *,
                middleware: Sequence[Middleware] = (),
-               options: ServerOptions | None = None) -> Starlette:
-    """The app over ``store`` and ``blobs`` (by default the blob store of the settings)."""
+               options: ServerOptions | None = None,
+               api_extra: Sequence[BaseRoute] = (),
+               root_extra: Sequence[BaseRoute] = ()) -> Starlette:
+    """The app over ``store`` and ``blobs`` (by default the blob store of the settings).
+    The team server adds its routes: ``api_extra`` under ``/api/v1`` (before the others, so
+    they win where paths meet), ``root_extra`` at the top (health checks)."""
     options = options or ServerOptions()
     if blobs is None:
         from cairn.backend import open_backend
@@ -82,7 +86,8 @@ def create_app(settings: Settings, store: MetadataStore, blobs: BlobStore | None
             crash_watch.cancel()
 
     routes: list[BaseRoute] = [
-        Mount(API_PREFIX, routes=api_routes()),
+        *root_extra,
+        Mount(API_PREFIX, routes=[*api_extra, *api_routes()]),
         Route("/api", _no_api_route, methods=_ALL_METHODS),
         Route("/api/{rest:path}", _no_api_route, methods=_ALL_METHODS),
         *web.routes(),

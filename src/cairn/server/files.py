@@ -10,10 +10,12 @@ video) are served inline, everything else as an attachment.
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import FileResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from cairn.server.context import context, find_run
@@ -56,7 +58,7 @@ def blob_response(blobs: BlobStore, digest: str, media_type: str, *,
         media_type += "; charset=utf-8"
     path = blobs.local_path(digest)
     if path is None:
-        raise not_found(f"blob {digest} is missing from the blob store")
+        return _streamed(blobs, digest, media_type, all_headers, filename, inline)
     if filename is not None:
         return FileResponse(path, media_type=media_type, headers=all_headers,
                             filename=filename.rsplit("/", 1)[-1],
@@ -64,6 +66,26 @@ def blob_response(blobs: BlobStore, digest: str, media_type: str, *,
     if not inline:
         all_headers["Content-Disposition"] = "attachment"
     return FileResponse(path, media_type=media_type, headers=all_headers)
+
+
+def _streamed(blobs: BlobStore, digest: str, media_type: str, headers: dict[str, str],
+              filename: str | None, inline: bool) -> Response:
+    """A blob of a store that is not on this machine (S3), streamed as it is read (no
+    ranges)."""
+    if not blobs.has(digest):
+        raise not_found(f"blob {digest} is missing from the blob store")
+    if filename is not None or not inline:
+        kind = "inline" if inline else "attachment"
+        name = filename.rsplit("/", 1)[-1] if filename else None
+        headers = {**headers, "Content-Disposition": kind + (
+            f"; filename*=utf-8''{quote(name)}" if name else "")}
+
+    def chunks() -> Iterator[bytes]:
+        with blobs.open(digest) as source:
+            while chunk := source.read(1 << 20):
+                yield chunk
+
+    return StreamingResponse(chunks(), media_type=media_type, headers=headers)
 
 
 def file_json(row: RunFile) -> dict[str, Any]:

@@ -101,7 +101,8 @@ class HostAllowList:
 def cross_site_reason(method: str, headers: Headers) -> str | None:
     """Why a mutating request is refused, or None when it may go on."""
     media_type = headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type != "application/json" and not _bodiless_delete(method, headers):
+    if (media_type != "application/json" and not _bodiless_delete(method, headers)
+            and not _api_client(headers)):
         return (f"{method} needs a JSON body (Content-Type: application/json), got "
                 f"{media_type or 'no Content-Type'}")
     site = headers.get("sec-fetch-site")
@@ -111,6 +112,15 @@ def cross_site_reason(method: str, headers: Headers) -> str | None:
     if origin is not None and not _same_origin(origin, headers.get("host", "")):
         return f"{method} from another origin refused"
     return None
+
+
+def _api_client(headers: Headers) -> bool:
+    """A program sending its API key (the team server's ingest and blob uploads): it may
+    send any body. A browser never sends ``Authorization`` cross-site without a CORS
+    preflight, and when it resends cached basic credentials it also sends ``Origin`` /
+    ``Sec-Fetch-Site``, which the checks below still refuse."""
+    return ("authorization" in headers and "origin" not in headers
+            and "sec-fetch-site" not in headers)
 
 
 def _bodiless_delete(method: str, headers: Headers) -> bool:

@@ -55,7 +55,7 @@ class _SharedStores:
     def __init__(self) -> None:
         self._backends: dict[_SharedStores._Key, tuple[Backend, int]] = {}
 
-    def open(self, key: _Key) -> Sink:
+    def open(self, key: _Key, api_key: str | None = None) -> Sink:
         root, store_uri, blobs_uri, heartbeat_timeout, busy_timeout = key
         found = self._backends.get(key)
         if found is None:
@@ -63,10 +63,13 @@ class _SharedStores:
 
             settings = Settings(root=Path(root), store=store_uri, blobs=blobs_uri,
                                 heartbeat_timeout=heartbeat_timeout,
-                                store_busy_timeout=busy_timeout)
+                                store_busy_timeout=busy_timeout, api_key=api_key)
             found = (open_backend(settings=settings), 0)
         backend, users = found
         self._backends[key] = (backend, users + 1)
+        if store_uri.startswith(("http://", "https://")):
+            # A server: each run's uploader has a connection of its own.
+            return _Released(backend.sink(), lambda: self.release(key))
         return LocalSink(backend.store, backend.blobs, on_close=lambda: self.release(key))
 
     def release(self, key: _Key) -> None:
@@ -76,6 +79,26 @@ class _SharedStores:
             backend.close()
         else:
             self._backends[key] = (backend, users - 1)
+
+
+class _Released:
+    """A sink whose closing hands its backend back to ``_SharedStores``."""
+
+    def __init__(self, sink: Sink, release: Any) -> None:
+        self._sink = sink
+        self._release = release
+
+    def put_blobs(self, digests: Any, source: Any) -> list[str]:
+        return self._sink.put_blobs(digests, source)
+
+    def apply_records(self, records: Any) -> None:
+        self._sink.apply_records(records)
+
+    def close(self) -> None:
+        try:
+            self._sink.close()  # its own connection
+        finally:
+            self._release()
 
 
 class Server:
@@ -112,7 +135,9 @@ class Server:
             store_key = (root, str(command.get("store") or Settings(Path(root)).store),
                          str(command.get("blobs") or Settings(Path(root)).blobs),
                          float(command["heartbeat_timeout"]), float(command["busy_timeout"]))
-            tail = WalTail(Path(command["wal"]), lambda: self._stores.open(store_key),
+            api_key = command.get("api_key")
+            tail = WalTail(Path(command["wal"]),
+                           lambda: self._stores.open(store_key, api_key),
                            float(command["interval"]), self._reporter(key))
             self._tails[key] = tail
             tail.apply_pending()  # the run's start reaches the store at once

@@ -88,6 +88,11 @@ class ApplierProcess:
     def register(self, key: str, report: Report) -> None:
         self._reports[key] = report
 
+    def unregister(self, key: str) -> None:
+        """No more warnings for ``key``: its run has closed (one queued before can still
+        come, from a ``watch`` the process handles after the run drained its WAL itself)."""
+        self._reports.pop(key, None)
+
     def send(self, message: dict[str, Any]) -> bool:
         line = json.dumps(message) + "\n"
         with self._lock:
@@ -198,7 +203,8 @@ class ProcessApplier:
                 "root": str(settings.root), "store": target.store_uri,
                 "blobs": target.blobs_uri, "interval": settings.apply_interval,
                 "heartbeat_timeout": settings.heartbeat_timeout,
-                "busy_timeout": settings.store_busy_timeout})
+                "busy_timeout": settings.store_busy_timeout,
+                "api_key": settings.api_key})
         if not watching:
             self._fallback = fallback()
 
@@ -230,6 +236,8 @@ class ProcessApplier:
         answer = self._ask({"op": "finish", "timeout": timeout}, timeout)
         if self._fallback is not None:
             return self._fallback.close(timeout)
+        if self._process is not None:
+            self._process.unregister(self._key)
         return bool(answer)
 
     def _close_here(self, timeout: float) -> bool:
@@ -241,6 +249,7 @@ class ProcessApplier:
 
         assert self._process is not None
         self._process.send({"op": "forget", "key": self._key})
+        self._process.unregister(self._key)
         tail = WalTail(self._wal_path, self._target.open_sink, self._settings.apply_interval,
                        self._report)
         return tail.drain(time.monotonic() + timeout)

@@ -8,11 +8,12 @@ sink last succeeded, so a failing store loses nothing: the next call starts from
 from __future__ import annotations
 
 import os
+import random
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from cairn.errors import StoreLockedError, WalError
+from cairn.errors import ServerUnavailableError, StoreLockedError, WalError
 from cairn.records import Record
 from cairn.sinks.base import Sink
 from cairn.wal.reader import WalReader
@@ -23,6 +24,14 @@ Report = Callable[[str, str], None]
 EAGER_APPLY_BYTES = 2 << 20
 """Unapplied WAL bytes (about 130,000 points) that make an applier apply before its
 interval, so that under heavy logging ``finish()`` has little left to do."""
+
+
+_MAX_BACKOFF = 30.0
+"""Seconds between tries at most, after repeated failures."""
+_SERVER_BACKOFF = 10.0
+"""The same for a server that is away: it is back within 10 s of returning."""
+_RETRIED = (StoreLockedError, ServerUnavailableError)
+"""Failures that ``drain`` (``finish()``) waits out until its deadline."""
 
 
 class WalTail:
@@ -104,10 +113,18 @@ class WalTail:
     def _failed(self, exc: Exception) -> None:
         self._failures += 1
         self.last_error = exc
-        self._next_try = time.monotonic() + min(30.0, self._interval * 2 ** self._failures)
+        # Jitter, so that many clients of one server that came back do not retry in step.
+        cap = _SERVER_BACKOFF if isinstance(exc, ServerUnavailableError) else _MAX_BACKOFF
+        delay = min(cap, self._interval * 2 ** min(self._failures, 16))
+        self._next_try = time.monotonic() + delay * (0.5 + random.random() / 2)
         if isinstance(exc, WalError):
             self._report("wal-read", f"cairn: cannot read the run's WAL ({exc}); its records "
                          "do not reach the store")
+            return
+        if isinstance(exc, ServerUnavailableError):
+            self._report("server", f"cairn: {exc}; training goes on, the run's data is "
+                         "safe in its WAL and is uploaded when the server is back (or run "
+                         "`cairn sync`)")
             return
         topic = "store-locked" if isinstance(exc, StoreLockedError) else "store"
         self._report(topic, f"cairn: cannot write to the store ({exc}); the run's data is "
@@ -115,11 +132,12 @@ class WalTail:
                      "(or run `cairn sync`)")
 
     def drain(self, deadline: float) -> bool:
-        """The last applications: a locked store is retried until ``deadline``; any other
-        failure is not waited for. Closes the sink; True if everything was applied."""
+        """The last applications: a locked store or an unreachable server is retried until
+        ``deadline``; any other failure is not waited for. Closes the sink; True if
+        everything was applied."""
         try:
             done = self.apply_pending()
-            while (not done and isinstance(self.last_error, StoreLockedError)
+            while (not done and isinstance(self.last_error, _RETRIED)
                    and time.monotonic() < deadline):
                 time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
                 done = self.apply_pending()
