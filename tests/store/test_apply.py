@@ -210,6 +210,31 @@ def test_one_point_at_a_time_fills_the_tail_chunk(store: MetadataStore, writer: 
     assert row.summary["x"] == (start + 299) * 0.5
 
 
+def test_many_small_records_in_one_batch_then_a_merge(store: MetadataStore,
+                                                     writer: Any) -> None:
+    """A flood's many small history records are written as chunks once per batch: across
+    a chunk boundary, with a late point merged back in the same batch, and over several
+    batches, the series is what the points say."""
+    w = writer(REF)
+    store.apply_records([w.run(), w.points("x", np.arange(100), np.arange(100) * 1.0)])
+    gap = 3000  # a step left out, logged late
+    steps = [s for s in range(100, CHUNK_POINTS + 500) if s != gap]
+    small = [w.points("x", steps[i:i + 97], [s * 1.0 for s in steps[i:i + 97]])
+             for i in range(0, len(steps), 97)]
+    store.apply_records([*small[:20], w.points("x", [gap], [-1.0]), *small[20:]])
+    store.apply_records([w.points("x", [CHUNK_POINTS + 500], [0.5])])
+    pk = _pk(store)
+    got_steps, got_values, _ = store.read_series(pk, "x")
+    assert got_steps.tolist() == list(range(CHUNK_POINTS + 501))
+    expected = [s * 1.0 for s in range(CHUNK_POINTS + 500)] + [0.5]
+    expected[gap] = -1.0
+    assert got_values.tolist() == expected
+    assert sum(_chunk_sizes(store, "x")) == CHUNK_POINTS + 501
+    info = {i.key: i for i in store.list_series(pk)}["x"]
+    assert (info.count, info.first_step, info.last_step) == (
+        CHUNK_POINTS + 501, 0, CHUNK_POINTS + 500)
+
+
 def test_unsorted_and_repeated_steps_in_a_record(store: MetadataStore, writer: Any) -> None:
     w = writer(REF)
     store.apply_records([w.run(), w.points("x", [5, 1, 3, 1], [50.0, 10.0, 30.0, 11.0])])

@@ -148,6 +148,10 @@ class RecordApplier:
         self._projects: dict[tuple[str, str], int] = {}
         self._series: dict[tuple[int, str], tuple[int, str, int, int, int]] = {}
         self._tails: dict[int, tuple[int, Int64s, Float64s]] = {}
+        # Points appended to a series, written as chunks once per batch: a flood of small
+        # history records would otherwise rewrite (re-encode) the tail chunk per record.
+        self._appended: dict[int, list[tuple[Int64s, Float64s]]] = {}
+        self._dirty_series: set[tuple[int, str]] = set()
         self._handlers: dict[str, Handler] = {
             "run": self._on_run,
             "config": self._on_config,
@@ -375,13 +379,23 @@ class RecordApplier:
             count += self._merge_points(series_id, steps, values)
         else:
             count += int(steps.size)
-            self._append_chunks(series_id, steps, values)
+            self._appended.setdefault(series_id, []).append((steps, values))
         merged_kind = max(old_kind, kind, key=lambda k: _KIND_RANK.get(k, 2))
         first, last = min(first, int(steps[0])), max(last, int(steps[-1]))
-        self.conn.execute(
-            "UPDATE series SET kind = ?, count = ?, first_step = ?, last_step = ? WHERE id = ?",
-            (merged_kind, count, first, last, series_id))
         self._series[(run_pk, key)] = (series_id, merged_kind, count, first, last)
+        self._dirty_series.add((run_pk, key))
+
+    def _write_appended(self, series_id: int) -> None:
+        """Write the points appended to a series in this batch (one chunk rewrite)."""
+        parts = self._appended.pop(series_id, None)
+        if not parts:
+            return
+        if len(parts) == 1:
+            steps, values = parts[0]
+        else:
+            steps = np.concatenate([s for s, _ in parts])
+            values = np.concatenate([v for _, v in parts])
+        self._append_chunks(series_id, steps, values)
 
     def _append_chunks(self, series_id: int, steps: Int64s, values: Float64s) -> None:
         """Fill the last chunk up to CHUNK_POINTS (rewriting it), then start new ones."""
@@ -405,6 +419,7 @@ class RecordApplier:
         """Merge points that do not all come after the series (a session applied late):
         only the chunks from the first one they reach on are rewritten. Returns how many
         points the series gained."""
+        self._write_appended(series_id)  # the stored chunks first hold what came before
         rows = self.conn.execute(
             "SELECT seq, n, data FROM chunks WHERE series = ? AND step_max >= ? ORDER BY seq",
             (series_id, int(steps[0]))).fetchall()
@@ -436,6 +451,14 @@ class RecordApplier:
 
     # ---- end of batch ----------------------------------------------------------------
     def _flush(self) -> None:
+        for series_id in list(self._appended):
+            self._write_appended(series_id)
+        for series_key in self._dirty_series:
+            series_id, kind, count, first, last = self._series[series_key]
+            self.conn.execute(
+                "UPDATE series SET kind = ?, count = ?, first_step = ?, last_step = ? "
+                "WHERE id = ?", (kind, count, first, last, series_id))
+        self._dirty_series.clear()
         touched_projects = set()
         for run in self.runs.values():
             if not run.dirty_sessions:
