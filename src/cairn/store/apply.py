@@ -107,6 +107,8 @@ class _RunState:
     dirty_sessions: set[str] = field(default_factory=set)
     fresh: bool = False
     """Created by this batch: nothing of it is stored yet, so nothing need be read."""
+    deleted: bool = False
+    """Deleted through an edit (``store/edits.py``): its records are dropped."""
 
     def is_stale(self, session: str) -> bool:
         """Whether ``session`` started before the run's latest known session."""
@@ -177,10 +179,13 @@ class RecordApplier:
 
     def apply(self, records: Sequence[Record]) -> ApplyResult:
         """Apply each record not applied yet (by its session's progress), in order."""
-        applied = skipped = 0
+        applied = skipped = deleted = 0
         unknown: set[str] = set()
         for record in records:
             run = self._run(record.run, record)
+            if run.deleted:
+                deleted += 1
+                continue
             progress = run.progress.get(record.session)
             if progress is None:
                 progress = (SessionProgress() if run.fresh
@@ -203,7 +208,7 @@ class RecordApplier:
             warnings.warn(f"cairn: this store does not know records of kind {kind!r}; "
                           "they were skipped (upgrade cairn to apply them)", RuntimeWarning,
                           stacklevel=3)
-        return ApplyResult(applied, skipped, tuple(sorted(unknown)))
+        return ApplyResult(applied, skipped, tuple(sorted(unknown)), deleted)
 
     # ---- runs ------------------------------------------------------------------------
     def _project_id(self, entity: str, project: str) -> int:
@@ -227,7 +232,9 @@ class RecordApplier:
         row = self.conn.execute(
             "SELECT id, summary_state, last_step, heartbeat_at, meta FROM runs "
             "WHERE project_id = ? AND run_id = ?", (project_id, ref.run_id)).fetchone()
-        if row is None:
+        if row is None and self._deleted(ref):
+            state = _RunState(0, project_id, SummaryState(), -1, 0.0, {}, deleted=True)
+        elif row is None:
             created = float(record.body.get("start_time") or record.body.get("at") or self.now)
             cur = self.conn.execute(
                 "INSERT INTO runs (project_id, run_id, name, created_at, updated_at, "
@@ -240,6 +247,11 @@ class RecordApplier:
                               int(row[2]), float(row[3]), dict(_unpack(row[4])))
         self.runs[ref] = state
         return state
+
+    def _deleted(self, ref: RunRef) -> bool:
+        return self.conn.execute(
+            "SELECT 1 FROM tombstones WHERE entity = ? AND project = ? AND run_id = ?",
+            (ref.entity, ref.project, ref.run_id)).fetchone() is not None
 
     def _beat(self, run: _RunState, at: Any) -> None:
         if isinstance(at, int | float) and not isinstance(at, bool) and at > run.heartbeat_at:

@@ -21,6 +21,7 @@ from cairn.store.codec import Envelope, Float64s, Int64s
 if TYPE_CHECKING:
     from cairn.store.alerts import AlertRow
     from cairn.store.console import ConsoleLine
+    from cairn.store.edits import Edit, EditRow
     from cairn.store.media import ObjectKey
     from cairn.store.progress import SessionProgress, Span
     from cairn.store.system import SystemSamples
@@ -35,6 +36,8 @@ class ApplyResult:
     skipped: int
     """Records already in the store (same run, session and sequence number)."""
     unknown_kinds: tuple[str, ...] = ()
+    deleted: int = 0
+    """Records of runs deleted through an edit, dropped (``store/edits.py``)."""
 
 
 @dataclass(frozen=True)
@@ -229,7 +232,19 @@ class MetadataStore(Protocol):
         """Runs with this id, in any entity (and project, when given)."""
         ...
 
-    def delete_run(self, ref: RunRef) -> bool: ...
+    def apply_edit(self, edit: Edit) -> bool:
+        """Apply a change made through the Api or the UI (``store/edits.py``): a run's
+        update or deletion, an artifact version's edit or deletion; kept in the audit trail.
+        False, changing nothing, if this edit was applied before, or if there was nothing
+        to delete. A deleted run leaves a tombstone: its records are dropped from then on.
+        NotFoundError for an update of a run the store does not hold."""
+        ...
+
+    def edits(self, entity: str, project: str, *, limit: int = 100,
+              before: int | None = None) -> list[EditRow]:
+        """The audit trail: a project's applied edits, newest first; ``before`` an edit's
+        ``seq`` pages back."""
+        ...
 
     def list_series(self, run_pk: int) -> list[SeriesInfo]: ...
 
@@ -313,11 +328,6 @@ class MetadataStore(Protocol):
 
     def artifact_runs(self, version_pk: int, role: str) -> list[int]:
         """Keys of runs that logged (``output``) or used (``input``) a version."""
-        ...
-
-    def edit_artifact(self, kind: str, body: dict[str, Any]) -> None:
-        """Apply an ``artifact_edit`` / ``artifact_delete`` body made through the API, with
-        no run (``store/artifacts.py`` ``edit_version``)."""
         ...
 
     def referenced_blobs(self) -> set[str]:

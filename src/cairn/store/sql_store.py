@@ -21,7 +21,7 @@ import numpy as np
 
 from cairn.errors import StoreError
 from cairn.records import Record, RunRef
-from cairn.store import artifacts
+from cairn.store import artifacts, edits
 from cairn.store.alerts import AlertRow, read_alerts
 from cairn.store.apply import Cursor, RecordApplier
 from cairn.store.artifacts import ArtifactCollectionRow, ArtifactVersionRow
@@ -47,6 +47,7 @@ from cairn.store.codec import (
     merge_envelopes,
 )
 from cairn.store.console import ConsoleLine, count_console, read_console
+from cairn.store.edits import Edit, EditRow
 from cairn.store.media import (
     ObjectKey,
     read_object_keys,
@@ -143,6 +144,9 @@ class SqlStore:
         """Called first in the apply transaction: a store shared by concurrent writers
         serialises those that touch the same runs here."""
 
+    def _lock_edit(self, conn: Cursor, edit: Edit) -> None:
+        """Called first in an edit's transaction, as ``_lock_batch`` (``edits.lock_keys``)."""
+
     # ---- writing -----------------------------------------------------------------------
     def apply_records(self, records: Sequence[Record]) -> ApplyResult:
         if not records:
@@ -175,12 +179,14 @@ class SqlStore:
             (run.entity, run.project, run.run_id))
         return int(rows[0][0]) if rows else None
 
-    def delete_run(self, ref: RunRef) -> bool:
+    def apply_edit(self, edit: Edit) -> bool:
         with self._write() as conn:
-            cur = conn.execute(
-                "DELETE FROM runs WHERE run_id = ? AND project_id = (SELECT id FROM projects "
-                "WHERE entity = ? AND name = ?)", (ref.run_id, ref.entity, ref.project))
-            return int(cur.rowcount) > 0
+            self._lock_edit(conn, edit)
+            return edits.apply_edit(conn, edit, time.time())
+
+    def edits(self, entity: str, project: str, *, limit: int = 100,
+              before: int | None = None) -> list[EditRow]:
+        return self._call(edits.read_edits, entity, project, limit, before)
 
     # ---- reading runs ------------------------------------------------------------------
     def list_projects(self) -> list[ProjectRow]:
@@ -569,10 +575,6 @@ class SqlStore:
     def run_artifacts(self, run_pk: int, role: str) -> list[ArtifactVersionRow]:
         with self._snapshot():
             return self._call(artifacts.run_artifacts, run_pk, role)
-
-    def edit_artifact(self, kind: str, body: dict[str, Any]) -> None:
-        with self._write() as conn:
-            artifacts.edit_version(conn, kind, body, time.time())
 
     def artifact_runs(self, version_pk: int, role: str) -> list[int]:
         with self._snapshot():
