@@ -12,10 +12,10 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from cairn.artifact_names import check_aliases, parse_artifact_path
 from cairn.errors import NotFoundError
 from cairn.sdk.artifacts.artifact import Artifact
 from cairn.sdk.artifacts.manifest import ArtifactManifest
-from cairn.sdk.artifacts.names import check_aliases, parse_artifact_path
 from cairn.store import edits
 from cairn.store.artifacts import LATEST, ArtifactVersionRow
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import IO
 
 from cairn.errors import NotFoundError, UsageError
-from cairn.sdk.files import check_file_name
+from cairn.limits import check_file_name
 
 
 def restore(name: str, run_path: str | None = None, replace: bool = False,

@@ -110,7 +110,7 @@ async def version_resource(request: Request) -> Response:
 async def put_aliases(request: Request) -> Response:
     """Set a version's aliases (``latest`` stays with the newest version)."""
     from cairn.api.artifacts import apply_edit
-    from cairn.sdk.artifacts.names import check_aliases
+    from cairn.artifact_names import check_aliases
 
     ctx = context(request)
     body = await json_body(request)

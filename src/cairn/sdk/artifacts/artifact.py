@@ -25,11 +25,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from cairn.artifact_names import check_aliases, check_artifact_name, check_artifact_type
 from cairn.errors import NotFoundError, UsageError
+from cairn.limits import check_file_name
 from cairn.sdk.artifacts.hashing import DigestCache, file_sha256, hash_files
 from cairn.sdk.artifacts.manifest import ArtifactManifest, ArtifactManifestEntry
-from cairn.sdk.artifacts.names import check_aliases, check_artifact_name, check_artifact_type
-from cairn.sdk.files import check_file_name
 
 if TYPE_CHECKING:
     from cairn.api.artifacts import ArtifactSource

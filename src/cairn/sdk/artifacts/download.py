@@ -18,10 +18,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cairn.limits import check_file_name
 from cairn.sdk.artifacts.hashing import DigestCache, hash_files
 from cairn.sdk.artifacts.manifest import ArtifactManifestEntry
 from cairn.sdk.artifacts.progress import TransferProgress
-from cairn.sdk.files import check_file_name
 from cairn.store.blob_cache import BlobCache
 
 if TYPE_CHECKING:

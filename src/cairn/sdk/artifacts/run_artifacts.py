@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cairn.artifact_names import check_aliases, check_artifact_type, parse_artifact_path
 from cairn.errors import NotFoundError, UsageError
 from cairn.sdk.artifacts.artifact import Artifact
-from cairn.sdk.artifacts.names import check_aliases, check_artifact_type, parse_artifact_path
 from cairn.sdk.writer import Op
 
 if TYPE_CHECKING:
