@@ -270,6 +270,14 @@ class MetadataStore(Protocol):
         ``min_step > max_step``."""
         ...
 
+    def read_envelopes(self, run_pks: Sequence[int], keys: Sequence[str], buckets: int,
+                       min_step: int | None = None, max_step: int | None = None,
+                       ) -> dict[tuple[int, str], tuple[SeriesInfo, Envelope]]:
+        """``read_envelope`` of every run and key at once, with each series' info, by
+        ``(run_pk, key)``; runs without a numeric series ``key`` are left out. A few
+        queries whatever the number of runs and keys (a chart over a network store)."""
+        ...
+
     def stored_envelope(self, run_pk: int, key: str) -> Envelope:
         """The stored groups of a whole numeric series (``ENVELOPE_POINTS`` consecutive
         points each, see ``codec.py``), in step order, unbucketed: exact values at many
