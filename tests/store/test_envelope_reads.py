@@ -85,3 +85,19 @@ def test_the_number_of_queries_does_not_grow_with_runs_and_keys(
         assert len(warm) == 3  # the chunk indexes come from the cache
     finally:
         store.close()
+
+
+@pytest.mark.parametrize(("lo", "hi"), [(None, None), (3, 40), (CHUNK_POINTS, 10**6)])
+def test_many_series_of_a_run_at_once_equal_each_alone(store: MetadataStore, writer: Any,
+                                                       lo: int | None, hi: int | None) -> None:
+    pks = _runs(store, writer, 2)
+    found = store.read_series_many(pks[1], ["long", "few", "short", "missing"], lo, hi)
+    assert sorted(found) == ["long", "short"]  # run 1 has no "few"
+    for key, (steps, values, kind) in found.items():
+        alone = store.read_series(pks[1], key, lo, hi)
+        assert np.array_equal(steps, alone[0])
+        assert np.array_equal(values, alone[1], equal_nan=True)
+        assert kind == alone[2] == "f"
+    assert store.read_series_many(pks[1], []) == {}
+    with pytest.raises(ValueError, match="greater than"):
+        store.read_series_many(pks[1], ["long"], 5, 4)

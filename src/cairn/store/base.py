@@ -261,6 +261,13 @@ class MetadataStore(Protocol):
         ``min_step > max_step``."""
         ...
 
+    def read_series_many(self, run_pk: int, keys: Sequence[str], min_step: int | None = None,
+                         max_step: int | None = None,
+                         ) -> dict[str, tuple[Int64s, Float64s, str]]:
+        """``read_series`` of each of ``keys`` that is a numeric series of the run, by key,
+        in two queries whatever the number of keys."""
+        ...
+
     def read_envelope(self, run_pk: int, key: str, buckets: int, min_step: int | None = None,
                       max_step: int | None = None) -> Envelope:
         """The points of ``[min_step, max_step]`` in at most ``buckets`` groups of about

@@ -432,6 +432,30 @@ class SqlStore:
             steps, values = self._points(series_id, lo, hi)
         return steps, values, kind
 
+    def read_series_many(self, run_pk: int, keys: Sequence[str], min_step: int | None = None,
+                         max_step: int | None = None,
+                         ) -> dict[str, tuple[Int64s, Float64s, str]]:
+        lo, hi = check_range(min_step, max_step)
+        wanted = list(dict.fromkeys(keys))
+        out: dict[str, tuple[Int64s, Float64s, str]] = {}
+        with self._snapshot():
+            for start in range(0, len(wanted), 500):
+                part = wanted[start:start + 500]
+                found = {int(sid): (str(key), str(kind)) for sid, key, kind in self._read(
+                    "SELECT id, key, kind FROM series WHERE run = ? AND key IN "
+                    f"({', '.join('?' for _ in part)})", [run_pk, *part])}
+                if not found:
+                    continue
+                blobs: dict[int, list[bytes]] = {sid: [] for sid in found}
+                for sid, data in self._read(
+                        "SELECT series, data FROM chunks WHERE series IN "
+                        f"({', '.join('?' for _ in found)}) AND step_max >= ? AND "
+                        "step_min <= ? ORDER BY series, seq", [*found, lo, hi]):
+                    blobs[int(sid)].append(data)
+                for sid, (key, kind) in found.items():
+                    out[key] = (*self._decode_points(sid, blobs[sid], lo, hi), kind)
+        return out
+
     def read_envelope(self, run_pk: int, key: str, buckets: int, min_step: int | None = None,
                       max_step: int | None = None) -> Envelope:
         found = self.read_envelopes([run_pk], [key], buckets, min_step, max_step)
