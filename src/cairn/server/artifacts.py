@@ -139,7 +139,7 @@ async def get_version_file(request: Request) -> Response:
         raise bad_request(f"{name!r} is a reference to {entry[3]}; its content is not stored")
     download = request.query_params.get("download") in ("1", "true")
     return blob_response(ctx.blobs, entry[1], content_type(name), filename=name,
-                         download=download)
+                         download=download, range_header=request.headers.get("range"))
 
 
 # ---- diff and lineage ------------------------------------------------------------------
