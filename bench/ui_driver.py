@@ -152,13 +152,15 @@ class UiServer:
     """``cairn ui --dir ROOT --port 0`` in its own process (what a user runs), ready once
     it answers ``/api/v1/openapi.json`` (which does not touch the store)."""
 
-    def __init__(self, root: Path, timeout: float = 60) -> None:
+    def __init__(self, root: Path, timeout: float = 60, store: str | None = None) -> None:
         root = root.resolve()
+        where = ["--store", store] if store else []
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         t0 = time.perf_counter()
         # -P: the working folder must not shadow the package (it may hold a cairn/ folder).
         self.proc = subprocess.Popen(
-            [sys.executable, "-P", "-m", "cairn", "ui", "--dir", str(root), "--port", "0"],
+            [sys.executable, "-P", "-m", "cairn", "ui", "--dir", str(root), *where, "--port",
+             "0"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
             cwd=root.parent)
         self.output: list[str] = []
@@ -215,8 +217,9 @@ class UiServer:
 
 
 @contextmanager
-def ui_server(root: Path) -> Iterator[UiServer]:
-    server = UiServer(root)
+def ui_server(root: Path, store: str | None = None) -> Iterator[UiServer]:
+    """``cairn ui`` on the cairn folder ``root`` (on the store ``store``, when given)."""
+    server = UiServer(root, store=store)
     try:
         yield server
     finally:
