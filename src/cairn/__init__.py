@@ -24,6 +24,7 @@ from cairn.errors import (
     UsageError,
     WalError,
 )
+from cairn.sdk import reader as _reader
 from cairn.sdk.alerts import AlertLevel
 from cairn.sdk.init import init
 from cairn.sdk.run import Metric, Run
@@ -31,6 +32,17 @@ from cairn.sdk.writer import CairnWarning
 from cairn.settings import Settings
 
 __version__ = "0.1.0"
+
+
+def _open_reader(root: Any, store: str | None, blobs: str | None) -> Any:
+    """How a run reads its store back (``sdk/reader.py``): the public API, imported only
+    when a run first needs it."""
+    from cairn.api.public import Api
+
+    return Api(root=root, store=store, blobs=blobs)
+
+
+_reader.install(_open_reader)
 
 _MEDIA = frozenset({"Audio", "Classes", "Histogram", "Html", "Image", "Object3D", "Plotly",
                     "Table", "Video"})
@@ -127,7 +139,7 @@ def restore(name: str, run_path: str | None = None, replace: bool = False,
     """Bring a file of a run (default: the current run) back into ``root`` (default: the
     run's folder, or the working directory) and open it; None if the run has no such
     file. An existing local copy is used unless ``replace``."""
-    from cairn.sdk.restore import restore as restore_file
+    from cairn.api.restore import restore as restore_file
 
     return restore_file(name, run_path=run_path, replace=replace, root=root)
 

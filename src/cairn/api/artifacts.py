@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cairn.artifact_names import check_aliases, parse_artifact_path
@@ -42,6 +43,22 @@ class ArtifactSource:
     @property
     def blobs(self) -> BlobStore:
         return self.api.blobs
+
+    @property
+    def root(self) -> Path:
+        return self.api.settings.root
+
+    def save(self, artifact: Artifact) -> None:
+        save_edits(self, artifact)
+
+    def delete(self, artifact: Artifact, delete_aliases: bool) -> None:
+        delete_version(self, artifact, delete_aliases)
+
+    def producer(self) -> Run | None:
+        return producer_run(self)
+
+    def consumers(self) -> list[Run]:
+        return consumer_runs(self)
 
 
 def mark_stored(api: Api, artifact: Artifact, row: ArtifactVersionRow) -> None:

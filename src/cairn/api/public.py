@@ -33,6 +33,7 @@ from cairn.store.codec import Envelope, Float64s, Int64s
 if TYPE_CHECKING:
     from cairn.backend import Backend
     from cairn.sdk.artifacts.artifact import Artifact
+    from cairn.store.artifacts import ArtifactVersionRow
     from cairn.store.blobs import BlobStore
 
 _SUMMARY_LEAF_KEYS = frozenset({"min", "max", "mean", "first", "last", "best"})
@@ -308,7 +309,7 @@ class Run:
     def file(self, name: str) -> File:
         row = self._api.store.run_file(self._row.pk, name)
         if row is None:  # a logged medium's path (row["img"]["path"])
-            from cairn.api.media import media_file_row
+            from cairn.sdk.media.stored import media_file_row
 
             row = media_file_row(name, self._api.blobs, self._row.updated_at)
         if row is None:
@@ -498,11 +499,23 @@ class Api:
         object_keys = {i.key for i in infos if i.kind == "o"} & set(wanted)
         if not object_keys:
             return iter(rows)
-        from cairn.api.media import with_media
+        from cairn.sdk.media.stored import with_media
 
         return with_media(rows, object_keys, lambda: self.blobs)
 
     # ---- artifacts (api/artifacts.py) --------------------------------------------------
+    # ---- what a run reads back (sdk/reader.py) ----------------------------------------
+    def stored_artifact(self, entity: str, project: str, name: str,
+                        selector: str) -> Artifact:
+        from cairn.api.artifacts import artifact_from_path
+
+        return artifact_from_path(self, entity, project, name, selector)
+
+    def mark_stored(self, artifact: Artifact, row: ArtifactVersionRow) -> None:
+        from cairn.api.artifacts import mark_stored
+
+        mark_stored(self, artifact, row)
+
     def artifact(self, name: str, type: str | None = None) -> Artifact:
         """A stored version: ``entity/project/name:alias`` (or ``:v3``, or a digest)."""
         from cairn.api.artifacts import api_artifact

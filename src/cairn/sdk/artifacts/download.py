@@ -78,7 +78,7 @@ def download_entries(artifact: Artifact, entries: Sequence[ArtifactManifestEntry
                      folder: Path, allow_missing_references: bool = False) -> None:
     """Bring ``entries`` of a stored artifact into ``folder``."""
     source = artifact._require_source()
-    root = source.api.settings.root
+    root = source.root
     checked: dict[Path, bool] = {}
     planned = [(e, safe_destination(folder, e.path, checked)) for e in entries]
     references = [(e, d) for e, d in planned if not e.stored]
