@@ -14,6 +14,7 @@ import os
 from typing import IO, Any
 
 from cairn.errors import (
+    CairnWarning,
     ConfigError,
     Error,
     FilterError,
@@ -28,7 +29,6 @@ from cairn.sdk import reader as _reader
 from cairn.sdk.alerts import AlertLevel
 from cairn.sdk.init import init
 from cairn.sdk.run import Metric, Run
-from cairn.sdk.writer import CairnWarning
 from cairn.settings import Settings
 
 __version__ = "0.1.0"

@@ -18,13 +18,13 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from cairn.aggregates import GOALS, SummaryState, flatten, parse_summary_spec
-from cairn.errors import LogDataError, MetricError, UsageError
+from cairn.errors import CairnWarning, LogDataError, MetricError, UsageError
 from cairn.records import RunRef
 from cairn.sdk.alerts import AlertLevel, check_alert
 from cairn.sdk.config import Config
 from cairn.sdk.summary import Summary
 from cairn.sdk.values import flatten_log, media_held
-from cairn.sdk.writer import CairnWarning, Op, RunWriter, WarnOnce
+from cairn.sdk.writer import Op, RunWriter, WarnOnce
 from cairn.settings import Settings, shown_store
 
 if TYPE_CHECKING:
