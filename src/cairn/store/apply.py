@@ -150,6 +150,10 @@ class RecordApplier:
         self._projects: dict[tuple[str, str], int] = {}
         self._series: dict[tuple[int, str], tuple[int, str, int, int, int]] = {}
         self._tails: dict[int, tuple[int, Int64s, Float64s]] = {}
+        # Last chunks not full yet, written once at the end of the batch instead of at
+        # every record that adds to them (a WAL's history records hold a few hundred
+        # rows each: a 4096-point chunk would be compressed again for each of them).
+        self._unwritten: set[int] = set()
         self._handlers: dict[str, Handler] = {
             "run": self._on_run,
             "config": self._on_config,
@@ -417,6 +421,7 @@ class RecordApplier:
         """Merge points that do not all come after the series (a session applied late):
         only the chunks from the first one they reach on are rewritten. Returns how many
         points the series gained."""
+        self._write_tail(series_id)  # the rows read below must be current
         rows = self.conn.execute(
             "SELECT seq, n, data FROM chunks WHERE series = ? AND step_max >= ? ORDER BY seq",
             (series_id, int(steps[0]))).fetchall()
@@ -433,21 +438,37 @@ class RecordApplier:
 
     def _write_chunks(self, series_id: int, start_seq: int, steps: Int64s,
                       values: Float64s) -> None:
+        """Write the points as chunks from ``start_seq`` on; a last chunk that is not
+        full is kept as the series' tail and written by ``_write_tail``."""
         for i, at in enumerate(range(0, int(steps.size), CHUNK_POINTS)):
             s = steps[at:at + CHUNK_POINTS]
             v = values[at:at + CHUNK_POINTS]
-            self.conn.execute(
-                "INSERT INTO chunks (series, seq, step_min, step_max, n, data, envelope) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (series, seq) DO UPDATE SET "
-                "step_min = excluded.step_min, step_max = excluded.step_max, n = excluded.n, "
-                "data = excluded.data, envelope = excluded.envelope",
-                (series_id, start_seq + i, int(s[0]), int(s[-1]), int(s.size),
-                 encode_chunk(s, v), encode_envelope(envelope_of(s, v))))
-            # The last chunk written is the series' tail: every write runs to its end.
+            # The last chunk is the series' tail: every write runs to its end.
             self._tails[series_id] = (start_seq + i, s, v)
+            if s.size < CHUNK_POINTS:
+                self._unwritten.add(series_id)
+            else:
+                self._unwritten.discard(series_id)
+                self._write_chunk(series_id, start_seq + i, s, v)
+
+    def _write_tail(self, series_id: int) -> None:
+        if series_id in self._unwritten:
+            self._unwritten.discard(series_id)
+            self._write_chunk(series_id, *self._tails[series_id])
+
+    def _write_chunk(self, series_id: int, seq: int, s: Int64s, v: Float64s) -> None:
+        self.conn.execute(
+            "INSERT INTO chunks (series, seq, step_min, step_max, n, data, envelope) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (series, seq) DO UPDATE SET "
+            "step_min = excluded.step_min, step_max = excluded.step_max, n = excluded.n, "
+            "data = excluded.data, envelope = excluded.envelope",
+            (series_id, seq, int(s[0]), int(s[-1]), int(s.size), encode_chunk(s, v),
+             encode_envelope(envelope_of(s, v))))
 
     # ---- end of batch ----------------------------------------------------------------
     def _flush(self) -> None:
+        for series_id in sorted(self._unwritten):
+            self._write_tail(series_id)
         touched_projects = set()
         for run in self.runs.values():
             if not run.dirty_sessions:
