@@ -37,7 +37,9 @@ def test_a_run_file_on_s3_is_streamed_with_ranges(s3_api: ApiClient, blobs_uri: 
     data = bytes(range(256)) * 5000  # 1.28 MB: more than one streamed piece
     source = tmp_path / "clip.mp4"
     source.write_bytes(data)
-    run = cairn.init(project="proj")
+    # applied in this process, which has the test's AWS environment (a shared applier
+    # process started by an earlier test has not)
+    run = cairn.init(project="proj", settings={"applier": "thread"})
     run._save_file(source, "media/clip.mp4")
     run.finish()
     digest = hashlib.sha256(data).hexdigest()
