@@ -7,12 +7,17 @@ STAMP := $(VENV)/.installed
 # its own venv; the same venv runs cairn from src/ under numpy 1.x.
 WANDB_VENV := .venv-wandb
 WANDB_STAMP := $(WANDB_VENV)/.installed
+# The integration tests (tests/integrations) train tiny models with real libraries that say
+# `import wandb` (Lightning, transformers, accelerate, ...) in their own venv, where
+# `cairn compat install` (run by the tests) makes that import resolve to cairn from src/.
+INTEGRATIONS_VENV := .venv-integrations
+INTEGRATIONS_STAMP := $(INTEGRATIONS_VENV)/.installed
 UI_DIR := src/cairn/ui
 UI_BUILT := $(UI_DIR)/dist/index.html
 UI_SOURCES := $(shell find $(UI_DIR)/src $(UI_DIR)/index.html $(UI_DIR)/vite.config.ts \
                 $(UI_DIR)/tsconfig.json -type f 2>/dev/null)
 
-.PHONY: demo test bench bench-compare-setup lint ui clean oracle
+.PHONY: demo test bench bench-compare-setup lint ui clean oracle integrations
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +37,20 @@ $(WANDB_STAMP): pyproject.toml
 
 oracle: $(WANDB_STAMP)
 
+# PyTorch from its CPU-only index when that is reachable (a fraction of the CUDA wheel's
+# size), else from PyPI; then the libraries, and cairn's runtime dependencies.
+$(INTEGRATIONS_STAMP): pyproject.toml tests/integrations/requirements.txt
+	test -x $(INTEGRATIONS_VENV)/bin/python || $(PYTHON) -m venv $(INTEGRATIONS_VENV)
+	$(INTEGRATIONS_VENV)/bin/python -m pip install --quiet --retries 0 --timeout 10 torch \
+	  --index-url https://download.pytorch.org/whl/cpu \
+	  || $(INTEGRATIONS_VENV)/bin/python -m pip install --quiet torch
+	$(INTEGRATIONS_VENV)/bin/python -m pip install --quiet -r tests/integrations/requirements.txt \
+	  $$($(INTEGRATIONS_VENV)/bin/python -c "import tomllib; \
+	  print(' '.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))")
+	touch $(INTEGRATIONS_STAMP)
+
+integrations: $(INTEGRATIONS_STAMP)
+
 # The web app: built from source (npm, locked) into the package; running it needs no Node.
 $(UI_DIR)/node_modules/.package-lock.json: $(UI_DIR)/package-lock.json
 	cd $(UI_DIR) && npm ci --no-audit --no-fund --loglevel=error
@@ -45,7 +64,7 @@ demo: $(STAMP) ui
 	$(PY) examples/demo.py
 	$(VENV)/bin/cairn ui
 
-test: $(STAMP) $(WANDB_STAMP) ui
+test: $(STAMP) $(WANDB_STAMP) $(INTEGRATIONS_STAMP) ui
 	$(PY) -m ruff check src tests bench examples
 	$(PY) -m mypy
 	cd $(UI_DIR) && npm test
@@ -69,5 +88,5 @@ bench-compare-setup:
 	bench/.venv-trackio/bin/pip install --quiet 'trackio==0.43.*'
 
 clean:
-	rm -rf $(VENV) $(WANDB_VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache \
+	rm -rf $(VENV) $(WANDB_VENV) $(INTEGRATIONS_VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache \
 	       $(UI_DIR)/node_modules $(UI_DIR)/dist

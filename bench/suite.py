@@ -26,9 +26,12 @@ from bench import (
     flood_kill,
     media_log,
     overhead,
+    regex_stall,
     report,
     s3_blobs,
+    sweeps,
     system_metrics,
+    viewers,
     w1_startup,
     w2_log_latency,
     w3_throughput,
@@ -56,6 +59,9 @@ WORKLOADS: dict[str, ModuleType] = {
     "s3": s3_blobs,
     "flood-kill": flood_kill,
     "envelopes": envelopes,
+    "sweeps": sweeps,
+    "viewers": viewers,
+    "regex": regex_stall,
 }
 USES_COMPARISONS = ("W2", "W3")
 DEFAULT_OUT = REPO_ROOT / "bench" / "results" / "latest.json"

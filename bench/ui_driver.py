@@ -152,10 +152,11 @@ class UiServer:
     """``cairn ui --dir ROOT --port 0`` in its own process (what a user runs), ready once
     it answers ``/api/v1/openapi.json`` (which does not touch the store)."""
 
-    def __init__(self, root: Path, timeout: float = 60, store: str | None = None) -> None:
+    def __init__(self, root: Path, timeout: float = 60,
+                 env: dict[str, str] | None = None, store: str | None = None) -> None:
         root = root.resolve()
         where = ["--store", store] if store else []
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = {**(os.environ if env is None else env), "PYTHONUNBUFFERED": "1"}
         t0 = time.perf_counter()
         # -P: the working folder must not shadow the package (it may hold a cairn/ folder).
         self.proc = subprocess.Popen(

@@ -30,7 +30,7 @@ def test_public_names() -> None:
         "Object3D", "Plotly", "ResumeError", "Run", "Settings", "SettingsError", "StoreError",
         "Table", "UsageError", "Video", "WalError", "__version__", "alert", "define_metric",
         "finish", "init", "log", "log_artifact", "plot", "plot_table", "plots", "restore",
-        "save", "use_artifact",
+        "save", "use_artifact", "sweep", "agent",
     ])
     for name in cairn.__all__:
         assert getattr(cairn, name) is not None

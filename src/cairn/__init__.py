@@ -74,6 +74,7 @@ __all__ = [
     "Video",
     "WalError",
     "__version__",
+    "agent",
     "alert",
     "define_metric",
     "finish",
@@ -85,6 +86,7 @@ __all__ = [
     "plots",
     "restore",
     "save",
+    "sweep",
     "use_artifact",
 ]
 
@@ -139,7 +141,7 @@ def restore(name: str, run_path: str | None = None, replace: bool = False,
     """Bring a file of a run (default: the current run) back into ``root`` (default: the
     run's folder, or the working directory) and open it; None if the run has no such
     file. An existing local copy is used unless ``replace``."""
-    from cairn.api.restore import restore as restore_file
+    from cairn.sdk.restore import restore as restore_file
 
     return restore_file(name, run_path=run_path, replace=replace, root=root)
 
@@ -191,6 +193,10 @@ def __getattr__(name: str) -> Any:
         if run is None:
             return _NoRun(name)
         return getattr(run, name)
+    if name in ("sweep", "agent"):  # the search libraries load only with sweeps
+        from cairn.sweeps import api as sweeps_api
+
+        return getattr(sweeps_api, name)
     if name == "Api":
         from cairn.api.public import Api
 

@@ -8,7 +8,8 @@
     ├── MetricError           define_metric() with a bad name, summary or goal
     ├── ResumeError           resume="must" without a run, resume="never" with one
     ├── StoreError            the metadata or blob store failed or is unreachable
-    │   └── StoreLockedError  the store stayed locked past the busy timeout
+    │   ├── StoreLockedError  the store stayed locked past the busy timeout
+    │   └── QueryTimeoutError a read ran past its time limit, or its client went away
     ├── WalError              a write-ahead log file is unreadable (bad header, wrong version)
     ├── FilterError           a malformed run filter or order expression
     └── NotFoundError         no project, run or metric by that name
@@ -63,6 +64,11 @@ class StoreError(Error):
 
 class StoreLockedError(StoreError):
     """The store stayed locked by another process past the busy timeout."""
+
+
+class QueryTimeoutError(StoreError):
+    """A read ran past the time limit the server gives each request (or the client that
+    asked for it went away), and was stopped."""
 
 
 class WalError(Error):

@@ -108,6 +108,9 @@ class Settings:
     base_url: str | None = None
     ui_url: str = "http://127.0.0.1:8080"
     dir: str | None = None
+    run_base: str | None = None
+    """``init(dir=...)``: the folder whose ``cairn/runs`` holds this run's folder (WAL,
+    files), as wandb's ``dir`` holds ``wandb/``; the store stays where ``root`` says."""
     silent: bool = False
     heartbeat_timeout: float = 60.0
     """Seconds without a heartbeat after which a running run is reported as crashed."""
@@ -166,6 +169,8 @@ class Settings:
 
     @property
     def runs_dir(self) -> Path:
+        if self.run_base is not None:
+            return Path(self.run_base).expanduser().absolute() / "cairn" / "runs"
         return self.root / "runs"
 
     def default_entity(self) -> str:

@@ -15,7 +15,7 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WORKLOADS = {"W1", "W2", "W3", "W4", "W5", "W6", "overhead", "artifacts", "media", "system",
-             "console", "s3", "flood-kill", "envelopes"}
+             "console", "s3", "flood-kill", "sweeps", "envelopes"}
 
 
 @pytest.mark.slow

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from cairn.errors import FilterError
 from cairn.records import RunRef
 from cairn.store.base import MetadataStore, RunRow
-from cairn.store.query import compile_filters, compile_order, filter_json
+from cairn.store.filters import MAX_CONDITIONS, MAX_VALUES, parse_filters, parse_order
+from cairn.store.query import filter_json
 
 MISSING = object()
 T0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC).timestamp()
@@ -325,6 +326,11 @@ BAD_FILTERS = [
     ({"tags": {"$eq": ["a"]}}, "one tag"),
     ({"tags": {"$size": 1}}, "unknown operator"),
     ({"tags": {"$regex": "["}}, "bad regular expression"),
+    ({"name": {"$regex": "(a)\\1"}}, "no backreferences"),
+    ({"name": {"$regex": "a(?=b)"}}, "bad regular expression"),
+    ({"name": {"$regex": "a" * 5000}}, "longer than"),
+    ({"$or": [{"name": str(i)} for i in range(MAX_CONDITIONS + 1)]}, "more than 10000 cond"),
+    ({"name": {"$in": list(range(MAX_VALUES + 1))}}, "more than 100000 values"),
     ({"tags": {}}, "empty condition"),
     ({1: 2}, "keys must be strings"),
 ]
@@ -344,11 +350,11 @@ def test_deep_nesting_is_refused() -> None:
     for _ in range(40):
         spec = {"$and": [spec]}
     with pytest.raises(FilterError, match="deeper than"):
-        compile_filters(spec)
+        parse_filters(spec)
     spec = {"name": "x"}
     for _ in range(30):
         spec = {"$or": [spec]}
-    compile_filters(spec)
+    parse_filters(spec)
 
 
 @pytest.mark.parametrize(("order", "message"), [
@@ -356,7 +362,38 @@ def test_deep_nesting_is_refused() -> None:
     (5, "order must be"), ([1], "order must be"), ("bogus", "unknown filter field")])
 def test_bad_order(order: Any, message: str) -> None:
     with pytest.raises(FilterError, match=message):
-        compile_order(order)
+        parse_order(order)
+
+
+# ---- sizes and regular expressions ----------------------------------------------------
+
+@pytest.mark.parametrize("size", [1, 2, 999, 5000])
+def test_long_or_and_in_lists(store: MetadataStore, writer: Any, size: int) -> None:
+    runs = _make_runs(store, writer, [{"config": {"k": i, "s": f"v{i}"}} for i in range(6)])
+    ids = sorted(r.ref.run_id for r in runs)
+    numbers = [1000 + i for i in range(size - 1)] + [3]
+    strings = [f"w{i}" for i in range(size - 1)] + ["v4"]
+    assert _ids(store, {"config.k": {"$in": numbers}}) == ["r03"]
+    assert _ids(store, {"config.s": {"$in": strings}}) == ["r04"]
+    assert sorted(_ids(store, {"config.k": {"$nin": numbers}})) == [i for i in ids
+                                                                    if i != "r03"]
+    mixed = {"config.s": {"$in": [*numbers, *strings, None]}}  # kinds never cross
+    assert _ids(store, mixed) == ["r04"]
+    either = {"$or": [{"config.k": n} for n in numbers] + [{"config.s": "v5"}]}
+    assert sorted(_ids(store, either)) == ["r03", "r05"]
+    assert store.count_runs("me", "p", either) == 2
+    both = {"$and": [{"config.k": {"$ne": n}} for n in numbers]}
+    assert sorted(_ids(store, both)) == [i for i in ids if i != "r03"]
+    tagged = {"tags": {"$in": strings}}
+    assert _ids(store, tagged) == []
+
+
+def test_regex_is_linear_time(store: MetadataStore, writer: Any) -> None:
+    """A pattern that backtracks exponentially in Python's re answers at once."""
+    _make_runs(store, writer, [{"name": "a" * 27 + "!"}, {"name": "aaa"}])
+    assert _ids(store, {"name": {"$regex": "(a+)+$"}}) == ["r01"]
+    assert _ids(store, {"name": {"$regex": "^(a|aa)+!$"}}) == ["r00"]
+    assert _ids(store, {"name": {"$regex": "\\d"}}) == []
 
 
 def test_filter_json_keeps_infinities_for_sqlite() -> None:

@@ -31,6 +31,7 @@ from cairn.store.buckets import STEP_MAX, STEP_MIN, check_range
 from cairn.store.codec import Envelope, Float64s, Int64s
 
 if TYPE_CHECKING:
+    from cairn.api.sweeps import Sweep
     from cairn.backend import Backend
     from cairn.sdk.artifacts.artifact import Artifact
     from cairn.store.artifacts import ArtifactVersionRow
@@ -326,10 +327,10 @@ class Runs(Sequence[Run]):
         if isinstance(per_page, bool) or not isinstance(per_page, int) or per_page < 1:
             raise ValueError(f"per_page must be a positive whole number, got {per_page!r}")
         # Compile now, so a bad filter fails here and not on first iteration.
-        from cairn.store.query import compile_filters, compile_order
+        from cairn.store.filters import parse_filters, parse_order
 
-        compile_filters(filters)
-        compile_order(order)
+        parse_filters(filters)
+        parse_order(order)
         self._api = api
         self._args = (entity, project, filters, order)
         self._per_page = per_page
@@ -470,7 +471,7 @@ class Api:
     def runs(self, path: str | None = None, filters: Mapping[str, Any] | None = None,
              order: str | Sequence[str] | None = "-created_at", per_page: int = 50) -> Runs:
         """Runs of ``entity/project`` (or ``project``, in any entity; ``None``: every
-        project), filtered and ordered as described in ``cairn/store/query.py``."""
+        project), filtered and ordered as described in ``cairn/store/filters.py``."""
         entity, project = self._split(path, 2)
         return Runs(self, entity, project, filters=filters, order=order, per_page=per_page)
 
@@ -491,6 +492,16 @@ class Api:
             raise NotFoundError(f"run id {run_id!r} is ambiguous ({options}); give "
                                 "entity/project/run_id")
         return Run(self, rows[0])
+
+    def sweep(self, path: str) -> Sweep:
+        """``entity/project/sweep_id``, ``project/sweep_id`` or a bare sweep id."""
+        from cairn.api.sweeps import Sweep
+        from cairn.sweeps.controller import find_sweep
+
+        entity, project, sweep_id = self._split(path, 3)
+        if sweep_id is None:
+            raise ValueError("sweep() needs a path: entity/project/sweep_id")
+        return Sweep(self, find_sweep(self.store, sweep_id, entity, project))
 
     def _with_media(self, rows: Iterator[dict[str, Any]] | list[dict[str, Any]],
                     infos: Sequence[SeriesInfo], wanted: Sequence[str],

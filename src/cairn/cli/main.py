@@ -21,10 +21,14 @@ from cairn.errors import Error
 
 # command name -> "module:attribute"
 COMMANDS = {
+    "agent": "cairn.cli.sweeps:agent",
+    "compat": "cairn.cli.compat:compat",
     "export": "cairn.cli.export:export",
     "gc": "cairn.cli.gc:gc",
+    "import": "cairn.cli.imports:import_group",
     "projects": "cairn.cli.projects:projects",
     "runs": "cairn.cli.runs:runs",
+    "sweep": "cairn.cli.sweeps:sweep",
     "sync": "cairn.cli.sync:sync",
     "ui": "cairn.cli.ui:ui",
 }

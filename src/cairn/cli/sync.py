@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from cairn.cli.integrity import check_store
 from cairn.cli.state import state
 
 if TYPE_CHECKING:
@@ -146,6 +147,8 @@ def sync(ctx: click.Context, paths: tuple[Path, ...], dry_run: bool, verbose: bo
         return
     backend = _open_backend(to, to_blobs, dry_run)
     try:
+        if backend is not None:
+            check_store(backend)
         with _warnings_as_lines():
             results = _replay_with_bar(files, backend, dry_run)
     finally:

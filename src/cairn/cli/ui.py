@@ -14,6 +14,7 @@ import click
 if TYPE_CHECKING:
     from cairn.server.context import ServerOptions
 
+from cairn.cli.integrity import check_store
 from cairn.cli.state import state
 from cairn.settings import Settings, load_settings, shown_store
 
@@ -49,6 +50,11 @@ def ui(root: Path | None, port: int, host: str, allowed_hosts: tuple[str, ...],
     except NotFoundError:
         where = shown_store(settings.store, settings.root)
         raise click.ClickException(f"no cairn store at {where}; log a run first") from None
+    try:
+        check_store(backend)
+    except click.ClickException:
+        backend.close()
+        raise
     try:
         sock = bind(host, port)
     except OSError as exc:

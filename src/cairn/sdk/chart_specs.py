@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+# The Vega-Lite the web app bundles (src/cairn/ui/package.json): a spec naming another
+# major version draws with a warning.
+_SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 _DATA = {"name": "wandb"}
 _TITLE = "${string:title}"
 
@@ -22,7 +25,7 @@ def _xy(mark: dict[str, Any], x_type: str = "quantitative",
     }
     if color is not None:
         encoding["color"] = color
-    return {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "title": _TITLE,
+    return {"$schema": _SCHEMA, "title": _TITLE,
             "data": _DATA, "mark": mark, "encoding": encoding}
 
 
@@ -31,12 +34,12 @@ BUILTIN_SPECS: dict[str, dict[str, Any]] = {
                          color={"field": "${field:stroke}", "type": "nominal"}),
     "cairn/scatter/v0": _xy({"type": "point"}),
     "cairn/bar/v0": {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json", "title": _TITLE,
+        "$schema": _SCHEMA, "title": _TITLE,
         "data": _DATA, "mark": "bar",
         "encoding": {"y": {"field": "${field:label}", "type": "nominal", "sort": None},
                      "x": {"field": "${field:value}", "type": "quantitative"}}},
     "cairn/histogram/v0": {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json", "title": _TITLE,
+        "$schema": _SCHEMA, "title": _TITLE,
         "data": _DATA, "mark": "bar",
         "encoding": {"x": {"field": "${field:value}", "bin": {"maxbins": 64},
                            "type": "quantitative"},
@@ -50,7 +53,7 @@ BUILTIN_SPECS: dict[str, dict[str, Any]] = {
     "cairn/area-under-curve/v0": _xy({"type": "line", "interpolate": "step-after"},
                                      color={"field": "${field:class}", "type": "nominal"}),
     "cairn/confusion_matrix/v1": {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json", "title": _TITLE,
+        "$schema": _SCHEMA, "title": _TITLE,
         "data": _DATA,
         "encoding": {"x": {"field": "${field:Predicted}", "type": "nominal"},
                      "y": {"field": "${field:Actual}", "type": "nominal"}},

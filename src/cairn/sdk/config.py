@@ -38,10 +38,11 @@ class Config:
     def __init__(self, emit: Callable[[dict[str, Any]], None] | None = None) -> None:
         object.__setattr__(self, "_items", {})
         object.__setattr__(self, "_emit", emit)
+        object.__setattr__(self, "_locked", {})
 
     # ---- changes -----------------------------------------------------------------------
     def _merge(self, target: dict[str, Any], data: Mapping[str, Any], allow_val_change: bool,
-               only_missing: bool) -> bool:
+               only_missing: bool, locking: bool = False) -> bool:
         """Set each top-level key of ``data`` in ``target``. As in wandb, a value (a dict
         included) is replaced whole, never merged into: changing one needs
         ``allow_val_change``."""
@@ -49,6 +50,9 @@ class Config:
         for key, raw in data.items():
             if not isinstance(key, str) or not key:
                 raise ValueError(f"config keys must be non-empty strings; got {key!r}")
+            if key in self._locked and not locking:
+                _warn_locked(key, self._locked[key])
+                continue
             value = clean_value(raw.as_dict() if isinstance(raw, Config) else raw)
             if key in target:
                 if only_missing:
@@ -68,6 +72,23 @@ class Config:
         candidate = _deep_copy(self._items)
         if self._merge(candidate, merged, allow_val_change, only_missing=False):
             self._replace(candidate)
+
+    def update_locked(self, data: Any, user: str | None = None,
+                      _allow_val_change: bool = False) -> None:
+        """Set ``data``'s keys and lock them: later ``update``/``setdefaults``/assignments
+        of those keys are ignored with a warning, as wandb does for a sweep's parameters."""
+        merged = dict(_as_mapping(data))
+        candidate = _deep_copy(self._items)
+        changed = self._merge(candidate, merged, _allow_val_change, only_missing=False,
+                              locking=True)
+        self._locked.update({key: user or "a locking caller" for key in merged})
+        if changed:
+            self._replace(candidate)
+
+    def persist(self) -> None:
+        """Record the config as it is now (every change is already recorded as made)."""
+        if self._emit is not None:
+            self._emit(_deep_copy(self._items))
 
     def setdefaults(self, data: Any) -> None:
         """Set only the keys that are not set yet."""
@@ -146,6 +167,15 @@ class Config:
 
     def __repr__(self) -> str:
         return f"Config({self._items!r})"
+
+
+def _warn_locked(key: str, user: str) -> None:
+    import warnings
+
+    from cairn.errors import CairnWarning
+
+    warnings.warn(f"cairn: config item {key!r} was locked by {user!r} (ignored update)",
+                  CairnWarning, stacklevel=4)
 
 
 def _change_message(path: str, old: Any, new: Any) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import dataclasses
 import json
 import os
 import sys
@@ -20,6 +21,7 @@ from typing import Any
 
 from cairn.errors import CairnWarning, ResumeError, UsageError
 from cairn.records import RunRef
+from cairn.sdk.config import _as_mapping
 from cairn.sdk.exit_codes import hook_exits, outermost_main_frame, status_code
 from cairn.sdk.exits import (
     TERM_GUARD,
@@ -32,12 +34,14 @@ from cairn.sdk.names import new_run_id, new_run_name, validate_run_id
 from cairn.sdk.run import Run, RunSetup
 from cairn.sdk.telemetry import detect_framework
 from cairn.settings import Settings, load_settings
+from cairn.sweeps.trial import active_trial
 
 DEFAULT_PROJECT = "uncategorized"
 RESUME_MODES = ("allow", "must", "never", "auto")
 _REINIT = (None, False, True, "default", "return_previous", "finish_previous", "create_new")
 
-# wandb.init arguments that are accepted for compatibility but change nothing yet.
+# wandb.init arguments that are accepted for compatibility but change nothing yet (except
+# sync_tensorboard / tensorboard: cairn.integration.tensorboard).
 _ACCEPTED_NOOP = frozenset({
     "anonymous", "magic", "force", "sync_tensorboard", "monitor_gym",
     "tensorboard", "allow_val_change", "fork_from", "resume_from",
@@ -259,8 +263,12 @@ def init(
     if previous is not None:
         return previous
 
+    trial = active_trial()
+    if trial is not None and id in (None, trial.run_id):  # a sweep's trial: its run
+        project, entity, id = trial.project or project, trial.entity or entity, trial.run_id
+        config = trial.config(None if config is None else _as_mapping(config))
     named = {"project": project, "entity": entity, "mode": mode,
-             "dir": str(dir) if dir is not None else None, "notes": notes, "group": group,
+             "run_base": str(dir) if dir is not None else None, "notes": notes, "group": group,
              "job_type": job_type, "run_id": id,
              "resume": resume if isinstance(resume, str) else None, "name": name}
     s = load_settings(_init_overrides(settings, named, save_code, tags))
@@ -276,12 +284,18 @@ def init(
 
     found = _run_to_resume(s, ref, run_id, resume_mode)
     setup = _setup(s, ref, found, config)
+    if trial is not None and ref.run_id == trial.run_id:
+        setup = dataclasses.replace(setup, sweep_id=trial.sweep_id)
     run = Run(setup)
     _active.append(run)
     if reinit != "create_new":
         _current = run
     _install_hooks()
     TERM_GUARD.install(_end, _finish_all)
+    if kwargs.get("sync_tensorboard") or kwargs.get("tensorboard"):
+        from cairn.integration.tensorboard import patch
+
+        patch()  # TensorBoard writers mirror into the current run
     if s.mode != "disabled":
         with contextlib.suppress(OSError):
             (s.root / "resume.json").write_text(json.dumps({"run_id": run.id}))

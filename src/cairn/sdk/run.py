@@ -7,6 +7,7 @@ and applier threads (``writer.py``).
 
 from __future__ import annotations
 
+import datetime
 import os
 import sys
 import threading
@@ -15,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from cairn.aggregates import GOALS, SummaryState, flatten, parse_summary_spec
 from cairn.errors import CairnWarning, LogDataError, MetricError, UsageError
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from cairn.sdk.environment import RunEnvironment
     from cairn.sdk.file_sync import FileSync
     from cairn.sdk.reader import RunReader
+    from cairn.sdk.watch import Watcher
     from cairn.sinks.base import Sink
     from cairn.sinks.process import ProcessApplier
     from cairn.sinks.thread import ThreadApplier
@@ -51,6 +53,15 @@ class Metric:
     hidden: bool | None = None
     summary: tuple[str, ...] = ()
     goal: str | None = None
+
+
+@dataclass(frozen=True)
+class RunStatus:
+    """What ``Run.status()`` returns, as wandb's: how many records await the store."""
+
+    sync_items_total: int = 0
+    sync_items_pending: int = 0
+    sync_time: datetime.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +86,8 @@ class RunSetup:
     config: Mapping[str, Any]
     summary_state: Mapping[str, Any]
     framework: str
+    sweep_id: str | None = None
+    """The sweep whose trial this run is (set from the agent's environment)."""
 
 
 class History:
@@ -138,6 +151,9 @@ class Run:
         self._file_sync: FileSync | None = None
         self._artifacts_api: RunReader | None = None
         self._blob_store: LocalBlobStore | None = None
+        self._watcher: Watcher | None = None
+        self._labels: dict[str, str] = {}
+        self._preempting = False
         self.config = Config(emit=self._emit_config)
         self.config._load(setup.config)
         self.summary = Summary(self._read_summary, self._write_summary)
@@ -286,7 +302,7 @@ class Run:
 
     @property
     def sweep_id(self) -> str | None:
-        return None
+        return self._setup.sweep_id
 
     @property
     def settings(self) -> Settings:
@@ -649,6 +665,124 @@ class Run:
         from cairn.sdk.artifacts.run_artifacts import use_artifact
 
         return use_artifact(self, artifact_or_name, type, aliases, use_as)
+
+    def log_model(self, path: str | os.PathLike[str], name: str | None = None,
+                  aliases: list[str] | None = None) -> None:
+        """Log the file or folder at ``path`` as an artifact of type ``model`` (named
+        ``run-<id>-<basename>`` unless ``name``), as wandb does."""
+        self.log_artifact(path, name=name, type="model", aliases=aliases)
+
+    def use_model(self, name: str) -> str:
+        """Download the model artifact ``name`` (``name:version|alias``); returns the path
+        of its only file, or of the folder when it has several."""
+        from cairn.sdk.artifacts.run_artifacts import use_model
+
+        return use_model(self, name)
+
+    def link_artifact(self, artifact: Artifact, target_path: str,
+                      aliases: list[str] | None = None) -> Artifact:
+        """Make ``artifact`` a version of the collection ``target_path`` names
+        (``[entity/project/]name``) too, in this run's project: the same files, stored
+        once."""
+        from cairn.sdk.artifacts.run_artifacts import link_artifact
+
+        return link_artifact(self, artifact, target_path, aliases)
+
+    def link_model(self, path: str | os.PathLike[str], registered_model_name: str,
+                   name: str | None = None, aliases: list[str] | None = None) -> Artifact:
+        """Log ``path`` as a model artifact and link it to ``registered_model_name``."""
+        if "/" in registered_model_name:
+            raise ValueError("link_model() takes the registered model's name only, without "
+                             f"entity or project; got {registered_model_name!r}")
+        artifact = self.log_artifact(path, name=name, type="model")
+        return self.link_artifact(artifact, registered_model_name, aliases=aliases)
+
+    @property
+    def project_url(self) -> str:
+        return self.get_project_url()
+
+    @property
+    def sweep_url(self) -> str | None:
+        return self.get_sweep_url()
+
+    @property
+    def sync_dir(self) -> str:
+        """The run's folder: its WAL, and ``files/`` (``run.dir``)."""
+        return str(self._setup.run_dir)
+
+    def restore(self, name: str, run_path: str | None = None, replace: bool = False,
+                root: str | os.PathLike[str] | None = None) -> IO[str] | None:
+        """``cairn.restore`` from this run (default) into ``root`` (default: ``run.dir``)."""
+        from cairn.sdk.restore import restore as restore_file
+
+        return restore_file(name, run_path=run_path or self.path, replace=replace,
+                            root=root if root is not None else self.dir)
+
+    # ---- notebooks ---------------------------------------------------------------------
+    def to_html(self, height: int = 420, hidden: bool = False) -> str:
+        """An iframe of the run's page in cairn's web UI (``cairn ui``), as wandb's."""
+        import html
+
+        style = f"border:none;width:100%;height:{int(height)}px;"
+        if hidden:
+            style += "display:none;"
+        return f'<iframe src="{html.escape(self.url)}" style="{style}"></iframe>'
+
+    def display(self, height: int = 420, hidden: bool = False) -> bool:
+        """Show :meth:`to_html` in a Jupyter notebook; False outside one."""
+        try:
+            from IPython import get_ipython  # type: ignore[import-not-found, unused-ignore]
+            from IPython.display import (  # type: ignore[import-not-found, unused-ignore]
+                HTML,
+                display,
+            )
+        except ImportError:
+            return False
+        if get_ipython() is None:
+            return False
+        display(HTML(self.to_html(height, hidden)))
+        return True
+
+    # ---- what integrations call (sdk/watch.py) ----------------------------------------
+    def watch(self, models: Any, criterion: Any = None, log: str | None = "gradients",
+              log_freq: int = 1000, idx: int | None = None, log_graph: bool = False) -> None:
+        """Log histograms of a PyTorch model's gradients (``gradients/<name>``) and/or
+        parameters (``parameters/<name>``) every ``log_freq`` batches, as wandb does."""
+        from cairn.sdk.watch import Watcher
+
+        if self._watcher is None:
+            self._watcher = Watcher(self)
+        self._watcher.watch(models, criterion=criterion, log=log, log_freq=log_freq, idx=idx,
+                            log_graph=log_graph)
+
+    def unwatch(self, models: Any = None) -> None:
+        """Remove the hooks ``watch`` placed on ``models`` (default: on every model)."""
+        if self._watcher is not None:
+            self._watcher.unwatch(models)
+
+    @property
+    def _attach_id(self) -> str:
+        """What ``wandb._attach`` takes in another process to log into this run."""
+        return self.path
+
+    def _label(self, code: str | None = None, repo: str | None = None,
+               code_version: str | None = None, **kwargs: str) -> None:
+        """Integrations name themselves here (wandb keeps it as telemetry)."""
+        self._labels.update({k: v for k, v in (("code", code), ("repo", repo),
+                                               ("code_version", code_version)) if v})
+
+    def status(self) -> RunStatus:
+        """How much of the run has reached the store: everything, once this returns."""
+        if self._finished or self._writer is None:
+            return RunStatus()
+        self._flush_to_store()
+        return RunStatus(sync_time=datetime.datetime.now())
+
+    def mark_preempting(self) -> None:
+        """Say the process is about to be preempted (a scheduler's notice). wandb's server
+        then reports a run that stops beating as preempted; cairn's store has no such state
+        yet, so this is kept on the run (``run._preempting``) and changes nothing stored."""
+        self._preempting = True
 
     # ---- the end -----------------------------------------------------------------------
     def _flush_to_store(self) -> None:

@@ -33,11 +33,13 @@ from cairn.server import (
     openapi,
     projects,
     runs,
+    sweeps,
     system,
 )
 from cairn.server.context import ServerContext, ServerOptions
 from cairn.server.errors import EXCEPTION_HANDLERS, not_found
 from cairn.server.guard import BrowserGuard
+from cairn.server.limits import ClientWatch
 from cairn.server.static import WebApp, default_ui_dir
 from cairn.settings import Settings
 from cairn.store.base import MetadataStore
@@ -51,7 +53,8 @@ def api_routes() -> list[BaseRoute]:
     """The routes under ``/api/v1``, one module a resource."""
     return [*projects.ROUTES, *runs.ROUTES, *history.ROUTES, *envelopes.ROUTES,
             *events.ROUTES, *files.ROUTES, *artifacts.ROUTES, *media.ROUTES,
-            *openapi.ROUTES, *system.ROUTES, *console.ROUTES, *alerts.ROUTES]
+            *openapi.ROUTES, *system.ROUTES, *console.ROUTES, *alerts.ROUTES,
+            *sweeps.ROUTES]
 
 
 async def _no_api_route(request: Request) -> Response:
@@ -86,7 +89,7 @@ def create_app(settings: Settings, store: MetadataStore, blobs: BlobStore | None
     ]
     # The guard is outermost, so no route (nor authentication) sees a refused request.
     guard = Middleware(BrowserGuard, allowed_hosts=options.allowed_hosts)
-    app = Starlette(routes=routes, middleware=[guard, *middleware],
+    app = Starlette(routes=routes, middleware=[guard, Middleware(ClientWatch), *middleware],
                     exception_handlers=dict(EXCEPTION_HANDLERS), lifespan=lifespan)
     app.state.cairn = ctx
     return app

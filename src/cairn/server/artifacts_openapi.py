@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from cairn.server.openapi import _ENTITY, _PROJECT, _RUN_ID, _answer, _object, _op, _query
+from cairn.server.openapi import (
+    _ENTITY,
+    _PROJECT,
+    _RUN_ID,
+    _answer,
+    _errors,
+    _object,
+    _op,
+    _query,
+)
 
 _NAME = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
 _SELECTOR = {"name": "version", "in": "path", "required": True, "schema": {"type": "string"},
@@ -17,10 +26,11 @@ _VERSION = _object({
     "digest": {"type": "string"}, "aliases": {"type": "array", "items": {"type": "string"}},
     "size": {"type": "integer"}, "file_count": {"type": "integer"},
     "created_at": {"type": "number"}, "description": {"type": "string"}})
-_DETAIL = _object({"version": {"type": "object"}, "metadata": {"type": "object"},
-                   "producer": {"type": ["object", "null"]},
-                   "consumers": {"type": "array", "items": {"type": "object"}},
-                   "files": {"type": "array", "items": {"type": "object"}}})
+_DETAIL = {"allOf": [_VERSION, _object({
+    "metadata": {"type": "object"}, "producer": {"type": ["object", "null"]},
+    "consumers": {"type": "array", "items": {"type": "object"}},
+    "files": {"type": "array", "items": {"type": "object"}}})]}
+"""A version's fields (``version`` is its name, ``v3``) and what it holds, in one object."""
 _LIST = {"type": "array", "items": _VERSION}
 _V = "/api/v1/projects/{entity}/{project}/artifacts/{name}/{version}"
 _HERE = [_ENTITY, _PROJECT, _NAME, _SELECTOR]
@@ -36,15 +46,16 @@ PATHS: dict[str, dict[str, Any]] = {
         [_ENTITY, _PROJECT, _NAME])},
     _V: {"get": _op("A version: files, metadata, aliases, producer, consumers",
                     _answer(_DETAIL), _HERE),
-         "delete": _op("Delete a version", {"204": {"description": "Deleted"}},
+         "delete": _op("Delete a version", {"204": {"description": "Deleted"},
+                                            **_errors()},
                        [*_HERE, _query("delete_aliases", {"type": "boolean"},
                                        "needed when it has aliases")])},
     _V + "/aliases": {"put": _op(
         "Set a version's aliases", _answer(_DETAIL), _HERE,
         _object({"aliases": {"type": "array", "items": {"type": "string"}}}, ["aliases"]))},
     _V + "/files/{path}": {"get": _op(
-        "A file's content", _answer({"type": "string", "format": "binary"},
-                                    media="application/octet-stream"), [*_HERE, _PATH])},
+        "A file's content, with the content type its name implies",
+        _answer({"type": "string", "format": "binary"}, media="*/*"), [*_HERE, _PATH])},
     _V + "/lineage": {"get": _op(
         "Runs and versions connected to this version", _answer(_object({
             "root": {"type": "string"}, "nodes": {"type": "array", "items": {"type": "object"}},

@@ -9,6 +9,7 @@ permission check goes there, and authentication itself is middleware handed to
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -16,13 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from cairn.records import RunRef
 from cairn.server.encoding import dumps
 from cairn.server.errors import not_found
+from cairn.server.limits import call_limited
 from cairn.settings import Settings
 from cairn.store.base import MetadataStore, ProjectRow, RunRow
 from cairn.store.blobs import BlobStore
@@ -42,6 +43,9 @@ class ServerOptions:
     """Memory for encoded chart data kept for the next identical request."""
     allowed_hosts: tuple[str, ...] = ()
     """Host names (or addresses) answered besides loopback ones (``guard.py``)."""
+    query_time_limit: float = 10.0
+    """Seconds of store work one call of a request may take before it is stopped (a 503
+    ``query_timeout``); it also stops when the client leaves (``limits.py``)."""
 
 
 class EncodedCache:
@@ -89,9 +93,10 @@ class ServerContext:
         self.stopping.set()
 
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run store work in a worker thread, so that SQLite never blocks the event loop
-        (the store serialises its own use of the connection)."""
-        return await run_in_threadpool(fn, *args, **kwargs)
+        """Run store work in a worker thread, so that the store never blocks the event
+        loop, within the time limit and only while the client waits (``limits.py``)."""
+        return await call_limited(self.options.query_time_limit,
+                                  functools.partial(fn, *args, **kwargs))
 
     async def respond(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Response:
         """``fn``'s answer as JSON (bytes it returns are JSON already), computed and
@@ -101,7 +106,7 @@ class ServerContext:
             answer = fn(*args, **kwargs)
             return answer if isinstance(answer, bytes) else dumps(answer)
 
-        return Response(await run_in_threadpool(work), media_type="application/json")
+        return Response(await self.call(work), media_type="application/json")
 
     def run_url(self, ref: RunRef) -> str:
         return f"{self.settings.ui_url.rstrip('/')}/{ref.entity}/{ref.project}/runs/{ref.run_id}"

@@ -19,7 +19,13 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from cairn.errors import FilterError, NotFoundError, StoreError, StoreLockedError
+from cairn.errors import (
+    FilterError,
+    NotFoundError,
+    QueryTimeoutError,
+    StoreError,
+    StoreLockedError,
+)
 from cairn.server.encoding import JsonResponse
 
 log = logging.getLogger("cairn.server")
@@ -33,7 +39,7 @@ CODES = {
     500: "internal",
     503: "store_busy",
 }
-"""The code of each status; ``bad_filter`` is a 400 too."""
+"""The code of each status; ``bad_filter`` is a 400 too, ``query_timeout`` a 503."""
 
 
 class ApiError(Exception):
@@ -99,6 +105,12 @@ async def _store_busy(request: Request, exc: Exception) -> Response:
     return error_response(503, "store_busy", "the store is busy; retry", {"Retry-After": "1"})
 
 
+async def _query_timeout(request: Request, exc: Exception) -> Response:
+    log.warning("store work stopped on %s %s: %s", request.method, request.url.path, exc)
+    return error_response(503, "query_timeout", "the request took longer than the server "
+                          "allows; narrow the filter, search or range")
+
+
 async def _disconnect(request: Request, exc: Exception) -> Response:
     return error_response(400, "bad_request", "the client went away while sending its body")
 
@@ -115,6 +127,7 @@ EXCEPTION_HANDLERS = {
     FilterError: _filter_error,
     NotFoundError: _not_found,
     StoreLockedError: _store_busy,
+    QueryTimeoutError: _query_timeout,
     ClientDisconnect: _disconnect,
     StoreError: _internal,
     Exception: _internal,

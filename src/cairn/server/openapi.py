@@ -28,15 +28,20 @@ def _query(name: str, schema: dict[str, Any], description: str,
             "description": description}
 
 
-def _answer(schema: dict[str, Any], description: str = "OK",
-            media: str = "application/json") -> dict[str, Any]:
+def _errors() -> dict[str, Any]:
+    """The error answers every operation may give, in the one error shape."""
     return {
-        "200": {"description": description, "content": {media: {"schema": schema}}},
-        "4XX": {"description": "Bad input", "content": {"application/json": {
-            "schema": _ref("Error")}}},
-        "5XX": {"description": "Store busy (503) or a bug (500)",
+        "4XX": {"description": "Bad input, or no such project, run or version", "content": {
+            "application/json": {"schema": _ref("Error")}}},
+        "5XX": {"description": "Store busy or the request ran too long (503), or a bug (500)",
                 "content": {"application/json": {"schema": _ref("Error")}}},
     }
+
+
+def _answer(schema: dict[str, Any], description: str = "OK",
+            media: str = "application/json") -> dict[str, Any]:
+    return {"200": {"description": description, "content": {media: {"schema": schema}}},
+            **_errors()}
 
 
 def _op(summary: str, responses: dict[str, Any], parameters: list[dict[str, Any]] | None = None,
@@ -64,8 +69,9 @@ _TIME = {"type": ["number", "null"], "description": "unix seconds"}
 SCHEMAS: dict[str, Any] = {
     "Error": _object({"error": _object({
         "status": {"type": "integer"},
-        "code": {"enum": ["bad_request", "bad_filter", "not_found", "method_not_allowed",
-                          "payload_too_large", "store_busy", "internal"]},
+        "code": {"enum": ["bad_request", "bad_filter", "bad_host", "forbidden", "not_found",
+                          "method_not_allowed", "payload_too_large", "store_busy",
+                          "query_timeout", "internal"]},
         "message": {"type": "string"}}, ["status", "code", "message"])}, ["error"]),
     "Project": _object({"entity": {"type": "string"}, "name": {"type": "string"},
                         "run_count": {"type": "integer"}, "created_at": _TIME,
@@ -105,6 +111,38 @@ SCHEMAS: dict[str, Any] = {
         "step_first": {"type": "array", "items": {"type": "integer"}},
         "step_last": {"type": "array", "items": {"type": "integer"}}}),
 }
+
+_EVENTS = {"run": "RunEvent", "points": "PointsEvent", "reset": "ResetEvent"}
+SCHEMAS.update({
+    "RunEvent": _object({
+        "id": {"type": "string"}, "state": SCHEMAS["Run"]["properties"]["state"],
+        "last_step": {"type": "integer"}, "updated_at": _TIME, "summary": {"type": "object"},
+        "name": {"type": "string"}, "notes": {"type": "string"}, "tags": _STRINGS,
+        "finished_at": _TIME, "exit_code": {"type": ["integer", "null"]}},
+        ["id", "state", "last_step", "updated_at"]),
+    "PointsEvent": _object({
+        "run": {"type": "string"}, "key": {"type": "string"},
+        "steps": {"type": "array", "items": {"type": "integer"}}, "values": _ARRAY,
+        "x": {"type": "object", "additionalProperties": _ARRAY,
+              "description": "_runtime and _timestamp at the same steps"}},
+        ["run", "key", "steps", "values", "x"]),
+    "ResetEvent": _object({"run": {"type": "string"}, "key": {"type": "string"}},
+                          ["run", "key"]),
+})
+
+
+def _events_answer() -> dict[str, Any]:
+    """An event stream: lines of text on the wire; each event's ``data`` is a JSON object
+    of the schema its ``event`` names (OpenAPI 3.2's ``itemSchema`` says so per event)."""
+    item = {"oneOf": [_object({"event": {"const": name}, "data": _ref(schema)},
+                              ["event", "data"]) for name, schema in _EVENTS.items()]}
+    return {"200": {"description": "An event stream: `event: NAME` and `data: JSON` lines; "
+                    "the data of each event is the object of its schema (RunEvent, "
+                    "PointsEvent, ResetEvent)",
+                    "content": {"text/event-stream": {"schema": {"type": "string"},
+                                                      "itemSchema": item}}},
+            **_errors()}
+
 
 _RUNS_PARAMS = [
     _query("filters", {"type": "string"}, "JSON, the Api filter language"),
@@ -148,7 +186,7 @@ PATHS: dict[str, dict[str, Any]] = {
         [_ENTITY, _PROJECT], _ENVELOPE_BODY)},
     "/api/v1/projects/{entity}/{project}/events": {"get": _op(
         "Server-Sent Events: run, points and reset events",
-        _answer({"type": "string"}, "An event stream", "text/event-stream"),
+        _events_answer(),
         [_ENTITY, _PROJECT,
          _query("runs", {"type": "string"}, "comma-separated run ids to follow points of"),
          _query("keys", {"type": "string"}, "comma-separated metric keys to follow"),
@@ -174,16 +212,18 @@ PATHS: dict[str, dict[str, Any]] = {
             "files": {"type": "array", "items": _ref("RunFile")}})),
         [_ENTITY, _PROJECT, _RUN_ID])},
     "/api/v1/runs/{entity}/{project}/{run_id}/files/{name}": {"get": _op(
-        "One file's content", _answer({"type": "string", "format": "binary"}, "The content",
-                                      "application/octet-stream"),
+        "One file's content", _answer({"type": "string", "format": "binary"},
+                                      "The content, as the type its name implies when that "
+                                      "is safe inline, else application/octet-stream", "*/*"),
         [_ENTITY, _PROJECT, _RUN_ID,
          {"name": "name", "in": "path", "required": True, "schema": {"type": "string"},
           "description": "the file's name, '/' allowed"},
          _query("download", {"type": "string", "enum": ["1", "true"]},
                 "serve as an attachment")])},
     "/api/v1/blobs/{digest}": {"get": _op(
-        "A blob by its sha256", _answer({"type": "string", "format": "binary"}, "The content",
-                                        "application/octet-stream"),
+        "A blob by its sha256", _answer({"type": "string", "format": "binary"},
+                                        "The content, as the inline type asked for, else "
+                                        "application/octet-stream", "*/*"),
         [{"name": "digest", "in": "path", "required": True,
           "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}},
          _query("type", {"type": "string"}, "content type to serve it as (inline types only)")])},
@@ -250,12 +290,12 @@ PATHS: dict[str, dict[str, Any]] = {
 
 
 def openapi_document(version: str) -> dict[str, Any]:
-    from cairn.server import artifacts_openapi
+    from cairn.server import artifacts_openapi, sweeps_openapi
 
     return {"openapi": "3.1.0",
             "info": {"title": "cairn", "version": version,
                      "description": "The HTTP API of cairn (docs/api.md)."},
-            "paths": {**PATHS, **artifacts_openapi.PATHS},
+            "paths": {**PATHS, **artifacts_openapi.PATHS, **sweeps_openapi.PATHS},
             "components": {"schemas": SCHEMAS}}
 
 

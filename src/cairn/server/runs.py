@@ -23,7 +23,7 @@ from cairn.server.errors import bad_request, not_found
 from cairn.server.params import json_body, query_filters, query_int, query_list, query_text
 from cairn.store import edits
 from cairn.store.base import RunRow, SeriesInfo
-from cairn.store.query import compile_order
+from cairn.store.filters import parse_order as check_order
 
 MAX_LIMIT = 1000
 MAX_COLUMNS = 1000
@@ -92,7 +92,7 @@ def parse_columns(request: Request) -> dict[str, list[str]] | None:
 
 def parse_order(request: Request) -> list[str]:
     order = query_list(request, "order", 20) or ["-created_at"]
-    compile_order(order)  # a FilterError (400 bad_filter) names what is wrong
+    check_order(order)  # a FilterError (400 bad_filter) names what is wrong
     return order
 
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from cairn.store.edits import Edit, EditRow
     from cairn.store.media import ObjectKey
     from cairn.store.progress import SessionProgress, Span
+    from cairn.store.sweeps import Claim, Propose, SweepRow, TrialRow
     from cairn.store.system import SystemSamples
 
 RUN_STATES = ("running", "finished", "failed", "crashed", "killed")
@@ -174,7 +175,7 @@ class MetadataStore(Protocol):
         offset: int = 0,
         search: str | None = None,
     ) -> list[RunRow]:
-        """Runs of a project (None: any), filtered and ordered as in ``store/query.py``;
+        """Runs of a project (None: any), filtered and ordered as in ``store/filters.py``;
         FilterError for a malformed filter or order. ``search``: free text that must occur
         (case-insensitively, ASCII) in the name, tags, group, job type, config or summary."""
         ...
@@ -367,5 +368,37 @@ class MetadataStore(Protocol):
                       steps: Sequence[int]) -> list[tuple[int, Any]]:
         """``(step, value)`` of ``key`` at the given steps, in step order."""
         ...
+
+    # sweeps (store/sweeps.py): the controller's state, changed atomically per sweep
+    def create_sweep(self, entity: str, project: str, sweep_id: str, *, name: str | None,
+                     method: str, config: dict[str, Any], seed: int, grid_size: int | None,
+                     prior_runs: Sequence[str] = ()) -> SweepRow: ...
+
+    def find_sweeps(self, entity: str | None = None, project: str | None = None,
+                    sweep_id: str | None = None) -> list[SweepRow]:
+        """Sweeps by entity, project and id (None: any), newest first."""
+        ...
+
+    def sweep_trials(self, sweep_pk: int) -> list[TrialRow]: ...
+
+    def set_sweep_state(self, sweep_pk: int, state: str) -> None: ...
+
+    def claim_trial(self, sweep_pk: int, run_id: str, *, host: str | None, pid: int | None,
+                    run_cap: int | None, propose: Propose) -> Claim:
+        """The sweep's next trial, handed out to one caller only: trials of dead agents are
+        marked ``crashed`` first (a grid's crashed point is handed out again), ``run_cap``
+        counts every trial handed out, and ``propose`` picks the parameters inside the
+        same transaction."""
+        ...
+
+    def trial_heartbeat(self, sweep_pk: int, number: int) -> tuple[str, str | None, str]:
+        """Stamp a trial alive: (its state, why it should stop or None, the sweep's state)."""
+        ...
+
+    def end_trial(self, sweep_pk: int, number: int, state: str, value: float | None = None,
+                  stop_reason: str | None = None,
+                  target_reached: bool = False) -> SweepRow: ...
+
+    def stop_trial(self, sweep_pk: int, number: int, reason: str) -> None: ...
 
     def close(self) -> None: ...

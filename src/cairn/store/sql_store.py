@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from importlib import resources
 from typing import Any, TypeVar
 
@@ -22,6 +22,7 @@ import numpy as np
 from cairn.errors import StoreError
 from cairn.records import Record, RunRef
 from cairn.store import artifacts, edits, envelope_reads
+from cairn.store import sweeps as sweep_sql
 from cairn.store.alerts import AlertRow, read_alerts
 from cairn.store.apply import Cursor, RecordApplier
 from cairn.store.artifacts import ArtifactCollectionRow, ArtifactVersionRow
@@ -136,6 +137,10 @@ class SqlStore:
         """Distinct ``a.b`` keys of a JSON column: objects are walked, everything else
         (lists included) is a leaf, and so is an empty object."""
         raise NotImplementedError
+
+    def _lock_sweep(self, conn: Cursor, sweep_pk: int) -> None:
+        """Called first in a sweep's write transaction: a store shared by concurrent
+        writers serialises the agents of one sweep here."""
 
     def _lock_batch(self, conn: Cursor, records: Sequence[Record]) -> None:
         """Called first in the apply transaction: a store shared by concurrent writers
@@ -579,3 +584,50 @@ class SqlStore:
 
     def run_file(self, run_pk: int, name: str) -> RunFile | None:
         return read_run_file(self._read, run_pk, name)
+
+    # ---- sweeps (store/sweeps.py) -----------------------------------------------------
+    @contextmanager
+    def _sweep_write(self, sweep_pk: int) -> Iterator[Cursor]:
+        with self._write() as conn:
+            self._lock_sweep(conn, sweep_pk)
+            yield conn
+
+    def create_sweep(self, entity: str, project: str, sweep_id: str, *, name: str | None,
+                     method: str, config: dict[str, Any], seed: int, grid_size: int | None,
+                     prior_runs: Sequence[str] = ()) -> sweep_sql.SweepRow:
+        with self._write() as conn:
+            pk = sweep_sql.create_sweep(conn, entity, project, sweep_id, name, method, config,
+                                        seed, grid_size, prior_runs)
+            return sweep_sql.sweep_by_pk(conn, pk)
+
+    def find_sweeps(self, entity: str | None = None, project: str | None = None,
+                    sweep_id: str | None = None) -> list[sweep_sql.SweepRow]:
+        return self._call(sweep_sql.find_sweeps, entity, project, sweep_id)
+
+    def sweep_trials(self, sweep_pk: int) -> list[sweep_sql.TrialRow]:
+        return self._call(sweep_sql.list_trials, sweep_pk)
+
+    def set_sweep_state(self, sweep_pk: int, state: str) -> None:
+        with self._sweep_write(sweep_pk) as conn:
+            sweep_sql.set_state(conn, sweep_pk, state)
+
+    def claim_trial(self, sweep_pk: int, run_id: str, *, host: str | None, pid: int | None,
+                    run_cap: int | None, propose: sweep_sql.Propose) -> sweep_sql.Claim:
+        with self._sweep_write(sweep_pk) as conn:
+            return sweep_sql.claim_trial(conn, sweep_pk, run_id, host, pid, run_cap, propose,
+                                         self._state)
+
+    def trial_heartbeat(self, sweep_pk: int, number: int) -> tuple[str, str | None, str]:
+        with self._sweep_write(sweep_pk) as conn:
+            return sweep_sql.heartbeat(conn, sweep_pk, number)
+
+    def end_trial(self, sweep_pk: int, number: int, state: str, value: float | None = None,
+                  stop_reason: str | None = None,
+                  target_reached: bool = False) -> sweep_sql.SweepRow:
+        with self._sweep_write(sweep_pk) as conn:
+            return sweep_sql.end_trial(conn, sweep_pk, number, state, value, stop_reason,
+                                       target_reached)
+
+    def stop_trial(self, sweep_pk: int, number: int, reason: str) -> None:
+        with self._sweep_write(sweep_pk) as conn:
+            sweep_sql.stop_trial(conn, sweep_pk, number, reason)

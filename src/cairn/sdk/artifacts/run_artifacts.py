@@ -181,3 +181,34 @@ def close_reader(run: Run) -> None:
     if api is not None:
         api.close()
         run._artifacts_api = None
+
+
+def use_model(run: Run, name: str) -> str:
+    """``Run.use_model``: the model artifact ``name`` downloaded; the path of its only file,
+    or of its folder."""
+    artifact = run.use_artifact(name)
+    if "model" not in artifact.type.lower():
+        raise ValueError(f"use_model({name!r}): artifact type {artifact.type!r} is not a "
+                         "model type (it must contain 'model')")
+    folder = artifact.download()
+    files = os.listdir(folder)
+    return os.path.join(folder, files[0]) if len(files) == 1 else folder
+
+
+def link_artifact(run: Run, artifact: Artifact, target_path: str,
+                  aliases: list[str] | None) -> Artifact:
+    """``Run.link_artifact``: ``artifact``'s files as a version of the collection named by
+    the last part of ``target_path``, in the run's project (the blobs are shared)."""
+    import dataclasses
+
+    if not isinstance(target_path, str) or not target_path.strip("/"):
+        raise ValueError(f"link_artifact() target_path must be '[entity/project/]name'; got "
+                         f"{target_path!r}")
+    if artifact._version is None and artifact._logged_by is None:
+        artifact = log_artifact(run, artifact)
+    collection = target_path.rstrip("/").rsplit("/", 1)[-1].split(":", 1)[0]
+    linked = Artifact(collection, artifact.type, description=artifact.description,
+                      metadata=artifact.metadata)
+    for path, entry in artifact.manifest.entries.items():
+        linked.manifest.entries[path] = dataclasses.replace(entry, _artifact=linked)
+    return log_artifact(run, linked, aliases=aliases)

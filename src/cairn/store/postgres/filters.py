@@ -1,34 +1,35 @@
 """Run filters and order rendered as PostgreSQL SQL over the JSONB columns.
 
-The filter is checked by ``store/query.py`` exactly as for SQLite; only the rendering
+The filter is parsed by ``store/filters.py`` exactly as for SQLite; only the rendering
 differs. PostgreSQL types every expression, so a field is read twice: as a number
 (``num``: JSON numbers, and booleans as 0 and 1, as SQLite reads them) and as text
 (``text``: JSON strings), each NULL when the value is of the other kind. A comparison
 uses the one its value's kind calls for, so a number only matches numbers and a string
-only strings, as in MongoDB. Mixed kinds order numbers before strings, as SQLite does.
+only strings, as in MongoDB. Mixed kinds order numbers before strings, as SQLite does. A
+list of values (``$in``, tags) is one array parameter (``= ANY``), of any length.
 
-``$regex`` is PostgreSQL's ``~`` (POSIX advanced expressions: Python's syntax for
-everything but its extensions). The run state of a stale heartbeat reads ``crashed``.
+``$regex`` is PostgreSQL's ``~``. Patterns are checked as RE2 first, so both dialects
+accept the same ones (no backreferences, which are what make PostgreSQL's engine
+backtrack); the store's statement timeout bounds any that is still slow. The run state of
+a stale heartbeat reads ``crashed``.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from cairn.errors import FilterError
-from cairn.store.query import (
-    _COLUMNS,
-    _COMPARE,
-    _TIME_COLUMNS,
-    FilterCompiler,
-    _check_regex,
-    _Field,
-    parse_field,
-)
+from cairn.store import filters as f
+from cairn.store.sql_filters import SqlFilters
 
-_NUMERIC_COLUMNS = frozenset({"runs.last_step", *_TIME_COLUMNS})
-_STATE = _COLUMNS["state"]
+COLUMNS = {
+    "group": "runs.group_name", "job_type": "runs.job_type", "name": "runs.name",
+    "run_id": "runs.run_id", "notes": "runs.notes", "host": "runs.host",
+    "created_at": "runs.created_at", "updated_at": "runs.updated_at",
+    "heartbeat_at": "runs.heartbeat_at", "last_step": "runs.last_step",
+}
+_DOCUMENTS = {"config": "runs.config_json", "summary": "runs.summary_json"}
 # filter_json writes infinities as 9e999, more than a float8 holds: read them back as
 # infinities instead of failing the cast.
 _FLOAT_MAX = "1e308"
@@ -38,8 +39,13 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _json_path(column: str, parts: list[str]) -> str:
-    return f"({column} #> ARRAY[{', '.join(_literal(p) for p in parts)}]::text[])"
+def _text(value: str) -> str:
+    """PostgreSQL text cannot hold NUL: the store keeps U+FFFD in its place."""
+    return value.replace("\x00", "\ufffd")
+
+
+def _json_path(column: str, parts: Sequence[str]) -> str:
+    return f"({column} #> ARRAY[{', '.join(_literal(_text(p)) for p in parts)}]::text[])"
 
 
 def _json_number(j: str) -> str:
@@ -53,78 +59,95 @@ def _json_text(j: str) -> str:
     return f"(CASE jsonb_typeof({j}) WHEN 'string' THEN {j} #>> '{{}}' END)"
 
 
-class PostgresFilters(FilterCompiler):
-    """``FilterCompiler`` rendering PostgreSQL; ``heartbeat_timeout`` decides which
-    ``running`` runs read as ``crashed``."""
+@dataclass(frozen=True)
+class _Sql:
+    """How to read one field in PostgreSQL."""
 
-    true = "TRUE"
-    false = "FALSE"
+    present: str
+    null: str
+    num: str | None
+    """The value as a number (NULL if it is none); None if the field never is one."""
+    text: str | None
+    """... and as text (NULL if it is no string)."""
+
+
+class PostgresFilters(SqlFilters):
+    """``SqlFilters`` rendering PostgreSQL; ``heartbeat_timeout`` decides which
+    ``running`` runs read as ``crashed``."""
 
     def __init__(self, heartbeat_timeout: float, now: float | None = None) -> None:
         super().__init__()
         self.cutoff = (time.time() if now is None else now) - heartbeat_timeout
 
-    def _field(self, name: str) -> _Field:
-        column, paths = parse_field(name)
-        if not paths:
-            if column == _STATE:
-                column = state_sql(self.cutoff)
-            numeric = column in _NUMERIC_COLUMNS
-            return _Field(column, f"{column} IS NOT NULL", f"{column} IS NULL",
-                          column in _TIME_COLUMNS, num=column if numeric else None,
-                          text=None if numeric else column)
-        found = [_json_path(column, p) for p in paths]
+    def _field(self, field: f.Field) -> _Sql:
+        if field.column is not None:
+            column = state_sql(self.cutoff) if field.column == "state" else \
+                COLUMNS[field.column]
+            numeric = field.column in f.NUMBER_COLUMNS
+            return _Sql(f"{column} IS NOT NULL", f"{column} IS NULL",
+                        num=column if numeric else None, text=None if numeric else column)
+        assert field.document is not None
+        found = [_json_path(_DOCUMENTS[field.document], p) for p in field.paths]
         j = found[0] if len(found) == 1 else f"coalesce({', '.join(found)})"
-        return _Field(j, f"{j} IS NOT NULL", f"coalesce(jsonb_typeof({j}), 'null') = 'null'",
-                      num=_json_number(j), text=_json_text(j))
+        return _Sql(f"{j} IS NOT NULL", f"coalesce(jsonb_typeof({j}), 'null') = 'null'",
+                    num=_json_number(j), text=_json_text(j))
 
-    def order_terms(self, name: str, descending: bool) -> list[str]:
-        field = self._field(name)
-        way = "DESC" if descending else "ASC"
-        if field.num is not None and field.text is not None:
-            kind = f"(CASE WHEN {field.num} IS NOT NULL THEN 0 WHEN {field.text} IS NOT " \
-                   "NULL THEN 1 END)"
-            return [f"{kind} {way} NULLS LAST", f"{field.num} {way}",
-                    f'{field.text} COLLATE "C" {way}']
-        if field.num is not None:
-            return [f"{field.num} {way} NULLS LAST"]
-        return [f'{field.text} COLLATE "C" {way} NULLS LAST']
-
-    def _typed(self, field: _Field, value: Any, op: str) -> str:
-        expr = field.text if isinstance(value, str) else field.num
+    def compare(self, node: f.Compare) -> str:
+        sql = self._field(node.field)
+        value = node.value
+        expr = sql.text if isinstance(value, str) else sql.num
         if expr is None:
             return self.false
-        self.params.append(int(value) if isinstance(value, bool) else value)
-        return f"coalesce({expr} {op} ?, FALSE)"
+        self.params.append(_text(value) if isinstance(value, str) else value)
+        return f"coalesce({expr} {node.op} ?, FALSE)"
 
-    def _equals(self, field: _Field, value: Any) -> str:
-        if value is None:
-            return field.null
-        return self._typed(field, value, "=")
+    def one_of(self, node: f.OneOf) -> str:
+        sql = self._field(node.field)
+        parts = []
+        if node.strings and sql.text is not None:
+            self.params.append([_text(s) for s in node.strings])
+            parts.append(f"coalesce({sql.text} = ANY(?::text[]), FALSE)")
+        if node.numbers and sql.num is not None:
+            self.params.append([float(n) for n in node.numbers])
+            parts.append(f"coalesce({sql.num} = ANY(?::float8[]), FALSE)")
+        return " OR ".join(parts) or self.false
 
-    def _order(self, name: str, field: _Field, op: str, value: Any) -> str:
-        if value is None:
-            raise FilterError(f"{name}: {op} cannot compare with null")
-        return self._typed(field, value, _COMPARE[op])
+    def is_null(self, field: f.Field) -> str:
+        return self._field(field).null
 
-    def _regex(self, name: str, field: _Field, raw: Any) -> str:
-        _check_regex(name, raw)
-        if field.text is None:
+    def exists(self, field: f.Field) -> str:
+        return self._field(field).present
+
+    def matches(self, node: f.Matches) -> str:
+        text = self._field(node.field).text
+        if text is None:
             return self.false
-        self.params.append(raw)
-        return f"coalesce({field.text} ~ ?, FALSE)"
+        self.params.append(node.pattern)
+        return f"coalesce({text} ~ ?, FALSE)"
 
-    def _tag_member(self, count: int = 1) -> str:
-        marks = ", ".join("?" for _ in range(count))
-        return (f"EXISTS (SELECT 1 FROM jsonb_array_elements_text(runs.tags) AS t(tag) "
-                f"WHERE t.tag IN ({marks}))")
+    def has_tag(self, tags: Sequence[str]) -> str:
+        self.params.append([_text(t) for t in tags])
+        return "jsonb_exists_any(runs.tags, ?::text[])"
 
-    def _tags_exist(self, exist: bool) -> str:
-        return "jsonb_array_length(runs.tags) " + ("> 0" if exist else "= 0")
+    def has_tags(self) -> str:
+        return "jsonb_array_length(runs.tags) > 0"
 
-    def _tag_regex(self) -> str:
+    def tag_matches(self, pattern: str) -> str:
+        self.params.append(pattern)
         return ("EXISTS (SELECT 1 FROM jsonb_array_elements_text(runs.tags) AS t(tag) "
                 "WHERE t.tag ~ ?)")
+
+    def order_terms(self, term: f.OrderTerm) -> list[str]:
+        sql = self._field(term.field)
+        way = "DESC" if term.descending else "ASC"
+        if sql.num is not None and sql.text is not None:
+            kind = f"(CASE WHEN {sql.num} IS NOT NULL THEN 0 WHEN {sql.text} IS NOT " \
+                   "NULL THEN 1 END)"
+            return [f"{kind} {way} NULLS LAST", f"{sql.num} {way}",
+                    f'{sql.text} COLLATE "C" {way}']
+        if sql.num is not None:
+            return [f"{sql.num} {way} NULLS LAST"]
+        return [f'{sql.text} COLLATE "C" {way} NULLS LAST']
 
 
 def state_sql(cutoff: float) -> str:

@@ -25,14 +25,14 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from cairn.errors import StoreError, StoreLockedError
+from cairn.errors import QueryTimeoutError, StoreError, StoreLockedError
 from cairn.records import Record
+from cairn.store import deadline
 from cairn.store.apply import Cursor, RecordApplier
 from cairn.store.base import ApplyResult, effective_state
 from cairn.store.chunk_index import DEFAULT_BUDGET, ChunkIndexCache
 from cairn.store.edits import Edit, lock_keys
 from cairn.store.postgres.filters import PostgresFilters
-from cairn.store.query import compile_filters, compile_order
 from cairn.store.sql_store import RUN_COLUMNS, SqlStore, read_migrations
 
 T = TypeVar("T")
@@ -93,7 +93,14 @@ def _public_uri(uri: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
+def _stopped(limit: deadline.Deadline, where: str) -> QueryTimeoutError:
+    return QueryTimeoutError(f"a read of store {where} was stopped: {limit.why()}")
+
+
 def _store_error(exc: psycopg.Error, where: str) -> StoreError:
+    limit = deadline.current()
+    if isinstance(exc, psycopg.errors.QueryCanceled) and limit is not None and limit.over():
+        return _stopped(limit, where)
     if isinstance(exc, psycopg.errors.LockNotAvailable | psycopg.errors.QueryCanceled):
         return StoreLockedError(f"store {where} is busy: {exc}")
     return StoreError(f"store {where}: {exc}")
@@ -137,13 +144,31 @@ class PostgresStore(SqlStore):
         conn.execute(f"SET lock_timeout = {self._lock_timeout_ms}")
 
     @contextmanager
+    def _bounded(self, conn: psycopg.Connection[Any]) -> Iterator[None]:
+        """Under this thread's deadline, statements on ``conn`` stop when it passes
+        (``statement_timeout``) or is cancelled (a cancel request to the server)."""
+        limit = deadline.current()
+        if limit is None:
+            yield
+            return
+        if limit.over():
+            raise _stopped(limit, self.location)
+        conn.execute(f"SET statement_timeout = {max(1, int(limit.remaining() * 1000))}")
+        try:
+            with limit.on_cancel(conn.cancel_safe):
+                yield
+        finally:
+            with contextlib.suppress(psycopg.Error):
+                conn.execute("RESET statement_timeout")
+
+    @contextmanager
     def _connection(self) -> Iterator[_Connection]:
         pinned: _Connection | None = getattr(self._pinned, "conn", None)
         if pinned is not None:
             yield pinned
             return
         try:
-            with self._pool.connection() as conn:
+            with self._pool.connection() as conn, self._bounded(conn):
                 yield _Connection(conn)
         except psycopg.Error as exc:
             raise _store_error(exc, self.location) from exc
@@ -160,7 +185,9 @@ class PostgresStore(SqlStore):
                 self._pinned.conn = conn
                 try:
                     raw.execute(begin)
-                    yield conn
+                    with self._bounded(raw) if "READ ONLY" in begin else \
+                            contextlib.nullcontext():
+                        yield conn
                     raw.execute("COMMIT")
                 except BaseException:
                     with contextlib.suppress(psycopg.Error):
@@ -239,6 +266,10 @@ class PostgresStore(SqlStore):
             self._lock_batch(conn, records)
             return RecordApplier(conn).apply(records)
 
+    def _lock_sweep(self, conn: Cursor, sweep_pk: int) -> None:
+        conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
+                     (json.dumps(["sweep", sweep_pk]),))
+
     def _lock_batch(self, conn: Cursor, records: Sequence[Record]) -> None:
         keys = {json.dumps(["run", r.run.entity, r.run.project, r.run.run_id])
                 for r in records}
@@ -264,10 +295,10 @@ class PostgresStore(SqlStore):
                                local_pids=False)
 
     def _filters(self, filters: Mapping[str, Any] | None) -> tuple[str, list[Any]]:
-        return compile_filters(filters, PostgresFilters(self.heartbeat_timeout))
+        return PostgresFilters(self.heartbeat_timeout).where(filters)
 
     def _order(self, order: Sequence[str] | str | None) -> tuple[str, list[Any]]:
-        return compile_order(order, PostgresFilters(self.heartbeat_timeout))
+        return PostgresFilters(self.heartbeat_timeout).order_by(order)
 
     def _search(self, search: str | None) -> tuple[str, list[Any]]:
         """Case-insensitive text in the name, group, job type, tags, config or summary;

@@ -10,11 +10,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from cairn.errors import StoreError, StoreLockedError
+from cairn.errors import QueryTimeoutError, StoreError, StoreLockedError
+from cairn.store import deadline
 from cairn.store.base import effective_state
 from cairn.store.chunk_index import DEFAULT_BUDGET, ChunkIndexCache
-from cairn.store.query import compile_filters, compile_order, regexp
 from cairn.store.sql_store import SqlStore, read_migrations
+from cairn.store.sqlite.filters import SqliteFilters, regexp
 
 T = TypeVar("T")
 
@@ -62,31 +63,53 @@ def flat_key(path: str) -> str:
 
 def _store_error(exc: sqlite3.Error, path: Path) -> StoreError:
     text = str(exc)
+    limit = deadline.current()
+    if isinstance(exc, sqlite3.OperationalError) and text == "interrupted" and \
+            limit is not None and limit.over():
+        return QueryTimeoutError(f"a read of store {path} was stopped: {limit.why()}")
     if "locked" in text or "busy" in text:
         return StoreLockedError(f"store {path} is locked by another process: {text}")
     return StoreError(f"store {path}: {text}")
 
+
+_PROGRESS_STEPS = 1000
+"""SQLite virtual machine steps between two looks at the thread's deadline."""
+
+
+def _over_deadline() -> int:
+    """SQLite's progress handler: non-zero stops the running statement."""
+    limit = deadline.current()
+    return 1 if limit is not None and limit.over() else 0
+
+
 class SqliteStore(SqlStore):
-    """``MetadataStore`` on SQLite. Thread-safe within one process."""
+    """``MetadataStore`` on SQLite. Thread-safe within one process.
+
+    As datasette does, one connection writes (short ``BEGIN IMMEDIATE`` transactions,
+    one at a time under a lock) and each thread that reads has its own connection, so
+    readers never queue behind each other or behind a write (WAL mode lets them read the
+    last committed state while a write goes on). Reads inside a write transaction use the
+    writing connection, to see what the transaction wrote."""
 
     def __init__(self, path: Path, heartbeat_timeout: float = 60.0,
                  busy_timeout: float = 10.0, envelope_cache_bytes: int = DEFAULT_BUDGET) -> None:
         self.path = path
         self.location = str(path)
         self.heartbeat_timeout = heartbeat_timeout
+        self._busy_timeout = busy_timeout
         self._lock = threading.RLock()
+        self._local = threading.local()
+        self._readers: dict[threading.Thread, sqlite3.Connection] = {}
+        self._readers_lock = threading.Lock()
+        self._closed = False
         self._chunk_indexes = ChunkIndexCache(envelope_cache_bytes)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(str(path), timeout=busy_timeout, isolation_level=None,
-                                         check_same_thread=False)
+            self._conn = self._connect()
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open store {path}: {exc}") from exc
         conn = self._conn
-        conn.create_function("regexp", 2, regexp, deterministic=True)
-        conn.create_function("run_state", 4, self._run_state)
         try:
-            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
             if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
@@ -99,6 +122,36 @@ class SqliteStore(SqlStore):
             raise
 
     # ---- plumbing ----------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(str(self.path), timeout=self._busy_timeout,
+                               isolation_level=None, check_same_thread=False)
+        conn.create_function("regexp", 2, regexp, deterministic=True)
+        conn.create_function("run_state", 4, self._run_state)
+        conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
+        return conn
+
+    def _reader(self) -> sqlite3.Connection:
+        """This thread's reading connection (the writing one inside a write)."""
+        if getattr(self._local, "writing", False):
+            return self._conn
+        conn: sqlite3.Connection | None = getattr(self._local, "reader", None)
+        if conn is not None:
+            return conn
+        with self._readers_lock:
+            if self._closed:
+                raise StoreError(f"store {self.path} is closed")
+            for thread in [t for t in self._readers if not t.is_alive()]:
+                self._readers.pop(thread).close()
+            try:
+                conn = self._connect()
+                conn.execute("PRAGMA query_only = ON")
+                conn.set_progress_handler(_over_deadline, _PROGRESS_STEPS)
+            except sqlite3.Error as exc:
+                raise _store_error(exc, self.path) from exc
+            self._readers[threading.current_thread()] = conn
+        self._local.reader = conn
+        return conn
+
     def _run_state(self, state: str, heartbeat_at: float, host: str | None,
                    pid: int | None) -> str:
         return effective_state(state, heartbeat_at, host, pid, self.heartbeat_timeout)
@@ -110,6 +163,7 @@ class SqliteStore(SqlStore):
                 self._conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
                 raise _store_error(exc, self.path) from exc
+            self._local.writing = True
             try:
                 yield self._conn
                 self._conn.execute("COMMIT")
@@ -119,28 +173,46 @@ class SqliteStore(SqlStore):
                 if isinstance(exc, sqlite3.Error):
                     raise _store_error(exc, self.path) from exc
                 raise
+            finally:
+                self._local.writing = False
+
+    @contextmanager
+    def _interruptible(self, conn: sqlite3.Connection) -> Iterator[None]:
+        """A cancel of this thread's deadline stops the statement ``conn`` runs now."""
+        limit = deadline.current()
+        if limit is None or conn is self._conn:
+            yield
+            return
+        if limit.over():
+            raise QueryTimeoutError(f"a read of store {self.path} was stopped: {limit.why()}")
+        with limit.on_cancel(conn.interrupt):
+            yield
 
     @contextmanager
     def _snapshot(self) -> Iterator[None]:
         """Several reads that see one state of the store (a read transaction), even while
         another process writes."""
-        with self._lock:
-            try:
-                self._conn.execute("BEGIN")
-            except sqlite3.Error as exc:
-                raise _store_error(exc, self.path) from exc
-            try:
-                yield
-            finally:
-                with contextlib.suppress(sqlite3.Error):
-                    self._conn.execute("COMMIT")
+        conn = self._reader()
+        if conn.in_transaction:
+            yield
+            return
+        try:
+            conn.execute("BEGIN")
+        except sqlite3.Error as exc:
+            raise _store_error(exc, self.path) from exc
+        try:
+            yield
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("COMMIT")
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        with self._lock:
-            try:
-                return self._conn.execute(sql, params).fetchall()
-            except sqlite3.Error as exc:
-                raise _store_error(exc, self.path) from exc
+        conn = self._reader()
+        try:
+            with self._interruptible(conn):
+                return conn.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise _store_error(exc, self.path) from exc
 
     def _migrate(self) -> None:
         migrations = read_migrations("cairn.store.sqlite")
@@ -163,19 +235,36 @@ class SqliteStore(SqlStore):
                              f"this cairn knows ({latest}); upgrade cairn to read it")
         return current
 
+    def check_integrity(self, full: bool = False) -> list[str]:
+        """What SQLite finds wrong with the file (empty when nothing): ``PRAGMA
+        quick_check``, or with ``full`` ``integrity_check``, which also compares every
+        index with its table (several times slower on a big store)."""
+        pragma = "integrity_check" if full else "quick_check"
+        try:
+            rows = self._reader().execute(f"PRAGMA {pragma}(20)").fetchall()
+        except sqlite3.DatabaseError as exc:
+            return [str(exc)]
+        found = [str(line) for (text,) in rows for line in str(text).splitlines()]
+        return [] if found == ["ok"] else found
+
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._readers_lock:
+            self._closed = True
             self._chunk_indexes.clear()
+            for reader in self._readers.values():
+                reader.close()
+            self._readers.clear()
             self._conn.close()
 
     # ---- writing -----------------------------------------------------------------------
 
     def _call(self, fn: Callable[..., T], *args: Any) -> T:
-        with self._lock:
-            try:
-                return fn(self._conn, *args)
-            except sqlite3.Error as exc:
-                raise _store_error(exc, self.path) from exc
+        conn = self._reader()
+        try:
+            with self._interruptible(conn):
+                return fn(conn, *args)
+        except sqlite3.Error as exc:
+            raise _store_error(exc, self.path) from exc
 
     # ---- the dialect's SQL ---------------------------------------------------------------
     def _state(self, state: str, heartbeat_at: float, host: str | None,
@@ -183,10 +272,10 @@ class SqliteStore(SqlStore):
         return effective_state(state, heartbeat_at, host, pid, self.heartbeat_timeout)
 
     def _filters(self, filters: Mapping[str, Any] | None) -> tuple[str, list[Any]]:
-        return compile_filters(filters)
+        return SqliteFilters().where(filters)
 
     def _order(self, order: Sequence[str] | str | None) -> tuple[str, list[Any]]:
-        return compile_order(order)
+        return SqliteFilters().order_by(order)
 
     def _search(self, search: str | None) -> tuple[str, list[Any]]:
         return search_clause(search)

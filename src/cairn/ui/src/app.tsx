@@ -12,6 +12,8 @@ import { useTheme } from "./theme";
 const RunPage = lazyPage(() => import("./pages/run/RunPage").then((m) => m.RunPage));
 const ArtifactsPage = lazyPage(() => import("./pages/artifacts/ArtifactsPage").then((m) => m.ArtifactsPage));
 const ComparePage = lazyPage(() => import("./pages/compare/ComparePage").then((m) => m.ComparePage));
+const SweepsPage = lazyPage(() => import("./pages/sweeps/SweepsPage").then((m) => m.SweepsPage));
+const SweepPage = lazyPage(() => import("./pages/sweeps/SweepPage").then((m) => m.SweepPage));
 const AlertsPage = lazyPage(() => import("./pages/alerts/AlertsPage").then((m) => m.AlertsPage));
 
 export function App() {
@@ -31,6 +33,10 @@ export function App() {
       {route.page === "compare" && <ComparePage entity={route.entity} project={route.project} />}
       {route.page === "alerts" && <AlertsPage entity={route.entity} project={route.project} />}
       {route.page === "artifacts" && <ArtifactsPage {...route} theme={theme} />}
+      {route.page === "sweeps" && <SweepsPage entity={route.entity} project={route.project} />}
+      {route.page === "sweep" && (
+        <SweepPage key={route.id} entity={route.entity} project={route.project} id={route.id} />
+      )}
       {route.page === "not-found" && (
         <main class="page page-narrow" id="main">
           <div class="banner banner-error" role="alert">

@@ -1,7 +1,8 @@
 /** Client-side routing and the view state in the query string: a link reproduces a view.
  *
  * Pages: `/`, `/{entity}/{project}`, `/{entity}/{project}/runs/{id}`,
- * `/{entity}/{project}/compare?runs=a,b`, `/{entity}/{project}/alerts`. The server answers index.html for all of them. */
+ * `/{entity}/{project}/compare?runs=a,b`, `/{entity}/{project}/alerts`,
+ * `/{entity}/{project}/sweeps`, `/{entity}/{project}/sweeps/{id}`. The server answers index.html for all of them. */
 import { useEffect, useState } from "preact/hooks";
 
 export type Route =
@@ -11,6 +12,8 @@ export type Route =
   | { page: "compare"; entity: string; project: string }
   | { page: "alerts"; entity: string; project: string }
   | { page: "artifacts"; entity: string; project: string; name?: string; version?: string }
+  | { page: "sweeps"; entity: string; project: string }
+  | { page: "sweep"; entity: string; project: string; id: string }
   | { page: "not-found"; path: string };
 
 function decode(part: string): string {
@@ -30,6 +33,8 @@ export function parseRoute(pathname: string): Route {
   if (parts.length === 3 && kind === "compare") return { page: "compare", entity, project };
   if (parts.length === 3 && kind === "alerts") return { page: "alerts", entity, project };
   if (parts.length === 4 && kind === "runs" && id) return { page: "run", entity, project, id };
+  if (parts.length === 3 && kind === "sweeps") return { page: "sweeps", entity, project };
+  if (parts.length === 4 && kind === "sweeps" && id) return { page: "sweep", entity, project, id };
   if (kind === "artifacts" && parts.length <= 5) return { page: "artifacts", entity, project, name: parts[3], version: parts[4] };
   return { page: "not-found", path: pathname };
 }
@@ -41,6 +46,8 @@ export const paths = {
   workspace: (entity: string, project: string) => `/${seg(entity)}/${seg(project)}`,
   run: (entity: string, project: string, id: string) => `/${seg(entity)}/${seg(project)}/runs/${seg(id)}`,
   alerts: (entity: string, project: string) => `/${seg(entity)}/${seg(project)}/alerts`,
+  sweeps: (entity: string, project: string) => `/${seg(entity)}/${seg(project)}/sweeps`,
+  sweep: (entity: string, project: string, id: string) => `/${seg(entity)}/${seg(project)}/sweeps/${seg(id)}`,
   artifacts: (entity: string, project: string, name?: string, version?: string) =>
     `/${seg(entity)}/${seg(project)}/artifacts${name ? `/${seg(name)}` : ""}${name && version ? `/${seg(version)}` : ""}`,
   compare: (entity: string, project: string, ids: readonly string[]) =>

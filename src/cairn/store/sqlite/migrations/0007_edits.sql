@@ -1,6 +1,6 @@
 -- Edits and deletions made through the Api or the UI server (store/edits.py): one row
 -- each, kept as the store's audit trail; `id` makes applying an edit twice a no-op.
-CREATE TABLE edits (
+CREATE TABLE IF NOT EXISTS edits (
     seq INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
     at REAL NOT NULL,
@@ -12,11 +12,11 @@ CREATE TABLE edits (
     origin TEXT NOT NULL,    -- who made it: "api user@host", "ui 127.0.0.1"
     body BLOB                -- msgpack
 );
-CREATE INDEX edits_by_project ON edits (entity, project, seq);
+CREATE INDEX IF NOT EXISTS edits_by_project ON edits (entity, project, seq);
 
 -- Deleted runs: records of a run named here are dropped, so that a late sync of its WAL or
 -- a writer still running does not bring it back.
-CREATE TABLE tombstones (
+CREATE TABLE IF NOT EXISTS tombstones (
     entity TEXT NOT NULL,
     project TEXT NOT NULL,
     run_id TEXT NOT NULL,

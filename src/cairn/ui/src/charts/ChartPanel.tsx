@@ -3,6 +3,7 @@
  * live points. */
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { Icon } from "../components/Icon";
+import { xKindOf } from "./axes";
 import type { ChartData, View } from "./chartData";
 import { viewKey } from "./chartData";
 import { LineChart } from "./LineChart";
@@ -59,6 +60,7 @@ function useLines(props: Props, view: View | null, tick: number): Loaded {
     let loading = false;
     let error: unknown;
     const lines: DrawLine[] = [];
+    const sortX = xKindOf(settings.x) === "metric";
     for (const spec of specs) {
       const members: Series[] = [];
       for (const run of spec.runs) {
@@ -67,10 +69,30 @@ function useLines(props: Props, view: View | null, tick: number): Loaded {
         if (e?.error) error = e.error;
         if (e?.series) members.push(e.series);
       }
-      if (members.length) lines.push(buildLine(spec, members, settings.smoothing, view.buckets));
+      if (members.length) lines.push(buildLine(spec, members, settings.smoothing, view.buckets, sortX));
     }
     return { lines, loading, error };
   }, [specs, data, metric, view && viewKey(view), settings.smoothing, tick]);
+}
+
+/** Entries a panel's legend lists before "+N more" (the table lists every run). */
+const MAX_LEGEND = 12;
+
+/** Which colour is which run (or group): the drawn lines in the panel's order. */
+function Legend({ lines, metric }: { lines: readonly DrawLine[]; metric: string }) {
+  if (!lines.length) return null;
+  const more = lines.length - MAX_LEGEND;
+  return (
+    <ul class="legend" aria-label={`${metric} legend`}>
+      {lines.slice(0, MAX_LEGEND).map((l) => (
+        <li key={l.id} class="legend-item" data-color={l.color} title={l.label}>
+          <span class="swatch legend-swatch" style={{ background: l.color }} aria-hidden="true" />
+          <span class="legend-label">{l.label}</span>
+        </li>
+      ))}
+      {more > 0 && <li class="legend-item muted">+{more} more</li>}
+    </ul>
+  );
 }
 
 export function ChartPanel(props: Props) {
@@ -149,6 +171,7 @@ export function ChartPanel(props: Props) {
       ) : (
         <div class="chart-placeholder" style={{ height: `${props.height ?? 220}px` }} />
       )}
+      {visible && <Legend lines={lines} metric={metric} />}
     </section>
   );
 }

@@ -41,6 +41,19 @@ function markFirstChart(lines: readonly DrawLine[]): void {
   performance.mark("cairn:first-chart");
 }
 
+/** The y axis's labels as drawn on the canvas, on the chart's element (`data-yticks`,
+ * "|"-separated), so what the axis reads can be checked without reading pixels; and a
+ * count of draws. */
+function publishTicks(el: HTMLElement, u: uPlot): void {
+  const values = (u.axes[1] as { _values?: (string | null)[] } | undefined)?._values ?? [];
+  const text = values.filter((v) => v).join("|");
+  const figure = el.parentElement;
+  if (!figure) return;
+  if (figure.dataset.yticks !== text) figure.dataset.yticks = text;
+  // How many times the chart has been drawn (`data-draws`): a benchmark waits for a change.
+  figure.dataset.draws = String(Number(figure.dataset.draws ?? 0) + 1);
+}
+
 /** uPlot's data: the x and y extents only; the draw hook draws the lines themselves. */
 function dataOf(ext: Extents | null): uPlot.AlignedData {
   return ext ? [ext.x, ext.y] : [[0, 1], [null, null]];
@@ -71,6 +84,7 @@ export function LineChart(props: LineChartProps) {
         draw: (u) => {
           drawLines(u, s.props.lines, s.props.log, s.hovered ? s.highlight : null);
           markFirstChart(s.props.lines);
+          publishTicks(el, u);
         },
         select: (min, max) => s.props.onZoom(min, max),
         cursor: (u) => showTooltip(u),
@@ -152,6 +166,7 @@ export function LineChart(props: LineChartProps) {
     <div class="chart" role="figure" aria-label={props.label} data-lines={props.lines.length} data-points={props.lines.reduce((n, l) => n + l.len, 0)}
       data-ymin={extents?.y[0]}
       data-ymax={extents?.y[1]}
+      data-drawn-max={extents?.drawnMax}
     >
       <div class="chart-canvas" ref={box} />
       <div class="chart-tooltip" ref={tip} hidden />

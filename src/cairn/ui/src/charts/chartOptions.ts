@@ -21,6 +21,12 @@ interface Params {
 
 const MIN_DRAG_PX = 4;
 
+/** A log axis's filter blanks the ticks it leaves unlabelled (2, 3, … 9 × 10ⁿ where space is
+ * short): they get no label, not a "0" each. */
+function tickLabel(v: number | null): string {
+  return v == null ? "" : formatTick(v);
+}
+
 function yAxisSize(_u: uPlot, values: string[] | null): number {
   if (!values) return 40;
   const longest = values.reduce((m, v) => Math.max(m, v.length), 0);
@@ -59,9 +65,9 @@ export function chartOptions({ width, height, kind, log, syncKey }: Params, hook
         size: 34,
         space: 70,
         values:
-          kind === "time" ? undefined : (_u, ticks) => ticks.map((v) => (kind === "runtime" ? runtimeTick(v) : formatTick(v))),
+          kind === "time" ? undefined : (_u, ticks) => ticks.map((v) => (v == null ? "" : kind === "runtime" ? runtimeTick(v) : formatTick(v))),
       },
-      { ...axis, size: yAxisSize, space: 36, values: (_u, ticks) => ticks.map(formatTick) },
+      { ...axis, size: yAxisSize, space: 36, values: (_u, ticks) => ticks.map(tickLabel) },
     ],
     hooks: {
       draw: [hooks.draw],

@@ -14,6 +14,10 @@ function clampPx(v: number): number {
 
 interface Ctx {
   u: uPlot;
+  /** Value → canvas pixel on each axis: uPlot's valToPos, worked out once per draw
+   * (a thousand lines call it hundreds of thousands of times). */
+  px: (v: number) => number;
+  py: (v: number) => number;
   ctx: CanvasRenderingContext2D;
   log: boolean;
   dpr: number;
@@ -28,7 +32,7 @@ function usable(v: number, log: boolean): boolean {
 function drawBand(c: Ctx, line: DrawLine): void {
   const { lo, hi, xs, len } = line;
   if (!lo || !hi) return;
-  const { u, ctx, log } = c;
+  const { ctx, log } = c;
   ctx.fillStyle = withAlpha(line.color, line.group ? 0.2 : 0.16);
   let i = 0;
   while (i < len) {
@@ -38,27 +42,27 @@ function drawBand(c: Ctx, line: DrawLine): void {
     if (i - start < 1) continue;
     ctx.beginPath();
     for (let j = start; j < i; j++) {
-      const px = clampPx(u.valToPos(xs[j]!, "x", true));
-      const py = clampPx(u.valToPos(hi[j]!, "y", true));
+      const px = clampPx(c.px(xs[j]!));
+      const py = clampPx(c.py(hi[j]!));
       if (j === start) ctx.moveTo(px, py);
       else ctx.lineTo(px, py);
     }
     for (let j = i - 1; j >= start; j--) {
-      ctx.lineTo(clampPx(u.valToPos(xs[j]!, "x", true)), clampPx(u.valToPos(lo[j]!, "y", true)));
+      ctx.lineTo(clampPx(c.px(xs[j]!)), clampPx(c.py(lo[j]!)));
     }
     ctx.closePath();
     ctx.fill();
     if (i - start === 1) {
       // One bucket alone: a band of no width; show its extent as a bar.
-      const px = u.valToPos(xs[start]!, "x", true);
-      ctx.fillRect(px - c.dpr, clampPx(u.valToPos(hi[start]!, "y", true)), 2 * c.dpr,
-        clampPx(u.valToPos(lo[start]!, "y", true)) - clampPx(u.valToPos(hi[start]!, "y", true)));
+      const px = c.px(xs[start]!);
+      ctx.fillRect(px - c.dpr, clampPx(c.py(hi[start]!)), 2 * c.dpr,
+        clampPx(c.py(lo[start]!)) - clampPx(c.py(hi[start]!)));
     }
   }
 }
 
 function drawPath(c: Ctx, xs: Float64Array, ys: Float64Array, len: number, stroke: string, width: number, dots: boolean): void {
-  const { u, ctx, log, dpr } = c;
+  const { ctx, log, dpr } = c;
   ctx.strokeStyle = stroke;
   ctx.fillStyle = stroke;
   ctx.lineWidth = width * dpr;
@@ -72,8 +76,8 @@ function drawPath(c: Ctx, xs: Float64Array, ys: Float64Array, len: number, strok
       pen = false;
       continue;
     }
-    const px = clampPx(u.valToPos(xs[i]!, "x", true));
-    const py = clampPx(u.valToPos(y, "y", true));
+    const px = clampPx(c.px(xs[i]!));
+    const py = clampPx(c.py(y));
     if (pen) ctx.lineTo(px, py);
     else {
       ctx.moveTo(px, py);
@@ -95,7 +99,7 @@ function collectAll(c: Ctx, xs: Float64Array, ys: Float64Array, len: number): nu
   const out: number[] = [];
   for (let i = 0; i < len; i++) {
     if (!usable(ys[i]!, c.log)) continue;
-    out.push(c.u.valToPos(xs[i]!, "x", true), c.u.valToPos(ys[i]!, "y", true));
+    out.push(c.px(xs[i]!), c.py(ys[i]!));
   }
   return out;
 }
@@ -103,7 +107,7 @@ function collectAll(c: Ctx, xs: Float64Array, ys: Float64Array, len: number): nu
 /** Infinite values (and, on a log scale, values ≤ 0 are simply gaps): a triangle at the
  * top or bottom edge where they happened, so an overflow is never invisible. */
 function drawInfinities(c: Ctx, line: DrawLine): void {
-  const { u, ctx, dpr } = c;
+  const { ctx, dpr } = c;
   const values = line.raw ?? line.ys;
   const hi = line.hi;
   const s = 4 * dpr;
@@ -112,7 +116,7 @@ function drawInfinities(c: Ctx, line: DrawLine): void {
     const up = values[i] === Infinity || (hi !== null && hi[i] === Infinity);
     const down = values[i] === -Infinity || (line.lo !== null && line.lo[i] === -Infinity);
     if (!up && !down) continue;
-    const px = u.valToPos(line.xs[i]!, "x", true);
+    const px = c.px(line.xs[i]!);
     ctx.beginPath();
     if (up) {
       ctx.moveTo(px - s, c.top + s * 1.6);
@@ -128,18 +132,43 @@ function drawInfinities(c: Ctx, line: DrawLine): void {
   }
 }
 
+/** uPlot's valToPos(v, axis, true) for our scales (x linear, y linear or log10). */
+function projections(u: uPlot, log: boolean): Pick<Ctx, "px" | "py"> {
+  const { left, top, width, height } = u.bbox;
+  const sx = u.scales.x;
+  const sy = u.scales.y;
+  if (sx?.min == null || sx.max == null || sy?.min == null || sy.max == null || sx.max === sx.min || sy.max === sy.min) {
+    return { px: (v) => u.valToPos(v, "x", true), py: (v) => u.valToPos(v, "y", true) };
+  }
+  const x0 = sx.min;
+  const kx = width / (sx.max - x0);
+  const bottom = top + height;
+  if (log) {
+    const y0 = Math.log10(sy.min);
+    const ky = height / (Math.log10(sy.max) - y0);
+    return { px: (v) => left + (v - x0) * kx, py: (v) => bottom - (Math.log10(v) - y0) * ky };
+  }
+  const y0 = sy.min;
+  const ky = height / (sy.max - y0);
+  return { px: (v) => left + (v - x0) * kx, py: (v) => bottom - (v - y0) * ky };
+}
+
+/** Past this many lines the faint unsmoothed lines are left out under smoothed ones: a
+ * thousand of them are a grey wash that doubles the drawing. */
+const MAX_RAW_LINES = 100;
+
 export function drawLines(u: uPlot, lines: readonly DrawLine[], log: boolean, highlight: string | null): void {
   const ctx = u.ctx;
   const { left, top, width, height } = u.bbox;
   const dpr = uPlot.pxRatio || 1;
-  const c: Ctx = { u, ctx, log, dpr, top, bottom: top + height };
+  const c: Ctx = { u, ctx, log, dpr, top, bottom: top + height, ...projections(u, log) };
   ctx.save();
   ctx.beginPath();
   ctx.rect(left, top, width, height);
   ctx.clip();
   for (const line of lines) drawBand(c, line);
   const dots = (line: DrawLine) => line.len <= Math.max(2, width / dpr / 12);
-  for (const line of lines) {
+  for (const line of lines.length <= MAX_RAW_LINES ? lines : []) {
     if (line.raw) drawPath(c, line.xs, line.raw, line.len, withAlpha(line.color, 0.28), 1, false);
   }
   for (const line of lines) {

@@ -6,6 +6,8 @@ import { indexAtOrBefore } from "./lines";
 export interface Extents {
   x: [number, number];
   y: [number, number];
+  /** The largest value of the lines as drawn (smoothed, without raw lines or bands). */
+  drawnMax: number;
 }
 
 function xRangeOf(lines: readonly DrawLine[], monotonic: boolean): [number, number] | null {
@@ -39,6 +41,7 @@ export function extentsOf(
   if (!x) return null;
   let lo = Infinity;
   let hi = -Infinity;
+  let drawnMax = -Infinity;
   const take = (v: number) => {
     if (!Number.isFinite(v) || (log && v <= 0)) return;
     if (v < lo) lo = v;
@@ -54,11 +57,12 @@ export function extentsOf(
     for (let i = i0; i <= i1; i++) {
       if (!monotonic && zoom && (l.xs[i]! < x[0] || l.xs[i]! > x[1])) continue;
       take(l.ys[i]!);
+      if (l.ys[i]! > drawnMax && Number.isFinite(l.ys[i]!)) drawnMax = l.ys[i]!;
       if (l.raw) take(l.raw[i]!);
       if (l.lo) take(l.lo[i]!);
       if (l.hi) take(l.hi[i]!);
     }
   }
-  if (!Number.isFinite(lo)) return { x, y: log ? [1, 10] : [0, 1] };
-  return { x, y: [lo, hi] };
+  if (!Number.isFinite(lo)) return { x, y: log ? [1, 10] : [0, 1], drawnMax: NaN };
+  return { x, y: [lo, hi], drawnMax };
 }

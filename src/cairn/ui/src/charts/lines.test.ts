@@ -8,6 +8,13 @@ function series(points: [number, number][]): Series {
   return s;
 }
 
+/** Points (x, y) logged at steps 0, 1, 2, …: x need not grow with the step. */
+function metricSeries(points: [number, number][]): Series {
+  const s = new Series(16, 1000);
+  s.append(points.map((_, i) => i), points.map((p) => p[0]), points.map((p) => p[1]));
+  return s;
+}
+
 const spec = (runs: string[], group: boolean) => ({ id: "g", label: "g", color: "#000000", runs, group });
 
 describe("buildLine", () => {
@@ -32,6 +39,22 @@ describe("buildLine", () => {
     expect(Array.from(line.raw!)).toEqual([1, 5, 1]);
     expect(line.ys[0]).toBeCloseTo(1, 12);
     expect(line.ys[1]).not.toBe(5);
+  });
+});
+
+describe("buildLine with a metric as x", () => {
+  it("joins the points in x order, not step order", () => {
+    // (x, y) logged in step order; x goes back and forth.
+    const line = buildLine(spec(["a"], false), [metricSeries([[3, 30], [1, 10], [4, 40], [2, 20]])], 0, 100, true);
+    expect(Array.from(line.xs)).toEqual([1, 2, 3, 4]);
+    expect(Array.from(line.ys)).toEqual([10, 20, 30, 40]);
+  });
+
+  it("bins a group over every point's x, not the first and last", () => {
+    const a = metricSeries([[5, 1], [0, 3], [10, 5]]);
+    const line = buildLine(spec(["a"], true), [a], 0, 2, true);
+    expect(line.xs[0]).toBeCloseTo(2.5, 12);
+    expect(line.xs[1]).toBeCloseTo(7.5, 12);
   });
 });
 

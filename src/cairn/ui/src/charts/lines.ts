@@ -33,6 +33,8 @@ interface Base {
   len: number;
   xs: Float64Array;
   ys: Float64Array;
+  /** Points behind each value (a bucket's mean), for smoothing at any zoom. */
+  counts: Float64Array | null;
   lo: Float64Array | null;
   hi: Float64Array | null;
 }
@@ -53,6 +55,7 @@ function baseOfSeries(s: Series): Base {
     len: n,
     xs,
     ys: s.mean.subarray(0, n),
+    counts: s.count.subarray(0, n),
     lo: banded ? s.min.subarray(0, n) : null,
     hi: banded ? s.max.subarray(0, n) : null,
   };
@@ -66,11 +69,14 @@ function baseOfGroup(members: readonly Series[], bins: number): Base {
   let x0 = Infinity;
   let x1 = -Infinity;
   for (const s of members) {
-    if (!s.len) continue;
-    x0 = Math.min(x0, s.xAt(0));
-    x1 = Math.max(x1, s.xAt(s.len - 1));
+    // Every point, not the first and last: a metric as x need not grow with the step.
+    for (let i = 0; i < s.len; i++) {
+      const x = s.xAt(i);
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+    }
   }
-  if (!(x1 >= x0)) return { len: 0, xs: new Float64Array(0), ys: new Float64Array(0), lo: null, hi: null };
+  if (!(x1 >= x0)) return { len: 0, xs: new Float64Array(0), ys: new Float64Array(0), counts: null, lo: null, hi: null };
   const nb = x1 === x0 ? 1 : Math.max(1, bins);
   const width = (x1 - x0) / nb;
   const sum = new Float64Array(nb);
@@ -80,11 +86,14 @@ function baseOfGroup(members: readonly Series[], bins: number): Base {
   const hi = new Float64Array(nb).fill(NaN);
   const runSum = new Float64Array(nb);
   const runN = new Float64Array(nb);
+  // Points per bin and run, summed over runs: a bin's count is its runs' mean count.
+  const points = new Float64Array(nb);
   for (const s of members) {
     runSum.fill(0);
     runN.fill(0);
     for (let i = 0; i < s.len; i++) {
       const x = s.xAt(i);
+      if (!Number.isFinite(x)) continue;
       const b = Math.min(nb - 1, width > 0 ? Math.floor((x - x0) / width) : 0);
       lo[b] = nanMin(lo[b]!, s.min[i]!);
       hi[b] = nanMax(hi[b]!, s.max[i]!);
@@ -93,6 +102,7 @@ function baseOfGroup(members: readonly Series[], bins: number): Base {
         runSum[b]! += v;
         runN[b]! += 1;
         xsum[b]! += x;
+        points[b]! += s.count[i]!;
       }
     }
     for (let b = 0; b < nb; b++) {
@@ -108,6 +118,7 @@ function baseOfGroup(members: readonly Series[], bins: number): Base {
   const ys = new Float64Array(n);
   const l = new Float64Array(n);
   const h = new Float64Array(n);
+  const c = new Float64Array(n);
   let j = 0;
   for (let b = 0; b < nb; b++) {
     if (!(runs[b]! > 0 || !Number.isNaN(hi[b]!))) continue;
@@ -115,24 +126,63 @@ function baseOfGroup(members: readonly Series[], bins: number): Base {
     ys[j] = runs[b]! > 0 ? sum[b]! / runs[b]! : NaN;
     l[j] = lo[b]!;
     h[j] = hi[b]!;
+    c[j] = runs[b]! > 0 ? points[b]! / runs[b]! : 1;
     j++;
   }
-  return { len: n, xs, ys, lo: l, hi: h };
+  return { len: n, xs, ys, counts: c, lo: l, hi: h };
+}
+
+const sortCache = new WeakMap<Base, Base>();
+
+/** A line with a metric as x, its points in x order (they come in step order, and a
+ * metric need not grow with the step: joined in step order they scribble). Points with
+ * no finite x are left out. */
+function sortedByX(base: Base): Base {
+  const hit = sortCache.get(base);
+  if (hit) return hit;
+  const { xs, len } = base;
+  let sorted = true;
+  for (let i = 1; i < len && sorted; i++) sorted = xs[i - 1]! <= xs[i]!;
+  let out = base;
+  if (!sorted || xs.some((x, i) => i < len && !Number.isFinite(x))) {
+    const idx: number[] = [];
+    for (let i = 0; i < len; i++) if (Number.isFinite(xs[i]!)) idx.push(i);
+    idx.sort((a, b) => xs[a]! - xs[b]! || a - b);
+    const pick = (arr: Float64Array) => Float64Array.from(idx, (i) => arr[i]!);
+    out = {
+      len: idx.length,
+      xs: pick(xs),
+      ys: pick(base.ys),
+      counts: base.counts && pick(base.counts),
+      lo: base.lo && pick(base.lo),
+      hi: base.hi && pick(base.hi),
+    };
+  }
+  sortCache.set(base, out);
+  return out;
 }
 
 const smoothCache = new WeakMap<Float64Array, { weight: number; len: number; out: Float64Array }>();
 
-function smoothed(ys: Float64Array, len: number, weight: number): Float64Array {
+function smoothed(ys: Float64Array, counts: Float64Array | null, len: number, weight: number): Float64Array {
   const hit = smoothCache.get(ys);
   if (hit && hit.weight === weight && hit.len === len) return hit.out;
-  const result = debiasedEma(ys, len, weight, new Float64Array(len));
+  const result = debiasedEma(ys, len, weight, new Float64Array(len), counts);
   smoothCache.set(ys, { weight, len, out: result });
   return result;
 }
 
-export function buildLine(spec: LineSpec, members: readonly Series[], smoothing: number, bins: number): DrawLine {
-  const base =
+export function buildLine(
+  spec: LineSpec,
+  members: readonly Series[],
+  smoothing: number,
+  bins: number,
+  /** The x axis is a metric: order the points by x. */
+  sortX = false,
+): DrawLine {
+  const unsorted =
     !spec.group && members.length === 1 ? baseOfSeries(members[0]!) : baseOfGroup(members, bins);
+  const base = sortX ? sortedByX(unsorted) : unsorted;
   const smooth = smoothing > 0 && base.len > 2;
   return {
     id: spec.id,
@@ -141,7 +191,7 @@ export function buildLine(spec: LineSpec, members: readonly Series[], smoothing:
     group: spec.group,
     len: base.len,
     xs: base.xs,
-    ys: smooth ? smoothed(base.ys, base.len, smoothing) : base.ys,
+    ys: smooth ? smoothed(base.ys, base.counts, base.len, smoothing) : base.ys,
     raw: smooth ? base.ys : null,
     lo: base.lo,
     hi: base.hi,

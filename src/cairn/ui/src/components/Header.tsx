@@ -32,6 +32,8 @@ export function Header({ route, theme, onTheme }: { route: Route; theme: Theme; 
           </Link>
           <span class="muted" aria-hidden="true">·</span>
           <Link href={paths.alerts(project.entity, project.project)}>Alerts</Link>
+          <span class="muted" aria-hidden="true">·</span>
+          <Link href={paths.sweeps(project.entity, project.project)}>Sweeps</Link>
         </nav>
       )}
       <span class="spacer" />

@@ -29,3 +29,19 @@ export function withAlpha(hex: string, alpha: number): string {
   const n = Number.parseInt(hex.slice(1), 16);
   return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
 }
+
+/** Colours for a run set: the palette in order, by each run's position in the set (the
+ * set's order is stable: it does not follow the table's sort), so the first runs never
+ * share a colour; a colour the user chose for a run wins. */
+export function colorsByPosition(ids: readonly string[], overrides: ReadonlyMap<string, string>): Map<string, string> {
+  const out = new Map<string, string>();
+  ids.forEach((id, i) => out.set(id, overrides.get(id) ?? paletteColor(i)));
+  return out;
+}
+
+const HEX = /^#[0-9a-f]{6}$/;
+
+/** A user's colour for a run, as `<input type="color">` gives it; null when it is not one. */
+export function validColor(text: unknown): string | null {
+  return typeof text === "string" && HEX.test(text.toLowerCase()) ? text.toLowerCase() : null;
+}

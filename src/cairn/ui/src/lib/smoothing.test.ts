@@ -38,3 +38,28 @@ describe("debiasedEma", () => {
     expect(out[3]).toBeCloseTo(1, 12);
   });
 });
+
+describe("debiasedEma with bucket counts", () => {
+  it("smooths buckets of points as it smooths the points themselves", () => {
+    // 2,000 points, one spike; buckets of 20 points each hold their mean.
+    const points = Array.from({ length: 2000 }, (_, i) => (i === 1510 ? 100 : 1));
+    const w = 0.99;
+    const fine = debiasedEma(Float64Array.from(points), points.length, w);
+    const means: number[] = [];
+    for (let b = 0; b < 100; b++) means.push(points.slice(b * 20, b * 20 + 20).reduce((a, v) => a + v, 0) / 20);
+    const coarse = debiasedEma(Float64Array.from(means), means.length, w, undefined, new Float64Array(100).fill(20));
+    const fineMax = Math.max(...fine);
+    const coarseMax = Math.max(...coarse);
+    expect(Math.abs(coarseMax - fineMax) / fineMax).toBeLessThan(0.1);
+    // One step per bucket (no counts) smooths twenty times harder: the spike all but goes.
+    const perBucket = Math.max(...debiasedEma(Float64Array.from(means), means.length, w));
+    expect(perBucket - 1).toBeLessThan((fineMax - 1) / 2);
+  });
+
+  it("counts of one are TensorBoard's smoothing", () => {
+    const values = Float64Array.from([1, 5, 2, 8, 3]);
+    const a = debiasedEma(values, 5, 0.6);
+    const b = debiasedEma(values, 5, 0.6, undefined, new Float64Array(5).fill(1));
+    expect(Array.from(b)).toEqual(Array.from(a));
+  });
+});

@@ -76,3 +76,15 @@ describe("fetching a key's items", () => {
     expect(nextStep([])).toBe(0);
   });
 });
+
+describe("withBundledSchema", () => {
+  it("names older Vega-Lite specs as the bundled version and leaves others alone", async () => {
+    const { withBundledSchema } = await import("./loggedSpec");
+    const v5 = { $schema: "https://vega.github.io/schema/vega-lite/v5.json", mark: "line" };
+    expect(withBundledSchema(v5).$schema).toBe("https://vega.github.io/schema/vega-lite/v6.json");
+    expect(withBundledSchema({ $schema: "https://vega.github.io/schema/vega-lite/v4.17.0.json" }).$schema).toContain("/v6.json");
+    const vega = { $schema: "https://vega.github.io/schema/vega/v5.json" };
+    expect(withBundledSchema(vega)).toBe(vega);
+    expect(withBundledSchema({ mark: "bar" })).toEqual({ mark: "bar" });
+  });
+});

@@ -5,7 +5,7 @@
 import embed, { type EmbedOptions } from "vega-embed";
 import { expressionInterpreter } from "vega-interpreter";
 import { loader } from "vega";
-import { withoutEmbedOptions } from "./loggedSpec";
+import { withBundledSchema, withoutEmbedOptions } from "./loggedSpec";
 
 function noNetwork() {
   const base = loader();
@@ -27,6 +27,6 @@ export function loggedSpecOptions(): EmbedOptions {
 }
 
 export async function renderLoggedSpec(el: HTMLElement, spec: Record<string, unknown>): Promise<() => void> {
-  const result = await embed(el, withoutEmbedOptions(spec) as never, loggedSpecOptions());
+  const result = await embed(el, withBundledSchema(withoutEmbedOptions(spec)) as never, loggedSpecOptions());
   return () => result.finalize();
 }

@@ -1,6 +1,6 @@
 /** Vega-Lite specs for the comparison charts, with the data shaped in JS first (so keys with
- * dots or slashes never need Vega field escaping): parallel coordinates of config keys
- * against a summary metric, and a scatter of any two columns. */
+ * dots or slashes never need Vega field escaping): a scatter of any two columns, numeric or
+ * not. (Parallel coordinates are drawn in SVG: charts/ParallelCoordinates.tsx.) */
 import type { Run } from "../../api/types";
 import { runColor } from "../../lib/colors";
 import { fieldValue, numericValue } from "../../lib/flatten";
@@ -30,116 +30,39 @@ function baseConfig(c: ThemeColors): Spec {
   };
 }
 
-interface AxisInfo {
-  field: string;
-  name: string;
-  /** Value → position in [0, 1]; null when the run has no usable value. */
-  pos: (run: Run) => number | null;
-  ticks: { pos: number; text: string }[];
-}
-
-function axisOf(runs: readonly Run[], field: string): AxisInfo {
-  const nums = runs.map((r) => numericValue(value(r, field))).filter((v): v is number => v !== null && Number.isFinite(v));
-  const name = label(field);
-  const present = runs.map((r) => value(r, field)).filter((v) => v !== undefined && v !== null);
-  if (nums.length && nums.length === present.length) {
-    const lo = Math.min(...nums);
-    const hi = Math.max(...nums);
-    const span = hi - lo || 1;
-    return {
-      field,
-      name,
-      pos: (r) => {
-        const v = numericValue(value(r, field));
-        return v === null || !Number.isFinite(v) ? null : hi === lo ? 0.5 : (v - lo) / span;
-      },
-      ticks: hi === lo ? [{ pos: 0.5, text: formatValue(lo) }] : [{ pos: 0, text: formatValue(lo) }, { pos: 1, text: formatValue(hi) }],
-    };
+/** Whether every value the runs have for the field is a finite number (else the field is
+ * drawn as categories: a text field as x must not leave the chart empty). */
+function isNumeric(runs: readonly Run[], field: string): boolean {
+  let any = false;
+  for (const run of runs) {
+    const v = value(run, field);
+    if (v === undefined || v === null) continue;
+    const n = numericValue(v);
+    if (n === null || !Number.isFinite(n)) return false;
+    any = true;
   }
-  // Categories (strings, mixed): spread evenly, labelled.
-  const cats = [...new Set(present.map((v) => formatValue(v)))].sort();
-  const at = (i: number) => (cats.length === 1 ? 0.5 : i / (cats.length - 1));
-  return {
-    field,
-    name,
-    pos: (r) => {
-      const v = value(r, field);
-      if (v === undefined || v === null) return null;
-      return at(cats.indexOf(formatValue(v)));
-    },
-    ticks: cats.slice(0, 12).map((text, i) => ({ pos: at(i), text })),
-  };
+  return any;
 }
 
-export function parallelSpec(runs: readonly Run[], keys: readonly string[], metric: string, c: ThemeColors): Spec {
-  const axes = [...keys, metric].map((f) => axisOf(runs, f));
-  const lines: Record<string, unknown>[] = [];
-  runs.forEach((run, i) => {
-    const m = numericValue(value(run, metric));
-    for (const a of axes) {
-      const p = a.pos(run);
-      if (p === null) continue;
-      lines.push({
-        run: i,
-        name: run.name || run.id,
-        axis: a.name,
-        pos: p,
-        value: formatValue(value(run, a.field)),
-        metric: m !== null && Number.isFinite(m) ? m : null,
-      });
-    }
-  });
-  const ticks = axes.flatMap((a) => a.ticks.map((t) => ({ axis: a.name, pos: t.pos, text: t.text })));
-  const order = axes.map((a) => a.name);
-  const x = {
-    field: "axis",
-    type: "nominal",
-    sort: order,
-    axis: { title: null, labelAngle: 0, orient: "top", labelColor: c.text, labelLimit: 80, labelPadding: 6 },
+export function scatterSpec(runs: readonly Run[], xField: string, yField: string, c: ThemeColors,
+  colors: ReadonlyMap<string, string> = new Map()): Spec {
+  const xNum = isNumeric(runs, xField);
+  const yNum = isNumeric(runs, yField);
+  const coord = (run: Run, field: string, numeric: boolean): number | string | null => {
+    const v = value(run, field);
+    if (v === undefined || v === null) return null;
+    return numeric ? numericValue(v) : formatValue(v);
   };
-  return {
-    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    width: "container",
-    height: 280,
-    config: baseConfig(c),
-    layer: [
-      {
-        data: { values: order.map((axis) => ({ axis })) },
-        mark: { type: "rule", color: c.grid },
-        encoding: { x, y: { datum: 0, type: "quantitative", scale: { domain: [0, 1] }, axis: null }, y2: { datum: 1 } },
-      },
-      {
-        data: { values: lines },
-        mark: { type: "line", strokeWidth: 1.5, opacity: 0.7 },
-        encoding: {
-          x,
-          y: { field: "pos", type: "quantitative", axis: null, scale: { domain: [0, 1] } },
-          detail: { field: "run", type: "nominal" },
-          color: { field: "metric", type: "quantitative", title: label(metric), scale: { scheme: "viridis" } },
-          tooltip: [
-            { field: "name", title: "run" },
-            { field: "axis", title: "key" },
-            { field: "value", title: "value" },
-            { field: "metric", title: label(metric), format: ".4~g" },
-          ],
-        },
-      },
-      {
-        data: { values: ticks },
-        mark: { type: "text", align: "left", dx: 4, fontSize: 10, color: c.muted },
-        encoding: { x, y: { field: "pos", type: "quantitative", axis: null, scale: { domain: [0, 1] } }, text: { field: "text" } },
-      },
-    ],
-  };
-}
-
-export function scatterSpec(runs: readonly Run[], xField: string, yField: string, c: ThemeColors): Spec {
   const points = runs.flatMap((run) => {
-    const x = numericValue(value(run, xField));
-    const y = numericValue(value(run, yField));
-    if (x === null || y === null || !Number.isFinite(x) || !Number.isFinite(y)) return [];
-    return [{ name: run.name || run.id, x, y, color: runColor(run.id), state: run.state }];
+    const x = coord(run, xField, xNum);
+    const y = coord(run, yField, yNum);
+    if (x === null || y === null) return [];
+    return [{ name: run.name || run.id, x, y, color: colors.get(run.id) ?? runColor(run.id), state: run.state }];
   });
+  const channel = (numeric: boolean, field: string) =>
+    numeric
+      ? { field: field === xField ? "x" : "y", type: "quantitative", title: label(field), scale: { zero: false } }
+      : { field: field === xField ? "x" : "y", type: "nominal", title: label(field), sort: "ascending" };
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     width: "container",
@@ -148,13 +71,13 @@ export function scatterSpec(runs: readonly Run[], xField: string, yField: string
     data: { values: points },
     mark: { type: "point", filled: true, size: 60, opacity: 0.85 },
     encoding: {
-      x: { field: "x", type: "quantitative", title: label(xField), scale: { zero: false } },
-      y: { field: "y", type: "quantitative", title: label(yField), scale: { zero: false } },
+      x: { ...channel(xNum, xField), field: "x" },
+      y: { ...channel(yNum, yField), field: "y" },
       color: { field: "color", type: "nominal", scale: null },
       tooltip: [
         { field: "name", title: "run" },
-        { field: "x", title: label(xField), format: ".4~g" },
-        { field: "y", title: label(yField), format: ".4~g" },
+        { field: "x", title: label(xField), ...(xNum ? { format: ".4~g" } : {}) },
+        { field: "y", title: label(yField), ...(yNum ? { format: ".4~g" } : {}) },
         { field: "state" },
       ],
     },

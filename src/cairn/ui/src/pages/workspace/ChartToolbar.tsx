@@ -6,7 +6,7 @@ import { formatTick, xLabel } from "../../charts/axes";
 import { isChartable } from "../../lib/sections";
 import { viewActions, type WorkspaceView } from "./viewState";
 
-const RUN_COUNTS = [5, 10, 20, 50, 100] as const;
+const RUN_COUNTS = [5, 10, 20, 50, 100, 200, 500, 1000] as const;
 const MAX_X_OPTIONS = 500;
 
 interface Props {

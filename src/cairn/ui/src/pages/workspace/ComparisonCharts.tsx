@@ -5,12 +5,13 @@ import { api } from "../../api/client";
 import type { Columns } from "../../api/types";
 import { ErrorBanner } from "../../components/ErrorBanner";
 import { Icon } from "../../components/Icon";
-import { parallelSpec, scatterSpec, type ThemeColors } from "../../charts/vega/specs";
+import { ParallelCoordinates } from "../../charts/ParallelCoordinates";
+import { scatterSpec, type ThemeColors } from "../../charts/vega/specs";
 import { VegaChart } from "../../charts/vega/VegaChart";
 import { useAsync } from "../../lib/useAsync";
 import { listParam, setQuery, useQuery } from "../../router";
 import { cssVar } from "../../theme";
-import type { WorkspaceView } from "./viewState";
+import { viewActions, type WorkspaceView } from "./viewState";
 
 const MAX_RUNS = 1000;
 
@@ -20,6 +21,8 @@ interface Props {
   view: WorkspaceView;
   columns: Columns | undefined;
   theme: string;
+  /** The charted runs' colours (the scatter's points match the lines). */
+  colors: ReadonlyMap<string, string>;
 }
 
 function colors(): ThemeColors {
@@ -56,7 +59,7 @@ function FieldSelect({ label, value, options, onChange }: { label: string; value
   );
 }
 
-function ComparisonBody({ entity, project, view, columns, theme }: Props) {
+function ComparisonBody({ entity, project, view, columns, theme, colors: runColors }: Props) {
   const q = useQuery();
   const configFields = (columns?.config ?? []).map((k) => `config.${k}`);
   const summaryFields = (columns?.summary ?? []).map((k) => `summary.${k}`);
@@ -74,11 +77,11 @@ function ComparisonBody({ entity, project, view, columns, theme }: Props) {
     [entity, project, view.filtersText, view.search, view.order, needed.join(",")],
   );
   const c = useMemo(colors, [theme]);
-  const pSpec = useMemo(
-    () => (runs.data && metric ? parallelSpec(runs.data.runs, chosenKeys, metric, c) : null),
-    [runs.data, chosenKeys.join(","), metric, c],
-  );
-  const sSpec = useMemo(() => (runs.data && sx && sy ? scatterSpec(runs.data.runs, sx, sy, c) : null), [runs.data, sx, sy, c]);
+  const logAxes = useMemo(() => new Set(listParam(q, "plog")), [q.get("plog")]);
+  const pcFields = useMemo(() => [...chosenKeys.filter((k) => k !== metric), metric], [chosenKeys.join(","), metric]);
+  const setLog = (field: string, on: boolean) =>
+    setQuery({ plog: [...[...logAxes].filter((f) => f !== field), ...(on ? [field] : [])].join(",") || null });
+  const sSpec = useMemo(() => (runs.data && sx && sy ? scatterSpec(runs.data.runs, sx, sy, c, runColors) : null), [runs.data, sx, sy, c, runColors]);
   if (!all.length) return <p class="muted pad">No config or summary keys logged yet.</p>;
   const toggleKey = (k: string) =>
     setQuery({ pc: (chosenKeys.includes(k) ? chosenKeys.filter((x) => x !== k) : [...chosenKeys, k]).join(",") || "-" });
@@ -106,7 +109,10 @@ function ComparisonBody({ entity, project, view, columns, theme }: Props) {
             </details>
             <FieldSelect label="Metric" value={metric} options={summaryFields} onChange={(v) => setQuery({ pm: v })} />
           </div>
-          {pSpec && <VegaChart spec={pSpec} label="Parallel coordinates chart" />}
+          {runs.data && metric && (
+            <ParallelCoordinates runs={runs.data.runs} fields={pcFields} metric={metric} logAxes={logAxes}
+              onLog={setLog} onSelect={viewActions.selected} />
+          )}
         </div>
         <div class="panel panel-wide">
           <header class="panel-head">

@@ -13,13 +13,14 @@ import { FullScreen } from "../../components/FullScreen";
 import { Splitter, usePaneWidth } from "../../components/Splitter";
 import { sectionsOf } from "../../lib/sections";
 import { useAsync } from "../../lib/useAsync";
+import { useRunColors } from "../../lib/runColors";
 import { paths, useQuery } from "../../router";
 import { chartRunsOf, groupsOf, toggledVisibility } from "./chartRuns";
 import { ChartToolbar } from "./ChartToolbar";
 import { ComparisonCharts } from "./ComparisonCharts";
 import { columnsFor, RunsTable } from "./RunsTable";
 import { RunsToolbar } from "./RunsToolbar";
-import { MAX_ALL, useRunRows } from "./runRows";
+import { MAX_ALL, PAGE as TABLE_PAGE, useRunRows } from "./runRows";
 import { WorkspaceMedia } from "./WorkspaceMedia";
 import { readView, viewActions } from "./viewState";
 
@@ -44,7 +45,8 @@ export function WorkspacePage({ entity, project, theme }: { entity: string; proj
         .slice(0, DEFAULT_SUMMARY_COLUMNS)
         .map((k) => `summary.${k}`),
     ];
-  const needAll = view.group !== null || view.chartRuns === "all";
+  // Grouping, and charting more runs than the table loads at once, need every row.
+  const needAll = view.group !== null || view.chartRuns === "all" || view.chartRuns > TABLE_PAGE;
   const requested = view.columns
     ? [...new Set([...view.columns, ...(view.group?.startsWith("config.") ? [view.group] : [])])]
         .filter((c) => c.startsWith("config.") || c.startsWith("summary."))
@@ -57,10 +59,13 @@ export function WorkspacePage({ entity, project, theme }: { entity: string; proj
   );
   const loaded = rows.loaded();
   const groups = useMemo(
-    () => (view.group ? groupsOf(loaded, view.group) : null),
+    () => (view.group ? groupsOf(loaded, view.group, view.order) : null),
     [rows.version, view.group, view.filtersText, view.search, view.order],
   );
-  const chart = chartRunsOf(loaded, groups, view, rows.byId);
+  const [chosenColors, setRunColor] = useRunColors(entity, project);
+  const settled = rows.settled();
+  const chart = chartRunsOf(groups ? loaded : settled.rows, groups, view, groups ? rows.byId : settled.byId, chosenColors);
+  const colorSig = [...chart.colors].map(([id, c]) => `${id}=${c}`).join(",");
 
   // New metrics appear as live runs log them: refresh the list, at most every few seconds.
   const lastMetricsRefresh = useRef(0);
@@ -78,7 +83,11 @@ export function WorkspacePage({ entity, project, theme }: { entity: string; proj
   const settings: ChartSettings = { x: view.x, smoothing: view.smoothing, log: view.log, zoom: view.zoom, theme };
   const sections = useMemo(() => sectionsOf(metrics.data ?? [], view.panelSearch), [metrics.data, view.panelSearch]);
   const syncKey = `${entity}/${project}:${view.x}`;
-  const tableColumns = useMemo(() => columnsFor(shownColumns, entity, project), [shownColumns.join(","), entity, project]);
+  const tableColumns = useMemo(
+    () => columnsFor(shownColumns, entity, project, { colors: chart.colors, onColor: setRunColor }),
+    [shownColumns.join(","), entity, project, colorSig],
+  );
+  const capped = groups === null && !view.onlySelected && view.chartRuns !== "all" && rows.total > view.chartRuns;
   const [paneWidth, setPaneWidth] = usePaneWidth("cairn.runs-pane", 520, 300, 1400);
   useEffect(() => {
     document.title = `${project} · cairn`;
@@ -119,8 +128,14 @@ export function WorkspacePage({ entity, project, theme }: { entity: string; proj
       <Splitter width={paneWidth} onWidth={setPaneWidth} label="Resize the runs table" />
       <main class="panels-pane" id="main">
         <ChartToolbar view={view} metrics={metrics.data ?? []} runsLabel={groups !== null ? "Groups" : "Runs"} />
+        {capped && (
+          <div class="banner banner-info chart-cap" role="status">
+            Charts show the first {Number(view.chartRuns).toLocaleString()} of {rows.total.toLocaleString()} runs the
+            table lists; “Runs in charts” raises the cap.
+          </div>
+        )}
         {metrics.error !== undefined && <ErrorBanner error={metrics.error} onRetry={metrics.reload} />}
-        <ComparisonCharts entity={entity} project={project} view={view} columns={columns.data} theme={theme} />
+        <ComparisonCharts entity={entity} project={project} view={view} columns={columns.data} theme={theme} colors={chart.colors} />
         <WorkspaceMedia entity={entity} project={project} open={query.get("media") === "1"}
           runs={chart.specs.filter((s) => !s.group).map((s) => ({ id: s.runs[0] ?? s.id, label: s.label, color: s.color }))} />
         {metrics.data && sections.length === 0 && (

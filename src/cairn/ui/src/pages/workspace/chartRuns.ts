@@ -3,7 +3,7 @@
  * runs hidden by hand. */
 import type { Json, Run } from "../../api/types";
 import type { LineSpec } from "../../charts/lines";
-import { paletteColor, runColor } from "../../lib/colors";
+import { colorsByPosition, paletteColor } from "../../lib/colors";
 import { fieldValue, flatOf } from "../../lib/flatten";
 import { formatValue } from "../../lib/format";
 import type { WorkspaceView } from "./viewState";
@@ -17,24 +17,57 @@ export interface Group {
   runs: Run[];
 }
 
-export function groupValue(run: Run, field: string): string {
-  let v: Json | undefined;
-  if (field === "group") v = run.group;
-  else if (field === "job_type") v = run.job_type;
-  else if (field.startsWith("config.")) v = flatOf(run.config).get(field.slice(7));
-  else v = fieldValue(run as unknown as Run & Record<string, unknown>, field);
-  return v === undefined || v === null || v === "" ? "(none)" : formatValue(v);
+const NONE = "(none)";
+
+function rawGroupValue(run: Run, field: string): Json | undefined {
+  if (field === "group") return run.group;
+  if (field === "job_type") return run.job_type;
+  if (field.startsWith("config.")) return flatOf(run.config).get(field.slice(7));
+  return fieldValue(run as unknown as Run & Record<string, unknown>, field);
 }
 
-export function groupsOf(rows: readonly Run[], field: string): Group[] {
-  const byValue = new Map<string, Group>();
+function isNone(v: Json | undefined): boolean {
+  return v === undefined || v === null || v === "";
+}
+
+export function groupValue(run: Run, field: string): string {
+  const v = rawGroupValue(run, field);
+  return isNone(v) ? NONE : formatValue(v!);
+}
+
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
+
+/** The order of groups: by their value (numbers as numbers, text naturally: "run2" before
+ * "run10"), numbers before text, runs without a value last; descending when the table is
+ * sorted by the grouping field descending. */
+function compareGroups(a: { key: Json | undefined; value: string }, b: { key: Json | undefined; value: string }): number {
+  const an = isNone(a.key);
+  const bn = isNone(b.key);
+  if (an || bn) return an === bn ? 0 : an ? 1 : -1;
+  const x = typeof a.key === "number" ? a.key : null;
+  const y = typeof b.key === "number" ? b.key : null;
+  if (x !== null && y !== null) return x - y;
+  if (x !== null) return -1;
+  if (y !== null) return 1;
+  return collator.compare(a.value, b.value);
+}
+
+export function groupsOf(rows: readonly Run[], field: string, order = ""): Group[] {
+  const byValue = new Map<string, Group & { key: Json | undefined }>();
   for (const run of rows) {
-    const value = groupValue(run, field);
+    const key = rawGroupValue(run, field);
+    const value = isNone(key) ? NONE : formatValue(key!);
     let g = byValue.get(value);
-    if (!g) byValue.set(value, (g = { id: `group:${value}`, value, runs: [] }));
+    if (!g) byValue.set(value, (g = { id: `group:${value}`, value, runs: [], key }));
     g.runs.push(run);
   }
-  return [...byValue.values()];
+  const descending = order === `-${field}`;
+  const sorted = [...byValue.values()].sort((a, b) => {
+    const c = compareGroups(a, b);
+    // "(none)" stays last either way.
+    return descending && !isNone(a.key) && !isNone(b.key) ? -c : c;
+  });
+  return sorted.map(({ id, value, runs }) => ({ id, value, runs }));
 }
 
 /** Groups are few and listed in order: each takes the next palette colour (no clashes). */
@@ -57,6 +90,21 @@ export interface ChartRuns {
   /** Every run whose series the charts need (group members included). */
   runIds: string[];
   shown: Set<string>;
+  /** Each charted run's colour (runs hidden by their eye keep theirs). */
+  colors: Map<string, string>;
+}
+
+/** The run set's order for colours: oldest first, so a run keeps its colour whatever the
+ * table's sort; runs not loaded (a selection from a link) after, as given. */
+function colorOrder(ids: readonly string[], byId: (id: string) => Run | undefined): string[] {
+  const known = ids.filter((id) => byId(id));
+  const unknown = ids.filter((id) => !byId(id));
+  known.sort((a, b) => {
+    const ra = byId(a)!.created_at;
+    const rb = byId(b)!.created_at;
+    return ra < rb ? -1 : ra > rb ? 1 : a < b ? -1 : a > b ? 1 : 0;
+  });
+  return [...known, ...unknown];
 }
 
 export function chartRunsOf(
@@ -64,25 +112,30 @@ export function chartRunsOf(
   groups: readonly Group[] | null,
   view: WorkspaceView,
   byId: (id: string) => Run | undefined,
+  chosen: ReadonlyMap<string, string> = new Map(),
 ): ChartRuns {
   const n = view.chartRuns === "all" ? Infinity : view.chartRuns;
   if (groups) {
     const base = groups.slice(0, n).map((g) => g.id);
-    const chosen = pick(groups, view, base);
-    const specs = chosen.map((g) => ({
+    const chosenGroups = pick(groups, view, base);
+    const colors = new Map(groups.map((g) => [g.id, chosen.get(g.id) ?? groupColor(groups, g)]));
+    const specs = chosenGroups.map((g) => ({
       id: g.id,
       label: `${g.value} (${g.runs.length})`,
-      color: groupColor(groups, g),
+      color: colors.get(g.id)!,
       runs: g.runs.slice(0, MAX_GROUP_MEMBERS).map((r) => r.id),
       group: true,
     }));
-    return { specs, runIds: [...new Set(specs.flatMap((s) => s.runs))], shown: new Set(chosen.map((g) => g.id)) };
+    return { specs, runIds: [...new Set(specs.flatMap((s) => s.runs))], shown: new Set(chosenGroups.map((g) => g.id)), colors };
   }
+  // The table's filter (its first n rows), or its selection when runs are selected.
   const base = view.onlySelected ? view.selected : rows.slice(0, n).map((r) => r.id);
   const hidden = new Set(view.hidden);
-  const ids = [...new Set([...base, ...view.shown])].filter((id) => !hidden.has(id));
-  const specs = ids.map((id) => ({ id, label: runLabel(byId(id), id), color: runColor(id), runs: [id], group: false }));
-  return { specs, runIds: ids, shown: new Set(ids) };
+  const set = [...new Set([...base, ...view.shown])];
+  const colors = colorsByPosition(colorOrder(set, byId), chosen);
+  const ids = set.filter((id) => !hidden.has(id));
+  const specs = ids.map((id) => ({ id, label: runLabel(byId(id), id), color: colors.get(id)!, runs: [id], group: false }));
+  return { specs, runIds: ids, shown: new Set(ids), colors };
 }
 
 /** The view's hide/show lists after flipping one run's (or group's) eye. */

@@ -5,7 +5,7 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, isAbort, type RunsQuery } from "../../api/client";
 import type { Run, RunEvent } from "../../api/types";
 
-const PAGE = 100;
+export const PAGE = 100;
 const ALL_PAGE = 1000;
 /** Grouping and "show all" load every run, up to this many. */
 export const MAX_ALL = 10_000;
@@ -27,6 +27,9 @@ export interface RunRows {
   /** A live run event: update the row, or refresh the table for a run it does not show. */
   apply: (ev: RunEvent) => void;
   byId: (id: string) => Run | undefined;
+  /** The rows of the last query that has answered: while a new sort or filter loads, the
+   * charts keep drawing the runs they drew, rather than none and then the same again. */
+  settled: () => { rows: Run[]; byId: (id: string) => Run | undefined };
 }
 
 /** A run with what a live `run` event says changed. */
@@ -169,6 +172,9 @@ export function useRunRows(entity: string, project: string, query: RunsQuery, al
     [entity, project, sig, all, attempt],
   );
   const prev = useRef<Rows | null>(null);
+  const lastAnswered = useRef<Rows | null>(null);
+  if (rows.pages.has(0) || rows.error !== undefined) lastAnswered.current = rows;
+  const settledRows = lastAnswered.current ?? rows;
   useEffect(() => {
     prev.current?.dispose();
     prev.current = rows;
@@ -188,5 +194,6 @@ export function useRunRows(entity: string, project: string, query: RunsQuery, al
     reload: () => setAttempt((a) => a + 1),
     apply: (ev) => rows.apply(ev),
     byId: (id) => rows.index.get(id),
+    settled: () => ({ rows: settledRows.loaded(), byId: (id) => settledRows.index.get(id) }),
   };
 }

@@ -4,7 +4,6 @@ import type { ComponentChildren } from "preact";
 import type { Run } from "../../api/types";
 import { Link } from "../../components/Link";
 import { StateBadge } from "../../components/StateBadge";
-import { runColor } from "../../lib/colors";
 import { fieldValue } from "../../lib/flatten";
 import { formatAgo, formatDuration, formatTime, formatValue, runDuration } from "../../lib/format";
 import { paths } from "../../router";
@@ -33,7 +32,29 @@ function shortLabel(field: string): string {
   return name;
 }
 
-export function columnsFor(fields: readonly string[], entity: string, project: string): Column[] {
+export interface RunColors {
+  /** Colours of the charted runs; a run not charted has none. */
+  colors: ReadonlyMap<string, string>;
+  onColor: (id: string, color: string) => void;
+}
+
+/** A charted run's colour, which a click lets the user change (saved per project). */
+function ColorSwatch({ run, colors }: { run: Run; colors: RunColors }) {
+  const color = colors.colors.get(run.id);
+  if (!color) return <span class="swatch swatch-none" title="Not in the charts" aria-hidden="true" />;
+  return (
+    <input
+      type="color"
+      class="swatch swatch-input"
+      value={color}
+      aria-label={`Colour of ${run.name || run.id}`}
+      title="Colour in charts: click to change"
+      onChange={(e) => colors.onColor(run.id, e.currentTarget.value)}
+    />
+  );
+}
+
+export function columnsFor(fields: readonly string[], entity: string, project: string, colors: RunColors): Column[] {
   return [
     {
       id: "name",
@@ -42,7 +63,7 @@ export function columnsFor(fields: readonly string[], entity: string, project: s
       width: 200,
       cell: (run) => (
         <span class="run-name">
-          <span class="swatch" style={{ background: runColor(run.id) }} aria-hidden="true" />
+          <ColorSwatch run={run} colors={colors} />
           <Link href={paths.run(entity, project, run.id)} title={run.name || run.id}>
             {run.name || run.id}
           </Link>

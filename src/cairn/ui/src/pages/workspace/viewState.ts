@@ -1,13 +1,14 @@
 /** The workspace's view state, all of it in the query string so that a link reproduces the
  * view: table query (q, filters, order, group, cols), which runs the charts show (sel,
- * hide, show, only, n), and the charts' settings (x, smooth, log, zoom, panels, full). */
+ * hide, show, only=0, n), and the charts' settings (x, smooth, log, zoom, panels, full). */
 import { listParam, setQuery } from "../../router";
 import { parseFilters, type Filters } from "../../lib/filters";
 
-/** Runs drawn in charts by default: the first 10 rows of the table (newest first unless
- * sorted otherwise). Ten lines stay tellable apart by colour, and the first paint fetches
- * ten runs' envelopes, not a thousand. Eye toggles and the "runs in charts" menu change it. */
-export const DEFAULT_CHART_RUNS = 10;
+/** Runs drawn in charts by default: every run the table's filter matches, up to the first
+ * 100 rows (newest first unless sorted otherwise), so a filter's runs are all charted while
+ * a project of thousands does not fetch thousands of envelopes on first paint. The "runs
+ * in charts" menu sets the cap (up to all); eye toggles add or hide single runs. */
+export const DEFAULT_CHART_RUNS = 100;
 
 export interface WorkspaceView {
   search: string;
@@ -54,7 +55,8 @@ export function readView(p: URLSearchParams): WorkspaceView {
     selected: listParam(p, "sel"),
     hidden: listParam(p, "hide"),
     shown: listParam(p, "show"),
-    onlySelected: p.get("only") === "1",
+    // A selection is what the charts show, unless "only selected" was turned off.
+    onlySelected: listParam(p, "sel").length > 0 && p.get("only") !== "0",
     chartRuns: n === "all" ? "all" : number(n, DEFAULT_CHART_RUNS, 1, 1000),
     x: p.get("x") || "_step",
     smoothing: number(p.get("smooth"), 0, 0, 0.99),
@@ -77,8 +79,8 @@ export const viewActions = {
   columns: (cols: readonly string[]) => setQuery({ cols: cols.join(",") || "-" }),
   selected: (ids: readonly string[]) => setQuery({ sel: list(ids), only: ids.length ? undefined : null }),
   visibility: (hidden: readonly string[], shown: readonly string[]) => setQuery({ hide: list(hidden), show: list(shown) }),
-  onlySelected: (on: boolean) => setQuery({ only: on ? "1" : null }),
-  chartRuns: (n: number | "all") => setQuery({ n: n === 10 ? null : String(n), hide: null, show: null }),
+  onlySelected: (on: boolean) => setQuery({ only: on ? null : "0" }),
+  chartRuns: (n: number | "all") => setQuery({ n: n === DEFAULT_CHART_RUNS ? null : String(n), hide: null, show: null }),
   x: (x: string) => setQuery({ x: x === "_step" ? null : x, zoom: null }),
   smoothing: (s: number) => setQuery({ smooth: s > 0 ? String(s) : null }),
   log: (on: boolean) => setQuery({ log: on ? "1" : null }),

@@ -1,0 +1,1 @@
+"""``wandb.integration``: wandb's integrations that live in wandb's package."""

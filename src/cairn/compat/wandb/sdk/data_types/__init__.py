@@ -1,0 +1,1 @@
+"""``wandb.sdk.data_types``: wandb's module layout over cairn's media types."""

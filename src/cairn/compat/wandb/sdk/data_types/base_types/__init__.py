@@ -1,0 +1,1 @@
+"""``wandb.sdk.data_types.base_types``."""

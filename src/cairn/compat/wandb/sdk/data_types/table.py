@@ -1,0 +1,7 @@
+"""``wandb.sdk.data_types.table``."""
+
+from __future__ import annotations
+
+from cairn.sdk.media import Table
+
+__all__ = ["Table"]

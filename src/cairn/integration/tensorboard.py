@@ -1,0 +1,157 @@
+"""TensorBoard writers mirrored into the run: ``init(sync_tensorboard=True)`` or
+``wandb.tensorboard.patch()``.
+
+The ``SummaryWriter`` classes of ``torch.utils.tensorboard`` and ``tensorboardX`` are
+patched so that ``add_scalar``, ``add_scalars``, ``add_histogram`` and ``add_text`` also
+log to the current run, as wandb's sync does: each value under its tag (``add_scalars``:
+``<main_tag>/<tag>``), with ``global_step`` as a metric that every other key is plotted
+against; values of one ``global_step`` form one history row, written when the step
+changes or the writer flushes or closes. The event files are written as before.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import importlib.util
+import threading
+from typing import Any
+
+WRITERS = ("torch.utils.tensorboard.writer", "tensorboardX.writer")
+"""The modules whose ``SummaryWriter`` is patched, where installed."""
+_METHODS = ("add_scalar", "add_scalars", "add_histogram", "add_text", "flush", "close")
+
+_lock = threading.Lock()
+_originals: dict[tuple[type, str], Any] = {}
+_row_step: dict[int, int | None] = {}
+"""The ``global_step`` of the row each run is building (by ``id(run)``)."""
+
+
+def _run() -> Any:
+    import cairn
+
+    return cairn.run
+
+
+def _number(value: Any) -> Any:
+    if hasattr(value, "item") and getattr(value, "ndim", 0) == 0:
+        return value.item()
+    return value
+
+
+def _commit_locked(run: Any) -> None:
+    """Write the row being built (the run's own pending row: its finish writes it too)."""
+    if run is not None and id(run) in _row_step and not run._finished:
+        run.log({}, commit=True)
+        del _row_step[id(run)]
+
+
+def _add(values: dict[str, Any], step: int | None) -> None:
+    run = _run()
+    if run is None or run._finished:
+        return
+    with _lock:
+        if id(run) not in _row_step and not getattr(run, "_tensorboard_metrics", False):
+            run.define_metric("global_step")
+            run.define_metric("*", step_metric="global_step")
+            run._tensorboard_metrics = True
+        step = int(step) if step is not None else None
+        if id(run) in _row_step and step != _row_step[id(run)]:
+            _commit_locked(run)
+        if step is not None:
+            values = {**values, "global_step": step}
+        run.log(values, commit=False)
+        _row_step[id(run)] = step
+
+
+def _histogram(values: Any) -> Any:
+    import numpy as np
+
+    from cairn.sdk.media import Histogram
+
+    if hasattr(values, "detach"):
+        values = values.detach().cpu().numpy()
+    array = np.asarray(values, dtype=float).reshape(-1)
+    return Histogram(array[np.isfinite(array)])
+
+
+def _patched(name: str, original: Any) -> Any:
+    @functools.wraps(original)
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original(self, *args, **kwargs)
+        try:
+            _mirror(name, args, kwargs)
+        except Exception as exc:  # a bad value must not break the user's TensorBoard logging
+            import warnings
+
+            from cairn.errors import CairnWarning
+
+            warnings.warn(f"cairn: could not mirror SummaryWriter.{name} into the run: {exc}",
+                          CairnWarning, stacklevel=2)
+        return result
+
+    return method
+
+
+def _argument(args: tuple[Any, ...], kwargs: dict[str, Any], index: int, name: str) -> Any:
+    return args[index] if len(args) > index else kwargs.get(name)
+
+
+def _mirror(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    step = _argument(args, kwargs, 2, "global_step")
+    if name == "add_scalar":
+        _add({args[0] if args else kwargs["tag"]:
+              _number(_argument(args, kwargs, 1, "scalar_value"))}, step)
+    elif name == "add_scalars":
+        main = args[0] if args else kwargs["main_tag"]
+        values = _argument(args, kwargs, 1, "tag_scalar_dict") or {}
+        _add({f"{main}/{k}": _number(v) for k, v in values.items()}, step)
+    elif name == "add_histogram":
+        _add({args[0] if args else kwargs["tag"]:
+              _histogram(_argument(args, kwargs, 1, "values"))}, step)
+    elif name == "add_text":
+        _add({args[0] if args else kwargs["tag"]:
+              str(_argument(args, kwargs, 1, "text_string"))}, step)
+    else:  # flush, close
+        with _lock:
+            _commit_locked(_run())
+
+
+def patch(root_logdir: str | None = None, pytorch: bool | None = None,
+          tensorboard_x: bool | None = None, save: bool = True) -> list[str]:
+    """Patch every installed ``SummaryWriter``; returns the modules patched."""
+    patched = []
+    for module_name in WRITERS:
+        if module_name.startswith("torch") and pytorch is False:
+            continue
+        if module_name.startswith("tensorboardX") and tensorboard_x is False:
+            continue
+        top = module_name.split(".")[0]
+        if importlib.util.find_spec(top) is None:
+            continue
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:  # torch without the tensorboard package
+            continue
+        writer = module.SummaryWriter
+        for method in _METHODS:
+            if (writer, method) not in _originals:
+                _originals[(writer, method)] = getattr(writer, method)
+                setattr(writer, method, _patched(method, _originals[(writer, method)]))
+        patched.append(module_name)
+    return patched
+
+
+def unpatch() -> None:
+    """Restore the writers; values not yet in a row are logged first."""
+    with _lock:
+        _commit_locked(_run())
+    for (writer, method), original in list(_originals.items()):
+        setattr(writer, method, original)
+    _originals.clear()
+
+
+def flush() -> None:
+    """Log the row being built (the run's finish does it too)."""
+    with _lock:
+        _commit_locked(_run())

@@ -1,0 +1,46 @@
+"""``init(dir=...)`` places the run's folder, as wandb's ``dir`` places ``wandb/``; the run
+itself goes to the user's one store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cairn
+
+
+def test_dir_places_the_run_folder_not_the_store(cairn_root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "runs" / "yolo-exp"
+    run = cairn.init(project="p", dir=out)
+    run.log({"a": 1})
+    run.save(str(_file(tmp_path / "note.txt")), base_path=str(tmp_path), policy="now")
+    run.finish()
+    folders = list((out / "cairn" / "runs").glob(f"run-*-{run.id}"))
+    assert len(folders) == 1
+    assert run.wal_path.parent == folders[0]
+    assert (folders[0] / "files" / "note.txt").read_text() == "note"
+    assert not (out / "cairn" / "cairn.db").exists()
+    second = cairn.init(project="p", dir=tmp_path / "elsewhere")
+    second.finish()
+    api = cairn.Api(root=cairn_root)  # CAIRN_DIR: one store holds both runs
+    try:
+        assert sorted(r.id for r in api.runs("p")) == sorted([run.id, second.id])
+        assert api.run(run.path).summary["a"] == 1
+    finally:
+        api.close()
+
+
+def test_resume_with_the_same_dir(cairn_root: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run = cairn.init(project="p", id="same", dir=out)
+    run.log({"a": 1})
+    run.finish()
+    again = cairn.init(project="p", id="same", dir=out, resume="must")
+    assert again.starting_step == 1
+    again.log({"a": 2})
+    again.finish()
+    assert len(list((out / "cairn" / "runs").glob("run-*-same*"))) == 2
+
+
+def _file(path: Path) -> Path:
+    path.write_text("note")
+    return path

@@ -1,0 +1,179 @@
+"""``cairn import tensorboard``: event files written by tensorboardX, read back through
+``cairn.Api``."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from tests.importers.conftest import Invoke, api_of
+
+from cairn.api.public import Api
+from cairn.backend import open_backend
+from cairn.cli.main import cli
+from cairn.testing_postgres import TemporaryPostgres
+
+tensorboardX = pytest.importorskip("tensorboardX")
+pytest.importorskip("tensorboard")
+
+
+def write_logdir(logdir: Path) -> None:
+    """Two runs (``baseline``, ``wide``) and the hparams run tensorboardX adds below one."""
+    rng = np.random.default_rng(0)
+    with tensorboardX.SummaryWriter(str(logdir / "baseline")) as writer:
+        for step in range(0, 200, 2):
+            writer.add_scalar("train/loss", 1.0 / (step + 1), step, walltime=1_700_000_000 + step)
+            writer.add_scalar("lr", 0.1, step, walltime=1_700_000_000 + step)
+        writer.add_histogram("weights", rng.normal(size=1000), 10, walltime=1_700_000_010)
+        writer.add_image("input", rng.integers(0, 255, (3, 8, 6), dtype=np.uint8), 20,
+                         walltime=1_700_000_020)
+        writer.add_text("notes", "hello **there**", 0, walltime=1_700_000_000)
+    with tensorboardX.SummaryWriter(str(logdir / "wide")) as writer:
+        writer.add_scalar("train/loss", 3.0, 0, walltime=1_700_000_100)
+        writer.add_hparams({"lr": 0.01, "optimizer": "adam", "layers": 4, "bn": True},
+                           {"hp/final": 0.5}, name="hparams")
+
+
+def runs_by_name(store: Path) -> dict[str, Any]:
+    return {r.name: r for r in api_of(store).runs("tensorboard")}
+
+
+@pytest.fixture
+def logdir(tmp_path: Path) -> Path:
+    write_logdir(tmp_path / "logs")
+    return tmp_path / "logs"
+
+
+def test_scalars_with_steps_and_wall_times(invoke: Invoke, logdir: Path, store: Path) -> None:
+    result = invoke("import", "tensorboard", str(logdir))
+    assert result.stdout.startswith("imported 3 runs, ")
+    run = runs_by_name(store)["baseline"]
+    rows = [r for r in run.history(pandas=False) if "train/loss" in r]
+    assert [r["_step"] for r in rows] == list(range(0, 200, 2))
+    assert [r["_timestamp"] for r in rows] == [1_700_000_000 + s for s in range(0, 200, 2)]
+    assert rows[1]["train/loss"] == pytest.approx(1 / 3, rel=1e-6)
+    assert rows[0]["lr"] == 0.1  # a float32 shown as TensorBoard shows it
+    assert run.state == "finished"
+
+
+def test_histograms_images_text_and_hparams(invoke: Invoke, logdir: Path, store: Path) -> None:
+    invoke("import", "tensorboard", str(logdir))
+    runs = runs_by_name(store)
+    history = runs["baseline"].history(pandas=False)
+    hist = next(r["weights"] for r in history if "weights" in r)
+    assert hist["_type"] == "histogram"
+    assert sum(hist["values"]) == 1000
+    assert len(hist["bins"]) == len(hist["values"]) + 1
+    image = next(r["input"] for r in history if "input" in r)
+    from PIL import Image
+
+    assert Image.open(io.BytesIO(image.read_bytes())).size == (6, 8)
+    assert next(r["notes"] for r in history if "notes" in r) == "hello **there**"
+    assert runs["wide/hparams"].config == {"lr": 0.01, "optimizer": "adam", "layers": 4,
+                                           "bn": True}
+    assert runs["wide/hparams"].summary["hp/final"] == 0.5
+
+
+def test_importing_twice_changes_nothing_and_new_files_add(invoke: Invoke, logdir: Path,
+                                                           store: Path) -> None:
+    invoke("import", "tensorboard", str(logdir))
+    before = [(r.id, r.history(pandas=False)) for r in api_of(store).runs("tensorboard")]
+    again = invoke("import", "tensorboard", str(logdir))
+    assert again.stdout.strip() == "imported 0 runs, 0 points, 0 files, 3 runs already imported"
+    assert [(r.id, r.history(pandas=False)) for r in api_of(store).runs("tensorboard")] == before
+    # training resumed: a new event file in the same folder adds its points to the run
+    with tensorboardX.SummaryWriter(str(logdir / "baseline"), filename_suffix=".resumed") as w:
+        w.add_scalar("train/loss", 0.001, 500, walltime=1_700_001_000)
+    resumed = invoke("import", "tensorboard", str(logdir))
+    assert resumed.stdout.strip() == \
+        "imported 1 run, 1 point, 0 files, 2 runs already imported"
+    run = runs_by_name(store)["baseline"]
+    assert run.history(pandas=False)[-1]["_step"] == 500
+    assert run.summary["train/loss"] == pytest.approx(0.001)
+
+
+def test_a_damaged_file_is_reported_and_the_rest_imported(invoke: Invoke, logdir: Path,
+                                                          store: Path) -> None:
+    (logdir / "broken").mkdir()
+    (logdir / "broken" / "events.out.tfevents.1.host").write_bytes(b"\x01" * 100)
+    result = invoke("import", "tensorboard", str(logdir), code=1)
+    assert "events.out.tfevents.1.host" in result.stderr
+    assert set(runs_by_name(store)) == {"baseline", "wide/hparams", "wide"}
+
+
+def test_a_folder_without_event_files_is_a_clear_error(invoke: Invoke, tmp_path: Path
+                                                       ) -> None:
+    (tmp_path / "empty").mkdir()
+    result = invoke("import", "tensorboard", str(tmp_path / "empty"), code=1)
+    assert "no TensorBoard event files" in result.stderr
+    missing = invoke("import", "tensorboard", str(tmp_path / "nope"), code=1)
+    assert "no such folder" in missing.stderr
+
+
+def test_a_file_damaged_midway_keeps_the_events_before(invoke: Invoke, logdir: Path,
+                                                       store: Path) -> None:
+    event_file = next((logdir / "baseline").glob("events.out.tfevents.*"))
+    data = bytearray(event_file.read_bytes())
+    data[2000] ^= 0xFF  # among the scalars
+    event_file.write_bytes(bytes(data))
+    result = invoke("import", "tensorboard", str(logdir))
+    assert "damaged after" in result.stderr
+    steps = [r["_step"] for r in runs_by_name(store)["baseline"].history(pandas=False)]
+    assert 0 < len(steps) < 100
+    assert steps[:5] == [0, 2, 4, 6, 8]
+
+
+@pytest.mark.slow
+def test_into_a_postgres_store(logdir: Path, tmp_path: Path,
+                               postgres_server: TemporaryPostgres) -> None:
+    schema = postgres_server.new_schema()
+    uri, blobs = postgres_server.uri(schema=schema), (tmp_path / "blobs").as_uri()
+    args = ["--store", uri, "--blobs", blobs, "import", "tensorboard", str(logdir)]
+    try:
+        first = CliRunner().invoke(cli, args, catch_exceptions=False)
+        assert first.exit_code == 0, first.stderr
+        again = CliRunner().invoke(cli, args, catch_exceptions=False)
+        assert again.stdout.strip().endswith("3 runs already imported")
+        api = Api(backend=open_backend(uri, blobs=blobs, create=False))
+        try:
+            run = next(r for r in api.runs("tensorboard") if r.name == "baseline")
+            assert len([r for r in run.history(pandas=False) if "train/loss" in r]) == 100
+            image = next(r["input"] for r in run.history(pandas=False) if "input" in r)
+            assert image.read_bytes().startswith(b"\x89PNG")
+        finally:
+            api.backend.close()
+    finally:
+        postgres_server.drop_schema(schema)
+
+
+def test_tensor_summaries_as_tensorflow_2_writes_them(invoke: Invoke, tmp_path: Path,
+                                                      store: Path) -> None:
+    """Scalars and histograms as tensors; like tf.summary, only a tag's first value
+    carries the metadata that names its plugin."""
+    from tensorboard.compat.proto.summary_pb2 import Summary as TbSummary
+    from tensorboard.plugins.histogram import metadata as histogram_metadata
+    from tensorboard.plugins.scalar import metadata as scalar_metadata
+    from tensorboard.util import tensor_util
+    from tensorboardX.proto.summary_pb2 import Summary
+
+    buckets = np.array([[0.0, 1.0, 3.0], [1.0, 2.0, 5.0]])
+    with tensorboardX.SummaryWriter(str(tmp_path / "logs" / "tf2")) as writer:
+        for step in range(3):
+            first = step == 0
+            summary = TbSummary(value=[
+                TbSummary.Value(tag="acc", tensor=tensor_util.make_tensor_proto(step / 4),
+                                metadata=scalar_metadata.create_summary_metadata("", "")
+                                if first else None),
+                TbSummary.Value(tag="w", tensor=tensor_util.make_tensor_proto(buckets),
+                                metadata=histogram_metadata.create_summary_metadata("", "")
+                                if first else None)])
+            writer._get_file_writer().add_summary(
+                Summary.FromString(summary.SerializeToString()), step)
+    invoke("import", "tensorboard", str(tmp_path / "logs"))
+    rows = runs_by_name(store)["tf2"].history(pandas=False)
+    assert [r["acc"] for r in rows] == [0.0, 0.25, 0.5]
+    assert rows[2]["w"] == {"_type": "histogram", "values": [3, 5], "bins": [0.0, 1.0, 2.0]}
