@@ -73,13 +73,14 @@ def test_the_number_of_queries_does_not_grow_with_runs_and_keys(
     try:
         pks = _runs(store, writer, 12)
         statements: list[str] = []
-        store._conn.set_trace_callback(statements.append)
+        reader = store._reader()  # this thread's reading connection
+        reader.set_trace_callback(statements.append)
         store.read_envelopes(pks, list(LENGTHS), 100, 5, CHUNK_POINTS * 20)
         cold = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
         statements.clear()
         store.read_envelopes(pks, list(LENGTHS), 100, 5, CHUNK_POINTS * 20)
         warm = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-        store._conn.set_trace_callback(None)
+        reader.set_trace_callback(None)
         # series, chunk indexes, the chunks at the range's ends, the short series' points
         assert len(cold) == 4
         assert len(warm) == 3  # the chunk indexes come from the cache
