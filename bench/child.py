@@ -76,15 +76,18 @@ _BOOTSTRAP = (
 
 
 def run_child(target: str, kwargs: dict[str, Any], store: Path, *, tracker: str = "cairn",
-              python: str | None = None, timeout: float = 600) -> Any:
-    """Call ``module:function(**kwargs)`` in a new interpreter and return its result."""
+              python: str | None = None, timeout: float = 600,
+              extra_env: dict[str, str] | None = None) -> Any:
+    """Call ``module:function(**kwargs)`` in a new interpreter and return its result
+    (``extra_env``: set on top of the measurement's environment)."""
     store.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="cairn-bench-result-") as tmp:
         result = Path(tmp) / "result.json"
         cmd = [python or sys.executable, "-P", "-c", _BOOTSTRAP, target, json.dumps(kwargs),
                str(result)]
         try:
-            proc = subprocess.run(cmd, env=child_env(store, tracker), cwd=store,
+            proc = subprocess.run(cmd, env={**child_env(store, tracker), **(extra_env or {})},
+                                  cwd=store,
                                   capture_output=True, text=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired as exc:
             raise ChildFailed(f"{target} took longer than {timeout:.0f} s") from exc

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.backends import BenchBackend
 from bench.child import REPO_ROOT, run_child
 from bench.figures import Figure, WorkloadResult
 
@@ -27,20 +28,34 @@ class BenchContext:
     versions: dict[str, str] = field(default_factory=dict)
     missing: dict[str, str] = field(default_factory=dict)
     """Comparison tracker → why it is not measured."""
+    backend: BenchBackend = field(default_factory=BenchBackend)
+    """Where cairn's stores are (``--backend``)."""
     _counter: itertools.count[int] = field(default_factory=itertools.count)
+    _store_uris: dict[Path, str] = field(default_factory=dict)
 
     def store(self, label: str) -> Path:
-        """A new, empty folder for one measurement's data."""
+        """A new, empty folder for one measurement's data (and, on a database backend, a
+        new empty store there, which cairn in that folder uses)."""
         path = self.scratch / f"{next(self._counter):03d}-{label}"
         path.mkdir(parents=True)
+        uri = self.backend.new_store()
+        if uri is not None:
+            self._store_uris[path] = uri
         return path
+
+    def store_env(self, store: Path) -> dict[str, str]:
+        """What points cairn at the measurement's store (empty: the folder's own)."""
+        uri = self._store_uris.get(store)
+        return {"CAIRN_STORE": uri} if uri is not None else {}
 
     def child(self, target: str, kwargs: dict[str, Any], label: str, *,
               tracker: str = "cairn", store: Path | None = None) -> Any:
         """Run ``target`` in a fresh interpreter of ``tracker`` (cairn: this one)."""
         python = sys.executable if tracker == "cairn" else self.compare[tracker]
-        return run_child(target, kwargs, store or self.store(label), tracker=tracker,
-                         python=python)
+        folder = store or self.store(label)
+        extra = self.store_env(folder) if tracker == "cairn" else {}
+        return run_child(target, kwargs, folder, tracker=tracker, python=python,
+                         extra_env=extra)
 
 
 def find_comparisons(enabled: bool) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:

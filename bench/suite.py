@@ -17,10 +17,12 @@ import time
 import traceback
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from bench import (
     artifacts,
     console_capture,
+    envelopes,
     flood_kill,
     media_log,
     overhead,
@@ -38,6 +40,7 @@ from bench import (
     w5_many_runs,
     w6_ui,
 )
+from bench.backends import bench_backend
 from bench.child import REPO_ROOT
 from bench.context import BenchContext, find_comparisons
 from bench.figures import WorkloadResult
@@ -57,6 +60,7 @@ WORKLOADS: dict[str, ModuleType] = {
     "s3": s3_blobs,
     "server": server_ingest,
     "flood-kill": flood_kill,
+    "envelopes": envelopes,
     "sweeps": sweeps,
     "viewers": viewers,
     "regex": regex_stall,
@@ -79,9 +83,32 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="where to write the JSON results (default: %(default)s)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the scratch folder with every measurement's store")
+    parser.add_argument("--backend", default="sqlite", metavar="URI",
+                        help="where cairn's stores are: sqlite (each measurement's folder), "
+                             "postgresql (a throwaway server started for the run) or a "
+                             "postgresql:// URI (a new schema per measurement)")
+    parser.add_argument("--size", action="append", default=[], metavar="W.KEY=N",
+                        help="override one size of a workload, e.g. --size envelopes.runs=20 "
+                             "(repeatable; the JSON records the sizes used)")
     args = parser.parse_args(argv)
     args.selected = _select(parser, args.only)
+    args.sizes = _sizes(parser, args.size)
     return args
+
+
+def _sizes(parser: argparse.ArgumentParser, overrides: list[str]) -> dict[str, dict[str, int]]:
+    """``--size W.KEY=N`` overrides, by workload."""
+    out: dict[str, dict[str, int]] = {}
+    by_lower = {name.lower(): name for name in WORKLOADS}
+    for text in overrides:
+        target, _, value = text.partition("=")
+        workload, _, key = target.partition(".")
+        name = by_lower.get(workload.strip().lower())
+        if name is None or key not in WORKLOADS[name].SIZES["full"] or not value.isdigit():
+            parser.error(f"--size {text!r}: give WORKLOAD.KEY=N with a size the workload "
+                         "has (see its SIZES)")
+        out.setdefault(name, {})[key] = int(value)
+    return out
 
 
 def _select(parser: argparse.ArgumentParser, only: str) -> list[str]:
@@ -105,11 +132,21 @@ def main(argv: list[str] | None = None) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="cairn-bench-"))
     wanted_comparisons = not args.no_compare and any(w in args.selected for w in USES_COMPARISONS)
     compare, versions, missing = find_comparisons(wanted_comparisons)
-    ctx = BenchContext(quick=args.quick, scratch=scratch, compare=compare, versions=versions,
-                       missing=missing)
+    with bench_backend(args.backend) as backend:
+        ctx = BenchContext(quick=args.quick, scratch=scratch, compare=compare,
+                           versions=versions, missing=missing, backend=backend)
+        return _run(args, ctx, machine, preset, versions, missing)
+
+
+def _run(args: argparse.Namespace, ctx: BenchContext, machine: dict[str, Any], preset: str,
+         versions: dict[str, str], missing: dict[str, str]) -> int:
+    scratch = ctx.scratch
+    sizes = {name: {**WORKLOADS[name].SIZES[preset], **args.sizes.get(name, {})}
+             for name in args.selected}
     report.print_block(
         f"cairn benchmarks ({preset} sizes{'; figures are meaningless' if args.quick else ''})"
-        f" on {machine['usable_cores']} cores, Python {machine['python']}, load average "
+        f" on {ctx.backend.name}"
+        f", {machine['usable_cores']} cores, Python {machine['python']}, load average "
         f"{machine['load_average_start']}\n"
         f"comparisons: {', '.join(f'{t} {v}' for t, v in versions.items()) or 'none'}"
         + ("; (xN) is that tracker's figure ÷ cairn's" if versions else ""))
@@ -121,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
             module = WORKLOADS[name]
             t0 = time.perf_counter()
             try:
-                result = module.run(ctx, dict(module.SIZES[preset]))
+                result = module.run(ctx, dict(sizes[name]))
             except Exception as exc:
                 errors[name] = "".join(traceback.format_exception_only(exc)).strip()
                 print(f"{name} failed: {errors[name]}\n", file=sys.stderr, flush=True)
@@ -135,8 +172,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"measurement stores kept in {scratch}", file=sys.stderr)
         else:
             shutil.rmtree(scratch, ignore_errors=True)
-    options = {"preset": preset, "selected": args.selected, "sizes":
-               {n: WORKLOADS[n].SIZES[preset] for n in args.selected},
+    options = {"preset": preset, "selected": args.selected, "sizes": sizes,
+               "backend": ctx.backend.name, "size_overrides": args.size,
                "comparisons": {**{t: {"version": v} for t, v in versions.items()},
                                **{t: {"skipped": r} for t, r in missing.items()}}}
     doc = report.document(results, errors, machine, options, time.perf_counter() - started)

@@ -153,13 +153,15 @@ class UiServer:
     it answers ``/api/v1/openapi.json`` (which does not touch the store)."""
 
     def __init__(self, root: Path, timeout: float = 60,
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, store: str | None = None) -> None:
         root = root.resolve()
+        where = ["--store", store] if store else []
         env = {**(os.environ if env is None else env), "PYTHONUNBUFFERED": "1"}
         t0 = time.perf_counter()
         # -P: the working folder must not shadow the package (it may hold a cairn/ folder).
         self.proc = subprocess.Popen(
-            [sys.executable, "-P", "-m", "cairn", "ui", "--dir", str(root), "--port", "0"],
+            [sys.executable, "-P", "-m", "cairn", "ui", "--dir", str(root), *where, "--port",
+             "0"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
             cwd=root.parent)
         self.output: list[str] = []
@@ -216,8 +218,9 @@ class UiServer:
 
 
 @contextmanager
-def ui_server(root: Path) -> Iterator[UiServer]:
-    server = UiServer(root)
+def ui_server(root: Path, store: str | None = None) -> Iterator[UiServer]:
+    """``cairn ui`` on the cairn folder ``root`` (on the store ``store``, when given)."""
+    server = UiServer(root, store=store)
     try:
         yield server
     finally:

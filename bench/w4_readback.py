@@ -85,8 +85,11 @@ def log_history(steps: int, metrics: int, precision: str) -> dict[str, Any]:
     run_wal = sum(_file_size(p) for p in root.glob("runs/*/run-*.cairn"))
     points = steps * metrics
     return {"path": run.path, "db_bytes": db_bytes, "db_wal_bytes": wal_bytes,
-            "run_wal_bytes": run_wal, "bytes_per_point": (db_bytes + wal_bytes) / points,
-            "run_wal_bytes_per_point": run_wal / points, "breakdown": _breakdown(db)}
+            "run_wal_bytes": run_wal,
+            # measured on the embedded store only (None on a database backend)
+            "bytes_per_point": (db_bytes + wal_bytes) / points if db_bytes else None,
+            "run_wal_bytes_per_point": run_wal / points,
+            "breakdown": _breakdown(db) if db_bytes else {}}
 
 
 def _timed(reps: int, func: Any) -> tuple[float, Any]:

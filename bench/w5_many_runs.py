@@ -2,7 +2,7 @@
 process; then listing, filtering and sorting them through ``Api``; and the same queries
 over 10,000 runs.
 
-The 10,000 runs are written straight into the store with ``SqliteStore.apply_records``,
+The 10,000 runs are written straight into the store with ``MetadataStore.apply_records``,
 with the records the client writes (``run``, ``config``, a ``history`` batch built by
 ``cairn.sdk.batch.build_batch``, ``finish``), so their rows are what logging would make.
 
@@ -13,11 +13,9 @@ first page of 50 runs; listing everything (paging through all) is reported too.
 from __future__ import annotations
 
 import itertools
-import os
 import time
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from bench.context import BenchContext
@@ -60,11 +58,12 @@ def log_runs(runs: int, steps: int, metrics: int) -> dict[str, Any]:
 
 def create_runs(count: int, steps: int, metrics: int, per_batch: int = 250) -> dict[str, Any]:
     """Write ``count`` finished runs straight into the store, as their WALs would."""
+    from cairn.backend import open_backend
     from cairn.records import Record, RunRef
     from cairn.sdk.batch import build_batch
-    from cairn.store.sqlite import SqliteStore
 
-    store = SqliteStore(Path(os.environ["CAIRN_DIR"]) / "cairn.db")
+    backend = open_backend()  # the measurement's store: its folder's, or CAIRN_STORE
+    store = backend.store
     curves = [TrainingCurves(steps, metrics, seed=seed) for seed in range(8)]
     now = time.time()
     t0 = time.perf_counter()
@@ -91,7 +90,7 @@ def create_runs(count: int, steps: int, metrics: int, per_batch: int = 250) -> d
             ]
         store.apply_records(records)
     elapsed = time.perf_counter() - t0
-    store.close()
+    backend.close()
     return {"create_s": elapsed, "runs_per_s": count / elapsed}
 
 

@@ -14,6 +14,7 @@ import os
 from typing import IO, Any
 
 from cairn.errors import (
+    CairnWarning,
     ConfigError,
     Error,
     FilterError,
@@ -24,13 +25,25 @@ from cairn.errors import (
     UsageError,
     WalError,
 )
+from cairn.sdk import reader as _reader
 from cairn.sdk.alerts import AlertLevel
 from cairn.sdk.init import init
 from cairn.sdk.run import Metric, Run
-from cairn.sdk.writer import CairnWarning
 from cairn.settings import Settings
 
 __version__ = "0.1.0"
+
+
+def _open_reader(root: Any, store: str | None, blobs: str | None,
+                 api_key: str | None) -> Any:
+    """How a run reads its store back (``sdk/reader.py``): the public API, imported only
+    when a run first needs it."""
+    from cairn.api.public import Api
+
+    return Api(root=root, store=store, blobs=blobs, api_key=api_key)
+
+
+_reader.install(_open_reader)
 
 _MEDIA = frozenset({"Audio", "Classes", "Histogram", "Html", "Image", "Object3D", "Plotly",
                     "Table", "Video"})

@@ -15,6 +15,9 @@
     ├── FilterError           a malformed run filter or order expression
     └── NotFoundError         no project, run or metric by that name
 
+Warnings: ``CairnWarning`` (a ``UserWarning``) for a problem in cairn's background
+machinery, or input it ignored, with the run's data kept.
+
 Invalid data passed to ``log()`` raises ``LogDataError``, a built-in ``ValueError`` that is
 also a ``TypeError`` (what wandb raises for it), with the offending key in the message;
 wrong keyword arguments raise ``TypeError``. Where wandb
@@ -84,3 +87,8 @@ class FilterError(Error, ValueError):
 
 class NotFoundError(Error, LookupError):
     """No project, run or metric matches the given path."""
+
+
+class CairnWarning(UserWarning):
+    """A problem in cairn's background machinery, or input it ignored; the run's data is
+    kept."""

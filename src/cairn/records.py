@@ -29,7 +29,7 @@ Kinds and their bodies (all msgpack-able):
 ``alert``      ``run.alert``: key, title, text, level, wait_duration, at; or ``{"key",
                "suppressed": n}``: n more with the title of alert ``key`` were suppressed
 ``alert_delivery``  an alert's delivery through one notifier: key, notifier, status
-               (sent | retrying | failed), attempts, error, at (``sdk/notifiers.py``)
+               (sent | retrying | failed), attempts, error, at (``notifiers.py``)
 ``file``       a run file's new content: name, sha256, size, mtime, policy, at
 ``artifact``   a logged artifact: client_id, name, type, description, metadata,
                aliases, digest, entries ``[[name, sha256, size, ref, extra]]``,
@@ -54,6 +54,7 @@ know, after a warning, so older stores can still replay newer WALs.
 from __future__ import annotations
 
 import sys
+import time
 from array import array
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -92,6 +93,11 @@ class Record:
     kind: str
     body: dict[str, Any]
 
+
+def alert_body(key: str, title: str, text: str, level: str, wait: float) -> dict[str, Any]:
+    """The body of an ``alert`` record (``run.alert``, the server's crash alerts)."""
+    return {"key": key, "title": title, "text": text, "level": level,
+            "wait_duration": wait, "at": time.time()}
 
 def pack_int64(values: list[int]) -> bytes:
     arr = array("q", values)

@@ -150,7 +150,7 @@ class Settings:
     save_requirements: bool = True
     """Save the installed packages as the run file ``requirements.txt``."""
     notifiers: tuple[dict[str, Any], ...] = ()
-    """Where alerts are sent: webhooks and email (``sdk/notifiers.py``)."""
+    """Where alerts are sent: webhooks and email (``notifiers.py``)."""
     alert_on: tuple[str, ...] = ()
     """Run ends that send an alert by themselves: any of finished, failed, killed (sent by
     the run), crashed (sent by ``cairn ui`` / the server, which notices)."""
@@ -248,7 +248,7 @@ def _console_max_bytes(value: Any) -> int:
 
 
 def _notifiers(value: Any) -> tuple[dict[str, Any], ...]:
-    from cairn.sdk.notifiers import check_notifiers
+    from cairn.notifiers import check_notifiers
 
     return check_notifiers(json.loads(value) if isinstance(value, str) else value)
 

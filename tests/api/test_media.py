@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import cairn
-from cairn.api.media import MediaFile
+from cairn.sdk.media.stored import MediaFile
 
 
 def test_media_files_are_the_stored_dicts_with_their_bytes(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WORKLOADS = {"W1", "W2", "W3", "W4", "W5", "W6", "overhead", "artifacts", "media", "system",
-             "console", "s3", "flood-kill", "sweeps"}
+             "console", "s3", "flood-kill", "sweeps", "envelopes"}
 
 
 @pytest.mark.slow
@@ -23,7 +23,7 @@ def test_quick_suite_reports_every_workload(tmp_path: Path) -> None:
     out = tmp_path / "latest.json"
     proc = subprocess.run(
         [sys.executable, "-m", "bench", "--quick", "--no-compare", "--out", str(out)],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=110, check=False)
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=150, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
 
     doc = json.loads(out.read_text())
@@ -42,3 +42,30 @@ def test_quick_suite_reports_every_workload(tmp_path: Path) -> None:
         assert "warning" not in workload["details"], workload["details"].get("warning")
     for name in WORKLOADS:
         assert name in proc.stdout, "the table names every workload"
+
+
+@pytest.mark.slow
+def test_a_workload_runs_on_postgresql_with_a_size_overridden(tmp_path: Path) -> None:
+    from cairn.testing_postgres import postgres_bin
+
+    if postgres_bin() is None:
+        pytest.skip("PostgreSQL server binaries are not installed")
+    out = tmp_path / "latest.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--only", "envelopes,W5", "--backend",
+         "postgresql", "--size", "envelopes.runs=2", "--out", str(out)],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=150, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    doc = json.loads(out.read_text())
+    assert doc["options"]["backend"] == "postgresql"
+    assert doc["options"]["sizes"]["envelopes"]["runs"] == 2
+    for name in ("envelopes", "W5"):
+        workload = doc["workloads"][name]
+        assert "warning" not in workload["details"], workload["details"].get("warning")
+        for key, figure in workload["figures"]["cairn"].items():
+            assert isinstance(figure["value"], int | float), f"{name}.{key}"
+    bad = subprocess.run([sys.executable, "-m", "bench", "--size", "envelopes.nope=1"],
+                         cwd=REPO_ROOT, capture_output=True, text=True, timeout=60,
+                         check=False)
+    assert bad.returncode == 2
+    assert "--size 'envelopes.nope=1'" in bad.stderr

@@ -306,6 +306,8 @@ def _apply_as_the_old_rule_did(db: Path, records: list[Record]) -> None:
     store.close()
     conn = sqlite3.connect(db)
     conn.execute("ALTER TABLE wal_progress DROP COLUMN gaps")  # the schema before gaps
+    for later in ("edits", "tombstones"):  # and before migration 0007
+        conn.execute(f"DROP TABLE {later}")
     conn.execute("PRAGMA user_version = 5")
     conn.commit()
     conn.close()
@@ -355,3 +357,24 @@ def test_a_repaired_store_equals_one_that_never_skipped(invoke: Invoke,
     clean = tmp_path / "clean"
     invoke("--dir", str(clean), "sync", str(path))
     assert _stored(cairn_root) == _stored(clean)
+
+
+def test_a_run_deleted_through_the_api_stays_deleted_after_sync(
+        invoke: Invoke, make_run: MakeRun, cairn_root: Path) -> None:
+    gone = make_run(mode="local")
+    kept = make_run(mode="local")
+    api = cairn.Api(root=cairn_root)
+    try:
+        api.run(gone.path).delete()
+    finally:
+        api.close()
+    result = invoke("sync")
+    assert "of deleted runs dropped" in result.stdout
+    api = cairn.Api(root=cairn_root)
+    try:
+        assert [r.id for r in api.runs("proj")] == [kept.id]
+        (trail,) = api.store.edits(gone.path.split("/")[0], "proj")
+        assert (trail.kind, trail.target) == ("run_delete", gone.id)
+        assert trail.origin.startswith("api ")
+    finally:
+        api.close()

@@ -8,6 +8,7 @@ from pathlib import Path
 from tests.server.conftest import ApiClient, assert_error
 
 import cairn
+from cairn.store.sqlite import SqliteStore
 
 
 def _lineage_setup(tmp_path: Path) -> tuple[cairn.Run, cairn.Run]:
@@ -60,7 +61,7 @@ def test_browse_types_names_versions(api: ApiClient, tmp_path: Path) -> None:
     assert_error(api.get(f"{base}/data/v1/files/../a.txt"), 404, "not_found")
 
 
-def test_alias_edits_and_delete(api: ApiClient, tmp_path: Path) -> None:
+def test_alias_edits_and_delete(api: ApiClient, tmp_path: Path, store: SqliteStore) -> None:
     prep, _ = _lineage_setup(tmp_path)
     base = f"/api/v1/projects/{prep.entity}/proj/artifacts/data"
     edited = api.request("PUT", f"{base}/v0/aliases", json={"aliases": ["best", "old"]})
@@ -72,6 +73,9 @@ def test_alias_edits_and_delete(api: ApiClient, tmp_path: Path) -> None:
     assert_error(api.request("DELETE", f"{base}/v0"), 400, "bad_request")
     assert api.request("DELETE", f"{base}/v0?delete_aliases=true").status_code == 204
     assert [v["version"] for v in api.get(base).json()["versions"]] == ["v1"]
+    trail = store.edits(prep.entity, "proj")
+    assert [(e.kind, e.target) for e in trail] == [("artifact_delete", "data:v0"),
+                                                   ("artifact_edit", "data:v0")]
 
 
 def test_lineage_and_diff(api: ApiClient, tmp_path: Path) -> None:

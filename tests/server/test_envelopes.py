@@ -172,16 +172,40 @@ def test_unchanged_runs_are_answered_from_the_cache(make_app: Any) -> None:
     logged = Logged(run.id, run.entity, "proj", run.name)
     body = {"runs": [run.id], "keys": ["loss"], "buckets": 10}
     first = api.post(f"/api/v1/projects/{run.entity}/proj/envelopes", json=body)
-    assert counting.calls.count("read_envelope") == 1
+    assert counting.calls.count("read_envelopes") == 1
     again = api.post(f"/api/v1/projects/{run.entity}/proj/envelopes", json=body)
     assert again.content == first.content
-    assert counting.calls.count("read_envelope") == 1
+    assert counting.calls.count("read_envelopes") == 1
     other = _envelopes(api, logged, **{**body, "buckets": 11})
-    assert counting.calls.count("read_envelope") == 2
+    assert counting.calls.count("read_envelopes") == 2
     assert other["series"][0]["last"] == [1.0]
     resumed = cairn.init(project="proj", id=run.id, resume="must")
     resumed.log({"loss": 0.5})
     resumed.finish()
     series = _envelopes(api, logged, **body)["series"][0]
     assert series["last"] == [1.0, 0.5]
-    assert counting.calls.count("read_envelope") == 3
+    assert counting.calls.count("read_envelopes") == 3
+
+
+def test_a_chart_of_many_runs_and_keys_is_one_store_read(make_app: Any) -> None:
+    """No store call per run or per key: a network store answers in a few round trips."""
+    ids = []
+    for i in range(6):
+        run = cairn.init(project="proj")
+        run.log({"loss": 1.0 + i, "acc": 0.5, "lr": 0.1})
+        run.log({"loss": 0.5 + i, "acc": 0.7, "lr": 0.1})
+        run.finish()
+        ids.append(run.id)
+    app = make_app()
+    counting = _Counting(app.state.cairn.store)
+    app.state.cairn.store = counting
+    api = ApiClient(app)
+    body = {"runs": [*ids, "nope"], "keys": ["loss", "acc", "lr", "none"], "buckets": 10}
+    answer = api.post(f"/api/v1/projects/{run.entity}/proj/envelopes", json=body).json()
+    assert counting.calls == ["get_project", "run_versions", "read_envelopes"]
+    by_run = {(s["run"], s["key"]): s for s in answer["series"]}
+    assert len(answer["series"]) == 7 * 4
+    assert [by_run[(i, "loss")]["last"] for i in ids] == [[1.0 + i, 0.5 + i]
+                                                         for i in range(6)]
+    assert by_run[("nope", "loss")]["last"] == []
+    assert by_run[(ids[0], "none")]["total_points"] == 0

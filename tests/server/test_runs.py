@@ -9,6 +9,7 @@ from typing import Any
 from tests.server.conftest import JSON, ApiClient, LogRun, assert_error
 
 import cairn
+from cairn.store.sqlite import SqliteStore
 
 RUN_FIELDS = {"id", "entity", "project", "path", "name", "state", "notes", "tags", "group",
               "job_type", "created_at", "updated_at", "heartbeat_at", "finished_at",
@@ -119,7 +120,8 @@ def test_one_run_with_its_metrics(api: ApiClient, log_run: LogRun) -> None:
     assert_error(api.get(f"/api/v1/runs/{run.entity}/proj/nope"), 404, "not_found")
 
 
-def test_patch_name_notes_and_tags(api: ApiClient, log_run: LogRun) -> None:
+def test_patch_name_notes_and_tags(api: ApiClient, log_run: LogRun,
+                                   store: SqliteStore) -> None:
     run = log_run(name="old", tags=["x"], notes="before")
     body = api.patch(run.api_path, json={"name": "new", "tags": ["a", "b"]}).json()
     assert (body["name"], body["tags"], body["notes"]) == ("new", ["a", "b"], "before")
@@ -127,6 +129,11 @@ def test_patch_name_notes_and_tags(api: ApiClient, log_run: LogRun) -> None:
     assert (body["name"], body["notes"]) == ("new", "")
     assert api.patch(run.api_path, json={}).json()["name"] == "new"
     assert cairn.Api().run(f"{run.entity}/proj/{run.id}").tags == ["a", "b"]
+    trail = store.edits(run.entity, "proj")  # each change is in the audit trail
+    assert [(e.kind, e.target, e.body["records"]) for e in trail] == [
+        ("run_update", run.id, [["meta", {"notes": ""}]]),
+        ("run_update", run.id, [["meta", {"name": "new", "tags": ["a", "b"]}]])]
+    assert {e.origin.split()[0] for e in trail} == {"ui"}
 
 
 def test_patch_refuses_bad_edits(api: ApiClient, log_run: LogRun) -> None:

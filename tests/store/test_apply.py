@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cairn.records import Record, RunRef
+from cairn.store import edits
 from cairn.store.base import MetadataStore
 from cairn.store.codec import CHUNK_POINTS
 from cairn.store.sql_store import SqlStore
@@ -372,15 +373,15 @@ def test_delete_run_removes_everything(store: MetadataStore, writer: Any) -> Non
     records = [w.run(), w.history([(0, {"x": 1.0, "s": "a"})]), w.finish()]
     store.apply_records(records)
     pk = _pk(store)
-    assert store.delete_run(REF) is True
-    assert store.delete_run(REF) is False
+    assert store.apply_edit(edits.run_delete(REF, "test")) is True
+    assert store.apply_edit(edits.run_delete(REF, "test")) is False
     assert store.get_run(REF) is None
     assert store.read_series(pk, "x")[0].size == 0
     assert store.read_objects(pk) == {}
     assert store.list_series(pk) == []
-    # Its WAL can bring it back.
-    store.apply_records(records)
-    assert store.get_run(REF) is not None
+    # Its WAL cannot bring it back (tests/store/test_edits.py).
+    assert store.apply_records(records).deleted == len(records)
+    assert store.get_run(REF) is None
 
 
 def test_a_record_arriving_after_a_higher_numbered_one_is_applied_once(

@@ -8,6 +8,7 @@ import hashlib
 import pytest
 
 from cairn.records import Record, RunRef
+from cairn.store import edits
 from cairn.store.base import MetadataStore
 
 REF = RunRef("me", "p", "run1")
@@ -108,8 +109,9 @@ def test_every_artifact_read(store: MetadataStore) -> None:
     assert latest is not None
     assert latest.digest == "d2"
     assert store.artifact_version_by_pk(latest.pk) is not None
-    store.edit_artifact("artifact_edit", {"entity": "me", "project": "p", "name": "data",
-                                          "version": 0, "aliases": ["best"]})
+    store.apply_edit(edits.artifact_edit("artifact_edit", {
+        "entity": "me", "project": "p", "name": "data", "version": 0, "aliases": ["best"]},
+        "test"))
     best = store.artifact_version("me", "p", "data", "best")
     assert best is not None
     assert best.digest == "d1"

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 
@@ -142,3 +143,41 @@ def test_blobs_of_a_record_below_the_high_water_mark_but_never_applied_stay(
         assert pending_wal_blobs(tmp_path / "runs", store.applied_progress) == {late}
     finally:
         store.close()
+
+
+def test_gc_over_s3_blobs_from_the_cli(s3_env: str, tmp_path: Path, cairn_root: Path,
+                                       monkeypatch: Any) -> None:
+    """Blobs on S3: young or referenced ones stay, an unfinished upload of a writer that
+    died is aborted."""
+    import uuid
+
+    from cairn.store.s3_blobs import S3BlobStore
+
+    uri = f"s3://cairn-test/gc/{uuid.uuid4().hex}"
+    monkeypatch.setenv("CAIRN_BLOBS", uri)
+    (tmp_path / "keep.txt").write_text("kept: a run file")
+    (tmp_path / "gone.txt").write_text("only in a deleted version")
+    # applied in this process, which has the test's AWS environment
+    run = cairn.init(project="p", settings={"applier": "thread"})
+    run.save(str(tmp_path / "keep.txt"), policy="now")
+    version = cairn.Artifact("data", "dataset")
+    version.add_file(tmp_path / "gone.txt")
+    run.log_artifact(version)
+    version.wait()
+    run.finish()
+    api = cairn.Api()
+    api.artifact("p/data:v0").delete()
+    api.close()
+    blobs = S3BlobStore.from_uri(uri)
+    assert len(list(blobs.digests())) == 2
+    dead = blobs.client.create_multipart_upload(
+        Bucket=blobs.bucket, Key=f"{blobs.prefix}sha256/ab/{'ab' * 32}")["UploadId"]
+    assert "would delete 0 blobs" in _gc("--dry-run", "--min-age", "0")
+    out = _gc("--min-age", "0")
+    assert "deleted 0 blobs" in out  # the deleted version's blob is younger than 10 min
+    assert "aborted 1 unfinished uploads" in out
+    assert len(list(blobs.digests())) == 2
+    uploads = blobs.client.list_multipart_uploads(Bucket=blobs.bucket,
+                                                  Prefix=blobs.prefix).get("Uploads", [])
+    assert dead not in [u["UploadId"] for u in uploads]
+    assert not (cairn_root / "blobs").exists()  # nothing local was ever needed

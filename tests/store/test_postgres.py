@@ -85,3 +85,23 @@ def test_nul_in_text_is_stored_as_the_replacement_character(uri: str, writer: An
         assert [r.ref.run_id for r in found] == ["r1"]
     finally:
         store.close()
+
+
+def test_a_unix_socket_uri_opens_the_store(postgres: TemporaryPostgres, writer: Any) -> None:
+    """``postgresql:///db`` with the socket's folder as ``host``: no TCP at all."""
+    from urllib.parse import quote
+
+    schema = postgres.new_schema()
+    uri = (f"postgresql:///postgres?host={quote(str(postgres.data), safe='')}&port="
+           f"{postgres.port}&user={postgres.user}&options="
+           f"{quote(f'-csearch_path={schema}')}")
+    store = open_store(uri)
+    try:
+        assert isinstance(store, PostgresStore)
+        store.apply_records([writer(REF).run()])
+        assert store.get_run(REF) is not None
+        peer = store._read("SELECT inet_client_addr()")
+        assert peer == [(None,)]  # a local socket, not 127.0.0.1
+    finally:
+        store.close()
+        postgres.drop_schema(schema)

@@ -74,6 +74,8 @@ def _legacy_store(tmp_path: Path, writer: Any) -> Path:
     store.close()
     conn = sqlite3.connect(path)
     conn.execute("ALTER TABLE wal_progress DROP COLUMN gaps")
+    for later in ("edits", "tombstones"):  # and before migration 0007
+        conn.execute(f"DROP TABLE {later}")
     conn.execute("PRAGMA user_version = 5")
     conn.commit()
     conn.close()

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cairn.records import Record, RunRef
+from cairn.limits import ALERT_TEXT_CHARS, ALERT_TITLE_CHARS
+from cairn.records import Record, RunRef, alert_body
 from cairn.store.base import MetadataStore
 
 REF = RunRef("me", "p", "r1")
@@ -65,3 +66,14 @@ def test_media_keys_and_values(store: MetadataStore, writer: Any) -> None:
     assert store.object_steps(pk, "caption", 0, 10) == [0, 3]
     assert store.object_values(pk, "caption", [3]) == [(3, "b")]
     assert store.read_objects(pk, ["caption"], 1, 5) == {"caption": [(3, "b")]}
+
+
+def test_a_writer_past_the_alert_limits_is_cut_to_them(store: MetadataStore) -> None:
+    """A hostile or older writer's alert is kept, cut to the limits ``run.alert`` checks."""
+    body = alert_body("k1", "t" * 500, "x" * (ALERT_TEXT_CHARS + 10), "WARN", 0)
+    store.apply_records([Record(REF, "s1", 1, "run", {"start_time": 1.0}),
+                         Record(REF, "s1", 2, "alert", body),
+                         Record(REF, "s1", 3, "alert", {**body, "key": "k" * 65})])
+    (alert,) = store.alerts(entity="me", project="p")
+    assert alert.title == "t" * ALERT_TITLE_CHARS
+    assert len(alert.text) == ALERT_TEXT_CHARS

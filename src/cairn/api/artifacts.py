@@ -2,7 +2,7 @@
 
 A stored version is handed out as a :class:`cairn.Artifact` whose ``_source`` says where
 it lives (the store, its blobs and the version's key). Edits (aliases, description,
-metadata, deletion) go straight to the store (``store.edit_artifact``): they belong to
+metadata, deletion) are edits (``store.apply_edit``, ``store/edits.py``): they belong to
 no run, so a version whose runs were all deleted can still be edited or deleted.
 """
 
@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cairn.artifact_names import check_aliases, parse_artifact_path
 from cairn.errors import NotFoundError
 from cairn.sdk.artifacts.artifact import Artifact
 from cairn.sdk.artifacts.manifest import ArtifactManifest
-from cairn.sdk.artifacts.names import check_aliases, parse_artifact_path
+from cairn.store import edits
 from cairn.store.artifacts import LATEST, ArtifactVersionRow
 
 if TYPE_CHECKING:
@@ -41,6 +43,22 @@ class ArtifactSource:
     @property
     def blobs(self) -> BlobStore:
         return self.api.blobs
+
+    @property
+    def root(self) -> Path:
+        return self.api.settings.root
+
+    def save(self, artifact: Artifact) -> None:
+        save_edits(self, artifact)
+
+    def delete(self, artifact: Artifact, delete_aliases: bool) -> None:
+        delete_version(self, artifact, delete_aliases)
+
+    def producer(self) -> Run | None:
+        return producer_run(self)
+
+    def consumers(self) -> list[Run]:
+        return consumer_runs(self)
 
 
 def mark_stored(api: Api, artifact: Artifact, row: ArtifactVersionRow) -> None:
@@ -115,11 +133,12 @@ def consumer_runs(source: ArtifactSource) -> list[Run]:
 
 
 def apply_edit(store: MetadataStore, row: ArtifactVersionRow, kind: str,
-               body: dict[str, Any]) -> None:
-    """Apply an edit (``artifact_edit``, ``artifact_delete``) of the version ``row``."""
+               body: dict[str, Any], origin: str | None = None) -> None:
+    """Apply an edit (``artifact_edit``, ``artifact_delete``) of the version ``row``, made
+    by ``origin`` (this process's user through the Api when None)."""
     full = {"entity": row.entity, "project": row.project, "name": row.name,
             "version": row.index, "at": time.time(), **body}
-    store.edit_artifact(kind, full)
+    store.apply_edit(edits.artifact_edit(kind, full, origin or edits.api_origin()))
 
 
 def _row(source: ArtifactSource) -> ArtifactVersionRow:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import BinaryIO
 
-from cairn.sdk.files import check_file_name
+from cairn.limits import check_file_name
 from cairn.store.base import RunFile
 from cairn.store.blobs import BlobStore, copy_blob_to
 

@@ -48,11 +48,12 @@ def read_columns(store: MetadataStore, run_pk: int, keys: Sequence[str], *, lo: 
         wanted = [k for k in keys if k != STEP_KEY]
         objects = store.read_objects(run_pk, wanted, lo, hi) if wanted else {}
     columns = []
+    series = store.read_series_many(run_pk, [k for k in keys if k in numeric], lo, hi)
     for key in keys:
         if key == STEP_KEY:
             continue
-        if key in numeric:
-            steps, values, kind = store.read_series(run_pk, key, lo, hi)
+        if key in series:
+            steps, values, kind = series[key]
         else:
             steps, values, kind = np.zeros(0, np.int64), np.zeros(0, np.float64), "f"
         pairs = objects.get(key, [])

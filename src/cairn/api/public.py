@@ -5,8 +5,8 @@
         print(run.name, run.summary["acc"])
     df = api.run("me/mnist/3n974dn0").history(keys=["loss"])
 
-Edits (``Run.update()``) are records applied with ``apply_records``, like everything else
-that enters a store.
+Edits (``Run.update()``, ``Run.delete()``) are edits (``store/edits.py``): applied in one
+transaction each and kept in the store's audit trail.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import math
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
@@ -22,8 +21,9 @@ from typing import TYPE_CHECKING, Any, overload
 from cairn.aggregates import flatten
 from cairn.api.files import File
 from cairn.errors import NotFoundError
-from cairn.records import Record, RunRef
+from cairn.records import RunRef
 from cairn.settings import Settings, load_settings
+from cairn.store import edits
 from cairn.store.alerts import AlertRow
 from cairn.store.base import MetadataStore, ProjectRow, RunRow, SeriesInfo
 from cairn.store.blobs import BlobStore
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from cairn.api.sweeps import Sweep
     from cairn.backend import Backend
     from cairn.sdk.artifacts.artifact import Artifact
+    from cairn.store.artifacts import ArtifactVersionRow
     from cairn.store.blobs import BlobStore
 
 _SUMMARY_LEAF_KEYS = frozenset({"min", "max", "mean", "first", "last", "best"})
@@ -262,7 +263,6 @@ class Run:
         tags: Any = self.tags
         if isinstance(tags, str) or not all(isinstance(t, str) for t in tags):
             raise ValueError(f"tags must be a list of strings; got {tags!r}")
-        session = f"api-{uuid.uuid4().hex[:12]}"
         bodies: list[tuple[str, dict[str, Any]]] = [("meta", {
             "name": str(self.name), "notes": str(self.notes or ""), "tags": list(self.tags),
             "group": self.group, "job_type": self.job_type})]
@@ -274,20 +274,18 @@ class Run:
         deleted = [k for k in saved if k not in summary]
         if changed or deleted:
             bodies.append(("summary", {"set": changed, "del": deleted}))
-        records = [Record(self._row.ref, session, seq, kind, body)
-                   for seq, (kind, body) in enumerate(bodies, start=1)]
         store = self._api.store
-        if store.get_run(self._row.ref) is None:  # edits must not bring a deleted run back
-            raise NotFoundError(f"run {self._row.ref.path} was deleted; nothing to update")
-        store.apply_records(records)
+        # NotFoundError if the run was deleted: an edit must not bring it back
+        store.apply_edit(edits.run_update(self._row.ref, bodies, edits.api_origin()))
         fresh = store.get_run(self._row.ref)
         if fresh is None:
             raise NotFoundError(f"run {self._row.ref.path} was deleted; nothing to update")
         self._load(fresh)
 
     def delete(self) -> None:
-        """Delete the run and its history from the store (its WAL files stay on disk)."""
-        self._api.store.delete_run(self._row.ref)
+        """Delete the run and its history from the store. Its WAL files stay on disk, but
+        the run stays deleted: the store drops its records from then on."""
+        self._api.store.apply_edit(edits.run_delete(self._row.ref, edits.api_origin()))
 
     # ---- artifacts (api/artifacts.py) --------------------------------------------------
     def logged_artifacts(self) -> list[Artifact]:
@@ -312,7 +310,7 @@ class Run:
     def file(self, name: str) -> File:
         row = self._api.store.run_file(self._row.pk, name)
         if row is None:  # a logged medium's path (row["img"]["path"])
-            from cairn.api.media import media_file_row
+            from cairn.sdk.media.stored import media_file_row
 
             row = media_file_row(name, self._api.blobs, self._row.updated_at)
         if row is None:
@@ -518,11 +516,23 @@ class Api:
         object_keys = {i.key for i in infos if i.kind == "o"} & set(wanted)
         if not object_keys:
             return iter(rows)
-        from cairn.api.media import with_media
+        from cairn.sdk.media.stored import with_media
 
         return with_media(rows, object_keys, lambda: self.blobs)
 
     # ---- artifacts (api/artifacts.py) --------------------------------------------------
+    # ---- what a run reads back (sdk/reader.py) ----------------------------------------
+    def stored_artifact(self, entity: str, project: str, name: str,
+                        selector: str) -> Artifact:
+        from cairn.api.artifacts import artifact_from_path
+
+        return artifact_from_path(self, entity, project, name, selector)
+
+    def mark_stored(self, artifact: Artifact, row: ArtifactVersionRow) -> None:
+        from cairn.api.artifacts import mark_stored
+
+        mark_stored(self, artifact, row)
+
     def artifact(self, name: str, type: str | None = None) -> Artifact:
         """A stored version: ``entity/project/name:alias`` (or ``:v3``, or a digest)."""
         from cairn.api.artifacts import api_artifact

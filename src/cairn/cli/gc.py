@@ -15,21 +15,23 @@ from cairn.cli.state import state
                    "or may be writing on another host).")
 def gc(dry_run: bool, min_age: float) -> None:
     """Reclaim space: unreferenced blobs (deleted runs, deleted artifact versions) and
-    temporary files left by processes that died."""
-    from cairn.store.blobs import LocalBlobStore
+    temporary files left by processes that died, in a local blob folder or on S3 (where
+    unfinished multipart uploads are aborted, and blobs younger than the store's refresh
+    interval, ten minutes, are always kept). Only this host's WAL files are read: with
+    blobs shared by many hosts, give --min-age more than any run may wait to reach the
+    store."""
     from cairn.store.gc import collect_garbage, pending_wal_blobs
 
     settings = state().settings
     backend = state().api().backend
     blobs = backend.blobs
-    if not isinstance(blobs, LocalBlobStore):
-        raise click.ClickException(f"cairn gc collects blobs in a local folder only; "
-                                   f"{backend.blobs_uri} is not one (yet)")
     store = backend.store
     referenced = store.referenced_blobs() | pending_wal_blobs(settings.runs_dir,
                                                               store.applied_progress)
     report = collect_garbage(blobs, referenced, min_age, dry_run,
                              extra_temp_dirs=(settings.root / "cache" / "blobs" / "tmp",))
     verb = "would delete" if dry_run else "deleted"
+    uploads = (f" and {'abort' if dry_run else 'aborted'} {len(report.uploads)} unfinished "
+               "uploads" if hasattr(blobs, "stale_uploads") else "")
     click.echo(f"{verb} {len(report.blobs)} blobs ({report.blob_bytes / 1e6:,.1f} MB) and "
-               f"{len(report.temp_files)} temporary files")
+               f"{len(report.temp_files)} temporary files{uploads}")

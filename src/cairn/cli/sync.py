@@ -107,6 +107,8 @@ def _summary(totals: ReplayTotals, dry_run: bool) -> str:
         parts.append(_plural(totals.torn_tails, "torn tail"))
     if totals.errors:
         parts.append(f"{_plural(totals.errors, 'file')} unreadable")
+    if totals.deleted:
+        parts.append(f"{totals.deleted:,} of deleted runs dropped")
     if totals.repaired:
         found = "would be repaired" if dry_run else "repaired"
         parts.append(f"{_plural(totals.repaired, 'session')} kept by an older cairn {found}")

@@ -84,7 +84,7 @@ def _patched(name: str, original: Any) -> Any:
         except Exception as exc:  # a bad value must not break the user's TensorBoard logging
             import warnings
 
-            from cairn.sdk.writer import CairnWarning
+            from cairn.errors import CairnWarning
 
             warnings.warn(f"cairn: could not mirror SummaryWriter.{name} into the run: {exc}",
                           CairnWarning, stacklevel=2)

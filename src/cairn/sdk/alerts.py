@@ -19,15 +19,14 @@ import time
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from cairn.limits import ALERT_LEVELS, ALERT_TEXT_CHARS, ALERT_TITLE_CHARS, check_alert_title
+from cairn.records import alert_body
 from cairn.sdk.writer import Op
 
 if TYPE_CHECKING:
-    from cairn.sdk.notifiers import DeliveryWorker
+    from cairn.notifiers import DeliveryWorker
     from cairn.sdk.run import Run
 
-MAX_TITLE = 64
-"""wandb: a title must be shorter than 64 characters."""
-MAX_TEXT = 10_000
 DEFAULT_WAIT = 60.0
 
 
@@ -39,7 +38,7 @@ class AlertLevel(StrEnum):
     ERROR = "ERROR"
 
 
-LEVELS = tuple(level.value for level in AlertLevel)
+LEVELS = ALERT_LEVELS
 
 
 def check_level(level: Any) -> str:
@@ -72,15 +71,12 @@ def check_wait(wait_duration: Any) -> float:
 
 def check_alert(title: Any, text: Any, level: Any, wait_duration: Any,
                 ) -> tuple[str, str, str, float]:
-    if not isinstance(title, str) or not title.strip():
-        raise ValueError(f"alert title must be a non-empty string; got {title!r}")
-    if len(title) >= MAX_TITLE:
-        raise ValueError(f"alert title must be shorter than {MAX_TITLE} characters; got "
-                         f"{len(title)}: {title[:20]!r}…")
+    title = check_alert_title(title)
     if not isinstance(text, str):
         raise ValueError(f"alert text must be a string; got {type(text).__name__}")
-    if len(text) > MAX_TEXT:
-        raise ValueError(f"alert text must be at most {MAX_TEXT} characters; got {len(text)}")
+    if len(text) > ALERT_TEXT_CHARS:
+        raise ValueError(f"alert text must be at most {ALERT_TEXT_CHARS} characters; got "
+                         f"{len(text)}")
     return title, text, check_level(level), check_wait(wait_duration)
 
 
@@ -105,11 +101,6 @@ class AlertThrottle:
             key = os.urandom(8).hex()
             self._last[title] = (now, key)
             return True, key, self._suppressed.pop(title, 0)
-
-
-def alert_body(key: str, title: str, text: str, level: str, wait: float) -> dict[str, Any]:
-    return {"key": key, "title": title, "text": text, "level": level,
-            "wait_duration": wait, "at": time.time()}
 
 
 FINISH_WAIT = 10.0
@@ -144,7 +135,7 @@ class RunAlerts:
     def _delivery(self) -> list[DeliveryWorker]:
         with self._lock:
             if self._workers is None:
-                from cairn.sdk.notifiers import DeliveryWorker, build_notifiers
+                from cairn.notifiers import DeliveryWorker, build_notifiers
 
                 s = self._run.settings
                 run_info = {"path": self._run.path, "name": self._run.name,
@@ -165,7 +156,7 @@ class RunAlerts:
         while for queued alerts to go out."""
         if state in self._run.settings.alert_on:
             level = "INFO" if state == "finished" else "ERROR"
-            self.alert(f"Run {state}: {self._run.name}"[:MAX_TITLE - 1],
+            self.alert(f"Run {state}: {self._run.name}"[:ALERT_TITLE_CHARS],
                        f"Run {self._run.path} {state} (exit code {exit_code}).", level, 0)
         workers = self._workers or []
         deadline = time.monotonic() + FINISH_WAIT

@@ -172,7 +172,7 @@ class Config:
 def _warn_locked(key: str, user: str) -> None:
     import warnings
 
-    from cairn.sdk.writer import CairnWarning
+    from cairn.errors import CairnWarning
 
     warnings.warn(f"cairn: config item {key!r} was locked by {user!r} (ignored update)",
                   CairnWarning, stacklevel=4)

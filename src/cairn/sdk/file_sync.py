@@ -90,7 +90,7 @@ def resolve_pattern(glob_str: str | os.PathLike[str], base_path: str | os.PathLi
 def file_name(path: Path, base: Path) -> str:
     """The run file name of ``path``: its posix path below ``base``. ValueError when it is
     not below ``base``, or is a symlink (or below one) that points outside it."""
-    from cairn.sdk.files import check_file_name
+    from cairn.limits import check_file_name
 
     relative = os.path.relpath(os.path.abspath(path), base)
     if relative.startswith(".." + os.sep) or relative == "..":

@@ -8,30 +8,14 @@ policies), console capture and the environment snapshot are built on it.
 from __future__ import annotations
 
 import os
-import posixpath
 import time
 from pathlib import Path
 from typing import Any
 
+from cairn.limits import check_file_name
 from cairn.store.blobs import BlobStore
 
 POLICIES = ("live", "now", "end")
-
-
-def check_file_name(name: object) -> str:
-    """``name`` as a normalised relative posix path inside the run; ValueError when it is
-    empty, absolute, escapes with ``..``, or holds a NUL or a backslash."""
-    if not isinstance(name, str):
-        raise ValueError(f"a run file name must be a string; got {type(name).__name__}")
-    if not name or "\x00" in name or "\\" in name:
-        raise ValueError(f"bad run file name {name!r}: it must be a non-empty relative path "
-                         "with '/' separators and no NUL")
-    if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
-        raise ValueError(f"run file name {name!r} is absolute; name files relative to the run")
-    norm = posixpath.normpath(name)
-    if norm in {".", ".."} or norm.startswith("../"):
-        raise ValueError(f"run file name {name!r} escapes the run's files")
-    return norm
 
 
 def file_record(blobs: BlobStore, source: Path, name: str, policy: str) -> dict[str, Any]:

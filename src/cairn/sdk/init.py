@@ -19,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from cairn.errors import ResumeError, UsageError
+from cairn.errors import CairnWarning, ResumeError, UsageError
 from cairn.records import RunRef
 from cairn.sdk.config import _as_mapping
 from cairn.sdk.exit_codes import hook_exits, outermost_main_frame, status_code
@@ -33,7 +33,6 @@ from cairn.sdk.exits import (
 from cairn.sdk.names import new_run_id, new_run_name, validate_run_id
 from cairn.sdk.run import Run, RunSetup
 from cairn.sdk.telemetry import detect_framework
-from cairn.sdk.writer import CairnWarning
 from cairn.settings import Settings, load_settings
 from cairn.sweeps.trial import active_trial
 

@@ -12,9 +12,8 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from cairn.errors import StoreError, UsageError
+from cairn.errors import CairnWarning, StoreError, UsageError
 from cairn.records import RunRef
-from cairn.sdk.writer import CairnWarning
 from cairn.settings import Settings
 
 

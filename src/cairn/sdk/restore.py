@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import IO
 
 from cairn.errors import NotFoundError, UsageError
-from cairn.sdk.files import check_file_name
+from cairn.limits import check_file_name
 
 
 def restore(name: str, run_path: str | None = None, replace: bool = False,
@@ -16,8 +16,9 @@ def restore(name: str, run_path: str | None = None, replace: bool = False,
     (default: the current run's folder, else the working directory) and open it for
     reading. A copy already there is used unless ``replace``. None if the run has no
     such file."""
-    from cairn.api.public import Api
     from cairn.sdk.init import current
+    from cairn.sdk.reader import open_reader
+    from cairn.settings import load_settings
 
     name = check_file_name(name)
     run = current()
@@ -34,7 +35,7 @@ def restore(name: str, run_path: str | None = None, replace: bool = False,
     if run is not None and run_path == run.path and not run._finished:
         run._flush_to_store()
     # The current run's own backend, else the one the settings name.
-    api = run._reader() if run is not None else Api()
+    api = run._reader() if run is not None else open_reader(load_settings().root, None, None)
     try:
         try:
             file = api.run(run_path).file(name)

@@ -19,23 +19,23 @@ from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
 
 from cairn.aggregates import GOALS, SummaryState, flatten, parse_summary_spec
-from cairn.errors import LogDataError, MetricError, UsageError
+from cairn.errors import CairnWarning, LogDataError, MetricError, UsageError
 from cairn.records import RunRef
 from cairn.sdk.alerts import AlertLevel, check_alert
 from cairn.sdk.config import Config
 from cairn.sdk.summary import Summary
 from cairn.sdk.values import flatten_log, media_held
-from cairn.sdk.writer import CairnWarning, Op, RunWriter, WarnOnce
+from cairn.sdk.writer import Op, RunWriter, WarnOnce
 from cairn.settings import Settings, shown_store
 
 if TYPE_CHECKING:
     from datetime import timedelta
 
-    from cairn.api.public import Api
     from cairn.backend import Backend
     from cairn.sdk.artifacts.artifact import Artifact
     from cairn.sdk.environment import RunEnvironment
     from cairn.sdk.file_sync import FileSync
+    from cairn.sdk.reader import RunReader
     from cairn.sdk.watch import Watcher
     from cairn.sinks.base import Sink
     from cairn.sinks.process import ProcessApplier
@@ -149,7 +149,7 @@ class Run:
         self._applier: ThreadApplier | ProcessApplier | None = None
         self._environment: RunEnvironment | None = None
         self._file_sync: FileSync | None = None
-        self._artifacts_api: Api | None = None
+        self._artifacts_api: RunReader | None = None
         self._blob_store: LocalBlobStore | None = None
         self._watcher: Watcher | None = None
         self._labels: dict[str, str] = {}
@@ -204,15 +204,15 @@ class Run:
         target = SinkTarget(backend.store_uri, backend.blobs_uri, open_sink)
         return ProcessApplier(self.wal_path, s, self._warn, in_a_thread, target)
 
-    def _reader(self) -> Api:
+    def _reader(self) -> RunReader:
         """A reader of the run's backend (opened once, closed at finish)."""
         if self._artifacts_api is None:
-            from cairn.api.public import Api
+            from cairn.sdk.reader import open_reader
 
             backend = self._backend
-            self._artifacts_api = Api(
-                root=self._settings.root, store=backend.store_uri if backend else None,
-                blobs=backend.blobs_uri if backend else None, api_key=self._settings.api_key)
+            self._artifacts_api = open_reader(
+                self._settings.root, backend.store_uri if backend else None,
+                backend.blobs_uri if backend else None, self._settings.api_key)
         return self._artifacts_api
 
     def _queue(self, item: Op) -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cairn.aggregates import SummaryState
-from cairn.errors import UsageError
+from cairn.errors import CairnWarning, UsageError
 from cairn.records import RunRef
 from cairn.sdk.batch import Row, StepSync, build_batch
 from cairn.sdk.media.base import (
@@ -64,10 +64,6 @@ FIRST_ROW_S = 10e-6
 MIN_BATCH_ROWS = 64
 """The buffer always holds at least this many rows, however slow rows are to store;
 batches smaller than this also say little about the time a row takes."""
-
-
-class CairnWarning(UserWarning):
-    """A problem in cairn's background machinery; the run's data is kept."""
 
 
 class Op:

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from cairn.server.context import ServerContext, context, find_project, find_run
+from cairn.server.context import ServerContext, context, find_project, find_run, ui_origin
 from cairn.server.encoding import JsonResponse
 from cairn.server.errors import bad_request, not_found
 from cairn.server.files import blob_response, content_type
@@ -102,7 +102,7 @@ async def version_resource(request: Request) -> Response:
                               "delete_aliases=true to delete it with them")
         from cairn.api.artifacts import apply_edit
 
-        await ctx.call(apply_edit, ctx.store, row, "artifact_delete", {})
+        await ctx.call(apply_edit, ctx.store, row, "artifact_delete", {}, ui_origin(request))
         return Response(status_code=204)
     return await ctx.respond(_detail, ctx, row)
 
@@ -110,7 +110,7 @@ async def version_resource(request: Request) -> Response:
 async def put_aliases(request: Request) -> Response:
     """Set a version's aliases (``latest`` stays with the newest version)."""
     from cairn.api.artifacts import apply_edit
-    from cairn.sdk.artifacts.names import check_aliases
+    from cairn.artifact_names import check_aliases
 
     ctx = context(request)
     body = await json_body(request)
@@ -121,7 +121,7 @@ async def put_aliases(request: Request) -> Response:
         raise bad_request(f"aliases: {exc}") from None
     row = await ctx.call(_version, ctx, request)
     await ctx.call(apply_edit, ctx.store, row, "artifact_edit",
-                   {"aliases": [a for a in aliases if a != LATEST]})
+                   {"aliases": [a for a in aliases if a != LATEST]}, ui_origin(request))
     fresh = await ctx.call(ctx.store.artifact_version_by_pk, row.pk)
     if fresh is None:
         raise not_found(f"artifact {row.path} was deleted")
@@ -139,7 +139,7 @@ async def get_version_file(request: Request) -> Response:
         raise bad_request(f"{name!r} is a reference to {entry[3]}; its content is not stored")
     download = request.query_params.get("download") in ("1", "true")
     return blob_response(ctx.blobs, entry[1], content_type(name), filename=name,
-                         download=download)
+                         download=download, range_header=request.headers.get("range"))
 
 
 # ---- diff and lineage ------------------------------------------------------------------

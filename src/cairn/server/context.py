@@ -118,6 +118,11 @@ def context(request: Request) -> ServerContext:
     return ctx
 
 
+def ui_origin(request: Request) -> str:
+    """Who made an edit through this server, for the store's audit trail."""
+    return f"ui {request.client.host}" if request.client is not None else "ui"
+
+
 async def find_project(request: Request) -> ProjectRow:
     """The project named by the path (``{entity}/{project}``), or 404."""
     ctx = context(request)

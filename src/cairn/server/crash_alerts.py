@@ -23,8 +23,8 @@ import threading
 import time
 from typing import Any
 
-from cairn.records import Record, RunRef
-from cairn.sdk.alerts import alert_body
+from cairn.limits import ALERT_KEY_CHARS, ALERT_TITLE_CHARS
+from cairn.records import Record, RunRef, alert_body
 from cairn.settings import Settings
 from cairn.store.base import MetadataStore, RunRow
 
@@ -59,8 +59,10 @@ class CrashAlerts:
             self._seen.add((row.ref, session))
             if self._store.applied_seq(row.ref, session):
                 continue  # alerted before (an earlier server): read, not rewritten
-            key = f"crashed{session[len(CRASH_SESSION):]}"[:64]  # one alert per session
-            body = alert_body(key, f"Run crashed: {row.name or row.ref.run_id}"[:63],
+            # one alert per session
+            key = f"crashed{session[len(CRASH_SESSION):]}"[:ALERT_KEY_CHARS]
+            title = f"Run crashed: {row.name or row.ref.run_id}"[:ALERT_TITLE_CHARS]
+            body = alert_body(key, title,
                               f"Run {row.ref.path} stopped without finishing (no process or "
                               "heartbeat any more).", "ERROR", 0)
             result = self._store.apply_records([Record(row.ref, session, 1, "alert", body)])
@@ -70,7 +72,7 @@ class CrashAlerts:
         return alerted
 
     def _deliver(self, row: RunRow, body: dict[str, Any]) -> None:
-        from cairn.sdk.notifiers import DeliveryWorker, build_notifiers
+        from cairn.notifiers import DeliveryWorker, build_notifiers
 
         s = self._settings
         info = {"path": row.ref.path, "name": row.name, "id": row.ref.run_id,

@@ -1,7 +1,8 @@
 """Chart data: min/max/mean/last envelopes of many runs and metrics in one request, with
 the x axis in steps, run time, wall time or any numeric metric.
 
-The store buckets by step (``read_envelope``). For another x, each run's x series maps
+The store buckets by step (``read_envelopes``: every run and key of a request in a few
+queries). For another x, each run's x series maps
 every bucket's first and last step to x values, and a zoom given in x units to a step
 range (``xaxis.py``: by binary search on the x series' steps, which assumes x never
 decreases as the step grows; true of ``_runtime`` and ``_timestamp``, assumed of a metric
@@ -23,7 +24,7 @@ from cairn.server.context import EncodedCache, context, find_project
 from cairn.server.encoding import dumps
 from cairn.server.errors import bad_request
 from cairn.server.params import body_int, body_number, body_strings, json_body
-from cairn.server.xaxis import XAxis, x_axis
+from cairn.server.xaxis import x_axis
 from cairn.store.base import MetadataStore, RunVersion, SeriesInfo
 from cairn.store.codec import Envelope
 
@@ -102,50 +103,74 @@ def series_json(run_id: str, key: str, info: SeriesInfo | None, env: Envelope | 
 
 def run_envelopes(store: MetadataStore, run_pk: int, run_id: str,
                   query: EnvelopeQuery) -> list[dict[str, Any]]:
-    """The entries of one run, one per key."""
-    infos = {i.key: i for i in store.numeric_series(run_pk, query.keys)}
-    xs: XAxis | None = None
-    if query.x == STEP:
-        bounds = _step_bounds(query.lo, query.hi)
-    else:
-        xs = x_axis(store, run_pk, query.x)
-        bounds = xs.step_range(query.lo, query.hi)
+    """The entries of one run, one per key, on an x axis other than steps: the run's x
+    series maps the zoom to a step range of its own."""
+    xs = x_axis(store, run_pk, query.x)
+    bounds = xs.step_range(query.lo, query.hi)
+    if bounds is None:
+        infos = {i.key: i for i in store.numeric_series(run_pk, query.keys)}
+        return [series_json(run_id, key, infos.get(key), None) for key in query.keys]
+    found = store.read_envelopes([run_pk], query.keys, query.buckets, *bounds)
     out = []
     for key in query.keys:
-        info = infos.get(key)
-        if info is None or bounds is None:
-            out.append(series_json(run_id, key, info, None))
-            continue
-        env = store.read_envelope(run_pk, key, query.buckets, *bounds)
-        x = (xs.at(env.step_first), xs.at(env.step_last)) if xs is not None else None
+        info, env = found.get((run_pk, key), (None, None))
+        x = (xs.at(env.step_first), xs.at(env.step_last)) if env is not None else None
         out.append(series_json(run_id, key, info, env, x))
     return out
 
 
-def _encoded_run(store: MetadataStore, run: RunVersion, run_id: str, query: EnvelopeQuery,
-                 cache: EncodedCache) -> list[bytes]:
-    """A run's entries as JSON, from the cache while the run is unchanged (any batch
-    applied to it changes ``updated_at``, and so the cache key)."""
-    key = (run.pk, run.updated_at, run_id, tuple(query.keys), query.x, query.buckets,
-           query.lo, query.hi)
-    found = cache.get(key)
-    if found is None:
-        found = b",".join(dumps(e) for e in run_envelopes(store, run.pk, run_id, query))
-        cache.put(key, found)
-    return [found] if found else []
+def step_envelopes(store: MetadataStore, runs: dict[str, RunVersion],
+                   query: EnvelopeQuery) -> dict[str, list[dict[str, Any]]]:
+    """The entries of many runs by step, read together (``read_envelopes``)."""
+    bounds = _step_bounds(query.lo, query.hi)
+    pks = [run.pk for run in runs.values()]
+    found: dict[tuple[int, str], tuple[SeriesInfo, Envelope | None]]
+    if bounds is None:  # a zoom between two steps: no points, but the series' infos
+        found = {(pk, i.key): (i, None) for pk in pks
+                 for i in store.numeric_series(pk, query.keys)}
+    else:
+        found = dict(store.read_envelopes(pks, query.keys, query.buckets, *bounds))
+    return {run_id: [series_json(run_id, key, *found.get((run.pk, key), (None, None)))
+                     for key in query.keys]
+            for run_id, run in runs.items()}
+
+
+def _entries(store: MetadataStore, runs: dict[str, RunVersion],
+             query: EnvelopeQuery) -> dict[str, list[dict[str, Any]]]:
+    if not runs:
+        return {}
+    if query.x == STEP:
+        return step_envelopes(store, runs, query)
+    return {run_id: run_envelopes(store, run.pk, run_id, query)
+            for run_id, run in runs.items()}
 
 
 def read_envelopes(store: MetadataStore, entity: str, project: str, query: EnvelopeQuery,
                    cache: EncodedCache) -> bytes:
-    """The answer, as JSON."""
+    """The answer, as JSON. Each run's entries come from the cache while the run is
+    unchanged (any batch applied to it changes ``updated_at``, and so the cache key); the
+    others are read together."""
     runs = store.run_versions(entity, project, query.runs)
+    encoded: dict[str, bytes] = {}
+    stale: dict[str, RunVersion] = {}
+    keys: dict[str, tuple[Any, ...]] = {}
+    for run_id, run in runs.items():
+        keys[run_id] = (run.pk, run.updated_at, run_id, tuple(query.keys), query.x,
+                        query.buckets, query.lo, query.hi)
+        found = cache.get(keys[run_id])
+        if found is None:
+            stale[run_id] = run
+        else:
+            encoded[run_id] = found
+    for run_id, entries in _entries(store, stale, query).items():
+        encoded[run_id] = b",".join(dumps(e) for e in entries)
+        cache.put(keys[run_id], encoded[run_id])
     parts: list[bytes] = []
     for run_id in query.runs:
-        run = runs.get(run_id)
-        if run is None:
+        if run_id not in runs:
             parts += [dumps(series_json(run_id, key, None, None)) for key in query.keys]
-        else:
-            parts += _encoded_run(store, run, run_id, query, cache)
+        elif encoded[run_id]:
+            parts.append(encoded[run_id])
     return b'{"x":' + dumps(query.x) + b',"series":[' + b",".join(parts) + b"]}"
 
 

@@ -10,6 +10,7 @@ video) are served inline, everything else as an attachment.
 from __future__ import annotations
 
 import mimetypes
+import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -18,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from cairn.errors import NotFoundError
 from cairn.server.context import context, find_run
 from cairn.server.encoding import JsonResponse
 from cairn.server.errors import bad_request, not_found
@@ -32,6 +34,9 @@ INLINE_TYPES = frozenset({
 })
 _TEXT_SUFFIXES = frozenset({".log", ".txt", ".py", ".yaml", ".yml", ".toml", ".cfg", ".ini",
                             ".patch", ".diff", ".sh", ".md", ".csv", ".tsv", ".jsonl"})
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+_PIECE = 1 << 20
+"""Bytes streamed at a time from a blob store that is not local."""
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff",
                     "Content-Security-Policy": "default-src 'none'; sandbox"}
 
@@ -50,42 +55,85 @@ def content_type(name: str) -> str:
 
 def blob_response(blobs: BlobStore, digest: str, media_type: str, *,
                   filename: str | None = None, download: bool = False,
-                  headers: dict[str, str] | None = None) -> Response:
-    """Stream a blob (ranges supported for local blobs, so audio and video can seek)."""
+                  headers: dict[str, str] | None = None,
+                  range_header: str | None = None) -> Response:
+    """Serve a blob, with byte ranges (``range_header``, the request's ``Range``) so that
+    audio and video can seek: a local blob as a file, any other (S3) streamed from the
+    blob store, a ranged request as a ranged read of it."""
     inline = (media_type in INLINE_TYPES or media_type == "text/html") and not download
     all_headers = {**SECURITY_HEADERS, **(headers or {})}
     if media_type.startswith("text/"):
         media_type += "; charset=utf-8"
+    disposition = "inline" if inline else "attachment"
     path = blobs.local_path(digest)
-    if path is None:
-        return _streamed(blobs, digest, media_type, all_headers, filename, inline)
-    if filename is not None:
+    if path is not None and filename is not None:
         return FileResponse(path, media_type=media_type, headers=all_headers,
                             filename=filename.rsplit("/", 1)[-1],
-                            content_disposition_type="inline" if inline else "attachment")
-    if not inline:
+                            content_disposition_type=disposition)
+    if filename is not None:  # as FileResponse writes it
+        all_headers["Content-Disposition"] = (
+            f"{disposition}; filename*=utf-8''{quote(filename.rsplit('/', 1)[-1])}")
+    elif not inline:
         all_headers["Content-Disposition"] = "attachment"
-    return FileResponse(path, media_type=media_type, headers=all_headers)
+    if path is not None:
+        return FileResponse(path, media_type=media_type, headers=all_headers)
+    try:
+        size = blobs.size(digest)
+    except NotFoundError:
+        raise not_found(f"blob {digest} is missing from the blob store") from None
+    return _streamed(blobs, digest, size, media_type, all_headers, range_header)
 
 
-def _streamed(blobs: BlobStore, digest: str, media_type: str, headers: dict[str, str],
-              filename: str | None, inline: bool) -> Response:
-    """A blob of a store that is not on this machine (S3), streamed as it is read (no
-    ranges)."""
-    if not blobs.has(digest):
-        raise not_found(f"blob {digest} is missing from the blob store")
-    if filename is not None or not inline:
-        kind = "inline" if inline else "attachment"
-        name = filename.rsplit("/", 1)[-1] if filename else None
-        headers = {**headers, "Content-Disposition": kind + (
-            f"; filename*=utf-8''{quote(name)}" if name else "")}
+def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """The one range ``[first, last]`` a ``Range`` header asks for; None for the whole
+    blob (no header, a malformed one, or several ranges, which HTTP lets a server answer
+    in full). ValueError when the range lies outside the blob."""
+    found = _RANGE.fullmatch(header.strip()) if header else None
+    if found is None:
+        return None
+    first_text, last_text = found.groups()
+    if not first_text:  # the last n bytes
+        if not last_text or int(last_text) == 0:
+            raise ValueError("an empty suffix range")
+        return max(0, size - int(last_text)), size - 1
+    first = int(first_text)
+    last = min(size - 1, int(last_text)) if last_text else size - 1
+    if first >= size or first > last:
+        raise ValueError(f"bytes {first}- are outside the blob ({size} bytes)")
+    return first, last
 
-    def chunks() -> Iterator[bytes]:
-        with blobs.open(digest) as source:
-            while chunk := source.read(1 << 20):
-                yield chunk
 
-    return StreamingResponse(chunks(), media_type=media_type, headers=headers)
+def _streamed(blobs: BlobStore, digest: str, size: int, media_type: str,
+              headers: dict[str, str], range_header: str | None) -> Response:
+    headers = {**headers, "Accept-Ranges": "bytes"}
+    try:
+        wanted = byte_range(range_header, size)
+    except ValueError:
+        return Response(status_code=416, headers={**headers, "Content-Range": f"bytes */{size}"})
+    first, last = wanted if wanted is not None else (0, size - 1)
+    status = 200
+    if wanted is not None:
+        status = 206
+        headers["Content-Range"] = f"bytes {first}-{last}/{size}"
+    headers["Content-Length"] = str(last - first + 1)
+    reader = blobs.open(digest)
+    if first:
+        reader.seek(first)
+
+    def pieces() -> Iterator[bytes]:
+        try:
+            left = last - first + 1
+            while left > 0:
+                piece = reader.read(min(_PIECE, left))
+                if not piece:
+                    return
+                left -= len(piece)
+                yield piece
+        finally:
+            reader.close()
+
+    return StreamingResponse(pieces(), status_code=status, media_type=media_type,
+                             headers=headers)
 
 
 def file_json(row: RunFile) -> dict[str, Any]:
@@ -109,7 +157,7 @@ async def get_file(request: Request) -> Response:
         raise not_found(f"run '{run.ref.path}' has no file {name!r}")
     download = request.query_params.get("download") in ("1", "true")
     return blob_response(ctx.blobs, row.sha256, content_type(row.name), filename=row.name,
-                         download=download)
+                         download=download, range_header=request.headers.get("range"))
 
 
 def _digest_param(request: Request) -> str:
@@ -128,7 +176,8 @@ async def get_blob(request: Request) -> Response:
     # private: a blob belongs to some run's project, and shared caches (proxies) must not
     # hand it to others once access is scoped per project.
     return blob_response(ctx.blobs, digest, media_type, headers={
-        "Cache-Control": "private, max-age=31536000, immutable", "ETag": f'"{digest}"'})
+        "Cache-Control": "private, max-age=31536000, immutable", "ETag": f'"{digest}"'},
+        range_header=request.headers.get("range"))
 
 
 def html_policy(scripts: bool) -> str:

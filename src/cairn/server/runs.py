@@ -1,13 +1,13 @@
 """Runs: the runs table of a project (filter, search, sort, page, columns), one run with
 its metrics, and edits of its name, notes and tags.
 
-Edits are ``meta`` records applied with ``apply_records``, the one write path, like
-``cairn.Api``'s ``Run.update()``.
+An edit is a ``run_update`` edit carrying a ``meta`` record (``store/edits.py``), like
+``cairn.Api``'s ``Run.update()``: applied as the run's writer's records are, and kept in
+the store's audit trail.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -16,11 +16,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from cairn.aggregates import flatten, nest
-from cairn.records import Record
-from cairn.server.context import ServerContext, context, find_project, find_run
+from cairn.errors import NotFoundError
+from cairn.server.context import ServerContext, context, find_project, find_run, ui_origin
 from cairn.server.encoding import JsonResponse
 from cairn.server.errors import bad_request, not_found
 from cairn.server.params import json_body, query_filters, query_int, query_list, query_text
+from cairn.store import edits
 from cairn.store.base import RunRow, SeriesInfo
 from cairn.store.filters import parse_order as check_order
 
@@ -145,8 +146,11 @@ async def patch_run(request: Request) -> Response:
     edit = parse_edit(await json_body(request))
     row = await find_run(request)
     if edit:
-        record = Record(row.ref, f"api-{uuid.uuid4().hex[:12]}", 1, "meta", edit)
-        await ctx.call(ctx.store.apply_records, [record])
+        update = edits.run_update(row.ref, [("meta", edit)], ui_origin(request))
+        try:
+            await ctx.call(ctx.store.apply_edit, update)
+        except NotFoundError:
+            raise not_found(f"no run '{row.ref.path}'") from None
     fresh = await ctx.call(ctx.store.get_run, row.ref)
     if fresh is None:
         raise not_found(f"no run '{row.ref.path}'")

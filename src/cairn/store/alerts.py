@@ -7,13 +7,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from cairn.limits import ALERT_KEY_CHARS, ALERT_LEVELS, ALERT_TEXT_CHARS, ALERT_TITLE_CHARS
 from cairn.records import Record, RunRef
 from cairn.store.apply import Cursor
 
-LEVELS = ("INFO", "WARN", "ERROR")
 DELIVERY_STATES = ("sent", "retrying", "failed")
-MAX_TITLE = 200
-MAX_TEXT = 10_000
 
 
 @dataclass(frozen=True)
@@ -47,7 +45,7 @@ def _time(value: Any) -> float | None:
 def apply_alert(conn: Cursor, run_pk: int, record: Record, now: float) -> None:
     body = record.body
     key = body.get("key")
-    if not isinstance(key, str) or not key or len(key) > 64:
+    if not isinstance(key, str) or not key or len(key) > ALERT_KEY_CHARS:
         return
     suppressed = body.get("suppressed")
     if "title" not in body and isinstance(suppressed, int) and 0 < suppressed < 2**31:
@@ -55,11 +53,12 @@ def apply_alert(conn: Cursor, run_pk: int, record: Record, now: float) -> None:
                      "alert_key = ?", (suppressed, run_pk, key))
         return
     title, text, level = body.get("title"), body.get("text"), body.get("level")
-    if not isinstance(title, str) or not isinstance(text, str) or level not in LEVELS:
+    if not isinstance(title, str) or not isinstance(text, str) or level not in ALERT_LEVELS:
         return
     conn.execute("INSERT INTO alerts (run, at, title, text, level, alert_key) VALUES "
                  "(?, ?, ?, ?, ?, ?) ON CONFLICT (run, alert_key) DO NOTHING",
-                 (run_pk, _time(body.get("at")) or now, title[:MAX_TITLE], text[:MAX_TEXT],
+                 (run_pk, _time(body.get("at")) or now, title[:ALERT_TITLE_CHARS],
+                  text[:ALERT_TEXT_CHARS],
                   level, key))
 
 

@@ -107,6 +107,8 @@ class _RunState:
     dirty_sessions: set[str] = field(default_factory=set)
     fresh: bool = False
     """Created by this batch: nothing of it is stored yet, so nothing need be read."""
+    deleted: bool = False
+    """Deleted through an edit (``store/edits.py``): its records are dropped."""
 
     def is_stale(self, session: str) -> bool:
         """Whether ``session`` started before the run's latest known session."""
@@ -148,10 +150,10 @@ class RecordApplier:
         self._projects: dict[tuple[str, str], int] = {}
         self._series: dict[tuple[int, str], tuple[int, str, int, int, int]] = {}
         self._tails: dict[int, tuple[int, Int64s, Float64s]] = {}
-        # Points appended to a series, written as chunks once per batch: a flood of small
-        # history records would otherwise rewrite (re-encode) the tail chunk per record.
-        self._appended: dict[int, list[tuple[Int64s, Float64s]]] = {}
-        self._dirty_series: set[tuple[int, str]] = set()
+        # Last chunks not full yet, written once at the end of the batch instead of at
+        # every record that adds to them (a WAL's history records hold a few hundred
+        # rows each: a 4096-point chunk would be compressed again for each of them).
+        self._unwritten: set[int] = set()
         self._handlers: dict[str, Handler] = {
             "run": self._on_run,
             "config": self._on_config,
@@ -181,10 +183,13 @@ class RecordApplier:
 
     def apply(self, records: Sequence[Record]) -> ApplyResult:
         """Apply each record not applied yet (by its session's progress), in order."""
-        applied = skipped = 0
+        applied = skipped = deleted = 0
         unknown: set[str] = set()
         for record in records:
             run = self._run(record.run, record)
+            if run.deleted:
+                deleted += 1
+                continue
             progress = run.progress.get(record.session)
             if progress is None:
                 progress = (SessionProgress() if run.fresh
@@ -207,7 +212,7 @@ class RecordApplier:
             warnings.warn(f"cairn: this store does not know records of kind {kind!r}; "
                           "they were skipped (upgrade cairn to apply them)", RuntimeWarning,
                           stacklevel=3)
-        return ApplyResult(applied, skipped, tuple(sorted(unknown)))
+        return ApplyResult(applied, skipped, tuple(sorted(unknown)), deleted)
 
     # ---- runs ------------------------------------------------------------------------
     def _project_id(self, entity: str, project: str) -> int:
@@ -231,7 +236,9 @@ class RecordApplier:
         row = self.conn.execute(
             "SELECT id, summary_state, last_step, heartbeat_at, meta FROM runs "
             "WHERE project_id = ? AND run_id = ?", (project_id, ref.run_id)).fetchone()
-        if row is None:
+        if row is None and self._deleted(ref):
+            state = _RunState(0, project_id, SummaryState(), -1, 0.0, {}, deleted=True)
+        elif row is None:
             created = float(record.body.get("start_time") or record.body.get("at") or self.now)
             cur = self.conn.execute(
                 "INSERT INTO runs (project_id, run_id, name, created_at, updated_at, "
@@ -244,6 +251,11 @@ class RecordApplier:
                               int(row[2]), float(row[3]), dict(_unpack(row[4])))
         self.runs[ref] = state
         return state
+
+    def _deleted(self, ref: RunRef) -> bool:
+        return self.conn.execute(
+            "SELECT 1 FROM tombstones WHERE entity = ? AND project = ? AND run_id = ?",
+            (ref.entity, ref.project, ref.run_id)).fetchone() is not None
 
     def _beat(self, run: _RunState, at: Any) -> None:
         if isinstance(at, int | float) and not isinstance(at, bool) and at > run.heartbeat_at:
@@ -379,23 +391,13 @@ class RecordApplier:
             count += self._merge_points(series_id, steps, values)
         else:
             count += int(steps.size)
-            self._appended.setdefault(series_id, []).append((steps, values))
+            self._append_chunks(series_id, steps, values)
         merged_kind = max(old_kind, kind, key=lambda k: _KIND_RANK.get(k, 2))
         first, last = min(first, int(steps[0])), max(last, int(steps[-1]))
+        self.conn.execute(
+            "UPDATE series SET kind = ?, count = ?, first_step = ?, last_step = ? WHERE id = ?",
+            (merged_kind, count, first, last, series_id))
         self._series[(run_pk, key)] = (series_id, merged_kind, count, first, last)
-        self._dirty_series.add((run_pk, key))
-
-    def _write_appended(self, series_id: int) -> None:
-        """Write the points appended to a series in this batch (one chunk rewrite)."""
-        parts = self._appended.pop(series_id, None)
-        if not parts:
-            return
-        if len(parts) == 1:
-            steps, values = parts[0]
-        else:
-            steps = np.concatenate([s for s, _ in parts])
-            values = np.concatenate([v for _, v in parts])
-        self._append_chunks(series_id, steps, values)
 
     def _append_chunks(self, series_id: int, steps: Int64s, values: Float64s) -> None:
         """Fill the last chunk up to CHUNK_POINTS (rewriting it), then start new ones."""
@@ -419,7 +421,7 @@ class RecordApplier:
         """Merge points that do not all come after the series (a session applied late):
         only the chunks from the first one they reach on are rewritten. Returns how many
         points the series gained."""
-        self._write_appended(series_id)  # the stored chunks first hold what came before
+        self._write_tail(series_id)  # the rows read below must be current
         rows = self.conn.execute(
             "SELECT seq, n, data FROM chunks WHERE series = ? AND step_max >= ? ORDER BY seq",
             (series_id, int(steps[0]))).fetchall()
@@ -436,29 +438,37 @@ class RecordApplier:
 
     def _write_chunks(self, series_id: int, start_seq: int, steps: Int64s,
                       values: Float64s) -> None:
+        """Write the points as chunks from ``start_seq`` on; a last chunk that is not
+        full is kept as the series' tail and written by ``_write_tail``."""
         for i, at in enumerate(range(0, int(steps.size), CHUNK_POINTS)):
             s = steps[at:at + CHUNK_POINTS]
             v = values[at:at + CHUNK_POINTS]
-            self.conn.execute(
-                "INSERT INTO chunks (series, seq, step_min, step_max, n, data, envelope) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (series, seq) DO UPDATE SET "
-                "step_min = excluded.step_min, step_max = excluded.step_max, n = excluded.n, "
-                "data = excluded.data, envelope = excluded.envelope",
-                (series_id, start_seq + i, int(s[0]), int(s[-1]), int(s.size),
-                 encode_chunk(s, v), encode_envelope(envelope_of(s, v))))
-            # The last chunk written is the series' tail: every write runs to its end.
+            # The last chunk is the series' tail: every write runs to its end.
             self._tails[series_id] = (start_seq + i, s, v)
+            if s.size < CHUNK_POINTS:
+                self._unwritten.add(series_id)
+            else:
+                self._unwritten.discard(series_id)
+                self._write_chunk(series_id, start_seq + i, s, v)
+
+    def _write_tail(self, series_id: int) -> None:
+        if series_id in self._unwritten:
+            self._unwritten.discard(series_id)
+            self._write_chunk(series_id, *self._tails[series_id])
+
+    def _write_chunk(self, series_id: int, seq: int, s: Int64s, v: Float64s) -> None:
+        self.conn.execute(
+            "INSERT INTO chunks (series, seq, step_min, step_max, n, data, envelope) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (series, seq) DO UPDATE SET "
+            "step_min = excluded.step_min, step_max = excluded.step_max, n = excluded.n, "
+            "data = excluded.data, envelope = excluded.envelope",
+            (series_id, seq, int(s[0]), int(s[-1]), int(s.size), encode_chunk(s, v),
+             encode_envelope(envelope_of(s, v))))
 
     # ---- end of batch ----------------------------------------------------------------
     def _flush(self) -> None:
-        for series_id in list(self._appended):
-            self._write_appended(series_id)
-        for series_key in self._dirty_series:
-            series_id, kind, count, first, last = self._series[series_key]
-            self.conn.execute(
-                "UPDATE series SET kind = ?, count = ?, first_step = ?, last_step = ? "
-                "WHERE id = ?", (kind, count, first, last, series_id))
-        self._dirty_series.clear()
+        for series_id in sorted(self._unwritten):
+            self._write_tail(series_id)
         touched_projects = set()
         for run in self.runs.values():
             if not run.dirty_sessions:

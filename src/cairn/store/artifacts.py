@@ -115,7 +115,7 @@ def _usage(conn: Cursor, version: int, run_pk: int, role: str, at: float) -> Non
 
 
 def _checked_entry(entry: Any) -> list[Any]:
-    from cairn.sdk.files import check_file_name
+    from cairn.limits import check_file_name
     from cairn.store.blobs import check_digest
 
     path, digest, size, ref, extra = entry

@@ -21,6 +21,7 @@ from cairn.store.codec import Envelope, Float64s, Int64s
 if TYPE_CHECKING:
     from cairn.store.alerts import AlertRow
     from cairn.store.console import ConsoleLine
+    from cairn.store.edits import Edit, EditRow
     from cairn.store.media import ObjectKey
     from cairn.store.progress import SessionProgress, Span
     from cairn.store.sweeps import Claim, Propose, SweepRow, TrialRow
@@ -36,6 +37,8 @@ class ApplyResult:
     skipped: int
     """Records already in the store (same run, session and sequence number)."""
     unknown_kinds: tuple[str, ...] = ()
+    deleted: int = 0
+    """Records of runs deleted through an edit, dropped (``store/edits.py``)."""
 
 
 @dataclass(frozen=True)
@@ -230,7 +233,19 @@ class MetadataStore(Protocol):
         """Runs with this id, in any entity (and project, when given)."""
         ...
 
-    def delete_run(self, ref: RunRef) -> bool: ...
+    def apply_edit(self, edit: Edit) -> bool:
+        """Apply a change made through the Api or the UI (``store/edits.py``): a run's
+        update or deletion, an artifact version's edit or deletion; kept in the audit trail.
+        False, changing nothing, if this edit was applied before, or if there was nothing
+        to delete. A deleted run leaves a tombstone: its records are dropped from then on.
+        NotFoundError for an update of a run the store does not hold."""
+        ...
+
+    def edits(self, entity: str, project: str, *, limit: int = 100,
+              before: int | None = None) -> list[EditRow]:
+        """The audit trail: a project's applied edits, newest first; ``before`` an edit's
+        ``seq`` pages back."""
+        ...
 
     def list_series(self, run_pk: int) -> list[SeriesInfo]: ...
 
@@ -247,6 +262,13 @@ class MetadataStore(Protocol):
         ``min_step > max_step``."""
         ...
 
+    def read_series_many(self, run_pk: int, keys: Sequence[str], min_step: int | None = None,
+                         max_step: int | None = None,
+                         ) -> dict[str, tuple[Int64s, Float64s, str]]:
+        """``read_series`` of each of ``keys`` that is a numeric series of the run, by key,
+        in two queries whatever the number of keys."""
+        ...
+
     def read_envelope(self, run_pk: int, key: str, buckets: int, min_step: int | None = None,
                       max_step: int | None = None) -> Envelope:
         """The points of ``[min_step, max_step]`` in at most ``buckets`` groups of about
@@ -254,6 +276,14 @@ class MetadataStore(Protocol):
         group with exact min, max, sum, count and last. One group a point when there are no
         more points than buckets; empty outside the data. ValueError if ``buckets < 1`` or
         ``min_step > max_step``."""
+        ...
+
+    def read_envelopes(self, run_pks: Sequence[int], keys: Sequence[str], buckets: int,
+                       min_step: int | None = None, max_step: int | None = None,
+                       ) -> dict[tuple[int, str], tuple[SeriesInfo, Envelope]]:
+        """``read_envelope`` of every run and key at once, with each series' info, by
+        ``(run_pk, key)``; runs without a numeric series ``key`` are left out. A few
+        queries whatever the number of runs and keys (a chart over a network store)."""
         ...
 
     def stored_envelope(self, run_pk: int, key: str) -> Envelope:
@@ -314,11 +344,6 @@ class MetadataStore(Protocol):
 
     def artifact_runs(self, version_pk: int, role: str) -> list[int]:
         """Keys of runs that logged (``output``) or used (``input``) a version."""
-        ...
-
-    def edit_artifact(self, kind: str, body: dict[str, Any]) -> None:
-        """Apply an ``artifact_edit`` / ``artifact_delete`` body made through the API, with
-        no run (``store/artifacts.py`` ``edit_version``)."""
         ...
 
     def referenced_blobs(self) -> set[str]:

@@ -42,7 +42,7 @@ def open_store(uri: str | Path, heartbeat_timeout: float = 60.0,
     parsed = urlparse(text)
     if parsed.scheme in _BACKENDS and "://" in text:
         location = text.split("://", 1)[1]
-        if location.startswith("/"):
+        if parsed.scheme == "sqlite" and location.startswith("/"):
             # sqlite:///relative.db and sqlite:////absolute.db, as SQLAlchemy spells them
             location = location[1:]
         return _BACKENDS[parsed.scheme](location, heartbeat_timeout, busy_timeout)

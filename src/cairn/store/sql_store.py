@@ -21,7 +21,7 @@ import numpy as np
 
 from cairn.errors import StoreError
 from cairn.records import Record, RunRef
-from cairn.store import artifacts
+from cairn.store import artifacts, edits, envelope_reads
 from cairn.store import sweeps as sweep_sql
 from cairn.store.alerts import AlertRow, read_alerts
 from cairn.store.apply import Cursor, RecordApplier
@@ -35,19 +35,17 @@ from cairn.store.base import (
     RunVersion,
     SeriesInfo,
 )
-from cairn.store.buckets import bucket_envelope, bucket_points, check_buckets, check_range
-from cairn.store.chunk_index import ChunkIndex, ChunkIndexCache
+from cairn.store.buckets import check_buckets, check_range
+from cairn.store.chunk_index import ChunkIndexCache
 from cairn.store.codec import (
-    ENVELOPE_POINTS,
     Envelope,
     Float64s,
     Int64s,
     decode_chunks,
     empty_envelope,
-    envelope_of,
-    merge_envelopes,
 )
 from cairn.store.console import ConsoleLine, count_console, read_console
+from cairn.store.edits import Edit, EditRow
 from cairn.store.media import (
     ObjectKey,
     read_object_keys,
@@ -148,6 +146,9 @@ class SqlStore:
         """Called first in the apply transaction: a store shared by concurrent writers
         serialises those that touch the same runs here."""
 
+    def _lock_edit(self, conn: Cursor, edit: Edit) -> None:
+        """Called first in an edit's transaction, as ``_lock_batch`` (``edits.lock_keys``)."""
+
     # ---- writing -----------------------------------------------------------------------
     def apply_records(self, records: Sequence[Record]) -> ApplyResult:
         if not records:
@@ -180,12 +181,14 @@ class SqlStore:
             (run.entity, run.project, run.run_id))
         return int(rows[0][0]) if rows else None
 
-    def delete_run(self, ref: RunRef) -> bool:
+    def apply_edit(self, edit: Edit) -> bool:
         with self._write() as conn:
-            cur = conn.execute(
-                "DELETE FROM runs WHERE run_id = ? AND project_id = (SELECT id FROM projects "
-                "WHERE entity = ? AND name = ?)", (ref.run_id, ref.entity, ref.project))
-            return int(cur.rowcount) > 0
+            self._lock_edit(conn, edit)
+            return edits.apply_edit(conn, edit, time.time())
+
+    def edits(self, entity: str, project: str, *, limit: int = 100,
+              before: int | None = None) -> list[EditRow]:
+        return self._call(edits.read_edits, entity, project, limit, before)
 
     # ---- reading runs ------------------------------------------------------------------
     def list_projects(self) -> list[ProjectRow]:
@@ -434,76 +437,54 @@ class SqlStore:
             steps, values = self._points(series_id, lo, hi)
         return steps, values, kind
 
+    def read_series_many(self, run_pk: int, keys: Sequence[str], min_step: int | None = None,
+                         max_step: int | None = None,
+                         ) -> dict[str, tuple[Int64s, Float64s, str]]:
+        lo, hi = check_range(min_step, max_step)
+        wanted = list(dict.fromkeys(keys))
+        out: dict[str, tuple[Int64s, Float64s, str]] = {}
+        with self._snapshot():
+            for start in range(0, len(wanted), 500):
+                part = wanted[start:start + 500]
+                found = {int(sid): (str(key), str(kind)) for sid, key, kind in self._read(
+                    "SELECT id, key, kind FROM series WHERE run = ? AND key IN "
+                    f"({', '.join('?' for _ in part)})", [run_pk, *part])}
+                if not found:
+                    continue
+                blobs: dict[int, list[bytes]] = {sid: [] for sid in found}
+                for sid, data in self._read(
+                        "SELECT series, data FROM chunks WHERE series IN "
+                        f"({', '.join('?' for _ in found)}) AND step_max >= ? AND "
+                        "step_min <= ? ORDER BY series, seq", [*found, lo, hi]):
+                    blobs[int(sid)].append(data)
+                for sid, (key, kind) in found.items():
+                    out[key] = (*self._decode_points(sid, blobs[sid], lo, hi), kind)
+        return out
+
     def read_envelope(self, run_pk: int, key: str, buckets: int, min_step: int | None = None,
                       max_step: int | None = None) -> Envelope:
+        found = self.read_envelopes([run_pk], [key], buckets, min_step, max_step)
+        return found[(run_pk, key)][1] if (run_pk, key) in found else empty_envelope()
+
+    def read_envelopes(self, run_pks: Sequence[int], keys: Sequence[str], buckets: int,
+                       min_step: int | None = None, max_step: int | None = None,
+                       ) -> dict[tuple[int, str], tuple[SeriesInfo, Envelope]]:
         buckets = check_buckets(buckets)
         lo, hi = check_range(min_step, max_step)
+        if not run_pks or not keys:
+            return {}
         with self._snapshot():
-            return self._envelope(run_pk, key, buckets, lo, hi)
+            series = envelope_reads.indexed_series(self._read, self._chunk_indexes,
+                                                   self.location, run_pks, keys)
+            found = envelope_reads.envelopes(self._read, self.location, series, buckets, lo,
+                                             hi)
+        return {key: (series[key].info, env) for key, env in found.items()}
 
     def stored_envelope(self, run_pk: int, key: str) -> Envelope:
         with self._snapshot():
-            found = self._indexed_series(run_pk, key)
-            return found[1].groups if found is not None else empty_envelope()
-
-    def _indexed_series(self, run_pk: int, key: str) -> tuple[int, ChunkIndex] | None:
-        """A series' id and chunk index (None if the run has no such numeric series)."""
-        found = self._read(
-            "SELECT series.id, series.count, series.last_step, runs.updated_at FROM series "
-            "JOIN runs ON runs.id = series.run WHERE series.run = ? AND series.key = ?",
-            (run_pk, key))
-        if not found:
-            return None
-        series_id, count, last_step, updated_at = found[0]
-        return series_id, self._chunk_index(series_id, (run_pk, updated_at, count, last_step))
-
-    def _envelope(self, run_pk: int, key: str, buckets: int, lo: int, hi: int) -> Envelope:
-        found = self._indexed_series(run_pk, key)
-        if found is None:
-            return empty_envelope()
-        series_id, index = found
-        a, b = index.overlapping(lo, hi)
-        # The one or two chunks at the ends of the range are read point by point, so that
-        # no group holds points outside it; the inside is read as points when short, else
-        # as the chunks' stored envelopes.
-        no_points = np.zeros(0, np.int64), np.zeros(0, np.float64)
-        head = tail = no_points
-        if a < b and index.step_min[a] < lo:
-            head = self._chunk_points(series_id, index, a, a + 1, lo, hi)
-            a += 1
-        if a < b and index.step_max[b - 1] > hi:
-            tail = self._chunk_points(series_id, index, b - 1, b, lo, hi)
-            b -= 1
-        points = head[0].size + int(index.points[a:b].sum()) + tail[0].size
-        if points <= buckets * ENVELOPE_POINTS:
-            inner = self._chunk_points(series_id, index, a, b, lo, hi) if a < b else no_points
-            steps = np.concatenate([head[0], inner[0], tail[0]])
-            values = np.concatenate([head[1], inner[1], tail[1]])
-            return bucket_points(steps, values, buckets)
-        return bucket_envelope(merge_envelopes([envelope_of(*head), index.envelope(a, b),
-                                                envelope_of(*tail)]), buckets)
-
-    def _chunk_points(self, series_id: int, index: ChunkIndex, a: int, b: int, lo: int,
-                      hi: int) -> tuple[Int64s, Float64s]:
-        """The points in ``[lo, hi]`` of chunks ``[a, b)`` of the index, read by seq."""
-        rows = self._read("SELECT data FROM chunks WHERE series = ? AND seq >= ? AND seq <= ? "
-                          "ORDER BY seq", (series_id, int(index.seq[a]), int(index.seq[b - 1])))
-        return self._decode_points(series_id, [blob for (blob,) in rows], lo, hi)
-
-    def _chunk_index(self, series_id: int, version: tuple[Any, ...]) -> ChunkIndex:
-        """The series' decoded chunk envelopes: from the cache while ``version`` (the
-        run's last change, the series' count and last step) is the same."""
-        index = self._chunk_indexes.get(series_id, version)
-        if index is None:
-            rows = self._read("SELECT seq, step_min, step_max, n, envelope FROM chunks "
-                              "WHERE series = ? ORDER BY seq", (series_id,))
-            try:
-                index = ChunkIndex.build(version, rows)
-            except ValueError as exc:
-                raise StoreError(f"store {self.location}: an envelope of history series "
-                                 f"{series_id} is unreadable ({exc})") from exc
-            self._chunk_indexes.put(series_id, index)
-        return index
+            found = envelope_reads.indexed_series(self._read, self._chunk_indexes,
+                                                  self.location, [run_pk], [key])
+        return found[(run_pk, key)].index.groups if found else empty_envelope()
 
     # ---- the run's surroundings (store/system.py, store/console.py, store/alerts.py) ----
     def system_samples(self, run_pk: int, since: float | None = None,
@@ -574,10 +555,6 @@ class SqlStore:
     def run_artifacts(self, run_pk: int, role: str) -> list[ArtifactVersionRow]:
         with self._snapshot():
             return self._call(artifacts.run_artifacts, run_pk, role)
-
-    def edit_artifact(self, kind: str, body: dict[str, Any]) -> None:
-        with self._write() as conn:
-            artifacts.edit_version(conn, kind, body, time.time())
 
     def artifact_runs(self, version_pk: int, role: str) -> list[int]:
         with self._snapshot():

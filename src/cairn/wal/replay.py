@@ -63,6 +63,8 @@ class WalReplay:
     """Records applied to the store (dry run: that would be applied)."""
     present: int = 0
     """Records the store already held."""
+    deleted: int = 0
+    """Records of a run deleted from the store, dropped (``store/edits.py``)."""
     skipped_frames: int = 0
     """Damaged frames skipped (the records around them were kept)."""
     torn: bool = False
@@ -89,6 +91,7 @@ class ReplayTotals:
     torn_tails: int
     errors: int
     repaired: int = 0
+    deleted: int = 0
 
     @classmethod
     def of(cls, results: Iterable[WalReplay]) -> ReplayTotals:
@@ -102,6 +105,7 @@ class ReplayTotals:
             torn_tails=sum(1 for r in items if r.torn),
             errors=sum(1 for r in items if r.error is not None),
             repaired=sum(r.repaired for r in items),
+            deleted=sum(r.deleted for r in items),
         )
 
 
@@ -262,6 +266,7 @@ def _replay_file(path: Path, store: MetadataStore | None, counter: _DryRun | Non
             outcome = _apply_up_to_refused(store, records, result)
             applied, present = outcome.applied, outcome.skipped
             result.unknown_kinds.update(outcome.unknown_kinds)
+            result.deleted += outcome.deleted
             if result.error is not None:
                 break
         result.applied += applied
@@ -288,7 +293,7 @@ def _apply_up_to_refused(store: MetadataStore, records: Sequence[Record],
         return store.apply_records(records)
     except _REFUSED:
         pass
-    applied = skipped = 0
+    applied = skipped = deleted = 0
     unknown: set[str] = set()
     for record in records:
         try:
@@ -299,8 +304,9 @@ def _apply_up_to_refused(store: MetadataStore, records: Sequence[Record],
             break
         applied += outcome.applied
         skipped += outcome.skipped
+        deleted += outcome.deleted
         unknown.update(outcome.unknown_kinds)
-    return ApplyResult(applied, skipped, tuple(sorted(unknown)))
+    return ApplyResult(applied, skipped, tuple(sorted(unknown)), deleted)
 
 
 # ---- repairing legacy progress -----------------------------------------------------------

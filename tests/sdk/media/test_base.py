@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 import cairn
+from cairn.errors import CairnWarning
 from cairn.sdk import writer as writer_module
 from cairn.sdk.media.base import MAX_MEDIA_BYTES, Encoder, Media, read_source
-from cairn.sdk.writer import CairnWarning
 from cairn.wal.reader import read_wal
 
 

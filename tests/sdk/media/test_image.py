@@ -13,7 +13,7 @@ import pytest
 from tests.sdk.media.conftest import LogOne
 
 import cairn
-from cairn.api.media import MediaFile
+from cairn.sdk.media.stored import MediaFile
 
 
 def _blob_count(root: Path) -> int:

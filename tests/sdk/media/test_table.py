@@ -12,7 +12,7 @@ import pytest
 from tests.sdk.media.conftest import LogOne
 
 import cairn
-from cairn.api.media import MediaFile
+from cairn.sdk.media.stored import MediaFile
 
 
 def test_rows_columns_and_methods() -> None:

@@ -23,16 +23,15 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
+from cairn.artifact_names import check_aliases, check_artifact_name, check_artifact_type
 from cairn.errors import NotFoundError, UsageError
+from cairn.limits import check_file_name
 from cairn.sdk.artifacts.hashing import DigestCache, file_sha256, hash_files
 from cairn.sdk.artifacts.manifest import ArtifactManifest, ArtifactManifestEntry
-from cairn.sdk.artifacts.names import check_aliases, check_artifact_name, check_artifact_type
-from cairn.sdk.files import check_file_name
 
 if TYPE_CHECKING:
-    from cairn.api.artifacts import ArtifactSource
     from cairn.sdk.run import Run
     from cairn.settings import Settings
     from cairn.store.blobs import BlobStore
@@ -52,6 +51,34 @@ def _json_safe(value: Any, what: str) -> dict[str, Any]:
     return dict(value)
 
 
+
+class StoredVersion(Protocol):
+    """Where a stored version lives, and what only the store can do with it: the read
+    API's ``ArtifactSource`` (``api/artifacts.py``), which the SDK does not import."""
+
+    digest: str
+    """As stored: lineage names the version by it."""
+
+    @property
+    def blobs(self) -> BlobStore: ...
+
+    @property
+    def root(self) -> Path:
+        """The cairn folder of the reader (its download and digest caches)."""
+        ...
+
+    def save(self, artifact: Artifact) -> None: ...
+
+    def delete(self, artifact: Artifact, delete_aliases: bool) -> None: ...
+
+    def producer(self) -> Any:
+        """The run that logged the version (None if it was deleted)."""
+        ...
+
+    def consumers(self) -> list[Any]:
+        """The runs that used it."""
+        ...
+
 class Artifact:
     """A versioned set of files. See the module docstring."""
 
@@ -70,7 +97,7 @@ class Artifact:
         self._entity: str | None = None
         self._project: str | None = None
         self._created_at: float | None = None
-        self._source: ArtifactSource | None = None
+        self._source: StoredVersion | None = None
         self._logged_by: Run | None = None
         self._staging: BlobStore | None = None
         self._staged: set[str] = set()
@@ -388,7 +415,7 @@ class Artifact:
 
     def _as_media(self, payload: Any) -> Any:
         """A stored media reference as the object wandb's ``Artifact.get`` returns."""
-        from cairn.api.media import FILE_TYPES, MediaFile
+        from cairn.sdk.media.stored import FILE_TYPES, MediaFile
 
         if not (isinstance(payload, dict) and payload.get("_type") in FILE_TYPES
                 and ("sha256" in payload or "table" in payload)):
@@ -408,7 +435,7 @@ class Artifact:
         return self._require_source().blobs.open(entry.digest)
 
     # ---- after logging ---------------------------------------------------------------
-    def _require_source(self) -> ArtifactSource:
+    def _require_source(self) -> StoredVersion:
         if self._source is None:
             if self._logged_by is not None:
                 self.wait()
@@ -485,30 +512,20 @@ class Artifact:
     # ---- edits of a stored version ---------------------------------------------------
     def save(self) -> None:
         """Store changed aliases, description and metadata (of a version in the store)."""
-        source = self._require_source()
-        from cairn.api.artifacts import save_edits
-
-        save_edits(source, self)
+        self._require_source().save(self)
 
     def delete(self, delete_aliases: bool = False) -> None:
         """Delete this version (its blobs are reclaimed by ``cairn gc`` once nothing else
         uses them). A version with aliases other than ``latest`` needs ``delete_aliases``."""
-        source = self._require_source()
-        from cairn.api.artifacts import delete_version
-
-        delete_version(source, self, delete_aliases)
+        self._require_source().delete(self, delete_aliases)
 
     def logged_by(self) -> Any:
-        from cairn.api.artifacts import producer_run
-
-        return producer_run(self._require_source())
+        return self._require_source().producer()
 
     def used_by(self) -> list[Any]:
-        from cairn.api.artifacts import consumer_runs
+        return self._require_source().consumers()
 
-        return consumer_runs(self._require_source())
-
-    def _mark_stored(self, source: ArtifactSource, version: int, aliases: list[str],
+    def _mark_stored(self, source: StoredVersion, version: int, aliases: list[str],
                      entity: str, project: str, created_at: float | None) -> None:
         self._source = source
         self._version = version

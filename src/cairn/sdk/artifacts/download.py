@@ -18,10 +18,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cairn.limits import check_file_name
 from cairn.sdk.artifacts.hashing import DigestCache, hash_files
 from cairn.sdk.artifacts.manifest import ArtifactManifestEntry
 from cairn.sdk.artifacts.progress import TransferProgress
-from cairn.sdk.files import check_file_name
 from cairn.store.blob_cache import BlobCache
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ def download_entries(artifact: Artifact, entries: Sequence[ArtifactManifestEntry
                      folder: Path, allow_missing_references: bool = False) -> None:
     """Bring ``entries`` of a stored artifact into ``folder``."""
     source = artifact._require_source()
-    root = source.api.settings.root
+    root = source.root
     checked: dict[Path, bool] = {}
     planned = [(e, safe_destination(folder, e.path, checked)) for e in entries]
     references = [(e, d) for e, d in planned if not e.stored]

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cairn.sdk.files import check_file_name
+from cairn.limits import check_file_name
 
 if TYPE_CHECKING:
     from cairn.sdk.artifacts.artifact import Artifact

@@ -20,9 +20,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from cairn.limits import check_file_name
 from cairn.sdk.artifacts.hashing import file_sha256
 from cairn.sdk.artifacts.manifest import ArtifactManifestEntry
-from cairn.sdk.files import check_file_name
 
 DEFAULT_MAX_OBJECTS = 10_000
 SCHEMES = ("file", "s3", "http", "https")

@@ -14,20 +14,20 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cairn.artifact_names import check_aliases, check_artifact_type, parse_artifact_path
 from cairn.errors import NotFoundError, UsageError
 from cairn.sdk.artifacts.artifact import Artifact
-from cairn.sdk.artifacts.names import check_aliases, check_artifact_type, parse_artifact_path
 from cairn.sdk.writer import Op
 
 if TYPE_CHECKING:
-    from cairn.api.public import Api
+    from cairn.sdk.reader import RunReader
     from cairn.sdk.run import Run
 
 _NOT_IN_NAME = re.compile(r"[^A-Za-z0-9_\-.]")
 _REFERENCE = re.compile(r"^[a-z][a-z0-9+.-]*://")
 
 
-def _reader(run: Run) -> Api:
+def _reader(run: Run) -> RunReader:
     """The run's reader of its backend (opened once, closed at finish)."""
     return run._reader()
 
@@ -131,9 +131,7 @@ def use_artifact(run: Run, item: Any, type_: str | None = None, aliases: Any = N
     project = path.project or run.project
     if run._writer is not None:
         run._flush_to_store()
-    from cairn.api.artifacts import artifact_from_path
-
-    artifact = artifact_from_path(_reader(run), entity, project, path.name, path.selector)
+    artifact = _reader(run).stored_artifact(entity, project, path.name, path.selector)
     if type_ is not None and artifact.type != type_:
         raise ValueError(f"artifact {item!r} has type {artifact.type!r}, not {type_!r}")
     _queue_use(run, artifact)
@@ -159,8 +157,6 @@ def wait_for_version(run: Run, artifact: Artifact, timeout: float | None) -> Non
                          "run: its version is assigned when the run is synced (cairn sync)")
     if run._writer is None:
         raise UsageError("a disabled run stores no artifacts")
-    from cairn.api.artifacts import mark_stored
-
     limit = run.settings.finish_timeout if timeout is None else float(timeout)
     deadline = time.monotonic() + limit
     while True:
@@ -171,7 +167,7 @@ def wait_for_version(run: Run, artifact: Artifact, timeout: float | None) -> Non
         except NotFoundError:
             row = None
         if row is not None:
-            mark_stored(_reader(run), artifact, row)
+            _reader(run).mark_stored(artifact, row)
             return
         if time.monotonic() >= deadline:
             raise TimeoutError(f"artifact {artifact.collection_name!r} was not in the store "

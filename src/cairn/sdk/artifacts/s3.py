@@ -12,8 +12,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from cairn.limits import check_file_name
 from cairn.sdk.artifacts.manifest import ArtifactManifestEntry
-from cairn.sdk.files import check_file_name
 
 DEFAULT_MAX_OBJECTS = 10_000
 

@@ -31,6 +31,7 @@ from cairn.store import deadline
 from cairn.store.apply import Cursor, RecordApplier
 from cairn.store.base import ApplyResult, effective_state
 from cairn.store.chunk_index import DEFAULT_BUDGET, ChunkIndexCache
+from cairn.store.edits import Edit, lock_keys
 from cairn.store.postgres.filters import PostgresFilters
 from cairn.store.sql_store import RUN_COLUMNS, SqlStore, read_migrations
 
@@ -242,9 +243,16 @@ class PostgresStore(SqlStore):
     def apply_records(self, records: Sequence[Record]) -> ApplyResult:
         if not records:
             return ApplyResult(0, 0)
+        return self._retrying(self._apply_once, records)
+
+    def apply_edit(self, edit: Edit) -> bool:
+        return self._retrying(super().apply_edit, edit)
+
+    def _retrying(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)``, a write transaction, run again when it lost a race."""
         for attempt in range(_RETRIES):
             try:
-                return self._apply_once(records)
+                return fn(*args)
             except _RETRYABLE as exc:
                 if attempt == _RETRIES - 1:
                     raise _store_error(exc, self.location) from exc
@@ -267,7 +275,14 @@ class PostgresStore(SqlStore):
                 for r in records}
         keys |= {json.dumps(["project", r.run.entity, r.run.project]) for r in records
                  if r.kind in _ARTIFACT_KINDS}
-        # One statement (one round trip) takes them all, in sorted order.
+        self._lock(conn, keys)
+
+    def _lock_edit(self, conn: Cursor, edit: Edit) -> None:
+        self._lock(conn, {json.dumps(key) for key in lock_keys(edit)})
+
+    def _lock(self, conn: Cursor, keys: set[str]) -> None:
+        """Transaction-scoped advisory locks on ``keys``: one statement (one round trip)
+        takes them all, in sorted order."""
         marks = ", ".join("?" for _ in keys)
         conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM "
                      f"(SELECT unnest(ARRAY[{marks}]::text[]) AS k ORDER BY 1) AS keys",

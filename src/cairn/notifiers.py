@@ -40,7 +40,7 @@ from collections.abc import Callable, Mapping
 from email.message import EmailMessage
 from typing import Any, Protocol
 
-from cairn.sdk.alerts import LEVELS
+from cairn.limits import ALERT_LEVELS as LEVELS
 
 NOTIFIER_TYPES = ("slack", "discord", "webhook", "email")
 _LEVEL_RANK = {level: i for i, level in enumerate(LEVELS)}

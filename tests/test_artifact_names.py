@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import cairn
-from cairn.sdk.artifacts.names import (
+from cairn.artifact_names import (
     ArtifactPath,
     check_alias,
     check_aliases,

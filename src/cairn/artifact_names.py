@@ -64,7 +64,7 @@ def check_aliases(aliases: object, ignore_versions: bool = True) -> list[str]:
     """A list of aliases (a single string counts as one), without duplicates. Aliases
     like ``v3`` are dropped with a warning, as wandb ignores them (versions are assigned
     by the store); with ``ignore_versions=False`` they raise like any bad alias."""
-    from cairn.sdk.writer import CairnWarning
+    from cairn.errors import CairnWarning
 
     if aliases is None:
         return []

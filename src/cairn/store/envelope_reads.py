@@ -1,0 +1,194 @@
+"""Envelopes of many series in a few queries: the chart read of a SQL store.
+
+A chart asks for runs times keys envelopes. Read one series at a time, that is a query for
+the series, one for its chunk index and one or two for chunk points, per run and key: N+1
+round trips, cheap in-process (SQLite) and slow over a network (PostgreSQL). Here every
+step is one query for all the series together (in parts of ``_PART`` keys):
+
+1. the series of every run and key, with the run's last change (the index version);
+2. the chunk rows of the series whose chunk index is not cached (``chunk_index.py``);
+3. the one or two chunks cut by the ends of the step range, point by point;
+4. the inner chunks' points, for the series short enough to be bucketed from points.
+
+Written against the shared ``?`` SQL, with ``read(sql, params)`` from the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from cairn.errors import StoreError
+from cairn.store.base import SeriesInfo
+from cairn.store.buckets import bucket_envelope, bucket_points
+from cairn.store.chunk_index import ChunkIndex, ChunkIndexCache
+from cairn.store.codec import (
+    ENVELOPE_POINTS,
+    Envelope,
+    Float64s,
+    Int64s,
+    decode_chunks,
+    envelope_of,
+    merge_envelopes,
+)
+
+Read = Callable[[str, Sequence[Any]], list[Any]]
+SeriesKey = tuple[int, str]
+"""``(run key, metric key)``."""
+_PART = 500
+"""Parameters a statement takes at most (SQLite's default limit is far above)."""
+_NO_POINTS: tuple[Int64s, Float64s] = (np.zeros(0, np.int64), np.zeros(0, np.float64))
+
+
+@dataclass(frozen=True)
+class IndexedSeries:
+    info: SeriesInfo
+    id: int
+    index: ChunkIndex
+
+
+def _parts(items: Sequence[Any], size: int = _PART) -> list[Sequence[Any]]:
+    return [items[at:at + size] for at in range(0, len(items), size)]
+
+
+def _marks(items: Sequence[Any]) -> str:
+    return ", ".join("?" for _ in items)
+
+
+def indexed_series(read: Read, cache: ChunkIndexCache, location: str, run_pks: Sequence[int],
+                   keys: Sequence[str]) -> dict[SeriesKey, IndexedSeries]:
+    """The numeric series among ``run_pks`` and ``keys``, each with its chunk index (from
+    ``cache`` while the series is unchanged)."""
+    runs, wanted = list(dict.fromkeys(run_pks)), list(dict.fromkeys(keys))
+    rows: list[Any] = []
+    for run_part in _parts(runs, _PART // 2):
+        for key_part in _parts(wanted, _PART // 2):
+            rows += read(
+                "SELECT series.id, series.run, series.key, series.kind, series.count, "
+                "series.first_step, series.last_step, runs.updated_at FROM series JOIN runs "
+                f"ON runs.id = series.run WHERE series.run IN ({_marks(run_part)}) AND "
+                f"series.key IN ({_marks(key_part)})", [*run_part, *key_part])
+    found: dict[SeriesKey, tuple[SeriesInfo, int, tuple[Any, ...]]] = {}
+    for sid, run, key, kind, count, first, last, updated_at in rows:
+        info = SeriesInfo(str(key), str(kind), int(count), int(first), int(last))
+        found[(int(run), str(key))] = info, int(sid), (int(run), updated_at, count, last)
+    indexes = {sid: cache.get(sid, version) for _, sid, version in found.values()}
+    stale = {sid: version for _, sid, version in found.values() if indexes[sid] is None}
+    for part in _parts(sorted(stale)):
+        chunks: dict[int, list[Any]] = {sid: [] for sid in part}
+        for sid, *row in read("SELECT series, seq, step_min, step_max, n, envelope FROM chunks "
+                              f"WHERE series IN ({_marks(part)}) ORDER BY series, seq", part):
+            chunks[int(sid)].append(row)
+        for sid, chunk_rows in chunks.items():
+            try:
+                built = ChunkIndex.build(stale[sid], chunk_rows)
+            except ValueError as exc:
+                raise StoreError(f"store {location}: an envelope of history series {sid} is "
+                                 f"unreadable ({exc})") from exc
+            cache.put(sid, built)
+            indexes[sid] = built
+    out = {}
+    for series_key, (info, sid, _) in found.items():
+        index = indexes[sid]
+        assert index is not None
+        out[series_key] = IndexedSeries(info, sid, index)
+    return out
+
+
+def _chunk_blobs(read: Read, ranges: Sequence[tuple[int, int, int]]) -> dict[int, list[Any]]:
+    """``(seq, data)`` rows of each series' chunks in the ``(series, first seq, last seq)``
+    ranges, by series, in seq order."""
+    out: dict[int, list[Any]] = {}
+    for part in _parts(list(ranges), _PART // 3):
+        where = " OR ".join("(series = ? AND seq >= ? AND seq <= ?)" for _ in part)
+        params = [value for r in part for value in r]
+        for sid, seq, data in read(f"SELECT series, seq, data FROM chunks WHERE {where} "
+                                   "ORDER BY series, seq", params):
+            out.setdefault(int(sid), []).append((int(seq), data))
+    return out
+
+
+def _points(location: str, sid: int, rows: list[Any], first: int, last: int, lo: int,
+            hi: int) -> tuple[Int64s, Float64s]:
+    """The points in ``[lo, hi]`` of the chunks numbered ``first`` to ``last``."""
+    blobs = [data for seq, data in rows if first <= seq <= last]
+    if not blobs:
+        return _NO_POINTS
+    try:
+        steps, values = decode_chunks(blobs)
+    except ValueError as exc:
+        raise StoreError(f"store {location}: a chunk of history series {sid} is unreadable "
+                         f"({exc})") from exc
+    if steps.size and (steps[0] < lo or steps[-1] > hi):
+        a = int(np.searchsorted(steps, lo, "left"))
+        b = int(np.searchsorted(steps, hi, "right"))
+        steps, values = steps[a:b], values[a:b]
+    return steps, values
+
+
+@dataclass
+class _Plan:
+    series: IndexedSeries
+    a: int
+    b: int
+    head: int | None
+    tail: int | None
+
+
+def envelopes(read: Read, location: str, series: dict[SeriesKey, IndexedSeries], buckets: int,
+              lo: int, hi: int) -> dict[SeriesKey, Envelope]:
+    """Each series' envelope of ``[lo, hi]`` in at most ``buckets`` groups. The one or two
+    chunks at the ends of the range are read point by point, so that no group holds points
+    outside it; the inside is read as points when short, else as the chunks' stored
+    envelopes."""
+    plans: dict[SeriesKey, _Plan] = {}
+    for key, found in series.items():
+        index = found.index
+        a, b = index.overlapping(lo, hi)
+        first_cut = last_cut = None
+        if a < b and index.step_min[a] < lo:
+            first_cut, a = a, a + 1
+        if a < b and index.step_max[b - 1] > hi:
+            last_cut, b = b - 1, b - 1
+        plans[key] = _Plan(found, a, b, first_cut, last_cut)
+    ends = [(p.series.id, int(p.series.index.seq[c]), int(p.series.index.seq[c]))
+            for p in plans.values() for c in (p.head, p.tail) if c is not None]
+    end_rows = _chunk_blobs(read, ends) if ends else {}
+    cut: dict[SeriesKey, tuple[tuple[Int64s, Float64s], tuple[Int64s, Float64s]]] = {}
+    short = []
+    for key, p in plans.items():
+        sid, index, rows = p.series.id, p.series.index, end_rows.get(p.series.id, [])
+        head = tail = _NO_POINTS
+        if p.head is not None:
+            seq = int(index.seq[p.head])
+            head = _points(location, sid, rows, seq, seq, lo, hi)
+        if p.tail is not None:
+            seq = int(index.seq[p.tail])
+            tail = _points(location, sid, rows, seq, seq, lo, hi)
+        cut[key] = head, tail
+        points = head[0].size + int(index.points[p.a:p.b].sum()) + tail[0].size
+        if points <= buckets * ENVELOPE_POINTS:
+            short.append(key)
+    inner_ranges = [(plans[k].series.id, int(plans[k].series.index.seq[plans[k].a]),
+                     int(plans[k].series.index.seq[plans[k].b - 1]))
+                    for k in short if plans[k].a < plans[k].b]
+    inner_rows = _chunk_blobs(read, inner_ranges) if inner_ranges else {}
+    out: dict[SeriesKey, Envelope] = {}
+    short_keys = set(short)
+    for key, p in plans.items():
+        (head, tail), index = cut[key], p.series.index
+        if key in short_keys:
+            inner = _NO_POINTS
+            if p.a < p.b:
+                inner = _points(location, p.series.id, inner_rows.get(p.series.id, []),
+                                int(index.seq[p.a]), int(index.seq[p.b - 1]), lo, hi)
+            steps = np.concatenate([head[0], inner[0], tail[0]])
+            values = np.concatenate([head[1], inner[1], tail[1]])
+            out[key] = bucket_points(steps, values, buckets)
+        else:
+            out[key] = bucket_envelope(merge_envelopes(
+                [envelope_of(*head), index.envelope(p.a, p.b), envelope_of(*tail)]), buckets)
+    return out
