@@ -218,3 +218,30 @@ def test_stable_baselines3_callback(integrations: dict[str, Outcome], read: Any)
     assert {"global_step", "train/loss", "rollout/ep_len_mean"} <= keys
     assert _histograms(run, "gradients")  # gradient_save_freq: the policy is watched
     assert "model.zip" in [f.name for f in run.files()]
+
+
+@pytest.mark.script("transformers_hp_search.py")
+def test_transformers_hyperparameter_search_on_a_sweep(
+        integrations: dict[str, Outcome]) -> None:
+    outcome = integrations["transformers_hp_search.py"]
+    outcome.check()
+    api = cairn.Api(root=outcome.store)
+    try:
+        runs = list(api.runs("hp"))
+        assert len(runs) == 3, [r.path for r in runs]
+        assert {r.state for r in runs} == {"finished"}
+        for run in runs:
+            assert 1e-4 <= run.config["learning_rate"] <= 1e-2
+            assert run.config["seed"] in (1, 2, 3)
+            assert isinstance(run.summary["eval/loss"], float)
+        # the Trainer's own answer: the best trial and the sweep it ran
+        line = next(x for x in outcome.output.splitlines() if x.startswith("BEST "))
+        best_id, sweep_id = line.split()[1:3]
+        sweep = api.sweep(f"hp/{sweep_id}")
+        assert {r.id for r in sweep.runs} == {r.id for r in runs}
+        best = sweep.best_run()
+        assert best is not None
+        assert best.summary["eval/loss"] == min(r.summary["eval/loss"] for r in runs)
+        assert best_id == best.id
+    finally:
+        api.close()

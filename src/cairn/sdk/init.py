@@ -271,6 +271,8 @@ def init(
     if trial is not None and id in (None, trial.run_id):  # a sweep's trial: its run
         project, entity, id = trial.project or project, trial.entity or entity, trial.run_id
         config = trial.config(None if config is None else _as_mapping(config))
+        if resume is None:  # a trial starting its run again (transformers' callback does)
+            resume = "allow"
     named = {"project": project, "entity": entity, "mode": mode,
              "run_base": str(dir) if dir is not None else None, "notes": notes, "group": group,
              "job_type": job_type, "run_id": id,
