@@ -126,7 +126,9 @@ def test_util(wandb: ModuleType) -> None:
     assert re.fullmatch(r"[a-z0-9]{8}", wandb.util.generate_id())
 
 
-def test_models_and_links(wandb: ModuleType, tmp_path: Path) -> None:
+def test_models_and_links(wandb: ModuleType, tmp_path: Path,
+                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # use_model downloads under ./artifacts, as wandb's does
     weights = tmp_path / "model.pt"
     weights.write_bytes(b"weights")
     run = wandb.init(project="models")

@@ -1,4 +1,4 @@
-"""Users and API keys (migration 0010) on both SQL dialects."""
+"""Users and API keys (migration 0009) on both SQL dialects."""
 
 from __future__ import annotations
 

@@ -22,12 +22,16 @@ _SHOWN = 5
 
 
 def check_store(backend: Backend, full: bool = False) -> None:
-    """ClickException saying what is wrong and what to do when the backend's store is
-    damaged; stores without a file check of their own (PostgreSQL) pass."""
+    """ClickException saying what is wrong and what to do when the backend's embedded
+    store is damaged (one that fails to open counts); other stores (PostgreSQL, a cairn
+    server) have no file to check and pass, their errors left to the command."""
+    if not backend.store_uri.startswith("sqlite:"):
+        return
+    from cairn.store.sqlite import SqliteStore
+
     try:
         store = backend.store
-        check = getattr(store, "check_integrity", None)
-        problems = check(full) if check is not None else []
+        problems = store.check_integrity(full) if isinstance(store, SqliteStore) else []
     except StoreError as exc:
         problems = [str(exc)]
     if problems:

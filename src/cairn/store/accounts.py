@@ -1,4 +1,4 @@
-"""The team server's accounts in a SQL store: users and their API keys (migration 0010).
+"""The team server's accounts in a SQL store: users and their API keys (migration 0009).
 
 A key reads ``cairn_<prefix>_<secret>``: the prefix (8 hex digits) names the key in
 listings and logs and finds its row; the secret is 32 random bytes (64 hex digits) of which

@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from cairn.errors import StoreError
-from cairn.store.base import MetadataStore
 
 if TYPE_CHECKING:
+    # Annotations only: a run that saves a file opens its blob store through this
+    # module, and must not import numpy (``base`` imports the codec) to do so.
+    from cairn.store.base import MetadataStore
     from cairn.store.blobs import BlobStore
 
 

@@ -30,6 +30,7 @@ READS = frozenset({
     "artifact_version_by_pk", "artifact_receipt", "artifact_versions",
     "artifact_collections", "run_artifacts", "artifact_runs", "run_files", "run_file",
     "object_keys", "object_steps", "object_values", "applied_seq", "applied_progress",
+    "read_series_many", "read_envelopes", "edits", "find_sweeps", "sweep_trials",
 })
 """The ``MetadataStore`` methods a server answers over HTTP (every reading one)."""
 
@@ -49,14 +50,17 @@ def _classes() -> dict[str, type]:
     )
     from cairn.store.codec import Envelope
     from cairn.store.console import ConsoleLine
+    from cairn.store.edits import EditRow
     from cairn.store.media import ObjectKey
     from cairn.store.progress import SessionProgress
+    from cairn.store.sweeps import SweepRow, TrialRow
     from cairn.store.system import SystemSamples
 
     found: list[type] = [RunRef, AlertRow, Delivery, ArtifactCollectionRow,
                          ArtifactVersionRow, ApplyResult, MetricInfo, ProjectRow, RunFile,
                          RunRow, RunVersion, SeriesInfo, Envelope, ConsoleLine, ObjectKey,
-                         SessionProgress, SystemSamples]
+                         SessionProgress, SystemSamples, EditRow, SweepRow,
+                         TrialRow]
     return {cls.__name__: cls for cls in found}
 
 
