@@ -39,7 +39,8 @@ def test_quick_suite_reports_every_workload(tmp_path: Path) -> None:
             continue  # no Chromium, web app or SeaweedFS on this machine: it says why
         # cairn's figures, under "cairn" or one name per setting ("cairn (sqlite)", ...)
         groups = {who: f for who, f in workload["figures"].items() if who.startswith("cairn")}
-        assert groups and all(groups.values()), name
+        assert groups, name
+        assert all(groups.values()), name
         for who, figures in groups.items():
             for key, figure in figures.items():
                 assert isinstance(figure["value"], int | float), f"{name}.{who}.{key}"
