@@ -87,6 +87,9 @@ WANDB_SCRIPT = textwrap.dedent('''
     run.save("notes.txt", policy="now")
     run.finish()
 
+    # Run folders are named by their start second; "first"/"second" sort by that name.
+    import time
+    time.sleep(1.1)
     failed = wandb.init(project="vision", name="crashy", config={"lr": 0.1})
     failed.log({"loss": 5.0})
     failed.log({"loss": 4.0})
