@@ -16,11 +16,13 @@ from pathlib import Path
 import pytest
 
 import cairn
+from cairn.errors import NotFoundError
 from cairn.sdk.exits import ProcessEnd, describe_error
 
 HEADER = """
 import sys, time
 import cairn
+from cairn.errors import NotFoundError
 run = cairn.init(project="ends", settings={"heartbeat_interval": 0.2})
 run.log({"a": 1})
 print(run.path, flush=True)
@@ -107,7 +109,17 @@ def test_kill_9_leaves_the_run_crashed(monkeypatch: pytest.MonkeyPatch) -> None:
     time.sleep(0.5)
     proc.kill()
     proc.communicate(timeout=60)
-    run = cairn.Api().run(path)
+    # The applier process outlives the script and applies its WAL; on a busy machine the
+    # run may reach the store (it is made there) only after the kill.
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            run = cairn.Api().run(path)
+            break
+        except NotFoundError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
     assert run.state == "crashed"
 
 
@@ -181,6 +193,7 @@ logging.basicConfig(filename=sys.argv[1] + ".log", level=logging.INFO)
 buffered = open(sys.argv[1] + ".data", "w")
 buffered.write("unflushed")
 import cairn
+from cairn.errors import NotFoundError
 run = cairn.init(project="ends", settings={"heartbeat_interval": 0.2})
 logging.info("logged")
 print(run.path, flush=True)
