@@ -117,6 +117,12 @@ def _points(location: str, sid: int, rows: list[Any], first: int, last: int, lo:
     blobs = [data for seq, data in rows if first <= seq <= last]
     if not blobs:
         return _NO_POINTS
+    return decode_points(location, sid, blobs, lo, hi)
+
+
+def decode_points(location: str, sid: int, blobs: list[bytes], lo: int,
+                  hi: int) -> tuple[Int64s, Float64s]:
+    """The points of consecutive chunks of series ``sid`` that lie in ``[lo, hi]``."""
     try:
         steps, values = decode_chunks(blobs)
     except ValueError as exc:

@@ -19,7 +19,6 @@ from typing import Any, TypeVar
 import msgpack
 import numpy as np
 
-from cairn.errors import StoreError
 from cairn.records import Record, RunRef
 from cairn.store import artifacts, edits, envelope_reads
 from cairn.store import sweeps as sweep_sql
@@ -41,7 +40,6 @@ from cairn.store.codec import (
     Envelope,
     Float64s,
     Int64s,
-    decode_chunks,
     empty_envelope,
 )
 from cairn.store.console import ConsoleLine, count_console, read_console
@@ -411,21 +409,8 @@ class SqlStore:
     def _points(self, series_id: int, lo: int, hi: int) -> tuple[Int64s, Float64s]:
         rows = self._read("SELECT data FROM chunks WHERE series = ? AND step_max >= ? "
                           "AND step_min <= ? ORDER BY seq", (series_id, lo, hi))
-        return self._decode_points(series_id, [blob for (blob,) in rows], lo, hi)
-
-    def _decode_points(self, series_id: int, blobs: list[bytes], lo: int,
-                       hi: int) -> tuple[Int64s, Float64s]:
-        """The points of consecutive chunks that lie in ``[lo, hi]``."""
-        try:
-            steps, values = decode_chunks(blobs)
-        except ValueError as exc:
-            raise StoreError(f"store {self.location}: a chunk of history series {series_id} is "
-                             f"unreadable ({exc})") from exc
-        if steps.size and (steps[0] < lo or steps[-1] > hi):
-            a = int(np.searchsorted(steps, lo, "left"))
-            b = int(np.searchsorted(steps, hi, "right"))
-            steps, values = steps[a:b], values[a:b]
-        return steps, values
+        return envelope_reads.decode_points(self.location, series_id,
+                                            [blob for (blob,) in rows], lo, hi)
 
     def read_series(self, run_pk: int, key: str, min_step: int | None = None,
                     max_step: int | None = None) -> tuple[Int64s, Float64s, str]:
@@ -458,7 +443,8 @@ class SqlStore:
                         "step_min <= ? ORDER BY series, seq", [*found, lo, hi]):
                     blobs[int(sid)].append(data)
                 for sid, (key, kind) in found.items():
-                    out[key] = (*self._decode_points(sid, blobs[sid], lo, hi), kind)
+                    out[key] = (*envelope_reads.decode_points(self.location, sid, blobs[sid], lo,
+                                                              hi), kind)
         return out
 
     def read_envelope(self, run_pk: int, key: str, buckets: int, min_step: int | None = None,
