@@ -3,6 +3,9 @@
 The core of both appliers: the thread in the training process (``sinks/thread.py``) and
 the applier process (``sinks/applier_process.py``). It keeps the reader's offset where the
 sink last succeeded, so a failing store loses nothing: the next call starts from there.
+A server that refuses the run's records (a 4xx: a revoked key, a run of another entity)
+would refuse them again: the tail stops there, says so once, and leaves the rest of the
+WAL for ``cairn sync --to URL``.
 """
 
 from __future__ import annotations
@@ -13,7 +16,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from cairn.errors import ServerUnavailableError, StoreLockedError, WalError
+from cairn.errors import (
+    ServerRefusedError,
+    ServerUnavailableError,
+    StoreLockedError,
+    WalError,
+)
 from cairn.records import Record
 from cairn.sinks.base import Sink
 from cairn.wal.reader import WalReader
@@ -48,6 +56,8 @@ class WalTail:
         self._next_try = 0.0
         self._last_apply = 0.0
         self.last_error: Exception | None = None
+        self.refused: ServerRefusedError | None = None
+        """Set when a server refused the records: nothing more is sent."""
 
     @property
     def healthy(self) -> bool:
@@ -65,16 +75,19 @@ class WalTail:
 
     def due(self, now: float) -> bool:
         """Time to apply: the interval has passed (or much is waiting), and not backing off
-        after a failure."""
-        if self.backing_off(now):
+        after a failure; never once a server refused the run."""
+        if self.refused is not None or self.backing_off(now):
             return False
         if now - self._last_apply >= self._interval:
             return True
         return self.pending_bytes() >= EAGER_APPLY_BYTES
 
     def apply_pending(self) -> bool:
-        """Apply every complete record now in the WAL; False if the sink failed."""
+        """Apply every complete record now in the WAL; False if the sink failed (or a
+        server refused the run before)."""
         self._last_apply = time.monotonic()
+        if self.refused is not None:
+            return False
         try:
             if self._sink is None:
                 self._sink = self._open_sink()
@@ -117,6 +130,12 @@ class WalTail:
         cap = _SERVER_BACKOFF if isinstance(exc, ServerUnavailableError) else _MAX_BACKOFF
         delay = min(cap, self._interval * 2 ** min(self._failures, 16))
         self._next_try = time.monotonic() + delay * (0.5 + random.random() / 2)
+        if isinstance(exc, ServerRefusedError):
+            self.refused = exc
+            self._report("server-refused", f"cairn: {exc}. This run's upload stops here; "
+                         f"its data is safe in its WAL {self.path}: send it later with "
+                         f"`cairn sync {self.path.parent} --to {exc.base_url}`")
+            return
         if isinstance(exc, WalError):
             self._report("wal-read", f"cairn: cannot read the run's WAL ({exc}); its records "
                          "do not reach the store")
