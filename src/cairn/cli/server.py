@@ -1,6 +1,6 @@
 """``cairn server``: the team server (the UI and API over a shared backend, with API keys),
 and its administration: ``migrate``, ``create-user``, ``create-key``, ``list-users``,
-``revoke-key``.
+``revoke-key``, and ``backup``/``restore`` (``cli/server_backup.py``).
 
 Every subcommand works on the backend named by ``--store``/``--blobs`` of ``cairn
 server`` (or of ``cairn``, or ``CAIRN_STORE``/``CAIRN_BLOBS``), an embedded folder by
@@ -264,5 +264,14 @@ def _when(at: float | None) -> str:
         return "-"
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(at))
 
+
+def _add_backup_commands() -> None:
+    from cairn.cli.server_backup import backup, restore
+
+    server.add_command(backup)
+    server.add_command(restore)
+
+
+_add_backup_commands()
 
 __all__ = ["open_checked", "server"]
