@@ -59,6 +59,25 @@ def _json(value: Any) -> Any:
     return value
 
 
+def _assert_identities_go_on(store: str) -> None:
+    """Every identity column of a restored PostgreSQL store hands out ids after the
+    restored ones (a new row would otherwise collide with a restored one)."""
+    import psycopg
+
+    with psycopg.connect(store, autocommit=True) as conn:
+        columns = conn.execute(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE "
+            "table_schema = current_schema() AND is_identity = 'YES'").fetchall()
+        assert len(columns) > 5
+        for table, column in columns:
+            top = conn.execute(f'SELECT max("{column}") FROM "{table}"').fetchone()
+            following = conn.execute("SELECT nextval(pg_get_serial_sequence(%s, %s))",
+                                     (table, column)).fetchone()
+            assert top is not None
+            assert following is not None
+            assert following[0] > (top[0] or 0), (table, column)
+
+
 def _blobs(backup: Path) -> set[str]:
     return {p.name for p in (backup / "blobs" / "sha256").glob("*/*")}
 
@@ -137,6 +156,8 @@ def test_postgresql_and_s3_round_trip_and_restore_across_backends(
     s3_1, s3_2 = "s3://cairn-test/backup-1", "s3://cairn-test/backup-2"
     try:
         _restore(tmp_path / "from-sqlite", pg1, s3_1)  # SQLite into PostgreSQL + S3
+        _assert_identities_go_on(pg1)
+        add_user(pg1, "bob")
         _backup(pg1, s3_1, tmp_path / "from-pg1")
         _restore(tmp_path / "from-pg1", pg2, s3_2)  # PostgreSQL + S3 round trip
         _backup(pg2, s3_2, tmp_path / "from-pg2")
@@ -146,8 +167,11 @@ def test_postgresql_and_s3_round_trip_and_restore_across_backends(
 
     assert _rows(tmp_path / "from-pg2") == _rows(tmp_path / "from-pg1")
     assert _blobs(tmp_path / "from-pg2") == _blobs(tmp_path / "from-pg1")
-    assert _rows(tmp_path / "from-pg1", parse_json=True) == \
-        _rows(tmp_path / "from-sqlite", parse_json=True)
+    in_postgres = _rows(tmp_path / "from-pg1", parse_json=True)
+    assert [row[1] for row in in_postgres["users"]] == ["ada", "bob"]
+    for table in ("users", "api_keys"):  # bob and his key, added after the restore
+        in_postgres[table] = in_postgres[table][:1]
+    assert in_postgres == _rows(tmp_path / "from-sqlite", parse_json=True)
     assert _blobs(tmp_path / "from-pg1") == _blobs(tmp_path / "from-sqlite")
 
     back = tmp_path / "back-in-sqlite"  # and from PostgreSQL into a folder again
