@@ -15,8 +15,9 @@ acknowledgements is the figure the issue bounds. Server CPU seconds are counted 
 machine shared with other work.
 
 Also the delay from ``log()`` to the point being readable through the server (as an
-open chart reads it), and W2 in ``mode="online"``: ``log()`` latency of a run whose
-applier uploads to a server (the network is never on ``log()``'s path).
+open chart reads it), W2 in ``mode="online"``: ``log()`` latency of a run whose
+applier uploads to a server (the network is never on ``log()``'s path), and W5's 200
+runs logged one after another, locally and then online.
 
 Server and clients share the machine's cores, so a figure here is a floor for a server on
 a machine of its own.
@@ -36,8 +37,10 @@ from bench.context import BenchContext
 from bench.figures import Figure, WorkloadResult, median, percentile
 
 TITLE = "server: WAL-batch ingest through one cairn server from several clients"
-SIZES = {"full": {"steps": 100_000, "clients": 8, "records_per_batch": 8, "workers": 2},
-         "quick": {"steps": 5_000, "clients": 2, "records_per_batch": 8, "workers": 1}}
+SIZES = {"full": {"steps": 100_000, "clients": 8, "records_per_batch": 8, "workers": 2,
+                  "w5_runs": 200},
+         "quick": {"steps": 5_000, "clients": 2, "records_per_batch": 8, "workers": 1,
+                   "w5_runs": 3}}
 
 
 def make_records(folder: Path, steps: int) -> tuple[list[Any], int]:
@@ -180,6 +183,34 @@ def online_log_latency(folder: Path, steps: int) -> dict[str, Any]:
         server.stop()
 
 
+def many_runs_online(folder: Path, runs: int) -> dict[str, Any]:
+    """W5's logging (``runs`` runs of 100 steps x 5 metrics one after another in one
+    process) in local mode, then in ``mode="online"`` to a server over an embedded folder:
+    seconds each, and their ratio."""
+    from bench.w5_many_runs import log_runs
+    from cairn.testing_server import ServerProcess, add_user
+
+    team = folder / "w5-team"
+    key = add_user(str(team), "bench")
+    saved = dict(os.environ)
+    server = ServerProcess(str(team))
+    try:
+        os.environ["CAIRN_DIR"] = str(folder / "w5-warmup")
+        log_runs(2, 100, 5)  # the first runs of a process pay for imports and set-up
+        os.environ["CAIRN_DIR"] = str(folder / "w5-local")
+        local = log_runs(runs, 100, 5)
+        server.start()
+        os.environ.update({"CAIRN_MODE": "online", "CAIRN_BASE_URL": server.url,
+                           "CAIRN_API_KEY": key, "CAIRN_DIR": str(folder / "w5-online")})
+        online = log_runs(runs, 100, 5)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        server.stop()
+    return {"runs": runs, "local": local, "online": online,
+            "ratio": online["total_s"] / local["total_s"]}
+
+
 def live_latency(folder: Path, points: int = 20) -> dict[str, Any]:
     """From ``log()`` to the point being readable through the server (what an open chart
     fetches), for ``points`` single points a moment apart: seconds, median and max."""
@@ -222,14 +253,15 @@ def live_latency(folder: Path, points: int = 20) -> dict[str, Any]:
 
 
 def measure(scratch: str, steps: int, clients: int, records_per_batch: int,
-            workers: int, postgres_uri: str | None = None) -> dict[str, Any]:
+            workers: int, w5_runs: int, postgres_uri: str | None = None) -> dict[str, Any]:
     from cairn.testing_server import add_user
 
     folder = Path(scratch)
     records, points = make_records(folder / "client", steps)
     out: dict[str, Any] = {"points_per_client": points,
                            "online_w2": online_log_latency(folder, min(steps, 10_000)),
-                           "live": live_latency(folder)}
+                           "live": live_latency(folder),
+                           "w5": many_runs_online(folder, w5_runs)}
     stores = {"sqlite": str(folder / "team")}
     if postgres_uri:
         stores["postgresql"] = postgres_uri
@@ -266,7 +298,13 @@ def run(ctx: BenchContext, sizes: dict[str, Any]) -> WorkloadResult:
                Figure("live_median_s", "log() to readable through the server, median",
                       got["live"]["median_s"], "s", 2),
                Figure("live_max_s", "log() to readable through the server, max",
-                      got["live"]["max_s"], "s"))
+                      got["live"]["max_s"], "s"),
+               Figure("w5_online_ratio", f"W5 ({got['w5']['runs']} runs) online / local",
+                      got["w5"]["ratio"], "x", 2),
+               Figure("w5_online_s", f"W5 ({got['w5']['runs']} runs) online",
+                      got["w5"]["online"]["total_s"], "s"),
+               Figure("w5_local_s", f"W5 ({got['w5']['runs']} runs) local",
+                      got["w5"]["local"]["total_s"], "s"))
     for name in ("sqlite", "postgresql"):
         if name not in got:
             result.skipped[name] = "PostgreSQL is not installed"
