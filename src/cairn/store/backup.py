@@ -292,8 +292,8 @@ def restore(source: Path, store: Any, blobs: BlobStore, force: bool = False,
         if held:
             raise StoreError(f"the target store is not empty ({held}); restore into an empty "
                              "one, or pass --force to replace what it holds")
-    copied = copy_blobs(LocalBlobStore(source / "blobs"),
-                        LocalBlobStore(source / "blobs").digests(), blobs, say)
+    saved = LocalBlobStore(source / "blobs")
+    copied = copy_blobs(saved, saved.digests(), blobs, say)
     if copied != manifest.blobs:
         raise StoreError(f"{source} holds {copied} blobs, its manifest says {manifest.blobs}: "
                          "the backup is incomplete")
