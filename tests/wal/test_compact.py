@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.wal.test_replay import REF, _history, _records, _snapshot, write_wal
 
 from cairn.records import Record
 from cairn.store.progress import as_spans
@@ -22,7 +23,6 @@ from cairn.store.sqlite import SqliteStore
 from cairn.wal.compact import TEMP_SUFFIX, compact_wal
 from cairn.wal.reader import WalReader
 from cairn.wal.replay import ReplayTotals, replay, replay_wal
-from tests.wal.test_replay import REF, _history, _records, _snapshot, write_wal
 
 
 def _run(session: str = "s1", batches: int = 40, finish: bool = True) -> list[Record]:
@@ -194,7 +194,8 @@ def test_kill_9_during_compaction_leaves_the_old_file_or_the_new(
         shutil.copy(original, wal)
         child = subprocess.Popen([sys.executable, "-c", _CHILD, str(wal)], env=env,
                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        assert child.stdout is not None and child.stdin is not None
+        assert child.stdout is not None
+        assert child.stdin is not None
         assert child.stdout.readline().strip() == "ready"
         child.stdin.write("go\n")
         child.stdin.flush()

@@ -92,17 +92,19 @@ class _Scan:
 
 
 def compact_wal(path: Path, retention: str, *, expected_size: int,
-                store: str | None = None, min_size: int = COMPACT_FROM) -> Compaction | None:
+                store: str | None = None, min_size: int | None = None) -> Compaction | None:
     """Compact (or delete) the finished WAL ``path`` under ``retention``; None when it is
     left as it is (see the module's conditions). ``expected_size``: the bytes the store
     has acknowledged, from the start. ``store``: the store that holds the removed records,
-    as the manifest names it (no credentials). Raises ``OSError`` only when the disk
+    as the manifest names it (no credentials). ``min_size``: default ``COMPACT_FROM``.
+    Raises ``OSError`` only when the disk
     fails; the old file is then still in place."""
     if retention not in RETENTIONS:
         raise ValueError(f"wal_retention must be one of {', '.join(RETENTIONS)}, "
                          f"not {retention!r}")
     if retention == "keep":
         return None
+    min_size = COMPACT_FROM if min_size is None else min_size
     with open(path, "rb") as source:
         size = os.fstat(source.fileno()).st_size
         if size != expected_size or (retention == "compact" and size < min_size):
