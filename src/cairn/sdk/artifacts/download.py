@@ -145,13 +145,19 @@ def download_entries(artifact: Artifact, entries: Sequence[ArtifactManifestEntry
         _copy(cache.path(blobs, entry.digest), dest)
         progress.advance(entry.size or 0)
 
+    def fetch_all(items: list[tuple[ArtifactManifestEntry, Path]]) -> None:
+        for item in items:
+            fetch(item)
+
     try:
         if len(todo) > 1:
+            # One task per worker, not per file: for 10,000 small files the executor's
+            # futures and locks cost more than the copies.
+            shares = [todo[i::WORKERS] for i in range(WORKERS)]
             with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-                list(pool.map(fetch, todo))
+                list(pool.map(fetch_all, shares))
         else:
-            for item in todo:
-                fetch(item)
+            fetch_all(todo)
     finally:
         progress.close()
     if references:
