@@ -159,7 +159,9 @@ class Server:
             ok = found.drain(deadline) if found is not None else False
             self.send({"id": command["id"], "ok": ok})
             if ok and found is not None:
-                found.compact()  # after the answer: finish() does not wait for it
+                # After the answer (finish() does not wait) and beside the other runs'
+                # applications; not a daemon, so an exit waits for it to end.
+                threading.Thread(target=found.compact, name="cairn-wal-compact").start()
 
     def tick(self) -> None:
         now = time.monotonic()
