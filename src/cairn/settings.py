@@ -130,11 +130,11 @@ class Settings:
     applier: str = "process"
     """Where WAL records are applied to the store: ``process`` (a helper process, so a
     CPU-bound training loop and the store never compete) or ``thread``."""
-    wal_retention: str = "compact"
+    wal_retention: str = "keep"
     """What becomes of a finished run's WAL once its store holds all of it (online: the
-    server acknowledged it): ``compact`` (its history records, a second copy of what the
-    store holds, are removed; WALs under 1 MiB stay whole), ``delete``, or ``keep``
-    (``wal/compact.py``)."""
+    server acknowledged it): ``keep`` (whole, so ``cairn sync --to`` can copy the run
+    anywhere later), ``compact`` (its history records, a second copy of what the store
+    holds, are removed; WALs under 1 MiB stay whole), or ``delete`` (``wal/compact.py``)."""
     store_busy_timeout: float = 10.0
     """Seconds a store write waits for another process's lock before it is retried later."""
     finish_timeout: float = 30.0

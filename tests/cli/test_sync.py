@@ -387,7 +387,8 @@ def test_sync_of_compacted_wals_says_where_their_history_is(
     from cairn.wal import compact
 
     monkeypatch.setattr(compact, "COMPACT_FROM", 0)
-    logged = make_run(mode="local", steps=40, settings={"applier": "thread"})
+    logged = make_run(mode="local", steps=40,
+                      settings={"applier": "thread", "wal_retention": "compact"})
     deadline = time.monotonic() + 30  # compacted beside finish(), on a thread
     while not any(r.kind == "finish" for r in read_wal(logged.wal_path)) or any(
             r.kind == "history" for r in read_wal(logged.wal_path)):

@@ -26,6 +26,7 @@ def _finished(run: cairn.Run) -> ThreadApplier:
 def test_only_an_acknowledged_online_wal_is_compacted(
         server: ServerProcess, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(compact, "COMPACT_FROM", 0)
+    monkeypatch.setenv("CAIRN_WAL_RETENTION", "compact")
     online(server, monkeypatch, entity="ada", finish_timeout=1, applier="thread")
     away = cairn.init(project="p")
     for step in range(50):

@@ -39,7 +39,7 @@ def _wait_for_compaction(wal: Path, timeout: float = 60.0) -> dict[str, object]:
 
 
 def test_the_applier_process_compacts_a_finished_run(cairn_root: Path) -> None:
-    run = cairn.init(project="p", config={"lr": 0.1})
+    run = cairn.init(project="p", config={"lr": 0.1}, settings={"wal_retention": "compact"})
     process = shared_process()
     assert process is not None
     assert process.ready.wait(30)  # else the run is applied in this process
@@ -87,12 +87,29 @@ def test_a_run_whose_store_did_not_take_it_keeps_its_wal_whole(
         cairn_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(compact, "COMPACT_FROM", 0)
     (cairn_root / "cairn.db").mkdir(parents=True)  # a store that cannot be opened
-    run = cairn.init(project="p", settings={"applier": "thread", "finish_timeout": 1})
+    run = cairn.init(project="p", settings={"applier": "thread", "finish_timeout": 1,
+                                            "wal_retention": "compact"})
     _log(run, 50)
     with pytest.warns(cairn.CairnWarning, match="cairn sync"):
         run.finish()
     applier = run._applier
     assert isinstance(applier, ThreadApplier)
     assert applier.compaction is None
+    assert _manifest(run.wal_path) is None
+    assert [r.kind for r in WalReader(run.wal_path).read()].count("history") >= 1
+
+
+def test_a_finished_run_keeps_its_whole_wal_by_default(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``cairn sync --to`` another store reads runs from their WALs: by default nothing
+    is removed from them."""
+    monkeypatch.setattr(compact, "COMPACT_FROM", 0)
+    run = cairn.init(project="p", settings={"applier": "thread"})
+    _log(run, 50)
+    run.finish()
+    applier = run._applier
+    assert isinstance(applier, ThreadApplier)
+    if applier.compaction is not None:
+        applier.compaction.join(30)
     assert _manifest(run.wal_path) is None
     assert [r.kind for r in WalReader(run.wal_path).read()].count("history") >= 1

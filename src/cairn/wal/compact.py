@@ -2,13 +2,15 @@
 
 A WAL costs about 30 bytes a logged point, four times what the store keeps of the same
 points, and once the store has applied it its history frames are a second copy nobody
-reads: the UI and ``Api`` read the store only. So, under the default retention
-``compact``, the applier rewrites a finished run's WAL without its ``history`` records as
+reads: the UI and ``Api`` read the store only. So, under the retention ``compact``, the
+applier rewrites a finished run's WAL without its ``history`` records as
 soon as it has applied the whole file (in ``mode="online"``: as soon as the server has
 acknowledged every batch of it). Every other record (run, config, summary, metrics,
 files, artifacts, alerts, finish …) is kept byte for byte, and a manifest frame says which
 records were removed and where they went (``format.py``). ``delete`` removes the file
-instead; ``keep`` leaves it whole, as wandb keeps its ``.wandb`` file.
+instead; ``keep`` (the default) leaves it whole, as wandb keeps its ``.wandb`` file, because
+``cairn sync --to`` another store or a team server reads runs from their WALs: a compacted
+run would reach it without its history.
 
 A file is only compacted when all of this holds, and is otherwise left as it is:
 
@@ -58,7 +60,7 @@ from cairn.wal.format import (
     encode_frame,
 )
 
-RETENTIONS = ("compact", "keep", "delete")
+RETENTIONS = ("keep", "compact", "delete")
 """Values of the ``wal_retention`` setting; the first is the default."""
 COMPACT_FROM = 1 << 20
 """WALs smaller than this (about 35,000 points) are kept whole under ``compact``."""
