@@ -15,6 +15,7 @@ import random
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cairn.errors import (
     ServerRefusedError,
@@ -25,6 +26,9 @@ from cairn.errors import (
 from cairn.records import Record
 from cairn.sinks.base import Sink
 from cairn.wal.reader import WalReader
+
+if TYPE_CHECKING:
+    from cairn.wal.compact import Compaction
 
 Report = Callable[[str, str], None]
 """``report(topic, message)``: a problem to tell the user about once."""
@@ -44,7 +48,8 @@ _RETRIED = (StoreLockedError, ServerUnavailableError)
 
 class WalTail:
     def __init__(self, wal_path: Path, open_sink: Callable[[], Sink], interval: float,
-                 report: Report, start_offset: int = 0) -> None:
+                 report: Report, start_offset: int = 0, retention: str = "keep",
+                 store_name: str | None = None) -> None:
         self.path = wal_path
         self.reader = WalReader(wal_path, offset=start_offset,
                                 on_damage=lambda message: report("wal-damaged", message))
@@ -58,6 +63,12 @@ class WalTail:
         self.last_error: Exception | None = None
         self.refused: ServerRefusedError | None = None
         """Set when a server refused the records: nothing more is sent."""
+        self.acknowledged = start_offset
+        """Where the sink's last success left the reader: every record before it has been
+        applied (online: acknowledged by the server)."""
+        self._from_start = start_offset == 0
+        self._retention = retention
+        self._store_name = store_name
 
     @property
     def healthy(self) -> bool:
@@ -105,6 +116,7 @@ class WalTail:
         except Exception as exc:
             self._failed(exc)
             return False
+        self.acknowledged = self.reader.offset
         self._failures = 0
         self.last_error = None
         return True
@@ -163,6 +175,24 @@ class WalTail:
             return done
         finally:
             self.close_sink()
+
+    def compact(self) -> Compaction | None:
+        """After a ``drain`` that applied everything: compact (or delete) the finished WAL
+        under the ``wal_retention`` setting (``wal/compact.py``), when this tail applied
+        the whole file from its start without damage. Never raises: a failing disk is
+        reported once and the file stays whole."""
+        if (self._retention == "keep" or not self._from_start or self.last_error is not None
+                or self.reader.skipped_frames or self.reader.torn):
+            return None
+        from cairn.wal.compact import compact_wal
+
+        try:
+            return compact_wal(self.path, self._retention, expected_size=self.acknowledged,
+                               store=self._store_name)
+        except OSError as exc:
+            self._report("wal-compact", f"cairn: cannot compact the run's WAL {self.path} "
+                         f"({exc}); it stays whole")
+            return None
 
     def close_sink(self) -> None:
         if self._sink is not None:
