@@ -69,10 +69,12 @@ def test_every_route_but_health_needs_a_key(team: tuple[ApiClient, dict[str, str
     api, keys = team
     assert api.get("/healthz").json() == {"ok": True}
     assert api.get("/readyz").json()["store"] == "ok"
-    for path in ("/api/v1/projects", "/", "/api/v1/viewer", "/api/v1/nothing"):
+    for path in ("/api/v1/projects", "/", "/api/v1/viewer", "/api/v1/me", "/api/v1/teams"):
         response = api.get(path)
         assert_error(response, 401, "unauthorized")
         assert response.headers["www-authenticate"].startswith("Basic")
+    # a path that is no route says so to anyone (the routes are public: /openapi.json)
+    assert_error(api.get("/api/v1/nothing"), 404, "not_found")
     assert_error(api.get("/api/v1/projects", headers=bearer(keys["bob"] + "0")), 401,
                  "unauthorized")
     assert_error(api.get("/api/v1/projects", headers=bearer("cairn_00000000_" + "0" * 64)),
@@ -191,7 +193,22 @@ def test_blobs_go_by_digest_once(team: tuple[ApiClient, dict[str, str]]) -> None
     assert api.request("HEAD", f"/api/v1/blobs/{digest}", headers=headers).status_code == 200
     assert api.request("PUT", f"/api/v1/blobs/{digest}", content=data,
                        headers=headers).json()["stored"] is False
+    # Served only through a project that refers to it, to whoever may read that project:
+    # until then, and to others, exactly as a blob the server does not have.
+    missing = assert_error(api.get(f"/api/v1/blobs/{'1' * 64}", headers=headers), 404,
+                           "not_found").replace("1" * 64, digest)
+    assert assert_error(api.get(f"/api/v1/blobs/{digest}", headers=headers), 404,
+                        "not_found") == missing
+    run = RunRef("bob", "p", "with-file")
+    send(api, keys["bob"], encode_batch(run, "s", [
+        *history(run, "s", range(1, 2)),
+        Record(run, "s", 2, "file", {"name": "img.bin", "sha256": digest, "size": len(data),
+                                     "mtime": 1.0, "policy": "now", "at": 1.0,
+                                     "blobs": [digest]})]))
     assert api.get(f"/api/v1/blobs/{digest}", headers=headers).content == data
+    assert api.get(f"/api/v1/blobs/{digest}", headers=bearer(keys["alice"])).content == data
+    assert assert_error(api.get(f"/api/v1/blobs/{digest}", headers=bearer(keys["carol"])),
+                        404, "not_found") == missing
     assert_error(api.request("PUT", "/api/v1/blobs/not-a-digest", content=data,
                              headers=headers), 400, "bad_request")
     assert api.request("HEAD", f"/api/v1/blobs/{digest}").status_code == 401

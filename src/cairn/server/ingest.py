@@ -13,8 +13,9 @@ Blobs go first, by digest: ``HEAD /api/v1/blobs/{digest}`` (200 when the server 
 then ``PUT /api/v1/blobs/{digest}`` with the bytes, which the server hashes and refuses
 (400) when they are not that digest. A blob the server has is never sent again.
 
-Who may write a run: its entity must be the caller's user name, or the caller an admin.
-Teams widen this when they come (a member of a team writes its entity's runs).
+Who may write a run: whoever may write its project (``access.py``): their own entity, a
+team's where they are a member or admin, a project they were made a member of; a server
+admin writes any. A new project's settings record who made it.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from cairn.records import Record, RunRef
-from cairn.server.auth import user_of
+from cairn.server.access import access_of, caller_of
 from cairn.server.context import context
 from cairn.server.encoding import JsonResponse
 from cairn.server.errors import ApiError, bad_request
@@ -151,13 +152,17 @@ def _opening(body: dict[str, Any]) -> tuple[RunRef, str]:
     return RunRef(*run), session
 
 
-def check_writer(request: Request, run: RunRef) -> None:
-    """403 unless the caller may write runs of ``run``'s entity."""
-    user = user_of(request.scope)
-    if user is None or user.admin or user.name == run.entity:
+async def check_writer(request: Request, run: RunRef) -> None:
+    """403 unless the caller may write runs of ``run``'s project (the same answer whether
+    the project exists or not)."""
+    access = access_of(request.scope)
+    if access is None:
         return
-    raise ApiError(403, "forbidden", f"user {user.name!r} may not write runs of entity "
-                   f"{run.entity!r} (only their own, {user.name!r})")
+    caller = caller_of(request.scope)
+    if not await context(request).call(access.may_write, caller, run.entity, run.project):
+        name = caller.user.name if caller.user else "anonymous"
+        raise ApiError(403, "forbidden", f"user {name!r} may not write runs of project "
+                       f"'{run.entity}/{run.project}'")
 
 
 async def ingest(request: Request) -> Response:
@@ -169,7 +174,7 @@ async def ingest(request: Request) -> Response:
     body = await read_body(request, MAX_BATCH_BYTES)
     data = decompress(body, request.headers.get("content-encoding", ""))
     run, _session, records = parse_batch(data)
-    check_writer(request, run)
+    await check_writer(request, run)
     result = await ctx.call(ctx.store.apply_records, records)
     return JsonResponse({"applied": result.applied, "present": result.skipped,
                          "records": len(records),
@@ -226,7 +231,7 @@ async def progress(request: Request) -> Response:
     session = request.query_params.get("session")
     if not session:
         raise bad_request("name the session: ?session=...")
-    check_writer(request, run)
+    await check_writer(request, run)
     found = await ctx.call(ctx.store.applied_progress, run, session)
     gaps = None if found.gaps is None else [list(span) for span in found.gaps]
     return JsonResponse({"mark": found.mark, "gaps": gaps})
