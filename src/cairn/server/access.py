@@ -14,16 +14,18 @@ How a level is reached (for a signed-in user; a server admin has ``admin`` every
   the server allows anonymous reading.
 
 Projects without settings take the default visibility: ``team`` in a team, ``private`` in
-a user's own entity. The decision never asks whether a project exists, so a project the
-caller may not read answers exactly as one that does not exist: 404 (or 401 to an anonymous
-caller) with the same message.
+a user's own entity. A project the caller may not read answers exactly as one that does not
+exist: 404 (or 401 to an anonymous caller) with the same message.
 
 Every route of the app has a rule (:data:`RULES`, by method and path template): ``open``
 (no sign-in: health checks, login, the API's description), ``user`` (any signed-in caller;
 the handler scopes what it shows to that user), ``listed`` (signed in, or anonymous where
 allowed; the handler shows only what the caller may read: the project list, blobs, the
 store's reading methods), ``read`` / ``write`` / ``admin`` (that level on the project the
-path names), and ``team_read`` / ``team_admin`` (membership of the team the path names).
+path names; a project that does not exist answers as one the caller may not read, whoever
+asks), ``write_new`` (write, where the project may not exist yet; refused alike whether
+it exists or not), and ``team_read`` / ``team_admin`` (membership of the team the path
+names).
 :meth:`Access.install` wraps every route's app with its rule's check, so it runs after
 routing (it needs the path's names) and before the handler; a route with no rule is
 refused (403) on the team server, and the authorisation matrix test fails for it.
@@ -132,8 +134,13 @@ class Access:
         else:
             self._grants.pop(user.id, None)
 
-    def level(self, caller: Caller, entity: str, project: str) -> Level:
-        """Store work: call it in a worker thread."""
+    def level(self, caller: Caller, entity: str, project: str,
+              existing: bool = False) -> Level:
+        """Store work: call it in a worker thread. With ``existing``, a project that does
+        not exist is ``NONE`` to everyone, so that it answers as one the caller may not
+        read: the same 404 (or 401), whoever asks."""
+        if existing and not self.accounts.project_exists(entity, project):
+            return Level.NONE
         return decide(caller.user, self.grants(caller.user), entity, project,
                       self.accounts.project_access(entity, project), self.anonymous_read)
 
@@ -247,6 +254,15 @@ def hidden(params: dict[str, Any]) -> ApiError:
     return not_found(f"no project '{entity}/{project}'")
 
 
+def cannot_write(caller: Caller, entity: str, project: str) -> ApiError:
+    """The refusal of a write that may make the project (ingest, ``write_new``). It cannot
+    hide whether a project exists from someone who may make one of that name: the name is
+    taken, and a write into it is refused."""
+    name = caller.user.name if caller.user else "anonymous"
+    return ApiError(403, "forbidden", f"user {name!r} may not write runs of project "
+                    f"'{entity}/{project}'")
+
+
 def forbidden(caller: Caller, level: Level, need: Level, entity: str, project: str
               ) -> ApiError:
     """What a caller who may read a project, but not do this, is answered."""
@@ -297,9 +313,13 @@ class Checked:
             return
         need = PROJECT_RULES[rule]
         entity, project = str(params["entity"]), str(params["project"])
-        level = await run_in_threadpool(self.access.level, caller, entity, project)
+        level = await run_in_threadpool(self.access.level, caller, entity, project,
+                                        rule != "write_new")
         if level >= need:
             return
+        if rule == "write_new" and caller.user is not None:
+            # as the ingest answers: the same whether the project exists or not
+            raise cannot_write(caller, entity, project)
         if level == Level.NONE:
             if caller.user is None:
                 raise unauthorized()
@@ -319,7 +339,10 @@ class Checked:
                            f"{team!r}; only its admins change it")
 
 
-PROJECT_RULES = {"read": Level.READ, "write": Level.WRITE, "admin": Level.ADMIN}
+PROJECT_RULES = {"read": Level.READ, "write": Level.WRITE, "admin": Level.ADMIN,
+                 "write_new": Level.WRITE}
+"""The project rules: that level on the project the path names, which must exist (but
+for ``write_new``: a project its writer is about to make)."""
 TEAM_RULES = ("team_read", "team_admin")
 
 _RUN = "/api/v1/runs/{entity}/{project}/{run_id}"
@@ -351,7 +374,7 @@ RULES: dict[str, str] = {
     "POST /api/v1/ingest": "user",  # the handler checks the batch's project (write)
     "HEAD /api/v1/blobs/{digest}": "user",
     "PUT /api/v1/blobs/{digest}": "user",
-    "GET /api/v1/progress/{entity}/{project}/{run_id}": "write",
+    "GET /api/v1/progress/{entity}/{project}/{run_id}": "write_new",
     "POST /api/v1/store/{method}": "listed",  # per method: store_rpc.py
     # projects and runs
     "GET /api/v1/projects": "listed",

@@ -30,7 +30,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from cairn.records import Record, RunRef
-from cairn.server.access import access_of, caller_of
+from cairn.server.access import access_of, caller_of, cannot_write
 from cairn.server.context import context
 from cairn.server.encoding import JsonResponse
 from cairn.server.errors import ApiError, bad_request
@@ -160,9 +160,7 @@ async def check_writer(request: Request, run: RunRef) -> None:
         return
     caller = caller_of(request.scope)
     if not await context(request).call(access.may_write, caller, run.entity, run.project):
-        name = caller.user.name if caller.user else "anonymous"
-        raise ApiError(403, "forbidden", f"user {name!r} may not write runs of project "
-                       f"'{run.entity}/{run.project}'")
+        raise cannot_write(caller, run.entity, run.project)
 
 
 async def ingest(request: Request) -> Response:

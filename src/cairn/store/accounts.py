@@ -682,6 +682,10 @@ class Accounts:
         found: Grants = self._store._call(grants, user)
         return found
 
+    def project_exists(self, entity: str, name: str) -> bool:
+        return bool(self._store._read("SELECT 1 FROM projects WHERE entity = ? AND name = ?",
+                                      (entity, name)))
+
     def projects_of(self, kind: str, pks: list[int]) -> dict[int, tuple[str, str]]:
         found: dict[int, tuple[str, str]] = self._store._call(projects_of, kind, pks)
         return found
