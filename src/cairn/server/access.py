@@ -317,12 +317,12 @@ class Checked:
                                         rule != "write_new")
         if level >= need:
             return
-        if rule == "write_new" and caller.user is not None:
+        if caller.user is None:
+            raise unauthorized()
+        if rule == "write_new":
             # as the ingest answers: the same whether the project exists or not
             raise cannot_write(caller, entity, project)
         if level == Level.NONE:
-            if caller.user is None:
-                raise unauthorized()
             raise hidden(params)
         raise forbidden(caller, level, need, entity, project)
 
