@@ -142,3 +142,30 @@ def test_teams_roles_and_project_settings(store: MetadataStore) -> None:
         accounts.set_visibility("vision", "cats", "secret")
     accounts.set_team_member("vision", "bob", None)
     assert accounts.grants(bob).teams == {}
+
+
+def test_which_projects_refer_to_a_blob(store: MetadataStore) -> None:
+    """apply_records notes the blobs records list; migrate's backfill finds media values
+    stored before that."""
+    import msgpack
+
+    from cairn.records import Record, RunRef
+
+    accounts = Accounts(store)
+    listed, old = "a" * 64, "b" * 64
+    run = RunRef("ada", "p", "r")
+    store.apply_records([
+        Record(run, "s", 1, "run", {"name": "r", "start_time": 1.0}),
+        Record(run, "s", 2, "file", {"name": "f.txt", "sha256": listed, "size": 1,
+                                     "mtime": 1.0, "policy": "now", "at": 1.0,
+                                     "blobs": [listed]})])
+    assert accounts.blob_projects(listed) == [("ada", "p")]
+    assert accounts.blob_projects(old) == []
+    row = store.get_run(run)
+    assert row is not None
+    with store._write() as conn:  # type: ignore[attr-defined]
+        conn.execute("INSERT INTO history_objects (run, key, step, value) VALUES (?, ?, ?, ?)",
+                     (row.pk, "pic", 0, msgpack.packb({"_type": "image-file", "sha256": old})))
+    assert accounts.backfill_project_blobs() == 1
+    assert accounts.backfill_project_blobs() == 0
+    assert accounts.blob_projects(old) == [("ada", "p")]
