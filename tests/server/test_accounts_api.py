@@ -217,3 +217,22 @@ def test_anonymous_callers_read_public_projects_only_when_allowed(tmp_path: Path
                 assert_error(public, 401, "unauthorized")
             assert_error(api.get("/api/v1/runs/bob/closed/r"), 401, "unauthorized")
             assert_error(api.get("/api/v1/runs/bob/nothing/r"), 401, "unauthorized")
+
+
+def test_a_route_given_too_weak_a_rule_still_shows_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """find_project / find_run check what the route's rule did not."""
+    from cairn.server import access
+
+    for route in ("GET /api/v1/projects/{entity}/{project}/columns",
+                  "GET /api/v1/runs/{entity}/{project}/{run_id}"):
+        monkeypatch.setitem(access.RULES, route, "user")
+    for api, keys in _team(tmp_path):
+        run = RunRef("bob", "p", "r")
+        send(api, keys["bob"], encode_batch(run, "s", history(run, "s", range(1, 3))))
+        assert api.get("/api/v1/runs/bob/p/r", headers=bearer(keys["bob"])).status_code == 200
+        for path in ("/api/v1/runs/bob/{}/r", "/api/v1/projects/bob/{}/columns"):
+            hidden = api.get(path.format("p"), headers=bearer(keys["carol"]))
+            missing = api.get(path.format("nothing"), headers=bearer(keys["carol"]))
+            assert hidden.status_code == missing.status_code == 404
+            assert hidden.text.replace("'bob/p", "'bob/nothing") == missing.text

@@ -193,6 +193,15 @@ def test_blobs_go_by_digest_once(team: tuple[ApiClient, dict[str, str]]) -> None
     assert api.request("HEAD", f"/api/v1/blobs/{digest}", headers=headers).status_code == 200
     assert api.request("PUT", f"/api/v1/blobs/{digest}", content=data,
                        headers=headers).json()["stored"] is False
+    # To another user the server does not say it holds bob's blob (no content oracle): a
+    # held blob is one to send, checked, and answered as a new one.
+    carol = {**bearer(keys["carol"]), "Content-Type": "application/octet-stream"}
+    assert api.request("HEAD", f"/api/v1/blobs/{digest}", headers=carol).status_code == 404
+    assert api.request("PUT", f"/api/v1/blobs/{digest}", content=b"", headers=carol
+                       ).status_code == 400
+    again = api.request("PUT", f"/api/v1/blobs/{digest}", content=data, headers=carol)
+    assert (again.status_code, again.json()) == (201, put.json())
+    assert api.request("HEAD", f"/api/v1/blobs/{digest}", headers=carol).status_code == 200
     # Served only through a project that refers to it, to whoever may read that project:
     # until then, and to others, exactly as a blob the server does not have.
     missing = assert_error(api.get(f"/api/v1/blobs/{'1' * 64}", headers=headers), 404,

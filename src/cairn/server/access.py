@@ -139,6 +139,8 @@ class Access:
         """Store work: call it in a worker thread. With ``existing``, a project that does
         not exist is ``NONE`` to everyone, so that it answers as one the caller may not
         read: the same 404 (or 401), whoever asks."""
+        if caller.user is not None and caller.user.admin:
+            return Level.ADMIN  # sees everything: nothing to hide, not even absence
         if existing and not self.accounts.project_exists(entity, project):
             return Level.NONE
         return decide(caller.user, self.grants(caller.user), entity, project,
@@ -218,6 +220,25 @@ def access_of(scope: Scope) -> Access | None:
     return found if isinstance(found, Access) else None
 
 
+def read_undecided(scope: Scope, entity: str, project: str) -> bool:
+    """Whether :func:`require_read` has anything to do (no store work)."""
+    return (access_of(scope) is not None
+            and (scope.get("state") or {}).get("allowed") != (entity, project))
+
+
+def require_read(scope: Scope, entity: str, project: str) -> None:
+    """Refuse a project the caller may not read, as a missing one (store work where the
+    route's rule did not already decide it: ``context.find_project`` / ``find_run`` call it,
+    so a route given too weak a rule still shows nothing)."""
+    access = access_of(scope)
+    if not read_undecided(scope, entity, project) or access is None:
+        return
+    caller = caller_of(scope)
+    if access.level(caller, entity, project, existing=True) < Level.READ:
+        raise unauthorized() if caller.user is None else hidden(scope.get("path_params") or {
+            "entity": entity, "project": project})
+
+
 def reader_of(scope: Scope) -> Callable[[str, str], bool] | None:
     """The caller's test ``(entity, project) -> may read`` (store work: call it in a
     worker thread), or None where everything may be read (``cairn ui``)."""
@@ -227,6 +248,27 @@ def reader_of(scope: Scope) -> Callable[[str, str], bool] | None:
 
 def missing_blob(digest: str) -> ApiError:
     return not_found(f"blob {digest} is missing from the blob store")
+
+
+def may_know_blob(scope: Scope, digest: str) -> bool:
+    """Whether the caller may learn that the server holds a blob (``HEAD``/``PUT``
+    ``/blobs``): its uploader, or a reader of a project that refers to it (store work)."""
+    access = access_of(scope)
+    caller = caller_of(scope)
+    if access is None or (caller.user is not None and caller.user.admin):
+        return True
+    if caller.user is not None and access.accounts.uploaded_by(digest, caller.user):
+        return True
+    readable = access.reader(caller)
+    return any(readable(e, p) for e, p in access.accounts.blob_projects(digest))
+
+
+def note_upload(scope: Scope, digest: str) -> None:
+    """Remember who uploaded a blob (store work)."""
+    access = access_of(scope)
+    caller = caller_of(scope)
+    if access is not None and caller.user is not None:
+        access.accounts.note_upload(digest, caller.user)
 
 
 def check_blob(scope: Scope, digest: str) -> None:
@@ -316,6 +358,7 @@ class Checked:
         level = await run_in_threadpool(self.access.level, caller, entity, project,
                                         rule != "write_new")
         if level >= need:
+            scope["state"]["allowed"] = (entity, project)
             return
         if caller.user is None:
             raise unauthorized()

@@ -11,7 +11,10 @@ says how many records were new (``applied``) and already there (``present``).
 
 Blobs go first, by digest: ``HEAD /api/v1/blobs/{digest}`` (200 when the server has it),
 then ``PUT /api/v1/blobs/{digest}`` with the bytes, which the server hashes and refuses
-(400) when they are not that digest. A blob the server has is never sent again.
+(400) when they are not that digest. A blob the server has is never sent again by its
+uploader, nor by anyone who may read a project that refers to it; to anyone else the
+server answers as for a blob it does not have (so that no one learns that a file of some
+content was stored), and a blob they send is checked and answered as a new one.
 
 Who may write a run: whoever may write its project (``access.py``): their own entity, a
 team's where they are a member or admin, a project they were made a member of; a server
@@ -30,7 +33,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from cairn.records import Record, RunRef
-from cairn.server.access import access_of, caller_of, cannot_write
+from cairn.server.access import (
+    access_of,
+    caller_of,
+    cannot_write,
+    may_know_blob,
+    note_upload,
+)
 from cairn.server.context import context
 from cairn.server.encoding import JsonResponse
 from cairn.server.errors import ApiError, bad_request
@@ -182,14 +191,20 @@ async def ingest(request: Request) -> Response:
 async def head_blob(request: Request) -> Response:
     ctx = context(request)
     digest = _digest(request)
-    found = await ctx.call(ctx.blobs.has, digest)
+    found = await ctx.call(_known, ctx.blobs, request.scope, digest)
     return Response(status_code=200 if found else 404)
+
+
+def _known(blobs: Any, scope: Any, digest: str) -> bool:
+    """The server has the blob, and the caller may know it (``access.may_know_blob``): to
+    anyone else a held blob is one to upload, checked and answered as a new one."""
+    return bool(blobs.has(digest)) and may_know_blob(scope, digest)
 
 
 async def put_blob(request: Request) -> Response:
     ctx = context(request)
     digest = _digest(request)
-    if await ctx.call(ctx.blobs.has, digest):
+    if await ctx.call(_known, ctx.blobs, request.scope, digest):
         return JsonResponse({"digest": digest, "stored": False})
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_BLOB_BYTES:
@@ -206,6 +221,7 @@ async def put_blob(request: Request) -> Response:
                     raise payload_too_large(f"a blob may be at most {MAX_BLOB_BYTES} bytes")
                 spool.write(chunk)
         info = await ctx.call(_put_checked, ctx.blobs, spool.name, digest)
+        await ctx.call(note_upload, request.scope, digest)
     finally:
         os.unlink(spool.name)
     return JsonResponse({"digest": info, "stored": True, "size": size}, status_code=201)

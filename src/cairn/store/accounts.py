@@ -535,6 +535,16 @@ def blob_projects(conn: Cursor, digest: str) -> list[tuple[str, str]]:
         "WHERE b.digest = ?", (digest,)).fetchall()]
 
 
+def note_upload(conn: Cursor, digest: str, user: User) -> None:
+    conn.execute("INSERT INTO blob_uploaders (digest, user_id) VALUES (?, ?) "
+                 "ON CONFLICT DO NOTHING", (digest, user.id))
+
+
+def uploaded_by(conn: Cursor, digest: str, user: User) -> bool:
+    return conn.execute("SELECT 1 FROM blob_uploaders WHERE digest = ? AND user_id = ?",
+                        (digest, user.id)).fetchone() is not None
+
+
 def _history_digests(conn: Cursor) -> Iterator[tuple[str, int]]:
     import msgpack
 
@@ -692,6 +702,13 @@ class Accounts:
 
     def blob_projects(self, digest: str) -> list[tuple[str, str]]:
         found: list[tuple[str, str]] = self._store._call(blob_projects, digest)
+        return found
+
+    def note_upload(self, digest: str, user: User) -> None:
+        self._in_write(note_upload, digest, user)
+
+    def uploaded_by(self, digest: str, user: User) -> bool:
+        found: bool = self._store._call(uploaded_by, digest, user)
         return found
 
     def backfill_project_blobs(self) -> int:

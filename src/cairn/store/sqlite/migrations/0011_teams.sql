@@ -63,6 +63,15 @@ CREATE TABLE IF NOT EXISTS project_blobs (
     PRIMARY KEY (digest, project_id)
 ) WITHOUT ROWID;
 
+-- Who uploaded each blob (PUT /api/v1/blobs): an uploader is told the server has it, so
+-- that nothing is sent twice; anyone else only when a project they may read refers to it
+-- (else the answer would confirm that someone stored a file of that content).
+CREATE TABLE IF NOT EXISTS blob_uploaders (
+    digest TEXT NOT NULL,
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    PRIMARY KEY (digest, user_id)
+) WITHOUT ROWID;
+
 INSERT INTO project_blobs (digest, project_id)
 SELECT DISTINCT f.sha256, r.project_id FROM run_files f JOIN runs r ON r.id = f.run
 WHERE true ON CONFLICT DO NOTHING;
