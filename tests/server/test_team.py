@@ -232,3 +232,30 @@ def test_a_browser_still_cannot_post_across_sites(
         "Content-Type": WAL_MEDIA_TYPE, **bearer(keys["bob"]),
         "Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"})
     assert_error(refused, 403, "forbidden")
+
+
+def test_a_prefix_guessed_too_often_is_refused_unchecked(tmp_path: Path) -> None:
+    """Each check of a key with a known prefix costs one scrypt: after a few failures in a
+    minute, keys with that prefix are refused without one (others are not affected)."""
+    import anyio
+
+    from cairn.server.auth import KeyChecks, TooManyFailures
+
+    store = SqliteStore(tmp_path / "cairn.db")
+    try:
+        accounts = Accounts(store)
+        bob = accounts.create_user("bob")[1]
+        carol = accounts.create_user("carol")[1]
+        checks = KeyChecks(accounts, cache_seconds=0, max_failures=3)
+        wrong = bob[:-1] + ("1" if bob.endswith("0") else "0")
+        for _ in range(3):
+            assert anyio.run(checks.owner, wrong) is None
+        with pytest.raises(TooManyFailures):
+            anyio.run(checks.owner, wrong)
+        with pytest.raises(TooManyFailures):
+            anyio.run(checks.owner, bob)  # the price: bob waits out the minute too
+        found = anyio.run(checks.owner, carol)
+        assert found is not None
+        assert found.user.name == "carol"
+    finally:
+        store.close()

@@ -40,7 +40,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from cairn.server.access import ANONYMOUS, CHALLENGE, Caller
 from cairn.server.errors import error_response
 from cairn.server.guard import MUTATING
-from cairn.store.accounts import LAST_USED_RESOLUTION, Accounts, KeyOwner, User
+from cairn.store.accounts import LAST_USED_RESOLUTION, Accounts, KeyOwner, User, parse_key
 
 SESSION_COOKIE = "cairn_session"
 CSRF_HEADER = "x-csrf-token"
@@ -75,13 +75,26 @@ def user_of(scope: Scope) -> User | None:
     return user if isinstance(user, User) else None
 
 
-class KeyChecks:
-    """API keys checked against the store, each answer kept for ``cache_seconds``."""
+class TooManyFailures(Exception):
+    """Keys with this prefix failed too often lately: not checked now."""
 
-    def __init__(self, accounts: Accounts, cache_seconds: float = 5.0) -> None:
+
+class KeyChecks:
+    """API keys checked against the store, each answer kept for ``cache_seconds``.
+
+    A key's prefix is not secret, and each check of a well-formed key with a known prefix
+    costs one scrypt: so after ``max_failures`` failed checks of one prefix within
+    ``failure_window`` seconds, further keys with that prefix are refused unchecked (429)
+    until the window passes. A valid key already checked keeps working from the cache."""
+
+    def __init__(self, accounts: Accounts, cache_seconds: float = 5.0,
+                 max_failures: int = 20, failure_window: float = 60.0) -> None:
         self.accounts = accounts
         self.cache_seconds = cache_seconds
+        self.max_failures = max_failures
+        self.failure_window = failure_window
         self._cache: OrderedDict[bytes, tuple[float, KeyOwner | None]] = OrderedDict()
+        self._failures: OrderedDict[str, list[float]] = OrderedDict()
 
     def forget(self) -> None:
         """Drop every kept answer (a key was revoked through this server)."""
@@ -93,7 +106,18 @@ class KeyChecks:
         cached = self._cache.get(digest)
         if cached is not None and cached[0] > now:
             return cached[1]
+        prefix = parse_key(key)
+        if prefix is not None:
+            recent = [t for t in self._failures.get(prefix[0], ()) if t > now -
+                      self.failure_window]
+            if len(recent) >= self.max_failures:
+                raise TooManyFailures(prefix[0])
         owner = await run_in_threadpool(self.accounts.authenticate, key)
+        if owner is None and prefix is not None:
+            self._failures[prefix[0]] = [*recent, now]
+            self._failures.move_to_end(prefix[0])
+            while len(self._failures) > _CACHE_ENTRIES:
+                self._failures.popitem(last=False)
         if owner is not None:
             wall = time.time()
             if owner.last_used_at is None or owner.last_used_at < wall - LAST_USED_RESOLUTION:
@@ -122,7 +146,13 @@ class Authenticate:
         caller = ANONYMOUS
         if "authorization" in headers:
             key = key_of(headers)
-            owner = await self.keys.owner(key) if key is not None else None
+            try:
+                owner = await self.keys.owner(key) if key is not None else None
+            except TooManyFailures as exc:
+                response = error_response(429, "too_many_attempts", f"too many wrong keys "
+                                          f"with prefix {exc}; try again in a minute")
+                await response(scope, receive, send)
+                return
             if owner is None:
                 response = error_response(401, "unauthorized", "the API key is not valid "
                                           "(malformed, wrong, revoked, or its user is "
