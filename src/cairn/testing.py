@@ -179,3 +179,28 @@ def _wait_for_s3(endpoint: str, proc: Any, buckets: tuple[str, ...], timeout: fl
             if time.monotonic() > deadline or proc.poll() is not None:
                 raise
             time.sleep(0.5)
+
+
+def rewind_sqlite_schema(db: Path, version: int) -> None:
+    """Undo, in an SQLite store, what the migrations after ``version`` made: the tables
+    they created and the columns they added to older tables: a store as an older cairn
+    left it, for tests of the migrations and repairs that follow."""
+    import re
+    import sqlite3
+
+    from cairn.store.sql_store import read_migrations
+
+    later = [sql for number, sql in read_migrations("cairn.store.sqlite") if number > version]
+    created = {m for sql in later
+               for m in re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", sql)}
+    added = [(t, c) for sql in later
+             for t, c in re.findall(r"ALTER TABLE (\w+) ADD COLUMN (\w+)", sql)]
+    conn = sqlite3.connect(db)
+    for table in created:
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
+    for table, column in added:
+        if table not in created:
+            conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    conn.execute(f"PRAGMA user_version = {version}")
+    conn.commit()
+    conn.close()

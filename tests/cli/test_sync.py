@@ -5,7 +5,6 @@ import math
 import os
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -21,6 +20,7 @@ from cairn.records import Record, RunRef
 from cairn.store.blobs import LocalBlobStore
 from cairn.store.registry import open_store
 from cairn.store.sqlite import SqliteStore
+from cairn.testing import rewind_sqlite_schema
 from cairn.wal.reader import read_wal
 from cairn.wal.writer import WalWriter
 
@@ -305,13 +305,7 @@ def _apply_as_the_old_rule_did(db: Path, records: list[Record]) -> None:
             store.apply_records([record])
             mark = record.seq
     store.close()
-    conn = sqlite3.connect(db)
-    conn.execute("ALTER TABLE wal_progress DROP COLUMN gaps")  # the schema before gaps
-    for later in ("edits", "tombstones"):  # and before migration 0007
-        conn.execute(f"DROP TABLE {later}")
-    conn.execute("PRAGMA user_version = 5")
-    conn.commit()
-    conn.close()
+    rewind_sqlite_schema(db, 5)  # the schema before gaps
 
 
 def _stored(root: Path) -> tuple[Any, ...]:

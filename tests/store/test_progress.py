@@ -3,13 +3,13 @@ and the ranges below it never applied."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 from cairn.records import RunRef
 from cairn.store.progress import MAX_GAPS, MAX_SEQ, SessionProgress, as_spans
 from cairn.store.sqlite import SqliteStore
+from cairn.testing import rewind_sqlite_schema
 
 REF = RunRef("me", "proj", "run1")
 
@@ -72,13 +72,7 @@ def _legacy_store(tmp_path: Path, writer: Any) -> Path:
     w = writer(REF)
     store.apply_records([w.run(), w.history([(0, {"x": 1.0})]), w.heartbeat()])
     store.close()
-    conn = sqlite3.connect(path)
-    conn.execute("ALTER TABLE wal_progress DROP COLUMN gaps")
-    for later in ("edits", "tombstones"):  # and before migration 0007
-        conn.execute(f"DROP TABLE {later}")
-    conn.execute("PRAGMA user_version = 5")
-    conn.commit()
-    conn.close()
+    rewind_sqlite_schema(path, 5)
     return path
 
 
