@@ -1,4 +1,4 @@
-/** Above the runs table: search, filters, group-by, columns, and what to do with a selection. */
+/** Above the runs table: search, the query bar, filters, group-by, columns, and what to do with a selection. */
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Columns } from "../../api/types";
 import { Icon } from "../../components/Icon";
@@ -6,6 +6,7 @@ import { Link } from "../../components/Link";
 import { paths } from "../../router";
 import { ColumnPicker } from "./ColumnPicker";
 import { FilterBuilder } from "./FilterBuilder";
+import { QueryBar } from "./QueryBar";
 import { viewActions, type WorkspaceView } from "./viewState";
 
 const SEARCH_DEBOUNCE_MS = 250;
@@ -30,6 +31,7 @@ function SearchBox({ value }: { value: string }) {
       type="search"
       placeholder="Search runs"
       aria-label="Search runs"
+      data-shortcut="search"
       value={text}
       onInput={(e) => {
         const v = e.currentTarget.value;
@@ -81,6 +83,7 @@ export function RunsToolbar({ view, columns, shownColumns, total, entity, projec
         </select>
         <ColumnPicker available={columns} chosen={shownColumns} onChange={viewActions.columns} />
       </div>
+      <QueryBar filters={view.filters} text={view.queryText} columns={columns} onApply={viewActions.query} />
       {filtersOpen && <FilterBuilder filters={view.filters} columns={columns} onApply={viewActions.filters} />}
       <div class="table-meta">
         <span aria-live="polite">
