@@ -1,6 +1,6 @@
 /** Above the runs table: search, the query bar, filters, group-by, columns, and what to do with a selection. */
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { Columns } from "../../api/types";
+import type { Columns, Json } from "../../api/types";
 import { Icon } from "../../components/Icon";
 import { Link } from "../../components/Link";
 import { paths } from "../../router";
@@ -16,6 +16,8 @@ interface Props {
   view: WorkspaceView;
   columns: Columns | undefined;
   shownColumns: string[];
+  /** Keys every run holds with one value (null: columns were chosen, or no runs yet). */
+  constant: ReadonlyMap<string, Json> | null;
   total: number;
   entity: string;
   project: string;
@@ -49,7 +51,7 @@ function filterCount(view: WorkspaceView): number {
   return Array.isArray(and) ? and.length : Object.keys(view.filters).length;
 }
 
-export function RunsToolbar({ view, columns, shownColumns, total, entity, project }: Props) {
+export function RunsToolbar({ view, columns, shownColumns, constant, total, entity, project }: Props) {
   const [filtersOpen, setFiltersOpen] = useState(view.filters !== null);
   const nFilters = filterCount(view);
   const groupKeys = (columns?.config ?? []).slice(0, MAX_GROUP_KEYS);
@@ -81,7 +83,13 @@ export function RunsToolbar({ view, columns, shownColumns, total, entity, projec
             </option>
           ))}
         </select>
-        <ColumnPicker available={columns} chosen={shownColumns} onChange={viewActions.columns} />
+        <ColumnPicker
+          available={columns}
+          chosen={shownColumns}
+          onChange={viewActions.columns}
+          constant={constant}
+          constantShown={view.constantColumns}
+        />
       </div>
       <QueryBar filters={view.filters} text={view.queryText} columns={columns} onApply={viewActions.query} />
       {filtersOpen && <FilterBuilder filters={view.filters} columns={columns} onApply={viewActions.filters} />}
@@ -89,6 +97,17 @@ export function RunsToolbar({ view, columns, shownColumns, total, entity, projec
         <span aria-live="polite">
           {total.toLocaleString()} run{total === 1 ? "" : "s"}
         </span>
+        {constant !== null && constant.size > 0 && (
+          <button
+            type="button"
+            class="btn-link constant-toggle"
+            aria-pressed={view.constantColumns}
+            title={view.constantColumns ? "Hide the keys every run holds with the same value" : "Show the keys every run holds with the same value"}
+            onClick={() => viewActions.constantColumns(!view.constantColumns)}
+          >
+            {view.constantColumns ? "Hide" : "Show"} {constant.size} constant column{constant.size === 1 ? "" : "s"}
+          </button>
+        )}
         {view.selected.length > 0 && (
           <span class="selection-actions">
             <span class="muted">{view.selected.length} selected</span>
