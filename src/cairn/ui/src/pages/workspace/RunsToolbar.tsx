@@ -7,6 +7,8 @@ import { paths } from "../../router";
 import { ColumnPicker } from "./ColumnPicker";
 import { FilterBuilder } from "./FilterBuilder";
 import { QueryBar } from "./QueryBar";
+import { download } from "../../charts/export";
+import { allRuns, runsCsv } from "./tableExport";
 import { viewActions, type WorkspaceView } from "./viewState";
 
 const SEARCH_DEBOUNCE_MS = 250;
@@ -42,6 +44,39 @@ function SearchBox({ value }: { value: string }) {
         timer.current = setTimeout(() => viewActions.search(v), SEARCH_DEBOUNCE_MS);
       }}
     />
+  );
+}
+
+/** Download the table as CSV: every matching run, the visible columns. */
+function ExportTable({ view, shownColumns, entity, project }: { view: Props["view"]; shownColumns: string[]; entity: string; project: string }) {
+  const [state, setState] = useState<"idle" | "busy" | string>("idle");
+  const exportCsv = async () => {
+    setState("busy");
+    try {
+      const fields = shownColumns.filter((c) => c.startsWith("config.") || c.startsWith("summary."));
+      const { runs, total } = await allRuns(entity, project, {
+        filters: view.filters,
+        search: view.search,
+        order: view.order,
+        columns: fields,
+      });
+      download(`${project}-runs.csv`, runsCsv(runs, fields), "text/csv");
+      setState(runs.length < total ? `Exported the first ${runs.length.toLocaleString()} of ${total.toLocaleString()} runs` : "idle");
+    } catch (e) {
+      setState(`Export failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+  return (
+    <>
+      <button type="button" class="btn btn-small" onClick={exportCsv} disabled={state === "busy"} title="Every run the filter matches, with the visible columns">
+        <Icon name="download" size={12} /> {state === "busy" ? "Exporting…" : "CSV"}
+      </button>
+      {state !== "idle" && state !== "busy" && (
+        <span class={state.startsWith("Export failed") ? "inline-error" : "muted"} role="status">
+          {state}
+        </span>
+      )}
+    </>
   );
 }
 
@@ -108,6 +143,7 @@ export function RunsToolbar({ view, columns, shownColumns, constant, total, enti
             {view.constantColumns ? "Hide" : "Show"} {constant.size} constant column{constant.size === 1 ? "" : "s"}
           </button>
         )}
+        <ExportTable view={view} shownColumns={shownColumns} entity={entity} project={project} />
         {view.selected.length > 0 && (
           <span class="selection-actions">
             <span class="muted">{view.selected.length} selected</span>
