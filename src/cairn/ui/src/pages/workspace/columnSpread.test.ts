@@ -8,12 +8,12 @@ function run(id: string, config: { [k: string]: Json }, summary: { [k: string]: 
 
 describe("spreadOf", () => {
   const runs = [
-    run("a", { lr: 0.1, opt: "adam", model: { layers: 4, act: "relu" } }, { acc: 0.9, epochs: 10, _runtime: 5 }),
-    run("b", { lr: 0.01, opt: "adam", model: { layers: 4, act: "gelu" } }, { acc: 0.8, epochs: 10, _runtime: 7 }),
-    run("c", { lr: 0.01, opt: "adam", model: { layers: 4, act: "gelu" }, extra: 1 }, { acc: 0.7, epochs: 10, _runtime: 9 }),
+    run("a", { lr: 0.1, opt: "adam", model: { layers: 4, act: "relu" } }, { acc: 0.9, epochs: 10, _runtime: 5, _step: 9 }),
+    run("b", { lr: 0.01, opt: "adam", model: { layers: 4, act: "gelu" } }, { acc: 0.8, epochs: 10, _runtime: 7, _step: 9 }),
+    run("c", { lr: 0.01, opt: "adam", model: { layers: 4, act: "gelu" }, extra: 1 }, { acc: 0.7, epochs: 10, _runtime: 9, _step: 9 }),
   ];
   const config = ["extra", "lr", "model.act", "model.layers", "opt"];
-  const summary = ["_runtime", "acc", "epochs"];
+  const summary = ["_runtime", "_step", "acc", "epochs"];
 
   it("keeps the keys that differ, a key some runs lack included", () => {
     const s = spreadOf(runs, config, summary);

@@ -8,7 +8,8 @@ export interface ColumnSpread {
   /** Config keys (flat, without the `config.` prefix) that differ between runs. */
   config: string[];
   summary: string[];
-  /** Fields (`config.k`, `summary.k`) that every run holds with one value, to that value. */
+  /** Fields (`config.k`, `summary.k`) that every run holds with one value, to that value
+   * (internal `_` summary keys, such as `_step`, left out). */
   constant: Map<string, Json>;
 }
 
@@ -32,7 +33,7 @@ function spreadOfDocs(docs: readonly { [key: string]: Json }[], keys: readonly s
       }
     }
     if (differs) varying.push(key);
-    else if (first !== undefined && flats.length) {
+    else if (first !== undefined && flats.length && !(prefix === "summary" && key.startsWith("_"))) {
       const v = flats[0]!.get(key);
       if (v !== undefined) constant.set(`${prefix}.${key}`, v);
     }
@@ -60,6 +61,6 @@ export function defaultColumns(spread: ColumnSpread, withConstant: boolean): str
     ...spread.config.slice(0, MAX_DEFAULT_PER_KIND).map((k) => `config.${k}`),
     ...spread.summary.filter(summaryShown).slice(0, MAX_DEFAULT_PER_KIND).map((k) => `summary.${k}`),
   ];
-  if (withConstant) cols.push(...[...spread.constant.keys()].filter((f) => !f.startsWith("summary._")));
+  if (withConstant) cols.push(...spread.constant.keys());
   return cols;
 }
