@@ -324,3 +324,30 @@ def test_a_thousand_runs_stay_virtualised_and_query_on_the_server(
     names = page.locator(".tbody .run-name a").all_inner_texts()
     assert names
     assert all(int(n.removeprefix("run-")) % 10 == 7 for n in names)
+
+
+def test_run_history_exports_every_step(page: Page, log_run: LogRun,
+                                        server: Callable[[], LiveServer]) -> None:
+    run = log_run(name="solo", steps=30, config={"lr": 0.02})
+    live = server()
+    page.goto(f"{live.url}/{run.entity}/proj/runs/{run.id}?tab=charts")
+    name, data = _download(page, lambda: page.get_by_role("button", name="History (CSV)").click())
+    assert name == "solo-history.csv"
+    rows = list(csv.DictReader(io.StringIO(data.decode())))
+    assert [int(r["_step"]) for r in rows] == list(range(30))
+    assert float(rows[7]["train/loss"]) == 2.0 * math.exp(-7 * 0.02 * 5)
+    # val/loss is logged every 10 steps: the other rows leave it empty.
+    assert [r["val/loss"] != "" for r in rows[:11]] == [True] + [False] * 9 + [True]
+    expect(page.get_by_role("status")).to_contain_text("Saved 30 steps")
+
+
+def test_group_order_toggle(page: Page, log_run: LogRun,
+                            server: Callable[[], LiveServer]) -> None:
+    runs = log_sweep(log_run)
+    live = server()
+    page.goto(f"{live.url}/{runs[0].entity}/proj?group=config.lr")
+    groups = page.locator(".tr-group strong")
+    expect(groups).to_have_text(["0.01", "0.02", "0.04"])
+    page.get_by_role("button", name="Groups ascending: click to reverse").click()
+    expect(groups).to_have_text(["0.04", "0.02", "0.01"])
+    assert "order=-config.lr" in page.url

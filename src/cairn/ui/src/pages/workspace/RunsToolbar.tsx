@@ -80,6 +80,24 @@ function ExportTable({ view, shownColumns, entity, project }: { view: Props["vie
   );
 }
 
+/** Groups are listed by value, ascending unless the table is sorted by the grouping field
+ * descending: this flips that sort (the same as its column header would). */
+function GroupOrder({ view }: { view: Props["view"] }) {
+  const field = view.group!;
+  const descending = view.order === `-${field}`;
+  return (
+    <button
+      type="button"
+      class="btn group-order"
+      aria-label={`Groups ${descending ? "descending" : "ascending"}: click to reverse`}
+      title={descending ? "Groups by value, largest first" : "Groups by value, smallest first"}
+      onClick={() => viewActions.order(descending ? field : `-${field}`)}
+    >
+      {descending ? "↓" : "↑"}
+    </button>
+  );
+}
+
 function filterCount(view: WorkspaceView): number {
   if (!view.filters) return 0;
   const and = view.filters.$and;
@@ -118,6 +136,7 @@ export function RunsToolbar({ view, columns, shownColumns, constant, total, enti
             </option>
           ))}
         </select>
+        {view.group && <GroupOrder view={view} />}
         <ColumnPicker
           available={columns}
           chosen={shownColumns}
