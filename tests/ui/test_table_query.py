@@ -192,7 +192,7 @@ def _download(page: Page, click: Callable[[], None]) -> tuple[str, bytes]:
 
 
 def test_chart_and_table_export(page: Page, log_run: LogRun,
-                                server: Callable[[], LiveServer]) -> None:
+                                server: Callable[[], LiveServer], screenshots: Path) -> None:
     runs = log_sweep(log_run)
     live = server()
     page.goto(f"{live.url}/{runs[0].entity}/proj?panels=train/loss")
@@ -209,9 +209,11 @@ def test_chart_and_table_export(page: Page, log_run: LogRun,
     assert name == "train_loss.png"
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(png) > 5000
+    (screenshots / "export.png").write_bytes(png)
 
     name, svg = _download(page, item("SVG image"))
     assert name == "train_loss.svg"
+    (screenshots / "export.svg").write_bytes(svg)
     root = ET.fromstring(svg)
     ns = "{http://www.w3.org/2000/svg}"
     assert len(root.findall(f".//{ns}polyline")) == 3
