@@ -79,6 +79,9 @@ describe("parseQuery", () => {
     expect(errorOf("name ~ '('").message).toMatch(/bad regular expression/);
     expect(errorOf("optimizer in ()").message).toMatch(/the list is empty/);
     expect(errorOf("and").message).toMatch(/expected a field name, got the keyword "and"/);
+    expect(errorOf(`${"(".repeat(40)}state = failed${")".repeat(40)}`).message).toMatch(/nests deeper than 32 levels/);
+    expect(errorOf(`${"not ".repeat(40)}state = failed`).message).toMatch(/nests deeper than 32 levels/);
+    expect(parseQuery(`${"(".repeat(30)}state = failed${")".repeat(30)}`, fields)).toEqual({ state: { $eq: "failed" } });
   });
 
   it("makes what the filter builder's rows can show, for a flat and", () => {

@@ -124,8 +124,12 @@ function tokenize(text: string): Token[] {
 
 const isKeyword = (t: Token | undefined, word: string) => t?.kind === "word" && t.text.toLowerCase() === word;
 
+/** Levels of parentheses and `not` a query may nest (the server's own limit). */
+export const MAX_DEPTH = 32;
+
 class Parser {
   private i = 0;
+  private depth = 0;
 
   constructor(
     private readonly tokens: Token[],
@@ -176,9 +180,16 @@ class Parser {
   }
 
   private not(): Json {
-    if (isKeyword(this.peek(), "not")) {
-      this.i++;
-      return { $nor: [this.not()] };
+    const t = this.peek();
+    if (isKeyword(t, "not") || t?.kind === "(") {
+      if (++this.depth > MAX_DEPTH) throw new QueryError(`the query nests deeper than ${MAX_DEPTH} levels`, t!.start, t!.end);
+      try {
+        if (t!.kind === "(") return this.atom();
+        this.i++;
+        return { $nor: [this.not()] };
+      } finally {
+        this.depth--;
+      }
     }
     return this.atom();
   }
