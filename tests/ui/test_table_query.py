@@ -353,3 +353,46 @@ def test_group_order_toggle(page: Page, log_run: LogRun,
     page.get_by_role("button", name="Groups ascending: click to reverse").click()
     expect(groups).to_have_text(["0.04", "0.02", "0.01"])
     assert "order=-config.lr" in page.url
+
+
+def test_parallel_coordinates_and_scatter_export(page: Page, log_run: LogRun,
+                                                 server: Callable[[], LiveServer],
+                                                 screenshots: Path) -> None:
+    runs = log_sweep(log_run)
+    live = server()
+    page.goto(f"{live.url}/{runs[0].entity}/proj?cmp=1&pc=config.lr&pm=summary.best"
+              "&sx=config.lr&sy=summary.best")
+    scatter = page.get_by_role("figure", name="Scatter chart")
+    expect(scatter).to_have_attribute("aria-busy", "false", timeout=15_000)
+    expect(page.get_by_role("figure", name="Parallel coordinates chart")
+           .locator("path.pc-line")).to_have_count(3)
+
+    def item(chart: str, name: str) -> Callable[[], None]:
+        def click() -> None:
+            page.get_by_role("button", name=f"Export {chart}").click()
+            page.get_by_role("menuitem", name=name).click()
+        return click
+
+    ns = "{http://www.w3.org/2000/svg}"
+    _, svg = _download(page, item("Parallel coordinates", "SVG image"))
+    root = ET.fromstring(svg)
+    lines = [p for p in root.iter(f"{ns}path") if "stroke-width" in (p.get("style") or "")]
+    assert len(lines) >= 3
+    assert {t.text for t in root.iter(f"{ns}text")} >= {"lr", "best"}
+    _, png = _download(page, item("Parallel coordinates", "PNG image"))
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    (screenshots / "parallel-export.png").write_bytes(png)
+    _, data = _download(page, item("Parallel coordinates", "Data (CSV)"))
+    rows = list(csv.DictReader(io.StringIO(data.decode())))
+    assert sorted(float(r["config.lr"]) for r in rows) == [0.01, 0.02, 0.04]
+
+    title = "Scatter summary.best against config.lr"
+    _, svg = _download(page, item(title, "SVG image"))
+    assert ET.fromstring(svg).tag == f"{ns}svg"
+    _, png = _download(page, item(title, "PNG image"))
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    (screenshots / "scatter-export.png").write_bytes(png)
+    _, data = _download(page, item(title, "Data (CSV)"))
+    rows = list(csv.DictReader(io.StringIO(data.decode())))
+    assert {r["name"] for r in rows} == {"alpha", "beta", "gamma"}
+    assert all(r["summary.best"] for r in rows)

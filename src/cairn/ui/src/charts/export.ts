@@ -290,3 +290,59 @@ export function download(name: string, data: Blob | string, type = "text/plain")
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+// ---- charts drawn as SVG elements or by Vega -----------------------------------------------
+
+const STYLE_PROPS = ["fill", "fill-opacity", "stroke", "stroke-width", "stroke-opacity", "stroke-dasharray", "opacity", "font-size", "font-weight", "font-family", "text-anchor", "dominant-baseline", "visibility"];
+
+/** An SVG element of the page as a standalone document: its CSS (classes, theme
+ * variables) written onto each element, and the theme's background behind it. */
+export function svgElementText(svg: SVGSVGElement, colors: ChartColors): string {
+  const clone = svg.cloneNode(true) as SVGSVGElement;
+  const from = [svg, ...svg.querySelectorAll("*")];
+  const to = [clone, ...clone.querySelectorAll("*")];
+  from.forEach((el, i) => {
+    const target = to[i] as SVGElement | undefined;
+    if (!target) return;
+    const css = getComputedStyle(el);
+    const style = STYLE_PROPS.map((p) => `${p}:${css.getPropertyValue(p)}`).join(";");
+    target.setAttribute("style", style);
+    target.removeAttribute("class");
+  });
+  const { width, height } = svg.getBoundingClientRect();
+  clone.setAttribute("xmlns", "http://www.w3.org/2000/svg");
+  clone.setAttribute("width", String(Math.round(width)));
+  clone.setAttribute("height", String(Math.round(height)));
+  if (!clone.getAttribute("viewBox")) clone.setAttribute("viewBox", `0 0 ${Math.round(width)} ${Math.round(height)}`);
+  const bg = document.createElementNS("http://www.w3.org/2000/svg", "rect");
+  bg.setAttribute("width", "100%");
+  bg.setAttribute("height", "100%");
+  bg.setAttribute("fill", colors.background);
+  clone.insertBefore(bg, clone.firstChild);
+  return `${new XMLSerializer().serializeToString(clone)}\n`;
+}
+
+/** A PNG of an SVG document, at the screen's pixel ratio. */
+export async function svgPng(svgText: string, width: number, height: number): Promise<Blob> {
+  const ratio = window.devicePixelRatio || 1;
+  const url = URL.createObjectURL(new Blob([svgText], { type: "image/svg+xml" }));
+  try {
+    const img = new Image();
+    await new Promise<void>((resolve, reject) => {
+      img.onload = () => resolve();
+      img.onerror = () => reject(new Error("the browser could not draw the SVG"));
+      img.src = url;
+    });
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.round(width * ratio);
+    canvas.height = Math.round(height * ratio);
+    const ctx = canvas.getContext("2d")!;
+    ctx.scale(ratio, ratio);
+    ctx.drawImage(img, 0, 0, width, height);
+    return await new Promise((resolve, reject) =>
+      canvas.toBlob((b) => (b ? resolve(b) : reject(new Error("the browser could not encode the PNG"))), "image/png"),
+    );
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}
