@@ -77,6 +77,12 @@ describe("parseQuery", () => {
     expect(errorOf('name = "abc').message).toMatch(/unclosed quote/);
     expect(errorOf("user = alice").message).toMatch(/runs record no user/);
     expect(errorOf("name ~ '('").message).toMatch(/bad regular expression/);
+    expect(errorOf("name ~ 'a(?=b)'").message).toMatch(/lookaround and backreferences are not supported/);
+    expect(errorOf("name ~ '(a)\\1'").message).toMatch(/lookaround and backreferences are not supported/);
+    expect(parseQuery("name ~ '(?i)^res'", fields)).toEqual({ name: { $regex: "(?i)^res" } });
+    expect(parseQuery(String.raw`name ~ "\d+\"x" and notes = 'it\'s'`, fields)).toEqual({
+      $and: [{ name: { $regex: String.raw`\d+"x` } }, { notes: { $eq: "it's" } }],
+    });
     expect(errorOf("optimizer in ()").message).toMatch(/the list is empty/);
     expect(errorOf("and").message).toMatch(/expected a field name, got the keyword "and"/);
     expect(errorOf(`${"(".repeat(40)}state = failed${")".repeat(40)}`).message).toMatch(/nests deeper than 32 levels/);

@@ -96,7 +96,8 @@ function tokenize(text: string): Token[] {
       let j = i + 1;
       let value = "";
       while (j < text.length && text[j] !== c) {
-        if (text[j] === "\\" && j + 1 < text.length) j++;
+        // A backslash escapes only the quote and itself; others stay (regexes: "\\d+").
+        if (text[j] === "\\" && (text[j + 1] === c || text[j + 1] === "\\")) j++;
         value += text[j];
         j++;
       }
@@ -363,8 +364,13 @@ function isTime(text: string): boolean {
 }
 
 function checkRegex(t: Token): void {
+  // The server matches in RE2 (linear time): no lookaround, no backreferences.
+  if (/\(\?<?[=!]|\\[1-9]|\\k</.test(t.text)) {
+    throw new QueryError(`bad regular expression "${t.text}": lookaround and backreferences are not supported (RE2 syntax)`, t.start, t.end);
+  }
   try {
-    new RegExp(t.text);
+    // RE2's flag groups, (?i) and (?i:…), which JavaScript lacks, checked as plain groups.
+    new RegExp(t.text.replace(/\(\?[imsU-]+\)/g, "").replace(/\(\?[imsU-]+:/g, "(?:"));
   } catch (e) {
     throw new QueryError(`bad regular expression "${t.text}": ${e instanceof Error ? e.message : String(e)}`, t.start, t.end);
   }
