@@ -396,3 +396,39 @@ def test_parallel_coordinates_and_scatter_export(page: Page, log_run: LogRun,
     rows = list(csv.DictReader(io.StringIO(data.decode())))
     assert {r["name"] for r in rows} == {"alpha", "beta", "gamma"}
     assert all(r["summary.best"] for r in rows)
+
+
+def test_sweep_charts_export(page: Page, server: Callable[[], LiveServer]) -> None:
+    import cairn
+
+    sweep_id = cairn.sweep({"method": "grid", "name": "lr search",
+                            "metric": {"name": "loss", "goal": "minimize"},
+                            "parameters": {"lr": {"values": [0.001, 0.01, 0.1]}}},
+                           project="sw")
+
+    def train() -> None:
+        run = cairn.init()
+        run.log({"loss": abs(run.config["lr"] - 0.01)})
+
+    cairn.agent(sweep_id, function=train, project="sw")
+    entity = cairn.Api().sweep(f"sw/{sweep_id}").entity
+    live = server()
+    page.goto(f"{live.url}/{entity}/sw/sweeps/{sweep_id}")
+    expect(page.locator("svg[aria-label='metric over trials'] circle")).to_have_count(3)
+
+    def item(chart: str, name: str) -> Callable[[], None]:
+        def click() -> None:
+            page.get_by_role("button", name=f"Export {chart}").click()
+            page.get_by_role("menuitem", name=name).click()
+        return click
+
+    name, svg = _download(page, item("Metric over trials", "SVG image"))
+    assert name == "Metric_over_trials.svg"
+    root = ET.fromstring(svg)
+    assert len(list(root.iter("{http://www.w3.org/2000/svg}circle"))) == 3
+    _, png = _download(page, item("Sweep parallel coordinates", "PNG image"))
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    _, data = _download(page, item("Sweep scatter lr", "Data (CSV)"))
+    rows = list(csv.DictReader(io.StringIO(data.decode())))
+    assert sorted(float(r["lr"]) for r in rows) == [0.001, 0.01, 0.1]
+    assert {float(r["loss"]) for r in rows} == {abs(lr - 0.01) for lr in (0.001, 0.01, 0.1)}
