@@ -2,10 +2,13 @@
 import { Header } from "./components/Header";
 import { lazyPage } from "./components/Lazy";
 import { Link } from "./components/Link";
+import { ShortcutsDialog } from "./components/ShortcutsDialog";
+import { useShortcuts } from "./lib/shortcuts";
 import { ProjectsPage } from "./pages/projects/ProjectsPage";
 import { WorkspacePage } from "./pages/workspace/WorkspacePage";
 import { parseRoute, useLocation } from "./router";
 import { useTheme } from "./theme";
+import { useState } from "preact/hooks";
 
 // The workspace is what people open most and judge by: it is in the main bundle. The run
 // and compare pages load as their own chunks.
@@ -20,6 +23,8 @@ export function App() {
   const { pathname } = useLocation();
   const route = parseRoute(pathname);
   const [theme, setTheme] = useTheme();
+  const [help, setHelp] = useState(false);
+  useShortcuts(route, () => setHelp((h) => !h));
   return (
     <>
       <Header route={route} theme={theme} onTheme={setTheme} />
@@ -48,6 +53,7 @@ export function App() {
           <Link href="/">All projects</Link>
         </main>
       )}
+      {help && <ShortcutsDialog onClose={() => setHelp(false)} />}
     </>
   );
 }

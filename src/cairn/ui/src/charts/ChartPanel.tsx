@@ -6,6 +6,7 @@ import { Icon } from "../components/Icon";
 import { xKindOf } from "./axes";
 import type { ChartData, View } from "./chartData";
 import { viewKey } from "./chartData";
+import { ExportMenu } from "./ExportMenu";
 import { LineChart } from "./LineChart";
 import { buildLine, type DrawLine, type LineSpec } from "./lines";
 import type { Series } from "./series";
@@ -136,6 +137,8 @@ export function ChartPanel(props: Props) {
           {metric}
         </h3>
         {loaded.loading && visible && <span class="panel-loading" aria-label="loading" />}
+        {visible && <ExportMenu title={metric} metric={metric} lines={lines} specs={specs} x={settings.x} log={settings.log}
+          zoom={settings.zoom} entity={data.entity} project={data.project} panel={() => ref.current} />}
         {props.onFullScreen && (
           <button type="button" class="icon-btn" aria-label={`Full screen ${metric}`} title="Full screen" onClick={props.onFullScreen}>
             <Icon name="expand" size={14} />

@@ -11,6 +11,7 @@ const PATHS = {
   columns: "M2 3h12v10H2zM6 3v10M10 3v10",
   filter: "M2 3h12L9.5 8.5V13l-3-1.5v-3Z",
   reset: "M3 8a5 5 0 1 0 1.5-3.5M3 2v3h3",
+  download: "M8 2v8M4.5 6.5 8 10l3.5-3.5M2.5 13.5h11",
 } as const;
 
 export type IconName = keyof typeof PATHS;

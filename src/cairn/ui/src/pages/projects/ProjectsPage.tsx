@@ -24,6 +24,7 @@ export function ProjectsPage() {
           type="search"
           placeholder="Filter projects"
           aria-label="Filter projects"
+          data-shortcut="search"
           value={search}
           onInput={(e) => setSearch(e.currentTarget.value)}
         />

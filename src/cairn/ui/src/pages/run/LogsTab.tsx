@@ -172,6 +172,7 @@ export function LogsTab({ run }: { run: Run }) {
           type="search"
           placeholder="Search the output"
           aria-label="Search the output"
+          data-shortcut="search"
           value={query}
           onInput={(e) => setQuery((e.target as HTMLInputElement).value)}
         />

@@ -9,6 +9,7 @@ import { Link } from "../../components/Link";
 import { StateBadge } from "../../components/StateBadge";
 import { paths } from "../../router";
 import { Importance, MetricOverTrials, ParallelCoordinates, Scatter, formatValue } from "./SweepCharts";
+import { SweepCardExport } from "./SweepCardExport";
 import "./sweeps.css";
 
 const REFRESH_MS = 2000;
@@ -145,23 +146,21 @@ export function SweepPage({ entity, project, id }: { entity: string; project: st
               </button>
             ))}
           </div>
-          <section class="card">
-            <h2 class="card-title">{sweep.metric?.name ?? "Metric"} over trials (line: running best)</h2>
+          <SweepCardExport title="Metric over trials" heading={`${sweep.metric?.name ?? "Metric"} over trials (line: running best)`}
+            sweep={sweep} params={params}>
             <MetricOverTrials sweep={sweep} />
-          </section>
+          </SweepCardExport>
           <div class="sweep-grid">
-            <section class="card">
-              <h2 class="card-title">Parallel coordinates</h2>
+            <SweepCardExport title="Sweep parallel coordinates" heading="Parallel coordinates" sweep={sweep} params={params}>
               <ParallelCoordinates sweep={sweep} params={searched.length ? searched : params} />
-            </section>
+            </SweepCardExport>
             <section class="card">
               <h2 class="card-title">Parameter importance</h2>
               <Importance sweep={sweep} importance={importance} />
             </section>
           </div>
           {shownScatter !== null && (
-            <section class="card">
-              <h2 class="card-title">
+            <SweepCardExport title={`Sweep scatter ${shownScatter}`} sweep={sweep} params={params} heading={<>
                 <label>
                   Scatter of{" "}
                   <select
@@ -178,9 +177,9 @@ export function SweepPage({ entity, project, id }: { entity: string; project: st
                   </select>{" "}
                   against {sweep.metric?.name ?? "the metric"}
                 </label>
-              </h2>
+              </>}>
               <Scatter sweep={sweep} param={shownScatter} />
-            </section>
+            </SweepCardExport>
           )}
           <section class="card">
             <h2 class="card-title">Trials</h2>

@@ -1,8 +1,11 @@
-/** Choose the table's config and summary columns from GET …/columns. */
+/** Choose the table's config and summary columns from GET …/columns. Keys every run holds
+ * with one value are marked with it; by default the table hides them. */
 import { useState } from "preact/hooks";
-import type { Columns } from "../../api/types";
+import type { Columns, Json } from "../../api/types";
 import { Icon } from "../../components/Icon";
 import { Popover } from "../../components/Popover";
+import { formatValue } from "../../lib/format";
+import { viewActions } from "./viewState";
 
 const MAX_LISTED = 300;
 
@@ -10,9 +13,11 @@ interface Props {
   available: Columns | undefined;
   chosen: readonly string[];
   onChange: (cols: string[]) => void;
+  constant: ReadonlyMap<string, Json> | null;
+  constantShown: boolean;
 }
 
-export function ColumnPicker({ available, chosen, onChange }: Props) {
+export function ColumnPicker(props: Props) {
   return (
     <Popover
       ariaLabel="Columns"
@@ -22,12 +27,12 @@ export function ColumnPicker({ available, chosen, onChange }: Props) {
         </>
       }
     >
-      {() => <ColumnList available={available} chosen={chosen} onChange={onChange} />}
+      {() => <ColumnList {...props} />}
     </Popover>
   );
 }
 
-function ColumnList({ available, chosen, onChange }: Props) {
+function ColumnList({ available, chosen, onChange, constant, constantShown }: Props) {
   const [search, setSearch] = useState("");
   const all = [
     ...(available?.config ?? []).map((k) => `config.${k}`),
@@ -54,13 +59,26 @@ function ColumnList({ available, chosen, onChange }: Props) {
         </button>
         <span class="muted">{chosen.length} shown</span>
       </div>
+      {constant !== null && constant.size > 0 && (
+        <label class="constant-check">
+          <input type="checkbox" checked={constantShown} onChange={() => viewActions.constantColumns(!constantShown)} />
+          Show the {constant.size} constant column{constant.size === 1 ? "" : "s"} (same value in every run)
+        </label>
+      )}
       <ul class="check-list">
         {matching.slice(0, MAX_LISTED).map((f) => (
           <li key={f}>
             <label>
               <input type="checkbox" checked={set.has(f)} onChange={() => toggle(f)} />
               <span class={f.startsWith("config.") ? "tag-config" : "tag-summary"}>{f.startsWith("config.") ? "config" : "summary"}</span>
-              <span class="col-name">{f.replace(/^(config|summary)\./, "")}</span>
+              <span class="col-name" title={f}>
+                {f.replace(/^(config|summary)\./, "")}
+              </span>
+              {constant?.has(f) && (
+                <span class="muted small col-constant" title="The same in every run">
+                  = {formatValue(constant.get(f))}
+                </span>
+              )}
             </label>
           </li>
         ))}

@@ -1,16 +1,18 @@
 /** Parallel coordinates (config keys against a summary metric) and a scatter of any two
  * columns, for the runs in the table. Closed by default: Vega loads when it is opened. */
-import { useMemo } from "preact/hooks";
+import { useMemo, useRef } from "preact/hooks";
 import { api } from "../../api/client";
 import type { Columns } from "../../api/types";
 import { ErrorBanner } from "../../components/ErrorBanner";
 import { Icon } from "../../components/Icon";
+import { FigureExportMenu } from "../../charts/FigureExportMenu";
 import { ParallelCoordinates } from "../../charts/ParallelCoordinates";
 import { scatterSpec, type ThemeColors } from "../../charts/vega/specs";
 import { VegaChart } from "../../charts/vega/VegaChart";
 import { useAsync } from "../../lib/useAsync";
 import { listParam, setQuery, useQuery } from "../../router";
 import { cssVar } from "../../theme";
+import { runsCsv } from "./tableExport";
 import { viewActions, type WorkspaceView } from "./viewState";
 
 const MAX_RUNS = 1000;
@@ -78,6 +80,8 @@ function ComparisonBody({ entity, project, view, columns, theme, colors: runColo
   );
   const c = useMemo(colors, [theme]);
   const logAxes = useMemo(() => new Set(listParam(q, "plog")), [q.get("plog")]);
+  const pcPanel = useRef<HTMLDivElement>(null);
+  const scatterPanel = useRef<HTMLDivElement>(null);
   const pcFields = useMemo(() => [...chosenKeys.filter((k) => k !== metric), metric], [chosenKeys.join(","), metric]);
   const setLog = (field: string, on: boolean) =>
     setQuery({ plog: [...[...logAxes].filter((f) => f !== field), ...(on ? [field] : [])].join(",") || null });
@@ -89,9 +93,11 @@ function ComparisonBody({ entity, project, view, columns, theme, colors: runColo
     <div class="comparison">
       {runs.error !== undefined && <ErrorBanner error={runs.error} onRetry={runs.reload} />}
       <div class="comparison-grid">
-        <div class="panel panel-wide">
+        <div class="panel panel-wide" ref={pcPanel}>
           <header class="panel-head">
             <h3 class="panel-title">Parallel coordinates</h3>
+            <FigureExportMenu title="Parallel coordinates" figure={() => pcPanel.current}
+              csv={() => runsCsv(runs.data?.runs ?? [], pcFields)} />
           </header>
           <div class="toolbar">
             <details class="key-picker">
@@ -114,9 +120,11 @@ function ComparisonBody({ entity, project, view, columns, theme, colors: runColo
               onLog={setLog} onSelect={viewActions.selected} />
           )}
         </div>
-        <div class="panel panel-wide">
+        <div class="panel panel-wide" ref={scatterPanel}>
           <header class="panel-head">
             <h3 class="panel-title">Scatter</h3>
+            <FigureExportMenu title={`Scatter ${sy} against ${sx}`} figure={() => scatterPanel.current}
+              csv={() => runsCsv(runs.data?.runs ?? [], [sx, sy])} />
           </header>
           <div class="toolbar">
             <FieldSelect label="Scatter x" value={sx} options={all} onChange={(v) => setQuery({ sx: v })} />

@@ -1,6 +1,7 @@
 /** The runs table: virtualised rows (a thousand runs cost a screenful of DOM), fetched a
- * page at a time as it scrolls; sortable headers; a selection checkbox and an eye toggle
- * (shown in charts) per run; optional group rows that open to their runs. */
+ * page at a time as it scrolls; sortable, resizable headers; a selection checkbox and an
+ * eye toggle (shown in charts) per run, pinned with the name while the table scrolls
+ * sideways; optional group rows that open to their runs. */
 import { useEffect, useState } from "preact/hooks";
 import type { Run } from "../../api/types";
 import { useVirtualRows } from "../../lib/useVirtualRows";
@@ -27,6 +28,9 @@ interface Props {
   onSort: (order: string) => void;
   onSelect: (ids: string[]) => void;
   onToggleChart: (id: string, shown: boolean) => void;
+  /** Widths the user dragged, by column id. */
+  widths: Readonly<Record<string, number>>;
+  onResize: (id: string, width: number | null) => void;
 }
 
 /** Grouped: group rows, each followed by its runs when open. */
@@ -46,8 +50,9 @@ export function RunsTable(props: Props) {
   const items = groups ? groupItems(groups, open) : null;
   const count = items ? items.length : rows.total;
   const { scrollRef, items: virtual, totalSize } = useVirtualRows(count, ROW_HEIGHT);
-  const template = `34px 34px ${columns.map((c) => `${c.width}px`).join(" ")}`;
-  const width = FIXED_WIDTH + columns.reduce((w, c) => w + c.width, 0);
+  const widthOf = (c: Column) => props.widths[c.id] ?? c.width;
+  const template = `34px 34px ${columns.map((c) => `${widthOf(c)}px`).join(" ")}`;
+  const width = FIXED_WIDTH + columns.reduce((w, c) => w + widthOf(c), 0);
   const first = virtual[0]?.index ?? 0;
   const last = virtual[virtual.length - 1]?.index ?? 0;
   useEffect(() => {
@@ -107,6 +112,8 @@ export function RunsTable(props: Props) {
             allSelected={allSelected}
             onSelectAll={() => props.onSelect(allSelected ? [] : [...new Set([...selected, ...loadedIds])])}
             onSort={props.onSort}
+            widthOf={widthOf}
+            onResize={props.onResize}
           />
           <div class="tbody" style={{ height: `${totalSize}px` }}>
             {virtual.map((v) => render(items ? items[v.index]! : { kind: "run", run: rows.rowAt(v.index) }, v.index, v.start))}

@@ -1,4 +1,7 @@
-/** The runs table's header: select-all, the eye column, sortable column headers. */
+/** The runs table's header: select-all, the eye column, sortable column headers with the
+ * full key in a tooltip, and a handle on each header's right edge that resizes the column
+ * (drag; double-click for the default width). */
+import { useEffect, useState } from "preact/hooks";
 import { Icon } from "../../components/Icon";
 import type { Column } from "./tableColumns";
 
@@ -9,9 +12,11 @@ interface Props {
   allSelected: boolean;
   onSelectAll: () => void;
   onSort: (order: string) => void;
+  widthOf: (c: Column) => number;
+  onResize: (id: string, width: number | null) => void;
 }
 
-export function TableHeader({ columns, template, order, allSelected, onSelectAll, onSort }: Props) {
+export function TableHeader({ columns, template, order, allSelected, onSelectAll, onSort, widthOf, onResize }: Props) {
   return (
     <div class="tr thead" role="row" aria-rowindex={1} style={{ gridTemplateColumns: template }}>
       <span role="columnheader" class="td-check">
@@ -21,17 +26,79 @@ export function TableHeader({ columns, template, order, allSelected, onSelectAll
         <Icon name="eye" size={14} />
       </span>
       {columns.map((c) => (
-        <HeaderCell key={c.id} column={c} order={order} onSort={onSort} />
+        <HeaderCell key={c.id} column={c} order={order} onSort={onSort} width={widthOf(c)} onResize={onResize} />
       ))}
     </div>
   );
 }
 
-function HeaderCell({ column, order, onSort }: { column: Column; order: string; onSort: (o: string) => void }) {
+/** A key as a header: the last part (after the last / or .) in full, what leads to it
+ * dimmed and cut first when the column is narrow. */
+function HeaderLabel({ label }: { label: string }) {
+  const cut = Math.max(label.lastIndexOf("/"), label.lastIndexOf("."));
+  if (cut <= 0 || cut === label.length - 1) return <span class="th-label">{label}</span>;
+  return (
+    <span class="th-label th-split">
+      <span class="th-prefix">{label.slice(0, cut + 1)}</span>
+      <span class="th-leaf">{label.slice(cut + 1)}</span>
+    </span>
+  );
+}
+
+function ResizeHandle({ column, width, onResize }: { column: Column; width: number; onResize: (id: string, w: number | null) => void }) {
+  const [drag, setDrag] = useState<{ x: number; w: number } | null>(null);
+  useEffect(() => {
+    if (!drag) return;
+    const move = (e: PointerEvent) => onResize(column.id, drag.w + e.clientX - drag.x);
+    const up = () => setDrag(null);
+    window.addEventListener("pointermove", move);
+    window.addEventListener("pointerup", up);
+    document.body.classList.add("resizing");
+    return () => {
+      window.removeEventListener("pointermove", move);
+      window.removeEventListener("pointerup", up);
+      document.body.classList.remove("resizing");
+    };
+  }, [drag]);
+  return (
+    <span
+      class="col-resize"
+      role="separator"
+      aria-orientation="vertical"
+      aria-label={`Resize column ${column.id}`}
+      aria-valuenow={width}
+      tabIndex={-1}
+      title="Drag to resize; double-click for the default width"
+      onPointerDown={(e) => {
+        e.preventDefault();
+        e.stopPropagation();
+        setDrag({ x: e.clientX, w: width });
+      }}
+      onClick={(e) => e.stopPropagation()}
+      onDblClick={(e) => {
+        e.stopPropagation();
+        onResize(column.id, null);
+      }}
+    />
+  );
+}
+
+interface CellProps {
+  column: Column;
+  order: string;
+  onSort: (o: string) => void;
+  width: number;
+  onResize: (id: string, w: number | null) => void;
+}
+
+function HeaderCell({ column, order, onSort, width, onResize }: CellProps) {
+  const full = column.part ? `${column.id} (${column.part})` : column.label;
+  const handle = <ResizeHandle column={column} width={width} onResize={onResize} />;
   if (!column.sort) {
     return (
-      <span role="columnheader" class="th">
+      <span role="columnheader" class="th" title={full} data-column={column.id}>
         {column.label}
+        {handle}
       </span>
     );
   }
@@ -40,24 +107,30 @@ function HeaderCell({ column, order, onSort }: { column: Column; order: string; 
   // Click: descending, then ascending, then back to the default (newest first).
   const next = desc ? column.sort : asc ? "-created_at" : `-${column.sort}`;
   return (
-    <span role="columnheader" aria-sort={desc ? "descending" : asc ? "ascending" : "none"} class={column.numeric ? "th th-num" : "th"}>
+    <span
+      role="columnheader"
+      aria-sort={desc ? "descending" : asc ? "ascending" : "none"}
+      class={column.numeric ? "th th-num" : "th"}
+      data-column={column.id}
+    >
       <button
         type="button"
         class="btn-plain th-btn"
-        title={column.sort}
+        title={`${full}: click to sort`}
         onClick={() => onSort(next)}
         aria-label={`Sort by ${column.part ? `${column.part} ` : ""}${column.label}`}
       >
         {column.part && (
-          <span class={`th-part tag-${column.part}`} title={column.part}>
+          <span class={`th-part tag-${column.part}`} aria-hidden="true">
             {column.part === "config" ? "C" : "S"}
           </span>
         )}
-        <span class="th-label">{column.label}</span>
+        <HeaderLabel label={column.label} />
         <span class="sort-mark" aria-hidden="true">
           {desc ? "↓" : asc ? "↑" : ""}
         </span>
       </button>
+      {handle}
     </span>
   );
 }

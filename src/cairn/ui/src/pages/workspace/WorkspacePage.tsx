@@ -23,9 +23,9 @@ import { RunsToolbar } from "./RunsToolbar";
 import { MAX_ALL, PAGE as TABLE_PAGE, useRunRows } from "./runRows";
 import { WorkspaceMedia } from "./WorkspaceMedia";
 import { readView, viewActions } from "./viewState";
+import { defaultColumns, spreadOf } from "./columnSpread";
+import { useColumnWidths } from "./columnWidths";
 
-const DEFAULT_CONFIG_COLUMNS = 3;
-const DEFAULT_SUMMARY_COLUMNS = 3;
 const METRICS_REFRESH_MS = 5000;
 
 export function WorkspacePage({ entity, project, theme }: { entity: string; project: string; theme: string }) {
@@ -36,15 +36,6 @@ export function WorkspacePage({ entity, project, theme }: { entity: string; proj
   const data = useMemo(() => new ChartData(entity, project), [entity, project]);
   useEffect(() => () => data.dispose(), [data]);
 
-  const shownColumns =
-    view.columns ??
-    [
-      ...(columns.data?.config ?? []).slice(0, DEFAULT_CONFIG_COLUMNS).map((k) => `config.${k}`),
-      ...(columns.data?.summary ?? [])
-        .filter((k) => !k.startsWith("_"))
-        .slice(0, DEFAULT_SUMMARY_COLUMNS)
-        .map((k) => `summary.${k}`),
-    ];
   // Grouping, and charting more runs than the table loads at once, need every row.
   const needAll = view.group !== null || view.chartRuns === "all" || view.chartRuns > TABLE_PAGE;
   const requested = view.columns
@@ -58,6 +49,18 @@ export function WorkspacePage({ entity, project, theme }: { entity: string; proj
     needAll,
   );
   const loaded = rows.loaded();
+  // Default columns: the config and summary keys that differ between the runs loaded (the
+  // table asks for whole config and summary documents until columns are chosen).
+  const spreadRows = rows.settled().rows;
+  const spread = useMemo(
+    () =>
+      view.columns === null && spreadRows.length
+        ? spreadOf(spreadRows, columns.data?.config ?? [], columns.data?.summary ?? [])
+        : null,
+    [view.columns === null, rows.version, columns.data],
+  );
+  const shownColumns = view.columns ?? (spread ? defaultColumns(spread, view.constantColumns) : []);
+  const [columnWidths, setColumnWidth] = useColumnWidths(entity, project);
   const groups = useMemo(
     () => (view.group ? groupsOf(loaded, view.group, view.order) : null),
     [rows.version, view.group, view.filtersText, view.search, view.order],
@@ -105,7 +108,8 @@ export function WorkspacePage({ entity, project, theme }: { entity: string; proj
   return (
     <div class="workspace" style={{ gridTemplateColumns: `${paneWidth}px 6px minmax(0, 1fr)` }}>
       <aside class="runs-pane" aria-label="Runs">
-        <RunsToolbar view={view} columns={columns.data} shownColumns={shownColumns} total={rows.total} entity={entity} project={project} />
+        <RunsToolbar view={view} columns={columns.data} shownColumns={shownColumns} constant={spread?.constant ?? null}
+          total={rows.total} entity={entity} project={project} />
         {rows.error !== undefined && <ErrorBanner error={rows.error} onRetry={rows.reload} />}
         {needAll && rows.total > MAX_ALL && (
           <div class="banner banner-info">Grouping and “show all” use the first {MAX_ALL.toLocaleString()} runs.</div>
@@ -119,6 +123,8 @@ export function WorkspacePage({ entity, project, theme }: { entity: string; proj
           chartShown={chart.shown}
           onSort={viewActions.order}
           onSelect={viewActions.selected}
+          widths={columnWidths}
+          onResize={setColumnWidth}
           onToggleChart={(id, shown) => {
             const [hidden, shownIds] = toggledVisibility(view, id, shown);
             viewActions.visibility(hidden, shownIds);

@@ -1,5 +1,6 @@
-/** The runs table's columns: name, state, created, runtime, then the chosen config and
- * summary keys. */
+/** The runs table's columns: name, then the chosen config and summary keys (by default the
+ * ones that differ between runs: what tells the runs apart comes first), then state,
+ * created and runtime. */
 import type { ComponentChildren } from "preact";
 import type { Run } from "../../api/types";
 import { Link } from "../../components/Link";
@@ -70,15 +71,6 @@ export function columnsFor(fields: readonly string[], entity: string, project: s
         </span>
       ),
     },
-    { id: "state", label: "State", sort: "state", width: 100, cell: (run) => <StateBadge state={run.state} /> },
-    {
-      id: "created_at",
-      label: "Created",
-      sort: "created_at",
-      width: 104,
-      cell: (run) => <span title={formatTime(run.created_at)}>{formatAgo(run.created_at)}</span>,
-    },
-    { id: "runtime", label: "Runtime", sort: null, width: 80, cell: (run) => formatDuration(runDuration(run)) },
     ...fields.map((f) => ({
       id: f,
       label: shortLabel(f),
@@ -88,5 +80,14 @@ export function columnsFor(fields: readonly string[], entity: string, project: s
       part: f.startsWith("config.") ? ("config" as const) : ("summary" as const),
       cell: valueCell(f),
     })),
+    { id: "state", label: "State", sort: "state", width: 100, cell: (run) => <StateBadge state={run.state} /> },
+    {
+      id: "created_at",
+      label: "Created",
+      sort: "created_at",
+      width: 104,
+      cell: (run) => <span title={formatTime(run.created_at)}>{formatAgo(run.created_at)}</span>,
+    },
+    { id: "runtime", label: "Runtime", sort: null, width: 80, cell: (run) => formatDuration(runDuration(run)) },
   ];
 }

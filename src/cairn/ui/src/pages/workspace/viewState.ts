@@ -1,5 +1,6 @@
 /** The workspace's view state, all of it in the query string so that a link reproduces the
- * view: table query (q, filters, order, group, cols), which runs the charts show (sel,
+ * view: table query (q, filters and the query bar's text fq, order, group, cols, const),
+ * which runs the charts show (sel,
  * hide, show, only=0, n), and the charts' settings (x, smooth, log, zoom, panels, full). */
 import { listParam, setQuery } from "../../router";
 import { parseFilters, type Filters } from "../../lib/filters";
@@ -14,6 +15,10 @@ export interface WorkspaceView {
   search: string;
   filters: Filters | null;
   filtersText: string | null;
+  /** The query bar's text that made `filters` (null: set by the builder or a link). */
+  queryText: string | null;
+  /** Show config and summary keys that are the same in every run (default: hidden). */
+  constantColumns: boolean;
   order: string;
   group: string | null;
   columns: string[] | null;
@@ -49,6 +54,8 @@ export function readView(p: URLSearchParams): WorkspaceView {
     search: p.get("q") ?? "",
     filters: parseFilters(filtersText),
     filtersText,
+    queryText: p.get("fq"),
+    constantColumns: p.get("const") === "1",
     order: p.get("order") ?? "-created_at",
     group: p.get("group") || null,
     columns: p.has("cols") ? listParam(p, "cols").filter((c) => c !== "-") : null,
@@ -73,7 +80,9 @@ const list = (ids: readonly string[]) => (ids.length ? ids.join(",") : null);
 /** Setters: each writes its part of the view to the URL. */
 export const viewActions = {
   search: (q: string) => setQuery({ q }),
-  filters: (f: Filters | null) => setQuery({ filters: f ? JSON.stringify(f) : null }),
+  filters: (f: Filters | null) => setQuery({ filters: f ? JSON.stringify(f) : null, fq: null }),
+  query: (text: string, f: Filters | null) => setQuery({ filters: f ? JSON.stringify(f) : null, fq: f ? text.trim() : null }),
+  constantColumns: (on: boolean) => setQuery({ const: on ? "1" : null }),
   order: (order: string) => setQuery({ order: order === "-created_at" ? null : order }),
   group: (g: string | null) => setQuery({ group: g }),
   columns: (cols: readonly string[]) => setQuery({ cols: cols.join(",") || "-" }),
