@@ -23,7 +23,7 @@ import numpy as np
 
 from cairn.errors import StoreError
 from cairn.store.base import SeriesInfo
-from cairn.store.buckets import bucket_envelope, bucket_points
+from cairn.store.buckets import bucket_envelope, bucket_points_many
 from cairn.store.chunk_index import ChunkIndex, ChunkIndexCache
 from cairn.store.codec import (
     ENVELOPE_POINTS,
@@ -182,19 +182,20 @@ def envelopes(read: Read, location: str, series: dict[SeriesKey, IndexedSeries],
                      int(plans[k].series.index.seq[plans[k].b - 1]))
                     for k in short if plans[k].a < plans[k].b]
     inner_rows = _chunk_blobs(read, inner_ranges) if inner_ranges else {}
-    out: dict[SeriesKey, Envelope] = {}
-    short_keys = set(short)
-    for key, p in plans.items():
+    points_of: list[tuple[Int64s, Float64s]] = []
+    for key in short:
+        p = plans[key]
         (head, tail), index = cut[key], p.series.index
-        if key in short_keys:
-            inner = _NO_POINTS
-            if p.a < p.b:
-                inner = _points(location, p.series.id, inner_rows.get(p.series.id, []),
-                                int(index.seq[p.a]), int(index.seq[p.b - 1]), lo, hi)
-            steps = np.concatenate([head[0], inner[0], tail[0]])
-            values = np.concatenate([head[1], inner[1], tail[1]])
-            out[key] = bucket_points(steps, values, buckets)
-        else:
+        inner = _NO_POINTS
+        if p.a < p.b:
+            inner = _points(location, p.series.id, inner_rows.get(p.series.id, []),
+                            int(index.seq[p.a]), int(index.seq[p.b - 1]), lo, hi)
+        points_of.append((np.concatenate([head[0], inner[0], tail[0]]),
+                          np.concatenate([head[1], inner[1], tail[1]])))
+    out = dict(zip(short, bucket_points_many(points_of, buckets), strict=True))
+    for key, p in plans.items():
+        if key not in out:
+            (head, tail), index = cut[key], p.series.index
             out[key] = bucket_envelope(merge_envelopes(
                 [envelope_of(*head), index.envelope(p.a, p.b), envelope_of(*tail)]), buckets)
-    return out
+    return {key: out[key] for key in plans}
