@@ -13,10 +13,9 @@ of the range is in exactly one group, so a spike is always in some group's min o
 from __future__ import annotations
 
 import operator
+from collections.abc import Sequence
 
 import numpy as np
-
-from collections.abc import Sequence
 
 from cairn.store.codec import Envelope, Float64s, Int64s, envelope_at, regroup, slice_envelope
 
