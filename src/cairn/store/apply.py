@@ -43,6 +43,7 @@ from cairn.store.codec import (
     encode_envelope,
     envelope_of,
 )
+from cairn.store.levels import update_level
 from cairn.store.progress import SessionProgress, load_progress, save_progress
 from cairn.store.query import filter_json
 from cairn.store.run_files import apply_file
@@ -154,6 +155,9 @@ class RecordApplier:
         # every record that adds to them (a WAL's history records hold a few hundred
         # rows each: a 4096-point chunk would be compressed again for each of them).
         self._unwritten: set[int] = set()
+        # The first step each series' points changed from in this batch, to bring the
+        # series' coarse level up to date once, at the end (``levels.py``).
+        self._changed_from: dict[int, int] = {}
         self._handlers: dict[str, Handler] = {
             "run": self._on_run,
             "config": self._on_config,
@@ -382,11 +386,14 @@ class RecordApplier:
                 "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                 (run_pk, key, kind, int(steps.size), int(steps[0]), int(steps[-1])))
             series_id = int(cur.fetchone()[0])
+            self._changed_from[series_id] = int(steps[0])
             self._write_chunks(series_id, 0, steps, values)
             self._series[(run_pk, key)] = (series_id, kind, int(steps.size), int(steps[0]),
                                            int(steps[-1]))
             return
         series_id, old_kind, count, first, last = row
+        self._changed_from[series_id] = min(self._changed_from.get(series_id, int(steps[0])),
+                                            int(steps[0]))
         if int(steps[0]) <= last:
             count += self._merge_points(series_id, steps, values)
         else:
@@ -469,6 +476,10 @@ class RecordApplier:
     def _flush(self) -> None:
         for series_id in sorted(self._unwritten):
             self._write_tail(series_id)
+        for series_id, _, count, first, last in self._series.values():
+            if series_id in self._changed_from:
+                update_level(self.conn, series_id, count, first, last,
+                             self._changed_from[series_id], int(self._tails[series_id][1][0]))
         touched_projects = set()
         for run in self.runs.values():
             if not run.dirty_sessions:
