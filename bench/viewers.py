@@ -73,9 +73,9 @@ print("BENCH steps", step, flush=True)
 
 
 class Logger:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, env: dict[str, str]) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-P", "-c", _LOGGER, ENTITY, PROJECT], env=child_env(folder),
+            [sys.executable, "-P", "-c", _LOGGER, ENTITY, PROJECT], env=env,
             cwd=folder, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self.run_id = ""
 
@@ -211,7 +211,9 @@ def _phase(label: str, src: Path | None, data_root: Path, ctx: BenchContext,
     env = child_env(folder)
     if src is not None:
         env["PYTHONPATH"] = str(src)
-    loggers = [Logger(folder) for _ in range(sizes["live"])]  # all start at once
+    # The loggers run the server's cairn too: a newer one would migrate the store past
+    # what the server reads.
+    loggers = [Logger(folder, env) for _ in range(sizes["live"])]  # all start at once
     live_ids = [lg.ready() for lg in loggers]
     server = UiServer(root, env=env)
     try:
