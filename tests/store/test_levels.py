@@ -115,11 +115,15 @@ def test_a_whole_series_chart_reads_one_level_row_each(tmp_path: Path, writer: A
         reader = store._reader()  # this thread's reading connection
         reader.set_trace_callback(statements.append)
         found = store.read_envelopes(pks, ["x"], 100)
-        reader.set_trace_callback(None)
         selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
         assert len(selects) == 3  # the series, their levels, their last chunks
         assert not [s for s in selects if "envelope FROM chunks" in s]  # no chunk index
         assert all(env.size == 100 for _, env in found.values())
+        statements.clear()
+        again = store.read_envelopes(pks, ["x"], 90)  # unchanged: the levels are cached
+        reader.set_trace_callback(None)
+        assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
+        assert all(env.size == 90 for _, env in again.values())
     finally:
         store.close()
 

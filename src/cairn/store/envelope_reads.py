@@ -27,7 +27,7 @@ import numpy as np
 from cairn.errors import StoreError
 from cairn.store.base import SeriesInfo
 from cairn.store.buckets import STEP_MAX, bucket_envelope, bucket_points_many
-from cairn.store.chunk_index import ChunkIndex, ChunkIndexCache
+from cairn.store.chunk_index import CachedLevel, ChunkIndex, ChunkIndexCache
 from cairn.store.codec import (
     ENVELOPE_POINTS,
     Envelope,
@@ -117,17 +117,25 @@ def indexed_series(read: Read, cache: ChunkIndexCache, location: str, run_pks: S
     return out
 
 
-def level_envelopes(read: Read, location: str, found: dict[SeriesKey, SeriesRow],
-                    buckets: int, lo: int, hi: int) -> dict[SeriesKey, Envelope]:
+def level_envelopes(read: Read, cache: ChunkIndexCache, location: str,
+                    found: dict[SeriesKey, SeriesRow], buckets: int, lo: int,
+                    hi: int) -> dict[SeriesKey, Envelope]:
     """Envelopes from the coarse levels (``levels.py``) of the series that a chart reads
     whole and that are too long to read as points, when their level has at least
     ``buckets`` groups: one row a series, plus the points from the level's ``through`` on
-    (the last chunk or two), instead of every chunk's envelope."""
-    wanted = {sid: key for key, (info, sid, _) in found.items()
+    (the last chunk or two), instead of every chunk's envelope. The whole envelope is kept
+    in ``cache`` while the series is unchanged."""
+    wanted = {sid: (key, version) for key, (info, sid, version) in found.items()
               if lo <= info.first_step and info.last_step <= hi
               and info.count >= LEVEL_FROM and info.count > buckets * ENVELOPE_POINTS}
+    whole: dict[int, Envelope] = {}
+    for sid, (_, version) in wanted.items():
+        cached = cache.get(("level", sid), version)
+        if isinstance(cached, CachedLevel):
+            whole[sid] = cached.groups
+    stale = sorted(set(wanted) - set(whole))
     levels: dict[int, tuple[int, int, Envelope]] = {}
-    for part in _parts(sorted(wanted)):
+    for part in _parts(stale):
         for sid, width, through, data in read(
                 "SELECT series, width, through, data FROM series_levels WHERE series IN "
                 f"({_marks(part)})", part):
@@ -138,14 +146,13 @@ def level_envelopes(read: Read, location: str, found: dict[SeriesKey, SeriesRow]
                                  f"unreadable ({exc})") from exc
     ends = _chunk_blobs(read, [(sid, through) for sid, (_, through, _) in levels.items()],
                         by_step=True) if levels else {}
-    out: dict[SeriesKey, Envelope] = {}
     for sid, (width, through, level) in levels.items():
         blobs = [data for _, data in ends.get(sid, [])]
         rest = decode_points(location, sid, blobs, through, STEP_MAX) if blobs else _NO_POINTS
-        whole = merge_envelopes([level, level_of(*rest, width)])
-        if whole.size >= buckets:
-            out[wanted[sid]] = bucket_envelope(whole, buckets)
-    return out
+        whole[sid] = merge_envelopes([level, level_of(*rest, width)])
+        cache.put(("level", sid), CachedLevel(wanted[sid][1], whole[sid]))
+    return {wanted[sid][0]: bucket_envelope(env, buckets)
+            for sid, env in whole.items() if env.size >= buckets}
 
 
 def _chunk_blobs(read: Read, ranges: Sequence[tuple[int, ...]],

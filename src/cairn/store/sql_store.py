@@ -461,8 +461,8 @@ class SqlStore:
             return {}
         with self._snapshot():
             rows = envelope_reads.series_rows(self._read, run_pks, keys)
-            found = envelope_reads.level_envelopes(self._read, self.location, rows, buckets,
-                                                   lo, hi)
+            found = envelope_reads.level_envelopes(self._read, self._chunk_indexes,
+                                                   self.location, rows, buckets, lo, hi)
             rest = {key: row for key, row in rows.items() if key not in found}
             series = envelope_reads.indexed_series(self._read, self._chunk_indexes,
                                                    self.location, run_pks, keys, rest)
