@@ -99,10 +99,13 @@ def align(step: int, width: int) -> int:
 
 
 def update_level(conn: Cursor, series_id: int, count: int, first: int, last: int,
-                 changed_from: int, last_chunk_from: int) -> None:
+                 changed_from: int, last_chunk_from: int,
+                 written: tuple[Int64s, Float64s] | None = None) -> None:
     """Bring the level of a series up to date after its chunks changed from step
     ``changed_from`` on (``count``, ``first`` and ``last`` are the series' new ones; its
-    last chunk starts at step ``last_chunk_from``)."""
+    last chunk starts at step ``last_chunk_from``). ``written``: the series' points from
+    some step to its end, as the applier just wrote them, read instead of the chunks when
+    they reach back far enough."""
     if count < LEVEL_FROM:
         return
     width = width_for(first, last)
@@ -121,7 +124,11 @@ def update_level(conn: Cursor, series_id: int, count: int, first: int, last: int
         # A bucket the old level ended inside (after widening) is computed again whole.
         bound = min(align(changed_from, width), align(int(row[1]), width), through)
         kept = select_groups(old, old.step_first < bound)
-    steps, values = _chunk_points(conn, series_id, bound)
+    if written is not None and written[0].size and int(written[0][0]) <= max(bound, first):
+        at = int(np.searchsorted(written[0], bound, "left"))
+        steps, values = written[0][at:], written[1][at:]
+    else:
+        steps, values = _chunk_points(conn, series_id, bound)
     below = steps < through
     fresh = level_of(steps[below], values[below], width)
     level = fresh if kept is None else merge_envelopes([kept, fresh])
