@@ -6,7 +6,7 @@ fresh folder for each server, where ``live`` processes log 10 metrics at 50 step
 second. ``cairn ui`` serves that copy (its own process); meanwhile ``viewers`` threads
 each loop: the runs table (``GET .../runs?limit=100``), then one chart request
 (``POST .../envelopes``: 10 runs, picked at random, live ones included, x 10 metrics x
-800 buckets, half of them zoomed to a random range), then a pause of up to
+800 buckets, half of them zoomed to a random range, packed as the app asks), then a pause of up to
 ``think_s``. ``streams`` threads hold the project's event stream open, following the
 live runs' ``train/loss``. After ``seconds`` the loggers finish; once the streams have
 had ``settle_s`` to catch up, every logged step must be in the store and in every stream.
@@ -49,6 +49,7 @@ SIZES = {
               "live": 1, "seconds": 3.0, "think_s": 0.2, "settle_s": 3.0},
 }
 PROJECT = "viewers"
+PACKED_ACCEPT = "application/vnd.cairn.envelopes, application/json;q=0.5"
 LIVE_KEY = "train/loss"
 
 
@@ -72,9 +73,9 @@ print("BENCH steps", step, flush=True)
 
 
 class Logger:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, env: dict[str, str]) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-P", "-c", _LOGGER, ENTITY, PROJECT], env=child_env(folder),
+            [sys.executable, "-P", "-c", _LOGGER, ENTITY, PROJECT], env=env,
             cwd=folder, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self.run_id = ""
 
@@ -124,7 +125,10 @@ class Load:
     def _timed(self, conn: http.client.HTTPConnection, method: str, path: str,
                body: Any = None) -> float:
         data = None if body is None else json.dumps(body).encode()
-        headers = {"Content-Type": "application/json"} if data is not None else {}
+        # Chart reads ask for the packed answer, as the app does (a server that does not
+        # pack answers JSON).
+        headers = {"Content-Type": "application/json", "Accept": PACKED_ACCEPT
+                   } if data is not None else {}
         t0 = time.perf_counter()
         conn.request(method, path, body=data, headers=headers)
         response = conn.getresponse()
@@ -207,7 +211,9 @@ def _phase(label: str, src: Path | None, data_root: Path, ctx: BenchContext,
     env = child_env(folder)
     if src is not None:
         env["PYTHONPATH"] = str(src)
-    loggers = [Logger(folder) for _ in range(sizes["live"])]  # all start at once
+    # The loggers run the server's cairn too: a newer one would migrate the store past
+    # what the server reads.
+    loggers = [Logger(folder, env) for _ in range(sizes["live"])]  # all start at once
     live_ids = [lg.ready() for lg in loggers]
     server = UiServer(root, env=env)
     try:

@@ -61,14 +61,17 @@ def log_run() -> LogRun:
 class ApiClient:
     """Calls an app in-process through ``httpx.ASGITransport``, one event loop a call."""
 
-    def __init__(self, app: Any, raise_app_exceptions: bool = True) -> None:
+    def __init__(self, app: Any, raise_app_exceptions: bool = True,
+                 client: tuple[str, int] = ("127.0.0.1", 123)) -> None:
         self.app = app
         self.raise_app_exceptions = raise_app_exceptions
+        self.client = client
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         async def call() -> httpx.Response:
             transport = httpx.ASGITransport(app=self.app,
-                                            raise_app_exceptions=self.raise_app_exceptions)
+                                            raise_app_exceptions=self.raise_app_exceptions,
+                                            client=self.client)
             async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
                 return await client.request(method, url, **kwargs)
 

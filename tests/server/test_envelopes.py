@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import math
+import struct
+import threading
 from typing import Any
 
+import httpx
 import numpy as np
 import pytest
 from tests.server.conftest import JSON, ApiClient, Logged, LogRun, assert_error
 
 import cairn
+from cairn.server.envelopes import PACKED
 from cairn.server.xaxis import FullX
 
 ARRAYS = ("x", "x_last", "min", "max", "mean", "last", "count", "step_first", "step_last")
@@ -209,3 +215,128 @@ def test_a_chart_of_many_runs_and_keys_is_one_store_read(make_app: Any) -> None:
                                                          for i in range(6)]
     assert by_run[("nope", "loss")]["last"] == []
     assert by_run[(ids[0], "none")]["total_points"] == 0
+
+
+# ---- the packed answer ---------------------------------------------------------------
+
+def _unpack(blob: bytes) -> dict[str, Any]:
+    """The packed answer (docs/api.md, Packed envelopes) read as JSON's shape."""
+    magic, version, size = struct.unpack_from("<4sII", blob)
+    assert (magic, version) == (b"CENV", 1)
+    start = 12 + size
+    assert start % 8 == 0  # the arrays start 8-aligned
+    header = json.loads(blob[12:start])
+    fields = header["fields"]
+    data = np.frombuffer(blob, "<f8", offset=start)
+    series, at = [], 0
+    for head in header["series"]:
+        n = head.pop("n")
+        entry = dict(head)
+        for field in fields:
+            entry[field] = data[at:at + n]
+            at += n
+        series.append(entry)
+    assert at == data.size
+    return {"x": header["x"], "fields": fields, "series": series}
+
+
+def _wire(values: list[Any]) -> np.ndarray:
+    table = {None: math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+    return np.array([table.get(v, v) if not isinstance(v, float | int) else v
+                     for v in values], dtype=np.float64)
+
+
+@pytest.mark.parametrize("x", ["_step", "_runtime"])
+def test_the_packed_answer_holds_the_json_values(api: ApiClient, log_run: LogRun,
+                                                 x: str) -> None:
+    run = log_run(steps=40)
+    url = f"/api/v1/projects/{run.entity}/{run.project}/envelopes"
+    body = {"runs": [run.id, "nope"], "keys": ["spiky", "loss", "none"], "buckets": 7, "x": x}
+    for _ in range(2):  # computed, then from the cache
+        packed = api.post(url, json=body, headers={"Accept": PACKED})
+        assert packed.status_code == 200, packed.text
+        assert packed.headers["content-type"] == PACKED
+        assert "Accept" in packed.headers["vary"]
+        plain = api.post(url, json=body).json()
+        got = _unpack(packed.content)
+        assert got["x"] == plain["x"] == x
+        assert got["fields"] == ["x", "x_last", "min", "max", "mean", "last", "count",
+                                 "step_last"]
+        assert len(got["series"]) == len(plain["series"]) == 6
+        for mine, theirs in zip(got["series"], plain["series"], strict=True):
+            for meta in ("run", "key", "kind", "total_points"):
+                assert mine[meta] == theirs[meta]
+            for field in got["fields"]:
+                assert np.array_equal(mine[field], _wire(theirs[field]), equal_nan=True), field
+    spiky = _unpack(api.post(url, json={**body, "buckets": 100},
+                             headers={"Accept": PACKED}).content)["series"][0]
+    assert np.isinf(spiky["min"]).any()
+    assert np.isnan(spiky["min"]).any()
+
+
+def test_big_answers_are_gzipped_off_loopback(make_app: Any, log_run: LogRun) -> None:
+    run = log_run(steps=3000)
+    url = f"/api/v1/projects/{run.entity}/{run.project}/envelopes"
+    body = {"runs": [run.id], "keys": ["spiky", "loss", "acc"], "buckets": 3000}
+    app = make_app()
+    remote = ApiClient(app, client=("192.0.2.7", 5000))
+    local = ApiClient(app)
+    for headers in ({"Accept-Encoding": "gzip"}, {"Accept-Encoding": "gzip", "Accept": PACKED}):
+        far = remote.post(url, json=body, headers=headers)
+        near = local.post(url, json=body, headers=headers)
+        assert far.status_code == near.status_code == 200
+        assert far.headers["content-encoding"] == "gzip"
+        assert int(far.headers["content-length"]) < len(near.content)
+        assert "content-encoding" not in near.headers  # loopback: not worth the time
+        assert far.content == near.content  # httpx inflates it
+    small = remote.post(url, json={**body, "buckets": 3}, headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in small.headers
+    plain = remote.post(url, json=body, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+
+
+class _HeldEnvelopes:
+    """The store, except that chart reads wait for ``release`` once ``hold`` is set."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self.hold = threading.Event()
+        self.release = threading.Event()
+        self.waiting = threading.Semaphore(0)
+
+    def run_versions(self, *args: Any, **kwargs: Any) -> Any:
+        if self.hold.is_set():
+            self.waiting.release()
+            self.release.wait(30)
+        return self.store.run_versions(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+
+def test_chart_reads_queue_in_their_own_lane(live_server: Any, log_run: LogRun) -> None:
+    """With the chart lane full, another chart read waits (and meets the time limit
+    there), while the runs table and other reads still answer."""
+    run = log_run(steps=20)
+    server = live_server(chart_threads=1, query_time_limit=3.0)
+    held = _HeldEnvelopes(server.context.store)
+    server.context.store = held
+    url = f"{server.url}/api/v1/projects/{run.entity}/{run.project}"
+    body = {"runs": [run.id], "keys": ["loss"], "buckets": 10}
+    held.hold.set()
+    answers: list[httpx.Response] = []
+    first = threading.Thread(target=lambda: answers.append(
+        httpx.post(f"{url}/envelopes", json=body, timeout=30)))
+    first.start()
+    assert held.waiting.acquire(timeout=10)  # the lane's one thread is busy
+    held.hold.clear()
+    queued = httpx.post(f"{url}/envelopes", json=body, timeout=30)
+    # It waited for the lane past the 3 s limit: a 503, not a wait without end.
+    assert_error(queued, 503, "query_timeout")
+    assert httpx.get(f"{url}/runs", timeout=10).status_code == 200
+    assert httpx.get(f"{server.url}/api/v1/runs/{run.entity}/{run.project}/{run.id}",
+                     timeout=10).status_code == 200
+    held.release.set()
+    first.join(30)
+    assert [a.status_code for a in answers] == [503]  # held past its own limit too
+    assert httpx.post(f"{url}/envelopes", json=body, timeout=30).json()["series"][0]["count"]

@@ -15,6 +15,7 @@ from cairn.store.buckets import (
     bucket_edges,
     bucket_envelope,
     bucket_points,
+    bucket_points_many,
     bucket_starts,
     check_buckets,
     check_range,
@@ -54,6 +55,26 @@ def test_points_and_envelopes_group_by_bucket() -> None:
     assert coarse.step_first.tolist() == [0, 6]
     assert coarse.vmax.tolist() == [5.0, 9.0]
     assert bucket_envelope(envelope_of(steps[:0], values[:0]), 2).size == 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 120), max_size=6), st.integers(1, 40), st.integers(0, 2**32 - 1))
+def test_many_parts_bucketed_at_once_equal_each_alone(lengths: list[int], buckets: int,
+                                                      seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    parts = []
+    for n in lengths:
+        steps = np.cumsum(rng.integers(1, 4, size=n)).astype(np.int64)
+        values = rng.normal(size=n)
+        values[rng.random(n) < 0.1] = np.nan
+        parts.append((steps, values))
+    together = bucket_points_many(parts, buckets)
+    assert len(together) == len(parts)
+    for (steps, values), env in zip(parts, together, strict=True):
+        alone = bucket_points(steps, values, buckets)
+        for field in ("step_first", "step_last", "vmin", "vmax", "vsum", "count", "last",
+                      "points"):
+            assert np.array_equal(getattr(env, field), getattr(alone, field), equal_nan=True)
 
 
 def test_checks() -> None:

@@ -346,6 +346,15 @@ def test_a_corrupt_chunk_is_a_store_error(tmp_path: Path, writer: Any) -> None:
     with pytest.raises(StoreError, match="unreadable"):
         store.read_series(pk, "x")
     with pytest.raises(StoreError, match="unreadable"):
-        store.read_envelope(pk, "x", 2)
+        store.read_envelope(pk, "x", 2, 1)  # part of the series: read through its chunks
     assert store.read_series(pk, "x", 0, 100)[0].size == 101  # other chunks still read
+    assert store.read_envelope(pk, "x", 2).points.sum() == 20_000  # the level is intact
+    conn = sqlite3.connect(tmp_path / "cairn.db")
+    conn.execute("UPDATE series_levels SET data = x'01'")
+    conn.commit()
+    conn.close()
+    store.close()
+    store = SqliteStore(tmp_path / "cairn.db")  # the level read above is cached in memory
+    with pytest.raises(StoreError, match=r"level of history series .* unreadable"):
+        store.read_envelope(pk, "x", 2)
     store.close()

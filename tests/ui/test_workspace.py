@@ -205,6 +205,23 @@ def test_spike_stays_visible_in_envelope(page: Page, log_run: LogRun,
     assert float(chart(page, "train/loss").get_attribute("data-ymax") or 0) >= 100
 
 
+def test_charts_read_the_packed_answer(page: Page, log_run: LogRun,
+                                      server: Callable[[], LiveServer]) -> None:
+    """The app asks for packed envelopes and draws them: the spike from float64 blocks."""
+    run = log_run(name="spiky", steps=5_000, spike=2_345)
+    live = server()
+    types: list[str] = []
+    page.on("response", lambda r: "/envelopes" in r.url
+            and types.append(r.headers.get("content-type", "")))
+    page.goto(f"{live.url}/{run.entity}/proj?panels=train/loss")
+    wait_lines(page, "train/loss", 1)
+    assert types
+    assert set(types) == {"application/vnd.cairn.envelopes"}
+    points = int(chart(page, "train/loss").get_attribute("data-points") or 0)
+    assert 100 < points < 2000
+    assert float(chart(page, "train/loss").get_attribute("data-ymax") or 0) >= 100
+
+
 def test_fullscreen_opens_and_escape_closes(page: Page, log_run: LogRun,
                                             server: Callable[[], LiveServer]) -> None:
     run = log_run(name="solo")

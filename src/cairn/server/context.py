@@ -24,7 +24,7 @@ from cairn.records import RunRef
 from cairn.server.access import read_undecided, require_read
 from cairn.server.encoding import dumps
 from cairn.server.errors import not_found
-from cairn.server.limits import call_limited
+from cairn.server.limits import call_limited, chart_lane
 from cairn.settings import Settings
 from cairn.store.base import MetadataStore, ProjectRow, RunRow
 from cairn.store.blobs import BlobStore
@@ -47,6 +47,8 @@ class ServerOptions:
     query_time_limit: float = 10.0
     """Seconds of store work one call of a request may take before it is stopped (a 503
     ``query_timeout``); it also stops when the client leaves (``limits.py``)."""
+    chart_threads: int = 2
+    """Worker threads chart reads share (``limits.chart_lane``)."""
 
 
 class EncodedCache:
@@ -89,6 +91,7 @@ class ServerContext:
         """Set when the server shuts down: open event streams end."""
         self.encoded = EncodedCache(options.encoded_cache_bytes)
         """Encoded chart data of unchanged runs (``envelopes.py``)."""
+        self.chart_lane = chart_lane(options.chart_threads)
 
     def stop(self) -> None:
         self.stopping.set()
@@ -98,6 +101,11 @@ class ServerContext:
         loop, within the time limit and only while the client waits (``limits.py``)."""
         return await call_limited(self.options.query_time_limit,
                                   functools.partial(fn, *args, **kwargs))
+
+    async def call_chart(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``call`` in the chart reads' own threads (``limits.chart_lane``)."""
+        return await call_limited(self.options.query_time_limit,
+                                  functools.partial(fn, *args, **kwargs), self.chart_lane)
 
     async def respond(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Response:
         """``fn``'s answer as JSON (bytes it returns are JSON already), computed and

@@ -11,7 +11,10 @@ used as x).
 
 from __future__ import annotations
 
+import gzip
 import math
+import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,41 +148,112 @@ def _entries(store: MetadataStore, runs: dict[str, RunVersion],
             for run_id, run in runs.items()}
 
 
+# ---- the packed answer -----------------------------------------------------------------
+
+PACKED = "application/vnd.cairn.envelopes"
+"""The binary answer's media type, asked for with ``Accept`` (docs/api.md, Packed
+envelopes); anything else gets JSON."""
+PACKED_MAGIC = b"CENV"
+PACKED_VERSION = 1
+PACKED_FIELDS = ("x", "x_last", "min", "max", "mean", "last", "count", "step_last")
+"""The arrays of each series in the packed answer, in this order (``step_first`` is
+left out: it is ``x`` on a step axis, and the app never reads it)."""
+_PREFIX = struct.Struct("<4sII")  # magic, version, header length
+_META = ("run", "key", "kind", "total_points")
+_GZIP_FROM = 64 << 10
+"""Answers at least this big are gzipped for clients that accept it, off loopback."""
+
+
+def _packed_part(entries: list[dict[str, Any]]) -> bytes:
+    """One run's series as ``<I`` length, JSON list of their headers, float64 arrays."""
+    heads = [{**{k: e[k] for k in _META}, "n": len(e["count"])} for e in entries]
+    blocks = [np.asarray(e[f], dtype="<f8").tobytes() for e in entries for f in PACKED_FIELDS]
+    head = dumps(heads)
+    return struct.pack("<I", len(head)) + head + b"".join(blocks)
+
+
+def _pack(x: str, parts: list[bytes]) -> bytes:
+    """The packed answer from runs' parts (``_packed_part``), in order."""
+    heads: list[bytes] = []
+    data: list[bytes] = []
+    for part in parts:
+        (size,) = struct.unpack_from("<I", part)
+        heads.append(part[4:4 + size])
+        data.append(part[4 + size:])
+    series = b",".join(h[1:-1] for h in heads if h != b"[]")
+    header = (b'{"x":' + dumps(x) + b',"fields":' + dumps(list(PACKED_FIELDS))
+              + b',"series":[' + series + b"]}")
+    header += b" " * (-(_PREFIX.size + len(header)) % 8)  # the arrays start 8-aligned
+    return _PREFIX.pack(PACKED_MAGIC, PACKED_VERSION, len(header)) + header + b"".join(data)
+
+
+def wants_packed(request: Request) -> bool:
+    return PACKED in request.headers.get("accept", "")
+
+
+# ---- reading -----------------------------------------------------------------------
+
 def read_envelopes(store: MetadataStore, entity: str, project: str, query: EnvelopeQuery,
-                   cache: EncodedCache) -> bytes:
-    """The answer, as JSON. Each run's entries come from the cache while the run is
-    unchanged (any batch applied to it changes ``updated_at``, and so the cache key); the
-    others are read together."""
+                   cache: EncodedCache, packed: bool = False) -> bytes:
+    """The answer, as JSON (or packed). Each run's entries come from the cache while the
+    run is unchanged (any batch applied to it changes ``updated_at``, and so the cache
+    key); the others are read together."""
+    encode: Callable[[list[dict[str, Any]]], bytes] = (
+        _packed_part if packed else lambda entries: b",".join(dumps(e) for e in entries))
     runs = store.run_versions(entity, project, query.runs)
     encoded: dict[str, bytes] = {}
     stale: dict[str, RunVersion] = {}
     keys: dict[str, tuple[Any, ...]] = {}
     for run_id, run in runs.items():
         keys[run_id] = (run.pk, run.updated_at, run_id, tuple(query.keys), query.x,
-                        query.buckets, query.lo, query.hi)
+                        query.buckets, query.lo, query.hi, packed)
         found = cache.get(keys[run_id])
         if found is None:
             stale[run_id] = run
         else:
             encoded[run_id] = found
     for run_id, entries in _entries(store, stale, query).items():
-        encoded[run_id] = b",".join(dumps(e) for e in entries)
+        encoded[run_id] = encode(entries)
         cache.put(keys[run_id], encoded[run_id])
     parts: list[bytes] = []
     for run_id in query.runs:
         if run_id not in runs:
-            parts += [dumps(series_json(run_id, key, None, None)) for key in query.keys]
+            parts.append(encode([series_json(run_id, key, None, None) for key in query.keys]))
         elif encoded[run_id]:
             parts.append(encoded[run_id])
+    if packed:
+        return _pack(query.x, parts)
     return b'{"x":' + dumps(query.x) + b',"series":[' + b",".join(parts) + b"]}"
+
+
+def _gzipped(request: Request, body: bytes) -> bytes | None:
+    """``body`` gzipped when it is big, the client accepts gzip and is not on this
+    machine (over loopback, compressing costs more time than it saves)."""
+    client = request.client.host if request.client is not None else ""
+    if (len(body) < _GZIP_FROM or "gzip" not in request.headers.get("accept-encoding", "")
+            or client in ("127.0.0.1", "::1", "localhost")):
+        return None
+    return gzip.compress(body, compresslevel=1)
 
 
 async def envelopes(request: Request) -> Response:
     ctx = context(request)
     query = parse_query(await json_body(request))
     project = await find_project(request)
-    return await ctx.respond(read_envelopes, ctx.store, project.entity, project.name, query,
-                             ctx.encoded)
+    packed = wants_packed(request)
+
+    def work() -> tuple[bytes, bytes | None]:
+        body = read_envelopes(ctx.store, project.entity, project.name, query, ctx.encoded,
+                              packed)
+        return body, _gzipped(request, body)
+
+    body, zipped = await ctx.call_chart(work)
+    headers = {"Vary": "Accept, Accept-Encoding"}
+    if zipped is not None:
+        body = zipped
+        headers["Content-Encoding"] = "gzip"
+    return Response(body, media_type=PACKED if packed else "application/json",
+                    headers=headers)
 
 
 ROUTES = [Route("/projects/{entity}/{project}/envelopes", envelopes, methods=["POST"])]

@@ -12,6 +12,7 @@ from starlette.routing import Route
 
 from cairn.api.history import scan_rows
 from cairn.server.context import context, find_run
+from cairn.server.encoding import dumps
 from cairn.server.errors import bad_request
 from cairn.server.params import query_int, query_list, step_range
 from cairn.store.base import MetadataStore
@@ -43,7 +44,9 @@ async def run_history(request: Request) -> Response:
     step_range(min_step, max_step)
     limit = query_int(request, "limit", 1000, 1, MAX_ROWS)
     row = await find_run(request)
-    return await ctx.respond(history_page, ctx.store, row.pk, keys, min_step, max_step, limit)
+    page = await ctx.call_chart(
+        lambda: dumps(history_page(ctx.store, row.pk, keys, min_step, max_step, limit)))
+    return Response(page, media_type="application/json")
 
 
 ROUTES = [Route("/runs/{entity}/{project}/{run_id}/history", run_history, methods=["GET"])]

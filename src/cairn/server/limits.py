@@ -15,7 +15,6 @@ from contextvars import ContextVar
 from typing import TypeVar
 
 import anyio
-from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cairn.store.deadline import Deadline
@@ -81,18 +80,32 @@ class ClientWatch:
             _current.reset(token)
 
 
-async def call_limited(seconds: float, fn: Callable[[], T]) -> T:
-    """``fn()`` in a worker thread, its store work bounded to ``seconds`` and stopped when
-    the client of the current request disconnects."""
+def chart_lane(threads: int) -> anyio.CapacityLimiter:
+    """The worker threads chart reads (envelopes, history pages) share. Chart reads are
+    the expensive requests; in the common pool, a dozen of them at once would leave the
+    runs table and the event streams' polls waiting for a worker and then sharing the
+    interpreter with all of them. In their own lane of a few threads, they queue among
+    themselves, and cheap reads pass."""
+    return anyio.CapacityLimiter(threads)
+
+
+async def call_limited(seconds: float, fn: Callable[[], T],
+                       lane: anyio.CapacityLimiter | None = None) -> T:
+    """``fn()`` in a worker thread (of ``lane``, else the common pool), its store work
+    bounded to ``seconds`` and stopped when the client of the current request disconnects.
+    Time spent waiting for a thread of ``lane`` counts against ``seconds``."""
     limit = Deadline(seconds)
 
     def work() -> T:
         with limit.active():
             return fn()
 
+    async def in_thread() -> T:
+        return await anyio.to_thread.run_sync(work, limiter=lane)
+
     client = _current.get()
     if client is None:
-        return await run_in_threadpool(work)
+        return await in_thread()
     result: list[T] = []
     failed: list[Exception] = []
     async with anyio.create_task_group() as group:
@@ -102,7 +115,7 @@ async def call_limited(seconds: float, fn: Callable[[], T]) -> T:
 
         group.start_soon(cancel_when_gone)
         try:
-            result.append(await run_in_threadpool(work))
+            result.append(await in_thread())
         except Exception as exc:  # raised below as itself, not inside an ExceptionGroup
             failed.append(exc)
         finally:

@@ -44,6 +44,14 @@ def _answer(schema: dict[str, Any], description: str = "OK",
             **_errors()}
 
 
+def _packed_answer(responses: dict[str, Any]) -> dict[str, Any]:
+    """The envelopes' answer also comes packed (``Accept: application/vnd.cairn.envelopes``;
+    docs/api.md, Packed envelopes)."""
+    responses["200"]["content"]["application/vnd.cairn.envelopes"] = {
+        "schema": {"type": "string", "format": "binary"}}
+    return responses
+
+
 def _op(summary: str, responses: dict[str, Any], parameters: list[dict[str, Any]] | None = None,
         body: dict[str, Any] | None = None) -> dict[str, Any]:
     op: dict[str, Any] = {"summary": summary, "responses": responses}
@@ -183,8 +191,8 @@ PATHS: dict[str, dict[str, Any]] = {
                                                "runs": {"type": "integer"}})}})),
         [_ENTITY, _PROJECT])},
     "/api/v1/projects/{entity}/{project}/envelopes": {"post": _op(
-        "Chart envelopes of many runs and keys", _answer(_object({
-            "x": {"type": "string"}, "series": {"type": "array", "items": _ref("Envelope")}})),
+        "Chart envelopes of many runs and keys", _packed_answer(_answer(_object({
+            "x": {"type": "string"}, "series": {"type": "array", "items": _ref("Envelope")}}))),
         [_ENTITY, _PROJECT], _ENVELOPE_BODY)},
     "/api/v1/projects/{entity}/{project}/events": {"get": _op(
         "Server-Sent Events: run, points and reset events",

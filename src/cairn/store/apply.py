@@ -44,6 +44,7 @@ from cairn.store.codec import (
     encode_envelope,
     envelope_of,
 )
+from cairn.store.levels import update_level
 from cairn.store.progress import SessionProgress, load_progress, save_progress
 from cairn.store.query import filter_json
 from cairn.store.run_files import apply_file
@@ -158,6 +159,12 @@ class RecordApplier:
         # (digest, project) of the blobs the batch's records name: a blob is served only
         # through a project that refers to it (``project_blobs``, server/access.py).
         self._blob_refs: set[tuple[str, int]] = set()
+        # The first step each series' points changed from in this batch, to bring the
+        # series' coarse level up to date once, at the end (``levels.py``).
+        self._changed_from: dict[int, int] = {}
+        # The points this batch wrote to each series, from the first chunk it (re)wrote to
+        # the end, in pieces: the level update reads them here instead of from the chunks.
+        self._written: dict[int, list[tuple[Int64s, Float64s]]] = {}
         self._handlers: dict[str, Handler] = {
             "run": self._on_run,
             "config": self._on_config,
@@ -388,11 +395,14 @@ class RecordApplier:
                 "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                 (run_pk, key, kind, int(steps.size), int(steps[0]), int(steps[-1])))
             series_id = int(cur.fetchone()[0])
+            self._changed_from[series_id] = int(steps[0])
             self._write_chunks(series_id, 0, steps, values)
             self._series[(run_pk, key)] = (series_id, kind, int(steps.size), int(steps[0]),
                                            int(steps[-1]))
             return
         series_id, old_kind, count, first, last = row
+        self._changed_from[series_id] = min(self._changed_from.get(series_id, int(steps[0])),
+                                            int(steps[0]))
         if int(steps[0]) <= last:
             count += self._merge_points(series_id, steps, values)
         else:
@@ -446,6 +456,7 @@ class RecordApplier:
                       values: Float64s) -> None:
         """Write the points as chunks from ``start_seq`` on; a last chunk that is not
         full is kept as the series' tail and written by ``_write_tail``."""
+        self._note_written(series_id, steps, values)
         for i, at in enumerate(range(0, int(steps.size), CHUNK_POINTS)):
             s = steps[at:at + CHUNK_POINTS]
             v = values[at:at + CHUNK_POINTS]
@@ -456,6 +467,25 @@ class RecordApplier:
             else:
                 self._unwritten.discard(series_id)
                 self._write_chunk(series_id, start_seq + i, s, v)
+
+    def _note_written(self, series_id: int, steps: Int64s, values: Float64s) -> None:
+        """Points from ``steps[0]`` to the series' end now are ``steps``: earlier pieces
+        keep only what lies before them."""
+        if steps.size == 0:
+            return
+        pieces = []
+        for s, v in self._written.get(series_id, []):
+            keep = s < steps[0]
+            if keep.any():
+                pieces.append((s[keep], v[keep]))
+        pieces.append((steps, values))
+        self._written[series_id] = pieces
+
+    def _written_points(self, series_id: int) -> tuple[Int64s, Float64s]:
+        pieces = self._written.get(series_id, [])
+        if len(pieces) == 1:
+            return pieces[0]
+        return (np.concatenate([s for s, _ in pieces]), np.concatenate([v for _, v in pieces]))
 
     def _write_tail(self, series_id: int) -> None:
         if series_id in self._unwritten:
@@ -475,6 +505,11 @@ class RecordApplier:
     def _flush(self) -> None:
         for series_id in sorted(self._unwritten):
             self._write_tail(series_id)
+        for series_id, _, count, first, last in self._series.values():
+            if series_id in self._changed_from:
+                update_level(self.conn, series_id, count, first, last,
+                             self._changed_from[series_id], int(self._tails[series_id][1][0]),
+                             self._written_points(series_id))
         touched_projects = set()
         for run in self.runs.values():
             if not run.dirty_sessions:

@@ -15,9 +15,11 @@ series' point count and last step).
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -71,37 +73,70 @@ class ChunkIndex:
         return slice_envelope(self.groups, int(self.group_start[a]), int(self.group_start[b]))
 
 
+class Cached(Protocol):
+    """What the cache holds: a chunk index, or a series' whole envelope from its coarse
+    level (``envelope_reads.py``)."""
+
+    @property
+    def version(self) -> Hashable: ...
+
+    @property
+    def nbytes(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class CachedLevel:
+    """A series' whole envelope at its coarse level's width (``levels.py``): the stored
+    level and the points after it, grouped alike."""
+
+    version: Hashable
+    groups: Envelope
+
+    @property
+    def nbytes(self) -> int:
+        return self.groups.size * 64
+
+
 class ChunkIndexCache:
-    """Indexes by series key, within ``budget`` bytes. Not thread-safe: the store calls
-    it under its own lock."""
+    """Indexes (and levels) by key, within ``budget`` bytes; safe to use from several
+    reading threads."""
 
     def __init__(self, budget: int = DEFAULT_BUDGET) -> None:
         self.budget = budget
-        self._entries: OrderedDict[Hashable, ChunkIndex] = OrderedDict()
+        self._entries: OrderedDict[Hashable, Cached] = OrderedDict()
         self._bytes = 0
+        self._lock = threading.Lock()
 
-    def get(self, key: Hashable, version: Hashable) -> ChunkIndex | None:
-        index = self._entries.get(key)
-        if index is None or index.version != version:
-            return None
-        self._entries.move_to_end(key)
-        return index
+    def get(self, key: Hashable, version: Hashable) -> Any:
+        """The entry put under ``key`` while its version is ``version``, else None."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry.version != version:
+                return None
+            self._entries.move_to_end(key)
+            return entry
 
-    def put(self, key: Hashable, index: ChunkIndex) -> None:
-        self.discard(key)
-        if index.nbytes > self.budget:
-            return
-        self._entries[key] = index
-        self._bytes += index.nbytes
-        while self._bytes > self.budget:
-            _, oldest = self._entries.popitem(last=False)
-            self._bytes -= oldest.nbytes
+    def put(self, key: Hashable, entry: Cached) -> None:
+        with self._lock:
+            self._discard(key)
+            if entry.nbytes > self.budget:
+                return
+            self._entries[key] = entry
+            self._bytes += entry.nbytes
+            while self._bytes > self.budget:
+                _, oldest = self._entries.popitem(last=False)
+                self._bytes -= oldest.nbytes
 
     def discard(self, key: Hashable) -> None:
+        with self._lock:
+            self._discard(key)
+
+    def _discard(self, key: Hashable) -> None:
         old = self._entries.pop(key, None)
         if old is not None:
             self._bytes -= old.nbytes
 
     def clear(self) -> None:
-        self._entries.clear()
-        self._bytes = 0
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0

@@ -6,6 +6,9 @@ round trips, cheap in-process (SQLite) and slow over a network (PostgreSQL). Her
 step is one query for all the series together (in parts of ``_PART`` keys):
 
 1. the series of every run and key, with the run's last change (the index version);
+   a series read whole that is too long to read as points takes its envelope from its
+   coarse level (``levels.py``) and its last chunk, two more queries for all of them,
+   and skips the rest;
 2. the chunk rows of the series whose chunk index is not cached (``chunk_index.py``);
 3. the one or two chunks cut by the ends of the step range, point by point;
 4. the inner chunks' points, for the series short enough to be bucketed from points.
@@ -23,17 +26,19 @@ import numpy as np
 
 from cairn.errors import StoreError
 from cairn.store.base import SeriesInfo
-from cairn.store.buckets import bucket_envelope, bucket_points
-from cairn.store.chunk_index import ChunkIndex, ChunkIndexCache
+from cairn.store.buckets import STEP_MAX, bucket_envelope, bucket_points_many
+from cairn.store.chunk_index import CachedLevel, ChunkIndex, ChunkIndexCache
 from cairn.store.codec import (
     ENVELOPE_POINTS,
     Envelope,
     Float64s,
     Int64s,
     decode_chunks,
+    decode_envelope,
     envelope_of,
     merge_envelopes,
 )
+from cairn.store.levels import LEVEL_FROM, level_of
 
 Read = Callable[[str, Sequence[Any]], list[Any]]
 SeriesKey = tuple[int, str]
@@ -58,10 +63,13 @@ def _marks(items: Sequence[Any]) -> str:
     return ", ".join("?" for _ in items)
 
 
-def indexed_series(read: Read, cache: ChunkIndexCache, location: str, run_pks: Sequence[int],
-                   keys: Sequence[str]) -> dict[SeriesKey, IndexedSeries]:
-    """The numeric series among ``run_pks`` and ``keys``, each with its chunk index (from
-    ``cache`` while the series is unchanged)."""
+SeriesRow = tuple[SeriesInfo, int, tuple[Any, ...]]
+"""A series' info, id and index version (what changes whenever the series may have)."""
+
+
+def series_rows(read: Read, run_pks: Sequence[int],
+                keys: Sequence[str]) -> dict[SeriesKey, SeriesRow]:
+    """The numeric series among ``run_pks`` and ``keys``."""
     runs, wanted = list(dict.fromkeys(run_pks)), list(dict.fromkeys(keys))
     rows: list[Any] = []
     for run_part in _parts(runs, _PART // 2):
@@ -71,10 +79,21 @@ def indexed_series(read: Read, cache: ChunkIndexCache, location: str, run_pks: S
                 "series.first_step, series.last_step, runs.updated_at FROM series JOIN runs "
                 f"ON runs.id = series.run WHERE series.run IN ({_marks(run_part)}) AND "
                 f"series.key IN ({_marks(key_part)})", [*run_part, *key_part])
-    found: dict[SeriesKey, tuple[SeriesInfo, int, tuple[Any, ...]]] = {}
+    found: dict[SeriesKey, SeriesRow] = {}
     for sid, run, key, kind, count, first, last, updated_at in rows:
         info = SeriesInfo(str(key), str(kind), int(count), int(first), int(last))
         found[(int(run), str(key))] = info, int(sid), (int(run), updated_at, count, last)
+    return found
+
+
+def indexed_series(read: Read, cache: ChunkIndexCache, location: str, run_pks: Sequence[int],
+                   keys: Sequence[str],
+                   found: dict[SeriesKey, SeriesRow] | None = None,
+                   ) -> dict[SeriesKey, IndexedSeries]:
+    """The numeric series among ``run_pks`` and ``keys`` (or the ``found`` ones), each with
+    its chunk index (from ``cache`` while the series is unchanged)."""
+    if found is None:
+        found = series_rows(read, run_pks, keys)
     indexes = {sid: cache.get(sid, version) for _, sid, version in found.values()}
     stale = {sid: version for _, sid, version in found.values() if indexes[sid] is None}
     for part in _parts(sorted(stale)):
@@ -98,12 +117,54 @@ def indexed_series(read: Read, cache: ChunkIndexCache, location: str, run_pks: S
     return out
 
 
-def _chunk_blobs(read: Read, ranges: Sequence[tuple[int, int, int]]) -> dict[int, list[Any]]:
+def level_envelopes(read: Read, cache: ChunkIndexCache, location: str,
+                    found: dict[SeriesKey, SeriesRow], buckets: int, lo: int,
+                    hi: int) -> dict[SeriesKey, Envelope]:
+    """Envelopes from the coarse levels (``levels.py``) of the series that a chart reads
+    whole and that are too long to read as points, when their level has at least
+    ``buckets`` groups: one row a series, plus the points from the level's ``through`` on
+    (the last chunk or two), instead of every chunk's envelope. The whole envelope is kept
+    in ``cache`` while the series is unchanged."""
+    wanted = {sid: (key, version) for key, (info, sid, version) in found.items()
+              if lo <= info.first_step and info.last_step <= hi
+              and info.count >= LEVEL_FROM and info.count > buckets * ENVELOPE_POINTS}
+    whole: dict[int, Envelope] = {}
+    for sid, (_, version) in wanted.items():
+        cached = cache.get(("level", sid), version)
+        if isinstance(cached, CachedLevel):
+            whole[sid] = cached.groups
+    stale = sorted(set(wanted) - set(whole))
+    levels: dict[int, tuple[int, int, Envelope]] = {}
+    for part in _parts(stale):
+        for sid, width, through, data in read(
+                "SELECT series, width, through, data FROM series_levels WHERE series IN "
+                f"({_marks(part)})", part):
+            try:
+                levels[int(sid)] = int(width), int(through), decode_envelope(bytes(data))
+            except ValueError as exc:
+                raise StoreError(f"store {location}: the level of history series {sid} is "
+                                 f"unreadable ({exc})") from exc
+    ends = _chunk_blobs(read, [(sid, through) for sid, (_, through, _) in levels.items()],
+                        by_step=True) if levels else {}
+    for sid, (width, through, level) in levels.items():
+        blobs = [data for _, data in ends.get(sid, [])]
+        rest = decode_points(location, sid, blobs, through, STEP_MAX) if blobs else _NO_POINTS
+        whole[sid] = merge_envelopes([level, level_of(*rest, width)])
+        cache.put(("level", sid), CachedLevel(wanted[sid][1], whole[sid]))
+    return {wanted[sid][0]: bucket_envelope(env, buckets)
+            for sid, env in whole.items() if env.size >= buckets}
+
+
+def _chunk_blobs(read: Read, ranges: Sequence[tuple[int, ...]],
+                 by_step: bool = False) -> dict[int, list[Any]]:
     """``(seq, data)`` rows of each series' chunks in the ``(series, first seq, last seq)``
-    ranges, by series, in seq order."""
+    ranges (with ``by_step``, the chunks holding steps from ``(series, step)`` on), by
+    series, in seq order."""
     out: dict[int, list[Any]] = {}
+    clause = ("(series = ? AND step_max >= ?)" if by_step
+              else "(series = ? AND seq >= ? AND seq <= ?)")
     for part in _parts(list(ranges), _PART // 3):
-        where = " OR ".join("(series = ? AND seq >= ? AND seq <= ?)" for _ in part)
+        where = " OR ".join(clause for _ in part)
         params = [value for r in part for value in r]
         for sid, seq, data in read(f"SELECT series, seq, data FROM chunks WHERE {where} "
                                    "ORDER BY series, seq", params):
@@ -182,19 +243,20 @@ def envelopes(read: Read, location: str, series: dict[SeriesKey, IndexedSeries],
                      int(plans[k].series.index.seq[plans[k].b - 1]))
                     for k in short if plans[k].a < plans[k].b]
     inner_rows = _chunk_blobs(read, inner_ranges) if inner_ranges else {}
-    out: dict[SeriesKey, Envelope] = {}
-    short_keys = set(short)
-    for key, p in plans.items():
+    points_of: list[tuple[Int64s, Float64s]] = []
+    for key in short:
+        p = plans[key]
         (head, tail), index = cut[key], p.series.index
-        if key in short_keys:
-            inner = _NO_POINTS
-            if p.a < p.b:
-                inner = _points(location, p.series.id, inner_rows.get(p.series.id, []),
-                                int(index.seq[p.a]), int(index.seq[p.b - 1]), lo, hi)
-            steps = np.concatenate([head[0], inner[0], tail[0]])
-            values = np.concatenate([head[1], inner[1], tail[1]])
-            out[key] = bucket_points(steps, values, buckets)
-        else:
+        inner = _NO_POINTS
+        if p.a < p.b:
+            inner = _points(location, p.series.id, inner_rows.get(p.series.id, []),
+                            int(index.seq[p.a]), int(index.seq[p.b - 1]), lo, hi)
+        points_of.append((np.concatenate([head[0], inner[0], tail[0]]),
+                          np.concatenate([head[1], inner[1], tail[1]])))
+    out = dict(zip(short, bucket_points_many(points_of, buckets), strict=True))
+    for key, p in plans.items():
+        if key not in out:
+            (head, tail), index = cut[key], p.series.index
             out[key] = bucket_envelope(merge_envelopes(
                 [envelope_of(*head), index.envelope(p.a, p.b), envelope_of(*tail)]), buckets)
-    return out
+    return {key: out[key] for key in plans}

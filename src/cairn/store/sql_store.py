@@ -460,11 +460,15 @@ class SqlStore:
         if not run_pks or not keys:
             return {}
         with self._snapshot():
+            rows = envelope_reads.series_rows(self._read, run_pks, keys)
+            found = envelope_reads.level_envelopes(self._read, self._chunk_indexes,
+                                                   self.location, rows, buckets, lo, hi)
+            rest = {key: row for key, row in rows.items() if key not in found}
             series = envelope_reads.indexed_series(self._read, self._chunk_indexes,
-                                                   self.location, run_pks, keys)
-            found = envelope_reads.envelopes(self._read, self.location, series, buckets, lo,
-                                             hi)
-        return {key: (series[key].info, env) for key, env in found.items()}
+                                                   self.location, run_pks, keys, rest)
+            found.update(envelope_reads.envelopes(self._read, self.location, series, buckets,
+                                                  lo, hi))
+        return {key: (rows[key][0], found[key]) for key in rows}
 
     def stored_envelope(self, run_pk: int, key: str) -> Envelope:
         with self._snapshot():

@@ -32,11 +32,12 @@ from cairn.errors import (
     StoreUnavailableError,
 )
 from cairn.records import Record
-from cairn.store import deadline
+from cairn.store import deadline, levels
 from cairn.store.apply import Cursor, RecordApplier
 from cairn.store.base import ApplyResult, effective_state
 from cairn.store.chunk_index import DEFAULT_BUDGET, ChunkIndexCache
 from cairn.store.edits import Edit, lock_keys
+from cairn.store.levels import LEVELS_MIGRATION
 from cairn.store.postgres.filters import PostgresFilters
 from cairn.store.sql_store import RUN_COLUMNS, SqlStore, read_migrations
 
@@ -242,6 +243,8 @@ class PostgresStore(SqlStore):
                             conn.execute(statement)
                     conn.execute("DELETE FROM cairn_schema")
                     conn.execute("INSERT INTO cairn_schema (version) VALUES (?)", (number,))
+            if current < LEVELS_MIGRATION <= latest:
+                levels.backfill(conn)
 
     def close(self) -> None:
         self._chunk_indexes.clear()

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from cairn.errors import QueryTimeoutError, StoreError, StoreLockedError
-from cairn.store import deadline
+from cairn.store import deadline, levels
 from cairn.store.base import effective_state
 from cairn.store.chunk_index import DEFAULT_BUDGET, ChunkIndexCache
+from cairn.store.levels import LEVELS_MIGRATION
 from cairn.store.sql_store import SqlStore, read_migrations
 from cairn.store.sqlite.filters import SqliteFilters, regexp
 
@@ -227,6 +228,8 @@ class SqliteStore(SqlStore):
                         if statement.strip():
                             conn.execute(statement)
                     conn.execute(f"PRAGMA user_version = {number}")
+            if current < LEVELS_MIGRATION <= latest:
+                levels.backfill(conn)
 
     def _schema_version(self, conn: sqlite3.Connection, latest: int) -> int:
         current = int(conn.execute("PRAGMA user_version").fetchone()[0])
