@@ -70,7 +70,7 @@ SCHEMAS: dict[str, Any] = {
     "Error": _object({"error": _object({
         "status": {"type": "integer"},
         "code": {"enum": ["bad_request", "bad_filter", "bad_host", "forbidden", "not_found",
-                          "method_not_allowed", "payload_too_large", "store_busy",
+                          "method_not_allowed", "conflict", "payload_too_large", "store_busy",
                           "query_timeout", "internal"]},
         "message": {"type": "string"}}, ["status", "code", "message"])}, ["error"]),
     "Project": _object({"entity": {"type": "string"}, "name": {"type": "string"},
@@ -290,12 +290,13 @@ PATHS: dict[str, dict[str, Any]] = {
 
 
 def openapi_document(version: str) -> dict[str, Any]:
-    from cairn.server import artifacts_openapi, sweeps_openapi
+    from cairn.server import artifacts_openapi, sweeps_openapi, workspaces_openapi
 
     return {"openapi": "3.1.0",
             "info": {"title": "cairn", "version": version,
                      "description": "The HTTP API of cairn (docs/api.md)."},
-            "paths": {**PATHS, **artifacts_openapi.PATHS, **sweeps_openapi.PATHS},
+            "paths": {**PATHS, **artifacts_openapi.PATHS, **sweeps_openapi.PATHS,
+                      **workspaces_openapi.PATHS},
             "components": {"schemas": SCHEMAS}}
 
 

@@ -127,12 +127,15 @@ def _check_panel(panel: Any, where: str) -> None:
 def _check_section(section: Any, where: str, ids: set[str]) -> int:
     if not isinstance(section, dict):
         raise LayoutError(f"{where}: expected an object, got {_kind(section)}")
-    unknown = sorted(set(section) - {"id", "name", "collapsed", "panels"})
+    unknown = sorted(set(section) - {"id", "name", "collapsed", "panels", "auto"})
     if unknown:
         raise LayoutError(f"{where}: unknown field {unknown[0]!r}; a section has id, name, "
-                          "collapsed and panels")
+                          "collapsed, panels and auto")
     _check_id(section.get("id"), where)
     _check_text(section.get("name"), f"{where}.name", 200)
+    if section.get("auto") is not None:
+        # The key prefix whose automatic panels the section shows after its own.
+        _check_text(section["auto"], f"{where}.auto", 200)
     if not isinstance(section.get("collapsed", False), bool):
         raise LayoutError(f"{where}.collapsed: expected true or false")
     panels = section.get("panels", [])
