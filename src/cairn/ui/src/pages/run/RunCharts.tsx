@@ -7,6 +7,7 @@ import { ChartPanel, type ChartSettings } from "../../charts/ChartPanel";
 import { PanelSections } from "../../charts/PanelSections";
 import { FullScreen } from "../../components/FullScreen";
 import { runColor } from "../../lib/colors";
+import { shownSections } from "../../charts/layout";
 import { sectionsOf } from "../../lib/sections";
 import { useQuery } from "../../router";
 import { ChartToolbar } from "../workspace/ChartToolbar";
@@ -27,6 +28,7 @@ export function RunCharts({ run, theme, onRun }: Props) {
     [run.metrics.map((m) => m.key).join("\n")],
   );
   const sections = useMemo(() => sectionsOf(metrics, view.panelSearch), [metrics, view.panelSearch]);
+  const shown = useMemo(() => shownSections(null, sections), [sections]);
   const specs = useMemo(
     () => [{ id: run.id, label: run.name || run.id, color: runColor(run.id), runs: [run.id], group: false }],
     [run.id, run.name],
@@ -39,7 +41,8 @@ export function RunCharts({ run, theme, onRun }: Props) {
       <ChartToolbar view={view} metrics={metrics} runsLabel={null} />
       {sections.length === 0 && <p class="muted pad">{view.panelSearch ? "No metric matches." : "No metrics logged yet."}</p>}
       <PanelSections
-        sections={sections}
+        sections={shown}
+        keys={metrics.map((m) => m.key)}
         specs={specs}
         data={data}
         settings={settings}
