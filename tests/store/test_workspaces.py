@@ -101,7 +101,8 @@ def test_layouts_are_per_user_and_per_project(store: MetadataStore) -> None:
     store.save_workspace_layout("me", "q", _layout("other_project"))
     local = store.workspace_layout("me", "p")
     mine = store.workspace_layout("me", "p", user_id=ada.id)
-    assert local is not None and mine is not None
+    assert local is not None
+    assert mine is not None
     assert local.layout == _layout("local")
     assert mine.layout == _layout("ada")
     assert store.workspace_layout("me", "q", user_id=ada.id) is None
@@ -150,7 +151,8 @@ def test_named_views_save_rename_default_and_delete(store: MetadataStore) -> Non
     second = store.create_workspace_view("me", "p", "Everything", {"layout": None,
                                                                     "query": ""})
     assert [v.name for v in store.workspace_views("me", "p")] == ["Everything", "Loss only"]
-    assert first.default and not second.default
+    assert first.default
+    assert not second.default
     assert store.workspace_view("me", "p", first.id).state == state
     # One default at a time.
     store.change_workspace_view("me", "p", second.id, default=True)
@@ -165,7 +167,7 @@ def test_named_views_save_rename_default_and_delete(store: MetadataStore) -> Non
         store.change_workspace_view("me", "p", first.id, name="Everything")
     with pytest.raises(LayoutError, match="name: a view needs a name"):
         store.create_workspace_view("me", "p", "  ", {"query": ""})
-    with pytest.raises(LayoutError, match="state.query"):
+    with pytest.raises(LayoutError, match=r"state\.query"):
         store.create_workspace_view("me", "p", "long", {"query": "q" * 9000})
     assert store.delete_workspace_view("me", "p", first.id)
     assert not store.delete_workspace_view("me", "p", first.id)

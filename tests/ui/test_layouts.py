@@ -89,7 +89,7 @@ def test_panels_are_made_edited_and_saved_in_the_store(
     fill_settings(page, "Settings of a new panel", Title="Losses", Metrics="/loss$/")
     losses = panels_of(page, "Mine")
     expect(losses).to_have_count(1)
-    lines_in(losses.first, 4)  # two runs × train/loss and val/loss
+    lines_in(losses.first, 4)  # two runs, each with train/loss and val/loss
     expect(losses.first.get_by_role("list", name="Losses legend")).to_contain_text(
         "alpha · train/loss")
 
@@ -304,7 +304,8 @@ def test_named_views_default_view_and_copy_link(page: Page, log_run: LogRun,
     # same panels and settings.
     page.get_by_role("button", name="Copy a link to this view").click()
     link = page.get_by_label("Link to this view", exact=True).input_value()
-    assert "smooth=0.5" in link and "ly=" in link, link
+    assert "smooth=0.5" in link, link
+    assert "ly=" in link, link
     httpx.delete(f"{live.url}/api/v1/projects/{runs[0].entity}/proj/workspace")
     other = page.context.new_page()
     other.goto(link)
@@ -349,3 +350,37 @@ def test_run_page_panels_stay_read_only(page: Page, log_run: LogRun,
     page.get_by_role("tab", name="Charts").click()
     wait_lines(page, "train/loss", 1)
     expect(page.get_by_role("button", name="Panel menu of train/loss")).to_have_count(0)
+
+
+def test_text_panels_and_run_colours_are_saved_in_the_layout(
+        page: Page, log_run: LogRun, server: Callable[[], LiveServer],
+        screenshots: Path) -> None:
+    runs = two_runs(log_run)
+    live = server()
+    page.goto(f"{live.url}/{runs[0].entity}/proj")
+    wait_lines(page, "train/loss", 2)
+    page.get_by_role("button", name="Add a text panel to train").click()
+    fill_settings(page, "Settings of a new text panel", Title="Findings",
+                  Text="## What we saw\n\n**lr** matters: $x^2$")
+    text = page.locator('section.panel[aria-label="Findings"]')
+    expect(text.get_by_role("heading", name="What we saw")).to_be_visible()
+    expect(text.locator("strong")).to_have_text("lr")
+    expect(text.locator(".katex").first).to_be_visible()
+
+    # A run's colour is the layout's now, not the browser's.
+    page.get_by_label("Colour of beta").fill("#ff00aa")
+    legend = page.get_by_role("list", name="train/loss legend")
+    expect(legend.locator(".legend-item", has_text="beta")).to_have_attribute("data-color",
+                                                                              "#ff00aa")
+    layout = saved(live, runs[0], lambda f: f["layout"] is not None
+                   and f["layout"].get("colors") and any(
+                       p["type"] == "markdown" for s in f["layout"]["sections"]
+                       for p in s["panels"]))
+    assert layout["colors"] == {runs[1].id: "#ff00aa"}
+    page.screenshot(path=str(screenshots / "text-panel.png"))
+    page.evaluate("() => localStorage.clear()")
+    page.reload()
+    wait_lines(page, "train/loss", 2)
+    expect(legend.locator(".legend-item", has_text="beta")).to_have_attribute("data-color",
+                                                                              "#ff00aa")
+    expect(page.locator('section.panel[aria-label="Findings"] strong')).to_have_text("lr")

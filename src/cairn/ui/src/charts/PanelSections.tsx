@@ -30,12 +30,14 @@ import {
   updatePanel,
   type Layout,
   type LineSettings,
+  type PanelType,
   type ShownPanel,
   type ShownSection,
 } from "./layout";
 import { legendLabel } from "./legendTemplate";
 import type { LineSpec } from "./lines";
-import { PanelSettings } from "./PanelSettings";
+import { PanelSettings, TextSettings } from "./PanelSettings";
+import { Markdown } from "../components/Markdown";
 
 const FIRST_PANELS = 24;
 const GRID_MIN_PX = 340;
@@ -85,6 +87,8 @@ interface Dragged {
 interface Editing {
   section: string;
   panel: ShownPanel | null;
+  /** The type of a new panel. */
+  type: PanelType;
 }
 
 export function PanelSections(props: Props) {
@@ -109,7 +113,7 @@ export function PanelSections(props: Props) {
   const save = (settings: LineSettings) => {
     if (!editing || !edit) return;
     if (editing.panel) edit.change(updatePanel(edit.layout, editing.section, editing.panel, { settings }));
-    else edit.change(addPanel(edit.layout, editing.section, { type: "line", settings })[0]);
+    else edit.change(addPanel(edit.layout, editing.section, { type: editing.type, settings })[0]);
     setEditing(null);
   };
   return (
@@ -118,7 +122,15 @@ export function PanelSections(props: Props) {
         <PanelSection key={s.id} {...props} section={{ ...s, collapsed: collapsedOf(s) }} dragged={dragged} onEdit={setEditing}
           onToggle={() => toggle(s)} />
       ))}
-      {editing && (
+      {editing && (editing.panel?.type ?? editing.type) === "markdown" && (
+        <TextSettings
+          title={editing.panel ? panelTitle(editing.panel, props.keys) : "a new text panel"}
+          settings={editing.panel ? editing.panel.settings : {}}
+          onSave={save}
+          onClose={() => setEditing(null)}
+        />
+      )}
+      {editing && (editing.panel?.type ?? editing.type) === "line" && (
         <PanelSettings
           title={editing.panel ? panelTitle(editing.panel, props.keys) : "a new panel"}
           settings={editing.panel ? editing.panel.settings : {}}
@@ -134,6 +146,7 @@ export function PanelSections(props: Props) {
 function panelTitle(p: ShownPanel, keys: readonly string[]): string {
   if (p.autoKey !== null) return p.autoKey;
   if (p.settings.title) return p.settings.title;
+  if (p.type === "markdown") return "Notes";
   const resolved = resolveMetrics(p.settings.metrics ?? [], keys);
   return resolved.length ? resolved.join(", ") : (p.settings.metrics ?? []).join(", ") || "(no metric)";
 }
@@ -188,8 +201,12 @@ function SectionHead(props: SectionProps & { index: number }) {
       </button>
       {edit && <span class="section-actions">
         <button type="button" class="btn-plain" aria-label={`Add a panel to ${section.name}`} title="Add a panel"
-          onClick={() => props.onEdit({ section: section.id, panel: null })}>
+          onClick={() => props.onEdit({ section: section.id, panel: null, type: "line" })}>
           <Icon name="plus" size={12} /> Panel
+        </button>
+        <button type="button" class="btn-plain" aria-label={`Add a text panel to ${section.name}`} title="Add a Markdown text panel"
+          onClick={() => props.onEdit({ section: section.id, panel: null, type: "markdown" })}>
+          <Icon name="plus" size={12} /> Text
         </button>
         <button type="button" class="btn-plain" aria-label={`Rename section ${section.name}`} onClick={() => setRenaming(true)}>Rename</button>
         <button type="button" class="btn-plain" aria-label={`Move section ${section.name} up`} disabled={props.index === 0}
@@ -266,7 +283,7 @@ function PanelMenu(props: Props & { section: ShownSection; panel: ShownPanel; ti
         };
         return (
           <div class="menu-list" role="menu">
-            <button type="button" role="menuitem" onClick={act(() => props.onEdit({ section: section.id, panel }))}>Settings…</button>
+            <button type="button" role="menuitem" onClick={act(() => props.onEdit({ section: section.id, panel, type: panel.type }))}>Settings…</button>
             <button type="button" role="menuitem" onClick={act(() => change(duplicatePanel(edit.layout, section.id, panel)))}>Duplicate</button>
             <button type="button" role="menuitem" disabled={at <= 0} onClick={act(() => move(-1))}>Move earlier</button>
             <button type="button" role="menuitem" disabled={at >= section.panels.length - 1} onClick={act(() => move(1))}>Move later</button>
@@ -385,6 +402,13 @@ function PanelCell(props: Props & { section: ShownSection; panel: ShownPanel; co
           labelOf={labelOf}
           menu={menu}
         />
+      ) : panel.type === "markdown" ? (
+        <section class="panel text-panel" aria-label={title}>
+          <header class="panel-head"><h3 class="panel-title">{title}</h3>{menu}</header>
+          <div class="text-panel-body" style={{ height: `${h * ROW_PX}px` }}>
+            <Markdown text={panel.settings.text ?? ""} />
+          </div>
+        </section>
       ) : (
         <section class="panel" aria-label={title}>
           <header class="panel-head"><h3 class="panel-title">{title}</h3>{menu}</header>

@@ -223,3 +223,43 @@ export function PanelSettings({ title, settings, keys, onSave, onClose }: Props)
     </div>
   );
 }
+
+/** The settings of a markdown panel: its title and text. */
+export function TextSettings({ title, settings, onSave, onClose }: Omit<Props, "keys">) {
+  const [name, setName] = useState(settings.title ?? "");
+  const [text, setText] = useState(settings.text ?? "");
+  const area = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => {
+    area.current?.focus();
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape") onClose();
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, []);
+  return (
+    <div class="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+      <form class="modal panel-settings" role="dialog" aria-modal="true" aria-label={`Settings of ${title}`}
+        onSubmit={(e) => {
+          e.preventDefault();
+          const out: LineSettings = { text };
+          if (name.trim()) out.title = name.trim();
+          onSave(out);
+        }}>
+        <h2>Text panel</h2>
+        <label class="form-row">
+          <span>Title</span>
+          <input class="input" aria-label="Title" value={name} onInput={(e) => setName(e.currentTarget.value)} />
+        </label>
+        <label class="form-row">
+          <span>Text (Markdown, $LaTeX$)</span>
+          <textarea class="input" rows={10} aria-label="Text" ref={area} value={text} onInput={(e) => setText(e.currentTarget.value)} />
+        </label>
+        <div class="modal-actions">
+          <button type="button" class="btn" onClick={onClose}>Cancel</button>
+          <button type="submit" class="btn btn-primary">Save</button>
+        </div>
+      </form>
+    </div>
+  );
+}

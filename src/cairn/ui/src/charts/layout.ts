@@ -33,6 +33,8 @@ export interface LineSettings {
   band?: Band;
   /** Legend text: {run}, {metric}, {id}, {group}, {config.KEY}, {summary.KEY}. */
   legend?: string;
+  /** A markdown panel's text. */
+  text?: string;
 }
 
 export interface PanelLayout {

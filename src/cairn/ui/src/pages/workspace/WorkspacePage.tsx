@@ -11,7 +11,8 @@ import { PanelSections } from "../../charts/PanelSections";
 import { ErrorBanner } from "../../components/ErrorBanner";
 import { FullScreen } from "../../components/FullScreen";
 import { Splitter, usePaneWidth } from "../../components/Splitter";
-import { baseLayout, resolveMetrics, shownSections } from "../../charts/layout";
+import { baseLayout, resolveMetrics, setRunColor as setRunColorOf, shownSections } from "../../charts/layout";
+import { validColor } from "../../lib/colors";
 import { isChartable, keyMatcher, sectionsOf } from "../../lib/sections";
 import { useAsync } from "../../lib/useAsync";
 import { useRunColors } from "../../lib/runColors";
@@ -66,7 +67,14 @@ export function WorkspacePage({ entity, project, theme }: { entity: string; proj
     () => (view.group ? groupsOf(loaded, view.group, view.order) : null),
     [rows.version, view.group, view.filtersText, view.search, view.order],
   );
-  const [chosenColors, setRunColor] = useRunColors(entity, project);
+  const ws = useWorkspaceLayout(entity, project);
+  // Run colours are the saved layout's; colours chosen before layouts kept them (in the
+  // browser) hold until the first choice, which carries them into the layout.
+  const [browserColors] = useRunColors(entity, project);
+  const chosenColors = useMemo(
+    () => (ws.layout?.colors ? new Map(Object.entries(ws.layout.colors)) : browserColors),
+    [ws.layout, browserColors],
+  );
   const settled = rows.settled();
   const chart = chartRunsOf(groups ? loaded : settled.rows, groups, view, groups ? rows.byId : settled.byId, chosenColors);
   const colorSig = [...chart.colors].map(([id, c]) => `${id}=${c}`).join(",");
@@ -88,8 +96,14 @@ export function WorkspacePage({ entity, project, theme }: { entity: string; proj
   const sections = useMemo(() => sectionsOf(metrics.data ?? [], view.panelSearch), [metrics.data, view.panelSearch]);
   const allSections = useMemo(() => sectionsOf(metrics.data ?? [], ""), [metrics.data]);
   const metricKeys = useMemo(() => (metrics.data ?? []).filter(isChartable).map((m) => m.key), [metrics.data]);
-  const ws = useWorkspaceLayout(entity, project);
   const baseOfEdits = useMemo(() => ws.layout ?? baseLayout(allSections), [ws.layout, allSections]);
+  const setRunColor = (id: string, color: string | null) => {
+    const seeded = baseOfEdits.colors ? baseOfEdits : { ...baseOfEdits, colors: Object.fromEntries(browserColors) };
+    ws.change(setRunColorOf(seeded, id, color === null ? null : validColor(color)));
+  };
+  // The table's columns are memoised: they call the current setter, never a stale one.
+  const onColor = useRef(setRunColor);
+  onColor.current = setRunColor;
   const shown = useMemo(
     () => shownSections(ws.layout, sections, keyMatcher(view.panelSearch)),
     [ws.layout, sections, view.panelSearch],
@@ -124,7 +138,7 @@ export function WorkspacePage({ entity, project, theme }: { entity: string; proj
     : undefined;
   const syncKey = `${entity}/${project}:${view.x}`;
   const tableColumns = useMemo(
-    () => columnsFor(shownColumns, entity, project, { colors: chart.colors, onColor: setRunColor }),
+    () => columnsFor(shownColumns, entity, project, { colors: chart.colors, onColor: (id, c) => onColor.current(id, c) }),
     [shownColumns.join(","), entity, project, colorSig],
   );
   const capped = groups === null && !view.onlySelected && view.chartRuns !== "all" && rows.total > view.chartRuns;
