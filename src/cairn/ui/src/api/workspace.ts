@@ -33,14 +33,16 @@ export const workspaceApi = {
   layout: (entity: string, project: string, signal?: AbortSignal) =>
     request<StoredLayout>(`${base(entity, project)}/workspace`, { signal }),
 
-  saveLayout: (entity: string, project: string, layout: Layout, version: number) =>
+  /** `keepalive`: sent even as the page goes away (a reload right after a change). */
+  saveLayout: (entity: string, project: string, layout: Layout, version: number, keepalive = false) =>
     request<StoredLayout>(`${base(entity, project)}/workspace`, {
       method: "PUT",
       body: JSON.stringify({ layout, version }),
+      keepalive,
     }),
 
-  resetLayout: (entity: string, project: string) =>
-    request<{ deleted: boolean }>(`${base(entity, project)}/workspace`, { method: "DELETE" }),
+  resetLayout: (entity: string, project: string, keepalive = false) =>
+    request<{ deleted: boolean }>(`${base(entity, project)}/workspace`, { method: "DELETE", keepalive }),
 
   views: (entity: string, project: string, signal?: AbortSignal) =>
     request<{ views: SavedView[] }>(`${base(entity, project)}/views`, { signal }).then((r) => r.views),

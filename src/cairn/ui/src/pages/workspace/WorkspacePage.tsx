@@ -216,7 +216,7 @@ export function WorkspacePage({ entity, project, theme }: { entity: string; proj
           onFullScreen={(key) => viewActions.full(key)}
           syncKey={syncKey}
           keys={metricKeys}
-          edit={{ layout: baseOfEdits, change: ws.change }}
+          edit={ws.loaded ? { layout: baseOfEdits, change: ws.change } : undefined}
           runInfo={rows.byId}
         />
       </main>

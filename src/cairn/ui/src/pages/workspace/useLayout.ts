@@ -107,8 +107,26 @@ export function useWorkspaceLayout(entity: string, project: string): WorkspaceLa
 
   const schedule = () => {
     if (timer.current) clearTimeout(timer.current);
-    timer.current = setTimeout(() => void flush(), SAVE_DELAY_MS);
+    timer.current = setTimeout(() => {
+      timer.current = null;
+      void flush();
+    }, SAVE_DELAY_MS);
   };
+  // A change not saved yet when the page goes away (reload, close) is sent at once.
+  useEffect(() => {
+    const onHide = () => {
+      if (!timer.current && !pending.current) return;
+      if (timer.current) clearTimeout(timer.current);
+      timer.current = null;
+      const next = current.current;
+      const sent = next === null
+        ? workspaceApi.resetLayout(entity, project, true)
+        : workspaceApi.saveLayout(entity, project, next, version.current, true);
+      sent.catch(() => undefined);
+    };
+    window.addEventListener("pagehide", onHide);
+    return () => window.removeEventListener("pagehide", onHide);
+  }, [entity, project]);
   useEffect(() => () => {
     if (timer.current) {
       clearTimeout(timer.current);
