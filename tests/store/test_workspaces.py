@@ -118,6 +118,8 @@ def test_layouts_are_per_user_and_per_project(store: MetadataStore) -> None:
     ({"sections": [{"id": "s", "name": "x", "panels": [
         {"id": "a", "type": "line"}, {"id": "a", "type": "bar"}]}]}, "used twice"),
     ({"sections": [{"id": "bad id!", "name": "x"}]}, "layout.sections[0].id"),
+    ({"sections": [{"id": "s\n", "name": "x"}]}, "layout.sections[0].id"),
+    ({"colors": {"r1": "#ff0000\n"}}, "layout.colors['r1']"),
     ({"colors": {"r1": "red"}}, "layout.colors['r1']"),
     ({"sections": [{"id": "s", "name": "x", "panels": [
         {"id": f"p{i}", "type": "line"} for i in range(MAX_PANELS + 1)]}]},

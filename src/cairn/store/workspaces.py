@@ -39,8 +39,8 @@ VIEW_NAME_CHARS = 100
 VIEW_QUERY_CHARS = 8000
 PANEL_TYPES = ("line", "bar", "scatter", "parallel", "markdown")
 LAYOUT_KEYS = ("sections", "hidden", "colors")
-_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
-_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 class LayoutError(Error, ValueError):
@@ -85,7 +85,7 @@ def _kind(value: Any) -> str:
 
 
 def _check_id(value: Any, where: str) -> str:
-    if not isinstance(value, str) or not _ID.match(value):
+    if not isinstance(value, str) or not _ID.fullmatch(value):
         raise LayoutError(f"{where}.id: expected 1-64 letters, digits or _.:- , got "
                           f"{value!r:.80}")
     return value
@@ -187,7 +187,7 @@ def check_layout(layout: Any) -> dict[str, Any]:
     if len(colors) > MAX_COLORS:
         raise LayoutError(f"layout.colors: at most {MAX_COLORS} runs, got {len(colors)}")
     for run_id, color in colors.items():
-        if not isinstance(color, str) or not _COLOR.match(color):
+        if not isinstance(color, str) or not _COLOR.fullmatch(color):
             raise LayoutError(f"layout.colors[{run_id!r:.80}]: expected #rrggbb, got "
                               f"{color!r:.40}")
     return layout

@@ -3,6 +3,7 @@ import {
   addPanel,
   addSection,
   baseLayout,
+  cleanLayout,
   duplicatePanel,
   LayoutHistory,
   movePanel,
@@ -96,5 +97,26 @@ describe("LayoutHistory", () => {
     expect(h.undo(b)).toBe(a);
     h.push(a);
     expect(h.canRedo).toBe(false);
+  });
+});
+
+describe("cleanLayout", () => {
+  it("drops what has the wrong type instead of trusting it", () => {
+    const raw = {
+      sections: [
+        { id: "s", name: "ok", panels: [{ id: "p", type: "line", w: 99, settings: { metrics: "loss", yMin: "0", title: "T", smoothing: { kind: "ema", amount: 0.5 } } }, { id: 3, type: "line" }, { id: "q", type: "pie" }] },
+        { id: "t" },
+        "nope",
+      ],
+      hidden: ["a", 1],
+      colors: { r1: "#ff0000", r2: "red" },
+    };
+    expect(cleanLayout(raw)).toEqual({
+      sections: [{ id: "s", name: "ok", collapsed: false, auto: null, panels: [{ id: "p", type: "line", w: 4, settings: { title: "T", smoothing: { kind: "ema", amount: 0.5 } } }] }],
+      hidden: ["a"],
+      colors: { r1: "#ff0000" },
+    });
+    expect(cleanLayout({ sections: "x" })).toBeNull();
+    expect(cleanLayout(null)).toBeNull();
   });
 });

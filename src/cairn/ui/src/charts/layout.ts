@@ -355,3 +355,77 @@ export class LayoutHistory {
     return this.future.length > 0;
   }
 }
+
+// ---- reading a layout from elsewhere -------------------------------------------------------
+
+const PANEL_TYPES: readonly PanelType[] = ["line", "bar", "scatter", "parallel", "markdown"];
+const SMOOTHINGS: readonly SmoothingKind[] = ["none", "ema", "running", "gaussian"];
+const AGGREGATES: readonly Aggregate[] = ["mean", "median", "min", "max"];
+const BANDS: readonly Band[] = ["minmax", "stddev", "stderr", "none"];
+
+type Loose = Record<string, unknown>;
+const isObject = (v: unknown): v is Loose => !!v && typeof v === "object" && !Array.isArray(v);
+const text = (v: unknown) => (typeof v === "string" ? v : undefined);
+const finite = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+const flag = (v: unknown) => (typeof v === "boolean" ? v : undefined);
+const oneOf = <T extends string>(v: unknown, options: readonly T[]) => (options.includes(v as T) ? (v as T) : undefined);
+
+function cleanSettings(raw: unknown): LineSettings {
+  const s = isObject(raw) ? raw : {};
+  const smoothing = isObject(s.smoothing) ? s.smoothing : null;
+  const kind = smoothing && oneOf(smoothing.kind, SMOOTHINGS);
+  const amount = smoothing && finite(smoothing.amount);
+  const out: LineSettings = {
+    title: text(s.title),
+    metrics: Array.isArray(s.metrics) ? s.metrics.filter((m): m is string => typeof m === "string") : undefined,
+    x: text(s.x),
+    smoothing: kind && amount !== undefined && amount !== null ? { kind, amount } : undefined,
+    yMin: finite(s.yMin),
+    yMax: finite(s.yMax),
+    logX: flag(s.logX),
+    logY: flag(s.logY),
+    ignoreOutliers: flag(s.ignoreOutliers),
+    maxRuns: finite(s.maxRuns),
+    aggregate: oneOf(s.aggregate, AGGREGATES),
+    band: oneOf(s.band, BANDS),
+    legend: text(s.legend),
+    text: text(s.text),
+  };
+  for (const key of Object.keys(out) as (keyof LineSettings)[]) if (out[key] === undefined) delete out[key];
+  return out;
+}
+
+const cells = (v: unknown, hi: number) => {
+  const n = finite(v);
+  return n === undefined ? undefined : Math.max(1, Math.min(hi, Math.round(n)));
+};
+
+/** A layout as the app can draw it, from whatever a store, a view or a link held: fields
+ * of the wrong type are dropped, not trusted (null when it is no layout at all). */
+export function cleanLayout(raw: unknown): Layout | null {
+  if (!isObject(raw) || !Array.isArray(raw.sections)) return null;
+  const sections: SectionLayout[] = [];
+  for (const s of raw.sections) {
+    if (!isObject(s) || typeof s.id !== "string" || typeof s.name !== "string") continue;
+    const panels: PanelLayout[] = [];
+    for (const p of Array.isArray(s.panels) ? s.panels : []) {
+      const type = isObject(p) ? oneOf(p.type, PANEL_TYPES) : undefined;
+      if (!isObject(p) || typeof p.id !== "string" || !type) continue;
+      const panel: PanelLayout = { id: p.id, type, settings: cleanSettings(p.settings) };
+      const w = cells(p.w, MAX_W);
+      const h = cells(p.h, MAX_H);
+      if (w !== undefined) panel.w = w;
+      if (h !== undefined) panel.h = h;
+      panels.push(panel);
+    }
+    sections.push({ id: s.id, name: s.name, collapsed: s.collapsed === true, auto: text(s.auto) ?? null, panels });
+  }
+  const hidden = Array.isArray(raw.hidden) ? raw.hidden.filter((k): k is string => typeof k === "string") : [];
+  const layout: Layout = { sections, hidden };
+  if (isObject(raw.colors)) {
+    layout.colors = Object.fromEntries(
+      Object.entries(raw.colors).filter((e): e is [string, string] => typeof e[1] === "string" && /^#[0-9a-fA-F]{6}$/.test(e[1])),
+    );
+  }
+  return layout;
+}

@@ -5,7 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import { workspaceApi, type SavedView } from "../../api/workspace";
 import { Icon } from "../../components/Icon";
 import { Popover } from "../../components/Popover";
-import { addSection, type Layout } from "../../charts/layout";
+import { addSection, cleanLayout, type Layout } from "../../charts/layout";
 import { navigate } from "../../router";
 import type { WorkspaceLayoutState } from "./useLayout";
 
@@ -24,7 +24,7 @@ export function decodeLayout(param: string): Layout | null {
   try {
     const text = atob(param.replace(/-/g, "+").replace(/_/g, "/"));
     const value: unknown = JSON.parse(new TextDecoder().decode(Uint8Array.from(text, (c) => c.charCodeAt(0))));
-    if (value && typeof value === "object" && Array.isArray((value as Layout).sections)) return value as Layout;
+    return cleanLayout(value);
   } catch {
     // not a layout: ignored
   }
@@ -205,6 +205,6 @@ export function LayoutBar(props: Props) {
 
 /** Open a saved view: its layout (an undoable change) and its query string. */
 export function openView(state: WorkspaceLayoutState, view: SavedView): void {
-  state.change(view.state.layout);
+  state.change(view.state.layout === null ? null : cleanLayout(view.state.layout));
   navigate(`${location.pathname}${view.state.query ? `?${view.state.query}` : ""}`);
 }

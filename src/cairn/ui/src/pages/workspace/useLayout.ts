@@ -5,7 +5,7 @@
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { workspaceApi } from "../../api/workspace";
 import { ApiError, isAbort } from "../../api/client";
-import { LayoutHistory, type Layout } from "../../charts/layout";
+import { cleanLayout, LayoutHistory, type Layout } from "../../charts/layout";
 
 const SAVE_DELAY_MS = 300;
 
@@ -52,7 +52,7 @@ export function useWorkspaceLayout(entity: string, project: string): WorkspaceLa
       workspaceApi.layout(entity, project, signal).then(
         (stored) => {
           version.current = stored.version;
-          show(stored.layout);
+          show(cleanLayout(stored.layout));
           setLoaded(true);
         },
         (err: unknown) => {
