@@ -25,7 +25,9 @@ def start_run(tracker: str, project: str, config: dict[str, Any] | None = None) 
     if tracker == "cairn":
         import cairn
 
-        return cairn.init(project=project, config=config)
+        # The disk figures are for compacted WALs, the setting for a store that stays put.
+        return cairn.init(project=project, config=config,
+                          settings={"wal_retention": "compact"})
     if tracker == "wandb":
         import wandb  # type: ignore[import-not-found]
 

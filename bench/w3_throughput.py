@@ -9,7 +9,11 @@ share of the time is the benchmark's own. Peak RSS is the measuring process's, r
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from bench.context import BenchContext, measure_trackers
@@ -22,7 +26,28 @@ SIZES = {"full": {"steps": 100_000, "metrics": 10, "reps": 3, "compare_reps": 1}
          "quick": {"steps": 1_000, "metrics": 10, "reps": 1, "compare_reps": 1}}
 
 
-def measure(tracker: str, steps: int, metrics: int) -> dict[str, Any]:
+def measure(tracker: str, steps: int, metrics: int, busy: int = 0) -> dict[str, Any]:
+    """One run; ``busy``: CPU-bound processes competing for the cores meanwhile
+    (``bench/w3_contended.py``)."""
+    with competing(busy):
+        return _measure(tracker, steps, metrics)
+
+
+@contextlib.contextmanager
+def competing(processes: int) -> Iterator[None]:
+    """``processes`` pure-Python busy loops, running until the block ends."""
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+               for _ in range(processes)]
+    try:
+        time.sleep(0.2 if burners else 0.0)  # started and spinning
+        yield
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
+
+
+def _measure(tracker: str, steps: int, metrics: int) -> dict[str, Any]:
     curves = TrainingCurves(steps, metrics)
     row = curves.row
     t0 = time.perf_counter()
@@ -50,9 +75,11 @@ def measure(tracker: str, steps: int, metrics: int) -> dict[str, Any]:
     }
     if tracker == "cairn":
         import cairn
+        from bench.disk import run_disk
 
         steps_read, _ = cairn.Api().run(run.path).series(curves.keys[-1])
         out["stored_points"] = int(steps_read.size)
+        out.update(run_disk(run, steps * metrics))
     return out
 
 
@@ -70,7 +97,22 @@ def figures(reps: list[dict[str, Any]], with_targets: bool) -> list[Figure]:
                "MiB", target(150)),
         Figure("harness_share", "share of loop time making rows",
                median([r["harness_s"] / r["total_s"] for r in reps]) * 100, "%"),
+        *_disk_figures(reps, with_targets),
     ]
+
+
+def _disk_figures(reps: list[dict[str, Any]], with_targets: bool) -> list[Figure]:
+    """cairn's only: the store and the run's folder once its WAL is compacted."""
+    if any(r.get("disk_bytes_per_point") is None for r in reps):
+        return []
+    share = [r["run_folder_share"] for r in reps if r["run_folder_share"] is not None]
+    figures = [Figure("disk_bytes_per_point", "on disk: store + run folder, bytes/point",
+                      median([r["disk_bytes_per_point"] for r in reps]), "B",
+                      8 if with_targets else None)]
+    if share:
+        figures.append(Figure("run_folder_pct", "run folder (compacted WAL) / store",
+                              median(share) * 100, "%", 10 if with_targets else None))
+    return figures
 
 
 def run(ctx: BenchContext, sizes: dict[str, Any]) -> WorkloadResult:

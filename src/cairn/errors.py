@@ -10,7 +10,9 @@
     ├── StoreError            the metadata or blob store failed or is unreachable
     │   ├── StoreLockedError  the store stayed locked past the busy timeout
     │   ├── QueryTimeoutError a read ran past its time limit, or its client went away
-    │   └── ServerUnavailableError a cairn server is unreachable or overloaded (retry)
+    │   ├── StoreUnavailableError the database or blob store cannot be reached (retry)
+    │   ├── ServerUnavailableError a cairn server is unreachable or overloaded (retry)
+    │   └── ServerRefusedError a cairn server refused a request (4xx: do not retry as is)
     ├── WalError              a write-ahead log file is unreadable (bad header, wrong version)
     ├── FilterError           a malformed run filter or order expression
     └── NotFoundError         no project, run or metric by that name
@@ -72,9 +74,26 @@ class QueryTimeoutError(StoreError):
     asked for it went away), and was stopped."""
 
 
+class StoreUnavailableError(StoreError):
+    """The database of a metadata store, or a blob store, cannot be reached (refused,
+    timed out, restarting): worth retrying later. A server answers it with 503
+    ``store_unavailable``."""
+
+
 class ServerUnavailableError(StoreError):
     """A cairn server could not be reached, timed out or answered 5xx: worth retrying
     later (the run's data waits in its WAL)."""
+
+
+class ServerRefusedError(StoreError):
+    """A cairn server refused a request (a 4xx other than 408 and 429: a revoked key, a
+    run of another entity, a batch too large): sent again unchanged it would be refused
+    again. ``status`` is the HTTP status, ``base_url`` the server."""
+
+    def __init__(self, message: str, status: int, base_url: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.base_url = base_url
 
 
 class WalError(Error):

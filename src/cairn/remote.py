@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
-from cairn.errors import ServerUnavailableError, StoreError, UsageError
+from cairn.errors import ServerRefusedError, ServerUnavailableError, StoreError, UsageError
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -129,8 +129,8 @@ def resolve_key(base_url: str, given: str | None = None,
 class ServerClient:
     """One keep-alive connection to a server, safe to share between threads (requests
     take turns). A refused connection, a timeout or a 5xx raise
-    ``ServerUnavailableError`` (worth retrying later); a 4xx raises ``StoreError`` with the
-    server's message."""
+    ``ServerUnavailableError`` (worth retrying later); a 4xx raises ``ServerRefusedError``
+    with the server's message."""
 
     def __init__(self, base_url: str, api_key: str | None,
                  timeout: float = DEFAULT_TIMEOUT) -> None:
@@ -190,16 +190,22 @@ class ServerClient:
                         f"{_reason(exc)}") from exc
         if status in ok or (status == 404 and 404 in ok):
             return status, data
+        raise self._answer_error(status, data, f"{method} {path}")
+
+    def _answer_error(self, status: int, data: bytes, what: str) -> StoreError:
+        """The error of an answer that is not what was asked for: a 5xx, 408 or 429 is
+        worth retrying later, any other 4xx would be refused again."""
         message = _message(data) or f"HTTP {status}"
-        if status >= 500 or status == 429:
-            raise ServerUnavailableError(f"the cairn server {self.base_url} answered "
-                                         f"{status}: {message}")
+        if status >= 500 or status in (408, 429):
+            return ServerUnavailableError(f"the cairn server {self.base_url} answered "
+                                          f"{status}: {message}")
         if status == 401:
-            raise StoreError(f"the cairn server {self.base_url} refused the API key: "
-                             f"{message} (check CAIRN_API_KEY, or run `cairn login --host "
-                             f"{self.base_url}`)")
-        raise StoreError(f"the cairn server {self.base_url} refused {method} {path} "
-                         f"({status}): {message}")
+            return ServerRefusedError(
+                f"the cairn server {self.base_url} refused the API key: {message} (check "
+                f"CAIRN_API_KEY, or run `cairn login --host {self.base_url}`)",
+                status, self.base_url)
+        return ServerRefusedError(f"the cairn server {self.base_url} refused {what} "
+                                  f"({status}): {message}", status, self.base_url)
 
     def stream(self, path: str) -> tuple[int, BinaryIO]:
         """``(status, body)`` of a GET whose body is read as it arrives, on a connection
@@ -223,12 +229,7 @@ class ServerClient:
         conn.close()
         if answer.status == 404:
             return 404, io.BytesIO(data)
-        message = _message(data) or f"HTTP {answer.status}"
-        if answer.status >= 500 or answer.status == 429:
-            raise ServerUnavailableError(f"the cairn server {self.base_url} answered "
-                                         f"{answer.status}: {message}")
-        raise StoreError(f"the cairn server {self.base_url} refused GET {path} "
-                         f"({answer.status}): {message}")
+        raise self._answer_error(answer.status, data, f"GET {path}")
 
     def json(self, method: str, path: str, payload: Any = None,
              ok: tuple[int, ...] = (200, 201)) -> Any:

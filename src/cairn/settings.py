@@ -47,6 +47,7 @@ _ENV_FIELDS = {
     "SAVE_REQUIREMENTS": "save_requirements",
     "NOTIFIERS": "notifiers",
     "ALERT_ON": "alert_on",
+    "WAL_RETENTION": "wal_retention",
 }
 # CAIRN_DIR names the cairn folder itself (DESIGN.md); WANDB_DIR, like wandb, names the
 # folder that contains it.
@@ -129,6 +130,11 @@ class Settings:
     applier: str = "process"
     """Where WAL records are applied to the store: ``process`` (a helper process, so a
     CPU-bound training loop and the store never compete) or ``thread``."""
+    wal_retention: str = "keep"
+    """What becomes of a finished run's WAL once its store holds all of it (online: the
+    server acknowledged it): ``keep`` (whole, so ``cairn sync --to`` can copy the run
+    anywhere later), ``compact`` (its history records, a second copy of what the store
+    holds, are removed; WALs under 1 MiB stay whole), or ``delete`` (``wal/compact.py``)."""
     store_busy_timeout: float = 10.0
     """Seconds a store write waits for another process's lock before it is retried later."""
     finish_timeout: float = 30.0
@@ -323,6 +329,10 @@ def _coerce(field: str, value: Any) -> Any:
             if isinstance(value, str):
                 return tuple(t.strip() for t in value.split(",") if t.strip())
             return tuple(str(t) for t in value)
+        if field == "wal_retention":
+            if value not in ("compact", "keep", "delete"):
+                raise ValueError("expected 'compact', 'keep' or 'delete'")
+            return str(value)
         if field == "applier":
             if value not in ("process", "thread"):
                 raise ValueError("expected 'process' or 'thread'")

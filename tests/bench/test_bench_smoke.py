@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-WORKLOADS = {"W1", "W2", "W3", "W4", "W5", "W6", "overhead", "artifacts", "media", "system",
-             "console", "s3", "flood-kill", "sweeps", "envelopes", "server", "viewers",
-             "regex"}
+WORKLOADS = {"W1", "W2", "W3", "W3-busy", "W4", "W5", "W6", "overhead", "artifacts", "media",
+             "system", "console", "s3", "flood-kill", "sweeps", "envelopes", "server",
+             "viewers", "regex"}
 
 
 @pytest.mark.slow

@@ -56,8 +56,8 @@ def invoke() -> Invoke:
     """Run ``cairn ARGS`` in-process; stdout and stderr stay apart."""
     runner = CliRunner()
 
-    def run(*args: str, code: int | None = 0) -> Result:
-        result = runner.invoke(cli, list(args), catch_exceptions=False)
+    def run(*args: str, code: int | None = 0, input: str | None = None) -> Result:
+        result = runner.invoke(cli, list(args), catch_exceptions=False, input=input)
         if code is not None:
             assert result.exit_code == code, (result.stdout, result.stderr)
         return result

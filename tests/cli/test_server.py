@@ -128,3 +128,37 @@ def test_login_checks_and_stores_the_key(invoke: Invoke, tmp_path: Path) -> None
 def _wrong(key: str) -> str:
     """The key with its last digit changed: well-formed, not valid."""
     return key[:-1] + ("1" if key.endswith("0") else "0")
+
+
+def test_teams_members_and_passwords_from_the_command_line(invoke: Invoke,
+                                                           tmp_path: Path) -> None:
+    from cairn.backend import open_backend
+    from cairn.settings import load_settings
+    from cairn.store.accounts import Accounts
+
+    store = str(tmp_path / "team")
+    invoke("server", "--store", store, "create-user", "ada")
+    invoke("server", "--store", store, "create-user", "bob")
+    assert "created team lab with admin ada" in invoke(
+        "server", "--store", store, "create-team", "lab", "--admin", "ada").stdout
+    assert "bob is a viewer of lab" in invoke(
+        "server", "--store", store, "add-member", "lab", "bob", "--role", "viewer").stdout
+    taken = invoke("server", "--store", store, "create-team", "bob", code=1)
+    assert "taken" in taken.stderr
+    missing = invoke("server", "--store", store, "add-member", "lab", "zed", code=1)
+    assert "no user 'zed'" in missing.stderr
+    short = invoke("server", "--store", store, "set-password", "bob", "--password-stdin",
+                   input="short\n", code=1)
+    assert "at least 8" in short.stderr
+    assert "password of bob set" in invoke("server", "--store", store, "set-password", "bob",
+                                           "--password-stdin",
+                                           input="a good long password\n").stdout
+    backend = open_backend(store, load_settings())
+    try:
+        accounts = Accounts(backend.store)
+        assert accounts.team_members("lab") == {"ada": "admin", "bob": "viewer"}
+        assert accounts.check_login("bob", "a good long password") is not None
+    finally:
+        backend.close()
+    assert "bob is no longer in lab" in invoke("server", "--store", store, "remove-member",
+                                               "lab", "bob").stdout

@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -376,5 +377,34 @@ def test_a_run_deleted_through_the_api_stays_deleted_after_sync(
         (trail,) = api.store.edits(gone.path.split("/")[0], "proj")
         assert (trail.kind, trail.target) == ("run_delete", gone.id)
         assert trail.origin.startswith("api ")
+    finally:
+        api.close()
+
+
+def test_sync_of_compacted_wals_says_where_their_history_is(
+        invoke: Invoke, make_run: MakeRun, cairn_root: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from cairn.wal import compact
+
+    monkeypatch.setattr(compact, "COMPACT_FROM", 0)
+    logged = make_run(mode="local", steps=40,
+                      settings={"applier": "thread", "wal_retention": "compact"})
+    deadline = time.monotonic() + 30  # compacted beside finish(), on a thread
+    while not any(r.kind == "finish" for r in read_wal(logged.wal_path)) or any(
+            r.kind == "history" for r in read_wal(logged.wal_path)):
+        assert time.monotonic() < deadline, "not compacted"
+        time.sleep(0.05)
+    again = invoke("sync")  # into the store that applied it: nothing to do, nothing to say
+    assert " 0 applied" in again.stdout
+    assert "history" not in again.stdout + again.stderr
+    target = f"sqlite:///{tmp_path / 'team' / 'runs.db'}"
+    result = invoke("sync", "--to", target)
+    assert "only in the store that applied them" in result.stdout
+    assert f"history records removed once the store {cairn_root} held them" in result.stderr
+    api = cairn.Api(store=target)
+    try:
+        copied = api.run(logged.id)
+        assert copied.state == "finished"
+        assert copied.config["lr"] == 0.01
     finally:
         api.close()

@@ -20,6 +20,7 @@ from cairn.server.app import app_context, create_app
 from cairn.server.context import ServerOptions
 from cairn.settings import load_settings
 from cairn.store.sqlite import SqliteStore
+from cairn.testing_postgres import TemporaryPostgres, postgres_bin
 
 BASE = "http://127.0.0.1:8080"
 JSON = {"Content-Type": "application/json"}
@@ -139,3 +140,13 @@ def live_server(make_app: Callable[..., Any]) -> Iterator[Callable[..., LiveServ
     for server in started:
         if server.thread.is_alive():
             server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[TemporaryPostgres]:
+    """A throwaway PostgreSQL server for the session's server tests (skips the test where
+    PostgreSQL is missing); each test takes a schema of its own."""
+    if postgres_bin() is None:
+        pytest.skip("PostgreSQL server binaries are not installed")
+    with TemporaryPostgres() as server:
+        yield server

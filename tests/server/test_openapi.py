@@ -53,3 +53,33 @@ def test_references_resolve(api: ApiClient) -> None:
         for op in ops.values():
             names = {p["name"] for p in op.get("parameters", []) if p["in"] == "path"}
             assert names == {part[1:-1] for part in path.split("/") if part.startswith("{")}
+
+
+def test_the_team_server_describes_its_routes_too(tmp_path: Any) -> None:
+    from cairn.server.app import app_context
+    from cairn.server.team import TeamConfig, create_team_app
+    from cairn.store.accounts import Accounts
+    from cairn.store.sqlite import SqliteStore
+
+    folder = tmp_path / "team"
+    store = SqliteStore(folder / "cairn.db")
+    key = Accounts(store).create_user("ada")[1]
+    store.close()
+    app = create_team_app(TeamConfig(store=str(folder), blobs=f"file://{folder / 'blobs'}",
+                                     root=str(tmp_path / "cairn"), access_log=False))
+    try:
+        api = ApiClient(app)
+        document = api.get("/api/v1/openapi.json").json()  # open: no key needed
+        described = {(m, p) for p, ops in document["paths"].items() for m in ops}
+        routes = _api_routes(app)
+        for route in next(r for r in app.routes if isinstance(r, Mount)
+                          and r.path == API_PREFIX).routes:
+            assert isinstance(route, Route)
+            if route.methods == {"HEAD"}:  # a HEAD of its own (blobs), not a GET's
+                routes.add(("head", API_PREFIX + route.path))
+        assert described == routes
+        assert set(document["components"]["securitySchemes"]) == {"apiKey", "session"}
+        assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {key}"}
+                       ).json()["user"] == "ada"
+    finally:
+        app_context(app).store.close()

@@ -69,10 +69,12 @@ def test_every_route_but_health_needs_a_key(team: tuple[ApiClient, dict[str, str
     api, keys = team
     assert api.get("/healthz").json() == {"ok": True}
     assert api.get("/readyz").json()["store"] == "ok"
-    for path in ("/api/v1/projects", "/", "/api/v1/viewer", "/api/v1/nothing"):
+    for path in ("/api/v1/projects", "/", "/api/v1/viewer", "/api/v1/me", "/api/v1/teams"):
         response = api.get(path)
         assert_error(response, 401, "unauthorized")
         assert response.headers["www-authenticate"].startswith("Basic")
+    # a path that is no route says so to anyone (the routes are public: /openapi.json)
+    assert_error(api.get("/api/v1/nothing"), 404, "not_found")
     assert_error(api.get("/api/v1/projects", headers=bearer(keys["bob"] + "0")), 401,
                  "unauthorized")
     assert_error(api.get("/api/v1/projects", headers=bearer("cairn_00000000_" + "0" * 64)),
@@ -191,7 +193,31 @@ def test_blobs_go_by_digest_once(team: tuple[ApiClient, dict[str, str]]) -> None
     assert api.request("HEAD", f"/api/v1/blobs/{digest}", headers=headers).status_code == 200
     assert api.request("PUT", f"/api/v1/blobs/{digest}", content=data,
                        headers=headers).json()["stored"] is False
+    # To another user the server does not say it holds bob's blob (no content oracle): a
+    # held blob is one to send, checked, and answered as a new one.
+    carol = {**bearer(keys["carol"]), "Content-Type": "application/octet-stream"}
+    assert api.request("HEAD", f"/api/v1/blobs/{digest}", headers=carol).status_code == 404
+    assert api.request("PUT", f"/api/v1/blobs/{digest}", content=b"", headers=carol
+                       ).status_code == 400
+    again = api.request("PUT", f"/api/v1/blobs/{digest}", content=data, headers=carol)
+    assert (again.status_code, again.json()) == (201, put.json())
+    assert api.request("HEAD", f"/api/v1/blobs/{digest}", headers=carol).status_code == 200
+    # Served only through a project that refers to it, to whoever may read that project:
+    # until then, and to others, exactly as a blob the server does not have.
+    missing = assert_error(api.get(f"/api/v1/blobs/{'1' * 64}", headers=headers), 404,
+                           "not_found").replace("1" * 64, digest)
+    assert assert_error(api.get(f"/api/v1/blobs/{digest}", headers=headers), 404,
+                        "not_found") == missing
+    run = RunRef("bob", "p", "with-file")
+    send(api, keys["bob"], encode_batch(run, "s", [
+        *history(run, "s", range(1, 2)),
+        Record(run, "s", 2, "file", {"name": "img.bin", "sha256": digest, "size": len(data),
+                                     "mtime": 1.0, "policy": "now", "at": 1.0,
+                                     "blobs": [digest]})]))
     assert api.get(f"/api/v1/blobs/{digest}", headers=headers).content == data
+    assert api.get(f"/api/v1/blobs/{digest}", headers=bearer(keys["alice"])).content == data
+    assert assert_error(api.get(f"/api/v1/blobs/{digest}", headers=bearer(keys["carol"])),
+                        404, "not_found") == missing
     assert_error(api.request("PUT", "/api/v1/blobs/not-a-digest", content=data,
                              headers=headers), 400, "bad_request")
     assert api.request("HEAD", f"/api/v1/blobs/{digest}").status_code == 401
@@ -206,3 +232,30 @@ def test_a_browser_still_cannot_post_across_sites(
         "Content-Type": WAL_MEDIA_TYPE, **bearer(keys["bob"]),
         "Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"})
     assert_error(refused, 403, "forbidden")
+
+
+def test_a_prefix_guessed_too_often_is_refused_unchecked(tmp_path: Path) -> None:
+    """Each check of a key with a known prefix costs one scrypt: after a few failures in a
+    minute, keys with that prefix are refused without one (others are not affected)."""
+    import anyio
+
+    from cairn.server.auth import KeyChecks, TooManyFailures
+
+    store = SqliteStore(tmp_path / "cairn.db")
+    try:
+        accounts = Accounts(store)
+        bob = accounts.create_user("bob")[1]
+        carol = accounts.create_user("carol")[1]
+        checks = KeyChecks(accounts, cache_seconds=0, max_failures=3)
+        wrong = bob[:-1] + ("1" if bob.endswith("0") else "0")
+        for _ in range(3):
+            assert anyio.run(checks.owner, wrong) is None
+        with pytest.raises(TooManyFailures):
+            anyio.run(checks.owner, wrong)
+        with pytest.raises(TooManyFailures):
+            anyio.run(checks.owner, bob)  # the price: bob waits out the minute too
+        found = anyio.run(checks.owner, carol)
+        assert found is not None
+        assert found.user.name == "carol"
+    finally:
+        store.close()

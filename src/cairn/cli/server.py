@@ -1,6 +1,7 @@
-"""``cairn server``: the team server (the UI and API over a shared backend, with API keys),
-and its administration: ``migrate``, ``create-user``, ``create-key``, ``list-users``,
-``revoke-key``.
+"""``cairn server``: the team server (the UI and API over a shared backend, with API keys
+and logins), and its administration: ``migrate``, ``create-user``, ``create-key``,
+``list-users``, ``revoke-key``, ``set-password``, ``create-team``, ``add-member``,
+``remove-member``, and ``backup``/``restore`` (``cli/server_backup.py``).
 
 Every subcommand works on the backend named by ``--store``/``--blobs`` of ``cairn
 server`` (or of ``cairn``, or ``CAIRN_STORE``/``CAIRN_BLOBS``), an embedded folder by
@@ -110,11 +111,14 @@ def _one_line(exc: BaseException) -> str:
                    "host, since every request needs an API key.")
 @click.option("--access-log/--no-access-log", default=True, show_default=True,
               help="One JSON line per request on stderr.")
+@click.option("--anonymous-read", is_flag=True, envvar="CAIRN_SERVER_ANONYMOUS_READ",
+              help="Callers without a key or login may read public projects.")
 @click.pass_context
 def server(ctx: click.Context, store: str | None, blobs: str | None, host: str, port: int,
            workers: int | None, public_url: str | None, allowed_hosts: tuple[str, ...],
-           access_log: bool) -> None:
-    """Serve the team server (UI and API, API keys required) until Ctrl+C."""
+           access_log: bool, anonymous_read: bool) -> None:
+    """Serve the team server (UI and API; API keys or logins, per-project access) until
+    Ctrl+C."""
     ctx.obj = _ServerArgs(store, blobs)  # found by the subcommands (find_object)
     if ctx.invoked_subcommand is not None:
         return
@@ -138,7 +142,8 @@ def server(ctx: click.Context, store: str | None, blobs: str | None, host: str, 
         url = url_of(sock)
         config = TeamConfig(store=settings.store, blobs=settings.blobs,
                             root=str(settings.root), public_url=public_url or url,
-                            allowed_hosts=allowed_hosts or ("*",), access_log=access_log)
+                            allowed_hosts=allowed_hosts or ("*",), access_log=access_log,
+                            anonymous_read=anonymous_read)
         click.echo(f"cairn server: {shown_store(settings.store, settings.root)} "
                    f"(blobs {settings.blobs}) at {url}, {workers} worker(s); store and blobs "
                    f"checked in {time.monotonic() - started:.2f}s (Ctrl+C to stop)")
@@ -182,9 +187,15 @@ def migrate(ctx: click.Context) -> None:
     settings = _settings(ctx)
     started = time.monotonic()
     backend = open_checked(settings)
-    backend.close()
+    try:
+        # media logged before migration 0011: which projects refer to their blobs
+        added = _accounts(backend).backfill_project_blobs()
+    finally:
+        backend.close()
     click.echo(f"{shown_store(settings.store, settings.root)}: schema up to date "
                f"({time.monotonic() - started:.2f}s)")
+    if added:
+        click.echo(f"{added} blob reference(s) of stored media recorded")
 
 
 @server.command("create-user")
@@ -259,10 +270,84 @@ def revoke_key(ctx: click.Context, key: str) -> None:
     click.echo(f"revoked key {info.prefix} of {info.user}")
 
 
+def _account_change(ctx: click.Context, change: str, *args: str | None) -> None:
+    """One change of the accounts; their refusals (a bad name, a missing user) as one
+    line."""
+    from cairn.errors import NotFoundError
+
+    backend = open_checked(_settings(ctx))
+    try:
+        getattr(_accounts(backend), change)(*args)
+    except (ValueError, NotFoundError) as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        backend.close()
+
+
+@server.command("set-password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from the first line of stdin instead of prompting.")
+@click.pass_context
+def set_password(ctx: click.Context, name: str, password_stdin: bool) -> None:
+    """Set a user's password for logging into the web app (their login sessions end)."""
+    import sys
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt(f"password of {name}", hide_input=True,
+                                confirmation_prompt=True)
+    _account_change(ctx, "set_password", name, password)
+    click.echo(f"password of {name} set")
+
+
+@server.command("create-team")
+@click.argument("team")
+@click.option("--admin", "admin", metavar="USER", help="The team's first admin.")
+@click.pass_context
+def create_team(ctx: click.Context, team: str, admin: str | None) -> None:
+    """Add a team: an entity of its own, whose projects its members share."""
+    _account_change(ctx, "create_team", team, admin)
+    click.echo(f"created team {team}" + (f" with admin {admin}" if admin else ""))
+
+
+@server.command("add-member")
+@click.argument("team")
+@click.argument("user")
+@click.option("--role", type=click.Choice(["admin", "member", "viewer"]), default="member",
+              show_default=True, help="admin: manages the team and every project of it; "
+                                      "member: writes its projects; viewer: reads them.")
+@click.pass_context
+def add_member(ctx: click.Context, team: str, user: str, role: str) -> None:
+    """Add a user to a team, or change their role in it (takes effect within 5 s)."""
+    _account_change(ctx, "set_team_member", team, user, role)
+    click.echo(f"{user} is a {role} of {team}")
+
+
+@server.command("remove-member")
+@click.argument("team")
+@click.argument("user")
+@click.pass_context
+def remove_member(ctx: click.Context, team: str, user: str) -> None:
+    """Remove a user from a team."""
+    _account_change(ctx, "set_team_member", team, user, None)
+    click.echo(f"{user} is no longer in {team}")
+
+
 def _when(at: float | None) -> str:
     if at is None:
         return "-"
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(at))
 
+
+def _add_backup_commands() -> None:
+    from cairn.cli.server_backup import backup, restore
+
+    server.add_command(backup)
+    server.add_command(restore)
+
+
+_add_backup_commands()
 
 __all__ = ["open_checked", "server"]

@@ -84,6 +84,12 @@ def _file_lines(result: WalReplay, dry_run: bool) -> list[str]:
                      f"{_plural(len(result.missing_blobs), 'referenced blob')} missing from the "
                      f"run folder's blobs/ (first {result.missing_blobs[0][:12]}…); the "
                      "records were applied without their files")
+    if result.history_elsewhere and result.compacted is not None:
+        from cairn.wal.compact import describe
+
+        lines.append(f"warning: {result.path}: compacted ({describe(result.compacted)}); "
+                     f"{_plural(result.history_elsewhere, 'history record')} of it "
+                     f"{'would be' if dry_run else 'are'} missing from this store")
     if result.torn:
         done = "would be applied" if dry_run else "were applied"
         lines.append(f"warning: {result.path}: the last frame is cut off (a torn write, or "
@@ -109,6 +115,9 @@ def _summary(totals: ReplayTotals, dry_run: bool) -> str:
         parts.append(f"{_plural(totals.errors, 'file')} unreadable")
     if totals.deleted:
         parts.append(f"{totals.deleted:,} of deleted runs dropped")
+    if totals.history_elsewhere:
+        parts.append(f"{totals.history_elsewhere:,} history records of compacted WALs only "
+                     "in the store that applied them")
     if totals.repaired:
         found = "would be repaired" if dry_run else "repaired"
         parts.append(f"{_plural(totals.repaired, 'session')} kept by an older cairn {found}")

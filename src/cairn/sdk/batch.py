@@ -109,37 +109,29 @@ class _Columns:
 
 def build_batch(rows: Iterable[Row], start_time: float, runtime_offset: float,
                 step_sync: StepSync | None = None) -> HistoryBatch:
-    """Columns for the rows; ``_timestamp`` and ``_runtime`` are stamped on every row."""
+    """Columns for the rows; ``_timestamp`` and ``_runtime`` are stamped on every row.
+
+    This runs in the writer thread for every row logged, so the per-row work is done by
+    C loops where it can be: rows with the same keys in the same order (a training loop's)
+    are turned into columns by one transpose of their values."""
     batch = HistoryBatch()
-    all_steps: list[int] = []
-    all_times: list[float] = []
-    groups: list[tuple[tuple[str, ...], list[int], list[dict[str, Any]]]] = []
-    previous: tuple[str, ...] | None = None
-    group_steps: list[int] = []
-    group_rows: list[dict[str, Any]] = []
-    for step, ts, data in rows:
-        if step_sync is not None:
-            data = step_sync.apply(data)
-        all_steps.append(step)
-        all_times.append(ts)
-        keys = tuple(data)
-        if keys != previous:
-            group_steps, group_rows = [], []
-            groups.append((keys, group_steps, group_rows))
-            previous = keys
-        group_steps.append(step)
-        group_rows.append(data)
-    if not all_steps:
+    rows = rows if isinstance(rows, list) else list(rows)
+    if not rows:
         return batch
-    if len(groups) == 1:
-        groups = [(groups[0][0], all_steps, groups[0][2])]
+    if step_sync is not None:
+        rows = [(step, ts, step_sync.apply(data)) for step, ts, data in rows]
+    all_steps = [row[0] for row in rows]
+    all_times = [row[1] for row in rows]
+    datas = [row[2] for row in rows]
     columns = _Columns(batch)
     offset = runtime_offset - start_time
     columns.add_numeric("_timestamp", all_steps, all_times, SERIES_FLOAT)
     columns.add_numeric("_runtime", all_steps, [t + offset for t in all_times], SERIES_FLOAT)
-    for keys, steps, datas in groups:
-        for key in keys:
-            values = [d[key] for d in datas]
+    for keys, steps, group in _key_groups(all_steps, datas):
+        # Same keys in the same order: dict.values() line up, and zip transposes them.
+        columns_of = zip(*map(dict.values, group), strict=True)
+        for key, column in zip(keys, columns_of, strict=True):
+            values = list(column)
             kind = _uniform_kind(values)
             if kind is None:
                 columns.add_mixed(key, steps, values)
@@ -148,3 +140,19 @@ def build_batch(rows: Iterable[Row], start_time: float, runtime_offset: float,
     batch.last_step = all_steps[-1]
     batch.rows = len(all_steps)
     return batch
+
+
+def _key_groups(steps: list[int], datas: list[dict[str, Any]],
+                ) -> list[tuple[tuple[str, ...], list[int], list[dict[str, Any]]]]:
+    """Consecutive rows with the same keys in the same order, with their steps; one group
+    (sharing ``steps`` itself, so the record stores it once) when every row has them."""
+    keys = list(map(tuple, datas))
+    if keys.count(keys[0]) == len(keys):
+        return [(keys[0], steps, datas)]
+    groups = []
+    start = 0
+    for end in range(1, len(keys) + 1):
+        if end == len(keys) or keys[end] != keys[start]:
+            groups.append((keys[start], steps[start:end], datas[start:end]))
+            start = end
+    return groups

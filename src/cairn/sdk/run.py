@@ -197,7 +197,9 @@ class Run:
             return open_backend(backend.store_uri, s, blobs=backend.blobs_uri).sink()
 
         def in_a_thread() -> ThreadApplier:
-            return ThreadApplier(self.wal_path, open_sink, s.apply_interval, self._warn)
+            return ThreadApplier(self.wal_path, open_sink, s.apply_interval, self._warn,
+                                 retention=s.wal_retention,
+                                 store_name=shown_store(backend.store_uri, s.root))
 
         if s.applier == "thread":
             return in_a_thread()

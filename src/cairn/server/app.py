@@ -3,10 +3,9 @@
 
 No module globals: the settings and stores hang off the app (``app.state.cairn``, a
 ``ServerContext``), so several apps can live in one process (tests do). Authentication
-can wrap the app later without touching the routes: pass its middleware in
-``middleware`` (it runs inside ``guard.py``'s protections, which every app gets);
-per-project checks go where requests name projects and runs (``context.find_project`` /
-``find_run``).
+wraps the app without touching the routes: its middleware comes in ``middleware`` (it
+runs inside ``guard.py``'s protections, which every app gets), and ``access`` checks every
+route by its rule (``access.py``) before its handler runs.
 """
 
 from __future__ import annotations
@@ -37,6 +36,7 @@ from cairn.server import (
     system,
     workspaces,
 )
+from cairn.server.access import Access
 from cairn.server.context import ServerContext, ServerOptions
 from cairn.server.errors import EXCEPTION_HANDLERS, not_found
 from cairn.server.guard import BrowserGuard
@@ -66,10 +66,12 @@ def create_app(settings: Settings, store: MetadataStore, blobs: BlobStore | None
                middleware: Sequence[Middleware] = (),
                options: ServerOptions | None = None,
                api_extra: Sequence[BaseRoute] = (),
-               root_extra: Sequence[BaseRoute] = ()) -> Starlette:
+               root_extra: Sequence[BaseRoute] = (),
+               access: Access | None = None) -> Starlette:
     """The app over ``store`` and ``blobs`` (by default the blob store of the settings).
     The team server adds its routes: ``api_extra`` under ``/api/v1`` (before the others, so
-    they win where paths meet), ``root_extra`` at the top (health checks)."""
+    they win where paths meet), ``root_extra`` at the top (health checks), and ``access``:
+    every route is then checked by its rule (``access.py``)."""
     options = options or ServerOptions()
     if blobs is None:
         from cairn.backend import open_backend
@@ -93,6 +95,8 @@ def create_app(settings: Settings, store: MetadataStore, blobs: BlobStore | None
         Route("/api/{rest:path}", _no_api_route, methods=_ALL_METHODS),
         *web.routes(),
     ]
+    if access is not None:
+        routes = access.install(routes)
     # The guard is outermost, so no route (nor authentication) sees a refused request.
     guard = Middleware(BrowserGuard, allowed_hosts=options.allowed_hosts)
     app = Starlette(routes=routes, middleware=[guard, Middleware(ClientWatch), *middleware],

@@ -7,13 +7,14 @@ Edits go straight to the store, needing no run (``api/artifacts.apply_edit``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from cairn.server.access import reader_of
 from cairn.server.context import ServerContext, context, find_project, find_run, ui_origin
 from cairn.server.encoding import JsonResponse
 from cairn.server.errors import bad_request, not_found
@@ -39,8 +40,20 @@ def version_json(row: ArtifactVersionRow) -> dict[str, Any]:
             "description": row.description}
 
 
-def _runs(ctx: ServerContext, pks: Iterable[int]) -> list[dict[str, Any]]:
-    return [run_brief(r) for r in ctx.store.runs_by_pk(list(pks))]
+Readable = Callable[[str, str], bool] | None
+"""The caller's test of a project (``access.reader_of``); None: every project."""
+
+
+def _runs(ctx: ServerContext, pks: Iterable[int], readable: Readable) -> list[dict[str, Any]]:
+    """The runs, less those of projects the caller may not read (a version's producer and
+    consumers may be in other projects)."""
+    return [run_brief(r) for r in ctx.store.runs_by_pk(list(pks))
+            if readable is None or readable(r.ref.entity, r.ref.project)]
+
+
+def _versions(rows: Iterable[ArtifactVersionRow], readable: Readable
+              ) -> list[ArtifactVersionRow]:
+    return [r for r in rows if readable is None or readable(r.entity, r.project)]
 
 
 def _version(ctx: ServerContext, request: Request, key: str = "version"
@@ -82,11 +95,13 @@ async def list_versions(request: Request) -> Response:
                          "versions": [version_json(r) for r in reversed(rows)]})
 
 
-def _detail(ctx: ServerContext, row: ArtifactVersionRow) -> dict[str, Any]:
-    producer = _runs(ctx, [row.producer_run] if row.producer_run is not None else [])
+def _detail(ctx: ServerContext, row: ArtifactVersionRow, readable: Readable
+            ) -> dict[str, Any]:
+    producer = _runs(ctx, [row.producer_run] if row.producer_run is not None else [],
+                     readable)
     return {**version_json(row), "metadata": row.metadata,
             "producer": producer[0] if producer else None,
-            "consumers": _runs(ctx, ctx.store.artifact_runs(row.pk, "input")),
+            "consumers": _runs(ctx, ctx.store.artifact_runs(row.pk, "input"), readable),
             "files": [{"name": e[0], "digest": e[1], "size": e[2], "ref": e[3]}
                       for e in row.manifest or []]}
 
@@ -104,7 +119,7 @@ async def version_resource(request: Request) -> Response:
 
         await ctx.call(apply_edit, ctx.store, row, "artifact_delete", {}, ui_origin(request))
         return Response(status_code=204)
-    return await ctx.respond(_detail, ctx, row)
+    return await ctx.respond(_detail, ctx, row, await ctx.call(reader_of, request.scope))
 
 
 async def put_aliases(request: Request) -> Response:
@@ -125,7 +140,7 @@ async def put_aliases(request: Request) -> Response:
     fresh = await ctx.call(ctx.store.artifact_version_by_pk, row.pk)
     if fresh is None:
         raise not_found(f"artifact {row.path} was deleted")
-    return await ctx.respond(_detail, ctx, fresh)
+    return await ctx.respond(_detail, ctx, fresh, await ctx.call(reader_of, request.scope))
 
 
 async def get_version_file(request: Request) -> Response:
@@ -164,9 +179,10 @@ async def diff_versions(request: Request) -> Response:
                          **diff_manifests(a.manifest or [], b.manifest or [])})
 
 
-def lineage(ctx: ServerContext, start: str) -> dict[str, Any]:
+def lineage(ctx: ServerContext, start: str, readable: Readable = None) -> dict[str, Any]:
     """Runs and versions connected to ``start`` (``artifact:<pk>`` or ``run:<pk>``) by
-    producing and using, nearest first; edges point the way data flows."""
+    producing and using, nearest first; edges point the way data flows. Nodes in projects
+    the caller may not read are left out, and the graph is not followed through them."""
     nodes: dict[str, dict[str, Any]] = {}
     edges: set[tuple[str, str]] = set()
     queue = [start]
@@ -177,7 +193,7 @@ def lineage(ctx: ServerContext, start: str) -> dict[str, Any]:
         kind, pk = key.split(":")
         if kind == "artifact":
             row = ctx.store.artifact_version_by_pk(int(pk))
-            if row is None:
+            if row is None or not _versions([row], readable):
                 continue
             nodes[key] = {**version_json(row), "id": key, "kind": "artifact"}
             for run in ctx.store.artifact_runs(row.pk, "output"):
@@ -188,7 +204,8 @@ def lineage(ctx: ServerContext, start: str) -> dict[str, Any]:
                 queue.append(f"run:{run}")
         else:
             runs = ctx.store.runs_by_pk([int(pk)])
-            if not runs:
+            if not runs or (readable is not None
+                            and not readable(runs[0].ref.entity, runs[0].ref.project)):
                 continue
             nodes[key] = {**run_brief(runs[0]), "run_id": runs[0].ref.run_id, "id": key,
                           "kind": "run"}
@@ -206,16 +223,19 @@ def lineage(ctx: ServerContext, start: str) -> dict[str, Any]:
 async def version_lineage(request: Request) -> Response:
     ctx = context(request)
     row = await ctx.call(_version, ctx, request)
-    return await ctx.respond(lineage, ctx, f"artifact:{row.pk}")
+    return await ctx.respond(lineage, ctx, f"artifact:{row.pk}",
+                             await ctx.call(reader_of, request.scope))
 
 
 async def run_artifacts(request: Request) -> Response:
     ctx = context(request)
     run = await find_run(request)
+    readable = await ctx.call(reader_of, request.scope)
 
     def answer() -> dict[str, Any]:
         return {"logged": [version_json(r) for r in ctx.store.run_artifacts(run.pk, "output")],
-                "used": [version_json(r) for r in ctx.store.run_artifacts(run.pk, "input")]}
+                "used": [version_json(r) for r in _versions(
+                    ctx.store.run_artifacts(run.pk, "input"), readable)]}
 
     return await ctx.respond(answer)
 

@@ -1,16 +1,26 @@
-"""API-key authentication of the team server (``cairn server``): ASGI middleware that
-``create_app`` gets in ``middleware`` (it runs inside ``guard.py``'s protections).
+"""Authentication of the team server (``cairn server``): ASGI middleware that
+``create_app`` gets in ``middleware`` (it runs inside ``guard.py``'s protections). It says
+who the caller is; what they may do is ``access.py``'s, per route.
 
-Every request but the health checks must carry a valid key, as wandb's clients send it:
-``Authorization: Bearer KEY`` or HTTP basic auth with any user name and the key as the
-password (wandb sends ``api:KEY``). A browser asked with ``WWW-Authenticate: Basic`` shows
-its login box, so the web app is reachable with a key until the UI has a login page of its
-own. The local ``cairn ui`` on a folder never adds this middleware: it stays login-free.
+A caller is one of:
+
+- a program with an API key, as wandb's clients send it: ``Authorization: Bearer KEY`` or
+  HTTP basic auth with any user name and the key as the password (wandb sends
+  ``api:KEY``). A browser asked with ``WWW-Authenticate: Basic`` shows its login box, so the
+  web app is reachable with a key too. A key that is sent but not valid is a 401 at once;
+- a person logged in (``POST /api/v1/login``, ``accounts_api.py``): the ``cairn_session``
+  cookie (HttpOnly, SameSite=Strict, Secure over https). Every mutating request made with
+  the cookie must also send the session's CSRF token in ``X-CSRF-Token`` (else 403), on top
+  of ``guard.py``'s same-origin rules; an unknown or expired cookie counts as no cookie;
+- nobody: the route's rule decides (most answer 401).
+
+The local ``cairn ui`` on a folder never adds this middleware: it stays login-free.
 
 Keys are checked against the store (``store/accounts.py``) and the answer is kept for
 ``cache_seconds`` (default 5 s): a revoked key stops working within that time, and a
 client sending many batches costs one store lookup per key every few seconds, not one per
-request. The authenticated user is ``request.state.user`` (``scope["state"]["user"]``).
+request. The caller is ``scope["state"]["caller"]`` (``access.Caller``), its user also
+``scope["state"]["user"]``.
 """
 
 from __future__ import annotations
@@ -18,21 +28,24 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
 from dataclasses import replace
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from cairn.server.access import ANONYMOUS, CHALLENGE, Caller
 from cairn.server.errors import error_response
-from cairn.store.accounts import LAST_USED_RESOLUTION, Accounts, KeyOwner, User
+from cairn.server.guard import MUTATING
+from cairn.store.accounts import LAST_USED_RESOLUTION, Accounts, KeyOwner, User, parse_key
 
-OPEN_PATHS = frozenset({"/healthz", "/readyz"})
+SESSION_COOKIE = "cairn_session"
+CSRF_HEADER = "x-csrf-token"
+LOGIN_PATH = "/api/v1/login"
 _CACHE_ENTRIES = 4096
-_CHALLENGE = {"WWW-Authenticate": 'Basic realm="cairn", charset="UTF-8"'}
 
 
 def key_of(headers: Headers) -> str | None:
@@ -62,36 +75,30 @@ def user_of(scope: Scope) -> User | None:
     return user if isinstance(user, User) else None
 
 
-class ApiKeyAuth:
-    """ASGI middleware: 401 unless the request carries a valid API key."""
+class TooManyFailures(Exception):
+    """Keys with this prefix failed too often lately: not checked now."""
 
-    def __init__(self, app: ASGIApp, accounts: Accounts, open_paths: Iterable[str] = OPEN_PATHS,
-                 cache_seconds: float = 5.0) -> None:
-        self.app = app
+
+class KeyChecks:
+    """API keys checked against the store, each answer kept for ``cache_seconds``.
+
+    A key's prefix is not secret, and each check of a well-formed key with a known prefix
+    costs one scrypt: so after ``max_failures`` failed checks of one prefix within
+    ``failure_window`` seconds, further keys with that prefix are refused unchecked (429)
+    until the window passes. A valid key already checked keeps working from the cache."""
+
+    def __init__(self, accounts: Accounts, cache_seconds: float = 5.0,
+                 max_failures: int = 20, failure_window: float = 60.0) -> None:
         self.accounts = accounts
-        self.open_paths = frozenset(open_paths)
         self.cache_seconds = cache_seconds
+        self.max_failures = max_failures
+        self.failure_window = failure_window
         self._cache: OrderedDict[bytes, tuple[float, KeyOwner | None]] = OrderedDict()
+        self._failures: OrderedDict[str, list[float]] = OrderedDict()
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in self.open_paths:
-            await self.app(scope, receive, send)
-            return
-        key = key_of(Headers(scope=scope))
-        if key is None:
-            response = error_response(401, "unauthorized", "this server needs an API key: "
-                                      "send 'Authorization: Bearer KEY' (`cairn login` stores "
-                                      "one for the client)", _CHALLENGE)
-            await response(scope, receive, send)
-            return
-        owner = await self.owner(key)
-        if owner is None:
-            response = error_response(401, "unauthorized", "the API key is not valid (wrong, "
-                                      "revoked, or its user is disabled)", _CHALLENGE)
-            await response(scope, receive, send)
-            return
-        scope.setdefault("state", {})["user"] = owner.user
-        await self.app(scope, receive, send)
+    def forget(self) -> None:
+        """Drop every kept answer (a key was revoked through this server)."""
+        self._cache.clear()
 
     async def owner(self, key: str) -> KeyOwner | None:
         digest = hashlib.sha256(key.encode("utf-8", "replace")).digest()
@@ -99,7 +106,18 @@ class ApiKeyAuth:
         cached = self._cache.get(digest)
         if cached is not None and cached[0] > now:
             return cached[1]
+        prefix = parse_key(key)
+        if prefix is not None:
+            recent = [t for t in self._failures.get(prefix[0], ()) if t > now -
+                      self.failure_window]
+            if len(recent) >= self.max_failures:
+                raise TooManyFailures(prefix[0])
         owner = await run_in_threadpool(self.accounts.authenticate, key)
+        if owner is None and prefix is not None:
+            self._failures[prefix[0]] = [*recent, now]
+            self._failures.move_to_end(prefix[0])
+            while len(self._failures) > _CACHE_ENTRIES:
+                self._failures.popitem(last=False)
         if owner is not None:
             wall = time.time()
             if owner.last_used_at is None or owner.last_used_at < wall - LAST_USED_RESOLUTION:
@@ -110,3 +128,63 @@ class ApiKeyAuth:
         while len(self._cache) > _CACHE_ENTRIES:
             self._cache.popitem(last=False)
         return owner
+
+
+class Authenticate:
+    """ASGI middleware: the caller of each request (module docstring)."""
+
+    def __init__(self, app: ASGIApp, keys: KeyChecks) -> None:
+        self.app = app
+        self.keys = keys
+        self.accounts = keys.accounts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        caller = ANONYMOUS
+        if "authorization" in headers:
+            key = key_of(headers)
+            try:
+                owner = await self.keys.owner(key) if key is not None else None
+            except TooManyFailures as exc:
+                response = error_response(429, "too_many_attempts", f"too many wrong keys "
+                                          f"with prefix {exc}; try again in a minute")
+                await response(scope, receive, send)
+                return
+            if owner is None:
+                response = error_response(401, "unauthorized", "the API key is not valid "
+                                          "(malformed, wrong, revoked, or its user is "
+                                          "disabled)", CHALLENGE)
+                await response(scope, receive, send)
+                return
+            caller = Caller(owner.user, key_prefix=owner.key_prefix)
+        else:
+            token = _cookie(headers, SESSION_COOKIE)
+            session = (await run_in_threadpool(self.accounts.find_session, token)
+                       if token else None)
+            if session is not None:
+                caller = Caller(session.user, session=session)
+                if (scope["method"] in MUTATING and scope["path"] != LOGIN_PATH
+                        and not hmac.compare_digest(
+                            headers.get(CSRF_HEADER, "").encode("utf-8", "replace"),
+                            session.csrf.encode())):
+                    response = error_response(403, "forbidden", "a request made with a login "
+                                              "session must send its CSRF token in "
+                                              "X-CSRF-Token (GET /api/v1/me gives it)")
+                    await response(scope, receive, send)
+                    return
+        state = scope.setdefault("state", {})
+        state["caller"] = caller
+        state["user"] = caller.user
+        await self.app(scope, receive, send)
+
+
+def _cookie(headers: Headers, name: str) -> str | None:
+    for header in headers.getlist("cookie"):
+        for part in header.split(";"):
+            key, _, value = part.strip().partition("=")
+            if key == name and value:
+                return value
+    return None

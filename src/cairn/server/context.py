@@ -2,9 +2,9 @@
 module global: the settings, the stores, the options, and the signal to stop streaming.
 
 It is also the one place where a request turns names from its path into a project or a
-run (``find_project``, ``find_run``): when the team server adds logins, the per-project
-permission check goes there, and authentication itself is middleware handed to
-``create_app``.
+run (``find_project``, ``find_run``): on the team server they also refuse a project the
+caller may not read (``access.require_read``; the route's rule has usually decided it
+already, before the handler ran), answering as for a missing one.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from cairn.records import RunRef
+from cairn.server.access import read_undecided, require_read
 from cairn.server.encoding import dumps
 from cairn.server.errors import not_found
 from cairn.server.limits import call_limited
@@ -127,6 +128,8 @@ async def find_project(request: Request) -> ProjectRow:
     """The project named by the path (``{entity}/{project}``), or 404."""
     ctx = context(request)
     entity, name = request.path_params["entity"], request.path_params["project"]
+    if read_undecided(request.scope, entity, name):
+        await ctx.call(require_read, request.scope, entity, name)
     row = await ctx.call(ctx.store.get_project, entity, name)
     if row is None:
         raise not_found(f"no project '{entity}/{name}'")
@@ -138,6 +141,8 @@ async def find_run(request: Request) -> RunRow:
     ctx = context(request)
     ref = RunRef(request.path_params["entity"], request.path_params["project"],
                  request.path_params["run_id"])
+    if read_undecided(request.scope, ref.entity, ref.project):
+        await ctx.call(require_read, request.scope, ref.entity, ref.project)
     row = await ctx.call(ctx.store.get_run, ref)
     if row is None:
         raise not_found(f"no run '{ref.path}'")

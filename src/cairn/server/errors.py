@@ -25,6 +25,7 @@ from cairn.errors import (
     QueryTimeoutError,
     StoreError,
     StoreLockedError,
+    StoreUnavailableError,
 )
 from cairn.server.encoding import JsonResponse
 
@@ -40,7 +41,8 @@ CODES = {
     500: "internal",
     503: "store_busy",
 }
-"""The code of each status; ``bad_filter`` is a 400 too, ``query_timeout`` a 503."""
+"""The code of each status; ``bad_filter`` is a 400 too, ``query_timeout`` and
+``store_unavailable`` (its database or blob store cannot be reached) 503s."""
 
 
 class ApiError(Exception):
@@ -116,7 +118,18 @@ async def _disconnect(request: Request, exc: Exception) -> Response:
     return error_response(400, "bad_request", "the client went away while sending its body")
 
 
+async def _store_unavailable(request: Request, exc: Exception) -> Response:
+    log.warning("store unreachable on %s %s: %s", request.method, request.url.path, exc)
+    return error_response(503, "store_unavailable", "the server cannot reach its metadata "
+                          "store or blob store; retry later (the server's log says which)",
+                          {"Retry-After": "5"})
+
+
 async def _internal(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, StoreUnavailableError):
+        # raised outside the routes (the key check of a middleware): Starlette hands
+        # those to the 500 handler alone
+        return await _store_unavailable(request, exc)
     log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
     # the text of an exception names files and folders of the server: the log keeps it
     return error_response(500, "internal", "internal error; the server's log has the details")
@@ -129,6 +142,7 @@ EXCEPTION_HANDLERS = {
     NotFoundError: _not_found,
     StoreLockedError: _store_busy,
     QueryTimeoutError: _query_timeout,
+    StoreUnavailableError: _store_unavailable,
     ClientDisconnect: _disconnect,
     StoreError: _internal,
     Exception: _internal,

@@ -20,6 +20,7 @@ from starlette.responses import FileResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from cairn.errors import NotFoundError
+from cairn.server.access import check_blob, missing_blob
 from cairn.server.context import context, find_run
 from cairn.server.encoding import JsonResponse
 from cairn.server.errors import bad_request, not_found
@@ -80,7 +81,7 @@ def blob_response(blobs: BlobStore, digest: str, media_type: str, *,
     try:
         size = blobs.size(digest)
     except NotFoundError:
-        raise not_found(f"blob {digest} is missing from the blob store") from None
+        raise missing_blob(digest) from None
     return _streamed(blobs, digest, size, media_type, all_headers, range_header)
 
 
@@ -171,6 +172,7 @@ def _digest_param(request: Request) -> str:
 async def get_blob(request: Request) -> Response:
     ctx = context(request)
     digest = _digest_param(request)
+    await ctx.call(check_blob, request.scope, digest)
     wanted = request.query_params.get("type") or "application/octet-stream"
     media_type = wanted if wanted in INLINE_TYPES else "application/octet-stream"
     # private: a blob belongs to some run's project, and shared caches (proxies) must not
@@ -194,6 +196,7 @@ def html_policy(scripts: bool) -> str:
 async def get_html(request: Request) -> Response:
     ctx = context(request)
     digest = _digest_param(request)
+    await ctx.call(check_blob, request.scope, digest)
     scripts = request.query_params.get("scripts") in ("1", "true")
     # served, not written into a srcdoc frame: a srcdoc document inherits the UI's own
     # policy, which (rightly) runs no inline script at all.

@@ -11,10 +11,14 @@ says how many records were new (``applied``) and already there (``present``).
 
 Blobs go first, by digest: ``HEAD /api/v1/blobs/{digest}`` (200 when the server has it),
 then ``PUT /api/v1/blobs/{digest}`` with the bytes, which the server hashes and refuses
-(400) when they are not that digest. A blob the server has is never sent again.
+(400) when they are not that digest. A blob the server has is never sent again by its
+uploader, nor by anyone who may read a project that refers to it; to anyone else the
+server answers as for a blob it does not have (so that no one learns that a file of some
+content was stored), and a blob they send is checked and answered as a new one.
 
-Who may write a run: its entity must be the caller's user name, or the caller an admin.
-Teams widen this when they come (a member of a team writes its entity's runs).
+Who may write a run: whoever may write its project (``access.py``): their own entity, a
+team's where they are a member or admin, a project they were made a member of; a server
+admin writes any. A new project's settings record who made it.
 """
 
 from __future__ import annotations
@@ -29,7 +33,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from cairn.records import Record, RunRef
-from cairn.server.auth import user_of
+from cairn.server.access import (
+    access_of,
+    caller_of,
+    cannot_write,
+    may_know_blob,
+    note_upload,
+)
 from cairn.server.context import context
 from cairn.server.encoding import JsonResponse
 from cairn.server.errors import ApiError, bad_request
@@ -151,13 +161,15 @@ def _opening(body: dict[str, Any]) -> tuple[RunRef, str]:
     return RunRef(*run), session
 
 
-def check_writer(request: Request, run: RunRef) -> None:
-    """403 unless the caller may write runs of ``run``'s entity."""
-    user = user_of(request.scope)
-    if user is None or user.admin or user.name == run.entity:
+async def check_writer(request: Request, run: RunRef) -> None:
+    """403 unless the caller may write runs of ``run``'s project (the same answer whether
+    the project exists or not)."""
+    access = access_of(request.scope)
+    if access is None:
         return
-    raise ApiError(403, "forbidden", f"user {user.name!r} may not write runs of entity "
-                   f"{run.entity!r} (only their own, {user.name!r})")
+    caller = caller_of(request.scope)
+    if not await context(request).call(access.may_write, caller, run.entity, run.project):
+        raise cannot_write(caller, run.entity, run.project)
 
 
 async def ingest(request: Request) -> Response:
@@ -169,7 +181,7 @@ async def ingest(request: Request) -> Response:
     body = await read_body(request, MAX_BATCH_BYTES)
     data = decompress(body, request.headers.get("content-encoding", ""))
     run, _session, records = parse_batch(data)
-    check_writer(request, run)
+    await check_writer(request, run)
     result = await ctx.call(ctx.store.apply_records, records)
     return JsonResponse({"applied": result.applied, "present": result.skipped,
                          "records": len(records),
@@ -179,14 +191,20 @@ async def ingest(request: Request) -> Response:
 async def head_blob(request: Request) -> Response:
     ctx = context(request)
     digest = _digest(request)
-    found = await ctx.call(ctx.blobs.has, digest)
+    found = await ctx.call(_known, ctx.blobs, request.scope, digest)
     return Response(status_code=200 if found else 404)
+
+
+def _known(blobs: Any, scope: Any, digest: str) -> bool:
+    """The server has the blob, and the caller may know it (``access.may_know_blob``): to
+    anyone else a held blob is one to upload, checked and answered as a new one."""
+    return bool(blobs.has(digest)) and may_know_blob(scope, digest)
 
 
 async def put_blob(request: Request) -> Response:
     ctx = context(request)
     digest = _digest(request)
-    if await ctx.call(ctx.blobs.has, digest):
+    if await ctx.call(_known, ctx.blobs, request.scope, digest):
         return JsonResponse({"digest": digest, "stored": False})
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_BLOB_BYTES:
@@ -203,6 +221,7 @@ async def put_blob(request: Request) -> Response:
                     raise payload_too_large(f"a blob may be at most {MAX_BLOB_BYTES} bytes")
                 spool.write(chunk)
         info = await ctx.call(_put_checked, ctx.blobs, spool.name, digest)
+        await ctx.call(note_upload, request.scope, digest)
     finally:
         os.unlink(spool.name)
     return JsonResponse({"digest": info, "stored": True, "size": size}, status_code=201)
@@ -226,7 +245,7 @@ async def progress(request: Request) -> Response:
     session = request.query_params.get("session")
     if not session:
         raise bad_request("name the session: ?session=...")
-    check_writer(request, run)
+    await check_writer(request, run)
     found = await ctx.call(ctx.store.applied_progress, run, session)
     gaps = None if found.gaps is None else [list(span) for span in found.gaps]
     return JsonResponse({"mark": found.mark, "gaps": gaps})

@@ -70,8 +70,10 @@ SCHEMAS: dict[str, Any] = {
     "Error": _object({"error": _object({
         "status": {"type": "integer"},
         "code": {"enum": ["bad_request", "bad_filter", "bad_host", "forbidden", "not_found",
-                          "method_not_allowed", "conflict", "payload_too_large", "store_busy",
-                          "query_timeout", "internal"]},
+                          "method_not_allowed", "conflict", "payload_too_large",
+                          "store_busy", "query_timeout", "internal", "unauthorized",
+                          "unsupported_media_type", "unsupported_encoding", "not_ready",
+                          "too_many_attempts"]},
         "message": {"type": "string"}}, ["status", "code", "message"])}, ["error"]),
     "Project": _object({"entity": {"type": "string"}, "name": {"type": "string"},
                         "run_count": {"type": "integer"}, "created_at": _TIME,
@@ -289,21 +291,30 @@ PATHS: dict[str, dict[str, Any]] = {
 }
 
 
-def openapi_document(version: str) -> dict[str, Any]:
-    from cairn.server import artifacts_openapi, sweeps_openapi, workspaces_openapi
+def openapi_document(version: str, team: bool = False) -> dict[str, Any]:
+    """The document; with ``team``, the team server's routes and how callers sign in."""
+    from cairn.server import artifacts_openapi, sweeps_openapi, team_openapi, workspaces_openapi
 
-    return {"openapi": "3.1.0",
-            "info": {"title": "cairn", "version": version,
-                     "description": "The HTTP API of cairn (docs/api.md)."},
-            "paths": {**PATHS, **artifacts_openapi.PATHS, **sweeps_openapi.PATHS,
-                      **workspaces_openapi.PATHS},
-            "components": {"schemas": SCHEMAS}}
+    document: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {"title": "cairn", "version": version,
+                 "description": "The HTTP API of cairn (docs/api.md)."},
+        "paths": {**PATHS, **artifacts_openapi.PATHS, **sweeps_openapi.PATHS,
+                  **workspaces_openapi.PATHS},
+        "components": {"schemas": SCHEMAS}}
+    if team:
+        for path, operations in team_openapi.PATHS.items():
+            document["paths"][path] = {**document["paths"].get(path, {}), **operations}
+        document["components"]["securitySchemes"] = team_openapi.SECURITY_SCHEMES
+        document["security"] = [{"apiKey": []}, {"session": []}]
+    return document
 
 
 async def openapi(request: Request) -> Response:
     import cairn
 
-    return JsonResponse(openapi_document(cairn.__version__))
+    return JsonResponse(openapi_document(cairn.__version__,
+                                         team=hasattr(request.app.state, "team")))
 
 
 ROUTES = [Route("/openapi.json", openapi, methods=["GET"])]

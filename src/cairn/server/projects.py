@@ -1,5 +1,6 @@
-"""Projects: the list of projects, and per project the keys its runs table can show
-(``columns``) and the history keys its charts can plot (``metrics``)."""
+"""Projects: the list of projects (those the caller may read), and per project the keys
+its runs table can show (``columns``) and the history keys its charts can plot
+(``metrics``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from cairn.server.access import reader_of
 from cairn.server.context import context, find_project
 from cairn.server.encoding import JsonResponse
 from cairn.store.base import ProjectRow
@@ -20,6 +22,9 @@ def project_json(row: ProjectRow) -> dict[str, object]:
 async def list_projects(request: Request) -> Response:
     ctx = context(request)
     rows = await ctx.call(ctx.store.list_projects)
+    readable = await ctx.call(reader_of, request.scope)
+    if readable is not None:
+        rows = [r for r in rows if readable(r.entity, r.name)]
     return JsonResponse({"projects": [project_json(r) for r in rows]})
 
 

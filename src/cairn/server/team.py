@@ -26,7 +26,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cairn.server.auth import ApiKeyAuth, user_of
+from cairn.server.auth import user_of
 from cairn.server.context import ServerOptions, context
 from cairn.server.encoding import JsonResponse
 from cairn.server.errors import error_response
@@ -46,7 +46,10 @@ class TeamConfig:
     allowed_hosts: tuple[str, ...] = ("*",)
     access_log: bool = True
     key_cache_seconds: float = 5.0
-    """How long a key's check is reused: a revoked key stops working within this time."""
+    """How long a key's check (and a user's roles) is reused: a revoked key stops working,
+    and a changed role counts, within this time on every worker."""
+    anonymous_read: bool = False
+    """Callers without a key or login may read public projects."""
 
     def to_environ(self) -> str:
         return json.dumps(dataclasses.asdict(self))
@@ -125,19 +128,13 @@ async def readyz(request: Request) -> Response:
     return JsonResponse({"ok": True, "store": "ok", "blobs": "ok"})
 
 
-async def viewer(request: Request) -> Response:
-    """Who the key belongs to (``cairn login`` checks a key with it)."""
-    user = user_of(request.scope)
-    if user is None:
-        return error_response(401, "unauthorized", "no user")
-    return JsonResponse({"user": user.name, "admin": user.admin, "entity": user.name})
-
-
 def create_team_app(config: TeamConfig) -> Starlette:
     """The team server's app over the backend ``config`` names."""
     from cairn.backend import open_backend
-    from cairn.server import ingest, store_rpc
+    from cairn.server import accounts_api, ingest, store_rpc
+    from cairn.server.access import Access
     from cairn.server.app import create_app
+    from cairn.server.auth import Authenticate, KeyChecks
     from cairn.settings import load_settings
     from cairn.store.accounts import Accounts
 
@@ -148,17 +145,20 @@ def create_team_app(config: TeamConfig) -> Starlette:
                               **({"ui_url": config.public_url} if config.public_url else {})})
     backend = open_backend(settings=settings, create=True)
     accounts = Accounts(backend.store)
-    middleware = [Middleware(ApiKeyAuth, accounts=accounts,
-                             cache_seconds=config.key_cache_seconds)]
+    keys = KeyChecks(accounts, config.key_cache_seconds)
+    access = Access(accounts, config.anonymous_read, config.key_cache_seconds)
+    middleware = [Middleware(Authenticate, keys=keys)]
     if config.access_log:
         middleware.insert(0, Middleware(AccessLog))
     options = ServerOptions(allowed_hosts=config.allowed_hosts)
-    return create_app(settings, backend.store, backend.blobs, middleware=middleware,
-                      options=options,
-                      api_extra=[*ingest.ROUTES, *store_rpc.ROUTES,
-                                 Route("/viewer", viewer, methods=["GET"])],
-                      root_extra=[Route("/healthz", healthz, methods=["GET"]),
-                                  Route("/readyz", readyz, methods=["GET"])])
+    app = create_app(settings, backend.store, backend.blobs, middleware=middleware,
+                     options=options, access=access,
+                     api_extra=[*accounts_api.ROUTES, *ingest.ROUTES, *store_rpc.ROUTES],
+                     root_extra=[Route("/healthz", healthz, methods=["GET"]),
+                                 Route("/readyz", readyz, methods=["GET"])])
+    app.state.team = accounts_api.TeamState(
+        accounts, access, keys, secure_cookies=config.public_url.startswith("https:"))
+    return app
 
 
 def app_from_environ() -> Starlette:

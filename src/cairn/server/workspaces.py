@@ -35,6 +35,18 @@ def _user_id(request: Request) -> int | None:
     return None if user is None else user.id
 
 
+def _anonymous(request: Request) -> bool:
+    """A caller the team server let in without signing in (anonymous reading): the
+    layout of nobody (None) is the local UI's, not theirs to read or change."""
+    state = request.scope.get("state") or {}
+    return "caller" in state and user_of(request.scope) is None
+
+
+def _signed_in_to_write(request: Request) -> None:
+    if _anonymous(request):
+        raise ApiError(401, "unauthorized", "sign in to save a layout or a view")
+
+
 def layout_json(found: WorkspaceLayout | None) -> dict[str, Any]:
     if found is None:
         return {"layout": None, "version": 0, "updated_at": None}
@@ -81,8 +93,10 @@ async def workspace(request: Request) -> Response:
     where = (project.entity, project.name)
     user_id = _user_id(request)
     if request.method == "GET":
-        found = await _stored(request, ctx.store.workspace_layout, *where, user_id=user_id)
+        found = None if _anonymous(request) else await _stored(
+            request, ctx.store.workspace_layout, *where, user_id=user_id)
         return JsonResponse(layout_json(found))
+    _signed_in_to_write(request)
     if request.method == "DELETE":
         gone = await _stored(request, ctx.store.delete_workspace_layout, *where,
                              user_id=user_id)
@@ -108,8 +122,10 @@ async def views(request: Request) -> Response:
     where = (project.entity, project.name)
     user_id = _user_id(request)
     if request.method == "GET":
-        found = await _stored(request, ctx.store.workspace_views, *where, user_id=user_id)
+        found = [] if _anonymous(request) else await _stored(
+            request, ctx.store.workspace_views, *where, user_id=user_id)
         return JsonResponse({"views": [view_json(v) for v in found]})
+    _signed_in_to_write(request)
     body = await json_body(request)
     _known(body, ("name", "state", "default"))
     if "state" not in body:
@@ -128,6 +144,8 @@ async def view(request: Request) -> Response:
     view_id = parse_int(request.path_params["view_id"], "view_id", 1, 2**62)
     where = (project.entity, project.name, view_id)
     user_id = _user_id(request)
+    if _anonymous(request):
+        raise not_found(f"no view {view_id} in '{project.entity}/{project.name}'")
     if request.method == "GET":
         found = await _stored(request, ctx.store.workspace_view, *where, user_id=user_id)
         return JsonResponse(view_json(found))

@@ -7,7 +7,7 @@ training loop neither slows it (live updates stay live) nor is slowed by it.
 It talks to its parent in JSON lines. Commands on stdin::
 
     {"op": "watch",  "key": K, "wal": PATH, "root": DIR, "store": URI, "blobs": URI,
-     "interval": S, "heartbeat_timeout": S, "busy_timeout": S}
+     "interval": S, "heartbeat_timeout": S, "busy_timeout": S, "retention": R}
     {"op": "flush",  "key": K, "id": N}               apply what is there now
     {"op": "finish", "key": K, "id": N, "timeout": S}  apply everything, then forget K
     {"op": "forget", "key": K}                         stop watching (the parent applied it)
@@ -15,7 +15,9 @@ It talks to its parent in JSON lines. Commands on stdin::
 and on stdout ``{"event": "ready"}``, ``{"id": N, "ok": bool}`` replies and
 ``{"event": "warn", "key": K, "topic": T, "message": M}``. When stdin closes or the parent
 dies, it applies what every WAL holds and exits; what it could not apply stays in the
-WALs for ``cairn sync``.
+WALs for ``cairn sync``. A finished run's WAL that reached its store whole is compacted
+after the answer to ``finish`` (``retention``: the ``wal_retention`` setting,
+``wal/compact.py``).
 
 A run's backend comes as URIs (``store``, ``blobs``) and is opened here with
 ``cairn.backend.open_backend``: as the main module of its own process, this is the top of
@@ -35,7 +37,7 @@ import warnings
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from cairn.settings import Settings
+from cairn.settings import Settings, shown_store
 from cairn.sinks.base import Sink
 from cairn.sinks.local import LocalSink
 from cairn.sinks.tail import WalTail
@@ -138,7 +140,9 @@ class Server:
             api_key = command.get("api_key")
             tail = WalTail(Path(command["wal"]),
                            lambda: self._stores.open(store_key, api_key),
-                           float(command["interval"]), self._reporter(key))
+                           float(command["interval"]), self._reporter(key),
+                           retention=str(command.get("retention", "keep")),
+                           store_name=shown_store(store_key[1], Path(root)))
             self._tails[key] = tail
             tail.apply_pending()  # the run's start reaches the store at once
         elif op == "flush":
@@ -154,6 +158,10 @@ class Server:
             deadline = time.monotonic() + float(command.get("timeout", 30.0))
             ok = found.drain(deadline) if found is not None else False
             self.send({"id": command["id"], "ok": ok})
+            if ok and found is not None:
+                # After the answer (finish() does not wait) and beside the other runs'
+                # applications; not a daemon, so an exit waits for it to end.
+                threading.Thread(target=found.compact, name="cairn-wal-compact").start()
 
     def tick(self) -> None:
         now = time.monotonic()

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from cairn.settings import Settings
+from cairn.settings import Settings, shown_store
 from cairn.sinks.base import Sink
 from cairn.sinks.tail import Report
 from cairn.sinks.thread import ThreadApplier
@@ -204,6 +204,7 @@ class ProcessApplier:
                 "blobs": target.blobs_uri, "interval": settings.apply_interval,
                 "heartbeat_timeout": settings.heartbeat_timeout,
                 "busy_timeout": settings.store_busy_timeout,
+                "retention": settings.wal_retention,
                 "api_key": settings.api_key})
         if not watching:
             self._fallback = fallback()
@@ -250,6 +251,12 @@ class ProcessApplier:
         assert self._process is not None
         self._process.send({"op": "forget", "key": self._key})
         self._process.unregister(self._key)
-        tail = WalTail(self._wal_path, self._target.open_sink, self._settings.apply_interval,
-                       self._report)
-        return tail.drain(time.monotonic() + timeout)
+        s = self._settings
+        tail = WalTail(self._wal_path, self._target.open_sink, s.apply_interval, self._report,
+                       retention=s.wal_retention,
+                       store_name=shown_store(self._target.store_uri, s.root))
+        done = tail.drain(time.monotonic() + timeout)
+        if done:  # beside the rest of finish(), as the process would after its answer
+            threading.Thread(target=tail.compact, name="cairn-wal-compact",
+                             daemon=True).start()
+        return done

@@ -3,6 +3,9 @@
 The core of both appliers: the thread in the training process (``sinks/thread.py``) and
 the applier process (``sinks/applier_process.py``). It keeps the reader's offset where the
 sink last succeeded, so a failing store loses nothing: the next call starts from there.
+A server that refuses the run's records (a 4xx: a revoked key, a run of another entity)
+would refuse them again: the tail stops there, says so once, and leaves the rest of the
+WAL for ``cairn sync --to URL``.
 """
 
 from __future__ import annotations
@@ -12,11 +15,20 @@ import random
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cairn.errors import ServerUnavailableError, StoreLockedError, WalError
+from cairn.errors import (
+    ServerRefusedError,
+    ServerUnavailableError,
+    StoreLockedError,
+    WalError,
+)
 from cairn.records import Record
 from cairn.sinks.base import Sink
 from cairn.wal.reader import WalReader
+
+if TYPE_CHECKING:
+    from cairn.wal.compact import Compaction
 
 Report = Callable[[str, str], None]
 """``report(topic, message)``: a problem to tell the user about once."""
@@ -36,7 +48,8 @@ _RETRIED = (StoreLockedError, ServerUnavailableError)
 
 class WalTail:
     def __init__(self, wal_path: Path, open_sink: Callable[[], Sink], interval: float,
-                 report: Report, start_offset: int = 0) -> None:
+                 report: Report, start_offset: int = 0, retention: str = "keep",
+                 store_name: str | None = None) -> None:
         self.path = wal_path
         self.reader = WalReader(wal_path, offset=start_offset,
                                 on_damage=lambda message: report("wal-damaged", message))
@@ -48,6 +61,14 @@ class WalTail:
         self._next_try = 0.0
         self._last_apply = 0.0
         self.last_error: Exception | None = None
+        self.refused: ServerRefusedError | None = None
+        """Set when a server refused the records: nothing more is sent."""
+        self.acknowledged = start_offset
+        """Where the sink's last success left the reader: every record before it has been
+        applied (online: acknowledged by the server)."""
+        self._from_start = start_offset == 0
+        self._retention = retention
+        self._store_name = store_name
 
     @property
     def healthy(self) -> bool:
@@ -65,16 +86,19 @@ class WalTail:
 
     def due(self, now: float) -> bool:
         """Time to apply: the interval has passed (or much is waiting), and not backing off
-        after a failure."""
-        if self.backing_off(now):
+        after a failure; never once a server refused the run."""
+        if self.refused is not None or self.backing_off(now):
             return False
         if now - self._last_apply >= self._interval:
             return True
         return self.pending_bytes() >= EAGER_APPLY_BYTES
 
     def apply_pending(self) -> bool:
-        """Apply every complete record now in the WAL; False if the sink failed."""
+        """Apply every complete record now in the WAL; False if the sink failed (or a
+        server refused the run before)."""
         self._last_apply = time.monotonic()
+        if self.refused is not None:
+            return False
         try:
             if self._sink is None:
                 self._sink = self._open_sink()
@@ -92,6 +116,7 @@ class WalTail:
         except Exception as exc:
             self._failed(exc)
             return False
+        self.acknowledged = self.reader.offset
         self._failures = 0
         self.last_error = None
         return True
@@ -117,6 +142,12 @@ class WalTail:
         cap = _SERVER_BACKOFF if isinstance(exc, ServerUnavailableError) else _MAX_BACKOFF
         delay = min(cap, self._interval * 2 ** min(self._failures, 16))
         self._next_try = time.monotonic() + delay * (0.5 + random.random() / 2)
+        if isinstance(exc, ServerRefusedError):
+            self.refused = exc
+            self._report("server-refused", f"cairn: {exc}. This run's upload stops here; "
+                         f"its data is safe in its WAL {self.path}: send it later with "
+                         f"`cairn sync {self.path.parent} --to {exc.base_url}`")
+            return
         if isinstance(exc, WalError):
             self._report("wal-read", f"cairn: cannot read the run's WAL ({exc}); its records "
                          "do not reach the store")
@@ -144,6 +175,24 @@ class WalTail:
             return done
         finally:
             self.close_sink()
+
+    def compact(self) -> Compaction | None:
+        """After a ``drain`` that applied everything: compact (or delete) the finished WAL
+        under the ``wal_retention`` setting (``wal/compact.py``), when this tail applied
+        the whole file from its start without damage. Never raises: a failing disk is
+        reported once and the file stays whole."""
+        if (self._retention == "keep" or not self._from_start or self.last_error is not None
+                or self.reader.skipped_frames or self.reader.torn):
+            return None
+        from cairn.wal.compact import compact_wal
+
+        try:
+            return compact_wal(self.path, self._retention, expected_size=self.acknowledged,
+                               store=self._store_name)
+        except OSError as exc:
+            self._report("wal-compact", f"cairn: cannot compact the run's WAL {self.path} "
+                         f"({exc}); it stays whole")
+            return None
 
     def close_sink(self) -> None:
         if self._sink is not None:

@@ -22,14 +22,18 @@ class ThreadApplier:
     data is in the WAL either way, and the thread closes the sink when it is done."""
 
     def __init__(self, wal_path: Path, open_sink: Callable[[], Sink], interval: float,
-                 report: Report, start_offset: int = 0) -> None:
-        self.tail = WalTail(wal_path, open_sink, interval, report, start_offset)
+                 report: Report, start_offset: int = 0, retention: str = "keep",
+                 store_name: str | None = None) -> None:
+        self.tail = WalTail(wal_path, open_sink, interval, report, start_offset, retention,
+                            store_name)
         self._interval = interval
         self._wake = threading.Event()
         self._stopping = False
         self._deadline = 0.0
         self.synced = False
         """Set when the thread has stopped: everything in the WAL reached the sink."""
+        self.compaction: threading.Thread | None = None
+        """Compacts the WAL after the last application (``wal_retention``)."""
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._loop, name="cairn-applier", daemon=True)
         self._thread.start()
@@ -53,6 +57,11 @@ class ThreadApplier:
                 self._apply_safely()
         with self._lock:
             self.synced = self.tail.drain(self._deadline)
+        if self.synced:
+            # Beside finish(), not in its way; a kill meanwhile leaves the file whole.
+            self.compaction = threading.Thread(target=self.tail.compact,
+                                               name="cairn-wal-compact", daemon=True)
+            self.compaction.start()
 
     def _apply_safely(self) -> bool:
         try:

@@ -12,7 +12,7 @@ when not; a digest the server has confirmed is remembered, so none is sent twice
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from cairn.records import Record, RunRef
@@ -25,6 +25,12 @@ if TYPE_CHECKING:
 WAL_MEDIA_TYPE = "application/vnd.cairn.wal"
 COMPRESS_FROM = 16 << 10
 """Batches at least this big are sent zstd-compressed (when zstandard is installed)."""
+SEND_BYTES = 1 << 20
+"""A batch carries records of at most about this many bytes (as framed, before
+compression; a single larger record goes alone). The server applies a batch in one
+transaction, during which every other client of its store waits: a bounded batch bounds
+that wait (about 100,000 points), while the cost per point stays flat from a few hundred
+KiB (bench/server_ingest.py)."""
 _KNOWN_DIGESTS = 100_000
 
 
@@ -33,6 +39,23 @@ def encode_batch(run: RunRef, session: str, records: Sequence[Record]) -> bytes:
     parts = [encode_opening((run.entity, run.project, run.run_id), session)]
     parts.extend(encode_frame(r.seq, r.kind, r.body) for r in records)
     return b"".join(parts)
+
+
+def encode_batches(run: RunRef, session: str, records: Sequence[Record],
+                   limit: int = SEND_BYTES) -> Iterator[bytes]:
+    """The records, in order, as WAL batches of about ``limit`` bytes of frames each."""
+    opening = encode_opening((run.entity, run.project, run.run_id), session)
+    frames: list[bytes] = []
+    size = 0
+    for record in records:
+        frame = encode_frame(record.seq, record.kind, record.body)
+        if frames and size + len(frame) > limit:
+            yield opening + b"".join(frames)
+            frames, size = [], 0
+        frames.append(frame)
+        size += len(frame)
+    if frames:
+        yield opening + b"".join(frames)
 
 
 def compress(data: bytes) -> tuple[bytes, str | None]:
@@ -95,14 +118,16 @@ class UploadSink:
         self._known.add(digest)
 
     def send(self, records: Sequence[Record]) -> tuple[int, int, list[str]]:
-        """Send the records (a batch per run session); ``(applied, present,
-        unknown kinds)`` as the server counted them."""
+        """Send the records (batches of one run session each, in order); ``(applied,
+        present, unknown kinds)`` as the server counted them. A failure part way leaves the
+        batches sent applied: sent again, they count as present."""
         import json
 
         applied = present = 0
         unknown: list[str] = []
-        for run, session, group in split_sessions(records):
-            body, encoding = compress(encode_batch(run, session, group))
+        for body, encoding in (compress(batch) for run, session, group in
+                               split_sessions(records)
+                               for batch in encode_batches(run, session, group)):
             headers = {"Content-Type": WAL_MEDIA_TYPE, "Content-Length": str(len(body))}
             if encoding:
                 headers["Content-Encoding"] = encoding

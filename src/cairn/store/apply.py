@@ -34,6 +34,7 @@ from cairn.records import (
 )
 from cairn.store import artifacts
 from cairn.store.base import RUN_STATES, ApplyResult
+from cairn.store.blobs import record_blobs
 from cairn.store.codec import (
     CHUNK_POINTS,
     Float64s,
@@ -154,6 +155,9 @@ class RecordApplier:
         # every record that adds to them (a WAL's history records hold a few hundred
         # rows each: a 4096-point chunk would be compressed again for each of them).
         self._unwritten: set[int] = set()
+        # (digest, project) of the blobs the batch's records name: a blob is served only
+        # through a project that refers to it (``project_blobs``, server/access.py).
+        self._blob_refs: set[tuple[str, int]] = set()
         self._handlers: dict[str, Handler] = {
             "run": self._on_run,
             "config": self._on_config,
@@ -203,6 +207,8 @@ class RecordApplier:
                 unknown.add(record.kind)
             else:
                 handler(run, record)
+            if "blobs" in record.body:
+                self._blob_refs.update((d, run.project_id) for d in record_blobs([record.body]))
             progress.add(record.seq)
             run.dirty_sessions.add(record.session)
             applied += 1
@@ -485,3 +491,6 @@ class RecordApplier:
         for project_id in touched_projects:
             self.conn.execute("UPDATE projects SET updated_at = ? WHERE id = ?",
                               (self.now, project_id))
+        for digest, project_id in sorted(self._blob_refs):
+            self.conn.execute("INSERT INTO project_blobs (digest, project_id) VALUES (?, ?) "
+                              "ON CONFLICT DO NOTHING", (digest, project_id))

@@ -43,7 +43,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from cairn.errors import NotFoundError, StoreError
+from cairn.errors import NotFoundError, StoreError, StoreUnavailableError
 from cairn.store.blobs import CHUNK, BlobInfo, BlobStat, check_digest, check_put_digest
 
 PART_SIZE = 16 << 20
@@ -57,6 +57,10 @@ REFRESH_AFTER = 600.0
 
 _KEY = re.compile(r"sha256/[0-9a-f]{2}/([0-9a-f]{64})$")
 _MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
+_UNREACHABLE = frozenset({"EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError",
+                          "ConnectionClosedError", "ConnectionError", "ProxyConnectionError"})
+"""botocore's errors of an endpoint that cannot be reached (by class name: botocore is
+imported lazily)."""
 
 
 def split_blob_uri(uri: str) -> tuple[str, str]:
@@ -145,8 +149,9 @@ class S3BlobStore:
         elif name in ("NoCredentialsError", "PartialCredentialsError"):
             hint = ("no AWS credentials found: set AWS_ACCESS_KEY_ID and "
                     "AWS_SECRET_ACCESS_KEY, or AWS_PROFILE")
-        elif name in ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError"):
-            hint = "cannot reach the endpoint: check AWS_ENDPOINT_URL and the network"
+        elif name in _UNREACHABLE:
+            return StoreUnavailableError(f"cannot {doing} in {where}: cannot reach the "
+                                         "endpoint: check AWS_ENDPOINT_URL and the network")
         else:
             hint = str(exc)
         return StoreError(f"cannot {doing} in {where}: {hint}")

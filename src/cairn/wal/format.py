@@ -10,6 +10,13 @@ The payload is msgpack ``[seq, kind, body]``. A file starts with an ``open`` fra
 follow; the writer writes it twice, so that one damaged byte cannot orphan the records of
 a whole file. The marker lets a reader find the next frame after a damaged one; the crc
 tells a torn or damaged frame from a good one.
+
+A *compacted* file (``wal/compact.py``) has, after its open frames, one
+``[0, "compacted", {"dropped": [[first, last], ...], "records": n, "bytes": n, "at": t,
+"store": str | None}]`` frame: the history records numbered in ``dropped`` were removed
+once the store (named, without credentials, in ``store``) had applied them all; every
+other record is kept as it was. A reader older than this frame takes it for a record
+numbered 0, which no store applies.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ MAX_PAYLOAD = 1 << 30
 
 OPEN_KIND = "open"
 OPEN_COPIES = 2
+COMPACTED_KIND = "compacted"
 
 
 def encode_header() -> bytes:

@@ -27,6 +27,7 @@ from typing import Any
 from cairn.errors import WalError
 from cairn.records import Record, RunRef
 from cairn.wal.format import (
+    COMPACTED_KIND,
     FRAME_HEAD,
     FRAME_HEAD_SIZE,
     HEADER,
@@ -62,6 +63,9 @@ class WalReader:
     """Damaged stretches skipped so far (each usually one frame)."""
     torn: bool = False
     """The last read stopped at a cut-off frame at the end of the file."""
+    compacted: dict[str, Any] | None = None
+    """The file's compaction manifest (``format.py``), once read: which history records
+    were removed after a store had applied them."""
     on_damage: Callable[[str], None] | None = field(default=None, repr=False)
     """Called with a message for each damaged stretch; default: warn once per reader."""
     _warned: bool = field(default=False, repr=False)
@@ -143,6 +147,9 @@ class WalReader:
         seq, kind, body = decoded
         if kind == OPEN_KIND:
             self._open(body)
+            return None
+        if kind == COMPACTED_KIND and seq == 0:
+            self.compacted = body
             return None
         if self.run is None or self.session is None:
             raise WalError(f"{self.path}: the open frames naming the run are damaged; "

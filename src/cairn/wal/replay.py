@@ -30,7 +30,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cairn.errors import NotFoundError, WalError
 from cairn.records import Record, RunRef
@@ -74,6 +74,11 @@ class WalReplay:
     """Legacy sessions whose skipped records were found (and, unless a dry run, reopened)."""
     missing_blobs: list[str] = field(default_factory=list)
     """Blobs the records reference that are in neither the store nor the run folder."""
+    compacted: dict[str, Any] | None = None
+    """The file's compaction manifest (``wal/compact.py``), when it was compacted."""
+    history_elsewhere: int = 0
+    """History records removed from the compacted file that this store does not hold:
+    they are only in the store that applied the file (named in ``compacted``)."""
     error: str | None = None
     """Why the file could not be read (not a WAL, a newer version, unreadable); the
     records read before the problem have been applied."""
@@ -92,6 +97,7 @@ class ReplayTotals:
     errors: int
     repaired: int = 0
     deleted: int = 0
+    history_elsewhere: int = 0
 
     @classmethod
     def of(cls, results: Iterable[WalReplay]) -> ReplayTotals:
@@ -106,6 +112,7 @@ class ReplayTotals:
             errors=sum(1 for r in items if r.error is not None),
             repaired=sum(r.repaired for r in items),
             deleted=sum(r.deleted for r in items),
+            history_elsewhere=sum(r.history_elsewhere for r in items),
         )
 
 
@@ -274,9 +281,40 @@ def _replay_file(path: Path, store: MetadataStore | None, counter: _DryRun | Non
     if progress is not None and size > consumed:
         progress(size - consumed)  # a torn tail or an unreadable rest: the file is done
     result.run = result.run or reader.run
+    if reader.compacted is not None and reader.run is not None and reader.session is not None:
+        result.compacted = reader.compacted
+        held = _held_progress((reader.run, reader.session), store, counter)
+        result.history_elsewhere = _not_held(reader.compacted.get("dropped"), held)
     result.skipped_frames = reader.skipped_frames
     result.torn = reader.torn and result.error is None
     return result
+
+
+def _held_progress(key: tuple[RunRef, str], store: MetadataStore | None,
+                   counter: _DryRun | None) -> SessionProgress:
+    if counter is not None:
+        return counter.progress(key)
+    from cairn.store.progress import SessionProgress
+
+    return store.applied_progress(*key) if store is not None else SessionProgress()
+
+
+def _not_held(dropped: Any, held: SessionProgress) -> int:
+    """How many of the numbered ranges ``dropped`` (a compaction manifest's) ``held`` lacks:
+    those above its mark and those in its gaps."""
+    missing = 0
+    for span in dropped if isinstance(dropped, list) else []:
+        try:
+            first, last = int(span[0]), int(span[1])
+        except (TypeError, ValueError, IndexError):
+            continue
+        if last < first:
+            continue
+        if last > held.mark:
+            missing += last - max(first, held.mark + 1) + 1
+        for gap_first, gap_last in held.gaps or ():
+            missing += max(0, min(last, held.mark, gap_last) - max(first, gap_first) + 1)
+    return missing
 
 
 _REFUSED = (TypeError, ValueError, KeyError, AttributeError, IndexError)

@@ -1,12 +1,13 @@
-"""The transfer progress bar and where downloads may write."""
+"""The transfer progress bar, where downloads may write, and how they copy."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from cairn.sdk.artifacts.download import safe_destination
+from cairn.sdk.artifacts.download import _copy_file, safe_destination
 from cairn.sdk.artifacts.progress import TransferProgress
 
 
@@ -36,3 +37,26 @@ def test_safe_destination(tmp_path: Path) -> None:
     (tmp_path / "link.txt").symlink_to(tmp_path / "target.txt")
     with pytest.raises(ValueError, match="is a symlink"):
         safe_destination(tmp_path, "link.txt")
+
+
+@pytest.mark.parametrize("where", ["same disk", "another filesystem"])
+def test_copy_file_copies_every_byte(tmp_path: Path, where: str) -> None:
+    folder = tmp_path
+    if where == "another filesystem":  # copy_file_range refuses: the fallback copies
+        shm = Path("/dev/shm")
+        if not shm.is_dir() or shm.stat().st_dev == tmp_path.stat().st_dev:
+            pytest.skip("no second filesystem at /dev/shm")
+        folder = shm
+    data = os.urandom(3 << 20) + b"tail"
+    source = folder / f"cairn-copy-test-{os.getpid()}"
+    source.write_bytes(data)
+    try:
+        _copy_file(source, tmp_path / "copy")
+        assert (tmp_path / "copy").read_bytes() == data
+        with pytest.raises(FileExistsError):  # never over an existing file
+            _copy_file(source, tmp_path / "copy")
+        (tmp_path / "empty-source").write_bytes(b"")
+        _copy_file(tmp_path / "empty-source", tmp_path / "empty")
+        assert (tmp_path / "empty").read_bytes() == b""
+    finally:
+        source.unlink()

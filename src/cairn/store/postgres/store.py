@@ -25,7 +25,12 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from cairn.errors import QueryTimeoutError, StoreError, StoreLockedError
+from cairn.errors import (
+    QueryTimeoutError,
+    StoreError,
+    StoreLockedError,
+    StoreUnavailableError,
+)
 from cairn.records import Record
 from cairn.store import deadline
 from cairn.store.apply import Cursor, RecordApplier
@@ -103,6 +108,9 @@ def _store_error(exc: psycopg.Error, where: str) -> StoreError:
         return _stopped(limit, where)
     if isinstance(exc, psycopg.errors.LockNotAvailable | psycopg.errors.QueryCanceled):
         return StoreLockedError(f"store {where} is busy: {exc}")
+    if isinstance(exc, psycopg.OperationalError):
+        # the connection: refused, cut, the server shutting down, no pooled one in time
+        return StoreUnavailableError(f"cannot reach store {where}: {exc}")
     return StoreError(f"store {where}: {exc}")
 
 
