@@ -119,18 +119,23 @@ def test_named_views(api: ApiClient, where: str) -> None:
     assert_error(api.get(f"{where}/views/zero"), 400, "bad_request")
 
 
-@pytest.fixture
-def team(tmp_path: Path) -> Iterator[tuple[ApiClient, dict[str, str]]]:
-    """The team server over a store with one project, and users ada and bob."""
+@pytest.fixture(params=[False, True], ids=["signed-in", "anonymous-read"])
+def team(tmp_path: Path, request: pytest.FixtureRequest,
+         ) -> Iterator[tuple[ApiClient, dict[str, str]]]:
+    """The team server over a store with one public project, and users ada and bob; with
+    or without anonymous reading."""
     folder = tmp_path / "team"
     store = SqliteStore(folder / "cairn.db")
     store.apply_records([Record(RunRef("me", "p", "r1"), "s1", 1, "run",
                                 {"name": "r", "start_time": 1.0})])
     accounts = Accounts(store)
-    keys = {name: accounts.create_user(name)[1] for name in ("ada", "bob")}
+    # Server admins both: each may read the project, and each has a layout of their own.
+    keys = {name: accounts.create_user(name, admin=True)[1] for name in ("ada", "bob")}
+    accounts.set_visibility("me", "p", "public")
     store.close()
     config = TeamConfig(store=str(folder), blobs=f"file://{folder / 'blobs'}",
-                        root=str(tmp_path / "cairn"), access_log=False, key_cache_seconds=0)
+                        root=str(tmp_path / "cairn"), access_log=False, key_cache_seconds=0,
+                        anonymous_read=request.param)
     app = create_team_app(config)
     yield ApiClient(app), keys
     app_context(app).store.close()
@@ -152,3 +157,21 @@ def test_each_team_user_has_their_own_layout_and_views(
     assert_error(api.get(f"{where}/views/{view['id']}", headers=bob), 404, "not_found")
     assert_error(api.request("DELETE", f"{where}/views/{view['id']}", headers=bob), 404,
                  "not_found")
+
+
+def test_anonymous_readers_see_no_ones_layout_and_save_nothing(
+        team: tuple[ApiClient, dict[str, str]]) -> None:
+    api, keys = team
+    where = "/api/v1/projects/me/p"
+    ada = {"Authorization": f"Bearer {keys['ada']}"}
+    api.request("PUT", f"{where}/workspace", json={"layout": _layout("mine")}, headers=ada)
+    found = api.get(f"{where}/workspace")
+    if found.status_code == 401:  # no anonymous reading on this server: nothing more to see
+        assert_error(found, 401, "unauthorized")
+        return
+    assert found.json() == {"layout": None, "version": 0, "updated_at": None}
+    assert api.get(f"{where}/views").json() == {"views": []}
+    assert_error(api.request("PUT", f"{where}/workspace", json={"layout": _layout("x")}),
+                 401, "unauthorized")
+    assert_error(api.post(f"{where}/views", json={"name": "v", "state": {"query": ""}}), 401,
+                 "unauthorized")
