@@ -95,6 +95,15 @@ PROJECT_REQUESTS: dict[str, tuple[int, dict[str, Any]]] = {
     "PUT " + _PROJECT + "/members/{user}": (400, {"json": {"role": "bogus"}}),
     "DELETE " + _PROJECT + "/members/{user}": (200, {}),
     "GET /api/v1/progress/{entity}/{project}/{run_id}": (200, {"params": {"session": "s"}}),
+    # the caller's own saved layout and views (a layout missing, a view id malformed)
+    "GET " + _PROJECT + "/workspace": (200, {}),
+    "PUT " + _PROJECT + "/workspace": (400, {"json": {}}),
+    "DELETE " + _PROJECT + "/workspace": (200, {}),
+    "GET " + _PROJECT + "/views": (200, {}),
+    "POST " + _PROJECT + "/views": (400, {"json": {}}),
+    "GET " + _PROJECT + "/views/{view_id}": (400, {}),
+    "PUT " + _PROJECT + "/views/{view_id}": (400, {"json": {}}),
+    "DELETE " + _PROJECT + "/views/{view_id}": (400, {}),
 }
 """Routes whose rule is a level on the project their path names."""
 
@@ -172,6 +181,7 @@ def _log_project(url: str, key: str, visibility: str, tmp_path: Path) -> dict[st
     return {"entity": TEAM, "project": project, "run_id": run.id, "name": "model",
             "version": "v0", "other": "v0", "path": "weights.txt", "file": "notes.txt",
             "key": "pic", "sweep_id": "sw1", "user": "eve", "visibility": visibility,
+            "view_id": "not-a-number",
             "digest": hashlib.sha256(notes.read_bytes()).hexdigest()}
 
 

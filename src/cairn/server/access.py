@@ -453,6 +453,16 @@ RULES: dict[str, str] = {
     "GET " + _SWEEP: "read",
     "PATCH " + _SWEEP: "write",
     "GET " + _SWEEP + "/importance": "read",
+    # saved workspaces: the caller's own layout and views of a project they may read
+    # (server/workspaces.py refuses anonymous writes)
+    "GET " + _PROJECT + "/workspace": "read",
+    "PUT " + _PROJECT + "/workspace": "read",
+    "DELETE " + _PROJECT + "/workspace": "read",
+    "GET " + _PROJECT + "/views": "read",
+    "POST " + _PROJECT + "/views": "read",
+    "GET " + _PROJECT + "/views/{view_id}": "read",
+    "PUT " + _PROJECT + "/views/{view_id}": "read",
+    "DELETE " + _PROJECT + "/views/{view_id}": "read",
     # no such route (a 404 in the API's shape), and the web app
     **{f"{m} {p}": "user" for p in ("/api", "/api/{rest:path}")
        for m in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")},

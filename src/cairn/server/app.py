@@ -34,6 +34,7 @@ from cairn.server import (
     runs,
     sweeps,
     system,
+    workspaces,
 )
 from cairn.server.access import Access
 from cairn.server.context import ServerContext, ServerOptions
@@ -54,7 +55,7 @@ def api_routes() -> list[BaseRoute]:
     return [*projects.ROUTES, *runs.ROUTES, *history.ROUTES, *envelopes.ROUTES,
             *events.ROUTES, *files.ROUTES, *artifacts.ROUTES, *media.ROUTES,
             *openapi.ROUTES, *system.ROUTES, *console.ROUTES, *alerts.ROUTES,
-            *sweeps.ROUTES]
+            *sweeps.ROUTES, *workspaces.ROUTES]
 
 
 async def _no_api_route(request: Request) -> Response:

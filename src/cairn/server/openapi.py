@@ -78,8 +78,8 @@ SCHEMAS: dict[str, Any] = {
     "Error": _object({"error": _object({
         "status": {"type": "integer"},
         "code": {"enum": ["bad_request", "bad_filter", "bad_host", "forbidden", "not_found",
-                          "method_not_allowed", "payload_too_large", "store_busy",
-                          "query_timeout", "internal", "unauthorized",
+                          "method_not_allowed", "conflict", "payload_too_large",
+                          "store_busy", "query_timeout", "internal", "unauthorized",
                           "unsupported_media_type", "unsupported_encoding", "not_ready",
                           "too_many_attempts"]},
         "message": {"type": "string"}}, ["status", "code", "message"])}, ["error"]),
@@ -301,13 +301,14 @@ PATHS: dict[str, dict[str, Any]] = {
 
 def openapi_document(version: str, team: bool = False) -> dict[str, Any]:
     """The document; with ``team``, the team server's routes and how callers sign in."""
-    from cairn.server import artifacts_openapi, sweeps_openapi, team_openapi
+    from cairn.server import artifacts_openapi, sweeps_openapi, team_openapi, workspaces_openapi
 
     document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": "cairn", "version": version,
                  "description": "The HTTP API of cairn (docs/api.md)."},
-        "paths": {**PATHS, **artifacts_openapi.PATHS, **sweeps_openapi.PATHS},
+        "paths": {**PATHS, **artifacts_openapi.PATHS, **sweeps_openapi.PATHS,
+                  **workspaces_openapi.PATHS},
         "components": {"schemas": SCHEMAS}}
     if team:
         for path, operations in team_openapi.PATHS.items():

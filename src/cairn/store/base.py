@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from cairn.store.progress import SessionProgress, Span
     from cairn.store.sweeps import Claim, Propose, SweepRow, TrialRow
     from cairn.store.system import SystemSamples
+    from cairn.store.workspaces import WorkspaceLayout, WorkspaceView
 
 RUN_STATES = ("running", "finished", "failed", "crashed", "killed")
 _HOSTNAME = socket.gethostname()
@@ -400,5 +401,50 @@ class MetadataStore(Protocol):
                   target_reached: bool = False) -> SweepRow: ...
 
     def stop_trial(self, sweep_pk: int, number: int, reason: str) -> None: ...
+
+    # saved workspaces (store/workspaces.py): the web app's layout per project and user
+    # (``user_id`` None: the local UI), and named views. LayoutError for a malformed or
+    # oversized layout or view, NotFoundError for a project (or view) that is not there.
+    def workspace_layout(self, entity: str, project: str, *,
+                         user_id: int | None = None) -> WorkspaceLayout | None:
+        """The saved layout of the project's workspace, or None (automatic panels)."""
+        ...
+
+    def save_workspace_layout(self, entity: str, project: str, layout: dict[str, Any], *,
+                              user_id: int | None = None,
+                              base_version: int | None = None) -> WorkspaceLayout:
+        """Keep a new version of the layout. With ``base_version`` (0: none saved yet),
+        LayoutConflict unless that is the version stored: a stale copy never overwrites."""
+        ...
+
+    def delete_workspace_layout(self, entity: str, project: str, *,
+                                user_id: int | None = None) -> bool:
+        """Back to automatic panels; False if no layout was saved."""
+        ...
+
+    def workspace_views(self, entity: str, project: str, *,
+                        user_id: int | None = None) -> list[WorkspaceView]:
+        """The named views, by name."""
+        ...
+
+    def workspace_view(self, entity: str, project: str, view_id: int, *,
+                       user_id: int | None = None) -> WorkspaceView: ...
+
+    def create_workspace_view(self, entity: str, project: str, name: str,
+                              state: dict[str, Any], *, user_id: int | None = None,
+                              default: bool = False) -> WorkspaceView:
+        """A new named view (ViewNameTaken if the name is); ``default`` makes it the one
+        the workspace opens with, in place of any other."""
+        ...
+
+    def change_workspace_view(self, entity: str, project: str, view_id: int, *,
+                              user_id: int | None = None, name: str | None = None,
+                              state: dict[str, Any] | None = None,
+                              default: bool | None = None) -> WorkspaceView:
+        """Rename, replace the state, or set or clear the default; None keeps it."""
+        ...
+
+    def delete_workspace_view(self, entity: str, project: str, view_id: int, *,
+                              user_id: int | None = None) -> bool: ...
 
     def close(self) -> None: ...

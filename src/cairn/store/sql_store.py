@@ -20,7 +20,7 @@ import msgpack
 import numpy as np
 
 from cairn.records import Record, RunRef
-from cairn.store import artifacts, edits, envelope_reads
+from cairn.store import artifacts, edits, envelope_reads, workspaces
 from cairn.store import sweeps as sweep_sql
 from cairn.store.alerts import AlertRow, read_alerts
 from cairn.store.apply import Cursor, RecordApplier
@@ -53,6 +53,7 @@ from cairn.store.media import (
 from cairn.store.progress import SessionProgress, Span, load_progress, save_progress
 from cairn.store.run_files import read_run_file, read_run_files
 from cairn.store.system import SystemSamples, read_system
+from cairn.store.workspaces import WorkspaceLayout, WorkspaceView
 
 T = TypeVar("T")
 
@@ -621,3 +622,46 @@ class SqlStore:
     def stop_trial(self, sweep_pk: int, number: int, reason: str) -> None:
         with self._sweep_write(sweep_pk) as conn:
             sweep_sql.stop_trial(conn, sweep_pk, number, reason)
+
+    # ---- saved workspaces (store/workspaces.py) -----------------------------------------
+    def workspace_layout(self, entity: str, project: str, *,
+                         user_id: int | None = None) -> WorkspaceLayout | None:
+        return self._call(workspaces.read_layout, entity, project, user_id)
+
+    def save_workspace_layout(self, entity: str, project: str, layout: dict[str, Any], *,
+                              user_id: int | None = None,
+                              base_version: int | None = None) -> WorkspaceLayout:
+        with self._write() as conn:
+            return workspaces.save_layout(conn, entity, project, layout, user_id, base_version)
+
+    def delete_workspace_layout(self, entity: str, project: str, *,
+                                user_id: int | None = None) -> bool:
+        with self._write() as conn:
+            return workspaces.delete_layout(conn, entity, project, user_id)
+
+    def workspace_views(self, entity: str, project: str, *,
+                        user_id: int | None = None) -> list[WorkspaceView]:
+        return self._call(workspaces.read_views, entity, project, user_id)
+
+    def workspace_view(self, entity: str, project: str, view_id: int, *,
+                       user_id: int | None = None) -> WorkspaceView:
+        return self._call(workspaces.read_view, entity, project, user_id, view_id)
+
+    def create_workspace_view(self, entity: str, project: str, name: str,
+                              state: dict[str, Any], *, user_id: int | None = None,
+                              default: bool = False) -> WorkspaceView:
+        with self._write() as conn:
+            return workspaces.create_view(conn, entity, project, user_id, name, state, default)
+
+    def change_workspace_view(self, entity: str, project: str, view_id: int, *,
+                              user_id: int | None = None, name: str | None = None,
+                              state: dict[str, Any] | None = None,
+                              default: bool | None = None) -> WorkspaceView:
+        with self._write() as conn:
+            return workspaces.change_view(conn, entity, project, user_id, view_id, name,
+                                          state, default)
+
+    def delete_workspace_view(self, entity: str, project: str, view_id: int, *,
+                              user_id: int | None = None) -> bool:
+        with self._write() as conn:
+            return workspaces.delete_view(conn, entity, project, user_id, view_id)

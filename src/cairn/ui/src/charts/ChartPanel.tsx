@@ -1,14 +1,18 @@
-/** One metric's panel: fetches its envelopes only while on screen, sized to its pixel
- * width, keeps showing the previous data while a zoom's finer data loads, and redraws on
- * live points. */
+/** A metric's panel (or a configured panel's metrics): fetches its envelopes only while
+ * on screen, sized to its pixel width, keeps showing the previous data while a zoom's
+ * finer data loads, and redraws on live points. A configured panel's own settings
+ * (`layout.ts` LineSettings) override the workspace's for it alone. */
+import type { ComponentChildren } from "preact";
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { Icon } from "../components/Icon";
 import { xKindOf } from "./axes";
 import type { ChartData, View } from "./chartData";
 import { viewKey } from "./chartData";
 import { ExportMenu } from "./ExportMenu";
+import type { LineSettings } from "./layout";
 import { LineChart } from "./LineChart";
-import { buildLine, type DrawLine, type LineSpec } from "./lines";
+import { buildLine, type DrawLine, type LineSpec, type LineStyle } from "./lines";
+import { paletteColor } from "../lib/colors";
 import type { Series } from "./series";
 import { useVisible } from "../lib/useVisible";
 
@@ -29,6 +33,15 @@ interface Props {
   onFullScreen?: () => void;
   height?: number;
   syncKey: string;
+  /** The keys a configured panel draws (its metrics resolved); default: `metric`. */
+  keys?: readonly string[];
+  /** A configured panel's own settings. */
+  own?: LineSettings;
+  /** Its legend text from a template; default: the run's (or group's) label. */
+  labelOf?: (spec: LineSpec, metric: string, many: boolean) => string;
+  /** Controls the panel's owner adds to its header (the panel menu). */
+  menu?: ComponentChildren;
+  title?: string;
 }
 
 const DEFAULT_BUCKETS = 600;
@@ -54,26 +67,49 @@ interface Loaded {
   error: unknown;
 }
 
-function useLines(props: Props, view: View | null, tick: number): Loaded {
-  const { specs, data, metric, settings } = props;
+function styleOf(own: LineSettings | undefined): LineStyle {
+  if (!own) return {};
+  return { smoothing: own.smoothing, aggregate: own.aggregate, band: own.band };
+}
+
+function defaultLabel(spec: LineSpec, metric: string, many: boolean): string {
+  return many ? `${spec.label} · ${metric}` : spec.label;
+}
+
+function useLines(props: Props, keys: readonly string[], specs: readonly LineSpec[], view: View | null, smoothing: number, tick: number): Loaded {
+  const { data, own } = props;
+  const style = styleOf(own);
+  const labelOf = props.labelOf ?? defaultLabel;
   return useMemo(() => {
     if (!view) return { lines: [], loading: true, error: undefined };
     let loading = false;
     let error: unknown;
     const lines: DrawLine[] = [];
-    const sortX = xKindOf(settings.x) === "metric";
-    for (const spec of specs) {
-      const members: Series[] = [];
-      for (const run of spec.runs) {
-        const e = data.get(view, run, metric);
-        if (!e || e.loading) loading = true;
-        if (e?.error) error = e.error;
-        if (e?.series) members.push(e.series);
+    const sortX = xKindOf(view.x) === "metric";
+    const many = keys.length > 1;
+    // One run, several metrics: a colour per metric, else every line would look alike.
+    const byMetric = many && specs.length === 1;
+    keys.forEach((metric, k) => {
+      for (const spec of specs) {
+        const members: Series[] = [];
+        for (const run of spec.runs) {
+          const e = data.get(view, run, metric);
+          if (!e || e.loading) loading = true;
+          if (e?.error) error = e.error;
+          if (e?.series) members.push(e.series);
+        }
+        if (!members.length) continue;
+        const drawn: LineSpec = {
+          ...spec,
+          id: many ? `${spec.id}|${metric}` : spec.id,
+          label: labelOf(spec, metric, many),
+          color: byMetric ? paletteColor(k) : spec.color,
+        };
+        lines.push(buildLine(drawn, members, smoothing, view.buckets, sortX, style));
       }
-      if (members.length) lines.push(buildLine(spec, members, settings.smoothing, view.buckets, sortX));
-    }
+    });
     return { lines, loading, error };
-  }, [specs, data, metric, view && viewKey(view), settings.smoothing, tick]);
+  }, [specs, data, keys.join("\n"), view && viewKey(view), smoothing, tick, JSON.stringify(style), props.labelOf]);
 }
 
 /** Entries a panel's legend lists before "+N more" (the table lists every run). */
@@ -97,7 +133,21 @@ function Legend({ lines, metric }: { lines: readonly DrawLine[]; metric: string 
 }
 
 export function ChartPanel(props: Props) {
-  const { metric, specs, data, settings } = props;
+  const { metric, data, settings, own } = props;
+  const keys = props.keys ?? [metric];
+  const keysSig = keys.join("\n");
+  const x = own?.x || settings.x;
+  const log = own?.logY ?? settings.log;
+  // A panel with its own x axis zooms on its own (the workspace's zoom is in other units).
+  const [ownZoom, setOwnZoom] = useState<readonly [number, number] | null>(null);
+  const ownX = x !== settings.x;
+  const zoom = ownX ? ownZoom : settings.zoom;
+  const onZoom = ownX ? setOwnZoom : props.onZoom;
+  const maxRuns = own?.maxRuns;
+  const specs = useMemo(
+    () => (maxRuns && maxRuns > 0 ? props.specs.slice(0, maxRuns) : props.specs),
+    [props.specs, maxRuns],
+  );
   const [ref, visible] = useVisible<HTMLDivElement>();
   const [width, setWidth] = useState(0);
   const [tick, setTick] = useState(0);
@@ -108,39 +158,43 @@ export function ChartPanel(props: Props) {
   }, [visible]);
   const onWidth = (w: number) => setWidth((old) => (old && Math.abs(old - w) / w < WIDTH_TOLERANCE ? old : w));
   const runCount = specs.reduce((n, sp) => n + sp.runs.length, 0);
-  const buckets = bucketsFor(width || DEFAULT_BUCKETS, runCount);
-  const view: View | null = width
-    ? { x: settings.x, buckets, min: settings.zoom?.[0] ?? null, max: settings.zoom?.[1] ?? null }
-    : null;
+  const buckets = bucketsFor(width || DEFAULT_BUCKETS, runCount * keys.length);
+  const view: View | null = width ? { x, buckets, min: zoom?.[0] ?? null, max: zoom?.[1] ?? null } : null;
   const vk = view && viewKey(view);
   const runsSig = specs.map((s) => s.runs.join(",")).join(";");
+  const runIds = () => [...new Set(specs.flatMap((s) => s.runs))];
 
   useEffect(() => {
     if (!visible) return;
-    return data.subscribe(metric, () => setTick((t) => t + 1));
-  }, [visible, data, metric]);
+    const offs = keys.map((k) => data.subscribe(k, () => setTick((t) => t + 1)));
+    return () => offs.forEach((off) => off());
+  }, [visible, data, keysSig]);
 
   useEffect(() => {
-    if (visible && view) data.want(view, [...new Set(specs.flatMap((s) => s.runs))], metric);
-  }, [visible, vk, runsSig, tick, data, metric]);
+    if (visible && view) for (const k of keys) data.want(view, runIds(), k);
+  }, [visible, vk, runsSig, tick, data, keysSig]);
 
-  const loaded = useLines(props, view, tick);
+  const loaded = useLines(props, keys, specs, view, settings.smoothing, tick);
   // While a zoom (or new runs) loads, keep the last complete picture on screen.
   const lastGood = useRef<DrawLine[]>([]);
   if (!loaded.loading || loaded.lines.length >= lastGood.current.length) lastGood.current = loaded.lines;
   const lines = loaded.loading ? lastGood.current : loaded.lines;
+  const title = props.title ?? metric;
+  const height = props.height ?? 220;
+  const ownScale = own && { yMin: own.yMin, yMax: own.yMax, ignoreOutliers: own.ignoreOutliers, logX: own.logX };
 
   return (
-    <section class="panel" ref={ref} aria-label={metric} data-metric={metric}>
+    <section class="panel" ref={ref} aria-label={title} data-metric={props.keys ? undefined : metric}>
       <header class="panel-head">
-        <h3 class="panel-title" title={metric}>
-          {metric}
+        <h3 class="panel-title" title={keys.length > 1 ? keys.join(", ") : metric}>
+          {title}
         </h3>
         {loaded.loading && visible && <span class="panel-loading" aria-label="loading" />}
         {visible && <ExportMenu title={metric} metric={metric} lines={lines} specs={specs} x={settings.x} log={settings.log}
           zoom={settings.zoom} entity={data.entity} project={data.project} panel={() => ref.current} />}
+        {props.menu}
         {props.onFullScreen && (
-          <button type="button" class="icon-btn" aria-label={`Full screen ${metric}`} title="Full screen" onClick={props.onFullScreen}>
+          <button type="button" class="icon-btn" aria-label={`Full screen ${title}`} title="Full screen" onClick={props.onFullScreen}>
             <Icon name="expand" size={14} />
           </button>
         )}
@@ -151,7 +205,9 @@ export function ChartPanel(props: Props) {
           <button
             type="button"
             class="btn btn-small"
-            onClick={() => view && data.retry(view, [...new Set(specs.flatMap((s) => s.runs))], metric)}
+            onClick={() => {
+              if (view) for (const k of keys) data.retry(view, runIds(), k);
+            }}
           >
             Retry
           </button>
@@ -159,22 +215,23 @@ export function ChartPanel(props: Props) {
       ) : visible ? (
         <LineChart
           lines={lines}
-          x={settings.x}
-          log={settings.log}
-          zoom={settings.zoom}
-          height={props.height ?? 220}
+          x={x}
+          log={log}
+          zoom={zoom}
+          height={height}
           theme={settings.theme}
-          syncKey={props.syncKey}
-          onZoom={(a, b) => props.onZoom(settings.x === "_step" ? [Math.max(0, Math.floor(a)), Math.ceil(b)] : [a, b])}
-          onResetZoom={() => props.onZoom(null)}
+          syncKey={ownX ? `${props.syncKey}|${x}` : props.syncKey}
+          onZoom={(a, b) => onZoom(x === "_step" ? [Math.max(0, Math.floor(a)), Math.ceil(b)] : [a, b])}
+          onResetZoom={() => onZoom(null)}
           onWidth={onWidth}
-          label={`${metric} chart`}
+          label={`${title} chart`}
           loading={loaded.loading}
+          own={ownScale}
         />
       ) : (
-        <div class="chart-placeholder" style={{ height: `${props.height ?? 220}px` }} />
+        <div class="chart-placeholder" style={{ height: `${height}px` }} />
       )}
-      {visible && <Legend lines={lines} metric={metric} />}
+      {visible && <Legend lines={lines} metric={title} />}
     </section>
   );
 }

@@ -7,7 +7,7 @@ import "uplot/dist/uPlot.min.css";
 import { formatX, xKindOf } from "./axes";
 import { chartOptions } from "./chartOptions";
 import { drawLines } from "./draw";
-import { extentsOf, type Extents } from "./extents";
+import { extentsOf, withOwnScale, type Extents, type OwnScale } from "./extents";
 import type { DrawLine } from "./lines";
 import { renderTooltip } from "./tooltip";
 
@@ -27,6 +27,8 @@ export interface LineChartProps {
   label: string;
   /** Data is on its way: no "No data" note yet. */
   loading?: boolean;
+  /** A panel's own scales: y range, outliers ignored, log x. */
+  own?: OwnScale;
 }
 
 const RESIZE_DEBOUNCE_MS = 120;
@@ -65,10 +67,12 @@ export function LineChart(props: LineChartProps) {
   const plot = useRef<uPlot | null>(null);
   const kind = xKindOf(props.x);
   const monotonic = kind !== "metric";
-  const extents = useMemo(
-    () => extentsOf(props.lines, props.zoom, props.log, monotonic),
-    [props.lines, props.zoom, props.log, monotonic],
-  );
+  const own = props.own;
+  const logX = !!own?.logX && kind !== "time";
+  const extents = useMemo(() => {
+    const ext = extentsOf(props.lines, props.zoom, props.log, monotonic);
+    return own ? withOwnScale(ext, props.lines, own, props.log) : ext;
+  }, [props.lines, props.zoom, props.log, monotonic, own?.yMin, own?.yMax, own?.ignoreOutliers, logX]);
   const state = useRef({ props, extents, highlight: null as string | null, hovered: false });
   state.current.props = props;
   state.current.extents = extents;
@@ -79,7 +83,7 @@ export function LineChart(props: LineChartProps) {
     if (!el) return;
     const s = state.current;
     const opts = chartOptions(
-      { width: Math.max(100, el.clientWidth), height: props.height, kind, log: props.log, syncKey: props.syncKey },
+      { width: Math.max(100, el.clientWidth), height: props.height, kind, log: props.log, syncKey: props.syncKey, logX },
       {
         draw: (u) => {
           drawLines(u, s.props.lines, s.props.log, s.hovered ? s.highlight : null);
@@ -150,7 +154,7 @@ export function LineChart(props: LineChartProps) {
       plot.current = null;
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [props.theme, props.log, kind, props.syncKey]);
+  }, [props.theme, props.log, kind, props.syncKey, logX]);
 
 
   // New lines, zoom or size: recompute the ranges and redraw.

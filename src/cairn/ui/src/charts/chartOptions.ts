@@ -17,6 +17,8 @@ interface Params {
   kind: XKind;
   log: boolean;
   syncKey: string;
+  /** A log10 x axis (a panel's own setting; never for wall time). */
+  logX?: boolean;
 }
 
 const MIN_DRAG_PX = 4;
@@ -33,7 +35,7 @@ function yAxisSize(_u: uPlot, values: string[] | null): number {
   return Math.max(36, longest * 7 + 14);
 }
 
-export function chartOptions({ width, height, kind, log, syncKey }: Params, hooks: ChartHooks): uPlot.Options {
+export function chartOptions({ width, height, kind, log, syncKey, logX = false }: Params, hooks: ChartHooks): uPlot.Options {
   const stroke = cssVar("--chart-axis") || "#666";
   const grid = cssVar("--chart-grid") || "#eee";
   const font = `11px ${cssVar("--font-sans") || "system-ui, sans-serif"}`;
@@ -50,7 +52,10 @@ export function chartOptions({ width, height, kind, log, syncKey }: Params, hook
       y: false,
     },
     scales: {
-      x: { time: kind === "time", range: (_u, min, max) => (min === max ? [min - 1, max + 1] : [min, max]) },
+      x:
+        logX && kind !== "time"
+          ? { distr: 3, log: 10, range: (_u, min, max) => uPlot.rangeLog(min, max, 10, false) }
+          : { time: kind === "time", range: (_u, min, max) => (min === max ? [min - 1, max + 1] : [min, max]) },
       y: {
         distr: log ? 3 : 1,
         log: 10,

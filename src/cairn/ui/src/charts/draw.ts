@@ -132,7 +132,7 @@ function drawInfinities(c: Ctx, line: DrawLine): void {
   }
 }
 
-/** uPlot's valToPos(v, axis, true) for our scales (x linear, y linear or log10). */
+/** uPlot's valToPos(v, axis, true) for our scales (x linear or log10, y linear or log10). */
 function projections(u: uPlot, log: boolean): Pick<Ctx, "px" | "py"> {
   const { left, top, width, height } = u.bbox;
   const sx = u.scales.x;
@@ -140,17 +140,25 @@ function projections(u: uPlot, log: boolean): Pick<Ctx, "px" | "py"> {
   if (sx?.min == null || sx.max == null || sy?.min == null || sy.max == null || sx.max === sx.min || sy.max === sy.min) {
     return { px: (v) => u.valToPos(v, "x", true), py: (v) => u.valToPos(v, "y", true) };
   }
-  const x0 = sx.min;
-  const kx = width / (sx.max - x0);
+  let px: (v: number) => number;
+  if (sx.distr === 3) {
+    const lx0 = Math.log10(sx.min);
+    const lkx = width / (Math.log10(sx.max) - lx0);
+    px = (v) => left + (Math.log10(v) - lx0) * lkx;
+  } else {
+    const x0 = sx.min;
+    const kx = width / (sx.max - x0);
+    px = (v) => left + (v - x0) * kx;
+  }
   const bottom = top + height;
   if (log) {
     const y0 = Math.log10(sy.min);
     const ky = height / (Math.log10(sy.max) - y0);
-    return { px: (v) => left + (v - x0) * kx, py: (v) => bottom - (Math.log10(v) - y0) * ky };
+    return { px, py: (v) => bottom - (Math.log10(v) - y0) * ky };
   }
   const y0 = sy.min;
   const ky = height / (sy.max - y0);
-  return { px: (v) => left + (v - x0) * kx, py: (v) => bottom - (v - y0) * ky };
+  return { px, py: (v) => bottom - (v - y0) * ky };
 }
 
 /** Past this many lines the faint unsmoothed lines are left out under smoothed ones: a

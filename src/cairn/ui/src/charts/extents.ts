@@ -66,3 +66,50 @@ export function extentsOf(
   if (!Number.isFinite(lo)) return { x, y: log ? [1, 10] : [0, 1], drawnMax: NaN };
   return { x, y: [lo, hi], drawnMax };
 }
+
+/** A panel's own y range (`yMin`/`yMax`, either may be null), or the 5th to 95th
+ * percentile of the values drawn (`ignoreOutliers`: spikes go off the chart), over the
+ * extents; and for a log x axis, x from the smallest positive value. */
+export interface OwnScale {
+  yMin?: number | null;
+  yMax?: number | null;
+  ignoreOutliers?: boolean;
+  logX?: boolean;
+}
+
+function percentile(sorted: Float64Array, q: number): number {
+  const i = (sorted.length - 1) * q;
+  const lo = Math.floor(i);
+  const hi = Math.ceil(i);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (i - lo);
+}
+
+export function withOwnScale(ext: Extents | null, lines: readonly DrawLine[], own: OwnScale, log: boolean): Extents | null {
+  if (!ext) return ext;
+  let [x0, x1] = ext.x;
+  let [y0, y1] = ext.y;
+  if (own.logX && x0 <= 0) {
+    let least = Infinity;
+    for (const l of lines) for (let i = 0; i < l.len; i++) if (l.xs[i]! > 0 && l.xs[i]! < least) least = l.xs[i]!;
+    x0 = Number.isFinite(least) ? least : 1;
+    if (x1 <= x0) x1 = x0 * 10;
+  }
+  if (own.ignoreOutliers) {
+    const values: number[] = [];
+    for (const l of lines)
+      for (let i = 0; i < l.len; i++) {
+        const x = l.xs[i]!;
+        const v = l.ys[i]!;
+        if (x >= x0 && x <= x1 && Number.isFinite(v) && (!log || v > 0)) values.push(v);
+      }
+    if (values.length >= 4) {
+      const sorted = Float64Array.from(values).sort();
+      y0 = percentile(sorted, 0.05);
+      y1 = percentile(sorted, 0.95);
+    }
+  }
+  if (typeof own.yMin === "number" && Number.isFinite(own.yMin) && (!log || own.yMin > 0)) y0 = own.yMin;
+  if (typeof own.yMax === "number" && Number.isFinite(own.yMax)) y1 = own.yMax;
+  if (!(y1 > y0)) y1 = y0 + (log ? y0 * 9 || 1 : 1);
+  return { x: [x0, x1], y: [y0, y1], drawnMax: ext.drawnMax };
+}

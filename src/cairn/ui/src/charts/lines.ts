@@ -1,6 +1,8 @@
 /** What a chart draws: lines (a run, or a group's mean) with their min–max band, built from
  * series and smoothed. Cached per series version so a redraw costs no copying. */
-import { debiasedEma } from "../lib/smoothing";
+import { debiasedEma, gaussianSmooth, runningAverage } from "../lib/smoothing";
+import { groupBase } from "./groupStats";
+import type { Aggregate, Band, SmoothingKind } from "./layout";
 import { nanMax, nanMin, type Series } from "./series";
 
 export interface DrawLine {
@@ -172,6 +174,29 @@ function smoothed(ys: Float64Array, counts: Float64Array | null, len: number, we
   return result;
 }
 
+/** A panel's own way of drawing its lines (`layout.ts` LineSettings); absent parts keep
+ * the workspace's (EMA smoothing, a group's mean with its min–max band). */
+export interface LineStyle {
+  smoothing?: { kind: SmoothingKind; amount: number };
+  aggregate?: Aggregate;
+  band?: Band;
+}
+
+const styledCache = new WeakMap<Float64Array, { key: string; out: Float64Array }>();
+
+function smoothedBy(base: Base, kind: SmoothingKind, amount: number): Float64Array {
+  if (kind === "ema") return smoothed(base.ys, base.counts, base.len, amount);
+  const key = `${kind}:${amount}:${base.len}`;
+  const hit = styledCache.get(base.ys);
+  if (hit && hit.key === key) return hit.out;
+  const out =
+    kind === "running"
+      ? runningAverage(base.xs, base.ys, base.len, amount, base.counts)
+      : gaussianSmooth(base.xs, base.ys, base.len, amount, base.counts);
+  styledCache.set(base.ys, { key, out });
+  return out;
+}
+
 export function buildLine(
   spec: LineSpec,
   members: readonly Series[],
@@ -179,11 +204,19 @@ export function buildLine(
   bins: number,
   /** The x axis is a metric: order the points by x. */
   sortX = false,
+  style: LineStyle = {},
 ): DrawLine {
-  const unsorted =
-    !spec.group && members.length === 1 ? baseOfSeries(members[0]!) : baseOfGroup(members, bins);
+  const single = !spec.group && members.length === 1;
+  const ownGroup = (style.aggregate ?? "mean") !== "mean" || (style.band ?? "minmax") !== "minmax";
+  const unsorted = single
+    ? baseOfSeries(members[0]!)
+    : ownGroup
+      ? groupBase(members, bins, style.aggregate ?? "mean", style.band ?? "minmax")
+      : baseOfGroup(members, bins);
   const base = sortX ? sortedByX(unsorted) : unsorted;
-  const smooth = smoothing > 0 && base.len > 2;
+  const kind = style.smoothing?.kind ?? (smoothing > 0 ? "ema" : "none");
+  const amount = style.smoothing?.amount ?? smoothing;
+  const smooth = kind !== "none" && amount > 0 && base.len > 2;
   return {
     id: spec.id,
     label: spec.label,
@@ -191,7 +224,7 @@ export function buildLine(
     group: spec.group,
     len: base.len,
     xs: base.xs,
-    ys: smooth ? smoothed(base.ys, base.counts, base.len, smoothing) : base.ys,
+    ys: smooth ? smoothedBy(base, kind, amount) : base.ys,
     raw: smooth ? base.ys : null,
     lo: base.lo,
     hi: base.hi,

@@ -18,17 +18,24 @@ export interface Section {
   keys: string[];
 }
 
-export function sectionsOf(metrics: readonly ProjectMetric[], search: string): Section[] {
+/** What the panel search matches: text (case-insensitive) or a /regex/; null for none. */
+export function keyMatcher(search: string): ((k: string) => boolean) | null {
   const needle = search.trim().toLowerCase();
-  let match: (k: string) => boolean = (k) => k.toLowerCase().includes(needle);
+  if (!needle) return null;
   if (needle.length > 1 && needle.startsWith("/") && needle.endsWith("/")) {
     try {
       const re = new RegExp(search.trim().slice(1, -1), "i");
-      match = (k) => re.test(k);
+      return (k) => re.test(k);
     } catch {
       // not a valid regular expression: plain substring
     }
   }
+  return (k) => k.toLowerCase().includes(needle);
+}
+
+export function sectionsOf(metrics: readonly ProjectMetric[], search: string): Section[] {
+  const needle = search.trim().toLowerCase();
+  const match = keyMatcher(search) ?? (() => true);
   const bySection = new Map<string, string[]>();
   for (const m of metrics) {
     if (!isChartable(m) || (needle && !match(m.key))) continue;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { debiasedEma } from "./smoothing";
+import { debiasedEma, gaussianSmooth, runningAverage } from "./smoothing";
 
 /** TensorBoard's smoothing, written out as its source does it (vz_line_chart2). */
 function tensorboard(values: number[], weight: number): number[] {
@@ -61,5 +61,30 @@ describe("debiasedEma with bucket counts", () => {
     const a = debiasedEma(values, 5, 0.6);
     const b = debiasedEma(values, 5, 0.6, undefined, new Float64Array(5).fill(1));
     expect(Array.from(b)).toEqual(Array.from(a));
+  });
+});
+
+describe("runningAverage and gaussianSmooth", () => {
+  it("averages over an x window, weighting buckets by their points", () => {
+    const xs = Float64Array.from([0, 1, 2, 3]);
+    const ys = Float64Array.from([0, 10, 20, 30]);
+    expect(Array.from(runningAverage(xs, ys, 4, 2))).toEqual([0, 5, 15, 25]);
+    // The same points bucketed in pairs read the same at the pairs' ends.
+    const bx = Float64Array.from([1, 3]);
+    const by = Float64Array.from([5, 25]);
+    expect(Array.from(runningAverage(bx, by, 2, 4, Float64Array.from([2, 2])))).toEqual([5, 15]);
+  });
+
+  it("spreads a spike by a Gaussian in x and keeps the level of a flat line", () => {
+    const n = 41;
+    const xs = Float64Array.from({ length: n }, (_, i) => i);
+    const flat = new Float64Array(n).fill(3);
+    expect(Array.from(gaussianSmooth(xs, flat, n, 4)).every((v) => Math.abs(v - 3) < 1e-12)).toBe(true);
+    const spike = new Float64Array(n);
+    spike[20] = 100;
+    const out = gaussianSmooth(xs, spike, n, 4);
+    expect(out[20]!).toBeLessThan(15);
+    expect(out[20]!).toBeGreaterThan(out[24]!);
+    expect(out[24]!).toBeGreaterThan(0);
   });
 });

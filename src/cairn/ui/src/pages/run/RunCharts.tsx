@@ -9,6 +9,7 @@ import { Icon } from "../../components/Icon";
 import { PanelSections } from "../../charts/PanelSections";
 import { FullScreen } from "../../components/FullScreen";
 import { runColor } from "../../lib/colors";
+import { shownSections } from "../../charts/layout";
 import { sectionsOf } from "../../lib/sections";
 import { useQuery } from "../../router";
 import { ChartToolbar } from "../workspace/ChartToolbar";
@@ -61,6 +62,7 @@ export function RunCharts({ run, theme, onRun }: Props) {
     [run.metrics.map((m) => m.key).join("\n")],
   );
   const sections = useMemo(() => sectionsOf(metrics, view.panelSearch), [metrics, view.panelSearch]);
+  const shown = useMemo(() => shownSections(null, sections), [sections]);
   const specs = useMemo(
     () => [{ id: run.id, label: run.name || run.id, color: runColor(run.id), runs: [run.id], group: false }],
     [run.id, run.name],
@@ -74,7 +76,8 @@ export function RunCharts({ run, theme, onRun }: Props) {
       <HistoryDownload run={run} />
       {sections.length === 0 && <p class="muted pad">{view.panelSearch ? "No metric matches." : "No metrics logged yet."}</p>}
       <PanelSections
-        sections={sections}
+        sections={shown}
+        keys={metrics.map((m) => m.key)}
         specs={specs}
         data={data}
         settings={settings}

@@ -1,6 +1,6 @@
 /** A project's workspace: the runs table beside the panel grid, all state in the URL, kept
  * live by the project's event stream. */
-import { useEffect, useMemo, useRef } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { ApiError, api } from "../../api/client";
 import { Link } from "../../components/Link";
 import { useLiveEvents } from "../../api/events";
@@ -11,7 +11,9 @@ import { PanelSections } from "../../charts/PanelSections";
 import { ErrorBanner } from "../../components/ErrorBanner";
 import { FullScreen } from "../../components/FullScreen";
 import { Splitter, usePaneWidth } from "../../components/Splitter";
-import { sectionsOf } from "../../lib/sections";
+import { baseLayout, resolveMetrics, setRunColor as setRunColorOf, shownSections } from "../../charts/layout";
+import { validColor } from "../../lib/colors";
+import { isChartable, keyMatcher, sectionsOf } from "../../lib/sections";
 import { useAsync } from "../../lib/useAsync";
 import { useRunColors } from "../../lib/runColors";
 import { paths, useQuery } from "../../router";
@@ -22,9 +24,12 @@ import { columnsFor, RunsTable } from "./RunsTable";
 import { RunsToolbar } from "./RunsToolbar";
 import { MAX_ALL, PAGE as TABLE_PAGE, useRunRows } from "./runRows";
 import { WorkspaceMedia } from "./WorkspaceMedia";
-import { readView, viewActions } from "./viewState";
+import { readView, setQueryOf, viewActions } from "./viewState";
 import { defaultColumns, spreadOf } from "./columnSpread";
 import { useColumnWidths } from "./columnWidths";
+import { decodeLayout, LAYOUT_PARAM, LayoutBar, openView } from "./LayoutBar";
+import { useWorkspaceLayout } from "./useLayout";
+import { workspaceApi } from "../../api/workspace";
 
 const METRICS_REFRESH_MS = 5000;
 
@@ -65,7 +70,14 @@ export function WorkspacePage({ entity, project, theme }: { entity: string; proj
     () => (view.group ? groupsOf(loaded, view.group, view.order) : null),
     [rows.version, view.group, view.filtersText, view.search, view.order],
   );
-  const [chosenColors, setRunColor] = useRunColors(entity, project);
+  const ws = useWorkspaceLayout(entity, project);
+  // Run colours are the saved layout's; colours chosen before layouts kept them (in the
+  // browser) hold until the first choice, which carries them into the layout.
+  const [browserColors] = useRunColors(entity, project);
+  const chosenColors = useMemo(
+    () => (ws.layout?.colors ? new Map(Object.entries(ws.layout.colors)) : browserColors),
+    [ws.layout, browserColors],
+  );
   const settled = rows.settled();
   const chart = chartRunsOf(groups ? loaded : settled.rows, groups, view, groups ? rows.byId : settled.byId, chosenColors);
   const colorSig = [...chart.colors].map(([id, c]) => `${id}=${c}`).join(",");
@@ -85,9 +97,51 @@ export function WorkspacePage({ entity, project, theme }: { entity: string; proj
 
   const settings: ChartSettings = { x: view.x, smoothing: view.smoothing, log: view.log, zoom: view.zoom, theme };
   const sections = useMemo(() => sectionsOf(metrics.data ?? [], view.panelSearch), [metrics.data, view.panelSearch]);
+  const allSections = useMemo(() => sectionsOf(metrics.data ?? [], ""), [metrics.data]);
+  const metricKeys = useMemo(() => (metrics.data ?? []).filter(isChartable).map((m) => m.key), [metrics.data]);
+  const baseOfEdits = useMemo(() => ws.layout ?? baseLayout(allSections), [ws.layout, allSections]);
+  const setRunColor = (id: string, color: string | null) => {
+    const seeded = baseOfEdits.colors ? baseOfEdits : { ...baseOfEdits, colors: Object.fromEntries(browserColors) };
+    ws.change(setRunColorOf(seeded, id, color === null ? null : validColor(color)));
+  };
+  // The table's columns are memoised: they call the current setter, never a stale one.
+  const onColor = useRef(setRunColor);
+  onColor.current = setRunColor;
+  const shown = useMemo(
+    () => shownSections(ws.layout, sections, keyMatcher(view.panelSearch)),
+    [ws.layout, sections, view.panelSearch],
+  );
+  const [shared, setShared] = useState(false);
+  const opened = useRef(false);
+  // Once the saved layout is in: a link's layout replaces it (undo puts it back), or with
+  // a bare URL the default view opens.
+  useEffect(() => {
+    if (!ws.loaded || opened.current) return;
+    opened.current = true;
+    const linked = query.get(LAYOUT_PARAM);
+    if (linked !== null) {
+      const layout = decodeLayout(linked);
+      if (layout) {
+        ws.change(layout);
+        setShared(true);
+      }
+      setQueryOf({ [LAYOUT_PARAM]: null });
+    } else if (!location.search) {
+      workspaceApi.views(entity, project).then(
+        (views) => {
+          const chosen = views.find((v) => v.default);
+          if (chosen && !location.search) openView(ws, chosen);
+        },
+        () => undefined,
+      );
+    }
+  }, [ws.loaded]);
+  const fullPanel = view.full?.startsWith("panel:")
+    ? ws.layout?.sections.flatMap((s) => s.panels).find((p) => `panel:${p.id}` === view.full)
+    : undefined;
   const syncKey = `${entity}/${project}:${view.x}`;
   const tableColumns = useMemo(
-    () => columnsFor(shownColumns, entity, project, { colors: chart.colors, onColor: setRunColor }),
+    () => columnsFor(shownColumns, entity, project, { colors: chart.colors, onColor: (id, c) => onColor.current(id, c) }),
     [shownColumns.join(","), entity, project, colorSig],
   );
   const capped = groups === null && !view.onlySelected && view.chartRuns !== "all" && rows.total > view.chartRuns;
@@ -147,21 +201,38 @@ export function WorkspacePage({ entity, project, theme }: { entity: string; proj
         {metrics.data && sections.length === 0 && (
           <p class="muted pad">{view.panelSearch ? "No metric matches the panel search." : "No metrics logged yet."}</p>
         )}
+        <LayoutBar entity={entity} project={project} state={ws} base={baseOfEdits} onOpen={(v) => openView(ws, v)} />
+        {ws.notice && (
+          <div class="banner banner-warn" role="alert">
+            {ws.notice} <button type="button" class="btn btn-small" onClick={ws.dismiss}>Dismiss</button>
+          </div>
+        )}
+        {shared && (
+          <div class="banner banner-info" role="status">
+            This is the layout of the link you opened, now yours; Undo puts your own back.{" "}
+            <button type="button" class="btn btn-small" onClick={() => setShared(false)}>Dismiss</button>
+          </div>
+        )}
         <PanelSections
-          sections={sections}
+          sections={shown}
           specs={chart.specs}
           data={data}
           settings={settings}
           onZoom={viewActions.zoom}
           onFullScreen={(key) => viewActions.full(key)}
           syncKey={syncKey}
-          storageKey={`cairn.sections.${entity}/${project}`}
+          keys={metricKeys}
+          edit={ws.loaded ? { layout: baseOfEdits, change: ws.change } : undefined}
+          runInfo={rows.byId}
         />
       </main>
       {view.full && (
-        <FullScreen title={view.full} onClose={() => viewActions.full(null)}>
+        <FullScreen title={fullPanel?.settings.title ?? view.full} onClose={() => viewActions.full(null)}>
           <ChartPanel
-            metric={view.full}
+            metric={fullPanel ? (fullPanel.settings.metrics ?? [])[0] ?? "" : view.full}
+            keys={fullPanel ? resolveMetrics(fullPanel.settings.metrics ?? [], metricKeys) : undefined}
+            own={fullPanel?.settings}
+            title={fullPanel?.settings.title}
             specs={chart.specs}
             data={data}
             settings={settings}

@@ -3,6 +3,8 @@
  * which runs the charts show (sel,
  * hide, show, only=0, n), and the charts' settings (x, smooth, log, zoom, panels, full). */
 import { listParam, setQuery } from "../../router";
+
+export { setQuery as setQueryOf };
 import { parseFilters, type Filters } from "../../lib/filters";
 
 /** Runs drawn in charts by default: every run the table's filter matches, up to the first
