@@ -10,7 +10,8 @@ Kinds and their bodies (all msgpack-able):
 
 =============  =====================================================================
 ``run``        start of a session: name, notes, tags, group, job_type, start_time,
-               host, pid, mode, resumed, starting_step, framework
+               host, pid, mode, resumed, starting_step, framework; ``"attached": true``
+               for a co-writer (another process logging into a live run, ``sdk/attach.py``)
 ``config``     ``{"config": nested dict}``: a full snapshot (small; idempotent)
 ``history``    a columnar batch, see :class:`HistoryBatch`; logged media are typed
                references among its objects (``cairn/sdk/media``, docs/api.md)

@@ -119,6 +119,11 @@ class _RunState:
             return False
         return float(starts.get(latest, mine)) > float(mine)
 
+    def is_cowriter(self, session: str) -> bool:
+        """Whether ``session`` attached to the run from another process (``wandb._attach``,
+        ``sdk/attach.py``): it adds to the run but never takes it over, nor ends it."""
+        return session in (self.meta.get("cowriters") or ())
+
 
 Handler = Callable[[_RunState, Record], None]
 
@@ -273,6 +278,11 @@ class RecordApplier:
                           (start, run.pk, start))
         self._beat(run, body.get("at"))
         run.heartbeat_at = max(run.heartbeat_at, start)
+        if body.get("attached"):
+            cowriters = meta.setdefault("cowriters", [])
+            if record.session not in cowriters:
+                cowriters.append(record.session)
+            return
         if run.is_stale(record.session):
             return  # an earlier session applied late: the run is what the later one says
         meta["session"] = record.session
@@ -289,9 +299,13 @@ class RecordApplier:
 
     def _on_config(self, run: _RunState, record: Record) -> None:
         config = dict(record.body.get("config") or {})
-        if run.is_stale(record.session):
+        stale = run.is_stale(record.session)
+        if stale or run.meta.get("cowriters"):
+            # An earlier session keeps the later one's values; with co-writers, a snapshot
+            # updates the stored config (the keys another process added stay).
             row = self.conn.execute("SELECT config FROM runs WHERE id = ?", (run.pk,)).fetchone()
-            config.update(_unpack(row[0]) if row else {})
+            stored = dict(_unpack(row[0])) if row else {}
+            config = {**config, **stored} if stale else {**stored, **config}
         self.conn.execute("UPDATE runs SET config = ?, config_json = ? WHERE id = ?",
                           (_pack(config), filter_json(config), run.pk))
 
@@ -336,8 +350,8 @@ class RecordApplier:
         at = body.get("at")
         at = float(at) if isinstance(at, int | float) else self.now
         self._beat(run, at)
-        if run.is_stale(record.session):
-            return
+        if run.is_stale(record.session) or run.is_cowriter(record.session):
+            return  # a co-writer's end is its session's, not the run's
         if "error" in body:  # why a run failed: the traceback's last lines (sdk/exits.py)
             run.meta["error"] = body["error"]
         else:
