@@ -56,7 +56,7 @@ def test_run_and_disabled_run(wandb: ModuleType) -> None:
     assert wandb.run is run
     assert not isinstance(run, RunDisabled)
     assert run.config["id2label"] == {"0": "neg", "1": "pos"}  # as wandb keeps them
-    assert run._attach_id == run.path
+    assert run._attach_id.startswith(f"{run.path}@")
     assert wandb._attach(run._attach_id) is run
     run._label(code="transformers_trainer")
     status = run.status()

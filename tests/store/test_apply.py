@@ -311,6 +311,7 @@ def test_a_cowriter_adds_to_a_run_without_ending_it(store: MetadataStore, writer
     assert row.config == {"lr": 1, "rank": 0, "epochs": 2}  # neither snapshot loses keys
     steps, values, _ = store.read_series(row.pk, "loss")
     assert steps.tolist() == [0, 1, 2, 3, 4]
+    assert values.tolist() == [5.0, 4.0, 3.0, 2.0, 0.5]
     assert row.summary["best"] == 1.0
     owner = writer(REF, "owner", start=time.time())
     owner.seq = 20

@@ -33,7 +33,7 @@ from cairn.sdk.exits import (
 from cairn.sdk.names import new_run_id, new_run_name, validate_run_id
 from cairn.sdk.run import Run, RunSetup
 from cairn.sdk.telemetry import detect_framework
-from cairn.settings import Settings, load_settings
+from cairn.settings import Settings, load_settings, shown_store
 from cairn.sweeps.trial import active_trial
 
 DEFAULT_PROJECT = "uncategorized"
@@ -306,6 +306,32 @@ def init(
     if s.mode != "disabled":
         with contextlib.suppress(OSError):
             (s.root / "resume.json").write_text(json.dumps({"run_id": run.id}))
+    return run
+
+
+def attach_session(ref: RunRef, overrides: dict[str, Any], step: int,
+                   note: Path | None) -> Run:
+    """A co-writer session of the live run ``ref`` that another process owns (``sdk/
+    attach.py``): it continues the run as the store holds it, from ``step`` at least, and
+    becomes ``cairn.run``; its end is its own, not the run's."""
+    global _current
+    s = load_settings({**overrides, "project": ref.project, "entity": ref.entity,
+                       "run_id": ref.run_id})
+    if s.mode == "disabled":
+        raise UsageError(f"attach(): run {ref.path} cannot be attached to with mode "
+                         "'disabled'")
+    found = _existing(s, ref)
+    if found is None:
+        raise UsageError(f"attach(): there is no run {ref.path} in the store at "
+                         f"{shown_store(s.store, s.root)}")
+    setup = _setup(s, ref, found, None)
+    setup = dataclasses.replace(setup, starting_step=max(setup.starting_step, step),
+                                attached=note or Path())
+    run = Run(setup)
+    _active.append(run)
+    _current = run
+    _install_hooks()
+    TERM_GUARD.install(_end, _finish_all)
     return run
 
 

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
     from cairn.backend import Backend
     from cairn.sdk.artifacts.artifact import Artifact
+    from cairn.sdk.attach import HandOff
     from cairn.sdk.environment import RunEnvironment
     from cairn.sdk.file_sync import FileSync
     from cairn.sdk.reader import RunReader
@@ -88,6 +89,9 @@ class RunSetup:
     framework: str
     sweep_id: str | None = None
     """The sweep whose trial this run is (set from the agent's environment)."""
+    attached: Path | None = None
+    """A co-writer session of a run another process owns (``sdk/attach.py``): the hand-off
+    note to give the step back to at the end (``Path()`` when there is none)."""
 
 
 class History:
@@ -154,6 +158,7 @@ class Run:
         self._watcher: Watcher | None = None
         self._labels: dict[str, str] = {}
         self._preempting = False
+        self._handoff: HandOff | None = None
         self.config = Config(emit=self._emit_config)
         self.config._load(setup.config)
         self.summary = Summary(self._read_summary, self._write_summary)
@@ -397,6 +402,8 @@ class Run:
             # logged, as wandb's does
             self._summary_state.set_overrides(flatten(data))
             return
+        if self._handoff is not None:  # another process may have logged into the run
+            self._take_step_back(self._handoff)
         # The hot path: plain values under keys seen before need no work but a copy.
         flat: dict[str, Any]
         media = 0
@@ -595,7 +602,7 @@ class Run:
             "framework": self._framework, "sweep_id": self.sweep_id,
             "program": sys.argv[0] if sys.argv else "", "python": platform.python_version(),
             "os": platform.platform(), "at": time.time(),
-        }
+        } | ({"attached": True} if self._setup.attached is not None else {})
 
     def log_code(self, root: str | os.PathLike[str] = ".", name: str | None = None,
                  include_fn: Callable[[str], bool] | None = None,
@@ -761,9 +768,48 @@ class Run:
             self._watcher.unwatch(models)
 
     @property
-    def _attach_id(self) -> str:
-        """What ``wandb._attach`` takes in another process to log into this run."""
-        return self.path
+    def _attach_id(self) -> str | None:
+        """What ``wandb._attach`` takes in another process to log into this run (None for
+        a disabled run, as wandb's). Reading it hands the run off (``sdk/attach.py``):
+        what was logged is flushed to the store, and the step is noted for the other
+        process."""
+        if self._writer is None:
+            return None
+        if not self._finished:
+            from cairn.sdk.attach import HandOff
+
+            if self._handoff is not None:  # a step given back since the last look
+                self._handoff.next_check = 0.0
+                self._take_step_back(self._handoff)
+            self._flush_to_store()
+            self._handoff = HandOff.write(self, self._handoff)
+        return f"{self.path}@{self._setup.session}"
+
+    def _take_step_back(self, handoff: HandOff) -> None:
+        """Continue after the steps a process that attached to this run has logged."""
+        step = handoff.step_given_back()
+        writer = self._writer
+        if step is None or step <= self._step or writer is None:
+            return
+        with writer.lock:
+            if self._pending:
+                self._commit()
+            self._step = max(self._step, step)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """A pickled run, as wandb's: the process that unpickles it logs into the run (the
+        run itself in its own process, else a co-writer session of it)."""
+        from cairn.sdk.attach import unpickled_run
+
+        if self._writer is None:
+            raise UsageError("a disabled run cannot be pickled to another process")
+        return (unpickled_run, (self._attach_id, os.getpid()))
+
+    def __copy__(self) -> Run:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Run:
+        return self
 
     def _label(self, code: str | None = None, repo: str | None = None,
                code_version: str | None = None, **kwargs: str) -> None:
@@ -815,6 +861,8 @@ class Run:
             self._finished = True
             init_module._forget(self, owner=False)
             return
+        if self._handoff is not None:
+            self._handoff.close()
         with self._lock:
             if self._finished:
                 return
@@ -832,7 +880,12 @@ class Run:
                 if error is not None:
                     body["error"] = error
                 self._queue(Op("finish", body))
-        init_module._forget(self)
+        attached = self._setup.attached
+        init_module._forget(self, owner=attached is None)
+        if attached is not None and attached.name:  # the owner continues after our steps
+            from cairn.sdk.attach import give_back
+
+            give_back(self, attached)
         if self._artifacts_api is not None:
             self._artifacts_api.close()
             self._artifacts_api = None
@@ -855,7 +908,8 @@ class Run:
             at = str(self._settings.root)
             if self._mode == "local" and self._backend is not None:
                 at = shown_store(self._backend.store_uri, self._settings.root)
-            print(f"cairn: run {self._name} ({self.id}) finished: {self._step} steps in the "
+            what = "finished" if attached is None else f"logged to by process {os.getpid()}"
+            print(f"cairn: run {self._name} ({self.id}) {what}: {self._step} steps in the "
                   f"{where} at {at}", file=sys.stderr)
 
     def join(self, exit_code: int | None = None) -> None:
