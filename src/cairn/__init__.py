@@ -45,8 +45,8 @@ def _open_reader(root: Any, store: str | None, blobs: str | None,
 
 _reader.install(_open_reader)
 
-_MEDIA = frozenset({"Audio", "Classes", "Histogram", "Html", "Image", "Object3D", "Plotly",
-                    "Table", "Video"})
+_MEDIA = frozenset({"Audio", "Classes", "Graph", "Histogram", "Html", "Image", "JoinedTable",
+                    "Molecule", "Object3D", "Plotly", "Table", "Video"})
 
 __all__ = [
     "AlertLevel",
@@ -58,10 +58,13 @@ __all__ = [
     "ConfigError",
     "Error",
     "FilterError",
+    "Graph",
     "Histogram",
     "Html",
     "Image",
+    "JoinedTable",
     "Metric",
+    "Molecule",
     "NotFoundError",
     "Object3D",
     "Plotly",
