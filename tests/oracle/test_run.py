@@ -313,6 +313,34 @@ def save_and_alert(wandb, observe, observe_raises):
     observe_raises("alert", lambda: run.alert(title="t", text="x"))
 
 
+@case()
+def attach_from_another_process(wandb, observe, observe_raises):
+    """A child process attaches to the live run (as Lightning's spawned workers do), logs,
+    and exits without finish() (a child's finish() ends wandb's run under its parent, whose
+    next call then times out; cairn ends only the child's part: tests/compat/
+    test_attach.py)."""
+    import subprocess
+    import sys
+
+    module = "wandb" if wandb.__name__ == "wandb" else "cairn.compat.wandb"
+    child = ("import importlib, sys\n"
+             "wandb = importlib.import_module(sys.argv[1])\n"
+             "run = wandb._attach(sys.argv[2])\n"
+             "print(run.step, run.id == sys.argv[3], wandb.run is run, flush=True)\n"
+             "run.log({'child': 1.0})\n"
+             "run.log({'child': 2.0})\n"
+             "run.config.update({'rank': 0})\n"
+             "run.summary['best'] = 7\n")
+    run = wandb.init(project="p", config={"lr": 0.1})
+    run.log({"parent": 1.0})
+    done = subprocess.run([sys.executable, "-c", child, module, run._attach_id, run.id],
+                          capture_output=True, text=True, timeout=120, check=False)
+    observe("child", (done.returncode, done.stdout.split()))
+    run.log({"parent": 2.0})
+    observe("parent_step", run.step)
+    run.finish()
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(600)  # the first test also runs every case (the oracle fixture)
 @pytest.mark.parametrize("case_name", cases_in(__name__))
