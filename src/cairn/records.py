@@ -19,6 +19,8 @@ Kinds and their bodies (all msgpack-able):
 ``metric``     one ``define_metric``: name, step_metric, summary, goal, hidden, step_sync
 ``meta``       changed attributes: any of name, notes, tags, group, job_type
 ``heartbeat``  ``{"at": unix time}``
+``preempting`` ``{"at": unix time}``: the run expects to be preempted
+               (``Run.mark_preempting``)
 ``finish``     ``{"exit_code": int, "state": str, "at": unix time}``; a failed run's
                ``"error": {"type", "message", "traceback"}`` (``sdk/exits.py``)
 ``system``     one system-metrics sample: ``{"at": unix time, "values": {"system/<name>":
@@ -61,7 +63,8 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 RECORD_KINDS = frozenset(
-    {"run", "config", "history", "summary", "metric", "meta", "heartbeat", "finish",
+    {"run", "config", "history", "summary", "metric", "meta", "heartbeat", "preempting",
+     "finish",
      "file", "artifact", "artifact_use", "artifact_edit", "artifact_delete", "system",
      "console", "environment", "alert", "alert_delivery"}
 )

@@ -321,6 +321,28 @@ def test_a_cowriter_adds_to_a_run_without_ending_it(store: MetadataStore, writer
     assert (done.state, done.exit_code) == ("finished", 0)
 
 
+def test_a_preempting_run_reads_preempted_once_gone_and_a_new_session_resumes_it(
+        store: MetadataStore, writer: Any) -> None:
+    now = time.time()
+    first = writer(REF, "s1", start=now)
+    store.apply_records([first.run(), first.history([(0, {"x": 1.0})]), first.preempting()])
+    row = store.get_run(REF)
+    assert row is not None
+    assert row.state == "preempting"
+    stale = writer(RunRef("me", "proj", "gone"), "s1", start=now - 3600)
+    store.apply_records([stale.run(), stale.preempting()])
+    gone = store.get_run(stale.ref)
+    assert gone is not None
+    assert gone.state == "preempted"  # its heartbeat stopped: the preemption came
+    assert [r.ref.run_id for r in store.query_runs(None, None, {"state": "preempted"})] == \
+        ["gone"]
+    second = writer(REF, "s2", start=now + 1)
+    store.apply_records([second.run(resumed=True, starting_step=1), second.finish()])
+    resumed = store.get_run(REF)
+    assert resumed is not None
+    assert resumed.state == "finished"
+
+
 def test_later_session_applied_first(store: MetadataStore, writer: Any,
                                      tmp_path: Any) -> None:
     early, late = _two_sessions(writer)

@@ -825,10 +825,14 @@ class Run:
         return RunStatus(sync_time=datetime.datetime.now())
 
     def mark_preempting(self) -> None:
-        """Say the process is about to be preempted (a scheduler's notice). wandb's server
-        then reports a run that stops beating as preempted; cairn's store has no such state
-        yet, so this is kept on the run (``run._preempting``) and changes nothing stored."""
+        """Say the process is about to be preempted (a scheduler's notice), as wandb's: the
+        run reads ``preempting``, then ``preempted`` once its process is gone; killed
+        (SIGTERM, Ctrl-C) it ends ``preempted``, and ``init(resume="auto")`` (or
+        ``resume="allow"`` with its id) continues it."""
+        if self._writer is None or self._finished:
+            return
         self._preempting = True
+        self._queue(Op("preempting", {"at": time.time()}))
 
     # ---- the end -----------------------------------------------------------------------
     def _flush_to_store(self) -> None:
@@ -870,6 +874,8 @@ class Run:
             if self._writer is not None:
                 code = int(exit_code or 0)
                 state = state or ("failed" if code else "finished")
+                if state == "killed" and self._preempting:
+                    state = "preempted"  # resumable: the resume marker stays
                 if self._environment is not None:  # output.log complete before the sweep
                     self._environment.close(state, code)
                 self._files().close()  # live and end globs, and files written into run.dir
@@ -881,7 +887,8 @@ class Run:
                     body["error"] = error
                 self._queue(Op("finish", body))
         attached = self._setup.attached
-        init_module._forget(self, owner=attached is None)
+        init_module._forget(self, owner=attached is None and not (
+            self._preempting and state == "preempted"))
         if attached is not None and attached.name:  # the owner continues after our steps
             from cairn.sdk.attach import give_back
 

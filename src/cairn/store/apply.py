@@ -78,7 +78,7 @@ def _final_state(body: dict[str, Any]) -> str:
     """The state a ``finish`` record ends its run in; one this store does not know (a
     newer or a hostile writer) falls back to what the exit code says."""
     state = body.get("state")
-    if state in RUN_STATES and state != "running":
+    if state in RUN_STATES and state not in ("running", "preempting"):
         return str(state)
     return "failed" if body.get("exit_code") else "finished"
 
@@ -168,6 +168,7 @@ class RecordApplier:
             "meta": self._on_meta,
             "heartbeat": self._on_heartbeat,
             "finish": self._on_finish,
+            "preempting": self._on_preempting,
             "system": lambda run, record: apply_system(self.conn, run.pk, record),
             "console": lambda run, record: apply_console(self.conn, run.pk, record),
             "environment": lambda run, record: apply_environment(run.meta, record),
@@ -359,6 +360,13 @@ class RecordApplier:
         self.conn.execute(
             "UPDATE runs SET state = ?, exit_code = ?, finished_at = ? WHERE id = ?",
             (_final_state(body), body.get("exit_code"), at, run.pk))
+
+    def _on_preempting(self, run: _RunState, record: Record) -> None:
+        self._beat(run, record.body.get("at"))
+        if run.is_stale(record.session) or run.is_cowriter(record.session):
+            return
+        self.conn.execute("UPDATE runs SET state = 'preempting' WHERE id = ? AND "
+                          "state = 'running'", (run.pk,))
 
     # ---- history ---------------------------------------------------------------------
     def _on_history(self, run: _RunState, record: Record) -> None:
