@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from cairn.backend import Backend
     from cairn.sdk.artifacts.artifact import Artifact
     from cairn.sdk.attach import HandOff
+    from cairn.sdk.config import ConfigStatic
     from cairn.sdk.environment import RunEnvironment
     from cairn.sdk.file_sync import FileSync
     from cairn.sdk.reader import RunReader
@@ -703,6 +704,13 @@ class Run:
                              f"entity or project; got {registered_model_name!r}")
         artifact = self.log_artifact(path, name=name, type="model")
         return self.link_artifact(artifact, registered_model_name, aliases=aliases)
+
+    @property
+    def config_static(self) -> ConfigStatic:
+        """A read-only copy of the config as it is now (wandb's ``ConfigStatic``)."""
+        from cairn.sdk.config import ConfigStatic
+
+        return ConfigStatic(self.config)
 
     @property
     def project_url(self) -> str:
