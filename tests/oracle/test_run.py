@@ -314,6 +314,28 @@ def save_and_alert(wandb, observe, observe_raises):
 
 
 @case()
+def save_relative_globs_with_base_path(wandb, observe, observe_raises):
+    import os
+
+    os.makedirs("models/sub", exist_ok=True)
+    for name in ("models/x.zip", "models/sub/y.zip", "models/sub/[1].zip"):
+        with open(name, "w") as f:
+            f.write(name)
+    run = wandb.init(project="p")
+
+    def saved(*args, **kwargs):
+        return sorted(os.path.relpath(p, run.dir) for p in run.save(*args, **kwargs))
+
+    observe("one", saved("models/x.zip", base_path="models", policy="now"))
+    observe("tree", saved("models/**/*.zip", base_path="models", policy="now"))
+    observe("literal", saved("models/sub/[1].zip", base_path="models", policy="now",
+                             glob=False))
+    observe("dotted", saved("./models/sub/../x.zip", policy="now"))
+    observe_raises("outside", lambda: run.save("models/x.zip", base_path="models/sub",
+                                               policy="now"))
+
+
+@case()
 def attach_from_another_process(wandb, observe, observe_raises):
     """A child process attaches to the live run (as Lightning's spawned workers do), logs,
     and exits without finish() (a child's finish() ends wandb's run under its parent, whose

@@ -631,14 +631,15 @@ class Run:
 
     # ---- files -------------------------------------------------------------------------
     def save(self, glob_str: str | os.PathLike[str], base_path: str | os.PathLike[str] | None
-             = None, policy: str = "live") -> list[str]:
+             = None, policy: str = "live", glob: bool = True) -> list[str]:
         """Keep the files matching ``glob_str`` in the run's files, named by their path
-        below ``base_path`` (default: the working directory; for an absolute glob, its
-        folder). ``policy``: ``live`` (every change while the run lives), ``now`` (once),
-        ``end`` (at ``finish()``). Returns the files' paths in ``run.dir``."""
+        below ``base_path`` (default: the working directory; for an absolute glob, the
+        folder above its own). ``policy``: ``live`` (every change while the run lives),
+        ``now`` (once), ``end`` (at ``finish()``); ``glob`` False: a literal path. Returns
+        the files' paths in ``run.dir``."""
         from cairn.sdk.file_sync import resolve_pattern
 
-        pattern = resolve_pattern(glob_str, base_path, policy)
+        pattern = resolve_pattern(glob_str, base_path, policy, expand=glob)
         if self._writer is None:
             return []
         if self._finished:
