@@ -373,6 +373,10 @@ def _setup(s: Settings, ref: RunRef, found: Any, config: Any) -> RunSetup:
         except OSError as exc:
             raise UsageError(f"cannot create the run folder {run_dir}: {exc}; set dir= or "
                              "CAIRN_DIR to a writable folder") from exc
+        if s.run_base is not None:  # outside runs/: noted for `cairn sync` and `cairn gc`
+            from cairn.wal.placed import note_placed
+
+            note_placed(s.root, run_dir)
     base_config: dict[str, Any] = {}
     summary_state: dict[str, Any] = {}
     starting_step, runtime_offset = 0, 0.0
