@@ -26,7 +26,8 @@ def test_import_loads_nothing_heavy() -> None:
 def test_public_names() -> None:
     assert sorted(cairn.__all__) == sorted([
         "AlertLevel", "Api", "Artifact", "Audio", "CairnWarning", "Classes", "ConfigError",
-        "Error", "FilterError", "Histogram", "Html", "Image", "Metric", "NotFoundError",
+        "Error", "FilterError", "Graph", "Histogram", "Html", "Image", "JoinedTable", "Metric",
+        "Molecule", "NotFoundError",
         "Object3D", "Plotly", "ResumeError", "Run", "Settings", "SettingsError", "StoreError",
         "Table", "UsageError", "Video", "WalError", "__version__", "alert", "define_metric",
         "finish", "init", "log", "log_artifact", "plot", "plot_table", "plots", "restore",

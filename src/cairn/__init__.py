@@ -45,8 +45,8 @@ def _open_reader(root: Any, store: str | None, blobs: str | None,
 
 _reader.install(_open_reader)
 
-_MEDIA = frozenset({"Audio", "Classes", "Histogram", "Html", "Image", "Object3D", "Plotly",
-                    "Table", "Video"})
+_MEDIA = frozenset({"Audio", "Classes", "Graph", "Histogram", "Html", "Image", "JoinedTable",
+                    "Molecule", "Object3D", "Plotly", "Table", "Video"})
 
 __all__ = [
     "AlertLevel",
@@ -58,10 +58,13 @@ __all__ = [
     "ConfigError",
     "Error",
     "FilterError",
+    "Graph",
     "Histogram",
     "Html",
     "Image",
+    "JoinedTable",
     "Metric",
+    "Molecule",
     "NotFoundError",
     "Object3D",
     "Plotly",
@@ -132,9 +135,10 @@ def define_metric(name: str, step_metric: str | None = None, step_sync: bool | N
 
 
 def save(glob_str: str | os.PathLike[str], base_path: str | os.PathLike[str] | None = None,
-         policy: str = "live") -> list[str]:
+         policy: str = "live", glob: bool = True) -> list[str]:
     """``save`` on the current run (see ``Run.save``)."""
-    return _require_run("save()").save(glob_str, base_path=base_path, policy=policy)
+    return _require_run("save()").save(glob_str, base_path=base_path, policy=policy,
+                                       glob=glob)
 
 
 def restore(name: str, run_path: str | None = None, replace: bool = False,

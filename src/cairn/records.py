@@ -10,7 +10,8 @@ Kinds and their bodies (all msgpack-able):
 
 =============  =====================================================================
 ``run``        start of a session: name, notes, tags, group, job_type, start_time,
-               host, pid, mode, resumed, starting_step, framework
+               host, pid, mode, resumed, starting_step, framework; ``"attached": true``
+               for a co-writer (another process logging into a live run, ``sdk/attach.py``)
 ``config``     ``{"config": nested dict}``: a full snapshot (small; idempotent)
 ``history``    a columnar batch, see :class:`HistoryBatch`; logged media are typed
                references among its objects (``cairn/sdk/media``, docs/api.md)
@@ -18,6 +19,8 @@ Kinds and their bodies (all msgpack-able):
 ``metric``     one ``define_metric``: name, step_metric, summary, goal, hidden, step_sync
 ``meta``       changed attributes: any of name, notes, tags, group, job_type
 ``heartbeat``  ``{"at": unix time}``
+``preempting`` ``{"at": unix time}``: the run expects to be preempted
+               (``Run.mark_preempting``)
 ``finish``     ``{"exit_code": int, "state": str, "at": unix time}``; a failed run's
                ``"error": {"type", "message", "traceback"}`` (``sdk/exits.py``)
 ``system``     one system-metrics sample: ``{"at": unix time, "values": {"system/<name>":
@@ -60,7 +63,8 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 RECORD_KINDS = frozenset(
-    {"run", "config", "history", "summary", "metric", "meta", "heartbeat", "finish",
+    {"run", "config", "history", "summary", "metric", "meta", "heartbeat", "preempting",
+     "finish",
      "file", "artifact", "artifact_use", "artifact_edit", "artifact_delete", "system",
      "console", "environment", "alert", "alert_delivery"}
 )

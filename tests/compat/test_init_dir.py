@@ -44,3 +44,46 @@ def test_resume_with_the_same_dir(cairn_root: Path, tmp_path: Path) -> None:
 def _file(path: Path) -> Path:
     path.write_text("note")
     return path
+
+
+_KILLED_BEFORE_APPLY = """
+import os, sys, cairn
+run = cairn.init(project="placed", dir=sys.argv[2],
+                 settings={"applier": "thread", "apply_interval": 3600})
+run.save(sys.argv[1], policy="now")
+run._writer.process()  # the record is in the WAL; the store has not applied it
+os._exit(9)  # as kill -9 would
+"""
+
+
+def test_sync_and_gc_find_run_folders_placed_elsewhere(cairn_root: Path,
+                                                        tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from click.testing import CliRunner
+
+    from cairn.cli.main import cli
+
+    cairn.init(project="earlier").finish()  # the store exists
+    offline = cairn.init(project="placed", mode="offline", dir=tmp_path / "yolo")
+    offline.log({"a": 1})
+    offline.finish()
+    saved = _file(tmp_path / "weights.bin")
+    subprocess.run([sys.executable, "-c", _KILLED_BEFORE_APPLY, str(saved),
+                    str(tmp_path / "lightning")], check=False, env=os.environ.copy())
+    runner = CliRunner()
+    gc = runner.invoke(cli, ["gc", "--min-age", "0"])
+    assert "deleted 0 blobs" in gc.output  # named by the placed WAL: kept
+    synced = runner.invoke(cli, ["sync"])  # no PATH: runs/ and the placed folders
+    assert synced.exit_code == 0, synced.output
+    api = cairn.Api(root=cairn_root)
+    try:
+        assert api.run(offline.path).summary["a"] == 1
+        (killed,) = [r for r in api.runs("placed") if r.id != offline.id]
+        with killed.file("weights.bin").open() as f:
+            assert f.read() == b"note"
+    finally:
+        api.close()
+    assert (cairn_root / "placed-runs").read_text().count("\n") == 2

@@ -56,7 +56,7 @@ def test_run_and_disabled_run(wandb: ModuleType) -> None:
     assert wandb.run is run
     assert not isinstance(run, RunDisabled)
     assert run.config["id2label"] == {"0": "neg", "1": "pos"}  # as wandb keeps them
-    assert run._attach_id == run.path
+    assert run._attach_id.startswith(f"{run.path}@")
     assert wandb._attach(run._attach_id) is run
     run._label(code="transformers_trainer")
     status = run.status()
@@ -256,3 +256,18 @@ def test_config_update_locked_and_persist(wandb: ModuleType) -> None:
         assert api.run(run.path).config == {"x": 1, "a": 5, "b": 2, "c": 1, "d": 4}
     finally:
         api.close()
+
+
+def test_config_static_is_a_read_only_copy(wandb: ModuleType) -> None:
+    run = wandb.init(project="static", config={"lr": 0.1, "net": {"depth": 2}})
+    static = run.config_static
+    assert static.lr == 0.1
+    assert static["net"] == {"depth": 2}
+    assert set(static.keys()) == {"lr", "net"}
+    with pytest.raises(AttributeError, match="read-only"):
+        static.lr = 1
+    with pytest.raises(AttributeError, match="read-only"):
+        static["lr"] = 1
+    run.config.update({"lr": 0.2}, allow_val_change=True)
+    assert static.lr == 0.1  # a copy, as wandb's
+    run.finish()

@@ -177,3 +177,36 @@ def test_tensor_summaries_as_tensorflow_2_writes_them(invoke: Invoke, tmp_path: 
     rows = runs_by_name(store)["tf2"].history(pandas=False)
     assert [r["acc"] for r in rows] == [0.0, 0.25, 0.5]
     assert rows[2]["w"] == {"_type": "histogram", "values": [3, 5], "bins": [0.0, 1.0, 2.0]}
+
+
+def test_a_file_that_grew_adds_only_its_new_part(invoke: Invoke, tmp_path: Path,
+                                                  store: Path, monkeypatch: Any) -> None:
+    """A run still writing at the first import: importing again adds its later steps,
+    once each, with the summary of every step (not the first part twice)."""
+    from cairn.importers import base
+
+    monkeypatch.setattr(base, "HISTORY_ROWS", 4)  # full and partial history records
+    writer = tensorboardX.SummaryWriter(str(tmp_path / "grow" / "exp"))
+    try:
+        for step in range(6):
+            writer.add_scalar("loss", float(step), step)
+        writer.flush()
+        invoke("import", "tensorboard", str(tmp_path / "grow"))
+        for step in range(6, 15):
+            writer.add_scalar("loss", float(step), step)
+        writer.flush()
+        invoke("import", "tensorboard", str(tmp_path / "grow"))
+        for step in range(15, 17):
+            writer.add_scalar("loss", float(step), step)
+    finally:
+        writer.close()
+    invoke("import", "tensorboard", str(tmp_path / "grow"))
+    again = invoke("import", "tensorboard", str(tmp_path / "grow"))
+    assert again.stdout.startswith("imported 0 runs, 0 points"), again.stdout
+    (run,) = api_of(store).runs("tensorboard")
+    steps, values = run.series("loss")
+    assert list(steps) == list(range(17))
+    assert list(values) == [float(s) for s in range(17)]
+    assert run.summary["loss"] == 16.0
+    assert run.summary["_step"] == 16
+    assert run.state == "finished"

@@ -181,3 +181,27 @@ def test_a_resumed_run_is_one_run_with_a_session_per_folder(tmp_path: Path) -> N
     assert run.metadata["sessions"] == 2
     again = import_wandb_cli(store, tmp_path / "wandb")
     assert again.stdout.strip() == "imported 0 runs, 0 points, 0 files, 1 run already imported"
+
+
+def test_a_log_that_grew_adds_only_its_new_part(imported: Path, wandb_dir: Path,
+                                                 tmp_path: Path) -> None:
+    """A run still writing at the first import (its log cut short): importing its full
+    log later brings in the rest, once, and the run ends as wandb's did."""
+    folder = tmp_path / "wandb" / run_logs(wandb_dir)["first"].name
+    shutil.copytree(run_logs(wandb_dir)["first"], folder)
+    log = next(folder.glob("run-*.wandb"))
+    full = log.read_bytes()
+    log.write_bytes(full[:len(full) // 2])
+    store = tmp_path / "store"
+    first = import_wandb_cli(store, folder)
+    assert "no exit record" in first.stderr
+    partial = run_of(store, "resnet-a").history(pandas=False)
+    assert 0 < len(partial) < 302
+    log.write_bytes(full)
+    import_wandb_cli(store, folder)
+    again = import_wandb_cli(store, folder)
+    assert again.stdout.strip().endswith("1 run already imported")
+    grown, whole = run_of(store, "resnet-a"), run_of(imported, "resnet-a")
+    assert grown.history(pandas=False) == whole.history(pandas=False)
+    assert dict(grown.summary) == dict(whole.summary)
+    assert (grown.state, grown.config) == (whole.state, whole.config)

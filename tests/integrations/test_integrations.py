@@ -62,6 +62,25 @@ def test_lightning_wandb_logger(integrations: dict[str, Outcome], read: Any) -> 
     assert not (outcome.workdir / "cairn" / "cairn.db").exists()
 
 
+@pytest.mark.script("lightning_ddp_spawn.py")
+def test_lightning_ddp_spawn(integrations: dict[str, Outcome], read: Any) -> None:
+    """The spawned rank 0 logs into the parent's run; its exit does not end it."""
+    outcome = integrations["lightning_ddp_spawn.py"]
+    run = read(outcome, "lightning-spawn")
+    assert run.state == "finished"
+    assert run.name == "spawned"
+    assert run.config == {"lr": 0.05}  # logged by the child
+    rows = list(run.history(pandas=False))
+    assert {"train_loss", "val_loss", "trainer/global_step"} <= {k for r in rows for k in r}
+    assert run.summary["trainer/global_step"] == 3  # 2 epochs of 2 batches (32 rows) a rank
+    # the parent continues after the child's steps, as with wandb's shared step
+    after = [r["_step"] for r in rows if "after_fit" in r]
+    assert after == [max(r["_step"] for r in rows)]
+    assert after[0] > max(r["_step"] for r in rows if "train_loss" in r)
+    # both processes' run folders lie where Lightning's save_dir put the parent's
+    assert len(list((outcome.workdir / "cairn" / "runs").glob(f"run-*-{run.id}*"))) == 2
+
+
 @pytest.mark.script("transformers_trainer.py")
 def test_transformers_trainer(integrations: dict[str, Outcome], read: Any) -> None:
     run = read(integrations["transformers_trainer.py"], "hf")
@@ -115,6 +134,13 @@ def test_watch_logs_every_log_freq_steps(integrations: dict[str, Outcome], read:
     assert "gradients/graph_1bias" in keys
     assert "gradients/graph_1weight" not in keys
     assert "parameters/graph_1weight" in keys
+    # log_graph=True: each model's layers once, after the first forward pass
+    assert [row["_step"] for row in rows if "graph_0" in row] == [0]
+    graph = rows[0]["graph_0"]
+    assert (graph["_type"], graph["nodes"]) == ("graph-file", 3)
+    assert graph.json()["format"] == "torch"
+    assert [n["name"] for n in graph.json()["nodes"]] == ["0", "1", "2"]
+    assert rows[0]["graph_1"]["nodes"] == 1
 
 
 @pytest.mark.script("xgboost_callback.py")

@@ -313,6 +313,56 @@ def save_and_alert(wandb, observe, observe_raises):
     observe_raises("alert", lambda: run.alert(title="t", text="x"))
 
 
+@case()
+def save_relative_globs_with_base_path(wandb, observe, observe_raises):
+    import os
+
+    os.makedirs("models/sub", exist_ok=True)
+    for name in ("models/x.zip", "models/sub/y.zip", "models/sub/[1].zip"):
+        with open(name, "w") as f:
+            f.write(name)
+    run = wandb.init(project="p")
+
+    def saved(*args, **kwargs):
+        return sorted(os.path.relpath(p, run.dir) for p in run.save(*args, **kwargs))
+
+    observe("one", saved("models/x.zip", base_path="models", policy="now"))
+    observe("tree", saved("models/**/*.zip", base_path="models", policy="now"))
+    observe("literal", saved("models/sub/[1].zip", base_path="models", policy="now",
+                             glob=False))
+    observe("dotted", saved("./models/sub/../x.zip", policy="now"))
+    observe_raises("outside", lambda: run.save("models/x.zip", base_path="models/sub",
+                                               policy="now"))
+
+
+@case()
+def attach_from_another_process(wandb, observe, observe_raises):
+    """A child process attaches to the live run (as Lightning's spawned workers do), logs,
+    and exits without finish() (a child's finish() ends wandb's run under its parent, whose
+    next call then times out; cairn ends only the child's part: tests/compat/
+    test_attach.py)."""
+    import subprocess
+    import sys
+
+    module = "wandb" if wandb.__name__ == "wandb" else "cairn.compat.wandb"
+    child = ("import importlib, sys\n"
+             "wandb = importlib.import_module(sys.argv[1])\n"
+             "run = wandb._attach(sys.argv[2])\n"
+             "print(run.step, run.id == sys.argv[3], wandb.run is run, flush=True)\n"
+             "run.log({'child': 1.0})\n"
+             "run.log({'child': 2.0})\n"
+             "run.config.update({'rank': 0})\n"
+             "run.summary['best'] = 7\n")
+    run = wandb.init(project="p", config={"lr": 0.1})
+    run.log({"parent": 1.0})
+    done = subprocess.run([sys.executable, "-c", child, module, run._attach_id, run.id],
+                          capture_output=True, text=True, timeout=120, check=False)
+    observe("child", (done.returncode, done.stdout.split()))
+    run.log({"parent": 2.0})
+    observe("parent_step", run.step)
+    run.finish()
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(600)  # the first test also runs every case (the oracle fixture)
 @pytest.mark.parametrize("case_name", cases_in(__name__))

@@ -71,6 +71,20 @@ def test_absolute_glob_without_base_saves_flat(tmp_path: Path) -> None:
     assert _stored(run.path) == {"x.h5": b"x"}
 
 
+def test_relative_glob_and_base_path_are_both_from_the_working_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "models" / "sub").mkdir(parents=True)
+    (tmp_path / "models" / "x.zip").write_bytes(b"x")
+    (tmp_path / "models" / "sub" / "[1].zip").write_bytes(b"y")
+    run = cairn.init(project="p")
+    run.save("models/x.zip", base_path="models", policy="now")
+    run.save("models/sub/[1].zip", base_path="models", policy="now", glob=False)
+    assert run.save("models/sub/[1].zip", policy="now") == []  # a glob: [1] is a class
+    run.finish()
+    assert _stored(run.path) == {"x.zip": b"x", "sub/[1].zip": b"y"}
+
+
 def test_end_saves_what_the_glob_matches_at_finish(tmp_path: Path) -> None:
     run = cairn.init(project="p")
     run.save(str(tmp_path / "*.log"), base_path=str(tmp_path), policy="end")

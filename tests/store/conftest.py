@@ -157,6 +157,9 @@ class Writer:
     def heartbeat(self, at: float | None = None) -> Record:
         return self._record("heartbeat", {"at": self.clock if at is None else at})
 
+    def preempting(self) -> Record:
+        return self._record("preempting", {"at": self.clock})
+
     def finish(self, exit_code: int = 0, at: float | None = None) -> Record:
         return self._record("finish", {"exit_code": exit_code,
                                        "state": "failed" if exit_code else "finished",

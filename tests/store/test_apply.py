@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -276,6 +277,70 @@ def _two_sessions(writer: Any) -> tuple[list[Record], list[Record]]:
             second.history([(s, {"loss": 10.0 - s, "tag": f"b{s}"}) for s in range(5, 9)]),
             second.finish()]
     return early, late
+
+
+def _owner_and_cowriter(writer: Any) -> tuple[list[Record], list[Record], list[Record]]:
+    """A run's owner, a process that attached to it (``wandb._attach``) and ended first,
+    then the owner going on to its own end."""
+    now = time.time()  # a live run: not reported crashed for its old heartbeat
+    owner = writer(REF, "owner", start=now)
+    child = writer(REF, "child", start=now + 1.0)
+    before = [owner.run(name="main", tags=["t"]), owner.config({"lr": 1}),
+              owner.history([(s, {"loss": 5.0 - s}) for s in range(2)])]
+    attached = [child.run(name="main", attached=True, resumed=True, starting_step=2),
+                child.config({"lr": 1, "rank": 0}),
+                child.history([(s, {"loss": 5.0 - s}) for s in range(2, 4)]),
+                child.summary({"best": 1.0}), child.finish(exit_code=3)]
+    after = [owner.config({"lr": 1, "epochs": 2}),
+             owner.history([(4, {"loss": 0.5})]), owner.heartbeat()]
+    return before, attached, after
+
+
+@pytest.mark.parametrize("order", ["as-written", "co-writer-last"])
+def test_a_cowriter_adds_to_a_run_without_ending_it(store: MetadataStore, writer: Any,
+                                                     order: str) -> None:
+    before, attached, after = _owner_and_cowriter(writer)
+    batches = [before, attached, after] if order == "as-written" else [before, after, attached]
+    for batch in batches:
+        store.apply_records(batch)
+    row = store.get_run(REF)
+    assert row is not None
+    assert row.state == "running"  # the co-writer's end (even a failed one) is its own
+    assert row.exit_code is None
+    assert (row.name, row.tags) == ("main", ["t"])
+    assert row.config == {"lr": 1, "rank": 0, "epochs": 2}  # neither snapshot loses keys
+    steps, values, _ = store.read_series(row.pk, "loss")
+    assert steps.tolist() == [0, 1, 2, 3, 4]
+    assert values.tolist() == [5.0, 4.0, 3.0, 2.0, 0.5]
+    assert row.summary["best"] == 1.0
+    owner = writer(REF, "owner", start=time.time())
+    owner.seq = 20
+    store.apply_records([owner.finish()])
+    done = store.get_run(REF)
+    assert done is not None
+    assert (done.state, done.exit_code) == ("finished", 0)
+
+
+def test_a_preempting_run_reads_preempted_once_gone_and_a_new_session_resumes_it(
+        store: MetadataStore, writer: Any) -> None:
+    now = time.time()
+    first = writer(REF, "s1", start=now)
+    store.apply_records([first.run(), first.history([(0, {"x": 1.0})]), first.preempting()])
+    row = store.get_run(REF)
+    assert row is not None
+    assert row.state == "preempting"
+    stale = writer(RunRef("me", "proj", "gone"), "s1", start=now - 3600)
+    store.apply_records([stale.run(), stale.preempting()])
+    gone = store.get_run(stale.ref)
+    assert gone is not None
+    assert gone.state == "preempted"  # its heartbeat stopped: the preemption came
+    assert [r.ref.run_id for r in store.query_runs(None, None, {"state": "preempted"})] == \
+        ["gone"]
+    second = writer(REF, "s2", start=now + 1)
+    store.apply_records([second.run(resumed=True, starting_step=1), second.finish()])
+    resumed = store.get_run(REF)
+    assert resumed is not None
+    assert resumed.state == "finished"
 
 
 def test_later_session_applied_first(store: MetadataStore, writer: Any,

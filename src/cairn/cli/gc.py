@@ -21,6 +21,7 @@ def gc(dry_run: bool, min_age: float) -> None:
     blobs shared by many hosts, give --min-age more than any run may wait to reach the
     store."""
     from cairn.store.gc import collect_garbage, pending_wal_blobs
+    from cairn.wal.placed import placed_run_folders
 
     settings = state().settings
     backend = state().api().backend
@@ -28,6 +29,8 @@ def gc(dry_run: bool, min_age: float) -> None:
     store = backend.store
     referenced = store.referenced_blobs() | pending_wal_blobs(settings.runs_dir,
                                                               store.applied_progress)
+    for folder in placed_run_folders(settings.root):  # init(dir=...) put them elsewhere
+        referenced |= pending_wal_blobs(folder, store.applied_progress, one_run=True)
     report = collect_garbage(blobs, referenced, min_age, dry_run,
                              extra_temp_dirs=(settings.root / "cache" / "blobs" / "tmp",))
     verb = "would delete" if dry_run else "deleted"

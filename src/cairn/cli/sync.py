@@ -143,14 +143,19 @@ def sync(ctx: click.Context, paths: tuple[Path, ...], dry_run: bool, verbose: bo
     """Apply run WALs to a store: the cairn folder's (--dir), or any other (--to URI).
 
     PATH is a run folder, a .cairn WAL file, or a cairn folder; without PATH, every WAL
-    under the folder's runs/. This completes offline runs and runs whose process was
+    under the folder's runs/ and in the run folders init(dir=...) placed elsewhere
+    (noted in the folder's placed-runs). This completes offline runs and runs whose process was
     killed, and copies runs to another store. Records the store already holds are
     skipped, so syncing again is harmless.
     """
+    from cairn.wal.placed import placed_run_folders
     from cairn.wal.replay import ReplayTotals, find_wal_files
 
     settings = state().settings
     files = find_wal_files(paths, settings.runs_dir)
+    if not paths:
+        placed = placed_run_folders(settings.root)
+        files = find_wal_files(placed, settings.runs_dir) if placed else files
     if not files:
         click.echo(f"nothing to sync: no WAL files under {settings.runs_dir}")
         return

@@ -29,6 +29,12 @@ HISTORY_ROWS = 5_000
 always makes the same records."""
 APPLY_RECORDS = 64
 """Records applied in one store transaction."""
+TAIL_BASE = 2**40
+TAIL_BLOCK = 2**16
+"""Records made at the end of a source (``ImportedRun.tail``) are numbered
+``TAIL_BASE + rows * TAIL_BLOCK + k``: by how many rows the source held then. A source
+that grew (a run still writing at its first import) makes new numbers for its new end,
+while everything read before keeps its numbers, so a new import adds only what is new."""
 
 _ID_CHARS = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -95,6 +101,11 @@ class ImportedRun:
         self._seq = 0
         self._pending: list[Record] = []
         self._rows: list[Row] = []
+        self._row_count = 0
+        self._tail_seq: int | None = None
+        self._cuts: set[int] | None = None
+        """Row counts at which earlier imports of this source ended (their last,
+        partial history records), read from the store on the first row."""
         self._start_time = 0.0
         self._held: SessionProgress | None = None
         self.applied = 0
@@ -104,8 +115,13 @@ class ImportedRun:
 
     # ---- making records ----------------------------------------------------------------
     def add(self, kind: str, body: dict[str, Any]) -> None:
-        self._seq += 1
-        self._pending.append(Record(self.ref, self.session, self._seq, kind, body))
+        if self._tail_seq is not None:
+            self._tail_seq += 1
+            seq = self._tail_seq
+        else:
+            self._seq += 1
+            seq = self._seq
+        self._pending.append(Record(self.ref, self.session, seq, kind, body))
         if len(self._pending) >= APPLY_RECORDS:
             self.flush()
 
@@ -123,7 +139,21 @@ class ImportedRun:
         # Keys in one order, so that rows with the same keys become one run of columns
         # (wandb's core writes a row's keys in any order).
         self._rows.append((int(step), float(at), dict(sorted(data.items()))))
+        self._row_count += 1
+        if self._cuts is None:
+            self._cuts = earlier_ends(self._progress())
         if len(self._rows) >= HISTORY_ROWS:
+            self.flush_history()
+        elif self._row_count in self._cuts:  # where an earlier import ended: its record
+            self._tail_seq = TAIL_BASE + self._row_count * TAIL_BLOCK - 1
+            self.flush_history()
+            self._tail_seq = None
+
+    def tail(self) -> None:
+        """The source is read to its end: what follows (the last rows, summary, files, the
+        end) is numbered by the rows read (``TAIL_BASE``)."""
+        if self._tail_seq is None:
+            self._tail_seq = TAIL_BASE + self._row_count * TAIL_BLOCK - 1
             self.flush_history()
 
     def summary(self, values: dict[str, Any]) -> None:
@@ -170,13 +200,16 @@ class ImportedRun:
         records, self._pending = self._pending, []
         if not records:
             return
-        if self._held is None:  # what an earlier import of this source applied
-            self._held = self.backend.store.applied_progress(self.ref, self.session)
-        held = self._held
+        held = self._progress()
         result = self.backend.store.apply_records(records)
         self.applied += result.applied
         self.skipped += result.skipped
         self._count([r for r in records if not held.holds(r.seq)])
+
+    def _progress(self) -> SessionProgress:
+        if self._held is None:  # what an earlier import of this source applied
+            self._held = self.backend.store.applied_progress(self.ref, self.session)
+        return self._held
 
     def close(self) -> None:
         """Apply the rest; add this run to the totals."""
@@ -198,6 +231,29 @@ class ImportedRun:
                 self.points += _history_points(record.body)
             elif record.kind == "file":
                 self.files += 1
+
+
+def earlier_ends(progress: SessionProgress) -> set[int]:
+    """The row counts of the tail blocks (``TAIL_BASE``) that ``progress`` holds."""
+    if progress.mark < TAIL_BASE:
+        return set()
+    applied: list[tuple[int, int]] = []
+    start = TAIL_BASE
+    for first, last in sorted(progress.gaps or []):
+        if last < start:
+            continue
+        if first > start:
+            applied.append((start, first - 1))
+        start = max(start, last + 1)
+    if start <= progress.mark:
+        applied.append((start, progress.mark))
+    ends: set[int] = set()
+    for first, last in applied:
+        block = (first - TAIL_BASE) // TAIL_BLOCK
+        while TAIL_BASE + block * TAIL_BLOCK <= last and len(ends) < 100_000:
+            ends.add(block)
+            block += 1
+    return ends
 
 
 def _history_points(body: dict[str, Any]) -> int:

@@ -342,6 +342,7 @@ def import_log_run(log_run: LogRun, backend: Backend, totals: ImportTotals, *,
         for step in sorted(state.rows):
             at, data = state.rows[step]
             run.row(step, at, data)
+        run.tail()  # numbered by the rows read: a file that grows is imported again
         run.finish(state.last, 0, "finished")
         run.close()
         if state.skipped:

@@ -406,7 +406,7 @@ class _RunLog:
         run, media = self.run, self.media
         assert run is not None
         assert media is not None
-        run.flush_history()
+        run.tail()  # numbered by the rows read: a log that grows is imported again
         self.config.pop("_wandb", None)
         run.config(self.config)
         if self.environment:
@@ -429,8 +429,7 @@ class _RunLog:
             run.add("heartbeat", {"at": self.last_at})
             self.totals.warnings.append(
                 f"{self.log}: the run has no exit record (still running, or killed); it "
-                "was imported as it is now, and importing it again will not add what it "
-                "logs later")
+                "was imported as it is now (importing it again adds what it logs later)")
         run.close()
 
 

@@ -2,11 +2,16 @@
 ``wandb.tensorboard.patch()``.
 
 The ``SummaryWriter`` classes of ``torch.utils.tensorboard`` and ``tensorboardX`` are
-patched so that ``add_scalar``, ``add_scalars``, ``add_histogram`` and ``add_text`` also
-log to the current run, as wandb's sync does: each value under its tag (``add_scalars``:
-``<main_tag>/<tag>``), with ``global_step`` as a metric that every other key is plotted
-against; values of one ``global_step`` form one history row, written when the step
-changes or the writer flushes or closes. The event files are written as before.
+patched so that ``add_scalar``, ``add_scalars``, ``add_histogram``, ``add_image``,
+``add_images``, ``add_text`` and ``add_hparams`` also log to the current run, as wandb's
+sync does: each value under its tag (``add_scalars``: ``<main_tag>/<tag>``; images, as
+wandb, under the tag with ``/`` made ``_``), with ``global_step`` as a metric that every
+other key is plotted against; values of one ``global_step`` form one history row,
+written when the step changes or the writer flushes or closes. ``add_figure`` arrives
+through ``add_image(s)``, which the writers call for it. Beyond wandb (which drops them):
+text is logged as a string, and ``add_hparams``' hyperparameters update the run's config
+(its metrics arrive through the ``add_scalar`` calls the writers make for them). The event
+files are written as before.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from typing import Any
 
 WRITERS = ("torch.utils.tensorboard.writer", "tensorboardX.writer")
 """The modules whose ``SummaryWriter`` is patched, where installed."""
-_METHODS = ("add_scalar", "add_scalars", "add_histogram", "add_text", "flush", "close")
+_METHODS = ("add_scalar", "add_scalars", "add_histogram", "add_image", "add_images",
+            "add_text", "add_hparams", "flush", "close")
 
 _lock = threading.Lock()
 _originals: dict[tuple[type, str], Any] = {}
@@ -75,6 +81,37 @@ def _histogram(values: Any) -> Any:
     return Histogram(array[np.isfinite(array)])
 
 
+def _image_key(tag: str) -> str:
+    """wandb's history key of an image tag: ``/`` and ``\\`` become ``_``."""
+    return tag.replace("/", "_").replace("\\", "_")
+
+
+def _images(values: Any, dataformats: str) -> list[Any]:
+    """TensorBoard's image tensors (``CHW``, ``HWC``, ``HW``, ``NCHW``, ``NHWC``; floats in
+    [0, 1], or uint8) as ``cairn.Image`` objects."""
+    import numpy as np
+
+    from cairn.sdk.media import Image
+
+    if hasattr(values, "detach"):
+        values = values.detach().cpu().numpy()
+    array = np.asarray(values)
+    layout = dataformats.upper()
+    if array.ndim != len(layout) or not set(layout) <= set("NCHW"):
+        raise ValueError(f"an image of shape {array.shape} does not have the layout "
+                         f"{dataformats!r}")
+    if "N" not in layout:
+        array, layout = array[None], "N" + layout
+    if "C" not in layout:
+        array, layout = array[..., None], layout + "C"
+    array = np.transpose(array, [layout.index(axis) for axis in "NHWC"])
+    if array.dtype != np.uint8:
+        array = (np.clip(array.astype(float), 0.0, 1.0) * 255).round().astype(np.uint8)
+    if array.shape[-1] == 1:
+        array = array[..., 0]
+    return [Image(image) for image in array]
+
+
 def _patched(name: str, original: Any) -> Any:
     @functools.wraps(original)
     def method(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -109,9 +146,21 @@ def _mirror(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     elif name == "add_histogram":
         _add({args[0] if args else kwargs["tag"]:
               _histogram(_argument(args, kwargs, 1, "values"))}, step)
+    elif name in ("add_image", "add_images"):
+        layout = _argument(args, kwargs, 4, "dataformats") or \
+            ("CHW" if name == "add_image" else "NCHW")
+        images = _images(_argument(args, kwargs, 1, "img_tensor"), layout)
+        tag = _image_key(args[0] if args else kwargs["tag"])
+        _add({tag: images}, step)  # a list, also of one, as wandb's sync logs them
     elif name == "add_text":
         _add({args[0] if args else kwargs["tag"]:
               str(_argument(args, kwargs, 1, "text_string"))}, step)
+    elif name == "add_hparams":
+        run = _run()
+        hparams = _argument(args, kwargs, 0, "hparam_dict") or {}
+        if run is not None and not run._finished and hparams:
+            run.config.update({str(k): _number(v) for k, v in hparams.items()},
+                              allow_val_change=True)
     else:  # flush, close
         with _lock:
             _commit_locked(_run())

@@ -185,3 +185,26 @@ def _change_message(path: str, old: Any, new: Any) -> str:
 
 def _deep_copy(data: dict[str, Any]) -> dict[str, Any]:
     return {k: _deep_copy(v) if isinstance(v, dict) else v for k, v in data.items()}
+
+
+class ConfigStatic:
+    """``run.config_static``: a read-only copy of the config, by attribute or key (wandb's
+    ``ConfigStatic``)."""
+
+    def __init__(self, config: Config) -> None:
+        object.__setattr__(self, "__dict__", config.as_dict())
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("run.config_static is read-only; change run.config instead")
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        raise AttributeError("run.config_static is read-only; change run.config instead")
+
+    def __getitem__(self, key: str) -> Any:
+        return self.__dict__[key]
+
+    def keys(self) -> Any:
+        return self.__dict__.keys()
+
+    def __str__(self) -> str:
+        return str(self.__dict__)

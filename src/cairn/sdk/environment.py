@@ -60,6 +60,8 @@ class RunEnvironment:
                                        run._warn)
         if settings.console != "off":
             env._start_console()
+        if run._setup.attached is not None:
+            return env  # a co-writer (sdk/attach.py): the owner records the surroundings
         where = (main_program(), Path.cwd())
         env._snapshot = threading.Thread(target=env._take_snapshot, args=where,
                                          name="cairn-snapshot", daemon=True)
@@ -92,8 +94,11 @@ class RunEnvironment:
 
         run = self._run
         mode = "redirect" if run.settings.console == "redirect" else "wrap"
+        name = LOG_NAME
+        if run._setup.attached is not None:  # the owner's output.log stays the owner's
+            name = f"output-{run._setup.session[:6]}.log"
         try:
-            self.console = ConsoleCapture(mode, Path(run.dir) / LOG_NAME,
+            self.console = ConsoleCapture(mode, Path(run.dir) / name,
                                           run.settings.console_max_bytes,
                                           self._queue_console, run._warn)
         except OSError as exc:
@@ -118,4 +123,6 @@ class RunEnvironment:
             # output.log (and output.log.1) are in run.dir: finish() saves them with the
             # other files written there (sdk/file_sync.py).
             self.console.close()
+        if self._run._setup.attached is not None:
+            state = "attached"  # a co-writer's end is not the run's: no alert_on alert
         self.alerts.close(state, exit_code)

@@ -61,29 +61,36 @@ def _signature(path: Path) -> Signature | None:
 
 
 def resolve_pattern(glob_str: str | os.PathLike[str], base_path: str | os.PathLike[str] | None,
-                    policy: str) -> SavePattern:
+                    policy: str, expand: bool = True) -> SavePattern:
     """Check a ``save()`` call's arguments and turn them into an absolute glob below a
-    base folder. Raises ValueError for a bad policy or a glob that leaves ``base_path``."""
+    base folder. As in wandb 0.31, a relative glob and ``base_path`` are both taken from
+    the working directory (``save("models/x.zip", base_path="models")`` saves ``x.zip``).
+    An absolute glob without ``base_path`` saves its files flat, by their names in the
+    glob's folder, as wandb did before 0.19 (0.31 keeps the folder's own name too, so
+    wandb's idiom ``save(os.path.join(run.dir, "m.pt"))`` stores ``files/m.pt``).
+    ``expand`` False takes the glob as a literal path. Raises ValueError for a bad policy
+    or a glob that leaves ``base_path``."""
     if policy not in POLICIES:
         raise ValueError(f"save() policy must be one of {', '.join(POLICIES)}; got {policy!r}")
     text = os.fspath(glob_str)
     if not isinstance(text, str) or not text or "\0" in text:
         raise ValueError(f"save() needs a glob string; got {glob_str!r}")
-    if base_path is None:
-        # wandb: an absolute glob saves files flat, by their name in the glob's folder
-        base = Path(os.path.dirname(text)) if os.path.isabs(text) else Path.cwd()
-        if os.path.isabs(text) and glob.has_magic(str(base)):
+    pattern = os.path.abspath(text)
+    if base_path is not None:
+        base = Path(os.path.abspath(os.fspath(base_path)))
+    elif not os.path.isabs(text):
+        base = Path.cwd()
+    else:
+        base = Path(os.path.dirname(pattern))
+        if glob.has_magic(str(base)):
             raise ValueError(f"save({text!r}): give base_path= when the folder part of an "
                              "absolute glob has wildcards")
-    else:
-        base = Path(os.fspath(base_path))
-    base = Path(os.path.abspath(base))
-    pattern = text if os.path.isabs(text) else os.path.join(base, text)
-    pattern = os.path.normpath(pattern)
     relative = os.path.relpath(pattern, base)
     if relative == ".." or relative.startswith(".." + os.sep) or os.path.isabs(relative):
         raise ValueError(f"save({text!r}): the glob leaves base_path {str(base)!r}; files "
                          "are saved by their path below base_path")
+    if not expand:
+        pattern = glob.escape(pattern)
     return SavePattern(pattern, base, policy)
 
 

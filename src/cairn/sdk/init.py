@@ -33,7 +33,7 @@ from cairn.sdk.exits import (
 from cairn.sdk.names import new_run_id, new_run_name, validate_run_id
 from cairn.sdk.run import Run, RunSetup
 from cairn.sdk.telemetry import detect_framework
-from cairn.settings import Settings, load_settings
+from cairn.settings import Settings, load_settings, shown_store
 from cairn.sweeps.trial import active_trial
 
 DEFAULT_PROJECT = "uncategorized"
@@ -309,6 +309,32 @@ def init(
     return run
 
 
+def attach_session(ref: RunRef, overrides: dict[str, Any], step: int,
+                   note: Path | None) -> Run:
+    """A co-writer session of the live run ``ref`` that another process owns (``sdk/
+    attach.py``): it continues the run as the store holds it, from ``step`` at least, and
+    becomes ``cairn.run``; its end is its own, not the run's."""
+    global _current
+    s = load_settings({**overrides, "project": ref.project, "entity": ref.entity,
+                       "run_id": ref.run_id})
+    if s.mode == "disabled":
+        raise UsageError(f"attach(): run {ref.path} cannot be attached to with mode "
+                         "'disabled'")
+    found = _existing(s, ref)
+    if found is None:
+        raise UsageError(f"attach(): there is no run {ref.path} in the store at "
+                         f"{shown_store(s.store, s.root)}")
+    setup = _setup(s, ref, found, None)
+    setup = dataclasses.replace(setup, starting_step=max(setup.starting_step, step),
+                                attached=note or Path())
+    run = Run(setup)
+    _active.append(run)
+    _current = run
+    _install_hooks()
+    TERM_GUARD.install(_end, _finish_all)
+    return run
+
+
 def _reinit(reinit: Any) -> Run | None:
     """What ``reinit`` does with the live runs: the run ``init()`` returns instead of a new
     one, or None after finishing them (``finish_previous``: all of them, as wandb)."""
@@ -347,6 +373,10 @@ def _setup(s: Settings, ref: RunRef, found: Any, config: Any) -> RunSetup:
         except OSError as exc:
             raise UsageError(f"cannot create the run folder {run_dir}: {exc}; set dir= or "
                              "CAIRN_DIR to a writable folder") from exc
+        if s.run_base is not None:  # outside runs/: noted for `cairn sync` and `cairn gc`
+            from cairn.wal.placed import note_placed
+
+            note_placed(s.root, run_dir)
     base_config: dict[str, Any] = {}
     summary_state: dict[str, Any] = {}
     starting_step, runtime_offset = 0, 0.0

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
     from cairn.backend import Backend
     from cairn.sdk.artifacts.artifact import Artifact
+    from cairn.sdk.attach import HandOff
+    from cairn.sdk.config import ConfigStatic
     from cairn.sdk.environment import RunEnvironment
     from cairn.sdk.file_sync import FileSync
     from cairn.sdk.reader import RunReader
@@ -88,6 +90,9 @@ class RunSetup:
     framework: str
     sweep_id: str | None = None
     """The sweep whose trial this run is (set from the agent's environment)."""
+    attached: Path | None = None
+    """A co-writer session of a run another process owns (``sdk/attach.py``): the hand-off
+    note to give the step back to at the end (``Path()`` when there is none)."""
 
 
 class History:
@@ -154,6 +159,7 @@ class Run:
         self._watcher: Watcher | None = None
         self._labels: dict[str, str] = {}
         self._preempting = False
+        self._handoff: HandOff | None = None
         self.config = Config(emit=self._emit_config)
         self.config._load(setup.config)
         self.summary = Summary(self._read_summary, self._write_summary)
@@ -399,6 +405,8 @@ class Run:
             # logged, as wandb's does
             self._summary_state.set_overrides(flatten(data))
             return
+        if self._handoff is not None:  # another process may have logged into the run
+            self._take_step_back(self._handoff)
         # The hot path: plain values under keys seen before need no work but a copy.
         flat: dict[str, Any]
         media = 0
@@ -597,7 +605,7 @@ class Run:
             "framework": self._framework, "sweep_id": self.sweep_id,
             "program": sys.argv[0] if sys.argv else "", "python": platform.python_version(),
             "os": platform.platform(), "at": time.time(),
-        }
+        } | ({"attached": True} if self._setup.attached is not None else {})
 
     def log_code(self, root: str | os.PathLike[str] = ".", name: str | None = None,
                  include_fn: Callable[[str], bool] | None = None,
@@ -625,14 +633,15 @@ class Run:
 
     # ---- files -------------------------------------------------------------------------
     def save(self, glob_str: str | os.PathLike[str], base_path: str | os.PathLike[str] | None
-             = None, policy: str = "live") -> list[str]:
+             = None, policy: str = "live", glob: bool = True) -> list[str]:
         """Keep the files matching ``glob_str`` in the run's files, named by their path
-        below ``base_path`` (default: the working directory; for an absolute glob, its
-        folder). ``policy``: ``live`` (every change while the run lives), ``now`` (once),
-        ``end`` (at ``finish()``). Returns the files' paths in ``run.dir``."""
+        below ``base_path`` (default: the working directory; for an absolute glob, the
+        folder above its own). ``policy``: ``live`` (every change while the run lives),
+        ``now`` (once), ``end`` (at ``finish()``); ``glob`` False: a literal path. Returns
+        the files' paths in ``run.dir``."""
         from cairn.sdk.file_sync import resolve_pattern
 
-        pattern = resolve_pattern(glob_str, base_path, policy)
+        pattern = resolve_pattern(glob_str, base_path, policy, expand=glob)
         if self._writer is None:
             return []
         if self._finished:
@@ -700,6 +709,13 @@ class Run:
         return self.link_artifact(artifact, registered_model_name, aliases=aliases)
 
     @property
+    def config_static(self) -> ConfigStatic:
+        """A read-only copy of the config as it is now (wandb's ``ConfigStatic``)."""
+        from cairn.sdk.config import ConfigStatic
+
+        return ConfigStatic(self.config)
+
+    @property
     def project_url(self) -> str:
         return self.get_project_url()
 
@@ -763,9 +779,48 @@ class Run:
             self._watcher.unwatch(models)
 
     @property
-    def _attach_id(self) -> str:
-        """What ``wandb._attach`` takes in another process to log into this run."""
-        return self.path
+    def _attach_id(self) -> str | None:
+        """What ``wandb._attach`` takes in another process to log into this run (None for
+        a disabled run, as wandb's). Reading it hands the run off (``sdk/attach.py``):
+        what was logged is flushed to the store, and the step is noted for the other
+        process."""
+        if self._writer is None:
+            return None
+        if not self._finished:
+            from cairn.sdk.attach import HandOff
+
+            if self._handoff is not None:  # a step given back since the last look
+                self._handoff.next_check = 0.0
+                self._take_step_back(self._handoff)
+            self._flush_to_store()
+            self._handoff = HandOff.write(self, self._handoff)
+        return f"{self.path}@{self._setup.session}"
+
+    def _take_step_back(self, handoff: HandOff) -> None:
+        """Continue after the steps a process that attached to this run has logged."""
+        step = handoff.step_given_back()
+        writer = self._writer
+        if step is None or step <= self._step or writer is None:
+            return
+        with writer.lock:
+            if self._pending:
+                self._commit()
+            self._step = max(self._step, step)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """A pickled run, as wandb's: the process that unpickles it logs into the run (the
+        run itself in its own process, else a co-writer session of it)."""
+        from cairn.sdk.attach import unpickled_run
+
+        if self._writer is None:
+            raise UsageError("a disabled run cannot be pickled to another process")
+        return (unpickled_run, (self._attach_id, os.getpid()))
+
+    def __copy__(self) -> Run:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Run:
+        return self
 
     def _label(self, code: str | None = None, repo: str | None = None,
                code_version: str | None = None, **kwargs: str) -> None:
@@ -781,10 +836,14 @@ class Run:
         return RunStatus(sync_time=datetime.datetime.now())
 
     def mark_preempting(self) -> None:
-        """Say the process is about to be preempted (a scheduler's notice). wandb's server
-        then reports a run that stops beating as preempted; cairn's store has no such state
-        yet, so this is kept on the run (``run._preempting``) and changes nothing stored."""
+        """Say the process is about to be preempted (a scheduler's notice), as wandb's: the
+        run reads ``preempting``, then ``preempted`` once its process is gone; killed
+        (SIGTERM, Ctrl-C) it ends ``preempted``, and ``init(resume="auto")`` (or
+        ``resume="allow"`` with its id) continues it."""
+        if self._writer is None or self._finished:
+            return
         self._preempting = True
+        self._queue(Op("preempting", {"at": time.time()}))
 
     # ---- the end -----------------------------------------------------------------------
     def _flush_to_store(self) -> None:
@@ -817,6 +876,8 @@ class Run:
             self._finished = True
             init_module._forget(self, owner=False)
             return
+        if self._handoff is not None:
+            self._handoff.close()
         with self._lock:
             if self._finished:
                 return
@@ -824,6 +885,8 @@ class Run:
             if self._writer is not None:
                 code = int(exit_code or 0)
                 state = state or ("failed" if code else "finished")
+                if state == "killed" and self._preempting:
+                    state = "preempted"  # resumable: the resume marker stays
                 if self._environment is not None:  # output.log complete before the sweep
                     self._environment.close(state, code)
                 self._files().close()  # live and end globs, and files written into run.dir
@@ -834,7 +897,13 @@ class Run:
                 if error is not None:
                     body["error"] = error
                 self._queue(Op("finish", body))
-        init_module._forget(self)
+        attached = self._setup.attached
+        init_module._forget(self, owner=attached is None and not (
+            self._preempting and state == "preempted"))
+        if attached is not None and attached.name:  # the owner continues after our steps
+            from cairn.sdk.attach import give_back
+
+            give_back(self, attached)
         if self._artifacts_api is not None:
             self._artifacts_api.close()
             self._artifacts_api = None
@@ -857,7 +926,8 @@ class Run:
             at = str(self._settings.root)
             if self._mode == "local" and self._backend is not None:
                 at = shown_store(self._backend.store_uri, self._settings.root)
-            print(f"cairn: run {self._name} ({self.id}) finished: {self._step} steps in the "
+            what = "finished" if attached is None else f"logged to by process {os.getpid()}"
+            print(f"cairn: run {self._name} ({self.id}) {what}: {self._step} steps in the "
                   f"{where} at {at}", file=sys.stderr)
 
     def join(self, exit_code: int | None = None) -> None:

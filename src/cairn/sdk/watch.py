@@ -6,6 +6,12 @@ logs ``gradients/<prefix><name>`` every ``log_freq`` backward passes. Each histo
 bins computed where the tensor lives (``histc``); only the bin counts and the min and max
 reach the host, as in wandb. Histograms are logged with ``commit=False``: they join the
 next step the training loop commits. torch is imported only when ``watch`` is called.
+
+``log_graph=True`` hooks every leaf module once: after the first forward pass has gone
+through all of them, the model's layers (name, class, parameter shapes and counts, output
+shape) are logged as a ``Graph`` under ``graph_<index>``, as wandb's torch graph holds
+them (nodes only; wandb puts it in the summary, cairn in the history, where the media
+panels list it).
 """
 
 from __future__ import annotations
@@ -75,7 +81,42 @@ class Watcher:
                 self._watch_parameters(model, prefix, log_freq)
             if log in ("gradients", "all"):
                 self._watch_gradients(model, prefix, log_freq)
+            if log_graph:
+                self._watch_graph(model, index)
         return []
+
+    def _watch_graph(self, model: Any, index: int) -> None:
+        from cairn.sdk.media.graph import Graph, Node
+
+        graph = Graph(format="torch")
+        leaves = [(name, module) for name, module in model.named_modules()
+                  if not any(True for _ in module.children())] or [("", model)]
+        waiting = {id(module) for _, module in leaves}
+        handles: list[Any] = []
+
+        def hook_for(name: str) -> Any:
+            def after_forward(module: Any, inputs: Any, output: Any) -> None:
+                if id(module) not in waiting:
+                    return
+                waiting.discard(id(module))
+                shapes = [(n, list(p.shape)) for n, p in module.named_parameters()]
+                graph.add_node(Node(id=name or type(module).__name__,
+                                    name=name or type(module).__name__,
+                                    class_name=str(module), parameters=shapes,
+                                    output_shape=_nested_shape(output),
+                                    num_parameters=[_count(shape) for _, shape in shapes]))
+                if not waiting:
+                    graph.loaded = True
+                    for handle in handles:
+                        handle.remove()
+                    if not self._run._finished:
+                        self._run.log({f"graph_{index}": graph}, commit=False)
+            return after_forward
+
+        for name, module in leaves:
+            handles.append(module.register_forward_hook(hook_for(name)))
+        for n, handle in enumerate(handles):
+            self._handles[f"graph_{index}/{n}"] = handle
 
     def _watch_parameters(self, model: Any, prefix: str, log_freq: int) -> None:
         every = _Every(log_freq)
@@ -141,6 +182,24 @@ class Watcher:
 
         counts, edges = histogram
         self._run.log({key: Histogram(np_histogram=(counts, edges))}, commit=False)
+
+
+def _count(shape: list[int]) -> int:
+    total = 1
+    for size in shape:
+        total *= size
+    return total
+
+
+def _nested_shape(value: Any) -> Any:
+    """The shapes of a module's output (tensors in tuples, lists and dicts), as wandb's."""
+    if hasattr(value, "shape"):
+        return list(value.shape)
+    if isinstance(value, tuple | list):
+        return [_nested_shape(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _nested_shape(v) for k, v in value.items()}
+    return None
 
 
 def tensor_histogram(tensor: Any) -> tuple[list[float], list[float]] | None:

@@ -22,7 +22,8 @@ MAX_INDEX_STEPS = 1000
 """The media index lists at most this many steps of a key, spread over its range."""
 MEDIA_TYPES = frozenset({"image-file", "table-file", "incremental-table-file", "histogram",
                          "audio-file", "video-file", "object3D-file", "html-file",
-                         "plotly-file", "custom-chart"})
+                         "plotly-file", "custom-chart", "molecule-file", "graph-file",
+                         "joined-table"})
 
 
 def media_type(value: Any) -> str | None:

@@ -89,7 +89,8 @@ SCHEMAS: dict[str, Any] = {
     "Run": _object({
         "id": {"type": "string"}, "entity": {"type": "string"}, "project": {"type": "string"},
         "path": {"type": "string"}, "name": {"type": "string"},
-        "state": {"enum": ["running", "finished", "failed", "crashed", "killed"]},
+        "state": {"enum": ["running", "finished", "failed", "crashed", "killed", "preempting",
+                           "preempted"]},
         "notes": {"type": "string"}, "tags": _STRINGS, "group": {"type": ["string", "null"]},
         "job_type": {"type": ["string", "null"]}, "created_at": _TIME, "updated_at": _TIME,
         "heartbeat_at": _TIME, "finished_at": _TIME,

@@ -80,7 +80,7 @@ def _final_state(body: dict[str, Any]) -> str:
     """The state a ``finish`` record ends its run in; one this store does not know (a
     newer or a hostile writer) falls back to what the exit code says."""
     state = body.get("state")
-    if state in RUN_STATES and state != "running":
+    if state in RUN_STATES and state not in ("running", "preempting"):
         return str(state)
     return "failed" if body.get("exit_code") else "finished"
 
@@ -120,6 +120,11 @@ class _RunState:
         if mine is None or latest is None or latest == session:
             return False
         return float(starts.get(latest, mine)) > float(mine)
+
+    def is_cowriter(self, session: str) -> bool:
+        """Whether ``session`` attached to the run from another process (``wandb._attach``,
+        ``sdk/attach.py``): it adds to the run but never takes it over, nor ends it."""
+        return session in (self.meta.get("cowriters") or ())
 
 
 Handler = Callable[[_RunState, Record], None]
@@ -174,6 +179,7 @@ class RecordApplier:
             "meta": self._on_meta,
             "heartbeat": self._on_heartbeat,
             "finish": self._on_finish,
+            "preempting": self._on_preempting,
             "system": lambda run, record: apply_system(self.conn, run.pk, record),
             "console": lambda run, record: apply_console(self.conn, run.pk, record),
             "environment": lambda run, record: apply_environment(run.meta, record),
@@ -286,6 +292,11 @@ class RecordApplier:
                           (start, run.pk, start))
         self._beat(run, body.get("at"))
         run.heartbeat_at = max(run.heartbeat_at, start)
+        if body.get("attached"):
+            cowriters = meta.setdefault("cowriters", [])
+            if record.session not in cowriters:
+                cowriters.append(record.session)
+            return
         if run.is_stale(record.session):
             return  # an earlier session applied late: the run is what the later one says
         meta["session"] = record.session
@@ -302,9 +313,13 @@ class RecordApplier:
 
     def _on_config(self, run: _RunState, record: Record) -> None:
         config = dict(record.body.get("config") or {})
-        if run.is_stale(record.session):
+        stale = run.is_stale(record.session)
+        if stale or run.meta.get("cowriters"):
+            # An earlier session keeps the later one's values; with co-writers, a snapshot
+            # updates the stored config (the keys another process added stay).
             row = self.conn.execute("SELECT config FROM runs WHERE id = ?", (run.pk,)).fetchone()
-            config.update(_unpack(row[0]) if row else {})
+            stored = dict(_unpack(row[0])) if row else {}
+            config = {**config, **stored} if stale else {**stored, **config}
         self.conn.execute("UPDATE runs SET config = ?, config_json = ? WHERE id = ?",
                           (_pack(config), filter_json(config), run.pk))
 
@@ -349,8 +364,8 @@ class RecordApplier:
         at = body.get("at")
         at = float(at) if isinstance(at, int | float) else self.now
         self._beat(run, at)
-        if run.is_stale(record.session):
-            return
+        if run.is_stale(record.session) or run.is_cowriter(record.session):
+            return  # a co-writer's end is its session's, not the run's
         if "error" in body:  # why a run failed: the traceback's last lines (sdk/exits.py)
             run.meta["error"] = body["error"]
         else:
@@ -358,6 +373,13 @@ class RecordApplier:
         self.conn.execute(
             "UPDATE runs SET state = ?, exit_code = ?, finished_at = ? WHERE id = ?",
             (_final_state(body), body.get("exit_code"), at, run.pk))
+
+    def _on_preempting(self, run: _RunState, record: Record) -> None:
+        self._beat(run, record.body.get("at"))
+        if run.is_stale(record.session) or run.is_cowriter(record.session):
+            return
+        self.conn.execute("UPDATE runs SET state = 'preempting' WHERE id = ? AND "
+                          "state = 'running'", (run.pk,))
 
     # ---- history ---------------------------------------------------------------------
     def _on_history(self, run: _RunState, record: Record) -> None:

@@ -28,7 +28,10 @@ if TYPE_CHECKING:
     from cairn.store.system import SystemSamples
     from cairn.store.workspaces import WorkspaceLayout, WorkspaceView
 
-RUN_STATES = ("running", "finished", "failed", "crashed", "killed")
+RUN_STATES = ("running", "finished", "failed", "crashed", "killed", "preempting", "preempted")
+"""``preempting``: the run said it is about to be preempted (``Run.mark_preempting``); it
+reads as ``preempted`` once its writer is gone, or ends so. Either is resumed by a new
+session of it, as any run is."""
 _HOSTNAME = socket.gethostname()
 
 
@@ -121,22 +124,24 @@ def effective_state(state: str, heartbeat_at: float, host: str | None, pid: int 
                     heartbeat_timeout: float, *, now: float | None = None,
                     local_pids: bool = True) -> str:
     """A stored ``running`` state is reported as ``crashed`` when its writer is gone: its
-    process no longer exists on this host, or its heartbeat is older than the timeout.
+    process no longer exists on this host, or its heartbeat is older than the timeout
+    (``preempting`` then reads as ``preempted``).
     A run of this very process is running. A store shared by many hosts (``local_pids``
     false) goes by heartbeat age alone: a process id there may name anyone's process."""
-    if state != "running":
+    if state not in ("running", "preempting"):
         return state
+    gone = "crashed" if state == "running" else "preempted"
     if local_pids and host == _HOSTNAME and isinstance(pid, int) and 0 < pid < 2**31:
         if pid == os.getpid():
             return state
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
-            return "crashed"
+            return gone
         except PermissionError:
             pass  # alive, under another user
     if (now if now is not None else time.time()) - heartbeat_at > heartbeat_timeout:
-        return "crashed"
+        return gone
     return state
 
 

@@ -70,13 +70,14 @@ def referenced_blobs(conn: Cursor) -> set[str]:
     return found
 
 
-def pending_wal_blobs(runs_dir: Path, applied: AppliedProgress) -> set[str]:
+def pending_wal_blobs(runs_dir: Path, applied: AppliedProgress, *,
+                      one_run: bool = False) -> set[str]:
     """The digests listed under ``"blobs"`` by the records of the WAL files below
-    ``runs_dir`` that the store has not applied. A WAL that cannot be read raises
-    StoreError: its records may name any blob, so none may go. (A deleted run's WAL counts
-    as not applied; its blobs stay while its folder does.)"""
+    ``runs_dir`` (``one_run``: in that run folder) that the store has not applied. A WAL
+    that cannot be read raises StoreError: its records may name any blob, so none may go.
+    (A deleted run's WAL counts as not applied; its blobs stay while its folder does.)"""
     found: set[str] = set()
-    for path in sorted(runs_dir.glob(f"*/*{WAL_SUFFIX}")):
+    for path in sorted(runs_dir.glob(f"*{WAL_SUFFIX}" if one_run else f"*/*{WAL_SUFFIX}")):
         marks: dict[tuple[RunRef, str], SessionProgress] = {}
         reader = WalReader(path, on_damage=_ignore_damage)
         try:

@@ -29,6 +29,7 @@ from cairn.compat.wandb import env as env
 from cairn.compat.wandb import errors as errors
 from cairn.compat.wandb import sdk as sdk
 from cairn.compat.wandb import util as util
+from cairn.compat.wandb import wandb_controller as wandb_controller
 from cairn.compat.wandb import wandb_run as wandb_run
 from cairn.compat.wandb.errors import CommError, UsageError
 from cairn.compat.wandb.sdk.lib.term import termerror, termlog, termsetup, termwarn
@@ -41,6 +42,7 @@ from cairn.compat.wandb.sdk.wandb_setup import (
     setup,
     teardown,
 )
+from cairn.compat.wandb.wandb_controller import controller
 
 __version__ = "0.31.0"
 """The wandb series whose API this layer follows (the shim distribution's version)."""
@@ -105,11 +107,11 @@ attach = _attach
 
 __all__ = [
     "AlertLevel", "CommError", "Error", "Run", "Settings", "UsageError", "__version__", "alert",
-    "api", "attach", "define_metric", "ensure_configured", "env", "errors", "finish", "init",
-    "join", "link_model", "log", "log_artifact", "log_model", "login", "mark_preempting",
-    "require", "restore", "save", "sdk", "setup", "teardown", "termerror", "termlog",
-    "termsetup", "termwarn", "unwatch", "use_artifact", "use_model", "util", "wandb_run",
-    "watch",
+    "api", "attach", "controller", "define_metric", "ensure_configured", "env", "errors",
+    "finish", "init", "join", "link_model", "log", "log_artifact", "log_model", "login",
+    "mark_preempting", "require", "restore", "save", "sdk", "setup", "teardown", "termerror",
+    "termlog", "termsetup", "termwarn", "unwatch", "use_artifact", "use_model", "util",
+    "wandb_controller", "wandb_run", "watch",
 ]
 
 

@@ -21,7 +21,8 @@ _HEX = re.compile(r"[0-9a-f]{64}")
 FILE_TYPES = {"image-file": "images", "table-file": "tables",
               "incremental-table-file": "tables", "audio-file": "audio",
               "video-file": "videos", "object3D-file": "object3D", "html-file": "html",
-              "plotly-file": "plotly", "custom-chart": "charts"}
+              "plotly-file": "plotly", "custom-chart": "charts", "molecule-file": "molecule",
+              "graph-file": "graph", "joined-table": "joined-tables"}
 
 
 class MediaFile(dict[str, Any]):
@@ -109,7 +110,7 @@ class MediaFile(dict[str, Any]):
 
     def json(self) -> Any:
         self._expect("table-file", "incremental-table-file", "plotly-file", "object3D-file",
-                     "custom-chart")
+                     "custom-chart", "graph-file", "joined-table")
         return json.loads(self.read_bytes())
 
     def spec(self) -> Any:

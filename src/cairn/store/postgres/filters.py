@@ -152,7 +152,8 @@ class PostgresFilters(SqlFilters):
 
 def state_sql(cutoff: float) -> str:
     """The run state as readers see it: ``running`` with a heartbeat older than
-    ``cutoff`` (unix time) is ``crashed``. A shared store serves many hosts, so no local
-    process id is consulted."""
-    return (f"(CASE WHEN runs.state = 'running' AND runs.heartbeat_at < {float(cutoff)!r} "
-            "THEN 'crashed' ELSE runs.state END)")
+    ``cutoff`` (unix time) is ``crashed`` (``preempting``: ``preempted``). A shared store
+    serves many hosts, so no local process id is consulted."""
+    old = f"runs.heartbeat_at < {float(cutoff)!r}"
+    return (f"(CASE WHEN runs.state = 'running' AND {old} THEN 'crashed' "
+            f"WHEN runs.state = 'preempting' AND {old} THEN 'preempted' ELSE runs.state END)")

@@ -6,7 +6,7 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 /** A number on the wire: NaN arrives as null, infinities as "Infinity" / "-Infinity". */
 export type WireNumber = number | null | "Infinity" | "-Infinity";
 
-export type RunState = "running" | "finished" | "failed" | "crashed" | "killed";
+export type RunState = "running" | "finished" | "failed" | "crashed" | "killed" | "preempting" | "preempted";
 
 export interface Project {
   entity: string;

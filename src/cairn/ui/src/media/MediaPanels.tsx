@@ -42,8 +42,25 @@ function OneView({ value, label }: { value: MediaRef; label: string }) {
     case "plotly-file":
       return <PlotlyView figure={value} label={label} />;
     default:
-      return <p class="muted">{value._type}</p>;
+      return <FileView value={value} />;
   }
+}
+
+/** Media with no viewer of their own (molecules, graphs, joined tables): their type and
+ * caption, and their stored file to download. */
+function FileView({ value }: { value: MediaRef }) {
+  const name = `${value._type.replace(/-file$/, "")}.${value.format ?? "json"}`;
+  return (
+    <p class="muted media-file" data-type={value._type}>
+      {value._type}
+      {value.caption ? ` · ${value.caption}` : ""}{" "}
+      {value.sha256 && (
+        <a href={mediaApi.blobUrl(value.sha256)} download={name}>
+          download
+        </a>
+      )}
+    </p>
+  );
 }
 
 /** Media other than images and histograms: each run's values at the chosen step. */

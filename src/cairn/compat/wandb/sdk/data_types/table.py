@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from cairn.sdk.media import Table
+from cairn.sdk.media import JoinedTable, Table
 
-__all__ = ["Table"]
+__all__ = ["JoinedTable", "Table"]

@@ -1,0 +1,44 @@
+"""TensorBoard's ``SummaryWriter`` (tensorboardX here; torch's in tests/integrations)
+mirrored into the run: images, text and hyperparameters besides scalars and histograms."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+import cairn
+
+tensorboardX = pytest.importorskip("tensorboardX")
+
+
+def test_images_text_and_hparams(wandb: ModuleType, tmp_path: Path) -> None:
+    run = wandb.init(project="tb", sync_tensorboard=True)
+    writer = tensorboardX.SummaryWriter(str(tmp_path / "logs"))
+    try:
+        chw = np.zeros((3, 4, 5), dtype=np.float32)
+        chw[0] = 1.0  # red, as floats in [0, 1]
+        writer.add_image("samples/input", chw, global_step=1)
+        writer.add_images("batch", np.full((2, 4, 5, 1), 255, dtype=np.uint8), 1,
+                          dataformats="NHWC")
+        writer.add_image("gray", np.full((4, 5), 0.5), 2, dataformats="HW")
+        writer.add_text("note", "hello", 2)
+        writer.add_hparams({"lr": 0.1, "layers": 2}, {"hparam/acc": 0.9})
+    finally:
+        writer.close()
+    run.finish()
+    stored = cairn.Api().run(run.path)
+    rows = list(stored.scan_history())
+    first = next(row for row in rows if row.get("global_step") == 1)
+    image = first["samples_input"]["images"][0].image()  # wandb's key: "/" made "_"
+    assert image.size == (5, 4)
+    assert image.getpixel((0, 0))[:3] == (255, 0, 0)
+    assert [i.image().size for i in first["batch"]["images"]] == [(5, 4), (5, 4)]
+    second = next(row for row in rows if row.get("global_step") == 2)
+    assert second["gray"]["images"][0].image().getpixel((0, 0)) == 128
+    assert second["note"] == "hello"
+    assert stored.config == {"lr": 0.1, "layers": 2}
+    assert stored.summary["hparam/acc"] == pytest.approx(0.9)
+    assert list((tmp_path / "logs").glob("events.out.tfevents.*"))  # still written
