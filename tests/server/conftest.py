@@ -19,6 +19,7 @@ import cairn.testing
 from cairn.server.app import app_context, create_app
 from cairn.server.context import ServerOptions
 from cairn.settings import load_settings
+from cairn.sinks.handoffs import wait_for_handoffs
 from cairn.store.sqlite import SqliteStore
 
 BASE = "http://127.0.0.1:8080"
@@ -65,6 +66,9 @@ class ApiClient:
         self.raise_app_exceptions = raise_app_exceptions
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        # The runs this process finished reach the store through the applier process.
+        wait_for_handoffs()
+
         async def call() -> httpx.Response:
             transport = httpx.ASGITransport(app=self.app,
                                             raise_app_exceptions=self.raise_app_exceptions)
@@ -131,6 +135,7 @@ def live_server(make_app: Callable[..., Any]) -> Iterator[Callable[..., LiveServ
     started: list[LiveServer] = []
 
     def start(**options: Any) -> LiveServer:
+        wait_for_handoffs()  # the runs logged so far are in the store
         server = LiveServer(make_app(**options)).start()
         started.append(server)
         return server
