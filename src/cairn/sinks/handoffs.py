@@ -136,7 +136,16 @@ def _recover(handoff: Handoff, deadline: float) -> bool:
     from cairn.sinks.tail import WalTail
 
     tail = WalTail(handoff.wal_path, handoff.open_sink, handoff.interval, handoff.report)
-    return tail.drain(max(deadline, time.monotonic() + 1.0))
+    applied = tail.drain(max(deadline, time.monotonic() + 1.0))
+    if not applied:
+        handoff.report("store-behind", behind(handoff.wal_path))
+    return applied
+
+
+def behind(wal_path: Path) -> str:
+    """What to tell the user of a finished run that did not reach its store."""
+    return (f"cairn: the run in {wal_path} is complete in its WAL but not in the store; "
+            f"run `cairn sync {wal_path.parent}`")
 
 
 def _recover_at_exit() -> None:

@@ -28,7 +28,7 @@ from typing import IO, Any
 
 from cairn.settings import Settings
 from cairn.sinks.base import Sink
-from cairn.sinks.handoffs import Handoff, hand_off
+from cairn.sinks.handoffs import Handoff, behind, hand_off
 from cairn.sinks.tail import Report
 from cairn.sinks.thread import ThreadApplier
 
@@ -272,6 +272,4 @@ class ProcessApplier:
 
     def _answered(self, applied: bool) -> None:
         if not applied:
-            self._report("store-behind", f"cairn: the run in {self._wal_path} is complete in "
-                         "its WAL but not in the store; run `cairn sync "
-                         f"{self._wal_path.parent}`")
+            self._report("store-behind", behind(self._wal_path))
