@@ -128,6 +128,8 @@ class SystemSampler:
         probes were opened (``START_DELAY``) has none: opening them (psutil's and NVML's
         imports) would cost its ``finish()`` more than the whole run took."""
         self._stop.set()
+        if self._probes is None and not self._opening:
+            return  # the thread sees the stop before it opens anything: nothing to join
         self._thread.join(timeout=CLOSE_WAIT)
         if self._thread.is_alive() and self._opening:
             return  # still importing psutil (a busy machine): no sample, nothing stuck
