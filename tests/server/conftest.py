@@ -53,6 +53,7 @@ def log_run() -> LogRun:
             spiky = {2: math.nan, 3: math.inf, 4: -math.inf}.get(i, float(i))
             run.log({"loss": 1.0 / (i + 1), "acc": i, "spiky": spiky})
         run.finish()
+        wait_for_handoffs()  # in the store, as a finished run is for a later reader
         return Logged(run.id, run.entity, run.project, run.name)
 
     return log
