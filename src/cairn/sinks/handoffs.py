@@ -3,13 +3,17 @@
 ``finish()`` returns once a run's records are durable in its WAL; the applier process
 (``process.py``) applies the rest in the background. So that this process still reads what
 it wrote, its own reads of the store (``cairn.Api``, a resume in ``init``, a sweep agent's
-verdict on a trial) first call :func:`wait_for_handoffs`, which waits (bounded) until the
-process has answered for each run. A run whose process died before it answered is applied
-here instead (replays are idempotent), when it is waited for or at this process's exit at
-the latest. A run's WAL may still be open a moment after ``finish()``, for its environment snapshot
-(``closing``): readers and the exit wait for that too. A run whose applier process and
-training process both died stays in its WAL,
-complete, for ``cairn sync`` (or a resume of the run, or the agent that ran it as a trial).
+verdict on a trial, an in-process CLI command) first call :func:`wait_for_handoffs`, which
+waits (bounded) until the process has answered for each run. A run whose process died
+before it answered is applied here instead (replays are idempotent). A run's WAL may still
+be open a moment after ``finish()``, for its environment snapshot (``closing``): readers
+wait for that too.
+
+At exit the process waits (bounded) for every run it finished to reach the store, so that
+a command run after it finds them; runs whose applier process is not up yet (a short
+script) or died are applied here. A run whose applier process and training process both
+died stays in its WAL, complete, for ``cairn sync`` (or a resume of the run, or the agent
+that ran it as a trial).
 
 Only the standard library is imported here: readers check the registry on every read.
 """
@@ -35,6 +39,9 @@ class Applier(Protocol):
 
     @property
     def alive(self) -> bool: ...
+
+    @property
+    def ready(self) -> threading.Event: ...
 
     def unregister(self, key: str) -> None: ...
 
@@ -148,16 +155,19 @@ def behind(wal_path: Path) -> str:
             f"run `cairn sync {wal_path.parent}`")
 
 
-def _recover_at_exit() -> None:
-    """At exit, apply the hand-offs whose applier process died; those of a live process
-    go on there after this process has ended."""
+def _settle_at_exit() -> None:
+    """At exit, the store gets every run this process finished before the process ends, so
+    that a command run next (``cairn export``, a test reading the store) finds it: runs
+    whose applier process is not even up yet (a short script) are applied here, the others
+    waited for (bounded by each run's ``finish_timeout``), those of a dead process applied
+    here."""
     with _lock:
-        dead = [(key, handoff) for key, handoff in _handoffs.items()
-                if not handoff.answer
-                and (handoff.answered.is_set() or not handoff.process.alive)]
-    for key, handoff in dead:
-        _recover(handoff, time.monotonic() + handoff.timeout)
-        _forget(key, handoff)
+        waiting = list(_handoffs.items())
+    for key, handoff in waiting:
+        if not handoff.answer and not handoff.process.ready.is_set():
+            _recover(handoff, time.monotonic() + handoff.timeout)
+            _forget(key, handoff)
+    wait_for_handoffs()
 
 
 def _forget_in_child() -> None:
@@ -170,4 +180,4 @@ def _forget_in_child() -> None:
 os.register_at_fork(after_in_child=_forget_in_child)
 # Imported with the first applier process, so registered before ``init``'s own exit hook,
 # which therefore runs first (finishing the runs the script left open).
-atexit.register(_recover_at_exit)
+atexit.register(_settle_at_exit)
