@@ -118,11 +118,12 @@ def _finish_all() -> None:
 
 def _close_finished_wals() -> None:
     """At exit, let finished runs whose WAL is still open for their environment snapshot
-    close it and reach the applier process (``Run._close_wal``)."""
-    from cairn.sinks.handoffs import CLOSING_WAIT, join_closing
+    close it and reach the applier process (``Run._close_wal``), then the store."""
+    from cairn.sinks.handoffs import CLOSING_WAIT, join_closing, settle_at_exit
 
     with contextlib.suppress(SignalExit):
         join_closing(CLOSING_WAIT)
+        settle_at_exit()
 
 
 def _filter_config(config: Any, exclude: Any, include: Any) -> Any:

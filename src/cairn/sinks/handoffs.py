@@ -155,7 +155,7 @@ def behind(wal_path: Path) -> str:
             f"run `cairn sync {wal_path.parent}`")
 
 
-def _settle_at_exit() -> None:
+def settle_at_exit() -> None:
     """At exit, the store gets every run this process finished before the process ends, so
     that a command run next (``cairn export``, a test reading the store) finds it: runs
     whose applier process is not even up yet (a short script) are applied here, the others
@@ -179,5 +179,6 @@ def _forget_in_child() -> None:
 
 os.register_at_fork(after_in_child=_forget_in_child)
 # Imported with the first applier process, so registered before ``init``'s own exit hook,
-# which therefore runs first (finishing the runs the script left open).
-atexit.register(_settle_at_exit)
+# which therefore runs first (finishing the runs the script left open, and settling them
+# itself: nothing may evaluate new source after it on an uncaught KeyboardInterrupt).
+atexit.register(settle_at_exit)
