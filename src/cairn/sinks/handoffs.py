@@ -62,6 +62,9 @@ class Handoff:
     answer: list[bool] = field(default_factory=list)
 
 
+ANSWER_GRACE = 5.0
+"""Seconds a reader waits beyond a run's ``finish_timeout``: the applier process answers
+only once its own deadline for the run has passed (and a try in progress has ended)."""
 _POLL = 0.1
 """Seconds between looks at whether a process that has not answered is still alive."""
 CLOSING_WAIT = 20.0
@@ -115,7 +118,8 @@ def wait_for_handoffs(timeout: float | None = None) -> bool:
         waiting = list(_handoffs.items())
     done = True
     for key, handoff in waiting:
-        until = deadline if deadline is not None else time.monotonic() + handoff.timeout
+        until = (deadline if deadline is not None
+                 else time.monotonic() + handoff.timeout + ANSWER_GRACE)
         while (not handoff.answered.wait(min(_POLL, max(0.0, until - time.monotonic())))
                and handoff.process.alive and time.monotonic() < until):
             pass
