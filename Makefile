@@ -17,7 +17,7 @@ UI_BUILT := $(UI_DIR)/dist/index.html
 UI_SOURCES := $(shell find $(UI_DIR)/src $(UI_DIR)/index.html $(UI_DIR)/vite.config.ts \
                 $(UI_DIR)/tsconfig.json -type f 2>/dev/null)
 
-.PHONY: demo test bench bench-compare-setup lint ui clean oracle integrations
+.PHONY: demo test bench bench-compare bench-compare-setup lint ui clean oracle integrations
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -79,6 +79,12 @@ bench: $(STAMP) ui
 lint: $(STAMP)
 	$(PY) -m ruff check src tests bench examples
 	$(PY) -m mypy
+
+# cairn, wandb (offline) and trackio through W1, W2, W3 and W5 in one run: the ratio table
+# with the spread of the repeats (bench/compare.py).
+bench-compare: $(STAMP) bench-compare-setup
+	$(PY) -m compileall -q src/cairn
+	$(PY) -m bench --only compare --out bench/results/compare.json
 
 # Optional comparisons for `make bench`: wandb and trackio in their own venvs.
 bench-compare-setup:

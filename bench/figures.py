@@ -51,6 +51,8 @@ class Figure:
     unit: str
     target: float | None = None
     better: str = "lower"
+    spread: tuple[float, float] | None = None
+    """The lowest and highest of the repeats ``value`` is the median of."""
 
     def meets(self) -> bool | None:
         if self.target is None or self.value is None:
@@ -58,8 +60,11 @@ class Figure:
         return self.value <= self.target if self.better == "lower" else self.value >= self.target
 
     def as_json(self) -> dict[str, Any]:
-        return {"value": self.value, "unit": self.unit, "label": self.label,
-                "target": self.target, "better": self.better, "meets": self.meets()}
+        out = {"value": self.value, "unit": self.unit, "label": self.label,
+               "target": self.target, "better": self.better, "meets": self.meets()}
+        if self.spread is not None:
+            out["spread"] = list(self.spread)
+        return out
 
 
 @dataclass

@@ -93,6 +93,9 @@ def _number(value: float | None) -> str:
 
 def _cell(figure: Figure) -> str:
     unit = "" if figure.unit in ("pts/s", "runs/s", "/s") else f" {figure.unit}"
+    if figure.spread is not None:
+        low, high = figure.spread
+        return f"{_number(figure.value)}{unit} [{_number(low)}..{_number(high)}]"
     return f"{_number(figure.value)}{unit}"
 
 
@@ -112,19 +115,21 @@ def format_workload(result: WorkloadResult) -> str:
     lines = [f"{result.name}  {result.title}", f"    sizes: {sizes}   ({result.seconds:.1f} s)"]
     others = [t for t in result.figures if t != "cairn"]
     ours = result.figures.get("cairn", [])
+    spread = any(f.spread for figures in result.figures.values() for f in figures)
+    mine, theirs_width = (30, 40) if spread else (14, 24)  # "median [low..high]"
     if ours:
-        header = f"    {'figure':<44}{'cairn':>14}  {'target':<14}"
+        header = f"    {'figure':<44}{'cairn':>{mine}}  {'target':<14}"
         for tracker in others:
-            header += f"{tracker + ' ' + result.versions.get(tracker, ''):>24}"
+            header += f"{tracker + ' ' + result.versions.get(tracker, ''):>{theirs_width}}"
         lines.append(header.rstrip())
     for figure in ours:
-        line = f"    {figure.label:<44}{_cell(figure):>14}  {_target(figure):<14}"
+        line = f"    {figure.label:<44}{_cell(figure):>{mine}}  {_target(figure):<14}"
         for tracker in others:
             theirs = {f.key: f for f in result.figures[tracker]}.get(figure.key)
             text = "" if theirs is None else _cell(theirs)
             if theirs is not None and theirs.value and figure.value:
                 text += f" (x{_number(theirs.value / figure.value)})"
-            line += f"{text:>24}"
+            line += f"{text:>{theirs_width}}"
         lines.append(line.rstrip())
     for tracker, reason in result.skipped.items():
         lines.append(f"    {tracker}: {reason}")

@@ -21,6 +21,7 @@ from typing import Any
 
 from bench import (
     artifacts,
+    compare,
     console_capture,
     envelopes,
     flood_kill,
@@ -66,8 +67,9 @@ WORKLOADS: dict[str, ModuleType] = {
     "sweeps": sweeps,
     "viewers": viewers,
     "regex": regex_stall,
+    "compare": compare,
 }
-USES_COMPARISONS = ("W2", "W3")
+USES_COMPARISONS = ("W2", "W3", "compare")
 DEFAULT_OUT = REPO_ROOT / "bench" / "results" / "latest.json"
 
 

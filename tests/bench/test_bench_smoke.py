@@ -16,7 +16,7 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WORKLOADS = {"W1", "W2", "W3", "W3-busy", "W4", "W5", "W6", "overhead", "artifacts", "media",
              "system", "console", "s3", "flood-kill", "sweeps", "envelopes", "server",
-             "viewers", "regex"}
+             "viewers", "regex", "compare"}
 
 
 @pytest.mark.slow

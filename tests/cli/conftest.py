@@ -10,6 +10,7 @@ from click.testing import CliRunner, Result
 
 import cairn
 from cairn.cli.main import cli
+from cairn.sinks.handoffs import wait_for_handoffs
 
 Invoke = Callable[..., Result]
 MakeRun = Callable[..., "LoggedRun"]
@@ -46,6 +47,7 @@ def make_run() -> MakeRun:
         for row in rows:
             run.log(row)
         run.finish()
+        wait_for_handoffs()  # a local run is in the store, as a command run later finds it
         return LoggedRun(run, rows)
 
     return make

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from cairn.records import Record, RunRef
+from cairn.sinks.handoffs import wait_for_handoffs
 from cairn.store.base import ApplyResult, RunRow
 from cairn.store.registry import open_store
 from cairn.wal.reader import WalReader
@@ -44,7 +45,10 @@ def wal_steps(path: Path, key: str) -> list[int]:
 
 
 def sync(root: Path) -> list[ApplyResult]:
-    """Apply every WAL under ``root/runs`` to the store (what ``cairn sync`` does)."""
+    """Apply every WAL under ``root/runs`` to the store (what ``cairn sync`` does), once
+    this process's finished runs have reached it (``finish()`` leaves them to the applier
+    process)."""
+    wait_for_handoffs()
     store = open_store(root)
     try:
         return [store.apply_records(wal_records(path))
@@ -60,7 +64,9 @@ class StoredRun:
 
 
 def stored_run(root: Path, path: str, heartbeat_timeout: float = 60.0) -> StoredRun | None:
-    """A run as the store holds it: its row and every numeric series."""
+    """A run as the store holds it: its row and every numeric series (once this process's
+    finished runs have reached the store)."""
+    wait_for_handoffs()
     store = open_store(root, heartbeat_timeout=heartbeat_timeout)
     try:
         row = store.get_run(RunRef(*path.split("/")))

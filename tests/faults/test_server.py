@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 import cairn
+from cairn.sinks.handoffs import wait_for_handoffs
 from cairn.testing_server import ServerProcess, add_user
 
 
@@ -132,8 +133,13 @@ def test_finish_leaves_the_rest_to_sync_and_sync_uploads_it(
     run = cairn.init(project="p")
     for step in range(200):
         run.log({"loss": float(step)})
-    with pytest.warns(cairn.CairnWarning, match="cairn sync"):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         run.finish()
+        applied = wait_for_handoffs()  # the applier process gives up after finish_timeout
+    assert not applied
+    said = [str(w.message) for w in caught if issubclass(w.category, cairn.CairnWarning)]
+    assert "cairn sync" in said[-1], said
     server.start()
     from click.testing import CliRunner
 

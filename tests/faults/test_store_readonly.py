@@ -1,5 +1,6 @@
 """A store that cannot be written: training goes on, one warning, the data stays in the
-WAL, finish() says to run `cairn sync`, and a sync applies everything later.
+WAL, the run says to run `cairn sync` once its applier process gave up on it, and a sync
+applies everything later.
 
 Tests run as root, where permission bits do not stop writes, so the folder (and the
 database files, when they exist) get the immutable attribute (``chattr +i``) instead.
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 
 import cairn
+from cairn.sinks.handoffs import wait_for_handoffs
 
 
 @pytest.mark.parametrize("store", ["new", "existing"])
@@ -24,6 +26,7 @@ def test_an_unwritable_store_does_not_stop_training(cairn_root: Path, kit: Any,
         earlier = cairn.init(project="ro")
         earlier.log({"x": -1})
         earlier.finish()
+        assert wait_for_handoffs()  # the store holds it before it turns read-only
     locked = [cairn_root, *(p for p in cairn_root.glob("cairn.db*") if p.is_file())]
     with kit.read_only(*locked), kit.recorded_warnings() as caught:
         run = cairn.init(project="ro", settings={"apply_interval": 0.05})
@@ -35,6 +38,7 @@ def test_an_unwritable_store_does_not_stop_training(cairn_root: Path, kit: Any,
         started = time.monotonic()
         run.finish()
         took = time.monotonic() - started
+        assert not wait_for_handoffs()  # the applier process says it could not apply it
     messages = kit.cairn_warnings(caught)
     assert len(messages) == 2, messages
     assert "cannot write to the store" in messages[0]

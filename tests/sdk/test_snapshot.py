@@ -3,6 +3,7 @@ program details, git state without credentials, the diff, requirements and the s
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -172,3 +173,26 @@ def test_the_diff_ignores_external_diff_textconv_and_colour_settings(dirty_repo:
     assert "EXTERNAL TOOL" not in patch
     assert "\x1b[" not in patch
     assert "+changed, not committed" in patch
+
+
+def test_physical_cores_and_memory_are_read_without_psutil_as_psutil_reads_them() -> None:
+    from cairn.sdk.snapshot import _machine, _physical_cores
+
+    two_packages_hyperthreaded = "".join(
+        f"processor\t: {i}\nphysical id\t: {i // 4}\ncore id\t\t: {i % 2}\n\n"
+        for i in range(8))
+    assert _physical_cores(two_packages_hyperthreaded) == 4
+    assert _physical_cores("processor\t: 0\nmodel name\t: some arm core\n\n") == 0
+    psutil = pytest.importorskip("psutil")
+    if not sys.platform.startswith("linux"):
+        assert _machine()["memory_total"] == psutil.virtual_memory().total
+        return
+    read = subprocess.run([sys.executable, "-c", textwrap.dedent("""
+        import json, sys
+        from cairn.sdk.snapshot import _machine
+        found = _machine()
+        assert "psutil" not in sys.modules
+        print(json.dumps(found))
+    """)], capture_output=True, text=True, env=dict(os.environ), check=True, timeout=60)
+    assert json.loads(read.stdout) == {"memory_total": psutil.virtual_memory().total,
+                                       "cpu_count_physical": psutil.cpu_count(logical=False)}

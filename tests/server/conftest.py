@@ -19,6 +19,7 @@ import cairn.testing
 from cairn.server.app import app_context, create_app
 from cairn.server.context import ServerOptions
 from cairn.settings import load_settings
+from cairn.sinks.handoffs import wait_for_handoffs
 from cairn.store.sqlite import SqliteStore
 from cairn.testing_postgres import TemporaryPostgres, postgres_bin
 
@@ -53,6 +54,7 @@ def log_run() -> LogRun:
             spiky = {2: math.nan, 3: math.inf, 4: -math.inf}.get(i, float(i))
             run.log({"loss": 1.0 / (i + 1), "acc": i, "spiky": spiky})
         run.finish()
+        wait_for_handoffs()  # in the store, as a finished run is for a later reader
         return Logged(run.id, run.entity, run.project, run.name)
 
     return log
@@ -68,6 +70,9 @@ class ApiClient:
         self.client = client
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        # The runs this process finished reach the store through the applier process.
+        wait_for_handoffs()
+
         async def call() -> httpx.Response:
             transport = httpx.ASGITransport(app=self.app,
                                             raise_app_exceptions=self.raise_app_exceptions,
@@ -135,6 +140,7 @@ def live_server(make_app: Callable[..., Any]) -> Iterator[Callable[..., LiveServ
     started: list[LiveServer] = []
 
     def start(**options: Any) -> LiveServer:
+        wait_for_handoffs()  # the runs logged so far are in the store
         server = LiveServer(make_app(**options)).start()
         started.append(server)
         return server

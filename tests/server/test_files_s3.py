@@ -13,6 +13,7 @@ from tests.server.conftest import ApiClient, assert_error
 import cairn
 from cairn.server.app import create_app
 from cairn.settings import load_settings
+from cairn.sinks.handoffs import wait_for_handoffs
 from cairn.store.s3_blobs import S3BlobStore
 from cairn.store.sqlite import SqliteStore
 
@@ -42,6 +43,7 @@ def test_a_run_file_on_s3_is_streamed_with_ranges(s3_api: ApiClient, blobs_uri: 
     run = cairn.init(project="proj", settings={"applier": "thread"})
     run._save_file(source, "media/clip.mp4")
     run.finish()
+    wait_for_handoffs()  # its WAL closes once the environment snapshot is in
     digest = hashlib.sha256(data).hexdigest()
     assert S3BlobStore.from_uri(blobs_uri).has(digest)  # the blob is on S3, not local
 

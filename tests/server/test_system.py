@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
-from tests.server.conftest import ApiClient, LogRun, assert_error
+import time
+
+from tests.server.conftest import ApiClient, Logged, assert_error
+
+import cairn
 
 
-def test_system_columns_and_live_since(api: ApiClient, log_run: LogRun) -> None:
-    run = log_run(steps=3, settings={"system_interval": 0.05})
+def test_system_columns_and_live_since(api: ApiClient) -> None:
+    live = cairn.init(project="proj", settings={"system_interval": 0.05})
+    sampler = live._environment.system if live._environment is not None else None
+    assert sampler is not None
+    deadline = time.monotonic() + 30
+    while sampler._probes is None and time.monotonic() < deadline:
+        time.sleep(0.02)  # a run that ends before its probes open has no sample
+    for step in range(3):
+        live.log({"loss": 1.0 / (step + 1)})
+    live.finish()
+    run = Logged(live.id, live.entity, live.project, live.name)
     url = f"{run.api_path}/system"
     body = api.get(url).json()
     assert len(body["at"]) >= 1

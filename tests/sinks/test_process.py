@@ -28,6 +28,7 @@ def test_the_store_keeps_up_while_the_training_thread_never_yields() -> None:
     process = shared_process()
     assert process is not None
     assert process.ready.wait(30)
+    run._flush_to_store()  # the process has opened the store (its imports are done)
     started = time.monotonic()
     step = 0
     while time.monotonic() - started < 2.0:  # pure-Python work: holds the GIL throughout

@@ -23,6 +23,7 @@ from cairn.server.app import create_app
 from cairn.server.context import ServerOptions
 from cairn.server.static import default_ui_dir
 from cairn.settings import load_settings
+from cairn.sinks.handoffs import wait_for_handoffs
 from cairn.store.sqlite import SqliteStore
 
 # Read at import: each test's isolated cairn folder clears every CAIRN_* variable.
@@ -95,6 +96,7 @@ def server(cairn_root: Path) -> Iterator[Callable[[], LiveServer]]:
     started: list[LiveServer] = []
 
     def start() -> LiveServer:
+        wait_for_handoffs()  # the runs logged so far are in the store
         live = LiveServer(cairn_root).start()
         started.append(live)
         return live

@@ -23,6 +23,7 @@ from cairn.api.files import File
 from cairn.errors import NotFoundError
 from cairn.records import RunRef
 from cairn.settings import Settings, load_settings
+from cairn.sinks import handoffs
 from cairn.store import edits
 from cairn.store.alerts import AlertRow
 from cairn.store.base import MetadataStore, ProjectRow, RunRow, SeriesInfo
@@ -426,7 +427,11 @@ class Api:
     @property
     def backend(self) -> Backend:
         """The backend read (opened on first use; ``NotFoundError`` while the store does
-        not exist, and tried again on the next use)."""
+        not exist, and tried again on the next use). Every read first waits (bounded) for
+        the runs this process finished to reach their store: ``finish()`` leaves them to
+        the applier process."""
+        if handoffs.pending():
+            handoffs.wait_for_handoffs()
         if self._backend is None:
             from cairn.backend import open_backend
 

@@ -34,9 +34,12 @@ class CliState:
 
     def backend(self, create: bool = False) -> Backend:
         """The chosen backend, owned by the caller (``NotFoundError`` when its store does
-        not exist and ``create`` is False)."""
+        not exist and ``create`` is False), once the runs this process finished are in
+        their stores (a command called in-process, after logging)."""
         from cairn.backend import open_backend
+        from cairn.sinks.handoffs import wait_for_handoffs
 
+        wait_for_handoffs()
         return open_backend(settings=self.settings, create=create)
 
     def api(self) -> Api:

@@ -16,7 +16,8 @@ from cairn.sdk.alerts import RunAlerts
 from cairn.sdk.writer import Op
 
 SNAPSHOT_WAIT = 15.0
-"""Seconds ``finish()`` waits for the environment snapshot of a very short run."""
+"""Seconds a finished run's WAL stays open for the environment snapshot of a very short
+run (``finish()`` itself returns before: ``Run._close_wal``)."""
 SNAPSHOT_DELAY = 1.0
 """Seconds after the start before the snapshot is taken (at once when the run ends)."""
 
@@ -110,13 +111,24 @@ class RunEnvironment:
     def _queue_system(self, body: dict[str, Any]) -> None:
         self._run._queue(Op("system", body))
 
-    def close(self, state: str = "finished", exit_code: int = 0) -> None:
-        """Stop everything (before ``finish()`` saves the files in run.dir); the alerts
-        last, so that an alert about how the run ended goes out (``alert_on``)."""
+    @property
+    def snapshot_taken(self) -> bool:
+        """Whether the environment snapshot is queued (or given up): the WAL may close."""
+        return self._snapshot is None or not self._snapshot.is_alive()
+
+    def finish_snapshot(self, timeout: float = SNAPSHOT_WAIT) -> None:
+        """Wait for the snapshot (taken at once from ``close`` on); after this, one that
+        is still not done is dropped, as the run's WAL is about to close."""
         self._closing.set()
         if self._snapshot is not None:
-            self._snapshot.join(timeout=SNAPSHOT_WAIT)
+            self._snapshot.join(timeout=timeout)
         self._closed.set()
+
+    def close(self, state: str = "finished", exit_code: int = 0) -> None:
+        """Stop everything (before ``finish()`` saves the files in run.dir); the alerts
+        last, so that an alert about how the run ended goes out (``alert_on``). The
+        snapshot, if not taken yet, is taken now; ``finish_snapshot`` waits for it."""
+        self._closing.set()
         if self.system is not None:
             self.system.close()
         if self.console is not None:

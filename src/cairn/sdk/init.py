@@ -54,6 +54,8 @@ _current: Run | None = None
 ``reinit="create_new"`` never becomes it, and it is None once that run finishes."""
 _hooks_installed = False
 _end = ProcessEnd()
+_exiting = False
+"""The process is ending: runs finish in this thread (no new threads at shutdown)."""
 
 
 def current() -> Run | None:
@@ -100,6 +102,8 @@ def _install_hooks() -> None:
 
 
 def _finish_all() -> None:
+    global _exiting
+    _exiting = True
     state, code, error = _end.outcome()
     for run in list(reversed(_active)):
         try:
@@ -108,7 +112,18 @@ def _finish_all() -> None:
             pass  # a SIGTERM while finishing at exit: the process is ending anyway
         except Exception as exc:
             print(f"cairn: could not finish run {run.id}: {exc}", file=sys.stderr)
+    _close_finished_wals()
     keep_interrupted_exit(_end)
+
+
+def _close_finished_wals() -> None:
+    """At exit, let finished runs whose WAL is still open for their environment snapshot
+    close it and reach the applier process (``Run._close_wal``), then the store."""
+    from cairn.sinks.handoffs import CLOSING_WAIT, join_closing, settle_at_exit
+
+    with contextlib.suppress(SignalExit):
+        join_closing(CLOSING_WAIT)
+        settle_at_exit()
 
 
 def _filter_config(config: Any, exclude: Any, include: Any) -> Any:
@@ -148,8 +163,10 @@ def _existing(settings: Settings, ref: RunRef) -> Any:
     leaves the store alone and continues from its WAL files as they describe the run."""
     from cairn.backend import open_backend
     from cairn.errors import NotFoundError
+    from cairn.sinks.handoffs import wait_for_handoffs
     from cairn.wal.resume import apply_unsynced, merged_with_store, unsynced_state
 
+    wait_for_handoffs()  # a run this process finished may be on its way to the store
     local = settings.mode in ("local", "online")  # online without a server logs locally
     if settings.mode == "online" and settings.store.startswith(("http://", "https://")):
         from cairn.sdk.online import existing_on_server  # reads as "local", below

@@ -909,26 +909,55 @@ class Run:
             self._artifacts_api = None
         if self._writer is None:
             return
+        environment = self._environment
+        if (environment is not None and not environment.snapshot_taken
+                and not init_module._exiting
+                and self._writer.process() and self._writer.sync()):
+            # The run's end is durable; its WAL stays open for the environment snapshot,
+            # then is closed and handed to the applier process in the background.
+            from cairn.sinks.handoffs import closing
+
+            closer = threading.Thread(target=self._close_wal, name="cairn-finish",
+                                      daemon=True)
+            closing(closer)
+            closer.start()
+            self._say_finished(quiet, synced=True)
+            return
+        if self._close_wal():
+            self._say_finished(quiet, synced=True)
+
+    def _close_wal(self) -> bool:
+        """Close the WAL (after the snapshot) and hand it to the applier; False, after a
+        warning, if records were lost or (with a thread applier) did not reach the store."""
+        assert self._writer is not None
+        if self._environment is not None:
+            self._environment.finish_snapshot()
         written = self._writer.close(timeout=self._settings.finish_timeout)
         synced = True
         if self._applier is not None:
             synced = self._applier.close(self._settings.finish_timeout)
         if not written:
-            return  # the writer has warned which records were lost
+            return False  # the writer has warned which records were lost
         if not synced:
             import warnings
 
+            to = f" --to {self._settings.base_url}" if self._mode == "online" else ""
             warnings.warn(f"cairn: run {self.id} is complete in its WAL {self.wal_path} but not "
-                          f"in the store; run `cairn sync {self.wal_path.parent}`",
+                          f"in the store; run `cairn sync {self.wal_path.parent}{to}`",
                           CairnWarning, stacklevel=2)
-        elif not (quiet or self._settings.silent):
-            where = "store" if self._mode == "local" else "WAL (offline; `cairn sync` later)"
-            at = str(self._settings.root)
-            if self._mode == "local" and self._backend is not None:
-                at = shown_store(self._backend.store_uri, self._settings.root)
-            what = "finished" if attached is None else f"logged to by process {os.getpid()}"
-            print(f"cairn: run {self._name} ({self.id}) {what}: {self._step} steps in the "
-                  f"{where} at {at}", file=sys.stderr)
+        return synced
+
+    def _say_finished(self, quiet: bool | None, synced: bool) -> None:
+        if not synced or quiet or self._settings.silent:
+            return
+        where = "store" if self._mode == "local" else "WAL (offline; `cairn sync` later)"
+        at = str(self._settings.root)
+        if self._mode == "local" and self._backend is not None:
+            at = shown_store(self._backend.store_uri, self._settings.root)
+        attached = self._setup.attached
+        what = "finished" if attached is None else f"logged to by process {os.getpid()}"
+        print(f"cairn: run {self._name} ({self.id}) {what}: {self._step} steps in the "
+              f"{where} at {at}", file=sys.stderr)
 
     def join(self, exit_code: int | None = None) -> None:
         """Alias of :meth:`finish`."""

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import re
@@ -49,19 +50,51 @@ def host_info(run_started: float, program: str | None) -> dict[str, Any]:
         "cpu_count": os.cpu_count(),
         "started_at": run_started,
     }
-    try:
-        import psutil
-
-        info["cpu_count_physical"] = psutil.cpu_count(logical=False)
-        info["memory_total"] = int(psutil.virtual_memory().total)
-    except ImportError:
-        pass
+    info.update(_machine())
     from cairn.sdk.system.gpu import gpu_inventory
 
     gpus = gpu_inventory()
     if gpus:
         info.update(gpus)
     return info
+
+
+def _machine() -> dict[str, Any]:
+    """Physical cores and memory, without importing psutil where the system says (its
+    import would be most of a short run's ``finish()``)."""
+    if "psutil" not in sys.modules and sys.platform.startswith("linux"):
+        out: dict[str, Any] = {}
+        with contextlib.suppress(OSError, ValueError):
+            out["memory_total"] = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        with contextlib.suppress(OSError):
+            cores = _physical_cores(Path("/proc/cpuinfo").read_text())
+            if cores:
+                out["cpu_count_physical"] = cores
+        if "memory_total" in out:
+            return out
+    try:
+        import psutil
+    except ImportError:
+        return {}
+    return {"cpu_count_physical": psutil.cpu_count(logical=False),
+            "memory_total": int(psutil.virtual_memory().total)}
+
+
+def _physical_cores(cpuinfo: str) -> int:
+    """Distinct (physical id, core id) pairs of ``/proc/cpuinfo`` (0 where it has none)."""
+    cores: set[tuple[str, str]] = set()
+    package = core = ""
+    for line in [*cpuinfo.splitlines(), ""]:
+        name, _, value = line.partition(":")
+        name = name.strip()
+        if name == "physical id":
+            package = value.strip()
+        elif name == "core id":
+            core = value.strip()
+        elif not line.strip() and core:
+            cores.add((package, core))
+            package = core = ""
+    return len(cores)
 
 
 def strip_credentials(url: str) -> str:

@@ -487,6 +487,15 @@ class RunWriter:
             if op.body.get("step_metric") and op.body.get("step_sync", True):
                 self.step_sync.add(str(op.body["name"]), str(op.body["step_metric"]))
 
+    def sync(self) -> bool:
+        """Make what is in the WAL durable (fsync); False (after a warning) if it failed."""
+        try:
+            self.wal.sync()
+        except OSError as exc:
+            self._warn("wal-sync", f"cairn: cannot sync the WAL {self.wal.path}: {exc}")
+            return False
+        return True
+
     def close(self, timeout: float = 5.0) -> bool:
         """Stop the thread and write what is left, retrying a failing disk for up to
         ``timeout`` seconds; False (after a warning) if records could not be written."""

@@ -13,11 +13,12 @@ It talks to its parent in JSON lines. Commands on stdin::
     {"op": "forget", "key": K}                         stop watching (the parent applied it)
 
 and on stdout ``{"event": "ready"}``, ``{"id": N, "ok": bool}`` replies and
-``{"event": "warn", "key": K, "topic": T, "message": M}``. When stdin closes or the parent
-dies, it applies what every WAL holds and exits; what it could not apply stays in the
-WALs for ``cairn sync``. A finished run's WAL that reached its store whole is compacted
-after the answer to ``finish`` (``retention``: the ``wal_retention`` setting,
-``wal/compact.py``).
+``{"event": "warn", "key": K, "topic": T, "message": M}``. ``finish`` is how a run is
+handed off: the parent does not wait for the answer, and may exit before it. When stdin
+closes or the parent dies, it still carries out every command the parent sent, applies
+what every WAL holds and exits; what it could not apply stays in the WALs for
+``cairn sync``. A finished run's WAL that reached its store whole is compacted after the
+answer to ``finish`` (``retention``: the ``wal_retention`` setting, ``wal/compact.py``).
 
 A run's backend comes as URIs (``store``, ``blobs``) and is opened here with
 ``cairn.backend.open_backend``: as the main module of its own process, this is the top of
@@ -40,6 +41,7 @@ from typing import IO, TYPE_CHECKING, Any
 from cairn.settings import Settings, shown_store
 from cairn.sinks.base import Sink
 from cairn.sinks.local import LocalSink
+from cairn.sinks.tail import RETRIED as _RETRIED
 from cairn.sinks.tail import WalTail
 
 if TYPE_CHECKING:
@@ -47,6 +49,8 @@ if TYPE_CHECKING:
 
 _POLL = 0.05
 _EXIT_DEADLINE = 5.0
+_RETRY = 0.2
+"""Seconds between tries at a finished run's locked store (as ``WalTail.drain``)."""
 
 
 class _SharedStores:
@@ -108,6 +112,7 @@ class Server:
         self._out = out
         self._out_lock = threading.Lock()
         self._tails: dict[str, WalTail] = {}
+        self._finishing: dict[str, _Finishing] = {}
         self._stores = _SharedStores()
         self.parent_gone = False
 
@@ -155,24 +160,61 @@ class Server:
                 found.close_sink()
         elif op == "finish":
             found = self._tails.pop(key, None)
+            if found is None:
+                self.send({"id": command["id"], "ok": False})
+                return
             deadline = time.monotonic() + float(command.get("timeout", 30.0))
-            ok = found.drain(deadline) if found is not None else False
-            self.send({"id": command["id"], "ok": ok})
-            if ok and found is not None:
-                # After the answer (finish() does not wait) and beside the other runs'
-                # applications; not a daemon, so an exit waits for it to end.
-                threading.Thread(target=found.compact, name="cairn-wal-compact").start()
+            self._finishing[key] = _Finishing(found, deadline, command["id"])
+            self._finish_step(key, time.monotonic())
+
+    def _finish_step(self, key: str, now: float) -> None:
+        """One try at the rest of a finished run's WAL, as ``WalTail.drain`` would make
+        them, but between the other runs' work: a locked store is retried until the
+        deadline while the other runs go on."""
+        finishing = self._finishing[key]
+        if now < finishing.next_try:
+            return
+        tail = finishing.tail
+        done = tail.apply_pending()
+        retry = isinstance(tail.last_error, _RETRIED) and now < finishing.deadline
+        if not done and retry:
+            finishing.next_try = now + _RETRY
+            return
+        del self._finishing[key]
+        tail.close_sink()
+        self.send({"id": finishing.ident, "ok": done})
+        if done:
+            # After the answer and beside the other runs' applications; not a daemon, so
+            # an exit waits for it to end.
+            threading.Thread(target=tail.compact, name="cairn-wal-compact").start()
 
     def tick(self) -> None:
         now = time.monotonic()
         for tail in list(self._tails.values()):
             if tail.due(now):
                 tail.apply_pending()
+        for key in list(self._finishing):
+            self._finish_step(key, now)
 
     def drain_all(self) -> None:
         deadline = time.monotonic() + _EXIT_DEADLINE
+        for finishing in list(self._finishing.values()):
+            ok = finishing.tail.drain(max(deadline, finishing.deadline))
+            self.send({"id": finishing.ident, "ok": ok})
+        self._finishing.clear()
         for key in list(self._tails):
             self._tails.pop(key).drain(deadline)
+
+
+class _Finishing:
+    """A run handed off at its ``finish()``: its tail, until when a locked store is
+    retried, and the command to answer."""
+
+    def __init__(self, tail: WalTail, deadline: float, ident: Any) -> None:
+        self.tail = tail
+        self.deadline = deadline
+        self.ident = ident
+        self.next_try = 0.0
 
 
 def _read_commands(source: IO[str], commands: queue.Queue[dict[str, Any] | None]) -> None:
@@ -197,19 +239,38 @@ def serve(source: IO[str], out: IO[str]) -> None:
             command = commands.get(timeout=_POLL)
         except queue.Empty:
             command = {}
+        if command:
+            _handle(server, command)
         if command is None or server.parent_gone or os.getppid() != parent:
+            if command is not None:
+                _handle_rest(server, commands)
             server.drain_all()
             return
-        if command:
-            try:
-                server.handle(command)
-            except Exception as exc:
-                server.send({"event": "warn", "key": str(command.get("key")),
-                             "topic": "applier", "message": f"cairn: the applier failed on "
-                             f"{command.get('op')}: {exc!r}"})
-                if "id" in command:
-                    server.send({"id": command["id"], "ok": False})
         server.tick()
+
+
+def _handle(server: Server, command: dict[str, Any]) -> None:
+    try:
+        server.handle(command)
+    except Exception as exc:
+        server.send({"event": "warn", "key": str(command.get("key")), "topic": "applier",
+                     "message": f"cairn: the applier failed on {command.get('op')}: {exc!r}"})
+        if "id" in command:
+            server.send({"id": command["id"], "ok": False})
+
+
+def _handle_rest(server: Server, commands: queue.Queue[dict[str, Any] | None]) -> None:
+    """The parent is gone: carry out what it sent before it went (a run it finished just
+    before exiting is handed off here), until the end of its pipe."""
+    deadline = time.monotonic() + _EXIT_DEADLINE
+    while time.monotonic() < deadline:
+        try:
+            command = commands.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            return
+        if command is None:
+            return
+        _handle(server, command)
 
 
 def main() -> None:

@@ -6,6 +6,10 @@ tails it, so nothing is copied through the pipe but short commands. If the proce
 start or dies, the run falls back to a ``ThreadApplier``, which replays the WAL from the
 start (replays are idempotent). The process is told the run's backend by URI
 (``SinkTarget``) and opens it itself.
+
+A finished run is handed off: ``finish()`` returns once its records are durable in the WAL,
+and the process applies the rest in the background (``handoffs.py`` keeps the runs this
+process handed off, so that its own reads wait for them).
 """
 
 from __future__ import annotations
@@ -22,8 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from cairn.settings import Settings, shown_store
+from cairn.settings import Settings
 from cairn.sinks.base import Sink
+from cairn.sinks.handoffs import Handoff, behind, hand_off
 from cairn.sinks.tail import Report
 from cairn.sinks.thread import ThreadApplier
 
@@ -62,6 +67,7 @@ class ApplierProcess:
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._answers: dict[int, tuple[threading.Event, list[bool]]] = {}
+        self._on_answer: dict[int, Callable[[bool], None]] = {}
         self._reports: dict[str, Report] = {}
         self._broken = False
         self.ready = threading.Event()
@@ -110,16 +116,30 @@ class ApplierProcess:
         """Send a command and wait for its answer: True/False, or None when the process
         did not answer (gone, or slower than ``timeout``)."""
         ident = next(self._ids)
-        done = threading.Event()
-        result: list[bool] = []
-        self._answers[ident] = (done, result)
+        answer = self.ask(message, ident)
         try:
-            if not self.send({**message, "id": ident}):
+            if answer is None:
                 return None
-            done.wait(timeout)
-            return result[0] if result else None
+            answer[0].wait(timeout)
+            return answer[1][0] if answer[1] else None
         finally:
             self._answers.pop(ident, None)
+
+    def ask(self, message: dict[str, Any], ident: int | None = None,
+            on_answer: Callable[[bool], None] | None = None,
+            ) -> tuple[threading.Event, list[bool]] | None:
+        """Send a command without waiting: the event is set when it is answered (the list
+        then holds the answer, also given to ``on_answer`` first) or the process is gone
+        (the list stays empty); None if it could not be sent."""
+        ident = next(self._ids) if ident is None else ident
+        answer: tuple[threading.Event, list[bool]] = (threading.Event(), [])
+        self._answers[ident] = answer
+        if on_answer is not None:
+            self._on_answer[ident] = on_answer
+        if not self.send({**message, "id": ident}):
+            self._answers.pop(ident, None)
+            return None
+        return answer
 
     def _read(self, stream: IO[str]) -> None:
         try:
@@ -137,7 +157,11 @@ class ApplierProcess:
         except ValueError:
             return
         if "id" in message:
-            waiting = self._answers.get(int(message["id"]))
+            ident = int(message["id"])
+            waiting = self._answers.pop(ident, None)
+            then = self._on_answer.pop(ident, None)
+            if then is not None:
+                then(bool(message.get("ok")))
             if waiting is not None:
                 waiting[1].append(bool(message.get("ok")))
                 waiting[0].set()
@@ -230,33 +254,23 @@ class ProcessApplier:
         return bool(answer)
 
     def close(self, timeout: float) -> bool:
-        """Apply everything and stop watching; True if it all reached the store in time."""
-        if (self._fallback is None and self._process is not None
-                and not self._process.ready.is_set()):
-            return self._close_here(timeout)
-        answer = self._ask({"op": "finish", "timeout": timeout}, timeout)
-        if self._fallback is not None:
-            return self._fallback.close(timeout)
-        if self._process is not None:
-            self._process.unregister(self._key)
-        return bool(answer)
+        """Hand the rest of the WAL (already durable: the writer has closed it) to the
+        process, which applies it in the background; ``wait_for_handoffs`` waits for it.
+        Without a live process, apply it here. True if handed off, or all reached the
+        store in time."""
+        process = self._process
+        if self._fallback is None and process is not None:
+            answer = process.ask({"op": "finish", "key": self._key, "timeout": timeout},
+                                 on_answer=self._answered)
+            if answer is not None:
+                hand_off(self._key, Handoff(
+                    self._wal_path, self._target.open_sink, self._settings.apply_interval,
+                    self._report, timeout, process, *answer))
+                return True
+            self._fallback = self._make_fallback()
+        assert self._fallback is not None
+        return self._fallback.close(timeout)
 
-    def _close_here(self, timeout: float) -> bool:
-        """A run that ends before the process has even started (a short script, a test)
-        is applied here rather than waiting for the process to import what it needs."""
-        import time
-
-        from cairn.sinks.tail import WalTail
-
-        assert self._process is not None
-        self._process.send({"op": "forget", "key": self._key})
-        self._process.unregister(self._key)
-        s = self._settings
-        tail = WalTail(self._wal_path, self._target.open_sink, s.apply_interval, self._report,
-                       retention=s.wal_retention,
-                       store_name=shown_store(self._target.store_uri, s.root))
-        done = tail.drain(time.monotonic() + timeout)
-        if done:  # beside the rest of finish(), as the process would after its answer
-            threading.Thread(target=tail.compact, name="cairn-wal-compact",
-                             daemon=True).start()
-        return done
+    def _answered(self, applied: bool) -> None:
+        if not applied:
+            self._report("store-behind", behind(self._wal_path))

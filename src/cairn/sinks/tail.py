@@ -42,8 +42,9 @@ _MAX_BACKOFF = 30.0
 """Seconds between tries at most, after repeated failures."""
 _SERVER_BACKOFF = 10.0
 """The same for a server that is away: it is back within 10 s of returning."""
-_RETRIED = (StoreLockedError, ServerUnavailableError)
-"""Failures that ``drain`` (``finish()``) waits out until its deadline."""
+RETRIED = (StoreLockedError, ServerUnavailableError)
+"""Failures that ``drain`` (a finished run's last applications) waits out until its
+deadline."""
 
 
 class WalTail:
@@ -168,7 +169,7 @@ class WalTail:
         everything was applied."""
         try:
             done = self.apply_pending()
-            while (not done and isinstance(self.last_error, _RETRIED)
+            while (not done and isinstance(self.last_error, RETRIED)
                    and time.monotonic() < deadline):
                 time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
                 done = self.apply_pending()

@@ -206,8 +206,43 @@ class Agent:
                                  folder / f"args-{trial.run_id}.json")
             state = _run_command(argv, env, monitor)
         monitor.join(self.heartbeat + 5)
+        self._await_run(trial.run_id, state, in_process=self.function is not None)
         self.controller.end(trial, state, monitor.stop_reason)
         return state
+
+
+    def _await_run(self, run_id: str, state: str, in_process: bool) -> None:
+        """Wait until the store holds the end of the trial's run, before its verdict:
+        ``finish()`` leaves a run to its applier process, which may still be applying it
+        (``sinks/handoffs.py``). A trial subprocess's run whose applier process died is
+        applied here from its WAL files."""
+        from cairn.records import RunRef
+        from cairn.sinks.handoffs import wait_for_handoffs
+        from cairn.wal.resume import apply_unsynced, run_wals
+
+        if in_process:
+            wait_for_handoffs()
+            return
+        sweep = self.controller.sweep
+        ref = RunRef(sweep.entity, sweep.project, run_id)
+        store = self.controller.store
+        if not run_wals(self.settings.runs_dir, sweep.project, run_id):
+            return  # the program logged no run
+        deadline = time.monotonic() + RUN_APPLY_WAIT
+        while True:
+            found = store.get_run(ref)
+            if found is not None and found.state in _ENDED:
+                return
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        apply_unsynced(self.settings.runs_dir, sweep.project, run_id, store, found, None)
+
+
+RUN_APPLY_WAIT = 10.0
+"""Seconds the agent waits for a trial subprocess's run to reach the store before it
+applies the run's WAL files itself."""
+_ENDED = ("finished", "failed", "killed")
 
 
 def _store_env(settings: Settings) -> dict[str, str]:

@@ -49,9 +49,23 @@ def test_a_run_records_plausible_system_metrics_on_their_own_axis() -> None:
 
 def test_a_run_shorter_than_the_interval_still_has_one_sample() -> None:
     run = cairn.init(project="sys")  # the default 10 s
+    sampler = run._environment.system if run._environment is not None else None
+    assert sampler is not None
+    deadline = time.monotonic() + 30
+    while sampler._probes is None and time.monotonic() < deadline:
+        time.sleep(0.05)  # the probes open START_DELAY after the start
+    assert sampler._probes is not None
     run.finish()
     rows = cairn.Api().run(run.path).history(stream="system", pandas=False)
     assert len(rows) == 1
+
+
+def test_a_run_that_ends_before_the_probes_open_has_no_sample(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("cairn.sdk.system.sampler.START_DELAY", 60.0)
+    run = cairn.init(project="sys", settings={"system_interval": 600})
+    run.finish()  # finish() opens no probes: it imports neither psutil nor NVML
+    assert cairn.Api().run(run.path).history(stream="system", pandas=False) == []
 
 
 def test_interval_zero_or_off_records_nothing() -> None:

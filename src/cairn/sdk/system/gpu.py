@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -110,7 +111,10 @@ class GpuProbe:
 
 def gpu_inventory() -> dict[str, Any] | None:
     """Names, memory, driver and CUDA versions of the GPUs (for the run's environment), or
-    None where there are none."""
+    None where there are none. On Linux without the NVIDIA driver, NVML is not even
+    loaded (its import is a short run's largest cost)."""
+    if sys.platform.startswith("linux") and not os.path.exists("/proc/driver/nvidia"):
+        return None
     nvml = load_nvml()
     if nvml is None:
         return None

@@ -40,6 +40,8 @@ class SystemSampler:
         self._probes = probes
         self._stop = threading.Event()
         self._lock = threading.Lock()
+        self._opening = False
+        """The thread is opening the probes (imports), not sampling."""
         self.samples = 0
         self.cpu_seconds = 0.0
         """CPU time the sampling itself took (for the overhead benchmark)."""
@@ -81,8 +83,12 @@ class SystemSampler:
         # after the start, so that they do not compete with init() and the first log().
         if self._stop.wait(min(START_DELAY, self.interval / 2)):
             return
-        with self._lock:
-            self._ensure_probes()
+        self._opening = True
+        try:
+            with self._lock:
+                self._ensure_probes()
+        finally:
+            self._opening = False
         while not self._stop.wait(self.interval):
             self.sample_now()
 
@@ -118,12 +124,18 @@ class SystemSampler:
 
     def close(self, final_sample: bool = True) -> None:
         """Stop the thread; with ``final_sample``, sample once more so that even a run
-        shorter than the interval has its system metrics."""
+        shorter than the interval has its system metrics. A run that ends before the
+        probes were opened (``START_DELAY``) has none: opening them (psutil's and NVML's
+        imports) would cost its ``finish()`` more than the whole run took."""
         self._stop.set()
+        if self._probes is None and not self._opening:
+            return  # the thread sees the stop before it opens anything: nothing to join
         self._thread.join(timeout=CLOSE_WAIT)
+        if self._thread.is_alive() and self._opening:
+            return  # still importing psutil (a busy machine): no sample, nothing stuck
         if self._thread.is_alive():
             self._warn("system-stuck", "cairn: a system metrics probe does not return; the "
                        "run finishes without its last sample")
             return
-        if final_sample:
+        if final_sample and self._probes is not None:
             self.sample_now(timeout=CLOSE_WAIT)
