@@ -7,6 +7,8 @@ export interface WorkerRequest {
   id: number;
   url: string;
   body: string;
+  /** The app's request headers (its mark, and the session's CSRF token). */
+  headers: [string, string][];
 }
 
 export type WorkerReply =
@@ -26,11 +28,11 @@ async function errorOf(res: Response): Promise<{ status: number; code: string; m
 }
 
 self.onmessage = async (e: MessageEvent<WorkerRequest>) => {
-  const { id, url, body } = e.data;
+  const { id, url, body, headers } = e.data;
   const post = (reply: WorkerReply, transfer: Transferable[] = []) =>
     (self as unknown as { postMessage: (m: WorkerReply, t: Transferable[]) => void }).postMessage(reply, transfer);
   try {
-    const res = await fetch(url, { method: "POST", body, headers: { "Content-Type": "application/json", Accept: "application/json" } });
+    const res = await fetch(url, { method: "POST", body, headers: [...headers, ["Content-Type", "application/json"], ["Accept", "application/json"]], credentials: "same-origin" });
     if (!res.ok) {
       post({ id, error: await errorOf(res) });
       return;
