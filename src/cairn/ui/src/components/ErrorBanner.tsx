@@ -13,8 +13,8 @@ export function ErrorBanner({ error, onRetry }: { error: unknown; onRetry?: () =
         : `${api.status} ${api.code.replace(/_/g, " ")}`
     : "Something went wrong";
   // The team server answers a project one may not read as a missing one.
-  const hint =
-    api?.status === 404 && knownSession()?.mode === "team" ? " It does not exist, or it is not shared with you." : "";
+  const hidden = api?.status === 404 && knownSession()?.mode === "team" && /^no (project|run) /.test(message);
+  const hint = hidden ? `${/[.!?]$/.test(message) ? "" : "."} It does not exist, or it is not shared with you.` : "";
   return (
     <div class="banner banner-error" role="alert">
       <div>

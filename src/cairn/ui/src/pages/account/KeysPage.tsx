@@ -131,7 +131,7 @@ function KeyTable({ keys, onRevoked, onError }: { keys: ApiKey[]; onRevoked: () 
             <td title={k.last_used_at !== null ? formatTime(k.last_used_at) : undefined}>
               {k.last_used_at !== null ? formatAgo(k.last_used_at) : "never"}
             </td>
-            <td class="row-actions">
+            <td class="cell-actions">
               {k.revoked_at !== null ? (
                 <span title={formatTime(k.revoked_at)}>revoked {formatAgo(k.revoked_at)}</span>
               ) : confirming === k.prefix ? (

@@ -79,7 +79,7 @@ export function MembersTable({ members, editable, onChange, label }: Props) {
                   )}
                 </td>
                 {editable && (
-                  <td class="row-actions">
+                  <td class="cell-actions">
                     <button type="button" class="btn btn-small" disabled={busy} onClick={() => void change(name, null)}>
                       Remove
                     </button>
