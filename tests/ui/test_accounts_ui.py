@@ -21,6 +21,7 @@ from cairn.store.accounts import Accounts
 from cairn.store.sqlite import SqliteStore
 from cairn.testing import LiveServer
 
+from .conftest import LiveServer as LocalServer
 from .conftest import LogRun
 
 PASSWORD = "correct horse battery"
@@ -70,11 +71,11 @@ def log_in(page: Page, team: Team, user: str, path: str = "/") -> None:
     expect(page.get_by_role("button", name=f"Account of {user}")).to_be_visible()
 
 
-def test_the_local_ui_has_no_login(log_run: LogRun, server: Callable[[], object],
+def test_the_local_ui_has_no_login(log_run: LogRun, server: Callable[[], LocalServer],
                                    page: Page, screenshots: Path) -> None:
     logged = log_run(steps=5)
     live = server()
-    url = getattr(live, "url")
+    url = live.url
     assert httpx.get(f"{url}/api/v1/me").status_code == 404  # how the app tells
     page.goto(url + "/")
     expect(page.get_by_role("link", name=logged.project, exact=True)).to_be_visible()
@@ -227,7 +228,8 @@ def test_project_visibility_by_its_admin_hides_it_from_a_viewer(team: Team, page
         log_in(viewer, team, "vic", "/lab/shared/settings")
         expect(viewer.get_by_role("radio", name=re.compile("^Team"))).to_be_checked()
         expect(viewer.get_by_role("radio", name=re.compile("^Private"))).to_be_disabled()
-        expect(viewer.get_by_text("Only the project's admins change its visibility.")).to_be_visible()
+        only_admins = viewer.get_by_text("Only the project's admins change its visibility.")
+        expect(only_admins).to_be_visible()
 
         log_in(page, team, "ada", "/lab/shared")
         page.get_by_role("link", name="Settings", exact=True).click()

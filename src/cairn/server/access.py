@@ -18,7 +18,7 @@ a user's own entity. A project the caller may not read answers exactly as one th
 exist: 404 (or 401 to an anonymous caller) with the same message.
 
 Every route of the app has a rule (:data:`RULES`, by method and path template): ``open``
-(no sign-in: health checks, login, the API's description), ``user`` (any signed-in caller;
+(no sign-in: health checks, login, the API's description, the web app's files), ``user`` (any signed-in caller;
 the handler scopes what it shows to that user), ``listed`` (signed in, or anonymous where
 allowed; the handler shows only what the caller may read: the project list, blobs, the
 store's reading methods), ``read`` / ``write`` / ``admin`` (that level on the project the
