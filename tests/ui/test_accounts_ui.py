@@ -234,7 +234,10 @@ def test_project_visibility_by_its_admin_hides_it_from_a_viewer(team: Team, page
         log_in(page, team, "ada", "/lab/shared")
         page.get_by_role("link", name="Settings", exact=True).click()
         expect(page).to_have_url(f"{team.url}/lab/shared/settings")
-        page.get_by_role("radio", name=re.compile("^Private")).check()
+        with page.expect_request(lambda r: r.method == "PATCH") as patched:
+            page.get_by_role("radio", name=re.compile("^Private")).check()
+        # the session's token, as GET /api/v1/me gave it (else the server answers 403)
+        assert patched.value.headers.get("x-csrf-token")
         expect(page.get_by_role("status")).to_contain_text("now private")
         page.screenshot(path=str(screenshots / "accounts-project-settings.png"))
         found = httpx.get(f"{team.url}/api/v1/projects/lab/shared/settings",
