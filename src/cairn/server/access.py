@@ -28,7 +28,8 @@ yet; refused alike whether it exists or not), and ``team_read`` / ``team_admin``
 (membership of the team the path names). :meth:`Access.install` wraps every route's app
 with its rule's check, so it runs after routing (it needs the path's names) and before the
 handler; a route with no rule is refused (403) on the team server, and the authorisation
-matrix test fails for it. """
+matrix test fails for it.
+"""
 
 from __future__ import annotations
 
