@@ -18,17 +18,17 @@ a user's own entity. A project the caller may not read answers exactly as one th
 exist: 404 (or 401 to an anonymous caller) with the same message.
 
 Every route of the app has a rule (:data:`RULES`, by method and path template): ``open``
-(no sign-in: health checks, login, the API's description, the web app's files), ``user``
-(any signed-in caller; the handler scopes what it shows to that user), ``listed`` (signed
-in, or anonymous where allowed; the handler shows only what the caller may read: the
-project list, blobs, the store's reading methods), ``read`` / ``write`` / ``admin`` (that
-level on the project the path names; a project that does not exist answers as one the
-caller may not read, whoever asks), ``write_new`` (write, where the project may not exist
-yet; refused alike whether it exists or not), and ``team_read`` / ``team_admin``
-(membership of the team the path names). :meth:`Access.install` wraps every route's app
-with its rule's check, so it runs after routing (it needs the path's names) and before the
-handler; a route with no rule is refused (403) on the team server, and the authorisation
-matrix test fails for it.
+(no sign-in: health checks, login, the API's description), ``user`` (any signed-in caller;
+the handler scopes what it shows to that user), ``listed`` (signed in, or anonymous where
+allowed; the handler shows only what the caller may read: the project list, blobs, the
+store's reading methods), ``read`` / ``write`` / ``admin`` (that level on the project the
+path names; a project that does not exist answers as one the caller may not read, whoever
+asks), ``write_new`` (write, where the project may not exist yet; refused alike whether
+it exists or not), and ``team_read`` / ``team_admin`` (membership of the team the path
+names).
+:meth:`Access.install` wraps every route's app with its rule's check, so it runs after
+routing (it needs the path's names) and before the handler; a route with no rule is
+refused (403) on the team server, and the authorisation matrix test fails for it.
 """
 
 from __future__ import annotations
