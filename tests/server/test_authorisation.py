@@ -124,9 +124,9 @@ CALLER_REQUESTS: dict[str, tuple[int, dict[str, Any]]] = {
     **{f"{m} {p}": (404, {"json": {}} if m in ("POST", "PUT", "PATCH") else {})
        for p in ("/api", "/api/{rest:path}")
        for m in ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")},
+    # open to everyone
     "GET /assets/{path:path}": (404, {}),
     "GET /{path:path}": (200, {}),
-    # open to everyone
     "GET /healthz": (200, {}),
     "GET /readyz": (200, {}),
     "POST /api/v1/login": (400, {"json": {}}),

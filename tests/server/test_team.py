@@ -69,10 +69,17 @@ def test_every_route_but_health_needs_a_key(team: tuple[ApiClient, dict[str, str
     api, keys = team
     assert api.get("/healthz").json() == {"ok": True}
     assert api.get("/readyz").json()["store"] == "ok"
-    for path in ("/api/v1/projects", "/", "/api/v1/viewer", "/api/v1/me", "/api/v1/teams"):
+    for path in ("/api/v1/projects", "/api/v1/viewer", "/api/v1/me", "/api/v1/teams"):
         response = api.get(path)
         assert_error(response, 401, "unauthorized")
         assert response.headers["www-authenticate"].startswith("Basic")
+        # the web app asks with its mark: no challenge, the browser opens no login box
+        marked = api.get(path, headers={"X-Requested-With": "cairn"})
+        assert_error(marked, 401, "unauthorized")
+        assert "www-authenticate" not in marked.headers
+    # the web app's files hold no data: its login page loads signed out
+    assert api.get("/").status_code == 200
+    assert api.get("/lab/shared/settings").status_code == 200
     # a path that is no route says so to anyone (the routes are public: /openapi.json)
     assert_error(api.get("/api/v1/nothing"), 404, "not_found")
     assert_error(api.get("/api/v1/projects", headers=bearer(keys["bob"] + "0")), 401,

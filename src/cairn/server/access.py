@@ -466,8 +466,9 @@ RULES: dict[str, str] = {
     # no such route (a 404 in the API's shape), and the web app
     **{f"{m} {p}": "user" for p in ("/api", "/api/{rest:path}")
        for m in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")},
-    "GET /assets/{path:path}": "user",
-    "GET /{path:path}": "user",
+    # the web app's files hold no data, and its login page must load for the signed-out
+    "GET /assets/{path:path}": "open",
+    "GET /{path:path}": "open",
 }
 """The rule of each route, by ``"METHOD /full/path/template"`` (HEAD follows GET unless
 named)."""

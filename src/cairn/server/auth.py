@@ -7,7 +7,9 @@ A caller is one of:
 - a program with an API key, as wandb's clients send it: ``Authorization: Bearer KEY`` or
   HTTP basic auth with any user name and the key as the password (wandb sends
   ``api:KEY``). A browser asked with ``WWW-Authenticate: Basic`` shows its login box, so the
-  web app is reachable with a key too. A key that is sent but not valid is a 401 at once;
+  API is reachable with a key from a browser too (the web app's own requests send
+  ``X-Requested-With`` and get no challenge: the app has its login page). A key that is
+  sent but not valid is a 401 at once;
 - a person logged in (``POST /api/v1/login``, ``accounts_api.py``): the ``cairn_session``
   cookie (HttpOnly, SameSite=Strict, Secure over https). Every mutating request made with
   the cookie must also send the session's CSRF token in ``X-CSRF-Token`` (else 403), on top

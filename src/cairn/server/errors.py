@@ -77,7 +77,12 @@ def error_response(status: int, code: str, message: str,
 
 async def _api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    return error_response(exc.status, exc.code, exc.message, exc.headers)
+    headers = exc.headers
+    if "x-requested-with" in request.headers:
+        # The web app asks (it has its own login page): a challenge would make the browser
+        # open its login box over it.
+        headers = {k: v for k, v in headers.items() if k.lower() != "www-authenticate"}
+    return error_response(exc.status, exc.code, exc.message, headers)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

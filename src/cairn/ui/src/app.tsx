@@ -1,9 +1,11 @@
 /** The app: the top bar and the page the URL names. */
+import { useSession } from "./api/session";
 import { Header } from "./components/Header";
 import { lazyPage } from "./components/Lazy";
 import { Link } from "./components/Link";
 import { ShortcutsDialog } from "./components/ShortcutsDialog";
 import { useShortcuts } from "./lib/shortcuts";
+import { LoginPage } from "./pages/account/LoginPage";
 import { ProjectsPage } from "./pages/projects/ProjectsPage";
 import { WorkspacePage } from "./pages/workspace/WorkspacePage";
 import { parseRoute, useLocation } from "./router";
@@ -18,6 +20,11 @@ const ComparePage = lazyPage(() => import("./pages/compare/ComparePage").then((m
 const SweepsPage = lazyPage(() => import("./pages/sweeps/SweepsPage").then((m) => m.SweepsPage));
 const SweepPage = lazyPage(() => import("./pages/sweeps/SweepPage").then((m) => m.SweepPage));
 const AlertsPage = lazyPage(() => import("./pages/alerts/AlertsPage").then((m) => m.AlertsPage));
+const KeysPage = lazyPage(() => import("./pages/account/KeysPage").then((m) => m.KeysPage));
+const TeamPage = lazyPage(() => import("./pages/account/TeamPage").then((m) => m.TeamPage));
+const ProjectSettingsPage = lazyPage(() =>
+  import("./pages/account/ProjectSettingsPage").then((m) => m.ProjectSettingsPage),
+);
 
 export function App() {
   const { pathname } = useLocation();
@@ -25,9 +32,28 @@ export function App() {
   const [theme, setTheme] = useTheme();
   const [help, setHelp] = useState(false);
   useShortcuts(route, () => setHelp((h) => !h));
+  const session = useSession();
+  const accountPage = route.page === "keys" || route.page === "team" || route.page === "project-settings";
   return (
     <>
-      <Header route={route} theme={theme} onTheme={setTheme} />
+      <Header route={route} theme={theme} onTheme={setTheme} session={session} />
+      {route.page === "login" && <LoginPage />}
+      {accountPage && session?.mode === "local" && (
+        <main class="page page-narrow" id="main">
+          <div class="banner banner-info" role="status">
+            <span class="banner-message">
+              This <code>cairn ui</code> shows a local folder: it has no accounts, teams or API keys. They live on a
+              team server (<code>cairn server</code>).
+            </span>
+          </div>
+          <Link href="/">All projects</Link>
+        </main>
+      )}
+      {session?.mode === "team" && route.page === "keys" && <KeysPage />}
+      {session?.mode === "team" && route.page === "team" && <TeamPage key={route.team} team={route.team} />}
+      {session?.mode === "team" && route.page === "project-settings" && (
+        <ProjectSettingsPage key={`${route.entity}/${route.project}`} entity={route.entity} project={route.project} />
+      )}
       {route.page === "projects" && <ProjectsPage />}
       {route.page === "workspace" && (
         <WorkspacePage key={`${route.entity}/${route.project}`} entity={route.entity} project={route.project} theme={theme} />

@@ -4,6 +4,7 @@ import "./styles/base.css";
 import "./styles/workspace.css";
 import "./styles/pages.css";
 import "./styles/media.css";
+import "./styles/account.css";
 import { resolveTheme } from "./theme";
 
 // Set the theme before the first paint (no flash of the wrong theme).

@@ -2,7 +2,9 @@
  *
  * Pages: `/`, `/{entity}/{project}`, `/{entity}/{project}/runs/{id}`,
  * `/{entity}/{project}/compare?runs=a,b`, `/{entity}/{project}/alerts`,
- * `/{entity}/{project}/sweeps`, `/{entity}/{project}/sweeps/{id}`. The server answers index.html for all of them. */
+ * `/{entity}/{project}/sweeps`, `/{entity}/{project}/sweeps/{id}`, and on the team server
+ * `/login`, `/{entity}/{project}/settings`, `/-/keys`, `/-/teams/{team}` (no entity name
+ * starts with "-"). The server answers index.html for all of them. */
 import { useEffect, useState } from "preact/hooks";
 
 export type Route =
@@ -14,6 +16,10 @@ export type Route =
   | { page: "artifacts"; entity: string; project: string; name?: string; version?: string }
   | { page: "sweeps"; entity: string; project: string }
   | { page: "sweep"; entity: string; project: string; id: string }
+  | { page: "project-settings"; entity: string; project: string }
+  | { page: "login" }
+  | { page: "keys" }
+  | { page: "team"; team: string }
   | { page: "not-found"; path: string };
 
 function decode(part: string): string {
@@ -28,10 +34,17 @@ export function parseRoute(pathname: string): Route {
   const parts = pathname.split("/").filter(Boolean).map(decode);
   if (parts.length === 0) return { page: "projects" };
   const [entity, project, kind, id] = parts as [string, string?, string?, string?];
+  if (parts.length === 1 && entity === "login") return { page: "login" };
+  if (entity === "-") {
+    if (parts.length === 2 && project === "keys") return { page: "keys" };
+    if (parts.length === 3 && project === "teams" && kind) return { page: "team", team: kind };
+    return { page: "not-found", path: pathname };
+  }
   if (project === undefined) return { page: "not-found", path: pathname };
   if (parts.length === 2) return { page: "workspace", entity, project };
   if (parts.length === 3 && kind === "compare") return { page: "compare", entity, project };
   if (parts.length === 3 && kind === "alerts") return { page: "alerts", entity, project };
+  if (parts.length === 3 && kind === "settings") return { page: "project-settings", entity, project };
   if (parts.length === 4 && kind === "runs" && id) return { page: "run", entity, project, id };
   if (parts.length === 3 && kind === "sweeps") return { page: "sweeps", entity, project };
   if (parts.length === 4 && kind === "sweeps" && id) return { page: "sweep", entity, project, id };
@@ -46,6 +59,9 @@ export const paths = {
   workspace: (entity: string, project: string) => `/${seg(entity)}/${seg(project)}`,
   run: (entity: string, project: string, id: string) => `/${seg(entity)}/${seg(project)}/runs/${seg(id)}`,
   alerts: (entity: string, project: string) => `/${seg(entity)}/${seg(project)}/alerts`,
+  projectSettings: (entity: string, project: string) => `/${seg(entity)}/${seg(project)}/settings`,
+  keys: () => "/-/keys",
+  team: (team: string) => `/-/teams/${seg(team)}`,
   sweeps: (entity: string, project: string) => `/${seg(entity)}/${seg(project)}/sweeps`,
   sweep: (entity: string, project: string, id: string) => `/${seg(entity)}/${seg(project)}/sweeps/${seg(id)}`,
   artifacts: (entity: string, project: string, name?: string, version?: string) =>

@@ -12,6 +12,8 @@ import type {
   RunsPage,
 } from "./types";
 
+import { apiFetch } from "./http";
+
 const BASE = "/api/v1";
 
 /** An error from the API ({"error": {status, code, message}}) or from the network. */
@@ -48,7 +50,7 @@ async function errorOf(response: Response): Promise<ApiError> {
 export async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
   let response: Response;
   try {
-    response = await fetch(BASE + path, {
+    response = await apiFetch(BASE + path, {
       ...init,
       headers: { Accept: "application/json", ...(init.body ? { "Content-Type": "application/json" } : {}) },
     });
@@ -57,7 +59,13 @@ export async function request<T>(path: string, init: RequestInit = {}): Promise<
     throw new ApiError(0, "network", "cannot reach the cairn server — is `cairn ui` still running?");
   }
   if (!response.ok) throw await errorOf(response);
+  if (response.status === 204) return undefined as T;
   return (await response.json()) as T;
+}
+
+/** A mutating call with a JSON body (the server wants one on every POST/PUT/PATCH). */
+export function send<T>(method: "POST" | "PUT" | "PATCH" | "DELETE", path: string, body?: unknown): Promise<T> {
+  return request<T>(path, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
 }
 
 const seg = encodeURIComponent;

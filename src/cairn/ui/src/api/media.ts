@@ -1,5 +1,6 @@
 /** The media routes of /api/v1 (docs/api.md: runs/…/media) and the references they hold. */
 import { ApiError } from "./client";
+import { apiFetch } from "./http";
 
 export interface MediaKey {
   key: string;
@@ -78,7 +79,7 @@ export interface MediaItem {
 const seg = encodeURIComponent;
 
 async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
-  const response = await fetch(url, { signal, headers: { Accept: "application/json" } });
+  const response = await apiFetch(url, { signal, headers: { Accept: "application/json" } });
   if (!response.ok) {
     let message = `${response.status} ${response.statusText}`;
     try {
@@ -120,7 +121,7 @@ export const mediaApi = {
   htmlUrl: (digest: string, scripts: boolean) => `/api/v1/blobs/${seg(digest)}/html${scripts ? "?scripts=1" : ""}`,
 
   blobText: async (digest: string, signal?: AbortSignal) => {
-    const response = await fetch(`/api/v1/blobs/${seg(digest)}`, { signal });
+    const response = await apiFetch(`/api/v1/blobs/${seg(digest)}`, { signal });
     if (!response.ok) throw new ApiError(response.status, "http_error", `${response.status} ${response.statusText}`);
     return response.text();
   },

@@ -1,6 +1,7 @@
 /** POST …/envelopes through a worker that parses and unpacks the answer (main thread
  * stays free to scroll and draw); on the main thread where workers are unavailable. */
 import { api, ApiError } from "../api/client";
+import { appHeaders, unauthorized } from "../api/http";
 import type { EnvelopeRequest } from "../api/types";
 import type { WorkerReply, WorkerRequest } from "./envelopeWorker";
 import { pack, type PackedSeries } from "./packed";
@@ -18,6 +19,7 @@ function theWorker(): Worker | null {
       const w = waiting.get(reply.id);
       if (!w) return;
       waiting.delete(reply.id);
+      if ("error" in reply && reply.error.status === 401) unauthorized();
       if ("error" in reply) w.reject(new ApiError(reply.error.status, reply.error.code, reply.error.message));
       else w.resolve(reply.series);
     };
@@ -42,9 +44,12 @@ export function fetchEnvelopes(entity: string, project: string, body: EnvelopeRe
   const w = theWorker();
   if (!w) return api.envelopes(entity, project, body).then((res) => res.series.map(pack));
   const id = nextId++;
-  const message: WorkerRequest = { id, url: api.envelopesUrl(entity, project), body: JSON.stringify(body) };
-  return new Promise((resolve, reject) => {
-    waiting.set(id, { resolve, reject });
-    w.postMessage(message);
-  });
+  return appHeaders("POST").then(
+    (headers) =>
+      new Promise((resolve, reject) => {
+        const message: WorkerRequest = { id, url: api.envelopesUrl(entity, project), body: JSON.stringify(body), headers: [...headers] };
+        waiting.set(id, { resolve, reject });
+        w.postMessage(message);
+      }),
+  );
 }

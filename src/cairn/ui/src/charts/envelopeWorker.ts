@@ -8,6 +8,8 @@ export interface WorkerRequest {
   id: number;
   url: string;
   body: string;
+  /** The app's request headers (its mark, and the session's CSRF token). */
+  headers: [string, string][];
 }
 
 export type WorkerReply =
@@ -27,7 +29,7 @@ async function errorOf(res: Response): Promise<{ status: number; code: string; m
 }
 
 self.onmessage = async (e: MessageEvent<WorkerRequest>) => {
-  const { id, url, body } = e.data;
+  const { id, url, body, headers } = e.data;
   const post = (reply: WorkerReply, transfer: Transferable[] = []) =>
     (self as unknown as { postMessage: (m: WorkerReply, t: Transferable[]) => void }).postMessage(reply, transfer);
   let res: Response;
@@ -35,7 +37,8 @@ self.onmessage = async (e: MessageEvent<WorkerRequest>) => {
     res = await fetch(url, {
       method: "POST",
       body,
-      headers: { "Content-Type": "application/json", Accept: `${PACKED_TYPE}, application/json;q=0.5` },
+      headers: [...headers, ["Content-Type", "application/json"], ["Accept", `${PACKED_TYPE}, application/json;q=0.5`]],
+      credentials: "same-origin",
     });
   } catch {
     post({ id, error: { status: 0, code: "network", message: "cannot reach the cairn server — is `cairn ui` still running?" } });

@@ -1,10 +1,19 @@
-/** The top bar: home, where you are, and the theme toggle. */
+/** The top bar: home, where you are, the user menu (team server) and the theme toggle. */
+import type { Session } from "../api/session";
 import type { Theme } from "../theme";
 import { Icon } from "./Icon";
 import { Link } from "./Link";
+import { UserMenu } from "./UserMenu";
 import { paths, type Route } from "../router";
 
-export function Header({ route, theme, onTheme }: { route: Route; theme: Theme; onTheme: (t: Theme) => void }) {
+interface Props {
+  route: Route;
+  theme: Theme;
+  onTheme: (t: Theme) => void;
+  session: Session | undefined;
+}
+
+export function Header({ route, theme, onTheme, session }: Props) {
   const project = "entity" in route ? route : null;
   return (
     <header class="topbar">
@@ -34,9 +43,16 @@ export function Header({ route, theme, onTheme }: { route: Route; theme: Theme; 
           <Link href={paths.alerts(project.entity, project.project)}>Alerts</Link>
           <span class="muted" aria-hidden="true">·</span>
           <Link href={paths.sweeps(project.entity, project.project)}>Sweeps</Link>
+          {session?.mode === "team" && (
+            <>
+              <span class="muted" aria-hidden="true">·</span>
+              <Link href={paths.projectSettings(project.entity, project.project)}>Settings</Link>
+            </>
+          )}
         </nav>
       )}
       <span class="spacer" />
+      <UserMenu session={session} />
       <button
         type="button"
         class="icon-btn theme-toggle"

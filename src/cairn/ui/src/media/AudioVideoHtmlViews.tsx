@@ -1,5 +1,6 @@
 /** Audio (player and waveform), video and HTML (sandboxed). */
 import { useEffect, useRef } from "preact/hooks";
+import { apiFetch } from "../api/http";
 import { mediaApi, type MediaRef } from "../api/media";
 
 export function AudioView({ audio }: { audio: MediaRef }) {
@@ -8,7 +9,7 @@ export function AudioView({ audio }: { audio: MediaRef }) {
   useEffect(() => {
     let cancelled = false;
     (async () => {
-      const bytes = await (await fetch(url)).arrayBuffer();
+      const bytes = await (await apiFetch(url)).arrayBuffer();
       const ctx = new OfflineAudioContext(1, 1, 44100);
       const decoded = await ctx.decodeAudioData(bytes);
       const c = canvas.current;

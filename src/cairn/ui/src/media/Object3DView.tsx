@@ -1,12 +1,13 @@
 /** A 3D object (mesh or point cloud) in a viewer with orbit controls; three.js loads the
  * first time one is shown. */
 import { useMounted } from "../lib/useMounted";
+import { apiFetch } from "../api/http";
 import { mediaApi, type MediaRef } from "../api/media";
 
 export function Object3DView({ object }: { object: MediaRef }) {
   const { el, error, ready } = useMounted(
     () =>
-      Promise.all([import("./three/viewer"), fetch(mediaApi.blobUrl(object.sha256 ?? "")).then((r) => r.arrayBuffer())]).then(
+      Promise.all([import("./three/viewer"), apiFetch(mediaApi.blobUrl(object.sha256 ?? "")).then((r) => r.arrayBuffer())]).then(
         ([{ mountViewer }, bytes]) => (target) => mountViewer(target, bytes, object.format ?? ""),
       ),
     [object.sha256],

@@ -2,6 +2,7 @@
  * selected one (text, JSON, images) and downloads. The selection is kept in `?file=`. */
 import { useState } from "preact/hooks";
 import { type RunFile, runFileUrl, runFiles } from "../../../api/files";
+import { apiFetch } from "../../../api/http";
 import { ErrorBanner } from "../../../components/ErrorBanner";
 import { formatTime } from "../../../lib/format";
 import { useAsync } from "../../../lib/useAsync";
@@ -119,7 +120,7 @@ function Preview({ entity, project, id, file }: Props & { file: RunFile }) {
 
 function TextPreview({ url, json, size }: { url: string; json: boolean; size: number }) {
   const text = useAsync(async (signal) => {
-    const response = await fetch(url, { signal, headers: { Range: `bytes=0-${PREVIEW_BYTES - 1}` } });
+    const response = await apiFetch(url, { signal, headers: { Range: `bytes=0-${PREVIEW_BYTES - 1}` } });
     if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
     return response.text();
   }, [url]);
