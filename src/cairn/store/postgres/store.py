@@ -162,10 +162,15 @@ class PostgresStore(SqlStore):
             return
         if limit.over():
             raise _stopped(limit, self.location)
-        conn.execute(f"SET statement_timeout = {max(1, int(limit.remaining() * 1000))}")
         try:
             with limit.on_cancel(conn.cancel_safe):
+                conn.execute(
+                    f"SET statement_timeout = {max(1, int(limit.remaining() * 1000))}")
                 yield
+            if limit.cancelled:
+                # A cancel that reached the server between two statements stopped none of
+                # them: the client went away all the same.
+                raise _stopped(limit, self.location)
         finally:
             with contextlib.suppress(psycopg.Error):
                 conn.execute("RESET statement_timeout")
