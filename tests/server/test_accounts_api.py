@@ -236,3 +236,18 @@ def test_a_route_given_too_weak_a_rule_still_shows_nothing(
             missing = api.get(path.format("nothing"), headers=bearer(keys["carol"]))
             assert hidden.status_code == missing.status_code == 404
             assert hidden.text.replace("'bob/p", "'bob/nothing") == missing.text
+
+
+def test_wrong_passwords_for_one_name_are_refused_unchecked_for_a_while(
+        team: tuple[ApiClient, dict[str, str]]) -> None:
+    api, _ = team
+    api.app.state.team.keys.max_failures = 3  # the server's limit, lowered to keep this short
+    for _ in range(3):
+        assert_error(api.post("/api/v1/login", json={"username": "bob", "password": "guess"}),
+                     401, "unauthorized")
+    # bob's name is now refused, even with his password, until the window passes ...
+    assert_error(api.post("/api/v1/login", json={"username": "bob", "password": PASSWORD}),
+                 429, "too_many_attempts")
+    # ... and nobody else's is
+    assert api.post("/api/v1/login",
+                    json={"username": "carol", "password": PASSWORD}).status_code == 200

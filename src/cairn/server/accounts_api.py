@@ -28,7 +28,7 @@ from starlette.routing import Route
 
 from cairn.errors import NotFoundError
 from cairn.server.access import Access, Caller, caller_of, unauthorized
-from cairn.server.auth import SESSION_COOKIE, KeyChecks
+from cairn.server.auth import SESSION_COOKIE, KeyChecks, TooManyFailures
 from cairn.server.context import context
 from cairn.server.encoding import JsonResponse
 from cairn.server.errors import ApiError, bad_request, not_found
@@ -97,8 +97,18 @@ async def login(request: Request) -> Response:
     team = team_state(request)
     body = await json_body(request)
     name, password = _text(body, "username"), _text(body, "password")
+    # Each check costs one scrypt, and a login page invites guessing: after
+    # ``max_failures`` wrong passwords for one name within the window, that name is
+    # refused unchecked until the window passes.
+    attempts = f"login:{name}"
+    try:
+        team.keys.check_failures(attempts)
+    except TooManyFailures:
+        raise ApiError(429, "too_many_attempts", "too many wrong passwords for this user "
+                       "name; try again in a minute") from None
     user = await context(request).call(team.accounts.check_login, name, password)
     if user is None:
+        team.keys.failed(attempts)
         raise ApiError(401, "unauthorized", "wrong user name or password")
     token, session = await context(request).call(team.accounts.create_session, user)
     about = await context(request).call(_me, user, team, None)

@@ -87,7 +87,8 @@ class KeyChecks:
     A key's prefix is not secret, and each check of a well-formed key with a known prefix
     costs one scrypt: so after ``max_failures`` failed checks of one prefix within
     ``failure_window`` seconds, further keys with that prefix are refused unchecked (429)
-    until the window passes. A valid key already checked keeps working from the cache."""
+    until the window passes. A valid key already checked keeps working from the cache.
+    Password logins are limited the same way, per user name (``login:NAME``)."""
 
     def __init__(self, accounts: Accounts, cache_seconds: float = 5.0,
                  max_failures: int = 20, failure_window: float = 60.0) -> None:
@@ -102,6 +103,24 @@ class KeyChecks:
         """Drop every kept answer (a key was revoked through this server)."""
         self._cache.clear()
 
+    def _recent(self, what: str, now: float) -> list[float]:
+        return [t for t in self._failures.get(what, ()) if t > now - self.failure_window]
+
+    def check_failures(self, what: str, now: float | None = None) -> None:
+        """Raise ``TooManyFailures`` if ``what`` (a key prefix, or ``login:NAME`` for a
+        user's password) failed ``max_failures`` times within the window."""
+        now = time.monotonic() if now is None else now
+        if len(self._recent(what, now)) >= self.max_failures:
+            raise TooManyFailures(what)
+
+    def failed(self, what: str, now: float | None = None) -> None:
+        """Note one failed check of ``what``."""
+        now = time.monotonic() if now is None else now
+        self._failures[what] = [*self._recent(what, now), now]
+        self._failures.move_to_end(what)
+        while len(self._failures) > _CACHE_ENTRIES:
+            self._failures.popitem(last=False)
+
     async def owner(self, key: str) -> KeyOwner | None:
         digest = hashlib.sha256(key.encode("utf-8", "replace")).digest()
         now = time.monotonic()
@@ -110,16 +129,10 @@ class KeyChecks:
             return cached[1]
         prefix = parse_key(key)
         if prefix is not None:
-            recent = [t for t in self._failures.get(prefix[0], ()) if t > now -
-                      self.failure_window]
-            if len(recent) >= self.max_failures:
-                raise TooManyFailures(prefix[0])
+            self.check_failures(prefix[0], now)
         owner = await run_in_threadpool(self.accounts.authenticate, key)
         if owner is None and prefix is not None:
-            self._failures[prefix[0]] = [*recent, now]
-            self._failures.move_to_end(prefix[0])
-            while len(self._failures) > _CACHE_ENTRIES:
-                self._failures.popitem(last=False)
+            self.failed(prefix[0], now)
         if owner is not None:
             wall = time.time()
             if owner.last_used_at is None or owner.last_used_at < wall - LAST_USED_RESOLUTION:
