@@ -78,6 +78,9 @@ def log_history(steps: int, metrics: int, precision: str) -> dict[str, Any]:
     for s in range(steps):
         run.log(curves.row(s))
     run.finish()
+    from cairn.sinks.handoffs import wait_for_handoffs
+
+    wait_for_handoffs()  # finish() returns at the WAL; the store is measured once applied
     root = Path(os.environ["CAIRN_DIR"])
     db = root / "cairn.db"
     db_bytes = _file_size(db)

@@ -20,15 +20,22 @@ if TYPE_CHECKING:
 
 
 def _damage(db: Path) -> None:
-    """Overwrite the middle pages' contents, keeping the header and schema readable."""
+    """Overwrite the contents of three leaf pages of the runs table, keeping the header
+    and schema readable (pages chosen by what they hold, not where they lie: the file's
+    layout changes with every migration)."""
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     page = int(conn.execute("PRAGMA page_size").fetchone()[0])
+    leaves = [int(n) for (n,) in conn.execute(
+        "SELECT pageno FROM dbstat WHERE name = 'runs' AND pagetype = 'leaf' "
+        "ORDER BY pageno")]
     conn.close()
+    assert len(leaves) >= 3, leaves
     data = bytearray(db.read_bytes())
-    pages = len(data) // page
-    for number in range(pages // 2, pages // 2 + 3):
-        data[number * page + 100:(number + 1) * page - 100] = b"\xff" * (page - 200)
+    middle = len(leaves) // 2
+    for number in leaves[middle - 1:middle + 2]:
+        start = (number - 1) * page  # pages are numbered from 1
+        data[start + 100:start + page - 100] = b"\xff" * (page - 200)
     db.write_bytes(data)
 
 

@@ -45,6 +45,12 @@ CROWD = """
                     for step in range(steps):
                         run.log({"loss": number * 1000 + step})
                     run.finish(quiet=True)
+                    # finish() returns once the run is durable in its WAL; os._exit below
+                    # skips the exit's wait for the upload, so wait for it here.
+                    from cairn.sinks.handoffs import wait_for_handoffs
+                    if not wait_for_handoffs(120):
+                        print(f"client {number}: not uploaded in time", file=sys.stderr)
+                        code = 3
                 unsynced = [w for w in caught if "not in the store" in str(w.message)]
                 if unsynced:
                     print(f"client {number}: {unsynced[0].message}", file=sys.stderr)

@@ -92,7 +92,7 @@ def test_a_run_of_another_entity_is_refused_once_and_synced_later(
         refused = [str(w.message) for w in caught if "upload stops here" in str(w.message)]
         assert len(refused) == 1
         assert "403" in refused[0]
-        assert "'bob'" in refused[0]
+        assert "'bob/p'" in refused[0]  # the project the server refused to let ada write
         assert f"--to {server.url}" in refused[0]
         assert _answers(tmp_path / "server.log", 403) == ["/api/v1/ingest"]
         logged = list(range(steps + 200))

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import cairn
+from cairn.sinks.handoffs import wait_for_handoffs
 from cairn.sinks.process import shared_process
 from cairn.sinks.thread import ThreadApplier
 from cairn.store.sqlite import SqliteStore
@@ -70,6 +71,7 @@ def test_retention_with_the_thread_applier(retention: str,
     run = cairn.init(project="p", settings={"applier": "thread", "wal_retention": retention})
     _log(run, 50)
     run.finish()
+    assert wait_for_handoffs(60)  # finish() returned at the WAL; the store takes it after
     applier = run._applier
     assert isinstance(applier, ThreadApplier)
     assert applier.compaction is not None
@@ -107,6 +109,7 @@ def test_a_finished_run_keeps_its_whole_wal_by_default(
     run = cairn.init(project="p", settings={"applier": "thread"})
     _log(run, 50)
     run.finish()
+    assert wait_for_handoffs(60)
     applier = run._applier
     assert isinstance(applier, ThreadApplier)
     if applier.compaction is not None:

@@ -13,6 +13,7 @@ import numpy as np
 from click.testing import CliRunner
 
 import cairn
+from cairn.sinks.handoffs import wait_for_handoffs
 from cairn.cli.main import cli
 from cairn.store.backup import Manifest
 from cairn.testing_postgres import TemporaryPostgres
@@ -99,6 +100,7 @@ def _log_installation(root: Path, work: Path) -> tuple[str, str]:
     run.log_artifact(artifact)
     run.summary["best"] = 0.5
     run.finish()
+    assert wait_for_handoffs(60)  # the backup reads the store, not this process's runs
     return run.path, key
 
 

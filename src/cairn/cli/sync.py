@@ -45,7 +45,10 @@ def _open_backend(to: str | None, to_blobs: str | None, dry_run: bool) -> Backen
     from cairn.backend import open_backend
     from cairn.errors import NotFoundError
 
+    from cairn.sinks.handoffs import wait_for_handoffs
+
     settings = state().settings
+    wait_for_handoffs()  # runs this process finished: their own applier is bringing them
     try:
         return open_backend(to, settings, blobs=to_blobs, create=not dry_run)
     except NotFoundError:

@@ -14,8 +14,9 @@ run would reach it without its history.
 
 A file is only compacted when all of this holds, and is otherwise left as it is:
 
-- its last record is ``finish``: the run ended and its writer closed the file, so nothing
-  can be appended to the old file after the new one replaced it;
+- it holds a ``finish`` record followed only by what a writer adds as it closes (the
+  environment snapshot and files): the run ended and its writer closed the file, so
+  nothing can be appended to the old file after the new one replaced it;
 - it is exactly the size the applier acknowledged, and every frame of it checks out (no
   damage, no torn tail: ``cairn sync`` should see such a file as it is);
 - it is at least ``COMPACT_FROM`` bytes (a small WAL costs little and stays whole, so
@@ -65,6 +66,8 @@ RETENTIONS = ("keep", "compact", "delete")
 COMPACT_FROM = 1 << 20
 """WALs smaller than this (about 35,000 points) are kept whole under ``compact``."""
 TEMP_SUFFIX = ".compacting"
+_AFTER_FINISH = frozenset({"environment", "file", "console", "system", "heartbeat"})
+"""Records a run's writer may still add after its ``finish`` record, as it closes."""
 DROPPED_KIND = "history"
 _COPY_BYTES = 4 << 20
 
@@ -90,6 +93,9 @@ class _Scan:
     dropped: list[int] = field(default_factory=list)
     """Sequence numbers of the records removed."""
     last_kind: str | None = None
+    ended: bool = False
+    """A ``finish`` record, followed by nothing but what a writer adds as it closes (the
+    environment snapshot, which ``finish()`` no longer waits for, and the files it saves)."""
     compacted: bool = False
 
 
@@ -112,7 +118,7 @@ def compact_wal(path: Path, retention: str, *, expected_size: int,
         if size != expected_size or (retention == "compact" and size < min_size):
             return None
         scan = _scan(source, size)
-        if scan is None or scan.compacted or scan.last_kind != "finish":
+        if scan is None or scan.compacted or not scan.ended:
             return None
         if retention == "delete":
             path.unlink()
@@ -166,6 +172,10 @@ def _scan(source: IO[bytes], size: int) -> _Scan | None:
             scan.frames.append((pos, end))
         if kind != OPEN_KIND:
             scan.last_kind = kind
+            if kind == "finish":
+                scan.ended = True
+            elif kind not in _AFTER_FINISH:
+                scan.ended = False
         pos = end
     return scan
 
