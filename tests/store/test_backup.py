@@ -13,8 +13,8 @@ import numpy as np
 from click.testing import CliRunner
 
 import cairn
-from cairn.sinks.handoffs import wait_for_handoffs
 from cairn.cli.main import cli
+from cairn.sinks.handoffs import wait_for_handoffs
 from cairn.store.backup import Manifest
 from cairn.testing_postgres import TemporaryPostgres
 from cairn.testing_server import add_user

@@ -44,7 +44,6 @@ def _open_backend(to: str | None, to_blobs: str | None, dry_run: bool) -> Backen
     (nothing is created)."""
     from cairn.backend import open_backend
     from cairn.errors import NotFoundError
-
     from cairn.sinks.handoffs import wait_for_handoffs
 
     settings = state().settings
