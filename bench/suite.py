@@ -25,6 +25,7 @@ from bench import (
     envelopes,
     flood_kill,
     media_log,
+    mlflow_server,
     overhead,
     regex_stall,
     report,
@@ -64,6 +65,7 @@ WORKLOADS: dict[str, ModuleType] = {
     "sweeps": sweeps,
     "viewers": viewers,
     "regex": regex_stall,
+    "mlflow": mlflow_server,
 }
 USES_COMPARISONS = ("W2", "W3")
 DEFAULT_OUT = REPO_ROOT / "bench" / "results" / "latest.json"
@@ -134,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     compare, versions, missing = find_comparisons(wanted_comparisons)
     with bench_backend(args.backend) as backend:
         ctx = BenchContext(quick=args.quick, scratch=scratch, compare=compare,
-                           versions=versions, missing=missing, backend=backend)
+                           versions=versions, missing=missing, backend=backend,
+                           comparing=not args.no_compare)
         return _run(args, ctx, machine, preset, versions, missing)
 
 
