@@ -43,7 +43,7 @@ from bench.context import BenchContext
 from bench.figures import Figure, WorkloadResult, median, percentile
 
 TITLE = "team server against MLflow's tracking server, both on one PostgreSQL"
-SIZES = {"full": {"steps": 10_000, "clients": 8, "workers": 2, "log_steps": 500,
+SIZES = {"full": {"steps": 5_000, "clients": 8, "workers": 2, "log_steps": 500,
                   "w5_runs": 200, "live_points": 20},
          "quick": {"steps": 1_000, "clients": 2, "workers": 1, "log_steps": 50,
                    "w5_runs": 3, "live_points": 3}}
@@ -179,7 +179,7 @@ def _mlflow_ingest(url: str, experiment: str, steps: int, clients: int, tag: str
             acks = pending.get()
             wall = time.perf_counter() - t0
     flat = [a for per_client in acks for a in per_client]
-    stored = len(client.get_metric_history(work[0][0], "loss"))
+    stored = len(client.get_metric_history(work[0][0], next(iter(rows[0]))))
     return {"clients": clients, "points": points * clients, "wall_s": wall,
             "points_per_s": points * clients / wall, "batches": len(flat),
             "offered_points_per_s": rate or None, "ack_p50_ms": median(flat) * 1000,
