@@ -86,12 +86,15 @@ bench-compare: $(STAMP) bench-compare-setup
 	$(PY) -m compileall -q src/cairn
 	$(PY) -m bench --only compare --out bench/results/compare.json
 
-# Optional comparisons for `make bench`: wandb and trackio in their own venvs.
+# Optional comparisons for `make bench`: wandb, trackio and MLflow's tracking server (with
+# psycopg2 for its PostgreSQL store) in their own venvs.
 bench-compare-setup:
 	test -x bench/.venv-wandb/bin/python || $(PYTHON) -m venv bench/.venv-wandb
 	bench/.venv-wandb/bin/pip install --quiet 'wandb==0.31.*'
 	test -x bench/.venv-trackio/bin/python || $(PYTHON) -m venv bench/.venv-trackio
 	bench/.venv-trackio/bin/pip install --quiet 'trackio==0.43.*'
+	test -x bench/.venv-mlflow/bin/python || $(PYTHON) -m venv bench/.venv-mlflow
+	bench/.venv-mlflow/bin/pip install --quiet 'mlflow>=3.17,<3.19' psycopg2-binary
 
 clean:
 	rm -rf $(VENV) $(WANDB_VENV) $(INTEGRATIONS_VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache \

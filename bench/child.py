@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-_CLEARED_PREFIXES = ("CAIRN_", "WANDB_", "TRACKIO_")
+_CLEARED_PREFIXES = ("CAIRN_", "WANDB_", "TRACKIO_", "MLFLOW_")
 
 
 class ChildFailed(RuntimeError):
@@ -65,6 +65,11 @@ _TRACKER_ENV = {
         "HF_HUB_DISABLE_TELEMETRY": "1",
         "GRADIO_ANALYTICS_ENABLED": "False",
         "DO_NOT_TRACK": "1",
+    },
+    "mlflow": lambda store: {
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "DO_NOT_TRACK": "true",
+        "MLFLOW_TRACKING_DIR": str(store / "mlruns"),
     },
 }
 

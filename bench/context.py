@@ -29,6 +29,8 @@ class BenchContext:
     missing: dict[str, str] = field(default_factory=dict)
     """Comparison tracker → why it is not measured."""
     backend: BenchBackend = field(default_factory=BenchBackend)
+    comparing: bool = True
+    """False under ``--no-compare``: no other tracker is run (the mlflow workload)."""
     """Where cairn's stores are (``--backend``)."""
     _counter: itertools.count[int] = field(default_factory=itertools.count)
     _store_uris: dict[Path, str] = field(default_factory=dict)

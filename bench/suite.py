@@ -26,6 +26,7 @@ from bench import (
     envelopes,
     flood_kill,
     media_log,
+    mlflow_server,
     overhead,
     regex_stall,
     report,
@@ -68,6 +69,7 @@ WORKLOADS: dict[str, ModuleType] = {
     "viewers": viewers,
     "regex": regex_stall,
     "compare": compare,
+    "mlflow": mlflow_server,
 }
 USES_COMPARISONS = ("W2", "W3", "compare")
 DEFAULT_OUT = REPO_ROOT / "bench" / "results" / "latest.json"
@@ -138,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     compare, versions, missing = find_comparisons(wanted_comparisons)
     with bench_backend(args.backend) as backend:
         ctx = BenchContext(quick=args.quick, scratch=scratch, compare=compare,
-                           versions=versions, missing=missing, backend=backend)
+                           versions=versions, missing=missing, backend=backend,
+                           comparing=not args.no_compare)
         return _run(args, ctx, machine, preset, versions, missing)
 
 
