@@ -48,6 +48,7 @@ _ENV_FIELDS = {
     "NOTIFIERS": "notifiers",
     "ALERT_ON": "alert_on",
     "WAL_RETENTION": "wal_retention",
+    "FINISH_WAIT": "finish_wait",
 }
 # CAIRN_DIR names the cairn folder itself (DESIGN.md); WANDB_DIR, like wandb, names the
 # folder that contains it.
@@ -140,6 +141,12 @@ class Settings:
     finish_timeout: float = 30.0
     """Seconds ``finish()`` waits for a locked or unreachable store before leaving the data
     in the WAL for ``cairn sync``."""
+    finish_wait: str = "store"
+    """What ``finish()`` waits for: ``store`` (the run is applied to its store, or
+    uploaded, within ``finish_timeout``: a process killed right after ``finish()``, as Ray
+    and job schedulers do, leaves the whole run in the store) or ``wal`` (only until the
+    run's end is durable in its WAL; its applier brings it to the store in the background,
+    and this process's exit and its own reads wait for that)."""
     system_interval: float = 10.0
     """Seconds between system-metrics samples; 0 (or ``off``) records none."""
     console: str = "auto"
@@ -332,6 +339,10 @@ def _coerce(field: str, value: Any) -> Any:
         if field == "wal_retention":
             if value not in ("compact", "keep", "delete"):
                 raise ValueError("expected 'compact', 'keep' or 'delete'")
+            return str(value)
+        if field == "finish_wait":
+            if value not in ("store", "wal"):
+                raise ValueError("expected 'store' or 'wal'")
             return str(value)
         if field == "applier":
             if value not in ("process", "thread"):

@@ -866,6 +866,23 @@ class Run:
 
         with TERM_GUARD.deferring():
             self._finish_now(exit_code, quiet, state, error)
+        if self._settings.finish_wait == "store" and self._writer is not None:
+            self._wait_for_store()
+
+    def _wait_for_store(self) -> None:
+        """``finish_wait = "store"``: the run's end is durable in its WAL; wait (bounded by
+        ``finish_timeout``) until its applier has brought it to the store, so that a
+        process killed right after ``finish()`` leaves the whole run there."""
+        from cairn.sinks.handoffs import wait_for_handoffs
+
+        if not wait_for_handoffs(self._settings.finish_timeout):
+            import warnings
+
+            to = f" --to {self._settings.base_url}" if self._mode == "online" else ""
+            warnings.warn(f"cairn: run {self.id} is complete in its WAL {self.wal_path} but "
+                          f"not yet in the store; it gets there in the background, or run "
+                          f"`cairn sync {self.wal_path.parent}{to}`", CairnWarning,
+                          stacklevel=3)
 
     def _finish_now(self, exit_code: int | None, quiet: bool | None, state: str | None,
                     error: dict[str, Any] | None) -> None:
