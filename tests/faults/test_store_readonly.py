@@ -29,7 +29,8 @@ def test_an_unwritable_store_does_not_stop_training(cairn_root: Path, kit: Any,
         assert wait_for_handoffs()  # the store holds it before it turns read-only
     locked = [cairn_root, *(p for p in cairn_root.glob("cairn.db*") if p.is_file())]
     with kit.read_only(*locked), kit.recorded_warnings() as caught:
-        run = cairn.init(project="ro", settings={"apply_interval": 0.05})
+        # finish_wait = "wal": finish() returns at the WAL and the hand-off answers later
+        run = cairn.init(project="ro", settings={"apply_interval": 0.05, "finish_wait": "wal"})
         for step in range(200):
             run.log({"x": step, "y": step * 0.5})
         run._flush_to_store()  # an application attempt while logging goes on

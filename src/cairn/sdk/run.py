@@ -872,17 +872,11 @@ class Run:
     def _wait_for_store(self) -> None:
         """``finish_wait = "store"``: the run's end is durable in its WAL; wait (bounded by
         ``finish_timeout``) until its applier has brought it to the store, so that a
-        process killed right after ``finish()`` leaves the whole run there."""
+        process killed right after ``finish()`` leaves the whole run there. A store that
+        refused it has been reported by the applier (with ``cairn sync``), once."""
         from cairn.sinks.handoffs import wait_for_handoffs
 
-        if not wait_for_handoffs(self._settings.finish_timeout):
-            import warnings
-
-            to = f" --to {self._settings.base_url}" if self._mode == "online" else ""
-            warnings.warn(f"cairn: run {self.id} is complete in its WAL {self.wal_path} but "
-                          f"not yet in the store; it gets there in the background, or run "
-                          f"`cairn sync {self.wal_path.parent}{to}`", CairnWarning,
-                          stacklevel=3)
+        wait_for_handoffs(self._settings.finish_timeout)
 
     def _finish_now(self, exit_code: int | None, quiet: bool | None, state: str | None,
                     error: dict[str, Any] | None) -> None:
