@@ -13,10 +13,18 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 import cairn
 from cairn.sinks import handoffs
 from cairn.sinks.process import ApplierProcess, shared_process
 from cairn.wal.reader import WalReader
+
+
+@pytest.fixture(autouse=True)
+def _wal_only_finish(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about ``finish_wait = "wal"`` (the default waits for the store)."""
+    monkeypatch.setenv("CAIRN_FINISH_WAIT", "wal")
 
 
 def _stopped_applier() -> ApplierProcess:
