@@ -86,6 +86,10 @@ def local_blobs_uri(store: str) -> str | None:
     return f"file://{folder.absolute() / 'blobs'}"
 
 
+WAL_RETENTIONS = ("keep", "compact", "delete")
+"""Values of the ``wal_retention`` setting (``wal/compact.py``); the first is the default."""
+
+
 @dataclasses.dataclass(frozen=True)
 class Settings:
     """Everything that configures a run or a reader. Build with :func:`load_settings`."""
@@ -131,7 +135,7 @@ class Settings:
     applier: str = "process"
     """Where WAL records are applied to the store: ``process`` (a helper process, so a
     CPU-bound training loop and the store never compete) or ``thread``."""
-    wal_retention: str = "keep"
+    wal_retention: str = WAL_RETENTIONS[0]
     """What becomes of a finished run's WAL once its store holds all of it (online: the
     server acknowledged it): ``keep`` (whole, so ``cairn sync --to`` can copy the run
     anywhere later), ``compact`` (its history records, a second copy of what the store
@@ -337,8 +341,8 @@ def _coerce(field: str, value: Any) -> Any:
                 return tuple(t.strip() for t in value.split(",") if t.strip())
             return tuple(str(t) for t in value)
         if field == "wal_retention":
-            if value not in ("compact", "keep", "delete"):
-                raise ValueError("expected 'compact', 'keep' or 'delete'")
+            if value not in WAL_RETENTIONS:
+                raise ValueError("expected 'keep', 'compact' or 'delete'")
             return str(value)
         if field == "finish_wait":
             if value not in ("store", "wal"):

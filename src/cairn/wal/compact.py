@@ -46,6 +46,7 @@ from typing import IO, Any
 
 import msgpack
 
+from cairn.settings import WAL_RETENTIONS
 from cairn.store.progress import as_spans
 from cairn.wal.format import (
     COMPACTED_KIND,
@@ -61,7 +62,7 @@ from cairn.wal.format import (
     encode_frame,
 )
 
-RETENTIONS = ("keep", "compact", "delete")
+RETENTIONS = WAL_RETENTIONS
 """Values of the ``wal_retention`` setting; the first is the default."""
 COMPACT_FROM = 1 << 20
 """WALs smaller than this (about 35,000 points) are kept whole under ``compact``."""
