@@ -39,7 +39,6 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -50,17 +49,14 @@ from cairn.settings import WAL_RETENTIONS
 from cairn.store.progress import as_spans
 from cairn.wal.format import (
     COMPACTED_KIND,
-    FRAME_HEAD,
-    FRAME_HEAD_SIZE,
     HEADER,
     HEADER_SIZE,
     MAGIC,
-    MARKER,
-    MAX_PAYLOAD,
     OPEN_KIND,
     VERSION,
     encode_frame,
 )
+from cairn.wal.reader import payload_at
 
 RETENTIONS = WAL_RETENTIONS
 """Values of the ``wal_retention`` setting; the first is the default."""
@@ -148,16 +144,10 @@ def _scan(source: IO[bytes], size: int) -> _Scan | None:
     pos = HEADER_SIZE
     in_lead = True
     while pos < size:
-        frame_head = source.read(FRAME_HEAD_SIZE)
-        if len(frame_head) < FRAME_HEAD_SIZE:
+        found = payload_at(source.fileno(), pos, size)
+        if found is None:
             return None
-        marker, length, crc = FRAME_HEAD.unpack(frame_head)
-        end = pos + FRAME_HEAD_SIZE + length
-        if marker != MARKER or length > MAX_PAYLOAD or end > size:
-            return None
-        payload = source.read(length)
-        if len(payload) != length or zlib.crc32(payload) != crc:
-            return None
+        end, payload = found
         peeked = _peek(payload)
         if peeked is None:
             return None

@@ -190,8 +190,9 @@ class WalReader:
             warnings.warn(message, RuntimeWarning, stacklevel=5)
 
 
-def _frame_at(fd: int, pos: int, size: int) -> tuple[int, Decoded] | None:
-    """``(end, (seq, kind, body))`` of the intact frame at ``pos``, or None."""
+def payload_at(fd: int, pos: int, size: int) -> tuple[int, bytes] | None:
+    """``(end, payload)`` of the intact frame at ``pos`` (marker, length and checksum
+    check out, within ``size``), undecoded; None otherwise."""
     head = os.pread(fd, FRAME_HEAD_SIZE, pos)
     if len(head) < FRAME_HEAD_SIZE:
         return None
@@ -202,8 +203,16 @@ def _frame_at(fd: int, pos: int, size: int) -> tuple[int, Decoded] | None:
     payload = os.pread(fd, length, pos + FRAME_HEAD_SIZE)
     if len(payload) != length or zlib.crc32(payload) != crc:
         return None
+    return end, payload
+
+
+def _frame_at(fd: int, pos: int, size: int) -> tuple[int, Decoded] | None:
+    """``(end, (seq, kind, body))`` of the intact frame at ``pos``, or None."""
+    found = payload_at(fd, pos, size)
+    if found is None:
+        return None
     try:
-        return end, decode_payload(payload)
+        return found[0], decode_payload(found[1])
     except ValueError:
         return None
 
