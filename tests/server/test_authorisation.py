@@ -104,6 +104,12 @@ PROJECT_REQUESTS: dict[str, tuple[int, dict[str, Any]]] = {
     "GET " + _PROJECT + "/views/{view_id}": (400, {}),
     "PUT " + _PROJECT + "/views/{view_id}": (400, {"json": {}}),
     "DELETE " + _PROJECT + "/views/{view_id}": (400, {}),
+    # reports (a report id malformed, a report without a title)
+    "GET " + _PROJECT + "/reports": (200, {}),
+    "POST " + _PROJECT + "/reports": (400, {"json": {}}),
+    "GET " + _PROJECT + "/reports/{report_id}": (400, {}),
+    "PUT " + _PROJECT + "/reports/{report_id}": (400, {"json": {}}),
+    "DELETE " + _PROJECT + "/reports/{report_id}": (400, {}),
 }
 """Routes whose rule is a level on the project their path names."""
 
@@ -181,7 +187,7 @@ def _log_project(url: str, key: str, visibility: str, tmp_path: Path) -> dict[st
     return {"entity": TEAM, "project": project, "run_id": run.id, "name": "model",
             "version": "v0", "other": "v0", "path": "weights.txt", "file": "notes.txt",
             "key": "pic", "sweep_id": "sw1", "user": "eve", "visibility": visibility,
-            "view_id": "not-a-number",
+            "view_id": "not-a-number", "report_id": "not-a-number",
             "digest": hashlib.sha256(notes.read_bytes()).hexdigest()}
 
 
