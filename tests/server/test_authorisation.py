@@ -220,6 +220,8 @@ def build_world(store: str, tmp_path: Path) -> Iterator[World]:
                                config={"method": "grid", "parameters": {
                                    "lr": {"values": [0.1, 0.2]}}}, seed=0, grid_size=2)
         Accounts(ctx.store).set_visibility(TEAM, found["project"], visibility)
+        ctx.store.create_report(TEAM, found["project"], f"{visibility} notes",
+                                {"blocks": [{"id": "t", "type": "markdown", "text": "x"}]})
         row = ctx.store.get_run(RunRef(TEAM, found["project"], found["run_id"]))
         assert row is not None
         run_pks[visibility] = row.pk
@@ -393,7 +395,8 @@ def test_listings_blobs_and_store_reads_show_only_what_may_be_read(world: World)
                      ("runs_by_pk", [[pk]], [[10 ** 9]]),
                      ("artifact_versions", [TEAM, values["project"], "model"],
                       [TEAM, "ghost", "model"]),
-                     ("query_runs", [TEAM, values["project"]], [TEAM, "ghost"])]
+                     ("query_runs", [TEAM, values["project"]], [TEAM, "ghost"]),
+                     ("reports", [TEAM, values["project"]], [TEAM, "ghost"])]
             for method, args, missing_args in calls:
                 got = _store_call(world, caller, method, *args)
                 if caller == "anonymous":

@@ -157,10 +157,6 @@ def encode(value: Any) -> str:
 
 # ---- SQL ---------------------------------------------------------------------------------
 
-_COLUMNS = ("r.id, r.title, r.body, u.name, r.version, r.created_at, r.updated_at "
-            "FROM reports r LEFT JOIN users u ON u.id = r.author_id")
-
-
 def _report(row: Any, body: bool = True) -> Report:
     pk, title, text, author, version, created, updated = row
     return Report(int(pk), str(title), json.loads(text) if body else {}, author,
@@ -168,21 +164,27 @@ def _report(row: Any, body: bool = True) -> Report:
 
 
 def list_reports(conn: Cursor, entity: str, project: str) -> list[Report]:
-    """The project's reports, the last changed first, without their bodies."""
-    pk = project_pk(conn, entity, project)
+    """The project's reports, the last changed first, without their bodies; none for a
+    project that is not there (as for one with no reports: the answer says nothing of
+    which projects exist, for a server that substitutes a name the caller may not read)."""
     rows = conn.execute(
         "SELECT r.id, r.title, '{}', u.name, r.version, r.created_at, r.updated_at "
-        "FROM reports r LEFT JOIN users u ON u.id = r.author_id WHERE r.project_id = ? "
-        "ORDER BY r.updated_at DESC, r.id DESC", (pk,)).fetchall()
+        "FROM reports r JOIN projects p ON p.id = r.project_id "
+        "LEFT JOIN users u ON u.id = r.author_id WHERE p.entity = ? AND p.name = ? "
+        "ORDER BY r.updated_at DESC, r.id DESC", (entity, project)).fetchall()
     return [_report(r) for r in rows]
 
 
 def read_report(conn: Cursor, entity: str, project: str, report_id: int) -> Report:
-    pk = project_pk(conn, entity, project)
-    row = conn.execute(f"SELECT {_COLUMNS} WHERE r.project_id = ? AND r.id = ?",
-                       (pk, report_id)).fetchone()
+    """The report, or NotFoundError naming only the id (the same whether the project is
+    there or not)."""
+    row = conn.execute(
+        "SELECT r.id, r.title, r.body, u.name, r.version, r.created_at, r.updated_at "
+        "FROM reports r JOIN projects p ON p.id = r.project_id "
+        "LEFT JOIN users u ON u.id = r.author_id "
+        "WHERE p.entity = ? AND p.name = ? AND r.id = ?", (entity, project, report_id)).fetchone()
     if row is None:
-        raise NotFoundError(f"no report {report_id} in '{entity}/{project}'")
+        raise NotFoundError(f"no report {report_id} in this project")
     return _report(row)
 
 
