@@ -34,6 +34,7 @@ from bench import (
     server_ingest,
     sweeps,
     system_metrics,
+    ui_panels,
     viewers,
     w1_startup,
     w2_log_latency,
@@ -70,6 +71,7 @@ WORKLOADS: dict[str, ModuleType] = {
     "regex": regex_stall,
     "compare": compare,
     "mlflow": mlflow_server,
+    "panels": ui_panels,
 }
 USES_COMPARISONS = ("W2", "W3", "compare")
 DEFAULT_OUT = REPO_ROOT / "bench" / "results" / "latest.json"

@@ -103,3 +103,31 @@ def test_an_artifact_logged_online_is_used_online(team: tuple[LiveServer, str, P
     folder = Path(used.download(root=str(tmp_path / "got")))
     assert (folder / "data.txt").read_text() == "weights"
     consumer.finish()
+
+
+def test_reports_are_read_over_http_as_from_the_store(
+        team: tuple[LiveServer, str, Path]) -> None:
+    live, key, folder = team
+    run = cairn.init(project="p", mode="online", settings={"base_url": live.url, "api_key": key})
+    run.log({"loss": 1.0})
+    run.finish()
+    body = {"blocks": [{"id": "t", "type": "markdown", "text": "# Hi $x$"},
+                       {"id": "c", "type": "panel", "runs": {"query": "q=a", "max": 3},
+                        "panel": {"id": "p", "type": "line", "settings": {"metrics": ["loss"]}}}]}
+    made = app_context(live.app).store.create_report("ada", "p", "Study", body)
+    remote = cairn.Api(base_url=live.url, api_key=key)
+    local = cairn.Api(store=str(folder))
+    try:
+        for api in (remote, local):
+            [listed] = api.reports("ada/p")
+            assert (listed.id, listed.title, listed.version, listed.body) == (
+                made.id, "Study", 1, {})
+            found = api.report(f"ada/p/{made.id}")
+            assert (found.title, found.body) == ("Study", body)
+            with pytest.raises(cairn.errors.NotFoundError):
+                api.report(f"ada/p/{made.id + 1}")
+            with pytest.raises(ValueError, match="entity/project/report_id"):
+                api.report("ada/p/first")
+    finally:
+        remote.backend.close()
+        local.backend.close()

@@ -16,7 +16,7 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WORKLOADS = {"W1", "W2", "W3", "W3-busy", "W4", "W5", "W6", "overhead", "artifacts", "media",
              "system", "console", "s3", "flood-kill", "sweeps", "envelopes", "server",
-             "viewers", "regex", "compare", "mlflow"}
+             "viewers", "regex", "compare", "mlflow", "panels"}
 
 
 @pytest.mark.slow
@@ -35,7 +35,7 @@ def test_quick_suite_reports_every_workload(tmp_path: Path) -> None:
     assert {"cores", "python", "timestamp"} <= set(doc["machine"]) | set(doc)
     for name, workload in doc["workloads"].items():
         assert workload["sizes"], name
-        if name in ("W6", "s3", "mlflow") and "all" in workload["skipped"]:
+        if name in ("W6", "s3", "mlflow", "panels") and "all" in workload["skipped"]:
             continue  # no Chromium, web app or SeaweedFS on this machine: it says why
         # cairn's figures, under "cairn" or one name per setting ("cairn (sqlite)", ...)
         groups = {who: f for who, f in workload["figures"].items() if who.startswith("cairn")}

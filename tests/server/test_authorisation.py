@@ -104,6 +104,12 @@ PROJECT_REQUESTS: dict[str, tuple[int, dict[str, Any]]] = {
     "GET " + _PROJECT + "/views/{view_id}": (400, {}),
     "PUT " + _PROJECT + "/views/{view_id}": (400, {"json": {}}),
     "DELETE " + _PROJECT + "/views/{view_id}": (400, {}),
+    # reports (a report id malformed, a report without a title)
+    "GET " + _PROJECT + "/reports": (200, {}),
+    "POST " + _PROJECT + "/reports": (400, {"json": {}}),
+    "GET " + _PROJECT + "/reports/{report_id}": (400, {}),
+    "PUT " + _PROJECT + "/reports/{report_id}": (400, {"json": {}}),
+    "DELETE " + _PROJECT + "/reports/{report_id}": (400, {}),
 }
 """Routes whose rule is a level on the project their path names."""
 
@@ -181,7 +187,7 @@ def _log_project(url: str, key: str, visibility: str, tmp_path: Path) -> dict[st
     return {"entity": TEAM, "project": project, "run_id": run.id, "name": "model",
             "version": "v0", "other": "v0", "path": "weights.txt", "file": "notes.txt",
             "key": "pic", "sweep_id": "sw1", "user": "eve", "visibility": visibility,
-            "view_id": "not-a-number",
+            "view_id": "not-a-number", "report_id": "not-a-number",
             "digest": hashlib.sha256(notes.read_bytes()).hexdigest()}
 
 
@@ -214,6 +220,8 @@ def build_world(store: str, tmp_path: Path) -> Iterator[World]:
                                config={"method": "grid", "parameters": {
                                    "lr": {"values": [0.1, 0.2]}}}, seed=0, grid_size=2)
         Accounts(ctx.store).set_visibility(TEAM, found["project"], visibility)
+        ctx.store.create_report(TEAM, found["project"], f"{visibility} notes",
+                                {"blocks": [{"id": "t", "type": "markdown", "text": "x"}]})
         row = ctx.store.get_run(RunRef(TEAM, found["project"], found["run_id"]))
         assert row is not None
         run_pks[visibility] = row.pk
@@ -387,7 +395,8 @@ def test_listings_blobs_and_store_reads_show_only_what_may_be_read(world: World)
                      ("runs_by_pk", [[pk]], [[10 ** 9]]),
                      ("artifact_versions", [TEAM, values["project"], "model"],
                       [TEAM, "ghost", "model"]),
-                     ("query_runs", [TEAM, values["project"]], [TEAM, "ghost"])]
+                     ("query_runs", [TEAM, values["project"]], [TEAM, "ghost"]),
+                     ("reports", [TEAM, values["project"]], [TEAM, "ghost"])]
             for method, args, missing_args in calls:
                 got = _store_call(world, caller, method, *args)
                 if caller == "anonymous":

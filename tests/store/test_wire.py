@@ -13,12 +13,13 @@ from cairn.store.wire import READS, dumps, loads
 # Store methods that are not reads: run data arrives through ingest, edits and sweep
 # control have their own routes, and gc is the server's own maintenance. Saved workspaces
 # belong to a user: they are read and written through their own routes
-# (server/workspaces.py), which know who asks.
+# (server/workspaces.py), which know who asks; so are reports written (server/reports.py).
 NOT_READS = {"apply_records", "repair_progress", "apply_edit", "referenced_blobs",
              "create_sweep", "set_sweep_state", "claim_trial", "trial_heartbeat",
              "end_trial", "stop_trial", "close", "workspace_layout", "save_workspace_layout",
              "delete_workspace_layout", "workspace_views", "workspace_view",
-             "create_workspace_view", "change_workspace_view", "delete_workspace_view"}
+             "create_workspace_view", "change_workspace_view", "delete_workspace_view",
+             "create_report", "save_report", "delete_report"}
 
 
 def test_every_store_method_is_a_read_served_over_http_or_named_as_not_one() -> None:

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from cairn.sdk.artifacts.artifact import Artifact
     from cairn.store.artifacts import ArtifactVersionRow
     from cairn.store.blobs import BlobStore
+    from cairn.store.reports import Report
 
 _SUMMARY_LEAF_KEYS = frozenset({"min", "max", "mean", "first", "last", "best"})
 
@@ -503,6 +504,23 @@ class Api:
             raise NotFoundError(f"run id {run_id!r} is ambiguous ({options}); give "
                                 "entity/project/run_id")
         return Run(self, rows[0])
+
+    def reports(self, path: str) -> list[Report]:
+        """The reports of ``entity/project`` (the last changed first), without their
+        bodies: ``report()`` reads one whole."""
+        entity, project = self._split(path, 2)
+        if entity is None or project is None:
+            raise ValueError("reports() needs a path: entity/project")
+        return self.store.reports(entity, project)
+
+    def report(self, path: str) -> Report:
+        """``entity/project/report_id``: the report with its body (``{"blocks": [...]}``,
+        Markdown and panel blocks, as docs/api.md describes)."""
+        entity, project, report_id = self._split(path, 3)
+        if entity is None or project is None or report_id is None or not (
+                report_id.isascii() and report_id.isdigit()):
+            raise ValueError(f"report() needs a path entity/project/report_id; got {path!r}")
+        return self.store.report(entity, project, int(report_id))
 
     def sweep(self, path: str) -> Sweep:
         """``entity/project/sweep_id``, ``project/sweep_id`` or a bare sweep id."""

@@ -463,6 +463,12 @@ RULES: dict[str, str] = {
     "GET " + _PROJECT + "/views/{view_id}": "read",
     "PUT " + _PROJECT + "/views/{view_id}": "read",
     "DELETE " + _PROJECT + "/views/{view_id}": "read",
+    # reports: readers read, writers edit (server/reports.py)
+    "GET " + _PROJECT + "/reports": "read",
+    "POST " + _PROJECT + "/reports": "write",
+    "GET " + _PROJECT + "/reports/{report_id}": "read",
+    "PUT " + _PROJECT + "/reports/{report_id}": "write",
+    "DELETE " + _PROJECT + "/reports/{report_id}": "write",
     # no such route (a 404 in the API's shape), and the web app
     **{f"{m} {p}": "user" for p in ("/api", "/api/{rest:path}")
        for m in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")},

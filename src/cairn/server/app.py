@@ -31,6 +31,7 @@ from cairn.server import (
     media,
     openapi,
     projects,
+    reports,
     runs,
     sweeps,
     system,
@@ -55,7 +56,7 @@ def api_routes() -> list[BaseRoute]:
     return [*projects.ROUTES, *runs.ROUTES, *history.ROUTES, *envelopes.ROUTES,
             *events.ROUTES, *files.ROUTES, *artifacts.ROUTES, *media.ROUTES,
             *openapi.ROUTES, *system.ROUTES, *console.ROUTES, *alerts.ROUTES,
-            *sweeps.ROUTES, *workspaces.ROUTES]
+            *sweeps.ROUTES, *workspaces.ROUTES, *reports.ROUTES]
 
 
 async def _no_api_route(request: Request) -> Response:

@@ -302,14 +302,20 @@ PATHS: dict[str, dict[str, Any]] = {
 
 def openapi_document(version: str, team: bool = False) -> dict[str, Any]:
     """The document; with ``team``, the team server's routes and how callers sign in."""
-    from cairn.server import artifacts_openapi, sweeps_openapi, team_openapi, workspaces_openapi
+    from cairn.server import (
+        artifacts_openapi,
+        reports_openapi,
+        sweeps_openapi,
+        team_openapi,
+        workspaces_openapi,
+    )
 
     document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": "cairn", "version": version,
                  "description": "The HTTP API of cairn (docs/api.md)."},
         "paths": {**PATHS, **artifacts_openapi.PATHS, **sweeps_openapi.PATHS,
-                  **workspaces_openapi.PATHS},
+                  **workspaces_openapi.PATHS, **reports_openapi.PATHS},
         "components": {"schemas": SCHEMAS}}
     if team:
         for path, operations in team_openapi.PATHS.items():

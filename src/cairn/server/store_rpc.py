@@ -49,7 +49,7 @@ SCOPES: dict[str, tuple[str, Any]] = {
     "get_project": _PROJECT, "run_versions": _PROJECT, "runs_updated_since": _PROJECT,
     "project_metrics": _PROJECT, "project_columns": _PROJECT, "edits": _PROJECT,
     "artifact_version": _PROJECT, "artifact_versions": _PROJECT,
-    "artifact_collections": _PROJECT,
+    "artifact_collections": _PROJECT, "reports": _PROJECT, "report": _PROJECT,
     **{m: ("any_project", ("entity", "project")) for m in (
         "query_runs", "query_runs_counted", "query_run_pks", "count_runs")},
     "get_run": ("ref", "ref"), "applied_seq": ("ref", "run"),

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from cairn.store.edits import Edit, EditRow
     from cairn.store.media import ObjectKey
     from cairn.store.progress import SessionProgress, Span
+    from cairn.store.reports import Report
     from cairn.store.sweeps import Claim, Propose, SweepRow, TrialRow
     from cairn.store.system import SystemSamples
     from cairn.store.workspaces import WorkspaceLayout, WorkspaceView
@@ -451,5 +452,25 @@ class MetadataStore(Protocol):
 
     def delete_workspace_view(self, entity: str, project: str, view_id: int, *,
                               user_id: int | None = None) -> bool: ...
+
+    # reports (store/reports.py): documents of Markdown and live panel blocks. ReportError
+    # for a malformed or oversized title or body, NotFoundError for a project or report
+    # that is not there, ReportConflict for a save from a version no longer current.
+    def reports(self, entity: str, project: str) -> list[Report]:
+        """The project's reports, the last changed first, with empty bodies."""
+        ...
+
+    def report(self, entity: str, project: str, report_id: int) -> Report: ...
+
+    def create_report(self, entity: str, project: str, title: str, body: dict[str, Any], *,
+                      author_id: int | None = None) -> Report: ...
+
+    def save_report(self, entity: str, project: str, report_id: int, *, base_version: int,
+                    title: str | None = None, body: dict[str, Any] | None = None) -> Report:
+        """A new version of the title and/or body (None keeps it); ReportConflict unless
+        ``base_version`` is the version stored: a stale copy never overwrites."""
+        ...
+
+    def delete_report(self, entity: str, project: str, report_id: int) -> bool: ...
 
     def close(self) -> None: ...

@@ -21,6 +21,7 @@ import numpy as np
 
 from cairn.records import Record, RunRef
 from cairn.store import artifacts, edits, envelope_reads, workspaces
+from cairn.store import reports as report_sql
 from cairn.store import sweeps as sweep_sql
 from cairn.store.alerts import AlertRow, read_alerts
 from cairn.store.apply import Cursor, RecordApplier
@@ -51,6 +52,7 @@ from cairn.store.media import (
     read_object_values,
 )
 from cairn.store.progress import SessionProgress, Span, load_progress, save_progress
+from cairn.store.reports import Report
 from cairn.store.run_files import read_run_file, read_run_files
 from cairn.store.system import SystemSamples, read_system
 from cairn.store.workspaces import WorkspaceLayout, WorkspaceView
@@ -665,3 +667,25 @@ class SqlStore:
                               user_id: int | None = None) -> bool:
         with self._write() as conn:
             return workspaces.delete_view(conn, entity, project, user_id, view_id)
+
+    # ---- reports (store/reports.py) -----------------------------------------------------
+    def reports(self, entity: str, project: str) -> list[Report]:
+        return self._call(report_sql.list_reports, entity, project)
+
+    def report(self, entity: str, project: str, report_id: int) -> Report:
+        return self._call(report_sql.read_report, entity, project, report_id)
+
+    def create_report(self, entity: str, project: str, title: str, body: dict[str, Any], *,
+                      author_id: int | None = None) -> Report:
+        with self._write() as conn:
+            return report_sql.create_report(conn, entity, project, title, body, author_id)
+
+    def save_report(self, entity: str, project: str, report_id: int, *, base_version: int,
+                    title: str | None = None, body: dict[str, Any] | None = None) -> Report:
+        with self._write() as conn:
+            return report_sql.save_report(conn, entity, project, report_id, base_version, title,
+                                       body)
+
+    def delete_report(self, entity: str, project: str, report_id: int) -> bool:
+        with self._write() as conn:
+            return report_sql.delete_report(conn, entity, project, report_id)

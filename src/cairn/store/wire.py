@@ -31,6 +31,7 @@ READS = frozenset({
     "artifact_collections", "run_artifacts", "artifact_runs", "run_files", "run_file",
     "object_keys", "object_steps", "object_values", "applied_seq", "applied_progress",
     "read_series_many", "read_envelopes", "edits", "find_sweeps", "sweep_trials",
+    "reports", "report",
 })
 """The ``MetadataStore`` methods a server answers over HTTP (every reading one)."""
 
@@ -53,6 +54,7 @@ def _classes() -> dict[str, type]:
     from cairn.store.edits import EditRow
     from cairn.store.media import ObjectKey
     from cairn.store.progress import SessionProgress
+    from cairn.store.reports import Report
     from cairn.store.sweeps import SweepRow, TrialRow
     from cairn.store.system import SystemSamples
 
@@ -60,7 +62,7 @@ def _classes() -> dict[str, type]:
                          ArtifactVersionRow, ApplyResult, MetricInfo, ProjectRow, RunFile,
                          RunRow, RunVersion, SeriesInfo, Envelope, ConsoleLine, ObjectKey,
                          SessionProgress, SystemSamples, EditRow, SweepRow,
-                         TrialRow]
+                         TrialRow, Report]
     return {cls.__name__: cls for cls in found}
 
 

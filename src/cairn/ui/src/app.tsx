@@ -19,6 +19,8 @@ const ArtifactsPage = lazyPage(() => import("./pages/artifacts/ArtifactsPage").t
 const ComparePage = lazyPage(() => import("./pages/compare/ComparePage").then((m) => m.ComparePage));
 const SweepsPage = lazyPage(() => import("./pages/sweeps/SweepsPage").then((m) => m.SweepsPage));
 const SweepPage = lazyPage(() => import("./pages/sweeps/SweepPage").then((m) => m.SweepPage));
+const ReportsPage = lazyPage(() => import("./pages/reports/ReportsPage").then((m) => m.ReportsPage));
+const ReportPage = lazyPage(() => import("./pages/reports/ReportPage").then((m) => m.ReportPage));
 const AlertsPage = lazyPage(() => import("./pages/alerts/AlertsPage").then((m) => m.AlertsPage));
 const KeysPage = lazyPage(() => import("./pages/account/KeysPage").then((m) => m.KeysPage));
 const TeamPage = lazyPage(() => import("./pages/account/TeamPage").then((m) => m.TeamPage));
@@ -67,6 +69,10 @@ export function App() {
       {route.page === "sweeps" && <SweepsPage entity={route.entity} project={route.project} />}
       {route.page === "sweep" && (
         <SweepPage key={route.id} entity={route.entity} project={route.project} id={route.id} />
+      )}
+      {route.page === "reports" && <ReportsPage entity={route.entity} project={route.project} />}
+      {route.page === "report" && (
+        <ReportPage key={route.id} entity={route.entity} project={route.project} id={route.id} theme={theme} />
       )}
       {route.page === "not-found" && (
         <main class="page page-narrow" id="main">

@@ -2,7 +2,8 @@
  *
  * Pages: `/`, `/{entity}/{project}`, `/{entity}/{project}/runs/{id}`,
  * `/{entity}/{project}/compare?runs=a,b`, `/{entity}/{project}/alerts`,
- * `/{entity}/{project}/sweeps`, `/{entity}/{project}/sweeps/{id}`, and on the team server
+ * `/{entity}/{project}/sweeps`, `/{entity}/{project}/sweeps/{id}`, `/{entity}/{project}/reports`,
+ * `/{entity}/{project}/reports/{id}`, and on the team server
  * `/login`, `/{entity}/{project}/settings`, `/-/keys`, `/-/teams/{team}` (no entity name
  * starts with "-"). The server answers index.html for all of them. */
 import { useEffect, useState } from "preact/hooks";
@@ -16,6 +17,8 @@ export type Route =
   | { page: "artifacts"; entity: string; project: string; name?: string; version?: string }
   | { page: "sweeps"; entity: string; project: string }
   | { page: "sweep"; entity: string; project: string; id: string }
+  | { page: "reports"; entity: string; project: string }
+  | { page: "report"; entity: string; project: string; id: string }
   | { page: "project-settings"; entity: string; project: string }
   | { page: "login" }
   | { page: "keys" }
@@ -48,6 +51,8 @@ export function parseRoute(pathname: string): Route {
   if (parts.length === 4 && kind === "runs" && id) return { page: "run", entity, project, id };
   if (parts.length === 3 && kind === "sweeps") return { page: "sweeps", entity, project };
   if (parts.length === 4 && kind === "sweeps" && id) return { page: "sweep", entity, project, id };
+  if (parts.length === 3 && kind === "reports") return { page: "reports", entity, project };
+  if (parts.length === 4 && kind === "reports" && id) return { page: "report", entity, project, id };
   if (kind === "artifacts" && parts.length <= 5) return { page: "artifacts", entity, project, name: parts[3], version: parts[4] };
   return { page: "not-found", path: pathname };
 }
@@ -64,6 +69,9 @@ export const paths = {
   team: (team: string) => `/-/teams/${seg(team)}`,
   sweeps: (entity: string, project: string) => `/${seg(entity)}/${seg(project)}/sweeps`,
   sweep: (entity: string, project: string, id: string) => `/${seg(entity)}/${seg(project)}/sweeps/${seg(id)}`,
+  reports: (entity: string, project: string) => `/${seg(entity)}/${seg(project)}/reports`,
+  report: (entity: string, project: string, id: number | string) =>
+    `/${seg(entity)}/${seg(project)}/reports/${seg(String(id))}`,
   artifacts: (entity: string, project: string, name?: string, version?: string) =>
     `/${seg(entity)}/${seg(project)}/artifacts${name ? `/${seg(name)}` : ""}${name && version ? `/${seg(version)}` : ""}`,
   compare: (entity: string, project: string, ids: readonly string[]) =>

@@ -11,6 +11,7 @@ import { viewKey } from "./chartData";
 import { ExportMenu } from "./ExportMenu";
 import type { LineSettings } from "./layout";
 import { LineChart } from "./LineChart";
+import { keepSnapshot } from "./snapshot";
 import { buildLine, type DrawLine, type LineSpec, type LineStyle } from "./lines";
 import { paletteColor } from "../lib/colors";
 import type { Series } from "./series";
@@ -182,6 +183,7 @@ export function ChartPanel(props: Props) {
   const title = props.title ?? metric;
   const height = props.height ?? 220;
   const ownScale = own && { yMin: own.yMin, yMax: own.yMax, ignoreOutliers: own.ignoreOutliers, logX: own.logX };
+  useEffect(() => keepSnapshot(ref.current, { title, lines, x, log, zoom, height }));
 
   return (
     <section class="panel" ref={ref} aria-label={title} data-metric={props.keys ? undefined : metric}>

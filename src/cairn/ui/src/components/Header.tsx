@@ -43,6 +43,8 @@ export function Header({ route, theme, onTheme, session }: Props) {
           <Link href={paths.alerts(project.entity, project.project)}>Alerts</Link>
           <span class="muted" aria-hidden="true">·</span>
           <Link href={paths.sweeps(project.entity, project.project)}>Sweeps</Link>
+          <span class="muted" aria-hidden="true">·</span>
+          <Link href={paths.reports(project.entity, project.project)}>Reports</Link>
           {session?.mode === "team" && (
             <>
               <span class="muted" aria-hidden="true">·</span>
