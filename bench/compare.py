@@ -3,7 +3,9 @@ run (``make bench-compare``), each figure the median of ``reps`` fresh interpret
 its spread (the lowest and highest of the repeats).
 
 - W1: ``import``, ``init()`` and ``finish()`` of a short run (import → init → one ``log``
-  → ``finish``), in a fresh interpreter and store each time.
+  → ``finish``), in a fresh interpreter and store each time; for cairn also ``finish()``
+  with ``finish_wait = "wal"`` (returns once the run's end is durable in its WAL instead
+  of waiting for its applier process, which a short script has not even started yet).
 - W2: ``log()`` median of 10 metrics a step and ``finish()`` after them (``w2_log_latency``).
 - W3: points/s of a flood, ``finish()`` included (``w3_throughput``).
 - W5: many runs one after another in one process: the total, and the median ``init()``
@@ -32,12 +34,12 @@ SIZES = {"full": {"reps": 3, "w2_steps": 10_000, "w3_steps": 100_000, "w5_runs":
                    "w5_steps": 10, "metrics": 10}}
 
 
-def short_run(tracker: str) -> dict[str, Any]:
+def short_run(tracker: str, finish_wait: str | None = None) -> dict[str, Any]:
     """W1: import the tracker, start a run, log one row, finish (a fresh interpreter)."""
     t0 = time.perf_counter()
     importlib.import_module(tracker)
     t1 = time.perf_counter()
-    run = start_run(tracker, "bench-compare-w1", {"lr": 3e-4})
+    run = start_run(tracker, "bench-compare-w1", {"lr": 3e-4}, finish_wait=finish_wait)
     t2 = time.perf_counter()
     run.log({"loss": 2.302585, "accuracy": 0.1015625, "lr": 3e-4})
     t3 = time.perf_counter()
@@ -77,6 +79,8 @@ ROWS: list[Row] = [
      lambda r: r["w1"]["init_ms"]),
     ("w1_finish_ms", "W1 finish() of a short run", "ms", "lower",
      lambda r: r["w1"]["finish_ms"]),
+    ("w1_finish_wal_ms", "W1 finish(), finish_wait = wal (cairn only)", "ms", "lower",
+     lambda r: r["w1_wal"]["finish_ms"]),
     ("w2_log_median_us", "W2 log() median", "µs", "lower", lambda r: r["w2"]["median_us"]),
     ("w2_finish_ms", "W2 finish() after the steps", "ms", "lower",
      lambda r: r["w2"]["finish_ms"]),
@@ -93,7 +97,13 @@ def _repeat(ctx: BenchContext, tracker: str, sizes: dict[str, Any]) -> dict[str,
     """One repeat of every workload for ``tracker``, each in a fresh interpreter."""
     label = f"compare-{tracker}"
     metrics = sizes["metrics"]
+    if tracker == "cairn":  # finish() without waiting for the store: the WAL-durable return
+        wal = {"w1_wal": ctx.child("bench.compare:short_run",
+                                   {"tracker": tracker, "finish_wait": "wal"}, label)}
+    else:
+        wal = {}
     return {
+        **wal,
         "w1": ctx.child("bench.compare:short_run", {"tracker": tracker}, label,
                         tracker=tracker),
         "w2": ctx.child("bench.w2_log_latency:measure",
@@ -118,6 +128,8 @@ def run(ctx: BenchContext, sizes: dict[str, Any]) -> WorkloadResult:
     for tracker in trackers:
         figures = []
         for key, label, unit, better, value in ROWS:
+            if key == "w1_finish_wal_ms" and tracker != "cairn":
+                continue
             values = [value(r) for r in reps[tracker]]
             figures.append(Figure(key, label, median(values), unit, better=better,
                                   spread=(min(values), max(values))))

@@ -20,14 +20,18 @@ class TrackerRun(Protocol):
     def finish(self) -> None: ...
 
 
-def start_run(tracker: str, project: str, config: dict[str, Any] | None = None) -> Any:
-    """A new run of ``tracker`` logging locally; call ``log`` and ``finish`` on it."""
+def start_run(tracker: str, project: str, config: dict[str, Any] | None = None, *,
+              finish_wait: str | None = None) -> Any:
+    """A new run of ``tracker`` logging locally; call ``log`` and ``finish`` on it.
+    ``finish_wait`` (cairn only) overrides that setting for the run."""
     if tracker == "cairn":
         import cairn
 
         # The disk figures are for compacted WALs, the setting for a store that stays put.
-        return cairn.init(project=project, config=config,
-                          settings={"wal_retention": "compact"})
+        settings = {"wal_retention": "compact"}
+        if finish_wait is not None:
+            settings["finish_wait"] = finish_wait
+        return cairn.init(project=project, config=config, settings=settings)
     if tracker == "wandb":
         import wandb  # type: ignore[import-not-found]
 
