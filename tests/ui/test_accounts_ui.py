@@ -76,7 +76,7 @@ def test_the_local_ui_has_no_login(log_run: LogRun, server: Callable[[], LocalSe
     logged = log_run(steps=5)
     live = server()
     url = live.url
-    assert httpx.get(f"{url}/api/v1/me").status_code == 404  # how the app tells
+    assert httpx.get(f"{url}/api/v1/me").json() == {"mode": "local"}  # how the app tells
     page.goto(url + "/")
     expect(page.get_by_role("link", name=logged.project, exact=True)).to_be_visible()
     page.goto(f"{url}/{logged.entity}/{logged.project}")
@@ -90,6 +90,26 @@ def test_the_local_ui_has_no_login(log_run: LogRun, server: Callable[[], LocalSe
     page.goto(f"{url}/-/keys")
     expect(page.get_by_role("status")).to_contain_text("has no accounts")
     page.screenshot(path=str(screenshots / "accounts-local-keys.png"))
+
+
+def test_the_local_workspace_loads_without_console_errors(
+        log_run: LogRun, server: Callable[[], LocalServer], page: Page) -> None:
+    logged = log_run(steps=5)
+    url = server().url
+    console: list[str] = []
+    failed: list[str] = []
+    page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400
+            else None)
+    page.goto(f"{url}/{logged.entity}/{logged.project}")
+    expect(page.locator(f"a[href='/{logged.entity}/{logged.project}/runs/{logged.id}']")
+           ).to_be_visible()
+    expect(page.locator("canvas").first).to_be_visible()
+    page.goto(url + "/")
+    expect(page.get_by_role("link", name=logged.project, exact=True)).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    assert failed == [], f"requests the server refused: {failed}"
+    assert console == [], f"errors in the browser's console: {console}"
 
 
 def test_login_wrong_password_then_back_where_one_was(team: Team, page: Page,

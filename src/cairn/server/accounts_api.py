@@ -1,5 +1,7 @@
 """The team server's account endpoints under ``/api/v1`` (docs in ``openapi.py``):
 
+- ``GET /me`` on the local ``cairn ui`` answers ``{"mode": "local"}``: there are no accounts
+  (:data:`LOCAL_ROUTES`, in every app; the team server's own ``/me`` comes first and wins).
 - ``POST /login`` (user name and password) starts a login session: the ``cairn_session``
   cookie (HttpOnly, SameSite=Strict, Secure over https) and, in the answer, the CSRF token
   every later mutating request sends in ``X-CSRF-Token``; ``POST /logout`` ends it;
@@ -133,7 +135,7 @@ async def logout(request: Request) -> Response:
 
 def _me(user: User, team: TeamState, caller: Caller | None) -> dict[str, Any]:
     grants = team.access.grants(user)
-    return {"user": user.name, "admin": user.admin, "entity": user.name,
+    return {"mode": "team", "user": user.name, "admin": user.admin, "entity": user.name,
             "teams": dict(sorted((grants.teams if grants else {}).items())),
             **({"auth": "session" if caller.session else "key",
                 "csrf_token": caller.session.csrf if caller.session else None}
@@ -144,6 +146,11 @@ async def me(request: Request) -> Response:
     team = team_state(request)
     caller, user = _user(request)
     return JsonResponse(await context(request).call(_me, user, team, caller))
+
+
+async def local_me(request: Request) -> Response:
+    """The local ``cairn ui``: nobody signs in (the web app shows nothing about accounts)."""
+    return JsonResponse({"mode": "local"})
 
 
 async def viewer(request: Request) -> Response:
@@ -297,3 +304,6 @@ ROUTES = [
     Route(_PROJECT + "/settings", project_settings, methods=["GET", "PATCH"]),
     Route(_PROJECT + "/members/{user}", project_member, methods=["PUT", "DELETE"]),
 ]
+
+LOCAL_ROUTES = [Route("/me", local_me, methods=["GET"])]
+"""In every app's ``/api/v1``; on the team server ``ROUTES``' ``/me`` is matched first."""
