@@ -102,15 +102,8 @@ async def login(request: Request) -> Response:
     # Each check costs one scrypt, and a login page invites guessing: after
     # ``max_failures`` wrong passwords for one name within the window, that name is
     # refused unchecked until the window passes.
-    attempts = f"login:{name}"
-    try:
-        team.keys.check_failures(attempts)
-    except TooManyFailures:
-        raise ApiError(429, "too_many_attempts", "too many wrong passwords for this user "
-                       "name; try again in a minute") from None
-    user = await context(request).call(team.accounts.check_login, name, password)
+    user = await _check_password(request, team, name, password)
     if user is None:
-        team.keys.failed(attempts)
         raise ApiError(401, "unauthorized", "wrong user name or password")
     token, session = await context(request).call(team.accounts.create_session, user)
     about = await context(request).call(_me, user, team, None)
@@ -120,6 +113,24 @@ async def login(request: Request) -> Response:
                         httponly=True, samesite="strict",
                         secure=team.secure_cookies or request.url.scheme == "https")
     return response
+
+
+async def _check_password(request: Request, team: TeamState, name: str,
+                          password: str) -> User | None:
+    """The user if ``password`` is ``name``'s. Each check costs one scrypt, and a login
+    page invites guessing: after ``max_failures`` wrong passwords for one name within the
+    window (on any worker), that name is refused unchecked (429) until the window passes."""
+    attempts = f"login:{name}"
+    ctx = context(request)
+    try:
+        await ctx.call(team.keys.check_failures, attempts)
+    except TooManyFailures:
+        raise ApiError(429, "too_many_attempts", "too many wrong passwords for this user "
+                       "name; try again in a minute") from None
+    user: User | None = await ctx.call(team.accounts.check_login, name, password)
+    if user is None:
+        await ctx.call(team.keys.failed, attempts)
+    return user
 
 
 async def logout(request: Request) -> Response:
@@ -166,8 +177,8 @@ async def change_password(request: Request) -> Response:
     new = _text(body, "password")
     current = body.get("current")
     has_one = await _store(request, team.accounts.has_password, user.name)
-    if has_one and (not isinstance(current, str) or await context(request).call(
-            team.accounts.check_login, user.name, current) is None):
+    if has_one and (not isinstance(current, str)
+                    or await _check_password(request, team, user.name, current) is None):
         raise ApiError(403, "forbidden", "'current' must be the password in use")
     await _store(request, team.accounts.set_password, user.name, new)
     return Response(status_code=204)
