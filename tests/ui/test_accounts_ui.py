@@ -271,3 +271,67 @@ def test_project_visibility_by_its_admin_hides_it_from_a_viewer(team: Team, page
         viewer.screenshot(path=str(screenshots / "accounts-hidden-project.png"))
     finally:
         viewer.context.close()
+
+
+def test_changing_ones_password(team: Team, page: Page, screenshots: Path) -> None:
+    log_in(page, team, "bob")
+    page.get_by_role("button", name="Account of bob").click()
+    page.get_by_role("navigation", name="Account").get_by_role(
+        "link", name="Password and teams").click()
+    expect(page).to_have_url(f"{team.url}/-/account")
+    form = page.get_by_role("region", name="Password")
+    new = "a new and long password"
+
+    def change(current: str, password: str, again: str | None = None) -> None:
+        form.get_by_label("Current password").fill(current)
+        form.get_by_label("New password", exact=True).fill(password)
+        form.get_by_label("New password again").fill(password if again is None else again)
+        form.get_by_role("button", name="Change password").click()
+
+    change(PASSWORD, "short")  # checked here first, with the server's rule
+    expect(form.get_by_role("alert")).to_have_text(
+        "The new password needs at least 8 characters.")
+    change(PASSWORD, new, "a new and long passwore")
+    expect(form.get_by_role("alert")).to_have_text("The two new passwords differ.")
+    change("not my password", new)
+    expect(form.get_by_role("alert")).to_have_text("The current password is wrong.")
+    expect(form.get_by_label("Current password")).to_have_value("")
+    page.screenshot(path=str(screenshots / "accounts-password-wrong.png"))
+    change(PASSWORD, new)
+    expect(form.get_by_role("status")).to_contain_text("Password changed")
+    expect(form.get_by_role("alert")).to_have_count(0)
+    page.screenshot(path=str(screenshots / "accounts-password-changed.png"))
+    # still signed in (a new session), and the new password is the one that works
+    page.goto(team.url + "/-/keys")
+    expect(page.get_by_role("button", name="Account of bob")).to_be_visible()
+    login = f"{team.url}/api/v1/login"
+    assert httpx.post(login, json={"username": "bob", "password": PASSWORD}).status_code == 401
+    assert httpx.post(login, json={"username": "bob", "password": new}).status_code == 200
+
+
+def test_making_a_team_and_seeing_its_members(team: Team, page: Page,
+                                              screenshots: Path) -> None:
+    log_in(page, team, "vic", "/-/account")
+    teams = page.get_by_role("table", name="Your teams")
+    expect(teams.locator("tr[data-team='lab']")).to_contain_text("viewer")
+    page.get_by_label("Name of the new team").fill("lab")  # taken
+    page.get_by_role("button", name="Create team").click()
+    expect(page.get_by_role("alert")).to_contain_text("'lab' is taken already")
+    page.screenshot(path=str(screenshots / "accounts-account-page.png"))
+    page.get_by_label("Name of the new team").fill("vision")
+    page.get_by_role("button", name="Create team").click()
+    expect(page).to_have_url(f"{team.url}/-/teams/vision")
+    members = page.get_by_role("table", name="Members of vision")
+    expect(members.locator("tr[data-member='vic']")).to_be_visible()
+    expect(page.get_by_label("Role of vic")).to_have_value("admin")
+    expect(page.get_by_text("you: admin")).to_be_visible()
+    page.get_by_label("User to add").fill("bob")
+    page.get_by_role("button", name="Add member").click()
+    expect(page.get_by_label("Role of bob")).to_have_value("member")
+    page.screenshot(path=str(screenshots / "accounts-new-team.png"))
+    # the new team is in the user menu and on the account page
+    page.goto(team.url + "/-/account")
+    expect(teams.locator("tr[data-team='vision']")).to_contain_text("admin")
+    page.get_by_role("button", name="Account of vic").click()
+    expect(page.get_by_role("navigation", name="Account").get_by_role(
+        "link", name=re.compile("vision"))).to_contain_text("admin")

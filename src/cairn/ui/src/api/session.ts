@@ -51,6 +51,12 @@ export function loadSession(): Promise<Session> {
   return current;
 }
 
+/** Ask the server again (after a change of what GET /me says: a new team, a role). */
+export function reloadSession(): Promise<Session> {
+  current = null;
+  return loadSession();
+}
+
 export function setSession(s: Session): void {
   current = Promise.resolve(s);
   known = s;

@@ -38,6 +38,9 @@ export function UserMenu({ session }: { session: Session | undefined }) {
           ))}
           <hr />
           <span onClick={close}>
+            <Link href={paths.account()}>Password and teams</Link>
+          </span>
+          <span onClick={close}>
             <Link href={paths.keys()}>API keys</Link>
           </span>
           <button
