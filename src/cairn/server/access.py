@@ -239,6 +239,28 @@ def require_read(scope: Scope, entity: str, project: str) -> None:
             "entity": entity, "project": project})
 
 
+def still_reads(scope: Scope, entity: str, project: str) -> Callable[[], bool] | None:
+    """For an answer that lasts (the event stream), authorised when it began: a test
+    (store work) of whether its caller is still signed in as then (the key not revoked,
+    the login session not ended, the user not disabled) and may still read the project.
+    None where nothing is checked (``cairn ui``). A changed role counts once the caller's
+    kept grants expire (``cache_seconds``)."""
+    access = access_of(scope)
+    if access is None:
+        return None
+    caller = caller_of(scope)
+    accounts = access.accounts
+
+    def allowed() -> bool:
+        if caller.key_prefix is not None and not accounts.key_alive(caller.key_prefix):
+            return False
+        if caller.session is not None and not accounts.session_alive(caller.session.session_id):
+            return False
+        return access.level(caller, entity, project, existing=True) >= Level.READ
+
+    return allowed
+
+
 def reader_of(scope: Scope) -> Callable[[str, str], bool] | None:
     """The caller's test ``(entity, project) -> may read`` (store work: call it in a
     worker thread), or None where everything may be read (``cairn ui``)."""

@@ -21,8 +21,8 @@ _VISIBILITY = {"type": "string", "enum": ["private", "team", "public"]}
 _TIME = {"type": ["number", "null"], "description": "unix seconds"}
 _ROLES = {"type": "object", "additionalProperties": _ROLE,
           "description": "user (or team) name -> role"}
-_ME = _object({"mode": {"type": "string", "enum": ["team"]}, "user": {"type": "string"}, "admin": {"type": "boolean"},
-               "entity": {"type": "string"}, "teams": _ROLES,
+_ME = _object({"mode": {"type": "string", "enum": ["team"]}, "user": {"type": "string"},
+               "admin": {"type": "boolean"}, "entity": {"type": "string"}, "teams": _ROLES,
                "auth": {"type": "string", "enum": ["key", "session"]},
                "csrf_token": {"type": ["string", "null"],
                               "description": "send it as X-CSRF-Token on every mutating "

@@ -323,6 +323,14 @@ def authenticate(conn: Cursor, key: str) -> KeyOwner | None:
                     rehash=scheme != KEY_SCHEME)
 
 
+def key_alive(conn: Cursor, prefix: str) -> bool:
+    """Whether the key of ``prefix`` (checked already) is still unrevoked and its user
+    enabled: no hash, one indexed lookup."""
+    return conn.execute("SELECT 1 FROM api_keys k JOIN users u ON u.id = k.user_id "
+                        "WHERE k.prefix = ? AND k.revoked_at IS NULL AND u.disabled_at IS NULL",
+                        (prefix,)).fetchone() is not None
+
+
 def rehash_key(conn: Cursor, key: str) -> None:
     """Keep ``key`` (checked already) as scrypt."""
     parsed = parse_key(key)
@@ -383,6 +391,13 @@ def find_session(conn: Cursor, token: str) -> LoginSession | None:
     if user.disabled_at is not None:
         return None
     return LoginSession(user, int(row[0]), str(row[1]), float(row[2]))
+
+
+def session_alive(conn: Cursor, session_id: int) -> bool:
+    """Whether a login session still lasts (not ended, not expired, its user enabled)."""
+    return conn.execute("SELECT 1 FROM login_sessions s JOIN users u ON u.id = s.user_id "
+                        "WHERE s.id = ? AND s.expires_at >= ? AND u.disabled_at IS NULL",
+                        (session_id, time.time())).fetchone() is not None
 
 
 def end_session(conn: Cursor, session_id: int) -> None:
@@ -640,6 +655,14 @@ class Accounts:
         found: KeyOwner | None = self._store._call(authenticate, key)
         if found is not None and found.rehash:
             self._in_write(rehash_key, key)
+        return found
+
+    def key_alive(self, prefix: str) -> bool:
+        found: bool = self._store._call(key_alive, prefix)
+        return found
+
+    def session_alive(self, session_id: int) -> bool:
+        found: bool = self._store._call(session_alive, session_id)
         return found
 
     def touch(self, prefix: str, at: float) -> None:
