@@ -26,7 +26,8 @@ from .conftest import LogRun
 
 PASSWORD = "correct horse battery"
 USERS = ("ada", "vic", "bob")
-"""ada: admin of team ``lab``; vic: its viewer; bob: in no team."""
+"""ada: admin of team ``lab``; vic: its viewer; bob: in no team. And root, a server
+admin."""
 
 
 @dataclass
@@ -43,6 +44,7 @@ def team(cairn_root: Path, tmp_path: Path) -> Iterator[Team]:
     store = SqliteStore(folder / "cairn.db")
     accounts = Accounts(store)
     keys = {name: accounts.create_user(name, password=PASSWORD)[1] for name in USERS}
+    accounts.create_user("root", admin=True, password=PASSWORD)
     accounts.create_team("lab", admin="ada")
     accounts.set_team_member("lab", "vic", "viewer")
     store.close()
@@ -335,3 +337,45 @@ def test_making_a_team_and_seeing_its_members(team: Team, page: Page,
     page.get_by_role("button", name="Account of vic").click()
     expect(page.get_by_role("navigation", name="Account").get_by_role(
         "link", name=re.compile("vision"))).to_contain_text("admin")
+
+
+def test_a_server_admin_makes_a_user(team: Team, page: Page, browser: Browser,
+                                     screenshots: Path) -> None:
+    log_in(page, team, "root")
+    page.get_by_role("button", name="Account of root").click()
+    page.get_by_role("navigation", name="Account").get_by_role("link", name="Users").click()
+    expect(page).to_have_url(f"{team.url}/-/users")
+    table = page.get_by_role("table", name="Users")
+    expect(table.locator("tr[data-user='root']")).to_contain_text("server admin")
+    form = page.get_by_role("form", name="New user")
+    form.get_by_label("Name of the new user").fill("bob")  # taken
+    form.get_by_role("button", name="Create user").click()
+    expect(page.get_by_role("alert")).to_contain_text("user 'bob' exists already")
+    form.get_by_label("Name of the new user").fill("dan")
+    form.get_by_label("Password of the new user").fill("short")
+    form.get_by_role("button", name="Create user").click()
+    expect(page.get_by_role("alert")).to_contain_text("at least 8 characters")
+    form.get_by_label("Password of the new user").fill("dan's long password")
+    form.get_by_role("button", name="Create user").click()
+    key = page.get_by_test_id("new-key")
+    expect(key).to_have_text(re.compile(r"^cairn_[0-9a-f]{8}_\S+$"))
+    expect(table.locator("tr[data-user='dan']")).to_be_visible()
+    page.screenshot(path=str(screenshots / "accounts-users.png"))
+    answer = httpx.get(f"{team.url}/api/v1/viewer",
+                       headers={"Authorization": f"Bearer {key.inner_text()}"})
+    assert answer.json()["user"] == "dan"
+    assert httpx.post(f"{team.url}/api/v1/login", json={
+        "username": "dan", "password": "dan's long password"}).status_code == 200
+
+    # someone who is not a server admin: no link in the menu, and a refusal on the page
+    other = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    try:
+        log_in(other, team, "ada")
+        other.get_by_role("button", name="Account of ada").click()
+        expect(other.get_by_role("navigation", name="Account").get_by_role(
+            "link", name="Users")).to_have_count(0)
+        other.goto(team.url + "/-/users")
+        expect(other.get_by_role("status")).to_contain_text("Only server admins")
+        expect(other.get_by_role("alert")).to_contain_text("not a server admin")
+    finally:
+        other.context.close()

@@ -25,7 +25,7 @@ store's reading methods), ``read`` / ``write`` / ``admin`` (that level on the pr
 path names; a project that does not exist answers as one the caller may not read, whoever
 asks), ``write_new`` (write, where the project may not exist yet; refused alike whether
 it exists or not), and ``team_read`` / ``team_admin`` (membership of the team the path
-names).
+names), and ``server_admin`` (server admins only: user administration).
 :meth:`Access.install` wraps every route's app with its rule's check, so it runs after
 routing (it needs the path's names) and before the handler; a route with no rule is
 refused (403) on the team server, and the authorisation matrix test fails for it.
@@ -372,6 +372,12 @@ class Checked:
         params = scope.get("path_params") or {}
         if rule in ("user", "listed"):
             return
+        if rule == "server_admin":
+            assert caller.user is not None
+            if not caller.user.admin:
+                raise ApiError(403, "forbidden", f"user {caller.user.name!r} is not a server "
+                               "admin; only server admins manage users")
+            return
         if rule in TEAM_RULES:
             await self.check_team(rule, caller, str(params["team"]))
             return
@@ -427,6 +433,8 @@ RULES: dict[str, str] = {
     "GET /api/v1/me/keys": "user",
     "POST /api/v1/me/keys": "user",
     "DELETE /api/v1/me/keys/{prefix}": "user",
+    "GET /api/v1/users": "server_admin",
+    "POST /api/v1/users": "server_admin",
     "GET /api/v1/teams": "user",
     "POST /api/v1/teams": "user",
     "GET /api/v1/teams/{team}": "team_read",

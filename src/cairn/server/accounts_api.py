@@ -9,6 +9,8 @@
 - ``POST /me/password`` changes one's password (the current one is needed, except the
   first time); ``GET/POST /me/keys``, ``DELETE /me/keys/{prefix}``: one's API keys (a new
   key is shown once; the list has each key's last use).
+- ``GET/POST /users``: server admins list the users and make one (with an optional
+  password; its first API key is shown once), as ``cairn server create-user`` does.
 - ``GET/POST /teams``, ``GET /teams/{team}``, ``PUT/DELETE /teams/{team}/members/{user}``:
   teams and their members' roles.
 - ``GET/PATCH /projects/{entity}/{project}/settings``,
@@ -213,6 +215,32 @@ async def revoke_key(request: Request) -> Response:
     return JsonResponse(key_json(info))
 
 
+# ---- users (server admins) -------------------------------------------------------------------
+async def list_users(request: Request) -> Response:
+    team = team_state(request)
+    found = await _store(request, team.accounts.list_users)
+    return JsonResponse({"users": [
+        {"name": u.name, "admin": u.admin, "created_at": u.created_at,
+         "disabled_at": u.disabled_at, "keys": sum(k.revoked_at is None for k in keys)}
+        for u, keys in found]})
+
+
+async def create_user(request: Request) -> Response:
+    team = team_state(request)
+    body = await json_body(request)
+    name = _text(body, "name")
+    admin = body.get("admin", False)
+    password = body.get("password")
+    if not isinstance(admin, bool):
+        raise bad_request("'admin' must be true or false")
+    if password is not None and not isinstance(password, str):
+        raise bad_request("'password' must be a string (or left out: the user then signs "
+                          "in with the key until they are given one)")
+    user, key = await _store(request, team.accounts.create_user, name, admin, password or None)
+    return JsonResponse({"name": user.name, "admin": user.admin, "key": key},
+                        status_code=201)
+
+
 # ---- teams ---------------------------------------------------------------------------------------
 async def list_teams(request: Request) -> Response:
     team = team_state(request)
@@ -308,6 +336,8 @@ ROUTES = [
     Route("/me/keys", list_keys, methods=["GET"]),
     Route("/me/keys", create_key, methods=["POST"]),
     Route("/me/keys/{prefix}", revoke_key, methods=["DELETE"]),
+    Route("/users", list_users, methods=["GET"]),
+    Route("/users", create_user, methods=["POST"]),
     Route("/teams", list_teams, methods=["GET"]),
     Route("/teams", create_team, methods=["POST"]),
     Route("/teams/{team}", get_team, methods=["GET"]),

@@ -3,7 +3,7 @@
  * Pages: `/`, `/{entity}/{project}`, `/{entity}/{project}/runs/{id}`,
  * `/{entity}/{project}/compare?runs=a,b`, `/{entity}/{project}/alerts`,
  * `/{entity}/{project}/sweeps`, `/{entity}/{project}/sweeps/{id}`, and on the team server
- * `/login`, `/{entity}/{project}/settings`, `/-/account`, `/-/keys`, `/-/teams/{team}` (no entity name
+ * `/login`, `/{entity}/{project}/settings`, `/-/account`, `/-/users`, `/-/keys`, `/-/teams/{team}` (no entity name
  * starts with "-"). The server answers index.html for all of them. */
 import { useEffect, useState } from "preact/hooks";
 
@@ -20,6 +20,7 @@ export type Route =
   | { page: "login" }
   | { page: "keys" }
   | { page: "account" }
+  | { page: "users" }
   | { page: "team"; team: string }
   | { page: "not-found"; path: string };
 
@@ -39,6 +40,7 @@ export function parseRoute(pathname: string): Route {
   if (entity === "-") {
     if (parts.length === 2 && project === "keys") return { page: "keys" };
     if (parts.length === 2 && project === "account") return { page: "account" };
+    if (parts.length === 2 && project === "users") return { page: "users" };
     if (parts.length === 3 && project === "teams" && kind) return { page: "team", team: kind };
     return { page: "not-found", path: pathname };
   }
@@ -64,6 +66,7 @@ export const paths = {
   projectSettings: (entity: string, project: string) => `/${seg(entity)}/${seg(project)}/settings`,
   keys: () => "/-/keys",
   account: () => "/-/account",
+  users: () => "/-/users",
   team: (team: string) => `/-/teams/${seg(team)}`,
   sweeps: (entity: string, project: string) => `/${seg(entity)}/${seg(project)}/sweeps`,
   sweep: (entity: string, project: string, id: string) => `/${seg(entity)}/${seg(project)}/sweeps/${seg(id)}`,

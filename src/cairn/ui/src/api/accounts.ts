@@ -11,6 +11,15 @@ export interface ApiKey {
   revoked_at: number | null;
 }
 
+export interface UserInfo {
+  name: string;
+  admin: boolean;
+  created_at: number;
+  disabled_at: number | null;
+  /** unrevoked API keys */
+  keys: number;
+}
+
 export type Visibility = "private" | "team" | "public";
 
 export interface Team {
@@ -39,6 +48,15 @@ export const accountsApi = {
 
   /** Set one's password; the server ends every login session of the user (this one too). */
   changePassword: (current: string, password: string) => send<void>("POST", "/me/password", { current, password }),
+
+  /** Server admins: the users, and making one (its first key is in the answer, once). */
+  users: (signal?: AbortSignal) => request<{ users: UserInfo[] }>("/users", { signal }).then((r) => r.users),
+  createUser: (name: string, admin: boolean, password: string | null) =>
+    send<{ name: string; admin: boolean; key: string }>("POST", "/users", {
+      name,
+      admin,
+      ...(password ? { password } : {}),
+    }),
 
   teams: (signal?: AbortSignal) =>
     request<{ teams: { name: string; role: Role | null }[] }>("/teams", { signal }).then((r) => r.teams),

@@ -43,6 +43,11 @@ export function UserMenu({ session }: { session: Session | undefined }) {
           <span onClick={close}>
             <Link href={paths.keys()}>API keys</Link>
           </span>
+          {me.admin && (
+            <span onClick={close}>
+              <Link href={paths.users()}>Users</Link>
+            </span>
+          )}
           <button
             type="button"
             class="menu-item"
