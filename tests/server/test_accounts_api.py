@@ -251,3 +251,29 @@ def test_wrong_passwords_for_one_name_are_refused_unchecked_for_a_while(
     # ... and nobody else's is
     assert api.post("/api/v1/login",
                     json={"username": "carol", "password": PASSWORD}).status_code == 200
+
+
+def test_server_admins_make_users(team: tuple[ApiClient, dict[str, str]]) -> None:
+    api, keys = team
+    made = api.post("/api/v1/users", headers=bearer(keys["alice"]),
+                    json={"name": "dan", "password": "dan's long password"})
+    assert made.status_code == 201, made.text
+    assert (made.json()["name"], made.json()["admin"]) == ("dan", False)
+    assert api.get("/api/v1/viewer", headers=bearer(made.json()["key"])).json()["user"] == "dan"
+    assert api.post("/api/v1/login", json={"username": "dan", "password": "dan's long password"}
+                    ).status_code == 200
+    listed = api.get("/api/v1/users", headers=bearer(keys["alice"])).json()["users"]
+    assert [(u["name"], u["admin"], u["keys"]) for u in listed] == [
+        ("alice", True, 1), ("bob", False, 1), ("carol", False, 1), ("dan", False, 1)]
+    # the store's rules, as clear errors; nothing made
+    assert "exists already" in assert_error(api.post(
+        "/api/v1/users", headers=bearer(keys["alice"]), json={"name": "bob"}), 400, "bad_request")
+    assert "at least 8" in assert_error(api.post(
+        "/api/v1/users", headers=bearer(keys["alice"]),
+        json={"name": "erin", "password": "short"}), 400, "bad_request")
+    assert_error(api.post("/api/v1/users", headers=bearer(keys["alice"]),
+                          json={"name": "erin", "admin": "yes"}), 400, "bad_request")
+    assert "not a server admin" in assert_error(api.post(
+        "/api/v1/users", headers=bearer(keys["bob"]), json={"name": "erin"}), 403, "forbidden")
+    assert_error(api.get("/api/v1/users", headers=bearer(keys["bob"])), 403, "forbidden")
+    assert len(api.get("/api/v1/users", headers=bearer(keys["alice"])).json()["users"]) == 4

@@ -140,6 +140,12 @@ CALLER_REQUESTS: dict[str, tuple[int, dict[str, Any]]] = {
 }
 """Routes that name no project: any signed-in caller (``user``), or anyone (``open``)."""
 
+ADMIN_REQUESTS = {
+    "GET /api/v1/users": (200, {}),
+    "POST /api/v1/users": (400, {"json": {}}),
+}
+"""Routes for server admins only (``server_admin``): 401 anonymous, 403 anyone else."""
+
 TEAM_REQUESTS = {
     "GET /api/v1/teams/{team}": (200, {}),
     "PUT /api/v1/teams/{team}/members/{user}": (400, {"json": {"role": "bogus"}}),
@@ -287,7 +293,7 @@ def test_every_route_has_a_rule_and_a_line_here(world: World) -> None:
     assert len(routes) > 60
     no_rule = [r for r in routes if r not in RULES]
     assert not no_rule, f"routes without an access rule (server/access.py RULES): {no_rule}"
-    known = {*PROJECT_REQUESTS, *CALLER_REQUESTS, *TEAM_REQUESTS, *LISTED}
+    known = {*PROJECT_REQUESTS, *CALLER_REQUESTS, *TEAM_REQUESTS, *ADMIN_REQUESTS, *LISTED}
     untested = [r for r in routes if r not in known]
     assert not untested, f"routes the matrix does not call: {untested}"
     for route in PROJECT_REQUESTS:
@@ -337,6 +343,13 @@ def test_routes_without_a_project_by_caller(world: World) -> None:
         for caller in CALLERS:
             got = call(world, caller, route, values, arguments)
             expected = 401 if caller == "anonymous" and RULES[route] != "open" else ok
+            if got.status_code != expected:
+                wrong.append(f"{route} {caller}: {got.status_code} {got.text[:150]} "
+                             f"(expected {expected})")
+    for route, (ok, arguments) in ADMIN_REQUESTS.items():
+        for caller in CALLERS:
+            got = call(world, caller, route, values, arguments)
+            expected = {"anonymous": 401, "server_admin": ok}.get(caller, 403)
             if got.status_code != expected:
                 wrong.append(f"{route} {caller}: {got.status_code} {got.text[:150]} "
                              f"(expected {expected})")

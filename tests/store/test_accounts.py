@@ -1,5 +1,5 @@
 """Users, API keys, passwords, login sessions, teams and project settings (migrations 0009
-and 0011) on both SQL dialects."""
+and 0011), and failed sign-in checks (0014), on both SQL dialects."""
 
 from __future__ import annotations
 
@@ -169,3 +169,44 @@ def test_which_projects_refer_to_a_blob(store: MetadataStore) -> None:
     assert accounts.backfill_project_blobs() == 1
     assert accounts.backfill_project_blobs() == 0
     assert accounts.blob_projects(old) == [("ada", "p")]
+
+
+def test_failed_checks_are_counted_for_what_exists_and_forgotten(store: MetadataStore
+                                                                  ) -> None:
+    accounts = Accounts(store)
+    key = accounts.create_user("ada", password="correct horse")[1]
+    prefix = key.split("_")[1]
+    for at in (100.0, 130.0, 150.0):
+        accounts.note_failure("login:ada", at, window=60.0)
+        accounts.note_failure(prefix, at, window=60.0)
+    assert accounts.recent_failures("login:ada", since=90.0) == 3
+    assert accounts.recent_failures("login:ada", since=120.0) == 2
+    assert accounts.recent_failures(prefix, since=0.0) == 3
+    # a user or key that does not exist costs no scrypt: nothing is written for it
+    accounts.note_failure("login:nobody", 150.0, window=60.0)
+    accounts.note_failure("0123abcd", 150.0, window=60.0)
+    assert accounts.recent_failures("login:nobody", since=0.0) == 0
+    assert accounts.recent_failures("0123abcd", since=0.0) == 0
+    # failures older than the window go as new ones come
+    accounts.note_failure("login:ada", 200.0, window=60.0)
+    rows = store._read("SELECT what, at FROM auth_failures ORDER BY at")  # type: ignore[attr-defined]
+    assert sorted((str(w), float(a)) for w, a in rows) == sorted([
+        ("login:ada", 150.0), ("login:ada", 200.0), (prefix, 150.0)])
+
+
+def test_keys_and_sessions_alive(store: MetadataStore) -> None:
+    accounts = Accounts(store)
+    ada, key = accounts.create_user("ada", password="correct horse")
+    prefix = key.split("_")[1]
+    _, session = accounts.create_session(ada)
+    assert accounts.key_alive(prefix)
+    assert accounts.session_alive(session.session_id)
+    accounts.revoke_key(prefix)
+    assert not accounts.key_alive(prefix)
+    assert not accounts.key_alive("0123abcd")
+    accounts.end_session(session.session_id)
+    assert not accounts.session_alive(session.session_id)
+    _, again = accounts.create_session(ada)
+    with store._write() as conn:  # type: ignore[attr-defined]
+        conn.execute("UPDATE users SET disabled_at = 1.0 WHERE name = 'ada'")
+    assert not accounts.session_alive(again.session_id)

@@ -26,7 +26,8 @@ from .conftest import LogRun
 
 PASSWORD = "correct horse battery"
 USERS = ("ada", "vic", "bob")
-"""ada: admin of team ``lab``; vic: its viewer; bob: in no team."""
+"""ada: admin of team ``lab``; vic: its viewer; bob: in no team. And root, a server
+admin."""
 
 
 @dataclass
@@ -43,6 +44,7 @@ def team(cairn_root: Path, tmp_path: Path) -> Iterator[Team]:
     store = SqliteStore(folder / "cairn.db")
     accounts = Accounts(store)
     keys = {name: accounts.create_user(name, password=PASSWORD)[1] for name in USERS}
+    accounts.create_user("root", admin=True, password=PASSWORD)
     accounts.create_team("lab", admin="ada")
     accounts.set_team_member("lab", "vic", "viewer")
     store.close()
@@ -76,7 +78,7 @@ def test_the_local_ui_has_no_login(log_run: LogRun, server: Callable[[], LocalSe
     logged = log_run(steps=5)
     live = server()
     url = live.url
-    assert httpx.get(f"{url}/api/v1/me").status_code == 404  # how the app tells
+    assert httpx.get(f"{url}/api/v1/me").json() == {"mode": "local"}  # how the app tells
     page.goto(url + "/")
     expect(page.get_by_role("link", name=logged.project, exact=True)).to_be_visible()
     page.goto(f"{url}/{logged.entity}/{logged.project}")
@@ -90,6 +92,26 @@ def test_the_local_ui_has_no_login(log_run: LogRun, server: Callable[[], LocalSe
     page.goto(f"{url}/-/keys")
     expect(page.get_by_role("status")).to_contain_text("has no accounts")
     page.screenshot(path=str(screenshots / "accounts-local-keys.png"))
+
+
+def test_the_local_workspace_loads_without_console_errors(
+        log_run: LogRun, server: Callable[[], LocalServer], page: Page) -> None:
+    logged = log_run(steps=5)
+    url = server().url
+    console: list[str] = []
+    failed: list[str] = []
+    page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400
+            else None)
+    page.goto(f"{url}/{logged.entity}/{logged.project}")
+    expect(page.locator(f"a[href='/{logged.entity}/{logged.project}/runs/{logged.id}']")
+           ).to_be_visible()
+    expect(page.locator("canvas").first).to_be_visible()
+    page.goto(url + "/")
+    expect(page.get_by_role("link", name=logged.project, exact=True)).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    assert failed == [], f"requests the server refused: {failed}"
+    assert console == [], f"errors in the browser's console: {console}"
 
 
 def test_login_wrong_password_then_back_where_one_was(team: Team, page: Page,
@@ -251,3 +273,109 @@ def test_project_visibility_by_its_admin_hides_it_from_a_viewer(team: Team, page
         viewer.screenshot(path=str(screenshots / "accounts-hidden-project.png"))
     finally:
         viewer.context.close()
+
+
+def test_changing_ones_password(team: Team, page: Page, screenshots: Path) -> None:
+    log_in(page, team, "bob")
+    page.get_by_role("button", name="Account of bob").click()
+    page.get_by_role("navigation", name="Account").get_by_role(
+        "link", name="Password and teams").click()
+    expect(page).to_have_url(f"{team.url}/-/account")
+    form = page.get_by_role("region", name="Password")
+    new = "a new and long password"
+
+    def change(current: str, password: str, again: str | None = None) -> None:
+        form.get_by_label("Current password").fill(current)
+        form.get_by_label("New password", exact=True).fill(password)
+        form.get_by_label("New password again").fill(password if again is None else again)
+        form.get_by_role("button", name="Change password").click()
+
+    change(PASSWORD, "short")  # checked here first, with the server's rule
+    expect(form.get_by_role("alert")).to_have_text(
+        "The new password needs at least 8 characters.")
+    change(PASSWORD, new, "a new and long passwore")
+    expect(form.get_by_role("alert")).to_have_text("The two new passwords differ.")
+    change("not my password", new)
+    expect(form.get_by_role("alert")).to_have_text("The current password is wrong.")
+    expect(form.get_by_label("Current password")).to_have_value("")
+    page.screenshot(path=str(screenshots / "accounts-password-wrong.png"))
+    change(PASSWORD, new)
+    expect(form.get_by_role("status")).to_contain_text("Password changed")
+    expect(form.get_by_role("alert")).to_have_count(0)
+    page.screenshot(path=str(screenshots / "accounts-password-changed.png"))
+    # still signed in (a new session), and the new password is the one that works
+    page.goto(team.url + "/-/keys")
+    expect(page.get_by_role("button", name="Account of bob")).to_be_visible()
+    login = f"{team.url}/api/v1/login"
+    assert httpx.post(login, json={"username": "bob", "password": PASSWORD}).status_code == 401
+    assert httpx.post(login, json={"username": "bob", "password": new}).status_code == 200
+
+
+def test_making_a_team_and_seeing_its_members(team: Team, page: Page,
+                                              screenshots: Path) -> None:
+    log_in(page, team, "vic", "/-/account")
+    teams = page.get_by_role("table", name="Your teams")
+    expect(teams.locator("tr[data-team='lab']")).to_contain_text("viewer")
+    page.get_by_label("Name of the new team").fill("lab")  # taken
+    page.get_by_role("button", name="Create team").click()
+    expect(page.get_by_role("alert")).to_contain_text("'lab' is taken already")
+    page.screenshot(path=str(screenshots / "accounts-account-page.png"))
+    page.get_by_label("Name of the new team").fill("vision")
+    page.get_by_role("button", name="Create team").click()
+    expect(page).to_have_url(f"{team.url}/-/teams/vision")
+    members = page.get_by_role("table", name="Members of vision")
+    expect(members.locator("tr[data-member='vic']")).to_be_visible()
+    expect(page.get_by_label("Role of vic")).to_have_value("admin")
+    expect(page.get_by_text("you: admin")).to_be_visible()
+    page.get_by_label("User to add").fill("bob")
+    page.get_by_role("button", name="Add member").click()
+    expect(page.get_by_label("Role of bob")).to_have_value("member")
+    page.screenshot(path=str(screenshots / "accounts-new-team.png"))
+    # the new team is in the user menu and on the account page
+    page.goto(team.url + "/-/account")
+    expect(teams.locator("tr[data-team='vision']")).to_contain_text("admin")
+    page.get_by_role("button", name="Account of vic").click()
+    expect(page.get_by_role("navigation", name="Account").get_by_role(
+        "link", name=re.compile("vision"))).to_contain_text("admin")
+
+
+def test_a_server_admin_makes_a_user(team: Team, page: Page, browser: Browser,
+                                     screenshots: Path) -> None:
+    log_in(page, team, "root")
+    page.get_by_role("button", name="Account of root").click()
+    page.get_by_role("navigation", name="Account").get_by_role("link", name="Users").click()
+    expect(page).to_have_url(f"{team.url}/-/users")
+    table = page.get_by_role("table", name="Users")
+    expect(table.locator("tr[data-user='root']")).to_contain_text("server admin")
+    form = page.get_by_role("form", name="New user")
+    form.get_by_label("Name of the new user").fill("bob")  # taken
+    form.get_by_role("button", name="Create user").click()
+    expect(page.get_by_role("alert")).to_contain_text("user 'bob' exists already")
+    form.get_by_label("Name of the new user").fill("dan")
+    form.get_by_label("Password of the new user").fill("short")
+    form.get_by_role("button", name="Create user").click()
+    expect(page.get_by_role("alert")).to_contain_text("at least 8 characters")
+    form.get_by_label("Password of the new user").fill("dan's long password")
+    form.get_by_role("button", name="Create user").click()
+    key = page.get_by_test_id("new-key")
+    expect(key).to_have_text(re.compile(r"^cairn_[0-9a-f]{8}_\S+$"))
+    expect(table.locator("tr[data-user='dan']")).to_be_visible()
+    page.screenshot(path=str(screenshots / "accounts-users.png"))
+    answer = httpx.get(f"{team.url}/api/v1/viewer",
+                       headers={"Authorization": f"Bearer {key.inner_text()}"})
+    assert answer.json()["user"] == "dan"
+    assert httpx.post(f"{team.url}/api/v1/login", json={
+        "username": "dan", "password": "dan's long password"}).status_code == 200
+
+    # someone who is not a server admin: no link in the menu, and a refusal on the page
+    other = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    try:
+        log_in(other, team, "ada")
+        other.get_by_role("button", name="Account of ada").click()
+        expect(other.get_by_role("navigation", name="Account").get_by_role(
+            "link", name="Users")).to_have_count(0)
+        other.goto(team.url + "/-/users")
+        expect(other.get_by_role("status")).to_contain_text("Only server admins")
+        expect(other.get_by_role("alert")).to_contain_text("not a server admin")
+    finally:
+        other.context.close()

@@ -25,7 +25,7 @@ store's reading methods), ``read`` / ``write`` / ``admin`` (that level on the pr
 path names; a project that does not exist answers as one the caller may not read, whoever
 asks), ``write_new`` (write, where the project may not exist yet; refused alike whether
 it exists or not), and ``team_read`` / ``team_admin`` (membership of the team the path
-names).
+names), and ``server_admin`` (server admins only: user administration).
 :meth:`Access.install` wraps every route's app with its rule's check, so it runs after
 routing (it needs the path's names) and before the handler; a route with no rule is
 refused (403) on the team server, and the authorisation matrix test fails for it.
@@ -239,6 +239,28 @@ def require_read(scope: Scope, entity: str, project: str) -> None:
             "entity": entity, "project": project})
 
 
+def still_reads(scope: Scope, entity: str, project: str) -> Callable[[], bool] | None:
+    """For an answer that lasts (the event stream), authorised when it began: a test
+    (store work) of whether its caller is still signed in as then (the key not revoked,
+    the login session not ended, the user not disabled) and may still read the project.
+    None where nothing is checked (``cairn ui``). A changed role counts once the caller's
+    kept grants expire (``cache_seconds``)."""
+    access = access_of(scope)
+    if access is None:
+        return None
+    caller = caller_of(scope)
+    accounts = access.accounts
+
+    def allowed() -> bool:
+        if caller.key_prefix is not None and not accounts.key_alive(caller.key_prefix):
+            return False
+        if caller.session is not None and not accounts.session_alive(caller.session.session_id):
+            return False
+        return access.level(caller, entity, project, existing=True) >= Level.READ
+
+    return allowed
+
+
 def reader_of(scope: Scope) -> Callable[[str, str], bool] | None:
     """The caller's test ``(entity, project) -> may read`` (store work: call it in a
     worker thread), or None where everything may be read (``cairn ui``)."""
@@ -350,6 +372,12 @@ class Checked:
         params = scope.get("path_params") or {}
         if rule in ("user", "listed"):
             return
+        if rule == "server_admin":
+            assert caller.user is not None
+            if not caller.user.admin:
+                raise ApiError(403, "forbidden", f"user {caller.user.name!r} is not a server "
+                               "admin; only server admins manage users")
+            return
         if rule in TEAM_RULES:
             await self.check_team(rule, caller, str(params["team"]))
             return
@@ -405,6 +433,8 @@ RULES: dict[str, str] = {
     "GET /api/v1/me/keys": "user",
     "POST /api/v1/me/keys": "user",
     "DELETE /api/v1/me/keys/{prefix}": "user",
+    "GET /api/v1/users": "server_admin",
+    "POST /api/v1/users": "server_admin",
     "GET /api/v1/teams": "user",
     "POST /api/v1/teams": "user",
     "GET /api/v1/teams/{team}": "team_read",

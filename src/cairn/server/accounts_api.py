@@ -1,5 +1,7 @@
 """The team server's account endpoints under ``/api/v1`` (docs in ``openapi.py``):
 
+- ``GET /me`` on the local ``cairn ui`` answers ``{"mode": "local"}``: there are no accounts
+  (:data:`LOCAL_ROUTES`, in every app; the team server's own ``/me`` comes first and wins).
 - ``POST /login`` (user name and password) starts a login session: the ``cairn_session``
   cookie (HttpOnly, SameSite=Strict, Secure over https) and, in the answer, the CSRF token
   every later mutating request sends in ``X-CSRF-Token``; ``POST /logout`` ends it;
@@ -7,6 +9,8 @@
 - ``POST /me/password`` changes one's password (the current one is needed, except the
   first time); ``GET/POST /me/keys``, ``DELETE /me/keys/{prefix}``: one's API keys (a new
   key is shown once; the list has each key's last use).
+- ``GET/POST /users``: server admins list the users and make one (with an optional
+  password; its first API key is shown once), as ``cairn server create-user`` does.
 - ``GET/POST /teams``, ``GET /teams/{team}``, ``PUT/DELETE /teams/{team}/members/{user}``:
   teams and their members' roles.
 - ``GET/PATCH /projects/{entity}/{project}/settings``,
@@ -100,15 +104,8 @@ async def login(request: Request) -> Response:
     # Each check costs one scrypt, and a login page invites guessing: after
     # ``max_failures`` wrong passwords for one name within the window, that name is
     # refused unchecked until the window passes.
-    attempts = f"login:{name}"
-    try:
-        team.keys.check_failures(attempts)
-    except TooManyFailures:
-        raise ApiError(429, "too_many_attempts", "too many wrong passwords for this user "
-                       "name; try again in a minute") from None
-    user = await context(request).call(team.accounts.check_login, name, password)
+    user = await _check_password(request, team, name, password)
     if user is None:
-        team.keys.failed(attempts)
         raise ApiError(401, "unauthorized", "wrong user name or password")
     token, session = await context(request).call(team.accounts.create_session, user)
     about = await context(request).call(_me, user, team, None)
@@ -118,6 +115,24 @@ async def login(request: Request) -> Response:
                         httponly=True, samesite="strict",
                         secure=team.secure_cookies or request.url.scheme == "https")
     return response
+
+
+async def _check_password(request: Request, team: TeamState, name: str,
+                          password: str) -> User | None:
+    """The user if ``password`` is ``name``'s. Each check costs one scrypt, and a login
+    page invites guessing: after ``max_failures`` wrong passwords for one name within the
+    window (on any worker), that name is refused unchecked (429) until the window passes."""
+    attempts = f"login:{name}"
+    ctx = context(request)
+    try:
+        await ctx.call(team.keys.check_failures, attempts)
+    except TooManyFailures:
+        raise ApiError(429, "too_many_attempts", "too many wrong passwords for this user "
+                       "name; try again in a minute") from None
+    user: User | None = await ctx.call(team.accounts.check_login, name, password)
+    if user is None:
+        await ctx.call(team.keys.failed, attempts)
+    return user
 
 
 async def logout(request: Request) -> Response:
@@ -133,7 +148,7 @@ async def logout(request: Request) -> Response:
 
 def _me(user: User, team: TeamState, caller: Caller | None) -> dict[str, Any]:
     grants = team.access.grants(user)
-    return {"user": user.name, "admin": user.admin, "entity": user.name,
+    return {"mode": "team", "user": user.name, "admin": user.admin, "entity": user.name,
             "teams": dict(sorted((grants.teams if grants else {}).items())),
             **({"auth": "session" if caller.session else "key",
                 "csrf_token": caller.session.csrf if caller.session else None}
@@ -144,6 +159,11 @@ async def me(request: Request) -> Response:
     team = team_state(request)
     caller, user = _user(request)
     return JsonResponse(await context(request).call(_me, user, team, caller))
+
+
+async def local_me(request: Request) -> Response:
+    """The local ``cairn ui``: nobody signs in (the web app shows nothing about accounts)."""
+    return JsonResponse({"mode": "local"})
 
 
 async def viewer(request: Request) -> Response:
@@ -159,8 +179,8 @@ async def change_password(request: Request) -> Response:
     new = _text(body, "password")
     current = body.get("current")
     has_one = await _store(request, team.accounts.has_password, user.name)
-    if has_one and (not isinstance(current, str) or await context(request).call(
-            team.accounts.check_login, user.name, current) is None):
+    if has_one and (not isinstance(current, str)
+                    or await _check_password(request, team, user.name, current) is None):
         raise ApiError(403, "forbidden", "'current' must be the password in use")
     await _store(request, team.accounts.set_password, user.name, new)
     return Response(status_code=204)
@@ -193,6 +213,32 @@ async def revoke_key(request: Request) -> Response:
     info = await _store(request, team.accounts.revoke_key, prefix, user.name)
     team.keys.forget()
     return JsonResponse(key_json(info))
+
+
+# ---- users (server admins) -------------------------------------------------------------------
+async def list_users(request: Request) -> Response:
+    team = team_state(request)
+    found = await _store(request, team.accounts.list_users)
+    return JsonResponse({"users": [
+        {"name": u.name, "admin": u.admin, "created_at": u.created_at,
+         "disabled_at": u.disabled_at, "keys": sum(k.revoked_at is None for k in keys)}
+        for u, keys in found]})
+
+
+async def create_user(request: Request) -> Response:
+    team = team_state(request)
+    body = await json_body(request)
+    name = _text(body, "name")
+    admin = body.get("admin", False)
+    password = body.get("password")
+    if not isinstance(admin, bool):
+        raise bad_request("'admin' must be true or false")
+    if password is not None and not isinstance(password, str):
+        raise bad_request("'password' must be a string (or left out: the user then signs "
+                          "in with the key until they are given one)")
+    user, key = await _store(request, team.accounts.create_user, name, admin, password or None)
+    return JsonResponse({"name": user.name, "admin": user.admin, "key": key},
+                        status_code=201)
 
 
 # ---- teams ---------------------------------------------------------------------------------------
@@ -290,6 +336,8 @@ ROUTES = [
     Route("/me/keys", list_keys, methods=["GET"]),
     Route("/me/keys", create_key, methods=["POST"]),
     Route("/me/keys/{prefix}", revoke_key, methods=["DELETE"]),
+    Route("/users", list_users, methods=["GET"]),
+    Route("/users", create_user, methods=["POST"]),
     Route("/teams", list_teams, methods=["GET"]),
     Route("/teams", create_team, methods=["POST"]),
     Route("/teams/{team}", get_team, methods=["GET"]),
@@ -297,3 +345,6 @@ ROUTES = [
     Route(_PROJECT + "/settings", project_settings, methods=["GET", "PATCH"]),
     Route(_PROJECT + "/members/{user}", project_member, methods=["PUT", "DELETE"]),
 ]
+
+LOCAL_ROUTES = [Route("/me", local_me, methods=["GET"])]
+"""In every app's ``/api/v1``; on the team server ``ROUTES``' ``/me`` is matched first."""

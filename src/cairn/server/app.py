@@ -20,6 +20,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from cairn.server import (
+    accounts_api,
     alerts,
     artifacts,
     console,
@@ -56,7 +57,8 @@ def api_routes() -> list[BaseRoute]:
     return [*projects.ROUTES, *runs.ROUTES, *history.ROUTES, *envelopes.ROUTES,
             *events.ROUTES, *files.ROUTES, *artifacts.ROUTES, *media.ROUTES,
             *openapi.ROUTES, *system.ROUTES, *console.ROUTES, *alerts.ROUTES,
-            *sweeps.ROUTES, *workspaces.ROUTES, *reports.ROUTES]
+            *sweeps.ROUTES, *workspaces.ROUTES, *reports.ROUTES,
+            *accounts_api.LOCAL_ROUTES]
 
 
 async def _no_api_route(request: Request) -> Response:

@@ -88,7 +88,13 @@ class KeyChecks:
     costs one scrypt: so after ``max_failures`` failed checks of one prefix within
     ``failure_window`` seconds, further keys with that prefix are refused unchecked (429)
     until the window passes. A valid key already checked keeps working from the cache.
-    Password logins are limited the same way, per user name (``login:NAME``)."""
+    Password logins are limited the same way, per user name (``login:NAME``).
+
+    The failures are counted in the store (``auth_failures``), not in this process: the
+    server's workers and instances share one budget, so more workers give a guesser no
+    more tries. Only failures of a user or key that exists are written (those are the ones
+    that cost a scrypt), so made-up names cost the store no writes. Counting is one indexed
+    read before each check that is not answered from the cache."""
 
     def __init__(self, accounts: Accounts, cache_seconds: float = 5.0,
                  max_failures: int = 20, failure_window: float = 60.0) -> None:
@@ -97,29 +103,22 @@ class KeyChecks:
         self.max_failures = max_failures
         self.failure_window = failure_window
         self._cache: OrderedDict[bytes, tuple[float, KeyOwner | None]] = OrderedDict()
-        self._failures: OrderedDict[str, list[float]] = OrderedDict()
 
     def forget(self) -> None:
         """Drop every kept answer (a key was revoked through this server)."""
         self._cache.clear()
 
-    def _recent(self, what: str, now: float) -> list[float]:
-        return [t for t in self._failures.get(what, ()) if t > now - self.failure_window]
-
-    def check_failures(self, what: str, now: float | None = None) -> None:
+    def check_failures(self, what: str) -> None:
         """Raise ``TooManyFailures`` if ``what`` (a key prefix, or ``login:NAME`` for a
-        user's password) failed ``max_failures`` times within the window."""
-        now = time.monotonic() if now is None else now
-        if len(self._recent(what, now)) >= self.max_failures:
+        user's password) failed ``max_failures`` times within the window, on any worker
+        (store work: call it in a worker thread)."""
+        since = time.time() - self.failure_window
+        if self.accounts.recent_failures(what, since) >= self.max_failures:
             raise TooManyFailures(what)
 
-    def failed(self, what: str, now: float | None = None) -> None:
-        """Note one failed check of ``what``."""
-        now = time.monotonic() if now is None else now
-        self._failures[what] = [*self._recent(what, now), now]
-        self._failures.move_to_end(what)
-        while len(self._failures) > _CACHE_ENTRIES:
-            self._failures.popitem(last=False)
+    def failed(self, what: str) -> None:
+        """Note one failed check of ``what`` (store work)."""
+        self.accounts.note_failure(what, time.time(), self.failure_window)
 
     async def owner(self, key: str) -> KeyOwner | None:
         digest = hashlib.sha256(key.encode("utf-8", "replace")).digest()
@@ -129,10 +128,10 @@ class KeyChecks:
             return cached[1]
         prefix = parse_key(key)
         if prefix is not None:
-            self.check_failures(prefix[0], now)
+            await run_in_threadpool(self.check_failures, prefix[0])
         owner = await run_in_threadpool(self.accounts.authenticate, key)
         if owner is None and prefix is not None:
-            self.failed(prefix[0], now)
+            await run_in_threadpool(self.failed, prefix[0])
         if owner is not None:
             wall = time.time()
             if owner.last_used_at is None or owner.last_used_at < wall - LAST_USED_RESOLUTION:

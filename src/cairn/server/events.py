@@ -8,13 +8,17 @@ one (``reset`` past ``MAX_POINTS``). Runs shown as running are looked at again o
 poll, since one that dies is only *read* as crashed (no write marks it). A comment line
 keeps an idle connection open.
 
-The stream ends when the client goes away or the server stops (``ServerContext.stopping``).
+The stream ends when the client goes away or the server stops (``ServerContext.stopping``),
+and on the team server when its caller may no longer read the project: it is authorised
+when it connects, and every ``RECHECK`` seconds after (``access.still_reads``: the key
+revoked, the login session ended, the user disabled, the project made private or the
+caller's role taken away). The browser's reconnection is then refused as any request is.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
+from cairn.server.access import still_reads
 from cairn.server.context import ServerContext, context, find_project
 from cairn.server.encoding import dumps
 from cairn.server.params import query_float, query_list
@@ -38,6 +43,8 @@ SLACK = 2.0
 """Seconds before the last change seen that each look starts at: a batch stamped a moment
 before another may commit after it (another process, another clock)."""
 _TICK = 0.1
+RECHECK = 2.0
+"""Seconds between two checks that a stream's caller may still read its project."""
 
 
 @dataclass(frozen=True)
@@ -166,11 +173,17 @@ async def _pause(ctx: ServerContext, request: Request, seconds: float) -> bool:
         await anyio.sleep(min(_TICK, left))
 
 
-async def event_stream(ctx: ServerContext, request: Request,
-                       watch: ProjectWatch) -> AsyncIterator[bytes]:
+async def event_stream(ctx: ServerContext, request: Request, watch: ProjectWatch,
+                       allowed: Callable[[], bool] | None = None) -> AsyncIterator[bytes]:
+    """The stream's bytes; ``allowed`` (store work) is asked every ``RECHECK`` seconds
+    whether the caller may still read the project, and the stream ends when not."""
     yield b": cairn events\nretry: 2000\n\n"
-    quiet_since = time.monotonic()
+    quiet_since = checked = time.monotonic()
     while not await _pause(ctx, request, ctx.options.poll_interval):
+        if allowed is not None and time.monotonic() - checked >= RECHECK:
+            if not await ctx.call(allowed):
+                return
+            checked = time.monotonic()
         events = await ctx.call(watch.poll)
         for event in events:
             yield event.encode()
@@ -190,7 +203,9 @@ async def project_events(request: Request) -> Response:
     project = await find_project(request)
     watch = ProjectWatch(ctx.store, project.entity, project.name, follow, keys)
     await ctx.call(watch.start, since, project.last_activity)
-    return StreamingResponse(event_stream(ctx, request, watch), media_type="text/event-stream",
+    allowed = still_reads(request.scope, project.entity, project.name)
+    return StreamingResponse(event_stream(ctx, request, watch, allowed),
+                             media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 

@@ -297,6 +297,9 @@ PATHS: dict[str, dict[str, Any]] = {
                           "default": 100}, ""),
          _query("before", {"type": "integer"}, "an alert id: older alerts")])},
     "/api/v1/openapi.json": {"get": _op("This document", _answer({"type": "object"}))},
+    "/api/v1/me": {"get": _op("Who uses the app: on the local `cairn ui`, nobody signs in",
+                              _answer(_object({"mode": {"type": "string",
+                                                        "enum": ["local"]}})))},
 }
 
 

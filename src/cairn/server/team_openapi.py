@@ -21,8 +21,8 @@ _VISIBILITY = {"type": "string", "enum": ["private", "team", "public"]}
 _TIME = {"type": ["number", "null"], "description": "unix seconds"}
 _ROLES = {"type": "object", "additionalProperties": _ROLE,
           "description": "user (or team) name -> role"}
-_ME = _object({"user": {"type": "string"}, "admin": {"type": "boolean"},
-               "entity": {"type": "string"}, "teams": _ROLES,
+_ME = _object({"mode": {"type": "string", "enum": ["team"]}, "user": {"type": "string"},
+               "admin": {"type": "boolean"}, "entity": {"type": "string"}, "teams": _ROLES,
                "auth": {"type": "string", "enum": ["key", "session"]},
                "csrf_token": {"type": ["string", "null"],
                               "description": "send it as X-CSRF-Token on every mutating "
@@ -69,6 +69,18 @@ PATHS: dict[str, dict[str, Any]] = {
         "Set one's password (the current one is needed once one is set); login sessions "
         "end", _NO_CONTENT, body=_object({"password": {"type": "string", "minLength": 8},
                                           "current": {"type": "string"}}, ["password"]))},
+    "/api/v1/users": {
+        "get": _op("The users (server admins)", _answer(_object({"users": {
+            "type": "array", "items": _object({
+                "name": {"type": "string"}, "admin": {"type": "boolean"},
+                "created_at": {"type": "number"}, "disabled_at": _TIME,
+                "keys": {"type": "integer", "description": "unrevoked API keys"}})}}))),
+        "post": _op("Make a user (server admins); its first API key is shown this once",
+                    _created(_object({"name": {"type": "string"}, "admin": {"type": "boolean"},
+                                      "key": {"type": "string"}})),
+                    body=_object({"name": {"type": "string"}, "admin": {"type": "boolean"},
+                                  "password": {"type": "string", "minLength": 8}},
+                                 ["name"]))},
     "/api/v1/me/keys": {
         "get": _op("One's API keys, with their last use (never the keys themselves)",
                    _answer(_object({"keys": {"type": "array", "items": _KEY}}))),

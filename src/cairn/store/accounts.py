@@ -1,6 +1,6 @@
-"""The team server's accounts in a SQL store (migrations 0009 and 0011): users, their API
-keys, passwords and login sessions; teams and their members; each project's visibility,
-owner and members; and which projects refer to each blob.
+"""The team server's accounts in a SQL store (migrations 0009, 0011 and 0014): users, their
+API keys, passwords and login sessions; teams and their members; each project's visibility,
+owner and members; which projects refer to each blob; and recent failed sign-in checks.
 
 **API keys** read ``cairn_<prefix>_<secret>``: the prefix (8 hex digits) is not secret, it
 names the key in listings and logs and finds its row with one indexed lookup; the secret is
@@ -323,6 +323,14 @@ def authenticate(conn: Cursor, key: str) -> KeyOwner | None:
                     rehash=scheme != KEY_SCHEME)
 
 
+def key_alive(conn: Cursor, prefix: str) -> bool:
+    """Whether the key of ``prefix`` (checked already) is still unrevoked and its user
+    enabled: no hash, one indexed lookup."""
+    return conn.execute("SELECT 1 FROM api_keys k JOIN users u ON u.id = k.user_id "
+                        "WHERE k.prefix = ? AND k.revoked_at IS NULL AND u.disabled_at IS NULL",
+                        (prefix,)).fetchone() is not None
+
+
 def rehash_key(conn: Cursor, key: str) -> None:
     """Keep ``key`` (checked already) as scrypt."""
     parsed = parse_key(key)
@@ -385,8 +393,40 @@ def find_session(conn: Cursor, token: str) -> LoginSession | None:
     return LoginSession(user, int(row[0]), str(row[1]), float(row[2]))
 
 
+def session_alive(conn: Cursor, session_id: int) -> bool:
+    """Whether a login session still lasts (not ended, not expired, its user enabled)."""
+    return conn.execute("SELECT 1 FROM login_sessions s JOIN users u ON u.id = s.user_id "
+                        "WHERE s.id = ? AND s.expires_at >= ? AND u.disabled_at IS NULL",
+                        (session_id, time.time())).fetchone() is not None
+
+
 def end_session(conn: Cursor, session_id: int) -> None:
     conn.execute("DELETE FROM login_sessions WHERE id = ?", (session_id,))
+
+
+# ---- failed checks ---------------------------------------------------------------------------
+def _failure_subject(what: str) -> tuple[str, str]:
+    """The row a failure is about: ``login:NAME`` a user's password, else a key's prefix."""
+    if what.startswith("login:"):
+        return "SELECT 1 FROM users WHERE name = ?", what[len("login:"):]
+    return "SELECT 1 FROM api_keys WHERE prefix = ?", what
+
+
+def note_failure(conn: Cursor, what: str, at: float, window: float) -> None:
+    """Note a failed check of ``what`` (``login:NAME`` for a wrong password, or a key
+    prefix for a wrong secret), if that user or key exists: a failure costs a scrypt only
+    then, and names that exist nowhere must not fill the table. Failures older than
+    ``window`` seconds go."""
+    exists, subject = _failure_subject(what)
+    conn.execute("DELETE FROM auth_failures WHERE at < ?", (at - window,))
+    conn.execute(f"INSERT INTO auth_failures (what, at) SELECT ?, ? WHERE EXISTS ({exists})",
+                 (what, at, subject))
+
+
+def recent_failures(conn: Cursor, what: str, since: float) -> int:
+    row = conn.execute("SELECT count(*) FROM auth_failures WHERE what = ? AND at > ?",
+                       (what, since)).fetchone()
+    return int(row[0])
 
 
 # ---- teams -----------------------------------------------------------------------------------
@@ -617,6 +657,14 @@ class Accounts:
             self._in_write(rehash_key, key)
         return found
 
+    def key_alive(self, prefix: str) -> bool:
+        found: bool = self._store._call(key_alive, prefix)
+        return found
+
+    def session_alive(self, session_id: int) -> bool:
+        found: bool = self._store._call(session_alive, session_id)
+        return found
+
     def touch(self, prefix: str, at: float) -> None:
         self._in_write(touch_key, prefix, at)
 
@@ -647,6 +695,13 @@ class Accounts:
 
     def end_session(self, session_id: int) -> None:
         self._in_write(end_session, session_id)
+
+    def note_failure(self, what: str, at: float, window: float) -> None:
+        self._in_write(note_failure, what, at, window)
+
+    def recent_failures(self, what: str, since: float) -> int:
+        found: int = self._store._call(recent_failures, what, since)
+        return found
 
     def create_team(self, name: str, admin: str | None = None) -> None:
         self._in_write(create_team, name, admin)

@@ -23,6 +23,8 @@ const ReportsPage = lazyPage(() => import("./pages/reports/ReportsPage").then((m
 const ReportPage = lazyPage(() => import("./pages/reports/ReportPage").then((m) => m.ReportPage));
 const AlertsPage = lazyPage(() => import("./pages/alerts/AlertsPage").then((m) => m.AlertsPage));
 const KeysPage = lazyPage(() => import("./pages/account/KeysPage").then((m) => m.KeysPage));
+const AccountPage = lazyPage(() => import("./pages/account/AccountPage").then((m) => m.AccountPage));
+const UsersPage = lazyPage(() => import("./pages/account/UsersPage").then((m) => m.UsersPage));
 const TeamPage = lazyPage(() => import("./pages/account/TeamPage").then((m) => m.TeamPage));
 const ProjectSettingsPage = lazyPage(() =>
   import("./pages/account/ProjectSettingsPage").then((m) => m.ProjectSettingsPage),
@@ -35,7 +37,7 @@ export function App() {
   const [help, setHelp] = useState(false);
   useShortcuts(route, () => setHelp((h) => !h));
   const session = useSession();
-  const accountPage = route.page === "keys" || route.page === "team" || route.page === "project-settings";
+  const accountPage = route.page === "keys" || route.page === "account" || route.page === "users" || route.page === "team" || route.page === "project-settings";
   return (
     <>
       <Header route={route} theme={theme} onTheme={setTheme} session={session} />
@@ -52,6 +54,8 @@ export function App() {
         </main>
       )}
       {session?.mode === "team" && route.page === "keys" && <KeysPage />}
+      {session?.mode === "team" && route.page === "account" && <AccountPage />}
+      {session?.mode === "team" && route.page === "users" && <UsersPage />}
       {session?.mode === "team" && route.page === "team" && <TeamPage key={route.team} team={route.team} />}
       {session?.mode === "team" && route.page === "project-settings" && (
         <ProjectSettingsPage key={`${route.entity}/${route.project}`} entity={route.entity} project={route.project} />

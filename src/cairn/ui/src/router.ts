@@ -3,8 +3,8 @@
  * Pages: `/`, `/{entity}/{project}`, `/{entity}/{project}/runs/{id}`,
  * `/{entity}/{project}/compare?runs=a,b`, `/{entity}/{project}/alerts`,
  * `/{entity}/{project}/sweeps`, `/{entity}/{project}/sweeps/{id}`, `/{entity}/{project}/reports`,
- * `/{entity}/{project}/reports/{id}`, and on the team server
- * `/login`, `/{entity}/{project}/settings`, `/-/keys`, `/-/teams/{team}` (no entity name
+ * `/{entity}/{project}/reports/{id}`, and on the team server `/login`,
+ * `/{entity}/{project}/settings`, `/-/account`, `/-/users`, `/-/keys`, `/-/teams/{team}` (no entity name
  * starts with "-"). The server answers index.html for all of them. */
 import { useEffect, useState } from "preact/hooks";
 
@@ -22,6 +22,8 @@ export type Route =
   | { page: "project-settings"; entity: string; project: string }
   | { page: "login" }
   | { page: "keys" }
+  | { page: "account" }
+  | { page: "users" }
   | { page: "team"; team: string }
   | { page: "not-found"; path: string };
 
@@ -40,6 +42,8 @@ export function parseRoute(pathname: string): Route {
   if (parts.length === 1 && entity === "login") return { page: "login" };
   if (entity === "-") {
     if (parts.length === 2 && project === "keys") return { page: "keys" };
+    if (parts.length === 2 && project === "account") return { page: "account" };
+    if (parts.length === 2 && project === "users") return { page: "users" };
     if (parts.length === 3 && project === "teams" && kind) return { page: "team", team: kind };
     return { page: "not-found", path: pathname };
   }
@@ -66,6 +70,8 @@ export const paths = {
   alerts: (entity: string, project: string) => `/${seg(entity)}/${seg(project)}/alerts`,
   projectSettings: (entity: string, project: string) => `/${seg(entity)}/${seg(project)}/settings`,
   keys: () => "/-/keys",
+  account: () => "/-/account",
+  users: () => "/-/users",
   team: (team: string) => `/-/teams/${seg(team)}`,
   sweeps: (entity: string, project: string) => `/${seg(entity)}/${seg(project)}/sweeps`,
   sweep: (entity: string, project: string, id: string) => `/${seg(entity)}/${seg(project)}/sweeps/${seg(id)}`,

@@ -11,6 +11,15 @@ export interface ApiKey {
   revoked_at: number | null;
 }
 
+export interface UserInfo {
+  name: string;
+  admin: boolean;
+  created_at: number;
+  disabled_at: number | null;
+  /** unrevoked API keys */
+  keys: number;
+}
+
 export type Visibility = "private" | "team" | "public";
 
 export interface Team {
@@ -26,6 +35,9 @@ export interface ProjectSettings {
   members: Record<string, Role>;
 }
 
+/** The server's shortest password (store/accounts.py MIN_PASSWORD). */
+export const MIN_PASSWORD = 8;
+
 const seg = encodeURIComponent;
 const projectPath = (e: string, p: string) => `/projects/${seg(e)}/${seg(p)}`;
 
@@ -34,6 +46,21 @@ export const accountsApi = {
   createKey: (label: string) => send<{ key: string; prefix: string; label: string }>("POST", "/me/keys", { label }),
   revokeKey: (prefix: string) => send<ApiKey>("DELETE", `/me/keys/${seg(prefix)}`),
 
+  /** Set one's password; the server ends every login session of the user (this one too). */
+  changePassword: (current: string, password: string) => send<void>("POST", "/me/password", { current, password }),
+
+  /** Server admins: the users, and making one (its first key is in the answer, once). */
+  users: (signal?: AbortSignal) => request<{ users: UserInfo[] }>("/users", { signal }).then((r) => r.users),
+  createUser: (name: string, admin: boolean, password: string | null) =>
+    send<{ name: string; admin: boolean; key: string }>("POST", "/users", {
+      name,
+      admin,
+      ...(password ? { password } : {}),
+    }),
+
+  teams: (signal?: AbortSignal) =>
+    request<{ teams: { name: string; role: Role | null }[] }>("/teams", { signal }).then((r) => r.teams),
+  createTeam: (name: string) => send<Team>("POST", "/teams", { name }),
   team: (team: string, signal?: AbortSignal) => request<Team>(`/teams/${seg(team)}`, { signal }),
   setTeamMember: (team: string, user: string, role: Role | null) =>
     role

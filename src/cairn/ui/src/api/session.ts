@@ -1,6 +1,7 @@
-/** Who is using the app, and where it is served from. `GET /api/v1/me` tells: 200 on the
- * team server with someone signed in, 401 there without, and 404 on the local `cairn ui`,
- * which has no accounts (nothing about signing in is shown there). */
+/** Who is using the app, and where it is served from. `GET /api/v1/me` tells: on the
+ * team server 200 `{"mode": "team", user, ...}` with someone signed in and 401 without; on
+ * the local `cairn ui`, which has no accounts (nothing about signing in is shown there),
+ * 200 `{"mode": "local"}` (older servers answered 404 there, which is still read so). */
 import { useEffect, useState } from "preact/hooks";
 import { loginPathFor } from "../lib/nextPath";
 import { navigate } from "../router";
@@ -10,6 +11,7 @@ import { setCsrfSource, setUnauthorizedHandler } from "./http";
 export type Role = "admin" | "member" | "viewer";
 
 export interface Me {
+  mode?: "team";
   user: string;
   admin: boolean;
   entity: string;
@@ -27,7 +29,9 @@ const listeners = new Set<(s: Session) => void>();
 
 async function fetchSession(): Promise<Session> {
   try {
-    return { mode: "team", me: await request<Me>("/me") };
+    const answer = await request<Me | { mode: "local" }>("/me");
+    if ("mode" in answer && answer.mode === "local") return { mode: "local" };
+    return { mode: "team", me: answer as Me };
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return { mode: "team", me: null };
     if (err instanceof ApiError && err.status === 404) return { mode: "local" };
@@ -45,6 +49,12 @@ export function loadSession(): Promise<Session> {
     });
   }
   return current;
+}
+
+/** Ask the server again (after a change of what GET /me says: a new team, a role). */
+export function reloadSession(): Promise<Session> {
+  current = null;
+  return loadSession();
 }
 
 export function setSession(s: Session): void {

@@ -38,8 +38,16 @@ export function UserMenu({ session }: { session: Session | undefined }) {
           ))}
           <hr />
           <span onClick={close}>
+            <Link href={paths.account()}>Password and teams</Link>
+          </span>
+          <span onClick={close}>
             <Link href={paths.keys()}>API keys</Link>
           </span>
+          {me.admin && (
+            <span onClick={close}>
+              <Link href={paths.users()}>Users</Link>
+            </span>
+          )}
           <button
             type="button"
             class="menu-item"

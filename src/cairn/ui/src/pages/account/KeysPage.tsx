@@ -67,7 +67,7 @@ export function KeysPage() {
   );
 }
 
-function NewKey({ key: value, label, onDone }: { key: string; label: string; onDone: () => void }) {
+export function NewKey({ key: value, label, onDone }: { key: string; label: string; onDone: () => void }) {
   const [copied, setCopied] = useState<"yes" | "failed" | null>(null);
   const copy = () =>
     navigator.clipboard.writeText(value).then(
