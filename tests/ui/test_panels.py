@@ -59,7 +59,8 @@ def stored(live: LiveServer, run: Logged, until: Callable[[dict[str, Any]], bool
     while True:
         layout = httpx.get(url).json()["layout"]
         if (layout is not None and until(layout)) or time.monotonic() > deadline:
-            assert layout is not None and until(layout), layout
+            assert layout is not None, "no layout saved"
+            assert until(layout), layout
             return layout
         time.sleep(0.1)
 
@@ -77,7 +78,8 @@ def download(page: Page, panel: Locator, title: str, item: str) -> tuple[str, by
 
 def bar_values(panel: Locator) -> list[tuple[str, float]]:
     bars = panel.locator("g.bar")
-    return [(bars.nth(i).get_attribute("data-id") or "", float(bars.nth(i).get_attribute("data-value") or "nan"))
+    return [(bars.nth(i).get_attribute("data-id") or "",
+             float(bars.nth(i).get_attribute("data-value") or "nan"))
             for i in range(bars.count())]
 
 
@@ -95,7 +97,8 @@ def test_bar_panel_sorts_groups_saves_and_exports(page: Page, log_run: LogRun,
     assert [v for _, v in values] == sorted((v for _, v in values), reverse=True)
     # best grows with lr: the largest learning rate first.
     by_name = {r.id: r.name for r in runs}
-    assert by_name[values[0][0]] == "run-7" and by_name[values[-1][0]] == "run-0"
+    assert by_name[values[0][0]] == "run-7"
+    assert by_name[values[-1][0]] == "run-0"
     layout = stored(live, runs[0], lambda lay: any(p["type"] == "bar" for p in panels(lay)))
     saved = next(p for p in panels(layout) if p["type"] == "bar")
     assert saved["settings"]["options"] == {"field": "summary.best", "sort": "desc"}
@@ -105,10 +108,12 @@ def test_bar_panel_sorts_groups_saves_and_exports(page: Page, log_run: LogRun,
     name, data = download(page, bar, "best", "Data (CSV)")
     assert name.endswith(".csv")
     rows = list(csv.reader(io.StringIO(data.decode())))
-    assert rows[0] == ["run", "id", "best", "runs"] and len(rows) == 9
+    assert rows[0] == ["run", "id", "best", "runs"]
+    assert len(rows) == 9
     assert float(rows[1][2]) == values[0][1]
     _, svg = download(page, bar, "best", "SVG image")
-    assert svg.startswith(b"<svg") and svg.count(b"<rect") >= 8
+    assert svg.startswith(b"<svg")
+    assert svg.count(b"<rect") >= 8
 
     # Grouped by optimizer, a bar per group: the mean of its runs.
     page.goto(f"{live.url}/{runs[0].entity}/proj?group=config.optimizer")
@@ -153,10 +158,11 @@ def test_scatter_panel_text_axis_log_axis_and_colour(page: Page, log_run: LogRun
     dialog.get_by_role("button", name="Save").click()
     expect(figure).to_have_attribute("data-x-scale", "log")
     expect(figure).to_have_attribute("data-points", "8")
-    colours = {scatter.locator("circle.scatter-point").nth(i).get_attribute("fill") for i in range(8)}
+    points = scatter.locator("circle.scatter-point")
+    colours = {points.nth(i).get_attribute("fill") for i in range(8)}
     assert len(colours) == 2, colours  # one per optimizer
     ticks = scatter.locator("text.field-tick").all_text_contents()
-    assert "0.001" in ticks and "0.01" in ticks, ticks
+    assert {"0.001", "0.01"} <= set(ticks), ticks
     layout = stored(live, runs[0], lambda lay: any(p["settings"].get("options", {}).get("logX")
                                                    for p in panels(lay)))
     assert panels(layout)[0]["settings"]["options"] == {
@@ -168,7 +174,8 @@ def test_scatter_panel_text_axis_log_axis_and_colour(page: Page, log_run: LogRun
     page.get_by_role("checkbox", name="Select run-5").check()
     expect(figure).to_have_attribute("data-points", "2")
     _, data = download(page, scatter, "best against lr", "Data (CSV)")
-    assert sorted(r[0] for r in list(csv.reader(io.StringIO(data.decode())))[1:]) == ["run-2", "run-5"]
+    lines = list(csv.reader(io.StringIO(data.decode())))
+    assert sorted(r[0] for r in lines[1:]) == ["run-2", "run-5"]
 
 
 def test_parallel_panel_brush_filters_the_workspace(page: Page, log_run: LogRun,
@@ -219,7 +226,8 @@ def test_parallel_panel_brush_filters_the_workspace(page: Page, log_run: LogRun,
     names = {r.id: r.name for r in runs}
     shown = {names[page.locator(ROWS).nth(i).get_attribute("data-run") or ""] for i in range(4)}
     assert shown == {f"run-{i}" for i in range(4, 8)}, shown
-    assert 10 ** (-4 + 3 * 3 / 7) < lo < 10 ** (-4 + 4 * 3 / 7) and hi >= 0.1 * 0.999, (lo, hi)
+    assert 10 ** (-4 + 3 * 3 / 7) < lo < 10 ** (-4 + 4 * 3 / 7), lo
+    assert hi >= 0.1 * 0.999, hi
     page.screenshot(path=str(screenshots / "panel-parallel-brush.png"))
 
     # A brush on a category axis too: adam only (runs 5 and 7).
@@ -243,7 +251,8 @@ def test_parallel_panel_brush_filters_the_workspace(page: Page, log_run: LogRun,
     assert "brush=" not in page.url
 
     _, svg = download(page, pc, "Parallel coordinates", "SVG image")
-    assert svg.startswith(b"<svg") and svg.count(b"<path") >= 8
+    assert svg.startswith(b"<svg")
+    assert svg.count(b"<path") >= 8
 
 
 def test_run_comparer_highlights_differences(page: Page, log_run: LogRun,
@@ -295,6 +304,8 @@ def test_parameter_importance_finds_the_one_parameter(page: Page, log_run: LogRu
     panel = add_chart(page, "train", "Parameter importance", Metric="summary.best")
     figure = panel.get_by_role("figure")
     expect(figure).to_have_attribute("data-params", "3")
+    expect(figure).to_have_attribute("aria-busy", "false")  # the forest is fitted
+    expect(panel.get_by_text("random forest, 100 trees")).to_be_visible()
     rows = panel.locator("g.importance-row")
     # best depends on lr alone: lr first, with nearly all the importance, and a strong
     # (monotone, not linear) correlation; optimizer is text, so no correlation.
@@ -307,4 +318,5 @@ def test_parameter_importance_finds_the_one_parameter(page: Page, log_run: LogRu
     _, data = download(page, panel, "Parameter importance for best", "Data (CSV)")
     table = list(csv.reader(io.StringIO(data.decode())))
     assert table[0] == ["parameter", "importance", "correlation with best"]
-    assert table[1][0] == "lr" and abs(sum(float(r[1]) for r in table[1:]) - 1) < 1e-9
+    assert table[1][0] == "lr"
+    assert abs(sum(float(r[1]) for r in table[1:]) - 1) < 1e-9

@@ -1,11 +1,12 @@
 /** Parameter importance against a chosen metric: per config parameter that varies, the
  * forest importance and the correlation with the metric (`importance.ts`), over the runs
  * the charts draw. */
-import { useMemo } from "preact/hooks";
+import { useEffect, useMemo, useState } from "preact/hooks";
 import { csvOf } from "../export";
 import { PanelFrame, useWidth } from "./frame";
 import { usePanelRuns } from "./context";
-import { importanceOf, MIN_RUNS } from "./importance";
+import { fitForest } from "./forest";
+import { MIN_RUNS, prepare, resultOf, samplesOf, type ImportanceResult } from "./importance";
 import type { PanelBodyProps } from "./types";
 import { fieldName } from "./values";
 
@@ -16,7 +17,22 @@ export function ImportancePanel(props: PanelBodyProps) {
   const { ctx, settings } = props;
   const metric = settings.options?.field ?? "";
   const fetched = usePanelRuns(ctx, null);
-  const result = useMemo(() => (metric && fetched.runs.length ? importanceOf(fetched.runs, metric) : null), [fetched.runs, metric]);
+  const prep = useMemo(() => (metric && fetched.runs.length ? prepare(fetched.runs, metric) : null), [fetched.runs, metric]);
+  // Correlations at once; the forest's importances when the worker has fitted it.
+  const [fit, setFit] = useState<{ prep: typeof prep; result: ImportanceResult; error?: string } | null>(null);
+  useEffect(() => {
+    if (!prep || !prep.fitted) return;
+    let current = true;
+    fitForest(samplesOf(prep), prep.y).then(
+      (scores) => current && setFit({ prep, result: resultOf(prep, scores) }),
+      (e: unknown) => current && setFit({ prep, result: resultOf(prep, null), error: e instanceof Error ? e.message : String(e) }),
+    );
+    return () => {
+      current = false;
+    };
+  }, [prep]);
+  const fitting = !!prep?.fitted && fit?.prep !== prep;
+  const result = prep ? (fit?.prep === prep ? fit.result : resultOf(prep, null)) : null;
   const [box, width] = useWidth();
   const rows = result?.rows ?? [];
   const nameW = Math.min(200, Math.max(90, width * 0.34));
@@ -37,11 +53,17 @@ export function ImportancePanel(props: PanelBodyProps) {
       status={result && (
         <p class="field-panel-note muted small">
           against {fieldName(metric)} · {result.runs} runs
-          {!result.fitted && result.runs < MIN_RUNS ? ` · importance needs ${MIN_RUNS} runs with a value` : " · random forest, 100 trees"}
+          {result.runs < MIN_RUNS
+            ? ` · importance needs ${MIN_RUNS} runs with a value`
+            : fitting
+              ? " · fitting the random forest…"
+              : fit?.error
+                ? ` · the random forest failed: ${fit.error}`
+                : " · random forest, 100 trees"}
         </p>
       )}>
       <div ref={box} class="importance-box">
-        <svg width={width} height={svgH} role="figure" aria-label={`Parameter importance for ${fieldName(metric)}`} data-params={rows.length}>
+        <svg width={width} height={svgH} role="figure" aria-busy={fitting} aria-label={`Parameter importance for ${fieldName(metric)}`} data-params={rows.length}>
           <text x={nameW + 4} y={14} class="field-axis-name">Importance</text>
           <text x={nameW + barW + 16} y={14} class="field-axis-name">Correlation</text>
           {rows.map((r, i) => {

@@ -15,7 +15,7 @@ import type { PanelBodyProps } from "./types";
 import { brushesOf, brushFilter } from "./values";
 
 /** Room for the chart's own toolbar (log axes, brush status and buttons) above it. */
-const TOOLBAR_PX = 72;
+const TOOLBAR_PX = 40;
 
 export function ParallelPanel(props: PanelBodyProps) {
   const { ctx, settings, onOptions } = props;

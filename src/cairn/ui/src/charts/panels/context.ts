@@ -1,7 +1,7 @@
 /** What the field panels chart: the workspace's runs as its table filters and selects them
  * (and the runs' colours), handed down by the workspace page. */
 import { createContext } from "preact";
-import { useContext } from "preact/hooks";
+import { useContext, useMemo } from "preact/hooks";
 import { api } from "../../api/client";
 import type { Columns, Run } from "../../api/types";
 import type { Filters } from "../../lib/filters";
@@ -62,11 +62,11 @@ export function usePanelRuns(ctx: PanelRuns, fields: readonly string[] | null, u
       api.runs(ctx.entity, ctx.project, { filters, search: ctx.search, order: ctx.order, limit: MAX_PANEL_RUNS, columns: cols?.length ? cols : null }, signal),
     [ctx.entity, ctx.project, unbrushed ? JSON.stringify(filters) : ctx.filtersKey, ctx.search, ctx.order, cols?.join("\n") ?? "*", ctx.version],
   );
-  const all = fetched.data?.runs ?? [];
-  const runs = unbrushed
-    ? ctx.onlySelected
-      ? all.filter((r) => ctx.selected.includes(r.id))
-      : all
-    : all.filter((r) => ctx.charted.has(r.id));
+  // The same array while nothing changes: panels memoise what they compute from it.
+  const runs = useMemo(() => {
+    const all = fetched.data?.runs ?? [];
+    if (unbrushed) return ctx.onlySelected ? all.filter((r) => ctx.selected.includes(r.id)) : all;
+    return all.filter((r) => ctx.charted.has(r.id));
+  }, [fetched.data, unbrushed, ctx.onlySelected, ctx.selected.join(","), ctx.charted]);
   return { runs, total: fetched.data?.total ?? 0, error: fetched.error, loading: fetched.loading, reload: fetched.reload };
 }

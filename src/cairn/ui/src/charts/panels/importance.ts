@@ -78,8 +78,11 @@ export interface ForestOptions {
 
 /** Mean decrease in impurity per feature of a random forest regressor (bootstrap samples,
  * every feature tried at each split unless `maxFeatures` says fewer), normalised to sum
- * to 1. `x[i][f]` is the
- * value of feature f in sample i (finite numbers). */
+ * to 1. `x[i][f]` is the value of feature f in sample i (finite numbers).
+ *
+ * Each tree sorts its sample once per feature; a node is a range of those sorted orders,
+ * and a split partitions every order stably, so a tree costs O(n·p·depth) after the sort
+ * (classic presorted CART) rather than a sort at every node. */
 export function forestImportance(x: readonly (readonly number[])[], y: readonly number[], opts: ForestOptions = {}): number[] {
   const n = y.length;
   const p = x[0]?.length ?? 0;
@@ -87,66 +90,113 @@ export function forestImportance(x: readonly (readonly number[])[], y: readonly 
   if (n < 2 || p === 0) return total;
   const trees = opts.trees ?? 100;
   const maxDepth = opts.maxDepth ?? 12;
-  const minLeaf = opts.minLeaf ?? 1;
+  const minLeaf = Math.max(1, opts.minLeaf ?? 1);
   const tries = Math.max(1, Math.min(p, opts.maxFeatures ?? p));
   const random = rng(opts.seed ?? 1);
-  const order = new Array<number>(n);
+  const cols = Array.from({ length: p }, (_, f) => Float64Array.from(x, (row) => row[f]!));
+  const ys = Float64Array.from(y);
+  // Per tree: the sample (row of each position), each feature's order of positions, its
+  // values in that order, and scratch space for partitions.
+  const sample = new Int32Array(n);
+  const order = Array.from({ length: p }, () => new Int32Array(n));
+  const sortedX = Array.from({ length: p }, () => new Float64Array(n));
+  const sy = new Float64Array(n);
+  const left = new Uint8Array(n);
+  const scratch = new Int32Array(n);
+  const features = Int32Array.from({ length: p }, (_, f) => f);
+  const gains = new Float64Array(p);
   for (let t = 0; t < trees; t++) {
-    const sample = Array.from({ length: n }, () => Math.floor(random() * n));
-    const gains = new Array<number>(p).fill(0);
-    grow(sample, 0);
-    const sum = gains.reduce((a, b) => a + b, 0);
-    if (sum > 0) for (let f = 0; f < p; f++) total[f]! += gains[f]! / sum;
-
-    function grow(idx: number[], depth: number): void {
-      const m = idx.length;
-      if (m < 2 * minLeaf || depth >= maxDepth) return;
-      let s = 0;
-      let ss = 0;
-      for (const i of idx) {
-        s += y[i]!;
-        ss += y[i]! * y[i]!;
-      }
-      const sse = ss - (s * s) / m;
-      if (sse <= 1e-12 * m) return;
-      // The features tried, drawn without replacement.
-      const features = Array.from({ length: p }, (_, f) => f);
-      for (let k = 0; k < tries; k++) {
-        const j = k + Math.floor(random() * (p - k));
-        [features[k], features[j]] = [features[j]!, features[k]!];
-      }
-      let best = { gain: 0, f: -1, at: 0 };
-      for (let k = 0; k < tries; k++) {
-        const f = features[k]!;
-        for (let i = 0; i < m; i++) order[i] = idx[i]!;
-        const sorted = order.slice(0, m).sort((a, b) => x[a]![f]! - x[b]![f]!);
-        let ls = 0;
-        let lss = 0;
-        for (let i = 0; i < m - 1; i++) {
-          const v = y[sorted[i]!]!;
-          ls += v;
-          lss += v * v;
-          const left = i + 1;
-          if (left < minLeaf || m - left < minLeaf) continue;
-          if (x[sorted[i]!]![f] === x[sorted[i + 1]!]![f]) continue;
-          const rs = s - ls;
-          const rss = ss - lss;
-          const after = lss - (ls * ls) / left + (rss - (rs * rs) / (m - left));
-          const gain = sse - after;
-          if (gain > best.gain + 1e-12) best = { gain, f, at: (x[sorted[i]!]![f]! + x[sorted[i + 1]!]![f]!) / 2 };
-        }
-      }
-      if (best.f < 0) return;
-      gains[best.f]! += best.gain;
-      const l: number[] = [];
-      const r: number[] = [];
-      for (const i of idx) (x[i]![best.f]! <= best.at ? l : r).push(i);
-      grow(l, depth + 1);
-      grow(r, depth + 1);
+    for (let i = 0; i < n; i++) {
+      sample[i] = Math.floor(random() * n);
+      sy[i] = ys[sample[i]!]!;
     }
+    for (let f = 0; f < p; f++) {
+      const col = cols[f]!;
+      const o = order[f]!;
+      for (let i = 0; i < n; i++) o[i] = i;
+      o.sort((a, b) => col[sample[a]!]! - col[sample[b]!]!);
+    }
+    gains.fill(0);
+    grow(0, n, 0);
+    let sum = 0;
+    for (let f = 0; f < p; f++) sum += gains[f]!;
+    if (sum > 0) for (let f = 0; f < p; f++) total[f]! += gains[f]! / sum;
   }
   const sum = total.reduce((a, b) => a + b, 0);
   return sum > 0 ? total.map((v) => v / sum) : total;
+
+  function grow(lo: number, hi: number, depth: number): void {
+    const m = hi - lo;
+    if (m < 2 * minLeaf || depth >= maxDepth) return;
+    let s = 0;
+    let ss = 0;
+    const o0 = order[0]!;
+    for (let i = lo; i < hi; i++) {
+      const v = sy[o0[i]!]!;
+      s += v;
+      ss += v * v;
+    }
+    const sse = ss - (s * s) / m;
+    if (sse <= 1e-12 * Math.max(1, ss)) return;
+    // The features tried here, drawn without replacement.
+    for (let k = 0; k < tries; k++) {
+      const j = k + Math.floor(random() * (p - k));
+      const tmp = features[k]!;
+      features[k] = features[j]!;
+      features[j] = tmp;
+    }
+    let bestGain = 0;
+    let bestF = -1;
+    let bestAt = 0;
+    for (let k = 0; k < tries; k++) {
+      const f = features[k]!;
+      const o = order[f]!;
+      const col = cols[f]!;
+      const xs = sortedX[f]!;
+      for (let i = lo; i < hi; i++) xs[i] = col[sample[o[i]!]!]!;
+      let ls = 0;
+      let lss = 0;
+      for (let i = lo; i < hi - 1; i++) {
+        const v = sy[o[i]!]!;
+        ls += v;
+        lss += v * v;
+        const nl = i + 1 - lo;
+        if (nl < minLeaf || m - nl < minLeaf || xs[i] === xs[i + 1]) continue;
+        const rs = s - ls;
+        const after = lss - (ls * ls) / nl + (ss - lss - (rs * rs) / (m - nl));
+        const gain = sse - after;
+        if (gain > bestGain + 1e-12) {
+          bestGain = gain;
+          bestF = f;
+          bestAt = (xs[i]! + xs[i + 1]!) / 2;
+        }
+      }
+    }
+    if (bestF < 0) return;
+    gains[bestF]! += bestGain;
+    const col = cols[bestF]!;
+    let nl = 0;
+    const ob = order[bestF]!;
+    for (let i = lo; i < hi; i++) {
+      const goes = col[sample[ob[i]!]!]! <= bestAt ? 1 : 0;
+      left[ob[i]!] = goes;
+      nl += goes;
+    }
+    // Every feature's order split stably: the left positions first, in order.
+    for (let f = 0; f < p; f++) {
+      const o = order[f]!;
+      let a = lo;
+      let b = 0;
+      for (let i = lo; i < hi; i++) {
+        const pos = o[i]!;
+        if (left[pos]) o[a++] = pos;
+        else scratch[b++] = pos;
+      }
+      for (let i = 0; i < b; i++) o[a + i] = scratch[i]!;
+    }
+    grow(lo, lo + nl, depth + 1);
+    grow(lo + nl, hi, depth + 1);
+  }
 }
 
 /** The config parameters that vary across the runs (a constant one explains nothing). */
@@ -161,8 +211,16 @@ export function varyingParams(runs: readonly Run[]): string[] {
   return [...seen].filter(([, vs]) => vs.size > 1).map(([k]) => `config.${k}`).sort();
 }
 
-/** Correlation and forest importance of every varying config parameter for `metric`. */
-export function importanceOf(runs: readonly Run[], metric: string, opts: ForestOptions = {}): ImportanceResult {
+/** What the forest is fitted to: the runs with a finite metric, their varying parameters
+ * as feature columns, and the metric. */
+export interface Prepared {
+  params: string[];
+  columns: { values: number[]; numeric: boolean }[];
+  y: number[];
+  fitted: boolean;
+}
+
+export function prepare(runs: readonly Run[], metric: string): Prepared {
   const used = runs.filter((r) => {
     const v = numericValue(valueOf(r, metric));
     return v !== null && Number.isFinite(v);
@@ -172,15 +230,29 @@ export function importanceOf(runs: readonly Run[], metric: string, opts: ForestO
   // Features: numbers as they are (a missing one as the mean), anything else as the index
   // of its value among the sorted categories (a tree splits those as well as numbers).
   const columns = params.map((param) => encode(used.map((r) => valueOf(r, param))));
-  const fitted = used.length >= MIN_RUNS && params.length > 0;
-  const scores = fitted ? forestImportance(used.map((_, i) => columns.map((c) => c.values[i]!)), y, opts) : [];
-  const rows = params.map((param, f) => ({
+  return { params, columns, y, fitted: used.length >= MIN_RUNS && params.length > 0 };
+}
+
+/** The samples of a prepared fit, row by row (the forest's input). */
+export function samplesOf(prep: Prepared): number[][] {
+  return prep.y.map((_, i) => prep.columns.map((c) => c.values[i]!));
+}
+
+/** The rows shown, from a prepared fit and the forest's scores (absent: not fitted). */
+export function resultOf(prep: Prepared, scores: readonly number[] | null): ImportanceResult {
+  const rows = prep.params.map((param, f) => ({
     param,
-    correlation: columns[f]!.numeric ? pearson(columns[f]!.values, y) : null,
-    importance: fitted ? scores[f]! : null,
+    correlation: prep.columns[f]!.numeric ? pearson(prep.columns[f]!.values, prep.y) : null,
+    importance: prep.fitted && scores ? scores[f]! : null,
   }));
   rows.sort((a, b) => (b.importance ?? -1) - (a.importance ?? -1) || Math.abs(b.correlation ?? 0) - Math.abs(a.correlation ?? 0));
-  return { rows, runs: used.length, fitted };
+  return { rows, runs: prep.y.length, fitted: prep.fitted && !!scores };
+}
+
+/** Correlation and forest importance of every varying config parameter for `metric`. */
+export function importanceOf(runs: readonly Run[], metric: string, opts: ForestOptions = {}): ImportanceResult {
+  const prep = prepare(runs, metric);
+  return resultOf(prep, prep.fitted ? forestImportance(samplesOf(prep), prep.y, opts) : null);
 }
 
 function encode(values: readonly (Json | undefined)[]): { values: number[]; numeric: boolean } {
