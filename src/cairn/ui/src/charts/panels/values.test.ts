@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Run } from "../../api/types";
 import { pcAxis } from "../parallel";
+import { cleanLayout } from "../layout";
 import { cleanOptions } from "./options";
 import { barsOf, brushesOf, brushFilter, compareRows } from "./values";
 
@@ -77,5 +78,19 @@ describe("panel options", () => {
       x: "config.lr", fields: ["a"], onlyDiffs: true,
     });
     expect(cleanOptions("nope")).toBeUndefined();
+  });
+
+  it("travel in a layout read from the store, a view or a link", () => {
+    const layout = cleanLayout({
+      sections: [{ id: "s", name: "S", panels: [
+        { id: "a", type: "importance", settings: { options: { field: "summary.loss", fields: "x" } } },
+        { id: "b", type: "comparer", settings: { options: { onlyDiffs: true } } },
+        { id: "c", type: "pie", settings: {} },
+      ] }],
+    });
+    expect(layout!.sections[0]!.panels).toEqual([
+      { id: "a", type: "importance", settings: { options: { field: "summary.loss" } } },
+      { id: "b", type: "comparer", settings: { options: { onlyDiffs: true } } },
+    ]);
   });
 });
