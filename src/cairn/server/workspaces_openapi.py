@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from cairn.server.openapi import _ENTITY, _PROJECT, _errors, _object, _op
+from cairn.store.workspaces import PANEL_TYPES
 
 _VIEW_ID = {"name": "view_id", "in": "path", "required": True,
             "schema": {"type": "integer", "minimum": 1}}
 _ID = {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$"}
 _CELLS = {"type": "integer", "minimum": 1, "maximum": 12}
 _PANEL = {**_object({
-    "id": _ID, "type": {"enum": ["line", "bar", "scatter", "parallel", "markdown"]},
+    "id": _ID, "type": {"enum": list(PANEL_TYPES)},
     "w": _CELLS, "h": _CELLS, "settings": {"type": "object"}}, ["id", "type"]),
     "additionalProperties": False}
 _SECTION = {**_object({

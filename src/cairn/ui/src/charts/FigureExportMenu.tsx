@@ -10,6 +10,8 @@ interface Props {
   /** The element holding the chart: an `<svg>` inside it, or a Vega chart's `.vega-target`. */
   figure: () => HTMLElement | null;
   csv: () => string;
+  /** False for a table (a run comparer): only its data exports. */
+  images?: boolean;
 }
 
 async function svgOf(el: HTMLElement): Promise<{ text: string; width: number; height: number } | null> {
@@ -46,7 +48,7 @@ export function FigureExportMenu(props: Props) {
   );
 }
 
-function Items({ title, figure, csv, close }: Props & { close: () => void }) {
+function Items({ title, figure, csv, close, images = true }: Props & { close: () => void }) {
   const [error, setError] = useState<string | null>(null);
   const run = async (what: string, work: (el: HTMLElement) => Promise<void>) => {
     setError(null);
@@ -62,20 +64,20 @@ function Items({ title, figure, csv, close }: Props & { close: () => void }) {
   const nothing = () => new Error("the chart has not been drawn yet");
   return (
     <div class="menu" role="menu" aria-label={`Export ${title}`}>
-      <button type="button" role="menuitem" class="menu-item" onClick={() => run("PNG", async (el) => {
+      {images && <button type="button" role="menuitem" class="menu-item" onClick={() => run("PNG", async (el) => {
         const png = await pngOf(el);
         if (!png) throw nothing();
         download(fileName(title, "png"), png);
       })}>
         PNG image
-      </button>
-      <button type="button" role="menuitem" class="menu-item" onClick={() => run("SVG", async (el) => {
+      </button>}
+      {images && <button type="button" role="menuitem" class="menu-item" onClick={() => run("SVG", async (el) => {
         const svg = await svgOf(el);
         if (!svg) throw nothing();
         download(fileName(title, "svg"), svg.text, "image/svg+xml");
       })}>
         SVG image
-      </button>
+      </button>}
       <button type="button" role="menuitem" class="menu-item" onClick={() => run("CSV", async () => download(fileName(title, "csv"), csv(), "text/csv"))}>
         Data (CSV)
       </button>

@@ -38,6 +38,8 @@ import { legendLabel } from "./legendTemplate";
 import type { LineSpec } from "./lines";
 import { PanelSettings, TextSettings } from "./PanelSettings";
 import { Markdown } from "../components/Markdown";
+import type { Columns } from "../api/types";
+import { AddChartMenu, defaultTitle, FieldPanel, FieldSettings, isFieldPanel, newPanelSize } from "./panels";
 
 const FIRST_PANELS = 24;
 const GRID_MIN_PX = 340;
@@ -64,6 +66,8 @@ interface Props {
   edit?: LayoutEditor;
   storageKey?: string;
   runInfo?: (id: string) => Run | undefined;
+  /** The project's config and summary keys (the field panels' settings offer them). */
+  columns?: Columns;
 }
 
 type Toggled = Record<string, boolean>;
@@ -113,7 +117,7 @@ export function PanelSections(props: Props) {
   const save = (settings: LineSettings) => {
     if (!editing || !edit) return;
     if (editing.panel) edit.change(updatePanel(edit.layout, editing.section, editing.panel, { settings }));
-    else edit.change(addPanel(edit.layout, editing.section, { type: editing.type, settings })[0]);
+    else edit.change(addPanel(edit.layout, editing.section, { type: editing.type, settings, ...newPanelSize(editing.type) })[0]);
     setEditing(null);
   };
   return (
@@ -126,6 +130,16 @@ export function PanelSections(props: Props) {
         <TextSettings
           title={editing.panel ? panelTitle(editing.panel, props.keys) : "a new text panel"}
           settings={editing.panel ? editing.panel.settings : {}}
+          onSave={save}
+          onClose={() => setEditing(null)}
+        />
+      )}
+      {editing && isFieldPanel(editing.panel?.type ?? editing.type) && (
+        <FieldSettings
+          type={(editing.panel?.type ?? editing.type) as Parameters<typeof FieldSettings>[0]["type"]}
+          title={editing.panel ? panelTitle(editing.panel, props.keys) : "a new panel"}
+          settings={editing.panel ? editing.panel.settings : {}}
+          columns={props.columns}
           onSave={save}
           onClose={() => setEditing(null)}
         />
@@ -147,6 +161,7 @@ function panelTitle(p: ShownPanel, keys: readonly string[]): string {
   if (p.autoKey !== null) return p.autoKey;
   if (p.settings.title) return p.settings.title;
   if (p.type === "markdown") return "Notes";
+  if (isFieldPanel(p.type)) return defaultTitle(p.type, p.settings.options);
   const resolved = resolveMetrics(p.settings.metrics ?? [], keys);
   return resolved.length ? resolved.join(", ") : (p.settings.metrics ?? []).join(", ") || "(no metric)";
 }
@@ -208,6 +223,7 @@ function SectionHead(props: SectionProps & { index: number }) {
           onClick={() => props.onEdit({ section: section.id, panel: null, type: "markdown" })}>
           <Icon name="plus" size={12} /> Text
         </button>
+        <AddChartMenu section={section.name} onAdd={(type) => props.onEdit({ section: section.id, panel: null, type })} />
         <button type="button" class="btn-plain" aria-label={`Rename section ${section.name}`} onClick={() => setRenaming(true)}>Rename</button>
         <button type="button" class="btn-plain" aria-label={`Move section ${section.name} up`} disabled={props.index === 0}
           onClick={() => move(-1)}>↑</button>
@@ -402,6 +418,9 @@ function PanelCell(props: Props & { section: ShownSection; panel: ShownPanel; co
           labelOf={labelOf}
           menu={menu}
         />
+      ) : isFieldPanel(panel.type) ? (
+        <FieldPanel type={panel.type} settings={panel.settings} height={h * ROW_PX} frame={{ title, menu }}
+          onOptions={edit && ((options) => edit.change(updatePanel(edit.layout, section.id, panel, { settings: { ...panel.settings, options } })))} />
       ) : panel.type === "markdown" ? (
         <section class="panel text-panel" aria-label={title}>
           <header class="panel-head"><h3 class="panel-title">{title}</h3>{menu}</header>

@@ -17,9 +17,14 @@ interface Props {
   onLog: (field: string, on: boolean) => void;
   /** Select the brushed runs in the table (and so in the charts). */
   onSelect: (ids: string[]) => void;
+  /** Brushes held by the caller (a panel keeps them as the runs filter): given, they are
+   * drawn, and every change is handed to `onBrushes` with the axes it is on. */
+  brushes?: Brushes;
+  onBrushes?: (brushes: Brushes, axes: readonly PcAxis[]) => void;
+  height?: number;
 }
 
-const HEIGHT = 300;
+const DEFAULT_HEIGHT = 300;
 const TOP = 34;
 const BOTTOM = 18;
 const SIDE = 36;
@@ -40,17 +45,22 @@ function useWidth(): [preact.RefObject<HTMLDivElement>, number] {
   return [ref, width];
 }
 
-export function ParallelCoordinates({ runs, fields, metric, logAxes, onLog, onSelect }: Props) {
+export function ParallelCoordinates({ runs, fields, metric, logAxes, onLog, onSelect, height: HEIGHT = DEFAULT_HEIGHT, ...held }: Props) {
   const [box, width] = useWidth();
-  const [brushes, setBrushes] = useState<Brushes>(new Map());
+  const [own, setOwn] = useState<Brushes>(new Map());
   const [drag, setDrag] = useState<{ field: string; from: number; to: number } | null>(null);
   const svg = useRef<SVGSVGElement>(null);
   const axes = useMemo(
     () => fields.map((f) => pcAxis(runs, f, logAxes.has(f))),
     [runs, fields.join("\n"), [...logAxes].join("\n")],
   );
-  // A brush is in axis positions, which a change of scale moves: changing axes clears it.
-  useEffect(() => setBrushes(new Map()), [fields.join("\n"), [...logAxes].join("\n")]);
+  const brushes = held.brushes ?? own;
+  const setBrushes = (next: Brushes) => (held.onBrushes ? held.onBrushes(next, axes) : setOwn(next));
+  // A brush is in axis positions, which a change of scale moves: changing axes clears it
+  // (a held brush is in the axes' values, and is drawn again by its holder).
+  useEffect(() => {
+    if (!held.brushes) setOwn(new Map());
+  }, [fields.join("\n"), [...logAxes].join("\n")]);
 
   const plotH = HEIGHT - TOP - BOTTOM;
   const xOf = (i: number) => (axes.length === 1 ? width / 2 : SIDE + (i * (width - 2 * SIDE - 40)) / (axes.length - 1));

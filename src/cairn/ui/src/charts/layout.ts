@@ -9,8 +9,9 @@
  * drawn by a configured panel (named exactly, not by a /regex/) or hidden has no automatic
  * panel. Editing an automatic panel first turns it into a configured one ("materialise"). */
 import type { Section } from "../lib/sections";
+import { cleanOptions, type PanelOptions } from "./panels/options";
 
-export type PanelType = "line" | "bar" | "scatter" | "parallel" | "markdown";
+export type PanelType = "line" | "bar" | "scatter" | "parallel" | "markdown" | "comparer" | "importance";
 export type SmoothingKind = "none" | "ema" | "running" | "gaussian";
 export type Aggregate = "mean" | "median" | "min" | "max";
 export type Band = "minmax" | "stddev" | "stderr" | "none";
@@ -35,6 +36,8 @@ export interface LineSettings {
   legend?: string;
   /** A markdown panel's text. */
   text?: string;
+  /** The settings of a field panel (bar, scatter, parallel, comparer, importance). */
+  options?: PanelOptions;
 }
 
 export interface PanelLayout {
@@ -358,7 +361,7 @@ export class LayoutHistory {
 
 // ---- reading a layout from elsewhere -------------------------------------------------------
 
-const PANEL_TYPES: readonly PanelType[] = ["line", "bar", "scatter", "parallel", "markdown"];
+const PANEL_TYPES: readonly PanelType[] = ["line", "bar", "scatter", "parallel", "markdown", "comparer", "importance"];
 const SMOOTHINGS: readonly SmoothingKind[] = ["none", "ema", "running", "gaussian"];
 const AGGREGATES: readonly Aggregate[] = ["mean", "median", "min", "max"];
 const BANDS: readonly Band[] = ["minmax", "stddev", "stderr", "none"];
@@ -390,6 +393,7 @@ function cleanSettings(raw: unknown): LineSettings {
     band: oneOf(s.band, BANDS),
     legend: text(s.legend),
     text: text(s.text),
+    options: cleanOptions(s.options),
   };
   for (const key of Object.keys(out) as (keyof LineSettings)[]) if (out[key] === undefined) delete out[key];
   return out;

@@ -1,7 +1,7 @@
 /** Parallel coordinates' axes: a numeric key on a linear or log scale, anything else as
  * evenly spaced categories; a run's position on each axis in [0, 1] (0 at the bottom), and
  * the runs that pass every axis's brush. */
-import type { Run } from "../api/types";
+import type { Json, Run } from "../api/types";
 import { fieldValue, numericValue } from "../lib/flatten";
 import { formatValue } from "../lib/format";
 import { formatTick } from "./axes";
@@ -15,6 +15,12 @@ export interface PcAxis {
   /** The run's place on the axis, or null when it has no usable value there. */
   pos: (run: Run) => number | null;
   ticks: { pos: number; text: string }[];
+  /** Numeric axes: the value at a position, and a value's position (null: not on it). */
+  valueAt?: (pos: number) => number;
+  posOf?: (value: number) => number | null;
+  /** Category axes: the categories bottom to top, and each one's first stored value. */
+  categories?: string[];
+  raw?: Map<string, Json>;
 }
 
 /** A brush per axis (by field): the [low, high] positions a run must lie in. */
@@ -75,11 +81,18 @@ export function pcAxis(runs: readonly Run[], field: string, log: boolean): PcAxi
         return v === null || !Number.isFinite(v) ? null : at(v);
       },
       ticks,
+      valueAt: (p) => {
+        const t = a + p * span;
+        return useLog ? Math.pow(10, t) : t;
+      },
+      posOf: (v) => (Number.isFinite(v) && (!useLog || v > 0) ? at(v) : null),
     };
   }
   // Categories (strings, mixed): spread evenly, labelled, in natural order.
   const cats = [...new Set(present.map((v) => formatValue(v)))].sort(new Intl.Collator(undefined, { numeric: true }).compare);
   const index = new Map(cats.map((c, i) => [c, i]));
+  const raw = new Map<string, Json>();
+  for (const v of present) if (!raw.has(formatValue(v))) raw.set(formatValue(v), v as Json);
   const at = (i: number) => (cats.length === 1 ? 0.5 : i / (cats.length - 1));
   const every = Math.max(1, Math.ceil(cats.length / MAX_CATEGORY_TICKS));
   return {
@@ -93,6 +106,8 @@ export function pcAxis(runs: readonly Run[], field: string, log: boolean): PcAxi
       return at(index.get(formatValue(v)) ?? 0);
     },
     ticks: cats.flatMap((text, i) => (i % every === 0 ? [{ pos: at(i), text }] : [])),
+    categories: cats,
+    raw,
   };
 }
 

@@ -55,7 +55,7 @@ function ExportTable({ view, shownColumns, entity, project }: { view: Props["vie
     try {
       const fields = shownColumns.filter((c) => c.startsWith("config.") || c.startsWith("summary."));
       const { runs, total } = await allRuns(entity, project, {
-        filters: view.filters,
+        filters: view.runFilters,
         search: view.search,
         order: view.order,
         columns: fields,

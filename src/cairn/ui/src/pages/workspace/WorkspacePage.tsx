@@ -30,6 +30,8 @@ import { useColumnWidths } from "./columnWidths";
 import { decodeLayout, LAYOUT_PARAM, LayoutBar, openView } from "./LayoutBar";
 import { useWorkspaceLayout } from "./useLayout";
 import { workspaceApi } from "../../api/workspace";
+import { PanelRunsContext, type PanelRuns } from "../../charts/panels/context";
+import { groupValue } from "./chartRuns";
 
 const METRICS_REFRESH_MS = 5000;
 
@@ -50,7 +52,7 @@ export function WorkspacePage({ entity, project, theme }: { entity: string; proj
   const rows = useRunRows(
     entity,
     project,
-    { filters: view.filters, search: view.search, order: view.order, columns: requested },
+    { filters: view.runFilters, search: view.search, order: view.order, columns: requested },
     needAll,
   );
   const loaded = rows.loaded();
@@ -68,7 +70,7 @@ export function WorkspacePage({ entity, project, theme }: { entity: string; proj
   const [columnWidths, setColumnWidth] = useColumnWidths(entity, project);
   const groups = useMemo(
     () => (view.group ? groupsOf(loaded, view.group, view.order) : null),
-    [rows.version, view.group, view.filtersText, view.search, view.order],
+    [rows.version, view.group, view.runFiltersKey, view.search, view.order],
   );
   const ws = useWorkspaceLayout(entity, project);
   // Run colours are the saved layout's; colours chosen before layouts kept them (in the
@@ -144,6 +146,30 @@ export function WorkspacePage({ entity, project, theme }: { entity: string; proj
     () => columnsFor(shownColumns, entity, project, { colors: chart.colors, onColor: (id, c) => onColor.current(id, c) }),
     [shownColumns.join(","), entity, project, colorSig],
   );
+  const chartedSig = chart.runIds.join(",");
+  const panelRuns = useMemo<PanelRuns>(
+    () => ({
+      entity,
+      project,
+      filters: view.runFilters,
+      userFilters: view.filters,
+      filtersKey: view.runFiltersKey,
+      search: view.search,
+      order: view.order,
+      group: view.group,
+      groupValue,
+      charted: new Set(chart.runIds),
+      colors: chart.colors,
+      selected: view.selected,
+      onlySelected: view.onlySelected,
+      columns: columns.data,
+      brush: view.brush,
+      onBrush: viewActions.brush,
+      version: rows.total,
+    }),
+    [entity, project, view.runFiltersKey, view.search, view.order, view.group, chartedSig, colorSig, view.selected.join(","),
+      view.onlySelected, columns.data, rows.total],
+  );
   const capped = groups === null && !view.onlySelected && view.chartRuns !== "all" && rows.total > view.chartRuns;
   const [paneWidth, setPaneWidth] = usePaneWidth("cairn.runs-pane", 520, 300, 1400);
   useEffect(() => {
@@ -213,6 +239,13 @@ export function WorkspacePage({ entity, project, theme }: { entity: string; proj
             <button type="button" class="btn btn-small" onClick={() => setShared(false)}>Dismiss</button>
           </div>
         )}
+        {view.brush && (
+          <div class="banner banner-info" role="status">
+            A parallel-coordinates brush filters the runs.{" "}
+            <button type="button" class="btn btn-small" onClick={() => viewActions.brush(null)}>Clear brush</button>
+          </div>
+        )}
+        <PanelRunsContext.Provider value={panelRuns}>
         <PanelSections
           sections={shown}
           specs={chart.specs}
@@ -224,7 +257,9 @@ export function WorkspacePage({ entity, project, theme }: { entity: string; proj
           keys={metricKeys}
           edit={ws.loaded ? { layout: baseOfEdits, change: ws.change } : undefined}
           runInfo={rows.byId}
+          columns={columns.data}
         />
+        </PanelRunsContext.Provider>
       </main>
       {view.full && (
         <FullScreen title={fullPanel?.settings.title ?? view.full} onClose={() => viewActions.full(null)}>

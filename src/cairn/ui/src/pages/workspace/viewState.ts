@@ -17,6 +17,12 @@ export interface WorkspaceView {
   search: string;
   filters: Filters | null;
   filtersText: string | null;
+  /** A parallel-coordinates brush as a runs filter (`brush`), apart from the user's own. */
+  brush: Filters | null;
+  /** What the table and charts filter by: the user's filters and the brush together
+   * (`runFiltersKey` changes whenever they do). */
+  runFilters: Filters | null;
+  runFiltersKey: string;
   /** The query bar's text that made `filters` (null: set by the builder or a link). */
   queryText: string | null;
   /** Show config and summary keys that are the same in every run (default: hidden). */
@@ -52,10 +58,15 @@ function zoomOf(text: string | null): [number, number] | null {
 export function readView(p: URLSearchParams): WorkspaceView {
   const n = p.get("n");
   const filtersText = p.get("filters");
+  const filters = parseFilters(filtersText);
+  const brush = parseFilters(p.get("brush"));
   return {
     search: p.get("q") ?? "",
-    filters: parseFilters(filtersText),
+    filters,
     filtersText,
+    brush,
+    runFilters: filters && brush ? { $and: [filters, brush] } : (filters ?? brush),
+    runFiltersKey: `${filtersText ?? ""}\n${p.get("brush") ?? ""}`,
     queryText: p.get("fq"),
     constantColumns: p.get("const") === "1",
     order: p.get("order") ?? "-created_at",
@@ -83,6 +94,7 @@ const list = (ids: readonly string[]) => (ids.length ? ids.join(",") : null);
 export const viewActions = {
   search: (q: string) => setQuery({ q }),
   filters: (f: Filters | null) => setQuery({ filters: f ? JSON.stringify(f) : null, fq: null }),
+  brush: (f: Filters | null) => setQuery({ brush: f ? JSON.stringify(f) : null }),
   query: (text: string, f: Filters | null) => setQuery({ filters: f ? JSON.stringify(f) : null, fq: f ? text.trim() : null }),
   constantColumns: (on: boolean) => setQuery({ const: on ? "1" : null }),
   order: (order: string) => setQuery({ order: order === "-created_at" ? null : order }),
