@@ -11,7 +11,8 @@ _VIEW_ID = {"name": "view_id", "in": "path", "required": True,
 _ID = {"type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,64}$"}
 _CELLS = {"type": "integer", "minimum": 1, "maximum": 12}
 _PANEL = {**_object({
-    "id": _ID, "type": {"enum": ["line", "bar", "scatter", "parallel", "markdown"]},
+    "id": _ID, "type": {"enum": ["line", "bar", "scatter", "parallel", "markdown", "media",
+                                 "histogram", "vega"]},
     "w": _CELLS, "h": _CELLS, "settings": {"type": "object"}}, ["id", "type"]),
     "additionalProperties": False}
 _SECTION = {**_object({

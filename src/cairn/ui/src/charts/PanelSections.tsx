@@ -38,6 +38,8 @@ import { legendLabel } from "./legendTemplate";
 import type { LineSpec } from "./lines";
 import { PanelSettings, TextSettings } from "./PanelSettings";
 import { Markdown } from "../components/Markdown";
+import { AddKindMenu, isKind, KindPanel } from "./panels/KindPanel";
+import { KindSettings } from "./panels/KindSettings";
 
 const FIRST_PANELS = 24;
 const GRID_MIN_PX = 340;
@@ -130,6 +132,11 @@ export function PanelSections(props: Props) {
           onClose={() => setEditing(null)}
         />
       )}
+      {editing && isKind(editing.panel?.type ?? editing.type) && (
+        <KindSettings type={editing.panel?.type ?? editing.type} specs={props.specs} entity={props.data.entity} project={props.data.project}
+          title={editing.panel ? panelTitle(editing.panel, props.keys) : "a new panel"}
+          settings={editing.panel ? editing.panel.settings : {}} onSave={save} onClose={() => setEditing(null)} />
+      )}
       {editing && (editing.panel?.type ?? editing.type) === "line" && (
         <PanelSettings
           title={editing.panel ? panelTitle(editing.panel, props.keys) : "a new panel"}
@@ -147,6 +154,7 @@ function panelTitle(p: ShownPanel, keys: readonly string[]): string {
   if (p.autoKey !== null) return p.autoKey;
   if (p.settings.title) return p.settings.title;
   if (p.type === "markdown") return "Notes";
+  if (isKind(p.type)) return p.settings.mediaKey ?? (p.type === "vega" ? "Vega chart" : "(no key)");
   const resolved = resolveMetrics(p.settings.metrics ?? [], keys);
   return resolved.length ? resolved.join(", ") : (p.settings.metrics ?? []).join(", ") || "(no metric)";
 }
@@ -208,6 +216,7 @@ function SectionHead(props: SectionProps & { index: number }) {
           onClick={() => props.onEdit({ section: section.id, panel: null, type: "markdown" })}>
           <Icon name="plus" size={12} /> Text
         </button>
+        <AddKindMenu section={section.name} onAdd={(type) => props.onEdit({ section: section.id, panel: null, type })} />
         <button type="button" class="btn-plain" aria-label={`Rename section ${section.name}`} onClick={() => setRenaming(true)}>Rename</button>
         <button type="button" class="btn-plain" aria-label={`Move section ${section.name} up`} disabled={props.index === 0}
           onClick={() => move(-1)}>↑</button>
@@ -409,6 +418,9 @@ function PanelCell(props: Props & { section: ShownSection; panel: ShownPanel; co
             <Markdown text={panel.settings.text ?? ""} />
           </div>
         </section>
+      ) : isKind(panel.type) ? (
+        <KindPanel type={panel.type} settings={panel.settings} title={title} menu={menu} specs={props.specs}
+          entity={props.data.entity} project={props.data.project} height={h * ROW_PX} runInfo={props.runInfo} />
       ) : (
         <section class="panel" aria-label={title}>
           <header class="panel-head"><h3 class="panel-title">{title}</h3>{menu}</header>

@@ -10,7 +10,7 @@
  * panel. Editing an automatic panel first turns it into a configured one ("materialise"). */
 import type { Section } from "../lib/sections";
 
-export type PanelType = "line" | "bar" | "scatter" | "parallel" | "markdown";
+export type PanelType = "line" | "bar" | "scatter" | "parallel" | "markdown" | "media" | "histogram" | "vega";
 export type SmoothingKind = "none" | "ema" | "running" | "gaussian";
 export type Aggregate = "mean" | "median" | "min" | "max";
 export type Band = "minmax" | "stddev" | "stderr" | "none";
@@ -35,6 +35,10 @@ export interface LineSettings {
   legend?: string;
   /** A markdown panel's text. */
   text?: string;
+  /** The logged key a media, histogram or Vega panel shows (charts/panels/). */
+  mediaKey?: string;
+  /** A Vega panel's own Vega-Lite spec (JSON text), used instead of the logged one. */
+  spec?: string;
 }
 
 export interface PanelLayout {
@@ -358,7 +362,7 @@ export class LayoutHistory {
 
 // ---- reading a layout from elsewhere -------------------------------------------------------
 
-const PANEL_TYPES: readonly PanelType[] = ["line", "bar", "scatter", "parallel", "markdown"];
+const PANEL_TYPES: readonly PanelType[] = ["line", "bar", "scatter", "parallel", "markdown", "media", "histogram", "vega"];
 const SMOOTHINGS: readonly SmoothingKind[] = ["none", "ema", "running", "gaussian"];
 const AGGREGATES: readonly Aggregate[] = ["mean", "median", "min", "max"];
 const BANDS: readonly Band[] = ["minmax", "stddev", "stderr", "none"];
@@ -390,6 +394,8 @@ function cleanSettings(raw: unknown): LineSettings {
     band: oneOf(s.band, BANDS),
     legend: text(s.legend),
     text: text(s.text),
+    mediaKey: text(s.mediaKey),
+    spec: text(s.spec),
   };
   for (const key of Object.keys(out) as (keyof LineSettings)[]) if (out[key] === undefined) delete out[key];
   return out;

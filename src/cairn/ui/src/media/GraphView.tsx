@@ -49,7 +49,7 @@ export function GraphView({ graph }: { graph: MediaRef }) {
     };
     el.addEventListener("wheel", onWheel, { passive: false });
     return () => el.removeEventListener("wheel", onWheel);
-  }, [placed]);
+  }, [placed, box === null]);
   if (laid.error) return <div class="panel-error" role="alert">cannot show the graph: {String(laid.error)}</div>;
   if (!placed || !box) return <div class="loading-block" aria-label="loading" />;
   const onDown = (e: PointerEvent) => {
@@ -60,12 +60,14 @@ export function GraphView({ graph }: { graph: MediaRef }) {
     const d = drag.current;
     const el = svg.current;
     if (!d || !el) return;
-    const scale = d.box.w / Math.max(1, el.getBoundingClientRect().width);
+    // the viewBox is fitted into the element ("meet"): the larger ratio is the scale
+    const rect = el.getBoundingClientRect();
+    const scale = Math.max(d.box.w / Math.max(1, rect.width), d.box.h / Math.max(1, rect.height));
     setBox({ ...d.box, x: d.box.x - (e.clientX - d.x) * scale, y: d.box.y - (e.clientY - d.y) * scale });
   };
   return (
     <figure class="media-figure media-graph" data-type="graph-file" data-nodes={placed.nodes.length} data-edges={placed.edges.length}>
-      <svg ref={svg} class="media-graph-svg" viewBox={`${box.x} ${box.y} ${box.w} ${box.h}`} role="img"
+      <svg ref={svg} class="media-graph-svg" style={{ height: `${Math.round(Math.min(560, Math.max(160, placed.height + 8)))}px` }} viewBox={`${box.x} ${box.y} ${box.w} ${box.h}`} role="img"
         aria-label={`graph of ${placed.nodes.length} nodes${graph.caption ? `: ${graph.caption}` : ""}`}
         onPointerDown={onDown} onPointerMove={onMove} onPointerUp={() => (drag.current = null)}>
         <defs>

@@ -19,7 +19,8 @@ export async function mountMolecule(el: HTMLElement, bytes: ArrayBuffer, format:
   // mmtf is binary; every other format is text.
   const data = kind === "mmtf" ? new Uint8Array(bytes) : new TextDecoder().decode(bytes);
   const viewer = createViewer(el, { backgroundColor: "white", antialias: true });
-  const model = viewer.addModel(data as never, kind);
+  // keepH: hydrogens are drawn as logged (3Dmol drops them from PDB files by default)
+  const model = viewer.addModel(data as never, kind, { keepH: true });
   const atoms = model.selectedAtoms({}).length;
   if (!atoms) {
     viewer.clear();
