@@ -46,9 +46,9 @@ export function parseGraph(doc: unknown, maxNodes = MAX_NODES): ParsedGraph {
       continue;
     }
     known.add(id);
-    const detail = [shortText(node.class_name), node.output_shape !== undefined ? shortText(node.output_shape) : ""]
-      .filter(Boolean)
-      .join(" · ");
+    const detail = shortText(
+      [shortText(node.class_name), node.output_shape !== undefined ? shortText(node.output_shape) : ""].filter(Boolean).join(" · "),
+    );
     nodes.push({ id, label: shortText(node.name ?? id) || id, detail });
   }
   const edges: [string, string][] = [];
