@@ -7,6 +7,7 @@ trip its own Content-Security-Policy."""
 from __future__ import annotations
 
 import http.server
+import itertools
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -130,7 +131,7 @@ def log_hostile_run(mark: str, tmp: Path) -> Any:
     run.summary[p0] = p0
     graph = cairn.Graph()
     nodes = [graph.add_node(id=b, name=b, class_name=b, output_shape=b) for b in bad]
-    for a, b in zip(nodes, nodes[1:], strict=False):
+    for a, b in itertools.pairwise(nodes):
         graph.add_edge(a, b)
     molecule = tmp / "evil.pdb"
     molecule.write_text("".join(f"REMARK   1 {b}\n" for b in bad) + f"COMPND    {p0}\n"

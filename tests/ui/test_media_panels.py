@@ -6,6 +6,7 @@ out by dagre with pan and zoom; and the plain download view of other media (File
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -156,12 +157,14 @@ def test_molecules_open_in_a_3d_viewer(page: Page, server: Callable[[], LiveServ
     before = viewers.nth(0).locator("canvas").evaluate("c => c.toDataURL()")
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] / 2 + 80, box["y"] + box["height"] / 2 + 20, steps=6)
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x + 80, y + 20, steps=6)
     page.mouse.up()
     page.wait_for_timeout(300)
     assert viewers.nth(0).locator("canvas").evaluate("c => c.toDataURL()") != before
     assert page.evaluate("window.__pwned") is None
-    page.locator('section[data-media-key="mol"]').screenshot(path=str(screenshots / "molecules.png"))
+    page.locator('section[data-media-key="mol"]').screenshot(
+        path=str(screenshots / "molecules.png"))
 
     # The workspace's media panel shows them too.
     page.goto(f"{live.url}/{run.entity}/proj")
@@ -189,7 +192,7 @@ def test_graphs_are_laid_out_in_layers_with_pan_and_zoom(
     names = ["input", "conv1", "relu1", "conv2", "relu2", "flatten", "fc", EVIL]
     nodes = [graph.add_node(id=i, name=n, class_name="Conv2d" if "conv" in n else "Layer",
                             output_shape=[8, 16, 16]) for i, n in enumerate(names)]
-    for a, b in zip(nodes, nodes[1:], strict=False):
+    for a, b in itertools.pairwise(nodes):
         graph.add_edge(a, b)
     graph.add_edge(nodes[1], nodes[4])  # a skip connection
     run = cairn.init(project="proj", name="model")
@@ -204,11 +207,13 @@ def test_graphs_are_laid_out_in_layers_with_pan_and_zoom(
     # layered: each node below the one it follows
     ys = figure.locator(".graph-node").evaluate_all(
         "gs => gs.map(g => g.transform.baseVal[0].matrix.f)")
-    assert ys == sorted(ys) and ys[0] < ys[-1]
+    assert ys == sorted(ys)
+    assert ys[0] < ys[-1]
     svg = figure.locator("svg")
     fitted = svg.get_attribute("viewBox")
     box = svg.bounding_box()
-    assert box is not None and fitted is not None
+    assert box is not None
+    assert fitted is not None
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.mouse.wheel(0, -400)
     expect(svg).not_to_have_attribute("viewBox", fitted)
@@ -218,7 +223,8 @@ def test_graphs_are_laid_out_in_layers_with_pan_and_zoom(
     page.mouse.move(box["x"] + box["width"] / 2 + 60, box["y"] + box["height"] / 2, steps=4)
     page.mouse.up()
     panned = [float(v) for v in (svg.get_attribute("viewBox") or "").split()]
-    assert panned[0] < zoomed[0] and panned[2] == zoomed[2]
+    assert panned[0] < zoomed[0]
+    assert panned[2] == zoomed[2]
     figure.get_by_role("button", name="Fit").click()
     expect(svg).to_have_attribute("viewBox", fitted)
     figure.screenshot(path=str(screenshots / "graph.png"))
@@ -242,5 +248,6 @@ def test_other_media_are_offered_for_download(page: Page, server: Callable[[], L
     href = link.get_attribute("href") or ""
     assert href.startswith("/api/v1/blobs/")
     stored = page.request.get(live.url + href)
-    assert stored.ok and b'"join_key":"id"' in stored.body()
+    assert stored.ok
+    assert b'"join_key":"id"' in stored.body()
     assert dialogs == []

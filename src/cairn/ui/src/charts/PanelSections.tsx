@@ -38,8 +38,7 @@ import { legendLabel } from "./legendTemplate";
 import type { LineSpec } from "./lines";
 import { PanelSettings, TextSettings } from "./PanelSettings";
 import { Markdown } from "../components/Markdown";
-import { AddKindMenu, isKind, KindPanel } from "./panels/KindPanel";
-import { KindSettings } from "./panels/KindSettings";
+import { AddKindMenu, isKind, KindPanel, KindSettings } from "./panels/kinds";
 
 const FIRST_PANELS = 24;
 const GRID_MIN_PX = 340;

@@ -14,8 +14,10 @@ import { ImagePanel, type RunMedia } from "./ImagePanel";
 import { AudioView, HtmlView, VideoView } from "./AudioVideoHtmlViews";
 import { RunLabel, StepSlider, stepsOf, useStep } from "./StepSlider";
 import { TableView } from "./TablePanel";
-import { MoleculeView } from "./MoleculeView";
-import { GraphView } from "./GraphView";
+import { lazyView } from "./lazyView";
+
+const MoleculeView = lazyView(() => import("./MoleculeView").then((m) => m.MoleculeView));
+const GraphView = lazyView(() => import("./GraphView").then((m) => m.GraphView));
 
 /** Types whose panel takes the whole row. */
 const WIDE = ["table-file", "incremental-table-file", "custom-chart", "html-file", "plotly-file", "graph-file"];

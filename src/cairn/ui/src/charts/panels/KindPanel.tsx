@@ -10,55 +10,20 @@ import { useMemo } from "preact/hooks";
 import type { Run } from "../../api/types";
 import { mediaApi, tableDigests, joinDocs, type MediaItem, type MediaRef } from "../../api/media";
 import { ErrorBanner } from "../../components/ErrorBanner";
-import { Popover } from "../../components/Popover";
 import { useAsync } from "../../lib/useAsync";
 import { fillSpec, rowsOf, type TableDoc } from "../../media/CustomChartView";
 import { MediaKeyPanel, type MediaRun } from "../../media/MediaPanels";
 import { VegaChart } from "../vega/VegaChart";
 import type { LineSettings, PanelType } from "../layout";
 import type { LineSpec } from "../lines";
+import { panelRuns } from "./kinds";
 import { keysFor, useMediaKeys } from "./mediaKeys";
 import { latestRef, panelSpec, parseSpec, runRow, type VegaRun } from "./vegaPanel";
-
-export const KIND_TYPES: readonly PanelType[] = ["media", "histogram", "vega"];
-export const KIND_NAMES: Record<string, string> = { media: "Media", histogram: "Histogram over steps", vega: "Vega chart" };
-/** Runs a media panel shows side by side unless its settings say otherwise. */
-export const DEFAULT_MEDIA_RUNS = 6;
-const MAX_MEDIA_RUNS = 24;
 
 /** The plot's own height in a panel body of ``body`` pixels (axes and titles take the rest). */
 const plotHeight = (body: number) => Math.max(80, body - 100);
 
 const renderLogged = () => import("../../media/vegaSafe").then((m) => m.renderLoggedSpec);
-
-export function isKind(type: PanelType): boolean {
-  return KIND_TYPES.includes(type);
-}
-
-/** The runs a panel shows: the charted runs (a group by its first member), at most its
- * max runs. */
-export function panelRuns(specs: readonly LineSpec[], settings: LineSettings): MediaRun[] {
-  const cap = Math.max(1, Math.min(MAX_MEDIA_RUNS, Math.round(settings.maxRuns ?? DEFAULT_MEDIA_RUNS)));
-  return specs
-    .filter((s) => s.runs.length > 0)
-    .slice(0, cap)
-    .map((s) => ({ id: s.runs[0]!, label: s.label, color: s.color }));
-}
-
-/** The "+ Media…" menu of a section head. */
-export function AddKindMenu({ section, onAdd }: { section: string; onAdd: (type: PanelType) => void }) {
-  return (
-    <Popover label="+ Media" ariaLabel={`Add a media panel to ${section}`} class="panel-kind-menu">
-      {(close) => (
-        <div class="menu-list" role="menu">
-          {KIND_TYPES.map((t) => (
-            <button type="button" role="menuitem" key={t} onClick={() => { close(); onAdd(t); }}>{KIND_NAMES[t]}</button>
-          ))}
-        </div>
-      )}
-    </Popover>
-  );
-}
 
 interface PanelProps {
   type: PanelType;

@@ -4,7 +4,7 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import type { LineSettings, PanelType } from "../layout";
 import type { LineSpec } from "../lines";
-import { DEFAULT_MEDIA_RUNS, KIND_NAMES, panelRuns } from "./KindPanel";
+import { DEFAULT_MEDIA_RUNS, KIND_NAMES, panelRuns } from "./kinds";
 import { keysFor, useMediaKeys } from "./mediaKeys";
 import { parseSpec } from "./vegaPanel";
 
