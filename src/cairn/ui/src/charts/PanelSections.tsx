@@ -38,7 +38,7 @@ import { legendLabel } from "./legendTemplate";
 import type { LineSpec } from "./lines";
 import { PanelSettings, TextSettings } from "./PanelSettings";
 import { Markdown } from "../components/Markdown";
-import { AddKindMenu, isKind, KindPanel, KindSettings } from "./panels/kinds";
+import { AddKindMenu, isKind, KIND_H, KindPanel, KindSettings } from "./panels/kinds";
 
 const FIRST_PANELS = 24;
 const GRID_MIN_PX = 340;
@@ -114,7 +114,7 @@ export function PanelSections(props: Props) {
   const save = (settings: LineSettings) => {
     if (!editing || !edit) return;
     if (editing.panel) edit.change(updatePanel(edit.layout, editing.section, editing.panel, { settings }));
-    else edit.change(addPanel(edit.layout, editing.section, { type: editing.type, settings })[0]);
+    else edit.change(addPanel(edit.layout, editing.section, { type: editing.type, settings, ...(isKind(editing.type) ? { h: KIND_H } : {}) })[0]);
     setEditing(null);
   };
   return (

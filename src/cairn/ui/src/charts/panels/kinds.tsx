@@ -12,6 +12,8 @@ export const KIND_NAMES: Record<string, string> = { media: "Media", histogram: "
 /** Runs a media panel shows side by side unless its settings say otherwise. */
 export const DEFAULT_MEDIA_RUNS = 6;
 const MAX_MEDIA_RUNS = 24;
+/** Rows a new media panel takes (media need more room than a line chart). */
+export const KIND_H = 3;
 
 export function isKind(type: PanelType): boolean {
   return KIND_TYPES.includes(type);
