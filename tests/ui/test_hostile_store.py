@@ -7,11 +7,14 @@ trip its own Content-Security-Policy."""
 from __future__ import annotations
 
 import http.server
+import itertools
+import json
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 from tests.ui.conftest import LiveServer
@@ -80,6 +83,20 @@ def hostile_spec(mark: str, schema: str, code: bool) -> dict[str, Any]:
     return spec
 
 
+def hostile_layout(mark: str) -> dict[str, Any]:
+    p0 = payloads(mark)[0]
+    spec = json.dumps({**hostile_spec(mark, "https://vega.github.io/schema/vega-lite/v5.json",
+                                      code=True), "data": {"url": mark}})
+    panels = [("media", {"mediaKey": "evil_graph", "title": p0}),
+              ("histogram", {"mediaKey": p0, "title": p0}),
+              ("vega", {"spec": spec, "title": p0}),
+              ("vega", {"mediaKey": "evil_lite", "title": p0}),
+              ("media", {"mediaKey": "evil_molecule", "title": p0, "maxRuns": 1e9})]
+    return {"sections": [{"id": "evil", "name": p0, "panels": [
+        {"id": f"p{i}", "type": t, "settings": settings} for i, (t, settings) in
+        enumerate(panels)]}], "hidden": []}
+
+
 def log_hostile_run(mark: str, tmp: Path) -> Any:
     bad = payloads(mark)
     p0 = bad[0]
@@ -112,6 +129,16 @@ def log_hostile_run(mark: str, tmp: Path) -> Any:
              "evil_lite": cairn.plot_table("evil/lite/v0", table, {"x": "v"}),
              "evil_vega": cairn.plot_table("evil/vega/v0", table, {"x": "v"})})
     run.summary[p0] = p0
+    graph = cairn.Graph()
+    nodes = [graph.add_node(id=b, name=b, class_name=b, output_shape=b) for b in bad]
+    for a, b in itertools.pairwise(nodes):
+        graph.add_edge(a, b)
+    molecule = tmp / "evil.pdb"
+    molecule.write_text("".join(f"REMARK   1 {b}\n" for b in bad) + f"COMPND    {p0}\n"
+                        "HETATM    1  C1  UNL     1       0.000   0.000   0.000  1.00  0.00"
+                        "           C  \nHETATM    2  O1  UNL     1       1.400   0.000   0.000"
+                        "  1.00  0.00           O  \nCONECT    1    2\nEND\n")
+    run.log({"evil_graph": graph, "evil_molecule": cairn.Molecule(str(molecule), caption=p0)})
     evil_file = tmp / "evil.html"
     evil_file.write_text("".join(bad) + f"<script src='{mark}'></script>")
     run.save(str(evil_file), base_path=str(tmp), policy="now")
@@ -146,7 +173,7 @@ def assert_inert(page: Page, marker: Marker, dialogs: list[str], where: str) -> 
 
 def test_a_hostile_store_runs_nothing(page: Page, server: Callable[[], LiveServer],
                                       marker: Marker, dialogs: list[str],
-                                      tmp_path: Path) -> None:
+                                      tmp_path: Path, screenshots: Path) -> None:
     run = log_hostile_run(marker.url, tmp_path)
     live = server()
     requests: list[str] = []
@@ -163,17 +190,37 @@ def test_a_hostile_store_runs_nothing(page: Page, server: Callable[[], LiveServe
     expect(page.get_by_role("link", name=run.name)).to_be_visible()
     assert_inert(page, marker, dialogs, "workspace")
 
+    # A shared layout is someone's data too: media, histogram and Vega panels named by
+    # payloads, one with a hostile pasted spec, one over a hostile logged chart.
+    put = httpx.put(f"{live.url}/api/v1/projects/{run.entity}/proj/workspace",
+                    json={"layout": hostile_layout(marker.url)})
+    assert put.status_code == 200, put.text
+    page.goto(base)
+    kinds = page.locator("[data-panel-type]")
+    expect(kinds).to_have_count(5)
+    expect(page.locator('[data-panel-type="media"] .media-graph')).to_be_visible(timeout=20_000)
+    # each Vega panel ends drawn or refused (the interpreter rejects the code)
+    expect(page.locator('[data-panel-type="vega"] :is(canvas, [role="alert"])')).to_have_count(
+        2, timeout=20_000)
+    page.screenshot(path=str(screenshots / "hostile-panels.png"), full_page=True)
+    expect(page.locator(".has-actions, .vega-actions, .vega-embed details")).to_have_count(0)
+    assert_inert(page, marker, dialogs, "workspace panels")
+
     for tab in ("", "?tab=media", "?tab=files", "?tab=logs", "?tab=artifacts", "?tab=system"):
         page.goto(f"{base}/runs/{run.id}{tab}")
         expect(page.get_by_role("heading", name=run.name)).to_be_visible()
         if tab == "?tab=media":
             for key in ("evil_menu", "evil_lite", "evil_vega", "evil_plotly", "evil_html",
-                        "evil_table", "evil_html_scripts"):
+                        "evil_table", "evil_html_scripts", "evil_graph", "evil_molecule"):
                 # panels below the fold are drawn once scrolled to
                 page.evaluate(SCROLL_DOWN)
                 expect(page.locator(f'section[data-media-key="{key}"]')).to_be_visible(
                     timeout=20_000)
             page.wait_for_timeout(1500)  # the charts draw lazily
+            graph = page.locator('section[data-media-key="evil_graph"] .media-graph')
+            expect(graph).to_have_attribute("data-nodes", str(len(payloads(marker.url))))
+            expect(page.locator('section[data-media-key="evil_molecule"] .media-mol')
+                   ).to_have_attribute("data-atoms", "2", timeout=20_000)
             menu = page.locator('section[data-media-key="evil_menu"]')
             expect(menu.locator("canvas")).to_be_visible(timeout=20_000)
             # a spec cannot switch vega-embed's actions menu on

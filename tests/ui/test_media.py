@@ -184,7 +184,7 @@ def test_workspace_media_puts_runs_side_by_side(page: Page, server: Callable[[],
         names.append(run.name)
     live = server()
     page.goto(f"{live.url}/{run.entity}/proj")
-    page.get_by_role("button", name="Media").click()
+    page.get_by_role("button", name="Media", exact=True).click()
     panel = page.locator('section[data-media-key="samples"]')
     expect(panel.locator(".media-run")).to_have_count(2)
     expect(panel.locator(".media-run-label")).to_have_text(names[::-1])  # newest first

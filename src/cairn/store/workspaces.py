@@ -37,7 +37,8 @@ MAX_VIEWS = 200
 """Named views per project and user."""
 VIEW_NAME_CHARS = 100
 VIEW_QUERY_CHARS = 8000
-PANEL_TYPES = ("line", "bar", "scatter", "parallel", "markdown", "comparer", "importance")
+PANEL_TYPES = ("line", "bar", "scatter", "parallel", "markdown", "comparer", "importance",
+               "media", "histogram", "vega")
 LAYOUT_KEYS = ("sections", "hidden", "colors")
 _ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}")

@@ -40,6 +40,7 @@ import { PanelSettings, TextSettings } from "./PanelSettings";
 import { Markdown } from "../components/Markdown";
 import type { Columns } from "../api/types";
 import { AddChartMenu, defaultTitle, FieldPanel, FieldSettings, isFieldPanel, newPanelSize } from "./panels";
+import { AddKindMenu, isKind, KIND_H, KindPanel, KindSettings } from "./panels/kinds";
 
 const FIRST_PANELS = 24;
 const GRID_MIN_PX = 340;
@@ -117,7 +118,7 @@ export function PanelSections(props: Props) {
   const save = (settings: LineSettings) => {
     if (!editing || !edit) return;
     if (editing.panel) edit.change(updatePanel(edit.layout, editing.section, editing.panel, { settings }));
-    else edit.change(addPanel(edit.layout, editing.section, { type: editing.type, settings, ...newPanelSize(editing.type) })[0]);
+    else edit.change(addPanel(edit.layout, editing.section, { type: editing.type, settings, ...(isKind(editing.type) ? { h: KIND_H } : newPanelSize(editing.type)) })[0]);
     setEditing(null);
   };
   return (
@@ -144,6 +145,11 @@ export function PanelSections(props: Props) {
           onClose={() => setEditing(null)}
         />
       )}
+      {editing && isKind(editing.panel?.type ?? editing.type) && (
+        <KindSettings type={editing.panel?.type ?? editing.type} specs={props.specs} entity={props.data.entity} project={props.data.project}
+          title={editing.panel ? panelTitle(editing.panel, props.keys) : "a new panel"}
+          settings={editing.panel ? editing.panel.settings : {}} onSave={save} onClose={() => setEditing(null)} />
+      )}
       {editing && (editing.panel?.type ?? editing.type) === "line" && (
         <PanelSettings
           title={editing.panel ? panelTitle(editing.panel, props.keys) : "a new panel"}
@@ -162,6 +168,7 @@ function panelTitle(p: ShownPanel, keys: readonly string[]): string {
   if (p.settings.title) return p.settings.title;
   if (p.type === "markdown") return "Notes";
   if (isFieldPanel(p.type)) return defaultTitle(p.type, p.settings.options);
+  if (isKind(p.type)) return p.settings.mediaKey ?? (p.type === "vega" ? "Vega chart" : "(no key)");
   const resolved = resolveMetrics(p.settings.metrics ?? [], keys);
   return resolved.length ? resolved.join(", ") : (p.settings.metrics ?? []).join(", ") || "(no metric)";
 }
@@ -224,6 +231,7 @@ function SectionHead(props: SectionProps & { index: number }) {
           <Icon name="plus" size={12} /> Text
         </button>
         <AddChartMenu section={section.name} onAdd={(type) => props.onEdit({ section: section.id, panel: null, type })} />
+        <AddKindMenu section={section.name} onAdd={(type) => props.onEdit({ section: section.id, panel: null, type })} />
         <button type="button" class="btn-plain" aria-label={`Rename section ${section.name}`} onClick={() => setRenaming(true)}>Rename</button>
         <button type="button" class="btn-plain" aria-label={`Move section ${section.name} up`} disabled={props.index === 0}
           onClick={() => move(-1)}>↑</button>
@@ -428,6 +436,9 @@ function PanelCell(props: Props & { section: ShownSection; panel: ShownPanel; co
             <Markdown text={panel.settings.text ?? ""} />
           </div>
         </section>
+      ) : isKind(panel.type) ? (
+        <KindPanel type={panel.type} settings={panel.settings} title={title} menu={menu} specs={props.specs}
+          entity={props.data.entity} project={props.data.project} height={h * ROW_PX} runInfo={props.runInfo} />
       ) : (
         <section class="panel" aria-label={title}>
           <header class="panel-head"><h3 class="panel-title">{title}</h3>{menu}</header>

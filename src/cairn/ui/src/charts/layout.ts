@@ -11,7 +11,9 @@
 import type { Section } from "../lib/sections";
 import { cleanOptions, type PanelOptions } from "./panels/options";
 
-export type PanelType = "line" | "bar" | "scatter" | "parallel" | "markdown" | "comparer" | "importance";
+export type PanelType =
+  | "line" | "bar" | "scatter" | "parallel" | "markdown" | "comparer" | "importance"
+  | "media" | "histogram" | "vega";
 export type SmoothingKind = "none" | "ema" | "running" | "gaussian";
 export type Aggregate = "mean" | "median" | "min" | "max";
 export type Band = "minmax" | "stddev" | "stderr" | "none";
@@ -38,6 +40,10 @@ export interface LineSettings {
   text?: string;
   /** The settings of a field panel (bar, scatter, parallel, comparer, importance). */
   options?: PanelOptions;
+  /** The logged key a media, histogram or Vega panel shows (charts/panels/). */
+  mediaKey?: string;
+  /** A Vega panel's own Vega-Lite spec (JSON text), used instead of the logged one. */
+  spec?: string;
 }
 
 export interface PanelLayout {
@@ -361,7 +367,9 @@ export class LayoutHistory {
 
 // ---- reading a layout from elsewhere -------------------------------------------------------
 
-const PANEL_TYPES: readonly PanelType[] = ["line", "bar", "scatter", "parallel", "markdown", "comparer", "importance"];
+const PANEL_TYPES: readonly PanelType[] = [
+  "line", "bar", "scatter", "parallel", "markdown", "comparer", "importance", "media", "histogram", "vega",
+];
 const SMOOTHINGS: readonly SmoothingKind[] = ["none", "ema", "running", "gaussian"];
 const AGGREGATES: readonly Aggregate[] = ["mean", "median", "min", "max"];
 const BANDS: readonly Band[] = ["minmax", "stddev", "stderr", "none"];
@@ -394,6 +402,8 @@ function cleanSettings(raw: unknown): LineSettings {
     legend: text(s.legend),
     text: text(s.text),
     options: cleanOptions(s.options),
+    mediaKey: text(s.mediaKey),
+    spec: text(s.spec),
   };
   for (const key of Object.keys(out) as (keyof LineSettings)[]) if (out[key] === undefined) delete out[key];
   return out;

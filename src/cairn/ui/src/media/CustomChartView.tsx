@@ -7,7 +7,7 @@ import { useAsync } from "../lib/useAsync";
 
 const renderLogged = () => import("./vegaSafe").then((m) => m.renderLoggedSpec);
 
-interface TableDoc {
+export interface TableDoc {
   columns: string[];
   data: unknown[][];
 }
@@ -44,7 +44,7 @@ export function fillSpec(spec: unknown, fields: Record<string, string>, strings:
   return spec;
 }
 
-function rowsOf(doc: TableDoc): Record<string, unknown>[] {
+export function rowsOf(doc: TableDoc): Record<string, unknown>[] {
   return doc.data.map((row) => {
     const out: Record<string, unknown> = {};
     doc.columns.forEach((c, i) => {

@@ -14,9 +14,13 @@ import { ImagePanel, type RunMedia } from "./ImagePanel";
 import { AudioView, HtmlView, VideoView } from "./AudioVideoHtmlViews";
 import { RunLabel, StepSlider, stepsOf, useStep } from "./StepSlider";
 import { TableView } from "./TablePanel";
+import { lazyView } from "./lazyView";
+
+const MoleculeView = lazyView(() => import("./MoleculeView").then((m) => m.MoleculeView));
+const GraphView = lazyView(() => import("./GraphView").then((m) => m.GraphView));
 
 /** Types whose panel takes the whole row. */
-const WIDE = ["table-file", "incremental-table-file", "custom-chart", "html-file", "plotly-file"];
+const WIDE = ["table-file", "incremental-table-file", "custom-chart", "html-file", "plotly-file", "graph-file"];
 
 export interface MediaRun {
   id: string;
@@ -24,7 +28,7 @@ export interface MediaRun {
   color: string;
 }
 
-function OneView({ value, label }: { value: MediaRef; label: string }) {
+export function OneView({ value, label }: { value: MediaRef; label: string }) {
   switch (value._type) {
     case "table-file":
     case "incremental-table-file":
@@ -41,14 +45,18 @@ function OneView({ value, label }: { value: MediaRef; label: string }) {
       return <Object3DView object={value} />;
     case "plotly-file":
       return <PlotlyView figure={value} label={label} />;
+    case "molecule-file":
+      return <MoleculeView molecule={value} />;
+    case "graph-file":
+      return <GraphView graph={value} />;
     default:
       return <FileView value={value} />;
   }
 }
 
-/** Media with no viewer of their own (molecules, graphs, joined tables): their type and
- * caption, and their stored file to download. */
-function FileView({ value }: { value: MediaRef }) {
+/** Media with no viewer of their own (joined tables, types this version does not know):
+ * their type and caption, and their stored file to download. */
+export function FileView({ value }: { value: MediaRef }) {
   const name = `${value._type.replace(/-file$/, "")}.${value.format ?? "json"}`;
   return (
     <p class="muted media-file" data-type={value._type}>
