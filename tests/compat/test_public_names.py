@@ -78,3 +78,12 @@ def test_wandbs_public_names(wandb: ModuleType) -> None:
     assert len(ROOT) + len(RUN) + len(CONFIG) + len(INIT) == 112
     assert _absent(wandb) == set(MISSING)
     assert len(MISSING) == 6  # 106 of 112 present; 4 of the 6 missing are in wandb 0.31
+
+
+def test_import_cairn_as_wandb_has_the_same_root_names(wandb: ModuleType) -> None:
+    """``import cairn as wandb`` (no shim) offers every ``wandb.*`` name the shim does, and
+    each is the same object."""
+    absent = {f"wandb.{n}" for n in ROOT if not hasattr(cairn, n)}
+    assert absent == {name for name in MISSING if name.startswith("wandb.")}
+    for name in ROOT - {n.removeprefix("wandb.") for n in absent} - {"config", "summary"}:
+        assert getattr(cairn, name) is getattr(wandb, name), name
