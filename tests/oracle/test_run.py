@@ -363,6 +363,33 @@ def attach_from_another_process(wandb, observe, observe_raises):
     run.finish()
 
 
+@case()
+def forked_children_log_into_the_run(wandb, observe, observe_raises):
+    """Children forked from the run's process (DataLoader workers, a fork-method pool) log
+    into the parent's run object, one after the other, then exit without finish(): each
+    row gets a step of its own, and the parent continues after the children's steps."""
+    import multiprocessing as mp
+    import warnings
+
+    run = wandb.init(project="p", config={"lr": 0.1})
+    run.log({"parent": 1.0})
+
+    def child(rank):
+        run.log({"child": float(rank)})
+        run.log({"child": rank + 0.5, "rank": rank})
+        run.config.update({f"rank{rank}": True})
+
+    warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads running
+    for rank in range(2):
+        worker = mp.get_context("fork").Process(target=child, args=(rank,))
+        worker.start()
+        worker.join()
+        observe(f"exit{rank}", worker.exitcode)
+    run.log({"parent": 2.0})
+    observe("parent_step", run.step)
+    run.finish()
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(600)  # the first test also runs every case (the oracle fixture)
 @pytest.mark.parametrize("case_name", cases_in(__name__))

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from cairn.sdk.attach import HandOff
     from cairn.sdk.environment import RunEnvironment
     from cairn.sdk.file_sync import FileSync
+    from cairn.sdk.fork import SharedSteps
     from cairn.sdk.reader import RunReader
     from cairn.sdk.watch import Watcher
     from cairn.sinks.base import Sink
@@ -149,7 +150,7 @@ class Run(RunIntegrations):
         self._watcher: Watcher | None = None
         self._labels: dict[str, str] = {}
         self._preempting = False
-        self._handoff: HandOff | None = None
+        self._handoff: HandOff | SharedSteps | None = None
         self.config = Config(emit=self._emit_config)
         self.config._load(setup.config)
         self.summary = Summary(self._read_summary, self._write_summary)
@@ -217,6 +218,10 @@ class Run(RunIntegrations):
         writer = self._writer
         if writer is None:
             return
+        if writer.forked_from is not None and self._handoff is not None:
+            self._continue_in_fork()  # a forked child logs as a co-writer (sdk/fork.py)
+            writer = self._writer
+            assert writer is not None
         with writer.lock:
             writer.check_owner()
             writer.buffer.append(item)
@@ -395,8 +400,10 @@ class Run(RunIntegrations):
             # logged, as wandb's does
             self._summary_state.set_overrides(flatten(data))
             return
-        if self._handoff is not None:  # another process may have logged into the run
+        if self._handoff is not None:  # other processes may log into the run
             self._take_step_back(self._handoff)
+            writer = self._writer  # a forked child's copy has a writer of its own now
+            assert writer is not None
         # The hot path: plain values under keys seen before need no work but a copy.
         flat: dict[str, Any]
         media = 0

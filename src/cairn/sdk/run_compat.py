@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Self, cast
 
+import cairn.sdk.fork  # noqa: F401  (its fork hook shares a live run's steps)
 from cairn.errors import UsageError
 from cairn.sdk.writer import Op
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from cairn.sdk.artifacts.artifact import Artifact
     from cairn.sdk.attach import HandOff
     from cairn.sdk.config import Config, ConfigStatic
+    from cairn.sdk.fork import SharedSteps
     from cairn.sdk.run import Run, RunSetup
     from cairn.sdk.watch import Watcher
     from cairn.sdk.writer import RunWriter
@@ -49,7 +51,7 @@ class RunIntegrations:
         _watcher: Watcher | None
         _labels: dict[str, str]
         _preempting: bool
-        _handoff: HandOff | None
+        _handoff: HandOff | SharedSteps | None
         config: Config
 
         @property
@@ -182,24 +184,53 @@ class RunIntegrations:
             return None
         if not self._finished:
             from cairn.sdk.attach import HandOff
+            from cairn.sdk.fork import SharedSteps
 
-            if self._handoff is not None:  # a step given back since the last look
-                self._handoff.next_check = 0.0
-                self._take_step_back(self._handoff)
+            if self._writer.forked_from is not None and self._handoff is not None:
+                self._continue_in_fork()
+            shared = self._handoff if isinstance(self._handoff, SharedSteps) else None
+            found = shared.previous if shared is not None else self._handoff
+            note = found if isinstance(found, HandOff) else None
+            if note is not None:  # a step given back since the last look
+                note.next_check = 0.0
+                self._take_step_back(note)
             self._flush_to_store()
-            self._handoff = HandOff.write(cast("Run", self), self._handoff)
+            note = HandOff.write(cast("Run", self), note)
+            if shared is not None:
+                shared.previous = note
+            else:
+                self._handoff = note
         return f"{self.path}@{self._setup.session}"
 
-    def _take_step_back(self, handoff: HandOff) -> None:
-        """Continue after the steps a process that attached to this run has logged."""
-        step = handoff.step_given_back()
+    def _take_step_back(self, handoff: HandOff | SharedSteps) -> None:
+        """Continue after the steps other processes logging into this run have taken: a
+        process that attached (its note), or the processes forked from this one (their
+        shared counter, ``sdk/fork.py``). In a forked child, first become a co-writer."""
         writer = self._writer
-        if step is None or step <= self._step or writer is None:
+        if writer is None:
+            return
+        if writer.forked_from is not None:
+            self._continue_in_fork()
+            writer = self._writer
+            assert writer is not None
+        step = handoff.step_given_back(self._step, bool(self._pending))
+        if step is None or step <= self._step:
             return
         with writer.lock:
             if self._pending:
                 self._commit()
             self._step = max(self._step, step)
+
+    def _continue_in_fork(self) -> None:
+        """In a process forked from the run's: make this copy of the run a co-writer
+        session of it (``sdk/fork.py``), with the step counter it shares with the parent."""
+        from cairn.sdk.fork import cowriter_setup, finish_at_exit
+        from cairn.sdk.run import Run
+
+        steps = self._handoff
+        Run.__init__(cast(Run, self), cowriter_setup(cast(Run, self)))
+        self._handoff = steps
+        finish_at_exit(cast(Run, self))
 
     def __reduce__(self) -> tuple[Any, ...]:
         """A pickled run, as wandb's: the process that unpickles it logs into the run (the
