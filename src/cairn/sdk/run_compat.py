@@ -79,6 +79,31 @@ class RunIntegrations:
         ``run-<id>-<basename>`` unless ``name``), as wandb does."""
         self.log_artifact(path, name=name, type="model", aliases=aliases)
 
+    def upsert_artifact(self, artifact_or_path: Artifact | str | os.PathLike[str],
+                        name: str | None = None, type: str | None = None,
+                        aliases: list[str] | None = None,
+                        distributed_id: str | None = None) -> Artifact:
+        """Add an artifact's files to the draft version that runs share under
+        ``distributed_id`` (default: the run's group), as wandb's: several processes each
+        upsert their part, then one calls :meth:`finish_artifact`, which commits the draft
+        as one version. A later upsert under the same id starts the next version."""
+        from cairn.sdk.artifacts.run_artifacts import distributed
+
+        return distributed(cast("Run", self), artifact_or_path, name, type, aliases,
+                           distributed_id, finalize=False)
+
+    def finish_artifact(self, artifact_or_path: Artifact | str | os.PathLike[str],
+                        name: str | None = None, type: str | None = None,
+                        aliases: list[str] | None = None,
+                        distributed_id: str | None = None) -> Artifact:
+        """Commit the draft of ``distributed_id`` (default: the run's group), with this
+        artifact's files added, as one version whose output runs are every run that added
+        to it; ``wait()`` on the returned artifact gives that version."""
+        from cairn.sdk.artifacts.run_artifacts import distributed
+
+        return distributed(cast("Run", self), artifact_or_path, name, type, aliases,
+                           distributed_id, finalize=True)
+
     def use_model(self, name: str) -> str:
         """Download the model artifact ``name`` (``name:version|alias``); returns the path
         of its only file, or of the folder when it has several."""
