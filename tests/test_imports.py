@@ -32,7 +32,7 @@ def test_public_names() -> None:
         "Table", "UsageError", "Video", "WalError", "__version__", "alert", "define_metric",
         "finish", "init", "log", "log_artifact", "plot", "plot_table", "plots", "restore",
         "save", "use_artifact", "sweep", "agent", "attach", "controller", "join", "login",
-        "mark_preempting", "require", "teardown", "unwatch", "watch",
+        "mark_preempting", "profiler", "require", "teardown", "unwatch", "watch",
     ])
     for name in cairn.__all__:
         assert getattr(cairn, name) is not None

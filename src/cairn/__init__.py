@@ -93,6 +93,7 @@ __all__ = [
     "plot",
     "plot_table",
     "plots",
+    "profiler",
     "require",
     "restore",
     "save",
@@ -271,6 +272,10 @@ def __getattr__(name: str) -> Any:
         import importlib
 
         return importlib.import_module(f"cairn.{name}")
+    if name == "profiler":  # PyTorch profiler traces as run files
+        from cairn.sdk import profiler
+
+        return profiler
     if name == "plot_table":
         from cairn.sdk.charts import plot_table
 

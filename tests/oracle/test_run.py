@@ -390,6 +390,40 @@ def forked_children_log_into_the_run(wandb, observe, observe_raises):
     run.finish()
 
 
+@case()
+def distributed_artifacts(wandb, observe, observe_raises):
+    """upsert_artifact / finish_artifact: both need a group or a distributed_id (wandb
+    offline cannot commit a draft, so what is compared is the calls' contract; the store
+    side is in tests/sdk/artifacts/test_distributed.py)."""
+    import pathlib
+
+    pathlib.Path("shard.txt").write_text("a")
+    run = wandb.init(project="p")
+    observe_raises("upsert_without_group",
+                   lambda: run.upsert_artifact("shard.txt", name="d", type="dataset"))
+    observe_raises("finish_without_group",
+                   lambda: run.finish_artifact("shard.txt", name="d", type="dataset"))
+    art = run.upsert_artifact("shard.txt", name="d", type="dataset", distributed_id="job")
+    observe("upserted", (art.name, art.type, art.distributed_id))
+    run.finish()
+    run = wandb.init(project="p", group="g")
+    art = wandb.Artifact("d", "dataset")
+    art.add_file("shard.txt")
+    done = run.finish_artifact(art)
+    observe("finished", (done is art, art.distributed_id))
+    run.finish()
+
+
+@case()
+def profiler_without_torch(wandb, observe, observe_raises):
+    """wandb.profiler exists; without torch installed its trace handler raises the
+    tracker's Error (torch's own traces: tests/integrations/scripts/profiler_torch.py)."""
+    observe("has_handler", callable(wandb.profiler.torch_trace_handler))
+    wandb.init(project="p")
+    observe_raises("handler", wandb.profiler.torch_trace_handler)
+    wandb.finish()
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(600)  # the first test also runs every case (the oracle fixture)
 @pytest.mark.parametrize("case_name", cases_in(__name__))
