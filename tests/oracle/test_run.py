@@ -336,6 +336,47 @@ def save_relative_globs_with_base_path(wandb, observe, observe_raises):
 
 
 @case()
+def save_absolute_globs_keep_one_folder(wandb, observe, observe_raises):
+    """An absolute glob without base_path keeps the glob's folder: its files are named
+    below the folder above it (wandb's documented rule)."""
+    import os
+
+    os.makedirs("ckpt/run123/deep", exist_ok=True)
+    for name in ("ckpt/run123/a.txt", "ckpt/run123/b.txt", "ckpt/run123/deep/c.txt"):
+        with open(name, "w") as f:
+            f.write(name)
+    run = wandb.init(project="p")
+
+    def saved(*args, **kwargs):
+        return sorted(os.path.relpath(p, run.dir) for p in run.save(*args, **kwargs))
+
+    folder = os.path.abspath("ckpt/run123")
+    observe("glob", saved(os.path.join(folder, "*.txt"), policy="now"))
+    observe("file", saved(os.path.join(folder, "deep", "c.txt"), policy="now"))
+    observe("base", saved(os.path.join(folder, "deep", "c.txt"),
+                          base_path=os.path.abspath("ckpt"), policy="now"))
+
+
+def _run_dir_save_check(cairn, wandb):
+    assert _observed(wandb)["saved"] == ["files/m.pt"]
+    assert _observed(cairn)["saved"] == ["m.pt"]
+
+
+@case(differs="save(os.path.join(run.dir, 'm.pt')): wandb's rule names it files/m.pt, a "
+              "second copy of the m.pt it uploads from run.dir anyway; cairn names a file "
+              "inside run.dir by its path there (README, Files and artifacts)",
+      check=_run_dir_save_check)
+def save_absolute_path_inside_run_dir(wandb, observe, observe_raises):
+    import os
+
+    run = wandb.init(project="p")
+    with open(os.path.join(run.dir, "m.pt"), "w") as f:
+        f.write("weights")
+    saved = run.save(os.path.join(run.dir, "m.pt"), policy="now")
+    observe("saved", sorted(os.path.relpath(p, run.dir) for p in saved))
+
+
+@case()
 def attach_from_another_process(wandb, observe, observe_raises):
     """A child process attaches to the live run (as Lightning's spawned workers do), logs,
     and exits without finish() (a child's finish() ends wandb's run under its parent, whose

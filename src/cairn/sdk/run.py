@@ -635,7 +635,7 @@ class Run(RunIntegrations):
         the files' paths in ``run.dir``."""
         from cairn.sdk.file_sync import resolve_pattern
 
-        pattern = resolve_pattern(glob_str, base_path, policy, expand=glob)
+        pattern = resolve_pattern(glob_str, base_path, policy, expand=glob, run_dir=self._dir)
         if self._writer is None:
             return []
         if self._finished:
