@@ -95,3 +95,37 @@ def test_forked_children_log_into_the_run_while_the_parent_logs(cairn_root: Path
     assert stored.row.config["lr"] == 0.1
     assert all(stored.row.config[name] is True for name in "abc")
     assert all(stored.row.summary[name + "_best"] == 7 for name in "abc")
+
+
+DIES_HOLDING_THE_COUNTER = """
+    import os, time, warnings
+    import cairn
+
+    run = cairn.init(project="fork")
+    run.log({"x": 0})
+    warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads running
+    pid = os.fork()
+    if pid == 0:
+        run._handoff._lock.acquire()  # killed in the middle of taking a step
+        os.kill(os.getpid(), 9)
+    os.waitpid(pid, 0)
+    started = time.monotonic()
+    for step in range(1, 100):
+        run.log({"x": step})
+    print("waited", round(time.monotonic() - started), flush=True)
+    run.finish(quiet=True)
+    print(run.path, flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_a_child_killed_holding_the_step_counter_does_not_hang_the_parent(
+        cairn_root: Path, kit: Any) -> None:
+    proc = kit.child(DIES_HOLDING_THE_COUNTER)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    waited, path = out.splitlines()
+    assert int(waited.split()[1]) <= 3  # one wait for the lock, then none
+    stored = kit.stored_run(cairn_root, path)
+    assert stored is not None
+    assert stored.series["x"][1] == list(range(100))

@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     from cairn.sdk.run import Run, RunSetup
 
 _NEXT = struct.Struct("q")
+LOCK_TIMEOUT = 2.0
+"""Seconds a ``log()`` waits for the shared step counter before it concludes that the
+process holding it died there, and continues without the lock from then on."""
 
 
 class SharedSteps:
@@ -46,6 +49,7 @@ class SharedSteps:
         self.previous = previous
         """A hand-off note the run had (``_attach_id`` was read): still looked at."""
         self._owner = os.getpid()
+        self._abandoned = False
         _NEXT.pack_into(self._memory, 0, first)
 
     def step_given_back(self, current: int = 0, pending: bool = False) -> int:
@@ -55,10 +59,18 @@ class SharedSteps:
             given = self.previous.step_given_back()
             if given is not None:
                 current = max(current, given)
-        with self._lock:
+        locked = not self._abandoned and self._lock.acquire(timeout=LOCK_TIMEOUT)
+        try:
             free = _NEXT.unpack_from(self._memory, 0)[0]
             step = current if pending else max(free, current)
             _NEXT.pack_into(self._memory, 0, max(free, step + 1))
+        finally:
+            if locked:
+                self._lock.release()
+            elif not self._abandoned:
+                # A process killed (kill -9) while it held the lock never releases it:
+                # go on without it rather than hang training (two rows may share a step).
+                self._abandoned = True
         return step
 
     def close(self) -> None:
