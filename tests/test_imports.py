@@ -31,7 +31,8 @@ def test_public_names() -> None:
         "Object3D", "Plotly", "ResumeError", "Run", "Settings", "SettingsError", "StoreError",
         "Table", "UsageError", "Video", "WalError", "__version__", "alert", "define_metric",
         "finish", "init", "log", "log_artifact", "plot", "plot_table", "plots", "restore",
-        "save", "use_artifact", "sweep", "agent",
+        "save", "use_artifact", "sweep", "agent", "attach", "controller", "join", "login",
+        "mark_preempting", "profiler", "require", "teardown", "unwatch", "watch",
     ])
     for name in cairn.__all__:
         assert getattr(cairn, name) is not None

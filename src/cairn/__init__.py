@@ -80,18 +80,28 @@ __all__ = [
     "__version__",
     "agent",
     "alert",
+    "attach",
+    "controller",
     "define_metric",
     "finish",
     "init",
+    "join",
     "log",
     "log_artifact",
+    "login",
+    "mark_preempting",
     "plot",
     "plot_table",
     "plots",
+    "profiler",
+    "require",
     "restore",
     "save",
     "sweep",
+    "teardown",
+    "unwatch",
     "use_artifact",
+    "watch",
 ]
 
 
@@ -165,6 +175,42 @@ def use_artifact(artifact_or_name: Any, type: str | None = None,
                                                        aliases=aliases)
 
 
+def join(exit_code: int | None = None, quiet: bool | None = None) -> None:
+    """Alias of :func:`finish`, as wandb's."""
+    finish(exit_code=exit_code, quiet=quiet)
+
+
+def watch(models: Any, criterion: Any = None, log: str | None = "gradients",
+          log_freq: int = 1000, idx: int | None = None, log_graph: bool = False) -> None:
+    """``Run.watch`` on the current run: histograms of a PyTorch model's gradients and/or
+    parameters every ``log_freq`` batches."""
+    _require_run("watch()").watch(models, criterion=criterion, log=log, log_freq=log_freq,
+                                  idx=idx, log_graph=log_graph)
+
+
+def unwatch(models: Any = None) -> None:
+    """``Run.unwatch`` on the current run."""
+    _require_run("unwatch()").unwatch(models)
+
+
+def mark_preempting() -> None:
+    """``Run.mark_preempting`` on the current run."""
+    _require_run("mark_preempting()").mark_preempting()
+
+
+def attach(attach_id: str | None = None, run_id: str | None = None, *,
+           run: Run | None = None) -> Run:
+    """The run ``attach_id`` (a ``Run._attach_id``) names, continued from this process
+    (``sdk/attach.py``)."""
+    from cairn.sdk.attach import attach as attach_run
+
+    return attach_run(attach_id or run_id, run=run)
+
+
+_SESSION = frozenset({"login", "require", "teardown"})
+"""wandb's process-wide calls (``compat/wandb/sdk/wandb_setup.py``), loaded on first use."""
+
+
 class _NoRun:
     """What ``cairn.config`` / ``cairn.summary`` are before ``init``: any use raises."""
 
@@ -214,10 +260,22 @@ def __getattr__(name: str) -> Any:
         from cairn.sdk import media
 
         return getattr(media, name)
+    if name in _SESSION:
+        from cairn.compat.wandb.sdk import wandb_setup
+
+        return getattr(wandb_setup, name)
+    if name == "controller":  # loads the sweep store only when used
+        from cairn.compat.wandb.wandb_controller import controller
+
+        return controller
     if name in ("plot", "plots"):
         import importlib
 
         return importlib.import_module(f"cairn.{name}")
+    if name == "profiler":  # PyTorch profiler traces as run files
+        from cairn.sdk import profiler
+
+        return profiler
     if name == "plot_table":
         from cairn.sdk.charts import plot_table
 

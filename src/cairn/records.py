@@ -37,7 +37,8 @@ Kinds and their bodies (all msgpack-able):
 ``artifact``   a logged artifact: client_id, name, type, description, metadata,
                aliases, digest, entries ``[[name, sha256, size, ref, extra]]``,
                role (``output``; ``input`` for a local artifact passed to use_artifact),
-               blobs; the store assigns the version (``store/artifacts.py``)
+               blobs; the store assigns the version (``store/artifacts.py``); with
+               distributed_id (and finalize false for an upsert) it joins a draft
 ``artifact_use``
                a stored version used as input: entity, project, name, version, digest
 ``artifact_edit``

@@ -82,7 +82,7 @@ def test_sync_and_gc_find_run_folders_placed_elsewhere(cairn_root: Path,
     try:
         assert api.run(offline.path).summary["a"] == 1
         (killed,) = [r for r in api.runs("placed") if r.id != offline.id]
-        with killed.file("weights.bin").open() as f:
+        with killed.file(f"{tmp_path.name}/weights.bin").open() as f:
             assert f.read() == b"note"
     finally:
         api.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -141,6 +142,18 @@ def test_watch_logs_every_log_freq_steps(integrations: dict[str, Outcome], read:
     assert graph.json()["format"] == "torch"
     assert [n["name"] for n in graph.json()["nodes"]] == ["0", "1", "2"]
     assert rows[0]["graph_1"]["nodes"] == 1
+
+
+@pytest.mark.script("profiler_torch.py")
+def test_profiler_traces_become_run_files(integrations: dict[str, Outcome], read: Any) -> None:
+    run = read(integrations["profiler_torch.py"], "profiler")
+    traces = [f for f in run.files() if f.name.startswith("pytorch_traces/")]
+    assert len(traces) == 1, [f.name for f in run.files()]
+    assert traces[0].name.endswith(".pt.trace.json")
+    with traces[0].open() as stream:
+        trace = json.load(stream)
+    assert any(event.get("name") == "aten::linear" for event in trace["traceEvents"])
+    assert len(run.history(pandas=False)) == 6
 
 
 @pytest.mark.script("xgboost_callback.py")

@@ -336,6 +336,47 @@ def save_relative_globs_with_base_path(wandb, observe, observe_raises):
 
 
 @case()
+def save_absolute_globs_keep_one_folder(wandb, observe, observe_raises):
+    """An absolute glob without base_path keeps the glob's folder: its files are named
+    below the folder above it (wandb's documented rule)."""
+    import os
+
+    os.makedirs("ckpt/run123/deep", exist_ok=True)
+    for name in ("ckpt/run123/a.txt", "ckpt/run123/b.txt", "ckpt/run123/deep/c.txt"):
+        with open(name, "w") as f:
+            f.write(name)
+    run = wandb.init(project="p")
+
+    def saved(*args, **kwargs):
+        return sorted(os.path.relpath(p, run.dir) for p in run.save(*args, **kwargs))
+
+    folder = os.path.abspath("ckpt/run123")
+    observe("glob", saved(os.path.join(folder, "*.txt"), policy="now"))
+    observe("file", saved(os.path.join(folder, "deep", "c.txt"), policy="now"))
+    observe("base", saved(os.path.join(folder, "deep", "c.txt"),
+                          base_path=os.path.abspath("ckpt"), policy="now"))
+
+
+def _run_dir_save_check(cairn, wandb):
+    assert _observed(wandb)["saved"] == ["files/m.pt"]
+    assert _observed(cairn)["saved"] == ["m.pt"]
+
+
+@case(differs="save(os.path.join(run.dir, 'm.pt')): wandb's rule names it files/m.pt, a "
+              "second copy of the m.pt it uploads from run.dir anyway; cairn names a file "
+              "inside run.dir by its path there (README, Files and artifacts)",
+      check=_run_dir_save_check)
+def save_absolute_path_inside_run_dir(wandb, observe, observe_raises):
+    import os
+
+    run = wandb.init(project="p")
+    with open(os.path.join(run.dir, "m.pt"), "w") as f:
+        f.write("weights")
+    saved = run.save(os.path.join(run.dir, "m.pt"), policy="now")
+    observe("saved", sorted(os.path.relpath(p, run.dir) for p in saved))
+
+
+@case()
 def attach_from_another_process(wandb, observe, observe_raises):
     """A child process attaches to the live run (as Lightning's spawned workers do), logs,
     and exits without finish() (a child's finish() ends wandb's run under its parent, whose
@@ -361,6 +402,67 @@ def attach_from_another_process(wandb, observe, observe_raises):
     run.log({"parent": 2.0})
     observe("parent_step", run.step)
     run.finish()
+
+
+@case()
+def forked_children_log_into_the_run(wandb, observe, observe_raises):
+    """Children forked from the run's process (DataLoader workers, a fork-method pool) log
+    into the parent's run object, one after the other, then exit without finish(): each
+    row gets a step of its own, and the parent continues after the children's steps."""
+    import multiprocessing as mp
+    import warnings
+
+    run = wandb.init(project="p", config={"lr": 0.1})
+    run.log({"parent": 1.0})
+
+    def child(rank):
+        run.log({"child": float(rank)})
+        run.log({"child": rank + 0.5, "rank": rank})
+        run.config.update({f"rank{rank}": True})
+
+    warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads running
+    for rank in range(2):
+        worker = mp.get_context("fork").Process(target=child, args=(rank,))
+        worker.start()
+        worker.join()
+        observe(f"exit{rank}", worker.exitcode)
+    run.log({"parent": 2.0})
+    observe("parent_step", run.step)
+    run.finish()
+
+
+@case()
+def distributed_artifacts(wandb, observe, observe_raises):
+    """upsert_artifact / finish_artifact: both need a group or a distributed_id (wandb
+    offline cannot commit a draft, so what is compared is the calls' contract; the store
+    side is in tests/sdk/artifacts/test_distributed.py)."""
+    import pathlib
+
+    pathlib.Path("shard.txt").write_text("a")
+    run = wandb.init(project="p")
+    observe_raises("upsert_without_group",
+                   lambda: run.upsert_artifact("shard.txt", name="d", type="dataset"))
+    observe_raises("finish_without_group",
+                   lambda: run.finish_artifact("shard.txt", name="d", type="dataset"))
+    art = run.upsert_artifact("shard.txt", name="d", type="dataset", distributed_id="job")
+    observe("upserted", (art.name, art.type, art.distributed_id))
+    run.finish()
+    run = wandb.init(project="p", group="g")
+    art = wandb.Artifact("d", "dataset")
+    art.add_file("shard.txt")
+    done = run.finish_artifact(art)
+    observe("finished", (done is art, art.distributed_id))
+    run.finish()
+
+
+@case()
+def profiler_without_torch(wandb, observe, observe_raises):
+    """wandb.profiler exists; without torch installed its trace handler raises the
+    tracker's Error (torch's own traces: tests/integrations/scripts/profiler_torch.py)."""
+    observe("has_handler", callable(wandb.profiler.torch_trace_handler))
+    wandb.init(project="p")
+    observe_raises("handler", wandb.profiler.torch_trace_handler)
+    wandb.finish()
 
 
 @pytest.mark.slow

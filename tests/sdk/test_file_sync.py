@@ -62,13 +62,18 @@ def test_relative_glob_is_below_the_working_directory(tmp_path: Path,
     assert _stored(run.path) == {"out/model.bin": b"m"}
 
 
-def test_absolute_glob_without_base_saves_flat(tmp_path: Path) -> None:
+def test_an_absolute_glob_without_base_keeps_its_folder(tmp_path: Path) -> None:
+    """As wandb 0.31: files are named below the folder above the glob's; but a file in
+    run.dir is named by its path there (wandb would add a copy under files/)."""
     (tmp_path / "d").mkdir()
     (tmp_path / "d" / "x.h5").write_bytes(b"x")
     run = cairn.init(project="p")
     run.save(str(tmp_path / "d" / "*.h5"), policy="now")
+    (Path(run.dir) / "m.pt").write_bytes(b"m")
+    assert run.save(os.path.join(run.dir, "m.pt"), policy="now") == [
+        os.path.join(run.dir, "m.pt")]
     run.finish()
-    assert _stored(run.path) == {"x.h5": b"x"}
+    assert _stored(run.path) == {"d/x.h5": b"x", "m.pt": b"m"}
 
 
 def test_relative_glob_and_base_path_are_both_from_the_working_folder(
@@ -172,7 +177,7 @@ def test_huge_file_streams(tmp_path: Path) -> None:
     assert grown_mb < 50
     api = cairn.Api()
     (run,) = api.runs("p")
-    assert run.file("big.bin").size == 200 << 20
+    assert run.file(f"{tmp_path.name}/big.bin").size == 200 << 20
     api.close()
 
 
@@ -212,7 +217,7 @@ def test_kill_9_while_live_saving_leaves_complete_versions(tmp_path: Path,
 
     result = CliRunner().invoke(cli, ["sync", str(cairn_root / "runs")])
     assert result.exit_code == 0, result.output
-    content = _stored(run_path)["state.bin"]
+    content = _stored(run_path)[f"{tmp_path.name}/state.bin"]
     # a whole version, never a torn one: one repeated token of the full length
     token = content[:2] if content.startswith(b"v0") else None
     if token is None:
@@ -245,7 +250,7 @@ def test_a_file_of_the_user_in_run_dir_is_left_alone(tmp_path: Path) -> None:
     run = cairn.init(project="p")
     mine = Path(run.dir) / "config.yaml"
     mine.write_text("written by the user into run.dir")
-    run.save(str(tmp_path / "config.yaml"), policy="now")
+    run.save(str(tmp_path / "config.yaml"), base_path=str(tmp_path), policy="now")
     run.finish()
     assert mine.read_text() == "written by the user into run.dir"
     assert _stored(run.path) == {"config.yaml": b"from the source folder"}
@@ -262,7 +267,7 @@ def test_offline_saves_arrive_with_sync(tmp_path: Path, cairn_root: Path) -> Non
     run.finish()
     result = CliRunner().invoke(cli, ["sync", str(cairn_root / "runs")])
     assert result.exit_code == 0, result.output
-    assert _stored(run.path) == {"out.txt": b"made offline"}
+    assert _stored(run.path) == {f"{tmp_path.name}/out.txt": b"made offline"}
 
 
 def test_a_file_that_never_settles_is_still_recorded(tmp_path: Path) -> None:
@@ -275,7 +280,8 @@ def test_a_file_that_never_settles_is_still_recorded(tmp_path: Path) -> None:
     log.write_text("0")
     run = cairn.init(project="p", settings={"file_sync_interval": 0.02})
     run.save(str(log), policy="live")
-    assert _wait_for_stored(run, {"progress.log": b"0"})
+    name = f"{tmp_path.name}/progress.log"  # an absolute path keeps its folder
+    assert _wait_for_stored(run, {name: b"0"})
     stop = threading.Event()
 
     def keep_writing() -> None:
@@ -290,7 +296,7 @@ def test_a_file_that_never_settles_is_still_recorded(tmp_path: Path) -> None:
     try:
         def recorded_while_changing() -> bool:
             run._flush_to_store()
-            return _stored(run.path)["progress.log"] != b"0"
+            return _stored(run.path)[name] != b"0"
 
         _wait_for(recorded_while_changing)
     finally:

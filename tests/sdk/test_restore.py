@@ -13,7 +13,7 @@ def test_restore_brings_a_file_back(tmp_path: Path) -> None:
     (tmp_path / "w").mkdir()
     (tmp_path / "w" / "weights.txt").write_text("trained")
     run = cairn.init(project="p")
-    run.save(str(tmp_path / "w" / "weights.txt"), policy="now")
+    run.save(str(tmp_path / "w" / "weights.txt"), base_path=str(tmp_path / "w"), policy="now")
     run.finish()
     with cairn.restore("weights.txt", run_path=run.path, root=tmp_path / "back") as fh:
         assert fh.read() == "trained"

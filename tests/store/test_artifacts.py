@@ -116,3 +116,69 @@ def test_every_artifact_read(store: MetadataStore) -> None:
     assert best is not None
     assert best.digest == "d1"
     assert DIGEST in store.referenced_blobs()
+
+
+def _draft_body(path: str, content: bytes, client_id: str, finalize: bool,
+                distributed_id: str = "job-1", aliases: list[str] | None = None
+                ) -> dict[str, object]:
+    digest = hashlib.sha256(content).hexdigest()
+    return {**_body(digest=f"own-{client_id}", entries=[[path, digest, len(content), None,
+                                                         None]],
+                    client_id=client_id, aliases=aliases),
+            "blobs": [digest], "distributed_id": distributed_id, "finalize": finalize}
+
+
+def test_distributed_upserts_become_one_version_when_finished(store: MetadataStore) -> None:
+    """wandb's upsert_artifact / finish_artifact: three runs add files to one draft under a
+    distributed id (a later upsert of a name replaces its file), the finish commits the
+    draft as one version whose output runs are all three, and a later upsert under the
+    same id starts the next version."""
+    from cairn.store.artifacts import manifest_digest
+
+    refs = [RunRef("me", "p", f"rank{i}") for i in range(3)]
+    store.apply_records([Record(ref, "s", 1, "run", {"start_time": 1.0}) for ref in refs])
+    store.apply_records([
+        Record(refs[0], "s", 2, "artifact", _draft_body("a.txt", b"A", "u0", False)),
+        Record(refs[1], "s", 2, "artifact", _draft_body("b.txt", b"old", "u1", False,
+                                                        aliases=["best"])),
+        Record(refs[1], "s", 3, "artifact", _draft_body("b.txt", b"B", "u2", False))])
+    assert store.artifact_versions("me", "p", "data") == []  # a draft is no version
+    draft_blob = hashlib.sha256(b"A").hexdigest()
+    assert draft_blob in store.referenced_blobs()  # gc keeps a draft's files
+    finish = [Record(refs[2], "s", 2, "artifact", _draft_body("c.txt", b"C", "f", True))]
+    store.apply_records(finish)
+    store.apply_records(finish)  # a replay changes nothing
+
+    [version] = store.artifact_versions("me", "p", "data")
+    full = store.artifact_version("me", "p", "data", "v0")
+    assert full is not None
+    manifest = full.manifest or []
+    assert [e[0] for e in manifest] == ["a.txt", "b.txt", "c.txt"]
+    assert manifest[1][1] == hashlib.sha256(b"B").hexdigest()
+    assert version.digest == manifest_digest(manifest)
+    assert sorted(version.aliases) == ["best", "latest"]
+    receipt = store.artifact_receipt("f")
+    assert receipt is not None
+    assert receipt.index == 0
+    for ref in refs:
+        row = store.get_run(ref)
+        assert row is not None
+        assert [v.index for v in store.run_artifacts(row.pk, "output")] == [0], ref
+    assert store.artifact_receipt("u0") is None  # an upsert alone has no version
+
+    store.apply_records([
+        Record(refs[0], "s", 4, "artifact", _draft_body("a.txt", b"A2", "u3", False)),
+        Record(refs[0], "s", 5, "artifact", _draft_body("d.txt", b"D", "f2", True))])
+    versions = store.artifact_versions("me", "p", "data")
+    assert [v.index for v in versions] == [0, 1]
+    newest = store.artifact_version("me", "p", "data", "v1")
+    assert newest is not None
+    assert [e[0] for e in newest.manifest or []] == ["a.txt", "d.txt"]
+
+
+def test_a_malformed_distributed_id_is_skipped(store: MetadataStore) -> None:
+    store.apply_records([Record(REF, "s1", 1, "run", {"start_time": 1.0})])
+    with pytest.warns(RuntimeWarning, match="malformed artifact record"):
+        store.apply_records([Record(REF, "s1", 2, "artifact",
+                                    {**_body(), "distributed_id": ["x"], "finalize": False})])
+    assert store.artifact_versions("me", "p", "data") == []

@@ -100,9 +100,10 @@ class HandOff:
             handoff.seen = handoff.path.stat().st_mtime
         return handoff
 
-    def step_given_back(self) -> int | None:
+    def step_given_back(self, current: int = 0, pending: bool = False) -> int | None:
         """The step a co-writer ended at, when the note changed since the last look (at
-        most one look per ``CHECK_INTERVAL``: this runs in ``log()``)."""
+        most one look per ``CHECK_INTERVAL``: this runs in ``log()``); the run's own
+        ``current`` step does not matter here (it does to ``fork.SharedSteps``)."""
         now = time.monotonic()
         if now < self.next_check:
             return None

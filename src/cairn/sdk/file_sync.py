@@ -61,13 +61,21 @@ def _signature(path: Path) -> Signature | None:
 
 
 def resolve_pattern(glob_str: str | os.PathLike[str], base_path: str | os.PathLike[str] | None,
-                    policy: str, expand: bool = True) -> SavePattern:
+                    policy: str, expand: bool = True, run_dir: Path | None = None
+                    ) -> SavePattern:
     """Check a ``save()`` call's arguments and turn them into an absolute glob below a
-    base folder. As in wandb 0.31, a relative glob and ``base_path`` are both taken from
-    the working directory (``save("models/x.zip", base_path="models")`` saves ``x.zip``).
-    An absolute glob without ``base_path`` saves its files flat, by their names in the
-    glob's folder, as wandb did before 0.19 (0.31 keeps the folder's own name too, so
-    wandb's idiom ``save(os.path.join(run.dir, "m.pt"))`` stores ``files/m.pt``).
+    base folder, as wandb 0.31 does:
+
+    - a relative glob and ``base_path`` are both taken from the working directory
+      (``save("models/x.zip", base_path="models")`` saves ``x.zip``);
+    - an absolute glob without ``base_path`` keeps one folder level: its files are named
+      below the folder above the glob's (``save("/mnt/run123/*.txt")`` saves
+      ``run123/a.txt``);
+    - except (a deliberate difference) an absolute glob inside ``run_dir``, the run's
+      files folder: its files are named below ``run_dir``, so wandb's idiom
+      ``save(os.path.join(run.dir, "m.pt"))`` saves ``m.pt``. wandb 0.31 saves
+      ``files/m.pt`` there, a second copy of the ``m.pt`` it uploads from ``run.dir``.
+
     ``expand`` False takes the glob as a literal path. Raises ValueError for a bad policy
     or a glob that leaves ``base_path``."""
     if policy not in POLICIES:
@@ -80,11 +88,13 @@ def resolve_pattern(glob_str: str | os.PathLike[str], base_path: str | os.PathLi
         base = Path(os.path.abspath(os.fspath(base_path)))
     elif not os.path.isabs(text):
         base = Path.cwd()
+    elif run_dir is not None and _below(pattern, os.path.abspath(run_dir)):
+        base = Path(os.path.abspath(run_dir))
     else:
-        base = Path(os.path.dirname(pattern))
+        base = Path(os.path.dirname(os.path.dirname(pattern)))
         if glob.has_magic(str(base)):
-            raise ValueError(f"save({text!r}): give base_path= when the folder part of an "
-                             "absolute glob has wildcards")
+            raise ValueError(f"save({text!r}): give base_path= when the folders of an "
+                             "absolute glob have wildcards")
     relative = os.path.relpath(pattern, base)
     if relative == ".." or relative.startswith(".." + os.sep) or os.path.isabs(relative):
         raise ValueError(f"save({text!r}): the glob leaves base_path {str(base)!r}; files "

@@ -7,7 +7,6 @@ and applier threads (``writer.py``).
 
 from __future__ import annotations
 
-import datetime
 import os
 import sys
 import threading
@@ -16,13 +15,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from cairn.aggregates import GOALS, SummaryState, flatten, parse_summary_spec
 from cairn.errors import CairnWarning, LogDataError, MetricError, UsageError
 from cairn.records import RunRef
 from cairn.sdk.alerts import AlertLevel, check_alert
 from cairn.sdk.config import Config
+from cairn.sdk.run_compat import RunIntegrations
 from cairn.sdk.summary import Summary
 from cairn.sdk.values import flatten_log, media_held
 from cairn.sdk.writer import Op, RunWriter, WarnOnce
@@ -34,9 +34,9 @@ if TYPE_CHECKING:
     from cairn.backend import Backend
     from cairn.sdk.artifacts.artifact import Artifact
     from cairn.sdk.attach import HandOff
-    from cairn.sdk.config import ConfigStatic
     from cairn.sdk.environment import RunEnvironment
     from cairn.sdk.file_sync import FileSync
+    from cairn.sdk.fork import SharedSteps
     from cairn.sdk.reader import RunReader
     from cairn.sdk.watch import Watcher
     from cairn.sinks.base import Sink
@@ -55,15 +55,6 @@ class Metric:
     hidden: bool | None = None
     summary: tuple[str, ...] = ()
     goal: str | None = None
-
-
-@dataclass(frozen=True)
-class RunStatus:
-    """What ``Run.status()`` returns, as wandb's: how many records await the store."""
-
-    sync_items_total: int = 0
-    sync_items_pending: int = 0
-    sync_time: datetime.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -117,7 +108,7 @@ class History:
         return list(api.run(self._run.path).scan_history(keys=keys))
 
 
-class Run:
+class Run(RunIntegrations):
     """A run in progress. Create with ``cairn.init()``."""
 
     def __init__(self, setup: RunSetup) -> None:
@@ -159,7 +150,7 @@ class Run:
         self._watcher: Watcher | None = None
         self._labels: dict[str, str] = {}
         self._preempting = False
-        self._handoff: HandOff | None = None
+        self._handoff: HandOff | SharedSteps | None = None
         self.config = Config(emit=self._emit_config)
         self.config._load(setup.config)
         self.summary = Summary(self._read_summary, self._write_summary)
@@ -227,6 +218,10 @@ class Run:
         writer = self._writer
         if writer is None:
             return
+        if writer.forked_from is not None and self._handoff is not None:
+            self._continue_in_fork()  # a forked child logs as a co-writer (sdk/fork.py)
+            writer = self._writer
+            assert writer is not None
         with writer.lock:
             writer.check_owner()
             writer.buffer.append(item)
@@ -405,8 +400,10 @@ class Run:
             # logged, as wandb's does
             self._summary_state.set_overrides(flatten(data))
             return
-        if self._handoff is not None:  # another process may have logged into the run
+        if self._handoff is not None:  # other processes may log into the run
             self._take_step_back(self._handoff)
+            writer = self._writer  # a forked child's copy has a writer of its own now
+            assert writer is not None
         # The hot path: plain values under keys seen before need no work but a copy.
         flat: dict[str, Any]
         media = 0
@@ -588,9 +585,6 @@ class Run:
         self.config.update({"_cairn": {t: dict(values) for t, values in
                                        self._singletons.items()}}, allow_val_change=True)
 
-    def _telemetry_get_framework(self) -> str:
-        return self._framework
-
     def _make_proto_run(self, run: Any = None) -> dict[str, Any]:
         """Our equivalent of wandb's RunData: the body of this session's ``run`` record."""
         import os
@@ -641,7 +635,7 @@ class Run:
         the files' paths in ``run.dir``."""
         from cairn.sdk.file_sync import resolve_pattern
 
-        pattern = resolve_pattern(glob_str, base_path, policy, expand=glob)
+        pattern = resolve_pattern(glob_str, base_path, policy, expand=glob, run_dir=self._dir)
         if self._writer is None:
             return []
         if self._finished:
@@ -676,174 +670,6 @@ class Run:
         from cairn.sdk.artifacts.run_artifacts import use_artifact
 
         return use_artifact(self, artifact_or_name, type, aliases, use_as)
-
-    def log_model(self, path: str | os.PathLike[str], name: str | None = None,
-                  aliases: list[str] | None = None) -> None:
-        """Log the file or folder at ``path`` as an artifact of type ``model`` (named
-        ``run-<id>-<basename>`` unless ``name``), as wandb does."""
-        self.log_artifact(path, name=name, type="model", aliases=aliases)
-
-    def use_model(self, name: str) -> str:
-        """Download the model artifact ``name`` (``name:version|alias``); returns the path
-        of its only file, or of the folder when it has several."""
-        from cairn.sdk.artifacts.run_artifacts import use_model
-
-        return use_model(self, name)
-
-    def link_artifact(self, artifact: Artifact, target_path: str,
-                      aliases: list[str] | None = None) -> Artifact:
-        """Make ``artifact`` a version of the collection ``target_path`` names
-        (``[entity/project/]name``) too, in this run's project: the same files, stored
-        once."""
-        from cairn.sdk.artifacts.run_artifacts import link_artifact
-
-        return link_artifact(self, artifact, target_path, aliases)
-
-    def link_model(self, path: str | os.PathLike[str], registered_model_name: str,
-                   name: str | None = None, aliases: list[str] | None = None) -> Artifact:
-        """Log ``path`` as a model artifact and link it to ``registered_model_name``."""
-        if "/" in registered_model_name:
-            raise ValueError("link_model() takes the registered model's name only, without "
-                             f"entity or project; got {registered_model_name!r}")
-        artifact = self.log_artifact(path, name=name, type="model")
-        return self.link_artifact(artifact, registered_model_name, aliases=aliases)
-
-    @property
-    def config_static(self) -> ConfigStatic:
-        """A read-only copy of the config as it is now (wandb's ``ConfigStatic``)."""
-        from cairn.sdk.config import ConfigStatic
-
-        return ConfigStatic(self.config)
-
-    @property
-    def project_url(self) -> str:
-        return self.get_project_url()
-
-    @property
-    def sweep_url(self) -> str | None:
-        return self.get_sweep_url()
-
-    @property
-    def sync_dir(self) -> str:
-        """The run's folder: its WAL, and ``files/`` (``run.dir``)."""
-        return str(self._setup.run_dir)
-
-    def restore(self, name: str, run_path: str | None = None, replace: bool = False,
-                root: str | os.PathLike[str] | None = None) -> IO[str] | None:
-        """``cairn.restore`` from this run (default) into ``root`` (default: ``run.dir``)."""
-        from cairn.sdk.restore import restore as restore_file
-
-        return restore_file(name, run_path=run_path or self.path, replace=replace,
-                            root=root if root is not None else self.dir)
-
-    # ---- notebooks ---------------------------------------------------------------------
-    def to_html(self, height: int = 420, hidden: bool = False) -> str:
-        """An iframe of the run's page in cairn's web UI (``cairn ui``), as wandb's."""
-        import html
-
-        style = f"border:none;width:100%;height:{int(height)}px;"
-        if hidden:
-            style += "display:none;"
-        return f'<iframe src="{html.escape(self.url)}" style="{style}"></iframe>'
-
-    def display(self, height: int = 420, hidden: bool = False) -> bool:
-        """Show :meth:`to_html` in a Jupyter notebook; False outside one."""
-        try:
-            from IPython import get_ipython  # type: ignore[import-not-found, unused-ignore]
-            from IPython.display import (  # type: ignore[import-not-found, unused-ignore]
-                HTML,
-                display,
-            )
-        except ImportError:
-            return False
-        if get_ipython() is None:
-            return False
-        display(HTML(self.to_html(height, hidden)))
-        return True
-
-    # ---- what integrations call (sdk/watch.py) ----------------------------------------
-    def watch(self, models: Any, criterion: Any = None, log: str | None = "gradients",
-              log_freq: int = 1000, idx: int | None = None, log_graph: bool = False) -> None:
-        """Log histograms of a PyTorch model's gradients (``gradients/<name>``) and/or
-        parameters (``parameters/<name>``) every ``log_freq`` batches, as wandb does."""
-        from cairn.sdk.watch import Watcher
-
-        if self._watcher is None:
-            self._watcher = Watcher(self)
-        self._watcher.watch(models, criterion=criterion, log=log, log_freq=log_freq, idx=idx,
-                            log_graph=log_graph)
-
-    def unwatch(self, models: Any = None) -> None:
-        """Remove the hooks ``watch`` placed on ``models`` (default: on every model)."""
-        if self._watcher is not None:
-            self._watcher.unwatch(models)
-
-    @property
-    def _attach_id(self) -> str | None:
-        """What ``wandb._attach`` takes in another process to log into this run (None for
-        a disabled run, as wandb's). Reading it hands the run off (``sdk/attach.py``):
-        what was logged is flushed to the store, and the step is noted for the other
-        process."""
-        if self._writer is None:
-            return None
-        if not self._finished:
-            from cairn.sdk.attach import HandOff
-
-            if self._handoff is not None:  # a step given back since the last look
-                self._handoff.next_check = 0.0
-                self._take_step_back(self._handoff)
-            self._flush_to_store()
-            self._handoff = HandOff.write(self, self._handoff)
-        return f"{self.path}@{self._setup.session}"
-
-    def _take_step_back(self, handoff: HandOff) -> None:
-        """Continue after the steps a process that attached to this run has logged."""
-        step = handoff.step_given_back()
-        writer = self._writer
-        if step is None or step <= self._step or writer is None:
-            return
-        with writer.lock:
-            if self._pending:
-                self._commit()
-            self._step = max(self._step, step)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        """A pickled run, as wandb's: the process that unpickles it logs into the run (the
-        run itself in its own process, else a co-writer session of it)."""
-        from cairn.sdk.attach import unpickled_run
-
-        if self._writer is None:
-            raise UsageError("a disabled run cannot be pickled to another process")
-        return (unpickled_run, (self._attach_id, os.getpid()))
-
-    def __copy__(self) -> Run:
-        return self
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Run:
-        return self
-
-    def _label(self, code: str | None = None, repo: str | None = None,
-               code_version: str | None = None, **kwargs: str) -> None:
-        """Integrations name themselves here (wandb keeps it as telemetry)."""
-        self._labels.update({k: v for k, v in (("code", code), ("repo", repo),
-                                               ("code_version", code_version)) if v})
-
-    def status(self) -> RunStatus:
-        """How much of the run has reached the store: everything, once this returns."""
-        if self._finished or self._writer is None:
-            return RunStatus()
-        self._flush_to_store()
-        return RunStatus(sync_time=datetime.datetime.now())
-
-    def mark_preempting(self) -> None:
-        """Say the process is about to be preempted (a scheduler's notice), as wandb's: the
-        run reads ``preempting``, then ``preempted`` once its process is gone; killed
-        (SIGTERM, Ctrl-C) it ends ``preempted``, and ``init(resume="auto")`` (or
-        ``resume="allow"`` with its id) continues it."""
-        if self._writer is None or self._finished:
-            return
-        self._preempting = True
-        self._queue(Op("preempting", {"at": time.time()}))
 
     # ---- the end -----------------------------------------------------------------------
     def _flush_to_store(self) -> None:

@@ -6,7 +6,10 @@ Record kinds (bodies; see ``records.py``):
   client_id, name, type, description, metadata, aliases, digest, entries, blobs.
   Versions are assigned here, inside the apply transaction, so two processes logging one
   name get distinct versions. Content identical to a stored version (same digest) makes
-  no new version: the aliases move to that version.
+  no new version: the aliases move to that version. With ``distributed_id`` (wandb's
+  ``upsert_artifact``/``finish_artifact``) the files join that id's draft instead, and
+  ``finalize`` false leaves them there; a finish makes the draft, with its own files, a
+  version (every run that added to it is an output run of it) and ends the draft.
 - ``artifact_use``: a run used a stored version: entity, project, name, version (its
   index) and digest; the version wins when both are given (an older client sends only
   the digest).
@@ -24,6 +27,7 @@ An alias names one version of a collection: setting it on a version moves it the
 
 from __future__ import annotations
 
+import hashlib
 import math
 import warnings
 from collections.abc import Sequence
@@ -127,13 +131,28 @@ def _checked_entry(entry: Any) -> list[Any]:
             extra if isinstance(extra, dict) else None]
 
 
+def manifest_digest(entries: Sequence[Sequence[Any]]) -> str:
+    """The digest of a version's content: sha256 over its entries (``[name, digest, size,
+    ref, extra]``) sorted by name, of each name, content digest and reference (the SDK's
+    ``ArtifactManifest.digest``; the store computes it for a merged draft)."""
+    h = hashlib.sha256(b"cairn-artifact-manifest-v1\n")
+    for name, digest, _size, ref, *_ in sorted(entries, key=lambda e: str(e[0])):
+        h.update(f"{name}\0{digest}\0{ref or ''}\n".encode())
+    return h.hexdigest()
+
+
 def apply_artifact(conn: Cursor, run_pk: int, project_id: int, body: dict[str, Any],
                    now: float) -> None:
-    """A logged artifact: find or make its version, move its aliases, record lineage."""
+    """A logged artifact: find or make its version, move its aliases, record lineage. With
+    a ``distributed_id`` it goes to that id's draft instead (:func:`_apply_draft`)."""
     try:
         name, type_, digest = str(body["name"]), str(body["type"]), str(body["digest"])
         entries = [_checked_entry(e) for e in body.get("entries") or []]
         at, aliases = _at(body, now), _aliases(body)
+        distributed_id = body.get("distributed_id")
+        if distributed_id is not None and (not isinstance(distributed_id, str)
+                                           or not distributed_id):
+            raise ValueError(f"'distributed_id' must be a string; got {distributed_id!r}")
     except (KeyError, TypeError, ValueError) as exc:
         # A WAL is input like any other: a record naming paths outside the artifact or
         # content that is not a digest never becomes a version.
@@ -145,36 +164,102 @@ def apply_artifact(conn: Cursor, run_pk: int, project_id: int, body: dict[str, A
         warnings.warn(f"cairn: skipped artifact {name!r} of type {type_!r}: the name has "
                       f"type {stored_type!r} in this project", RuntimeWarning, stacklevel=2)
         return
-    row = conn.execute("SELECT id FROM artifact_versions WHERE collection_id = ? AND "
-                       "digest = ? ORDER BY version_index DESC LIMIT 1",
-                       (collection, digest)).fetchone()
-    if row is not None:
-        version = int(row[0])
-    else:
-        index = int(conn.execute("SELECT next_index FROM artifact_collections WHERE id = ?",
-                                 (collection,)).fetchone()[0])
-        conn.execute("UPDATE artifact_collections SET next_index = ? WHERE id = ?",
-                     (index + 1, collection))
-        size = sum(int(e[2] or 0) for e in entries)
-        cur = conn.execute(
-            "INSERT INTO artifact_versions (collection_id, version_index, digest, type, "
-            "description, metadata, manifest, file_count, size, created_at, producer_run) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            (collection, index, digest, type_, str(body.get("description") or ""),
-             _pack(body.get("metadata") or {}), _pack(entries), len(entries), size, at,
-             run_pk if body.get("role", "output") == "output" else None))
-        version = int(cur.fetchone()[0])
-        for blob in sorted({str(e[1]) for e in entries if e[3] is None}):
-            conn.execute("INSERT INTO artifact_blobs (version_id, digest) VALUES (?, ?) "
-                         "ON CONFLICT DO NOTHING", (version, blob))
-        _set_alias(conn, collection, LATEST, version)
+    role = str(body.get("role") or "output")
+    runs = [run_pk]
+    if distributed_id is not None:
+        draft = _apply_draft(conn, collection, distributed_id, run_pk, body, entries,
+                             aliases, at)
+        if draft is None:
+            return  # an upsert: the files wait in the draft for its finish
+        entries, aliases, runs = draft
+        digest = manifest_digest(entries)
+    version = _version(conn, collection, digest, type_, body, entries, at,
+                       run_pk if role == "output" else None)
     for alias in aliases:
         if str(alias) != LATEST:  # the store moves `latest`, to new versions only: a
             _set_alias(conn, collection, str(alias), version)  # dedup hit may be older
     conn.execute("INSERT INTO artifact_receipts (client_id, version_id) VALUES (?, ?) "
                  "ON CONFLICT (client_id) DO UPDATE SET version_id = excluded.version_id",
                  (str(body.get("client_id") or ""), version))
-    _usage(conn, version, run_pk, str(body.get("role") or "output"), at)
+    for run in runs:
+        _usage(conn, version, run, role, at)
+
+
+def _version(conn: Cursor, collection: int, digest: str, type_: str, body: dict[str, Any],
+             entries: list[list[Any]], at: float, producer: int | None) -> int:
+    """The version of ``collection`` with this content: the stored one with the same
+    digest, else a new one (the next index, and ``latest``)."""
+    row = conn.execute("SELECT id FROM artifact_versions WHERE collection_id = ? AND "
+                       "digest = ? ORDER BY version_index DESC LIMIT 1",
+                       (collection, digest)).fetchone()
+    if row is not None:
+        return int(row[0])
+    index = int(conn.execute("SELECT next_index FROM artifact_collections WHERE id = ?",
+                             (collection,)).fetchone()[0])
+    conn.execute("UPDATE artifact_collections SET next_index = ? WHERE id = ?",
+                 (index + 1, collection))
+    size = sum(int(e[2] or 0) for e in entries)
+    cur = conn.execute(
+        "INSERT INTO artifact_versions (collection_id, version_index, digest, type, "
+        "description, metadata, manifest, file_count, size, created_at, producer_run) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        (collection, index, digest, type_, str(body.get("description") or ""),
+         _pack(body.get("metadata") or {}), _pack(entries), len(entries), size, at,
+         producer))
+    version = int(cur.fetchone()[0])
+    for blob in sorted({str(e[1]) for e in entries if e[3] is None}):
+        conn.execute("INSERT INTO artifact_blobs (version_id, digest) VALUES (?, ?) "
+                     "ON CONFLICT DO NOTHING", (version, blob))
+    _set_alias(conn, collection, LATEST, version)
+    return version
+
+
+def _apply_draft(conn: Cursor, collection: int, distributed_id: str, run_pk: int,
+                 body: dict[str, Any], entries: list[list[Any]], aliases: list[str],
+                 at: float) -> tuple[list[list[Any]], list[str], list[int]] | None:
+    """wandb's distributed artifacts: the record's files join the draft of
+    ``distributed_id`` (a file of the same name is replaced), made if there is none. An
+    upsert (``finalize`` false) stops there (None); a finish takes the draft out and
+    returns what the version is made of: the merged entries, every alias asked for, and
+    the runs that added to it (each an output run of the version)."""
+    row = conn.execute("SELECT id, manifest, aliases, runs FROM artifact_drafts WHERE "
+                       "collection_id = ? AND distributed_id = ?",
+                       (collection, distributed_id)).fetchone()
+    merged: dict[str, list[Any]] = {}
+    wanted: list[str] = []
+    runs: list[int] = []
+    if row is not None:
+        merged = {str(e[0]): list(e) for e in _unpack(row[1]) or []}
+        wanted = list(_unpack(row[2]) or [])
+        runs = [int(r) for r in _unpack(row[3]) or []]
+    merged.update((str(e[0]), e) for e in entries)
+    wanted += [a for a in aliases if a not in wanted]
+    if run_pk not in runs:
+        runs.append(run_pk)
+    manifest = [merged[name] for name in sorted(merged)]
+    if body.get("finalize", True):
+        if row is not None:
+            conn.execute("DELETE FROM artifact_draft_blobs WHERE draft_id = ?", (row[0],))
+            conn.execute("DELETE FROM artifact_drafts WHERE id = ?", (row[0],))
+        return manifest, wanted, runs
+    values = (str(body["type"]), str(body.get("description") or ""),
+              _pack(body.get("metadata") or {}), _pack(manifest), _pack(wanted), _pack(runs),
+              at)
+    if row is None:
+        draft = int(conn.execute(
+            "INSERT INTO artifact_drafts (type, description, metadata, manifest, aliases, "
+            "runs, updated_at, collection_id, distributed_id, created_at) VALUES "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (*values, collection, distributed_id, at)).fetchone()[0])
+    else:
+        draft = int(row[0])
+        conn.execute("UPDATE artifact_drafts SET type = ?, description = ?, metadata = ?, "
+                     "manifest = ?, aliases = ?, runs = ?, updated_at = ? WHERE id = ?",
+                     (*values, draft))
+    for blob in sorted({str(e[1]) for e in entries if e[3] is None}):
+        conn.execute("INSERT INTO artifact_draft_blobs (draft_id, digest) VALUES (?, ?) "
+                     "ON CONFLICT DO NOTHING", (draft, blob))
+    return None
 
 
 def _skip(kind: str, exc: BaseException) -> None:
@@ -393,5 +478,6 @@ def version_runs(conn: Cursor, version_pk: int, role: str) -> list[int]:
 
 
 def referenced_blobs(conn: Cursor) -> set[str]:
-    """Every blob some artifact version stores."""
-    return {str(r[0]) for r in conn.execute("SELECT DISTINCT digest FROM artifact_blobs")}
+    """Every blob some artifact version stores, or a draft version will."""
+    return {str(r[0]) for r in conn.execute(
+        "SELECT digest FROM artifact_blobs UNION SELECT digest FROM artifact_draft_blobs")}

@@ -16,14 +16,19 @@ from cairn import (
     Error,
     Run,
     alert,
+    attach,
     define_metric,
     finish,
     init,
+    join,
     log,
     log_artifact,
+    mark_preempting,
     restore,
     save,
+    unwatch,
     use_artifact,
+    watch,
 )
 from cairn.compat.wandb import env as env
 from cairn.compat.wandb import errors as errors
@@ -48,7 +53,6 @@ __version__ = "0.31.0"
 """The wandb series whose API this layer follows (the shim distribution's version)."""
 
 wandb_sdk = sdk
-join = finish
 patched: dict[str, list[Any]] = {"tensorboard": [], "keras": [], "gym": []}
 
 # Integrations wandb ships, by the attribute wandb loads them under.
@@ -62,18 +66,6 @@ def _current(what: str) -> Run:
     if run is None:
         raise UsageError(f"You must call wandb.init() before wandb.{what}")
     return run
-
-
-def watch(models: Any, criterion: Any = None, log: str | None = "gradients",
-          log_freq: int = 1000, idx: int | None = None, log_graph: bool = False) -> None:
-    """``Run.watch`` on the current run."""
-    _current("watch()").watch(models, criterion=criterion, log=log, log_freq=log_freq,
-                              idx=idx, log_graph=log_graph)
-
-
-def unwatch(models: Any = None) -> None:
-    """``Run.unwatch`` on the current run."""
-    _current("unwatch()").unwatch(models)
 
 
 def log_model(path: Any, name: str | None = None, aliases: list[str] | None = None) -> None:
@@ -90,20 +82,8 @@ def link_model(path: Any, registered_model_name: str, name: str | None = None,
                                                aliases=aliases)
 
 
-def mark_preempting() -> None:
-    _current("mark_preempting()").mark_preempting()
-
-
-def _attach(attach_id: str | None = None, run_id: str | None = None, *,
-            run: Run | None = None) -> Run | None:
-    """The run ``attach_id`` (a ``Run._attach_id``) names, continued from this process: how
-    Lightning's spawned and DDP workers log into the run their parent started."""
-    from cairn.sdk.attach import attach as attach_run
-
-    return attach_run(attach_id or run_id, run=run)
-
-
-attach = _attach
+_attach = attach
+"""wandb's private name of :func:`attach` (Lightning's spawned workers call it)."""
 
 __all__ = [
     "AlertLevel", "CommError", "Error", "Run", "Settings", "UsageError", "__version__", "alert",

@@ -103,6 +103,11 @@ class Artifact:
         self._staged: set[str] = set()
         self.incremental = incremental
         self.use_as = use_as
+        self.distributed_id: str | None = None
+        """wandb's distributed artifacts: the id whose draft version this artifact joined
+        (``Run.upsert_artifact`` / ``finish_artifact``)."""
+        self._draft = False
+        """Upserted into a draft: it has no version of its own until a finish."""
 
     # ---- identity --------------------------------------------------------------------
     @property
@@ -449,6 +454,11 @@ class Artifact:
         if self._version is not None:
             return self
         run = self._logged_by
+        if self._draft:
+            raise UsageError(f"artifact {self._name!r} was upserted into the draft of "
+                             f"distributed id {self.distributed_id!r}: it gets a version when "
+                             "run.finish_artifact() commits the draft; wait on the artifact "
+                             "finish_artifact() returns")
         if run is None:
             raise UsageError(f"artifact {self._name!r} has not been logged; call "
                              "run.log_artifact() first")

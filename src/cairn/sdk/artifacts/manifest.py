@@ -5,7 +5,6 @@ metadata, so logging identical content again creates no new version."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -88,12 +87,11 @@ class ArtifactManifest:
         self.entries[entry.path] = entry
 
     def digest(self) -> str:
-        """sha256 over the sorted entries: name, content digest and reference."""
-        h = hashlib.sha256(b"cairn-artifact-manifest-v1\n")
-        for name in sorted(self.entries):
-            entry = self.entries[name]
-            h.update(f"{name}\0{entry.digest}\0{entry.ref or ''}\n".encode())
-        return h.hexdigest()
+        """sha256 over the sorted entries: name, content digest and reference (the store
+        computes it the same way for a draft it merged: ``store/artifacts.py``)."""
+        from cairn.store.artifacts import manifest_digest
+
+        return manifest_digest(self.to_rows())
 
     @property
     def size(self) -> int:

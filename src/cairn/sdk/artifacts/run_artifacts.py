@@ -90,7 +90,10 @@ def _store_blobs(run: Run, artifact: Artifact) -> None:
 
 
 def log_artifact(run: Run, item: Any, name: str | None = None, type_: str | None = None,
-                 aliases: Any = None, tags: Any = None, role: str = "output") -> Artifact:
+                 aliases: Any = None, tags: Any = None, role: str = "output",
+                 distributed_id: str | None = None, finalize: bool = True) -> Artifact:
+    """Log ``item`` as a version of its name; with ``distributed_id``, into that id's draft
+    version instead (``store/artifacts.py``), which ``finalize`` commits."""
     artifact = _as_artifact(run, item, name, type_)
     if artifact._version is not None or artifact._logged_by is not None:
         raise UsageError(f"artifact {artifact.name!r} is already logged; build a new "
@@ -107,10 +110,34 @@ def log_artifact(run: Run, item: Any, name: str | None = None, type_: str | None
             "metadata": artifact.metadata, "aliases": wanted, "digest": artifact.digest,
             "entries": artifact.manifest.to_rows(), "role": role,
             "blobs": artifact.manifest.blob_digests(), "at": time.time()}
+    if distributed_id is not None:
+        body |= {"distributed_id": distributed_id, "finalize": finalize}
+        artifact.distributed_id = distributed_id
+        artifact._draft = not finalize
     run._queue(Op("artifact", body))
     artifact._logged_by = run
     artifact._aliases = wanted
+    if not finalize and not run.offline:
+        # In the store when upsert returns: a finish that other processes make after it
+        # (after a barrier) then commits these files too.
+        run._flush_to_store()
     return artifact
+
+
+def distributed(run: Run, item: Any, name: str | None, type_: str | None, aliases: Any,
+                distributed_id: str | None, finalize: bool) -> Artifact:
+    """wandb's ``upsert_artifact`` (``finalize`` false) and ``finish_artifact``: the
+    distributed id defaults to the run's group, and one of the two is needed."""
+    what = "finish" if finalize else "upsert"
+    if distributed_id is None:
+        if not run.group:
+            raise TypeError(f"Cannot {what} artifact unless run is in a group or "
+                            "distributed_id is provided")
+        distributed_id = run.group
+    if not isinstance(distributed_id, str) or not distributed_id:
+        raise TypeError(f"distributed_id must be a non-empty string; got {distributed_id!r}")
+    return log_artifact(run, item, name, type_, aliases, distributed_id=distributed_id,
+                        finalize=finalize)
 
 
 def use_artifact(run: Run, item: Any, type_: str | None = None, aliases: Any = None,
