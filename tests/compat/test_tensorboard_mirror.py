@@ -42,3 +42,30 @@ def test_images_text_and_hparams(wandb: ModuleType, tmp_path: Path) -> None:
     assert stored.config == {"lr": 0.1, "layers": 2}
     assert stored.summary["hparam/acc"] == pytest.approx(0.9)
     assert list((tmp_path / "logs").glob("events.out.tfevents.*"))  # still written
+
+
+def test_pr_curves_as_wandb_logs_them(wandb: ModuleType, tmp_path: Path) -> None:
+    """``add_pr_curve`` and ``add_pr_curve_raw``: a line chart of precision against recall,
+    the points where both are 0 left out, by recall ascending."""
+    run = wandb.init(project="tb", sync_tensorboard=True)
+    writer = tensorboardX.SummaryWriter(str(tmp_path / "logs"))
+    try:
+        # thresholds 0, 0.5, 1: true positives 3, 2, 0; false positives 2, 1, 0
+        writer.add_pr_curve("pr", np.array([1, 0, 1, 1, 0]),
+                            np.array([0.9, 0.2, 0.7, 0.4, 0.6]), 3, num_thresholds=3)
+        writer.add_pr_curve_raw("raw", [4, 2], [4, 0], [0, 4], [0, 2],
+                                [0.5, 1.0], [1.0, 0.5], 4, num_thresholds=2)
+    finally:
+        writer.close()
+    run.finish()
+    stored = cairn.Api().run(run.path)
+    rows = list(stored.scan_history())
+    chart = next(row for row in rows if row.get("global_step") == 3)["pr"]
+    assert chart["fields"] == {"x": "recall", "y": "precision"}
+    assert chart["string_fields"] == {"title": "pr Precision v. Recall"}
+    assert chart["spec_name"] == "cairn/line/v0"  # wandb's wandb/line/v0
+    assert chart.table().columns == ["recall", "precision"]
+    assert chart.table().data == [[pytest.approx(2 / 3), pytest.approx(2 / 3)],
+                                  [1.0, pytest.approx(0.6)]]
+    raw = next(row for row in rows if row.get("global_step") == 4)["raw"]
+    assert raw.table().data == [[0.5, 1.0], [1.0, 0.5]]

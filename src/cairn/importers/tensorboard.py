@@ -109,13 +109,20 @@ def tf_records(path: Path, damage: LogDamage) -> Iterator[bytes]:
     """The records of a TFRecord file (``length (8) | masked crc of length (4) | data |
     masked crc of data (4)``, little-endian), each checked; reading stops at the first
     damaged or cut-off record, which ``damage`` notes."""
+    for body, _ in tf_records_from(path, damage, 0):
+        yield body
+
+
+def tf_records_from(path: Path, damage: LogDamage, start: int) -> Iterator[tuple[bytes, int]]:
+    """The records of a TFRecord file from offset ``start`` on, each with the offset where
+    it ends (where reading goes on when the file has grown)."""
     crc = _masked_crc()
     with path.open("rb") as f:
         size = os.fstat(f.fileno()).st_size
-        if size == 0:
+        if size <= start:
             return
         with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            at = 0
+            at = start
             while at < size:
                 if at + 12 > size:
                     damage.torn = True
@@ -132,7 +139,7 @@ def tf_records(path: Path, damage: LogDamage) -> Iterator[bytes]:
                 if crc(body) != int.from_bytes(data[end - 4:end], "little"):
                     damage.damaged_blocks += 1
                     return
-                yield body
+                yield body, end
                 at = end
 
 
@@ -156,7 +163,7 @@ def float32(value: float) -> float:
     return float(str(np.float32(value)))
 
 
-def _histo_buckets(histo: Any) -> Any:
+def histo_buckets(histo: Any) -> Any:
     """A legacy ``HistogramProto`` as ``[k, 3]`` (left edge, right edge, count), as
     TensorBoard's ``data_compat`` turns it: the first bucket starts at ``min``, the last
     ends at ``max``."""
@@ -215,7 +222,7 @@ class _EventFile:
         elif kind == "simple_value":
             self.state.put(step, at, tag, float32(value.simple_value))
         elif kind == "histo":
-            self._put(step, at, tag, histogram(_histo_buckets(value.histo)))
+            self._put(step, at, tag, histogram(histo_buckets(value.histo)))
         elif kind == "image":
             image = value.image
             self.state.put(step, at, tag, self._image(image.encoded_image_string,
@@ -265,18 +272,25 @@ class _EventFile:
                 "format": fmt, "width": int(size[0]), "height": int(size[1])}
 
     def _hparams(self, content: bytes) -> None:
-        from tensorboard.plugins.hparams import plugin_data_pb2
+        self.state.config.update(session_hparams(content))
 
-        data = plugin_data_pb2.HParamsPluginData.FromString(content)
-        if data.WhichOneof("data") != "session_start_info":
-            return
-        for name, value in data.session_start_info.hparams.items():
-            kind = value.WhichOneof("kind")
-            self.state.config[name] = None if kind in (None, "null_value") else \
-                getattr(value, kind)
-        for name, number in self.state.config.items():
-            if isinstance(number, float) and number.is_integer() and abs(number) < 2**53:
-                self.state.config[name] = int(number)  # hparams store numbers as doubles
+
+def session_hparams(content: bytes) -> dict[str, Any]:
+    """The hyperparameters of an hparams plugin's ``session_start_info`` (none for its
+    other messages); whole numbers as ints (hparams store numbers as doubles)."""
+    from tensorboard.plugins.hparams import plugin_data_pb2
+
+    data = plugin_data_pb2.HParamsPluginData.FromString(content)
+    if data.WhichOneof("data") != "session_start_info":
+        return {}
+    found: dict[str, Any] = {}
+    for name, value in data.session_start_info.hparams.items():
+        kind = value.WhichOneof("kind")
+        number = None if kind in (None, "null_value") else getattr(value, kind)
+        if isinstance(number, float) and number.is_integer() and abs(number) < 2**53:
+            number = int(number)
+        found[name] = number
+    return found
 
 
 def _separated(images: list[dict[str, Any]]) -> dict[str, Any]:
