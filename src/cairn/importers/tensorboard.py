@@ -14,6 +14,11 @@ checked by their CRC-32C. Both the summaries most writers still emit (``simple_v
     hparams       the session's hyperparameters become the run's config
 
 Other plugins (audio, PR curves, graphs, meshes) are counted and left out.
+
+Event files only grow, so each import reads a file from where the last one ended: its
+records are numbered by that byte offset (``read_to``), a file of the same size is skipped
+without being read, and what a file gained (later steps, earlier ones, hparams) is added
+by step. Files imported before this numbering are read once more in whole under it.
 """
 
 from __future__ import annotations
@@ -35,9 +40,14 @@ from cairn.records import RunRef
 
 if TYPE_CHECKING:
     from cairn.backend import Backend
+    from cairn.store.progress import SessionProgress
 
 EVENT_FILE = "events.out.tfevents.*"
 MAX_BUCKETS = 512
+OFFSET_BASE = 2**62
+OFFSET_BLOCK = 2**16
+"""A part of an event file imported at once is numbered by the byte offset where it ends
+(``read_to``); its records take at most ``OFFSET_BLOCK`` numbers."""
 _IMAGE_FORMATS = {b"\x89PNG": "png", b"\xff\xd8\xff": "jpg", b"GIF8": "gif"}
 
 
@@ -209,6 +219,8 @@ class _EventFile:
         self.backend = backend
         self.state = _FileState()
         self.plugins: dict[str, str] = {}
+        self.earlier: Callable[[], dict[str, str]] | None = None
+        """The plugins named before the part read (read when a tag's is needed)."""
 
     def value(self, step: int, at: float, value: Any) -> None:
         """One summary value. The summaries writers still use most (``simple_value``,
@@ -232,6 +244,9 @@ class _EventFile:
             if plugin:
                 self.plugins[tag] = plugin
             else:
+                if tag not in self.plugins and self.earlier is not None:
+                    self.plugins = {**self.earlier(), **self.plugins}
+                    self.earlier = None
                 plugin = self.plugins.get(tag, "")
             self._tensor(step, at, tag, plugin, value)
         else:
@@ -299,44 +314,107 @@ def _separated(images: list[dict[str, Any]]) -> dict[str, Any]:
     return separated(images)
 
 
-def _read_file(path: Path, backend: Backend, totals: ImportTotals) -> _FileState:
+def _read_file(path: Path, backend: Backend, totals: ImportTotals, start: int,
+               size: int) -> tuple[_FileState, int]:
+    """The events of ``path`` from byte ``start`` to at most ``size``, and the offset where
+    the last whole one ends (a record still being written is read next time)."""
     from google.protobuf.message import DecodeError
     from tensorboard.compat.proto import event_pb2
 
     reader = _EventFile(backend)
+    if start:  # tensor summaries name their plugin only at a tag's first value
+        reader.earlier = functools.partial(_plugins_before, path, start)
     state = reader.state
     damage = LogDamage()
-    records = 0
-    for raw in tf_records(path, damage):
+    records, end = 0, start
+    for raw, at_end in tf_records_from(path, damage, start):
+        if at_end > size:  # written since the file was measured: left for next time
+            break
         try:
             event = event_pb2.Event.FromString(raw)
         except DecodeError:  # a record whose CRC matched, but that is no Event
             damage.damaged_blocks += 1
             break
-        records += 1
+        records, end = records + 1, at_end
         at = float(event.wall_time)
         state.first = min(state.first, at)
         state.last = max(state.last, at)
         if event.HasField("summary"):
             for value in event.summary.value:
                 reader.value(int(event.step), at, value)
-    if records == 0 and (damage.damaged_blocks or damage.torn):
+    if records == 0 and start == 0 and (damage.damaged_blocks or damage.torn):
         raise SourceError(f"{path}: not a readable TensorBoard event file (damaged from "
                           "its first record)")
     if damage.damaged_blocks or damage.torn:
         what = "damaged" if damage.damaged_blocks else "cut off"
-        totals.warnings.append(f"{path}: {what} after {records} records; the events "
-                               "before it were imported")
-    return state
+        totals.warnings.append(f"{path}: {what} after {records} records (at byte {end:,}); "
+                               "the events before it were imported")
+    return state, end
+
+
+def _plugins_before(path: Path, end: int) -> dict[str, str]:
+    """The plugin each tag names in the first ``end`` bytes of ``path``."""
+    from tensorboard.compat.proto import event_pb2
+
+    plugins: dict[str, str] = {}
+    for raw, at_end in tf_records_from(path, LogDamage(), 0):
+        if at_end > end:
+            break
+        event = event_pb2.Event.FromString(raw)
+        for value in event.summary.value:
+            name = value.metadata.plugin_data.plugin_name
+            if name:
+                plugins.setdefault(value.tag, name)
+    return plugins
+
+
+def _first_wall_time(path: Path) -> float:
+    from tensorboard.compat.proto import event_pb2
+
+    for raw, _ in tf_records_from(path, LogDamage(), 0):
+        return float(event_pb2.Event.FromString(raw).wall_time)
+    return 0.0
+
+
+def read_to(progress: SessionProgress) -> int:
+    """The byte offset up to which earlier imports of a file applied every record: each
+    import of a file's new part numbers its records ``OFFSET_BASE + end * OFFSET_BLOCK +
+    k`` by the offset ``end`` where that part ends, its last record at ``k = OFFSET_BLOCK -
+    1``; a part whose last record is missing (an import stopped half way) is read again
+    from where the part before it ended."""
+    seq = progress.mark
+    while seq >= OFFSET_BASE:
+        end = (seq - OFFSET_BASE) // OFFSET_BLOCK
+        base = OFFSET_BASE + end * OFFSET_BLOCK
+        if progress.holds(base + OFFSET_BLOCK - 1):
+            return end
+        seq = base - 1
+        for first, last in sorted(progress.gaps or [], reverse=True):
+            if first <= seq <= last:
+                seq = first - 1
+    return 0
 
 
 def import_log_run(log_run: LogRun, backend: Backend, totals: ImportTotals, *,
                    entity: str, project: str) -> None:
-    """Import one folder of event files as one run, a session per event file."""
+    """Import one folder of event files as one run, a session per event file. A file is
+    read from where its last import ended (event files only grow): a file that did not
+    grow is not read again, and what it gained (later steps, earlier ones, hparams) is
+    added by step."""
     ref = RunRef(entity, project, log_run.run_id)
     for path in log_run.files:
+        session = f"tensorboard:{path.name}"
         try:
-            state = _read_file(path, backend, totals)
+            size = path.stat().st_size
+            start = read_to(backend.store.applied_progress(ref, session))
+            if start == size and size:
+                totals.held.add(ref)
+                continue
+            if start > size:
+                totals.warnings.append(f"{path}: shorter than when it was imported "
+                                       f"({size:,} bytes, {start:,} imported); skipped")
+                continue
+            state, end = _read_file(path, backend, totals, start, size)
         except SourceError as exc:
             totals.failed += 1
             totals.errors.append(str(exc))
@@ -346,20 +424,37 @@ def import_log_run(log_run: LogRun, backend: Backend, totals: ImportTotals, *,
             totals.errors.append(f"{path}: not a readable TensorBoard event file "
                                  f"({type(exc).__name__}: {exc})")
             continue
-        if not math.isfinite(state.first):
-            totals.warnings.append(f"{path}: holds no events; skipped")
+        if end == start:  # nothing whole since: no events, or one still being written
+            if start == 0:
+                totals.warnings.append(f"{path}: holds no events; skipped")
+            else:
+                totals.held.add(ref)
             continue
-        run = ImportedRun(backend, ref, f"tensorboard:{path.name}", totals, str(path))
+        _import_part(log_run, path, state, backend, totals, ref, start, end)
+
+
+def _import_part(log_run: LogRun, path: Path, state: _FileState, backend: Backend,
+                 totals: ImportTotals, ref: RunRef, start: int, end: int) -> None:
+    """The records of the part ``[start, end)`` of an event file."""
+    base = OFFSET_BASE + end * OFFSET_BLOCK
+    run = ImportedRun(backend, ref, f"tensorboard:{path.name}", totals, str(path),
+                      numbered_from=base - 1)
+    if start == 0:
         run.start(state.first, name=log_run.name, framework="tensorboard")
-        if state.config:
-            run.config(state.config)
-        for step in sorted(state.rows):
-            at, data = state.rows[step]
-            run.row(step, at, data)
-        run.tail()  # numbered by the rows read: a file that grows is imported again
-        run.finish(state.last, 0, "finished")
-        run.close()
-        if state.skipped:
-            kinds = ", ".join(f"{n} {k}" for k, n in sorted(state.skipped.items()))
-            totals.warnings.append(f"{path}: left out values cairn does not import "
-                                   f"({kinds})")
+    else:
+        run.resume(_first_wall_time(path))
+    config = state.config
+    if config and start:  # the config record replaces the run's: keep what it had
+        stored = backend.store.get_run(ref)
+        config = {**(stored.config if stored is not None else {}), **config}
+    if config:
+        run.config(config)
+    for step in sorted(state.rows):
+        at, data = state.rows[step]
+        run.row(step, at, data)
+    run.number_next(base + OFFSET_BLOCK - 1)  # the part's last record: it is whole
+    run.finish(state.last if math.isfinite(state.last) else 0.0, 0, "finished")
+    run.close()
+    if state.skipped:
+        kinds = ", ".join(f"{n} {k}" for k, n in sorted(state.skipped.items()))
+        totals.warnings.append(f"{path}: left out values cairn does not import ({kinds})")
