@@ -69,3 +69,65 @@ def test_pr_curves_as_wandb_logs_them(wandb: ModuleType, tmp_path: Path) -> None
                                   [1.0, pytest.approx(0.6)]]
     raw = next(row for row in rows if row.get("global_step") == 4)["raw"]
     assert raw.table().data == [[0.5, 1.0], [1.0, 0.5]]
+
+
+def _records(*events: tuple[int, float]) -> bytes:
+    """``(step, loss)`` events as an event file's bytes."""
+    import io
+
+    from tensorboard.compat.proto.event_pb2 import Event
+    from tensorboard.compat.proto.summary_pb2 import Summary
+    from tensorboard.summary.writer.record_writer import RecordWriter
+
+    out = io.BytesIO()
+    writer = RecordWriter(out)
+    for step, loss in events:
+        summary = Summary(value=[Summary.Value(tag="loss", simple_value=loss)])
+        writer.write(Event(wall_time=1_700_000_000 + step, step=step,
+                           summary=summary).SerializeToString())
+    return out.getvalue()
+
+
+def test_tf_summary_event_files_are_followed_record_by_record(wandb: ModuleType,
+                                                             tmp_path: Path) -> None:
+    """How ``tf.summary`` writers are mirrored (TensorFlow itself runs in tests/
+    integrations): the files a writer makes in its logdir are followed, a record is read
+    once it is whole, the files there before are not read, and the run's finish reads the
+    rest. Keras' ``train`` logdir is a namespace, as in wandb."""
+    pytest.importorskip("tensorboard")
+    from cairn.integration import tensorboard_tf
+
+    run = wandb.init(project="tb")
+    folder = tmp_path / "train"
+    folder.mkdir()
+    (folder / "events.out.tfevents.1.old").write_bytes(_records((0, 9.0)))  # another run's
+    tensorboard_tf._follow(folder, tensorboard_tf._event_files(folder), None)
+    path = folder / "events.out.tfevents.2.host"
+    data = _records((0, 1.0), (1, 0.5), (2, 0.25))
+    cut = len(_records((0, 1.0), (1, 0.5))) - 3
+    path.write_bytes(data[:cut])  # the second record is still being written
+    tensorboard_tf.read_new()
+    assert run.summary.get("train/loss") is None  # step 0's row is still open
+    with path.open("ab") as f:
+        f.write(data[cut:])
+    run.finish()  # reads the rest first
+    rows = cairn.Api().run(run.path).history(pandas=False)
+    assert [(r["global_step"], r["train/loss"]) for r in rows] == [(0, 1.0), (1, 0.5),
+                                                                   (2, 0.25)]
+
+
+def test_a_damaged_event_file_stops_being_followed_with_a_warning(wandb: ModuleType,
+                                                                  tmp_path: Path) -> None:
+    pytest.importorskip("tensorboard")
+    from cairn.errors import CairnWarning
+    from cairn.integration import tensorboard_tf
+
+    run = wandb.init(project="tb")
+    tensorboard_tf._follow(tmp_path, set(), None)
+    data = bytearray(_records((0, 1.0), (1, 0.5)))
+    data[-6] ^= 0xFF  # in the second record's value
+    (tmp_path / "events.out.tfevents.2.host").write_bytes(bytes(data))
+    with pytest.warns(CairnWarning, match="damaged at byte"):
+        run.finish()
+    rows = cairn.Api().run(run.path).history(pandas=False)
+    assert [(r["global_step"], r["loss"]) for r in rows] == [(0, 1.0)]

@@ -284,10 +284,18 @@ def _drain_before_finish(run: Any) -> None:
 
 def _finish() -> None:
     """The run ends: what the writers wrote is its last; a later run follows the writers
-    made for it, as wandb's watcher is the run's own."""
-    drain()
-    with _lock:
-        _stop_following()
+    made for it, as wandb's watcher is the run's own. A file that cannot be read must not
+    keep the run from finishing."""
+    try:
+        drain()
+    except Exception as exc:
+        from cairn.errors import CairnWarning
+
+        warnings.warn(f"cairn: could not mirror the last tf.summary events: {exc}",
+                      CairnWarning, stacklevel=1)
+    finally:
+        with _lock:
+            _stop_following()
 
 
 def drain() -> None:
@@ -308,5 +316,6 @@ def drain() -> None:
 
 def _stop_following() -> None:
     _follower.stop.set()
+    _follower.thread = None
     _follower.logdirs.clear()
     _follower.writers.clear()
