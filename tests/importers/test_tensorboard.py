@@ -272,3 +272,22 @@ def test_an_unchanged_file_is_not_read_again(invoke: Invoke, logdir: Path,
     again = invoke("import", "tensorboard", str(logdir))
     assert again.stderr == ""
     assert again.stdout.strip() == "imported 0 runs, 0 points, 0 files, 3 runs already imported"
+
+
+def test_pr_curves_as_the_mirror_logs_them(invoke: Invoke, tmp_path: Path,
+                                           store: Path) -> None:
+    with tensorboardX.SummaryWriter(str(tmp_path / "logs" / "pr")) as writer:
+        # thresholds 0, 0.5, 1: true positives 3, 2, 0; false positives 2, 1, 0
+        writer.add_pr_curve("pr", np.array([1, 0, 1, 1, 0]),
+                            np.array([0.9, 0.2, 0.7, 0.4, 0.6]), 3, num_thresholds=3)
+    result = invoke("import", "tensorboard", str(tmp_path / "logs"))
+    assert result.stderr == ""
+    (row,) = runs_by_name(store)["pr"].history(pandas=False)
+    chart = row["pr"]
+    assert (chart["spec_name"], chart["fields"]) == ("cairn/line/v0",
+                                                     {"x": "recall", "y": "precision"})
+    assert chart.table().data == [[pytest.approx(2 / 3), pytest.approx(2 / 3)],
+                                  [1.0, pytest.approx(0.6)]]
+    invoke("gc", "--min-age", "0")  # the table's and the spec's blobs are the run's
+    assert chart.spec()["mark"]
+    assert len(chart.table().data) == 2

@@ -294,6 +294,9 @@ def _digests(objects: dict[str, list[tuple[int, Any]]]) -> set[str]:
             digest = value.get("sha256")
             if isinstance(digest, str) and "_type" in value:
                 found.add(digest)
+            spec = value.get("spec")
+            if value.get("_type") == "custom-chart" and isinstance(spec, str):
+                found.add(spec)  # a chart's spec is a blob too
             for item in value.values():
                 walk(item)
         elif isinstance(value, list):

@@ -11,9 +11,10 @@ checked by their CRC-32C. Both the summaries most writers still emit (``simple_v
     histograms    ``histogram`` values (bins and counts; more than 512 buckets are merged)
     images        ``image-file`` media, the encoded bytes as blobs
     text          strings
+    PR curves     wandb's chart of precision against recall, as the mirror logs them
     hparams       the session's hyperparameters become the run's config
 
-Other plugins (audio, PR curves, graphs, meshes) are counted and left out.
+Other plugins (audio, graphs, meshes) are counted and left out.
 
 Event files only grow, so each import reads a file from where the last one ended: its
 records are numbered by that byte offset (``read_to``), a file of the same size is skipped
@@ -259,11 +260,13 @@ class _EventFile:
     def _tensor(self, step: int, at: float, tag: str, plugin: str, value: Any) -> None:
         from tensorboard.util import tensor_util
 
-        if plugin not in ("scalars", "histograms", "images", "text"):
+        if plugin not in ("scalars", "histograms", "images", "text", "pr_curves"):
             self.state.skipped[plugin or "unknown"] += 1
             return
         array = tensor_util.make_ndarray(value.tensor)
-        if plugin == "scalars":
+        if plugin == "pr_curves":
+            self.state.put(step, at, tag, self._pr_curve(array, tag))
+        elif plugin == "scalars":
             self.state.put(step, at, tag, scalar(array))
         elif plugin == "histograms":
             self._put(step, at, tag, histogram(array))
@@ -277,6 +280,16 @@ class _EventFile:
                      for b in array.reshape(-1)]
             self.state.put(step, at, tag.removesuffix("/text_summary"),
                            texts[0] if len(texts) == 1 else texts)
+
+    def _pr_curve(self, data: Any, tag: str) -> dict[str, Any]:
+        """As the mirror logs it (wandb's chart of precision against recall), its table
+        and spec as blobs."""
+        from cairn.integration.tensorboard_summary import pr_curve_chart
+        from cairn.sdk.media.base import Encoder
+
+        encoded: dict[str, Any] = pr_curve_chart(data, tag)._for_history(tag)._encode(
+            Encoder(lambda: self.backend.blobs))
+        return encoded
 
     def _image(self, data: bytes, size: Any) -> dict[str, Any]:
         """An encoded image as a blob; ``size`` is (width, height), as numbers or as the
