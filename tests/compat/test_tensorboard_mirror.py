@@ -131,3 +131,22 @@ def test_a_damaged_event_file_stops_being_followed_with_a_warning(wandb: ModuleT
         run.finish()
     rows = cairn.Api().run(run.path).history(pandas=False)
     assert [(r["global_step"], r["loss"]) for r in rows] == [(0, 1.0)]
+
+
+def test_root_logdir_names_the_namespaces(wandb: ModuleType, tmp_path: Path) -> None:
+    """``patch(root_logdir=…)``, as wandb's: a logdir's values under its path there."""
+    pytest.importorskip("tensorboard")
+    from cairn.integration import tensorboard_tf
+
+    run = wandb.init(project="tb")
+    tensorboard_tf.patch(root_logdir=str(tmp_path))
+    try:
+        folder = tmp_path / "exp" / "seed1"
+        folder.mkdir(parents=True)
+        tensorboard_tf._follow(folder, set(), None)
+        (folder / "events.out.tfevents.2.host").write_bytes(_records((0, 1.0)))
+        run.finish()
+    finally:
+        tensorboard_tf.unpatch()
+    (row,) = cairn.Api().run(run.path).history(pandas=False)
+    assert row["exp/seed1/loss"] == 1.0

@@ -240,7 +240,7 @@ def patch(root_logdir: str | None = None, pytorch: bool | None = None,
     if not pytorch and not tensorboard_x:  # as wandb: tf.summary unless told otherwise
         from cairn.integration import tensorboard_tf
 
-        if tensorboard_tf.patch():
+        if tensorboard_tf.patch(root_logdir):
             patched.append(tensorboard_tf.OPS_MODULE)
     return patched
 

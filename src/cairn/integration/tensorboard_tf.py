@@ -39,6 +39,7 @@ EVENT_PREFIX = "events.out.tfevents."
 _lock = threading.RLock()
 _original: Any = None
 _finder: _PatchOnImport | None = None
+_root: Path | None = None
 
 
 @dataclass
@@ -65,11 +66,13 @@ class _Follower:
 _follower = _Follower()
 
 
-def patch() -> bool:
+def patch(root_logdir: str | None = None) -> bool:
     """Patch TensorFlow's writer op now if TensorFlow is loaded, else once it is; False
-    when TensorFlow is not installed."""
-    global _finder
+    when TensorFlow is not installed. ``root_logdir``: as wandb's, the folder the
+    logdirs' namespaces are relative to."""
+    global _finder, _root
     with _lock:
+        _root = Path(root_logdir).resolve() if root_logdir else None
         module = sys.modules.get(OPS_MODULE)
         if module is not None:
             _patch_module(module)
@@ -88,9 +91,10 @@ def patch() -> bool:
 
 def unpatch() -> None:
     """Restore the op, stop following (after reading what the writers wrote)."""
-    global _original, _finder
+    global _original, _finder, _root
     drain()
     with _lock:
+        _root = None
         if _finder is not None:
             with contextlib.suppress(ValueError):
                 sys.meta_path.remove(_finder)
@@ -174,6 +178,8 @@ def _event_files(folder: Path) -> set[str]:
 def _namespace(path: Path, others: list[Path]) -> str:
     """wandb's: the logdir under the common folder of every logdir seen; one logdir alone
     has none, unless it is Keras' ``train`` or ``validation``."""
+    if _root is not None and path.is_relative_to(_root):
+        return path.relative_to(_root).as_posix().strip(".")
     if not others:
         return path.name if path.name in ("train", "validation") else ""
     root = os.path.commonpath([str(p) for p in [*others, path]])
