@@ -111,16 +111,22 @@ def _patch_module(module: Any) -> None:
     with _lock:
         if _original is not None:
             return
-        _original = module.create_summary_file_writer
+        original = _original = module.create_summary_file_writer
 
         def create_summary_file_writer(*args: Any, **kwargs: Any) -> Any:
             logdir = kwargs.get("logdir", args[1] if len(args) > 1 else None)
             writer = kwargs.get("writer", args[0] if args else None)
             path = _path(logdir)
             known = _event_files(Path(path)) if path is not None else set()
-            result = _original(*args, **kwargs)
+            result = original(*args, **kwargs)
             if path is not None:
-                _follow(Path(path), known, writer)
+                try:
+                    _follow(Path(path), known, writer)
+                except Exception as exc:  # the user's writer works all the same
+                    from cairn.errors import CairnWarning
+
+                    warnings.warn(f"cairn: cannot mirror the tf.summary writer of {path}: "
+                                  f"{exc}", CairnWarning, stacklevel=2)
             return result
 
         module.create_summary_file_writer = create_summary_file_writer
