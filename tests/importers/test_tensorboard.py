@@ -210,3 +210,84 @@ def test_a_file_that_grew_adds_only_its_new_part(invoke: Invoke, tmp_path: Path,
     assert run.summary["loss"] == 16.0
     assert run.summary["_step"] == 16
     assert run.state == "finished"
+
+
+def append_events(path: Path, *events: tuple[int, Any]) -> None:
+    """Append ``(step, summary)`` events (tensorboardX's summary protos) to an event
+    file, whole and on disk (tensorboardX's writer flushes from a thread of its own)."""
+    from tensorboard.compat.proto.event_pb2 import Event
+    from tensorboard.compat.proto.summary_pb2 import Summary as TbSummary
+    from tensorboard.summary.writer.record_writer import RecordWriter
+
+    with path.open("ab") as f:
+        writer = RecordWriter(f)
+        for step, summary in events:
+            writer.write(Event(wall_time=1_700_000_000 + step, step=step, summary=TbSummary
+                               .FromString(summary.SerializeToString())).SerializeToString())
+
+
+def test_events_for_earlier_steps_and_late_hparams_are_added(invoke: Invoke, tmp_path: Path,
+                                                             store: Path) -> None:
+    """What a file gains after its first import goes where its steps say, not by where
+    rows were: values for earlier steps join their rows, hparams the config."""
+    from tensorboardX.summary import hparams, scalar, text
+
+    path = tmp_path / "logs" / "exp" / "events.out.tfevents.1700000000.host"
+    path.parent.mkdir(parents=True)
+    append_events(path, *[(step, scalar("loss", float(step))) for step in range(6)],
+                  (1, text("note", "first")))
+    first = invoke("import", "tensorboard", str(tmp_path / "logs"))
+    assert first.stdout.startswith("imported 1 run, 7 points"), first.stdout
+    append_events(path, (2, scalar("acc", 0.5)),  # an evaluation of step 2, written later
+                  (3, text("note", "second")), (6, scalar("loss", 6.0)),
+                  *[(0, summary) for summary in hparams({"lr": 0.1, "layers": 2},
+                                                        {"acc": 0.5})[:2]])
+    invoke("import", "tensorboard", str(tmp_path / "logs"))
+    (run,) = api_of(store).runs("tensorboard")
+    steps, values = run.series("loss")
+    assert list(steps) == list(range(7))
+    assert list(values) == [float(s) for s in range(7)]
+    assert [list(a) for a in run.series("acc")] == [[2], [0.5]]
+    rows = {row["_step"]: row for row in run.history(pandas=False)}
+    assert (rows[2]["loss"], rows[2]["acc"]) == (2.0, 0.5)
+    assert (rows[1]["note"], rows[3]["note"]) == ("first", "second")
+    assert run.config == {"lr": 0.1, "layers": 2}
+    assert run.summary["loss"] == 6.0
+    assert run.summary["acc"] == 0.5
+    assert run.state == "finished"
+    again = invoke("import", "tensorboard", str(tmp_path / "logs"))
+    assert again.stdout.strip() == "imported 0 runs, 0 points, 0 files, 1 run already imported"
+
+
+def test_an_unchanged_file_is_not_read_again(invoke: Invoke, logdir: Path,
+                                             store: Path) -> None:
+    """An import records how far it read each file (event files only grow): a file of
+    the same size is skipped before reading it; here, damage written over its middle
+    since, which a reading import would report, goes unread."""
+    invoke("import", "tensorboard", str(logdir))
+    event_file = next((logdir / "baseline").glob("events.out.tfevents.*"))
+    data = bytearray(event_file.read_bytes())
+    data[2000] ^= 0xFF
+    event_file.write_bytes(bytes(data))
+    again = invoke("import", "tensorboard", str(logdir))
+    assert again.stderr == ""
+    assert again.stdout.strip() == "imported 0 runs, 0 points, 0 files, 3 runs already imported"
+
+
+def test_pr_curves_as_the_mirror_logs_them(invoke: Invoke, tmp_path: Path,
+                                           store: Path) -> None:
+    with tensorboardX.SummaryWriter(str(tmp_path / "logs" / "pr")) as writer:
+        # thresholds 0, 0.5, 1: true positives 3, 2, 0; false positives 2, 1, 0
+        writer.add_pr_curve("pr", np.array([1, 0, 1, 1, 0]),
+                            np.array([0.9, 0.2, 0.7, 0.4, 0.6]), 3, num_thresholds=3)
+    result = invoke("import", "tensorboard", str(tmp_path / "logs"))
+    assert result.stderr == ""
+    (row,) = runs_by_name(store)["pr"].history(pandas=False)
+    chart = row["pr"]
+    assert (chart["spec_name"], chart["fields"]) == ("cairn/line/v0",
+                                                     {"x": "recall", "y": "precision"})
+    assert chart.table().data == [[pytest.approx(2 / 3), pytest.approx(2 / 3)],
+                                  [1.0, pytest.approx(0.6)]]
+    invoke("gc", "--min-age", "0")  # the table's and the spec's blobs are the run's
+    assert chart.spec()["mark"]
+    assert len(chart.table().data) == 2

@@ -246,6 +246,34 @@ def test_sync_tensorboard_mirrors_a_summary_writer(integrations: dict[str, Outco
     assert list((outcome.workdir / "tb-logs").glob("events.out.tfevents.*"))  # still written
 
 
+@pytest.mark.script("tf_summary.py")
+def test_sync_tensorboard_mirrors_tf_summary_writers(integrations: dict[str, Outcome],
+                                                     read: Any) -> None:
+    outcome = integrations["tf_summary.py"]
+    run = read(outcome, "tf")
+    assert run.state == "finished"
+    assert run.config == {"lr": 0.01, "layers": 3}  # the hparams plugin's session
+    rows = run.history(pandas=False)
+    assert [row["global_step"] for row in rows] == [0, 10, 20, 30]
+    assert [row["loss"] for row in rows] == [1.0, 0.5, pytest.approx(1 / 3), 0.25]
+    assert [row["traced"] for row in rows] == [0.0, 1.0, 2.0, 3.0]  # from a tf.function
+    assert all(sum(row["weights"]["values"]) == 100 for row in rows)
+    last = rows[-1]
+    assert last["note"] == "done"
+    assert last["sample"]["count"] == 2  # tf.summary.image's two images, as one list
+    assert (last["sample"]["width"], last["sample"]["height"]) == (6, 8)
+    chart = last["pr/pr_curves"]  # as wandb: precision against recall
+    assert chart["_type"] == "custom-chart"
+    assert chart["fields"] == {"x": "recall", "y": "precision"}
+    assert chart["table"]["columns"] == ["recall", "precision"]
+    # followed while the script ran: rows 0-20 were in the run before it finished
+    assert "LIVE 0.33333334" in outcome.output
+    keras_run = read(outcome, "tf-keras")  # Keras' TensorBoard callback: train/, validation/
+    epochs = [row for row in keras_run.history(pandas=False) if "train/epoch_loss" in row]
+    assert [row["global_step"] for row in epochs] == [0, 1]
+    assert all(isinstance(row["validation/epoch_loss"], float) for row in epochs)
+
+
 @pytest.mark.script("sb3_callback.py")
 def test_stable_baselines3_callback(integrations: dict[str, Outcome], read: Any) -> None:
     run = read(integrations["sb3_callback.py"], "sb3")

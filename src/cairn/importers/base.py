@@ -92,18 +92,21 @@ class ImportedRun:
     in batches as they are made."""
 
     def __init__(self, backend: Backend, ref: RunRef, session: str, totals: ImportTotals,
-                 source: str) -> None:
+                 source: str, *, numbered_from: int | None = None) -> None:
+        """``numbered_from``: the importer numbers records itself (the next one gets
+        ``numbered_from + 1``, see ``number_next``), which leaves out ``tail``'s
+        numbering by rows read."""
         self.backend = backend
         self.ref = ref
         self.session = session
         self.source = source
         self._totals = totals
-        self._seq = 0
+        self._seq = numbered_from or 0
         self._pending: list[Record] = []
         self._rows: list[Row] = []
         self._row_count = 0
         self._tail_seq: int | None = None
-        self._cuts: set[int] | None = None
+        self._cuts: set[int] | None = None if numbered_from is None else set()
         """Row counts at which earlier imports of this source ended (their last,
         partial history records), read from the store on the first row."""
         self._start_time = 0.0
@@ -130,6 +133,23 @@ class ImportedRun:
         self._start_time = float(start_time)
         self.add("run", {**{k: v for k, v in body.items() if v is not None},
                          "start_time": self._start_time, "at": self._start_time})
+
+    def resume(self, start_time: float) -> None:
+        """Go on with a session an earlier import started at ``start_time`` (no ``run``
+        record: the session keeps its start)."""
+        self._start_time = float(start_time)
+
+    def number_next(self, seq: int) -> None:
+        """The next record gets ``seq`` (past every record made so far)."""
+        self.flush_history()
+        if seq <= self._seq:
+            raise SourceError(f"{self.source}: too many records to import in one go "
+                              f"({self._seq}); import it in parts")
+        self._seq = seq - 1
+
+    @property
+    def last_seq(self) -> int:
+        return self._seq
 
     def config(self, config: dict[str, Any]) -> None:
         self.add("config", {"config": config})
@@ -274,6 +294,9 @@ def _digests(objects: dict[str, list[tuple[int, Any]]]) -> set[str]:
             digest = value.get("sha256")
             if isinstance(digest, str) and "_type" in value:
                 found.add(digest)
+            spec = value.get("spec")
+            if value.get("_type") == "custom-chart" and isinstance(spec, str):
+                found.add(spec)  # a chart's spec is a blob too
             for item in value.values():
                 walk(item)
         elif isinstance(value, list):

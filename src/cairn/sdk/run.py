@@ -715,6 +715,8 @@ class Run(RunIntegrations):
             return
         if self._handoff is not None:
             self._handoff.close()
+        for hook in getattr(self, "_before_finish", ()):  # integrations' last values
+            hook()
         with self._lock:
             if self._finished:
                 return
