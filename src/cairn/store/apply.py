@@ -156,6 +156,9 @@ class RecordApplier:
         # for the same key need no query (a round trip each on a server store).
         self._projects: dict[tuple[str, str], int] = {}
         self._series: dict[tuple[int, str], tuple[int, str, int, int, int]] = {}
+        # Series whose row (kind, count, first and last step) changed: written once at the
+        # end of the batch, not at every record (a round trip each).
+        self._dirty_series: set[tuple[int, str]] = set()
         self._tails: dict[int, tuple[int, Int64s, Float64s]] = {}
         # Last chunks not full yet, written once at the end of the batch instead of at
         # every record that adds to them (a WAL's history records hold a few hundred
@@ -432,10 +435,8 @@ class RecordApplier:
             self._append_chunks(series_id, steps, values)
         merged_kind = max(old_kind, kind, key=lambda k: _KIND_RANK.get(k, 2))
         first, last = min(first, int(steps[0])), max(last, int(steps[-1]))
-        self.conn.execute(
-            "UPDATE series SET kind = ?, count = ?, first_step = ?, last_step = ? WHERE id = ?",
-            (merged_kind, count, first, last, series_id))
         self._series[(run_pk, key)] = (series_id, merged_kind, count, first, last)
+        self._dirty_series.add((run_pk, key))
 
     def _append_chunks(self, series_id: int, steps: Int64s, values: Float64s) -> None:
         """Fill the last chunk up to CHUNK_POINTS (rewriting it), then start new ones."""
@@ -527,6 +528,11 @@ class RecordApplier:
     def _flush(self) -> None:
         for series_id in sorted(self._unwritten):
             self._write_tail(series_id)
+        for ref in sorted(self._dirty_series):
+            series_id, kind, count, first, last = self._series[ref]
+            self.conn.execute(
+                "UPDATE series SET kind = ?, count = ?, first_step = ?, last_step = ? "
+                "WHERE id = ?", (kind, count, first, last, series_id))
         for series_id, _, count, first, last in self._series.values():
             if series_id in self._changed_from:
                 update_level(self.conn, series_id, count, first, last,
