@@ -415,8 +415,9 @@ class RecordApplier:
         self._beat(run, body.get("at"))
 
     def _load_series(self, run_pk: int, keys: Sequence[str]) -> None:
-        """The rows and last chunks of a run's series named ``keys``, in one query a few
-        hundred keys instead of two a key (each a round trip on a server store)."""
+        """The rows, last chunks and stored levels of a run's series named ``keys``, in
+        one query a few hundred keys instead of three a key (each a round trip on a server
+        store)."""
         for at in range(0, len(keys), _KEYS_A_QUERY):
             part = keys[at:at + _KEYS_A_QUERY]
             self._looked_up.update((run_pk, key) for key in part)
