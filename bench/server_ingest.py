@@ -2,17 +2,20 @@
 
 The batches are a W3-shaped run's own WAL records (``steps`` x 10 metrics, logged offline
 once by the parent and read back), relabelled as one run per client, cut into batches of
-``records_per_batch`` records and encoded (and zstd-compressed, as the uploader does)
-before the clock starts. Each client is a process that POSTs its batches to
-``/api/v1/ingest`` one after another over one kept-alive connection, timing each
+about ``batch_bytes`` bytes of frames and zstd-compressed as the uploader does
+(``sinks/upload.encode_batches``, 1 MiB by default) before the clock starts: cut by bytes,
+not by records, because how many points a WAL record holds depends on how fast the run
+logged them, which would make the batches (and their acknowledgement times) differ from one
+machine, or one run of the benchmark, to the next. Each client is a process that POSTs its
+batches to ``/api/v1/ingest`` one after another over one kept-alive connection, timing each
 acknowledgement; the server runs ``workers`` worker processes over an embedded store (and
 over PostgreSQL when its binaries are installed). Points/s is every client's points over
 the wall time from the first request to the last answer; then the same again at half the
 clients sending at half the rate the full run reached (each batch on a schedule, as
 training produces them, instead of as fast as the server answers): the p99 of those
-acknowledgements is the figure the issue bounds. Server CPU seconds are counted too
-(its process and workers), so points per server CPU-second can be read apart from a
-machine shared with other work.
+acknowledgements is the figure the issue bounds. Server CPU seconds are counted too (its
+process and workers), so points per server CPU-second can be read apart from a machine
+shared with other work.
 
 Also the delay from ``log()`` to the point being readable through the server (as an
 open chart reads it), W2 in ``mode="online"``: ``log()`` latency of a run whose
@@ -37,9 +40,9 @@ from bench.context import BenchContext
 from bench.figures import Figure, WorkloadResult, median, percentile
 
 TITLE = "server: WAL-batch ingest through one cairn server from several clients"
-SIZES = {"full": {"steps": 100_000, "clients": 8, "records_per_batch": 8, "workers": 2,
+SIZES = {"full": {"steps": 100_000, "clients": 8, "batch_bytes": 1 << 20, "workers": 2,
                   "w5_runs": 200},
-         "quick": {"steps": 5_000, "clients": 2, "records_per_batch": 8, "workers": 1,
+         "quick": {"steps": 5_000, "clients": 2, "batch_bytes": 1 << 18, "workers": 1,
                    "w5_runs": 3}}
 
 
@@ -63,17 +66,14 @@ def make_records(folder: Path, steps: int) -> tuple[list[Any], int]:
     return records, points
 
 
-def encoded_batches(records: list[Any], client: int, per_batch: int
+def encoded_batches(records: list[Any], client: int, batch_bytes: int
                     ) -> list[tuple[bytes, str | None]]:
     from cairn.records import Record, RunRef
-    from cairn.sinks.upload import compress, encode_batch
+    from cairn.sinks.upload import compress, encode_batches
 
     run = RunRef("bench", "bench-server", f"client-{client}")
     mine = [Record(run, "s", r.seq, r.kind, r.body) for r in records]
-    batches = []
-    for i in range(0, len(mine), per_batch):
-        batches.append(compress(encode_batch(run, "s", mine[i:i + per_batch])))
-    return batches
+    return [compress(batch) for batch in encode_batches(run, "s", mine, batch_bytes)]
 
 
 def _client(args: tuple[str, int, str, list[tuple[bytes, str | None]], Any, float]
@@ -122,7 +122,8 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def measure_once(store: str, key: str, records: list[Any], points: int, clients: int,
-                 per_batch: int, workers: int, tag: str, rate: float = 0.0) -> dict[str, Any]:
+                 batch_bytes: int, workers: int, tag: str, rate: float = 0.0
+                 ) -> dict[str, Any]:
     """One ingest run; ``rate`` > 0: the clients together offer that many points/s."""
     from cairn.testing_server import ServerProcess
 
@@ -130,7 +131,7 @@ def measure_once(store: str, key: str, records: list[Any], points: int, clients:
     startup = server.start()
     assert server.process is not None
     try:
-        work = [encoded_batches(records, i if tag == "full" else 100 + i, per_batch)
+        work = [encoded_batches(records, i if tag == "full" else 100 + i, batch_bytes)
                 for i in range(clients)]
         batch_points = points / max(1, len(work[0]))
         every = batch_points * clients / rate if rate > 0 else 0.0
@@ -252,7 +253,7 @@ def live_latency(folder: Path, points: int = 20) -> dict[str, Any]:
     return {"median_s": median(delays), "max_s": max(delays)}
 
 
-def measure(scratch: str, steps: int, clients: int, records_per_batch: int,
+def measure(scratch: str, steps: int, clients: int, batch_bytes: int,
             workers: int, w5_runs: int, postgres_uri: str | None = None) -> dict[str, Any]:
     from cairn.testing_server import add_user
 
@@ -267,10 +268,10 @@ def measure(scratch: str, steps: int, clients: int, records_per_batch: int,
         stores["postgresql"] = postgres_uri
     for name, store in stores.items():
         key = add_user(store, "bench", admin=True)
-        full = measure_once(store, key, records, points, clients, records_per_batch,
+        full = measure_once(store, key, records, points, clients, batch_bytes,
                             workers, "full")
         half = measure_once(store, key, records, points, max(1, clients // 2),
-                            records_per_batch, workers, "half",
+                            batch_bytes, workers, "half",
                             rate=full["points_per_s"] / 2)
         out[name] = {"full": full, "half": half}
     return out

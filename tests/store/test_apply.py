@@ -265,6 +265,71 @@ def test_points_merge_into_the_middle_of_a_long_series(store: MetadataStore,
     assert info.count == len(expected)
 
 
+def test_a_series_written_with_zlib_chunks_reads_and_grows(store: MetadataStore,
+                                                           writer: Any) -> None:
+    """A store whose chunks and envelopes an earlier cairn deflated (chunk version 2,
+    envelope version 1): they read as before, and appends, late points and new chunks
+    (now zstd) mix with them without losing a point."""
+    from tests.store.test_codec import _encode_envelope_v1, _encode_v2
+
+    from cairn.store.codec import decode_chunk, envelope_of
+
+    w = writer(REF)
+    n = 2 * CHUNK_POINTS + 100
+    steps = np.arange(n, dtype=np.int64) * 2
+    values = np.random.default_rng(3).normal(size=n)
+    store.apply_records([w.run(), w.points("x", steps, values)])
+    assert isinstance(store, SqlStore)
+    with store._write() as conn:
+        for seq, series, data in conn.execute("SELECT seq, series, data FROM chunks "
+                                              "ORDER BY seq").fetchall():
+            s, v = decode_chunk(bytes(data))
+            conn.execute("UPDATE chunks SET data = ?, envelope = ? WHERE series = ? AND seq = ?",
+                         (_encode_v2(s, v), _encode_envelope_v1(envelope_of(s, v)), series, seq))
+    pk = _pk(store)
+    before = store.read_envelope(pk, "x", 40)
+    more = np.arange(2 * n, 2 * n + CHUNK_POINTS, dtype=np.int64)
+    late = np.array([1, 2 * CHUNK_POINTS + 1], dtype=np.int64)
+    store.apply_records([w.points("x", more, more * 0.25), w.points("x", late, [-1.0, -2.0])])
+    got_steps, got_values, _ = store.read_series(pk, "x")
+    want = dict(zip(steps.tolist(), values.tolist(), strict=True))
+    want.update(zip(more.tolist(), (more * 0.25).tolist(), strict=True))
+    want.update({1: -1.0, 2 * CHUNK_POINTS + 1: -2.0})
+    assert got_steps.tolist() == sorted(want)
+    assert got_values.tolist() == [want[k] for k in sorted(want)]
+    versions = store._read("SELECT data FROM chunks ORDER BY seq")
+    assert {bytes(d)[0] for (d,) in versions} == {3}  # every chunk was rewritten by a merge
+    assert before.size > 0
+    env = store.read_envelope(pk, "x", 40)
+    assert float(np.min(env.vmin)) == min(want.values())
+    assert float(np.max(env.vmax)) == max(want.values())
+
+
+def test_zlib_chunks_before_a_late_point_are_left_as_they_are(store: MetadataStore,
+                                                              writer: Any) -> None:
+    w = writer(REF)
+    steps = np.arange(2 * CHUNK_POINTS + 10, dtype=np.int64)
+    store.apply_records([w.run(), w.points("x", steps, steps * 1.0)])
+    from tests.store.test_codec import _encode_v2
+
+    from cairn.store.codec import decode_chunk
+
+    assert isinstance(store, SqlStore)
+    with store._write() as conn:
+        (data,) = conn.execute("SELECT data FROM chunks WHERE seq = 0").fetchone()
+        conn.execute("UPDATE chunks SET data = ? WHERE seq = 0",
+                     (_encode_v2(*decode_chunk(bytes(data))),))
+    store.apply_records([w.points("x", [CHUNK_POINTS + 5], [-5.0]),
+                         w.points("x", [2 * CHUNK_POINTS + 10], [7.0])])
+    versions = [bytes(d)[0] for (d,) in store._read("SELECT data FROM chunks ORDER BY seq")]
+    assert versions == [2, 3, 3]
+    got_steps, got_values, _ = store.read_series(_pk(store), "x")
+    expected = steps * 1.0
+    expected[CHUNK_POINTS + 5] = -5.0
+    assert got_steps.tolist() == list(range(2 * CHUNK_POINTS + 11))
+    assert got_values.tolist() == [*expected.tolist(), 7.0]
+
+
 def _two_sessions(writer: Any) -> tuple[list[Record], list[Record]]:
     first = writer(REF, "s1", start=1000.0)
     second = writer(REF, "s2", start=5000.0)

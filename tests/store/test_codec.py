@@ -108,6 +108,60 @@ def test_version_1_chunks_still_read(steps: list[int]) -> None:
     assert out_values.tolist() == v.tolist()
 
 
+def _encode_v2(steps: np.ndarray, values: np.ndarray) -> bytes:
+    """A chunk as cairn wrote it before zstd: version 2, steps and values deflated."""
+    def shuffle(words: np.ndarray) -> bytes:
+        return zlib.compress(words.view(np.uint8).reshape(-1, 8).T.copy().tobytes(), 1)
+
+    deltas = np.diff(steps, prepend=np.int64(0)).astype("<i8").view("<u8")
+    words = values.astype("<f8").view("<u8")
+    xored = np.concatenate([words[:1], words[1:] ^ words[:-1]])
+    steps_z = shuffle(deltas)
+    return struct.pack("<BBII", 2, 0, steps.size, len(steps_z)) + steps_z + shuffle(xored)
+
+
+def _encode_envelope_v1(env: Envelope) -> bytes:
+    """An envelope as cairn wrote it before zstd: version 1, deflated."""
+    parts = [getattr(env, f).astype("<f8" if f in ("vmin", "vmax", "vsum", "last") else "<i8")
+             .tobytes() for f in FIELDS]
+    return struct.pack("<BI", 1, env.size) + zlib.compress(b"".join(parts), 1)
+
+
+@pytest.mark.parametrize("steps", [[0, 1, 2, 3], [5, 9, 200], [7], []])
+def test_version_2_chunks_and_version_1_envelopes_still_read(steps: list[int]) -> None:
+    s = np.array(steps, dtype=np.int64)
+    v = np.linspace(-1, 1, s.size)
+    out_steps, out_values = decode_chunk(_encode_v2(s, v))
+    assert out_steps.tolist() == steps
+    assert _bits(out_values) == _bits(v)
+    env = envelope_of(s, v, 2)
+    back = decode_envelope(_encode_envelope_v1(env))
+    for name in FIELDS:
+        assert getattr(back, name).tobytes() == getattr(env, name).tobytes(), name
+
+
+def test_new_chunks_and_envelopes_are_zstd() -> None:
+    s = np.array([1, 2, 4, 8, 9], dtype=np.int64)
+    blob = encode_chunk(s, np.sin(s * 1.0))
+    assert blob[0] == 3
+    zstd_magic = b"\x28\xb5\x2f\xfd"
+    assert zstd_magic in blob
+    env_blob = encode_envelope(envelope_of(s, np.sin(s * 1.0)))
+    assert env_blob[0] == 2
+    assert env_blob[5:9] == zstd_magic
+
+
+def test_a_damaged_zstd_chunk_is_refused_before_it_is_inflated() -> None:
+    s = np.arange(CHUNK_POINTS, dtype=np.int64)
+    blob = bytearray(encode_chunk(s, np.cos(s * 0.1)))
+    at = blob.index(b"\x28\xb5\x2f\xfd")
+    blob[at + 4:at + 6] = b"\xff\xff"  # the frame header: its declared size is now wrong
+    with pytest.raises(ValueError, match="corrupt chunk"):
+        decode_chunk(bytes(blob))
+    with pytest.raises(ValueError, match="corrupt chunk"):
+        decode_chunk(bytes(blob[:at + 2]))
+
+
 @pytest.mark.parametrize("steps", [[3, 5], [0, 10, 20, 30], [2**63 - 3, 2**63 - 2, 2**63 - 1],
                                    [-(2**63), 0], [-5, -4, -3]])
 def test_evenly_spaced_steps_take_no_space(steps: list[int]) -> None:
@@ -135,6 +189,8 @@ def test_decode_rejects_unknown_version_and_corrupt_payload() -> None:
         decode_chunk(blob[:4])
     with pytest.raises(ValueError, match="corrupt"):
         decode_chunk(b"\x02" + blob[1:8])
+    with pytest.raises(ValueError, match="corrupt"):
+        decode_chunk(b"\x02" + blob[1:])  # zstd data under the zlib version
     header = struct.pack("<BII", 1, 6, 0)
     with pytest.raises(ValueError, match="corrupt"):
         decode_chunk(header + zlib.compress(b"x" * 3))

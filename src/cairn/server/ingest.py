@@ -179,8 +179,10 @@ async def ingest(request: Request) -> Response:
         raise ApiError(415, "unsupported_media_type", f"send a batch as {WAL_MEDIA_TYPE}, "
                        f"not {media_type or 'no Content-Type'}")
     body = await read_body(request, MAX_BATCH_BYTES)
-    data = decompress(body, request.headers.get("content-encoding", ""))
-    run, _session, records = parse_batch(data)
+    encoding = request.headers.get("content-encoding", "")
+    # Decompressing and decoding a batch takes milliseconds: off the event loop, which
+    # meanwhile answers other clients.
+    run, _session, records = await ctx.call(lambda: parse_batch(decompress(body, encoding)))
     await check_writer(request, run)
     result = await ctx.call(ctx.store.apply_records, records)
     return JsonResponse({"applied": result.applied, "present": result.skipped,

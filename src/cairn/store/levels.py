@@ -25,6 +25,7 @@ before. Written against the shared ``?`` SQL.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import EllipsisType
 from typing import Any, Protocol
 
 import numpy as np
@@ -100,20 +101,24 @@ def align(step: int, width: int) -> int:
 
 def update_level(conn: Cursor, series_id: int, count: int, first: int, last: int,
                  changed_from: int, last_chunk_from: int,
-                 written: tuple[Int64s, Float64s] | None = None) -> None:
+                 written: tuple[Int64s, Float64s] | None = None,
+                 stored: tuple[int, int] | EllipsisType | None = ...) -> None:
     """Bring the level of a series up to date after its chunks changed from step
     ``changed_from`` on (``count``, ``first`` and ``last`` are the series' new ones; its
     last chunk starts at step ``last_chunk_from``). ``written``: the series' points from
     some step to its end, as the applier just wrote them, read instead of the chunks when
-    they reach back far enough."""
+    they reach back far enough. ``stored``: the level's ``(width, through)`` as the
+    transaction read them before (None: no level yet), else they are read here."""
     if count < LEVEL_FROM:
         return
     width = width_for(first, last)
     through = align(last_chunk_from, width)
-    row = conn.execute("SELECT width, through FROM series_levels WHERE series = ?",
-                       (series_id,)).fetchone()
-    if row is not None and (int(row[0]), int(row[1])) == (width, through) and \
-            changed_from >= through:
+    if stored is ...:
+        found = conn.execute("SELECT width, through FROM series_levels WHERE series = ?",
+                             (series_id,)).fetchone()
+        stored = None if found is None else (int(found[0]), int(found[1]))
+    row = stored
+    if row is not None and row == (width, through) and changed_from >= through:
         return  # only the last chunk changed, which readers take as points
     kept: Envelope | None = None
     bound = align(first, width)
