@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from cairn.store.codec import Envelope, Int64s, decode_envelopes, slice_envelope
+from cairn.store.codec import Envelope, Float64s, Int64s, decode_envelopes, slice_envelope
 
 DEFAULT_BUDGET = 64 << 20
 
@@ -74,8 +74,8 @@ class ChunkIndex:
 
 
 class Cached(Protocol):
-    """What the cache holds: a chunk index, or a series' whole envelope from its coarse
-    level (``envelope_reads.py``)."""
+    """What the cache holds: a chunk index, a series' whole envelope from its coarse
+    level (``envelope_reads.py``), or a chunk's decoded points."""
 
     @property
     def version(self) -> Hashable: ...
@@ -95,6 +95,43 @@ class CachedLevel:
     @property
     def nbytes(self) -> int:
         return self.groups.size * 64
+
+
+@dataclass(frozen=True)
+class ChunkPoints:
+    """One chunk's points, decoded (``envelope_reads.chunk_points``). Evenly spaced steps,
+    the usual case, are kept as their rule, so that an entry costs 8 bytes a point."""
+
+    version: Hashable
+    values: Float64s
+    steps: Int64s | None
+    """None when the steps are ``first + i * spacing``."""
+    first: int = 0
+    spacing: int = 0
+
+    @classmethod
+    def of(cls, version: Hashable, steps: Int64s, values: Float64s,
+           rule: tuple[int, int] | None) -> ChunkPoints:
+        if rule is None:
+            return cls(version, values, steps)
+        return cls(version, values, None, *rule)
+
+    def points(self) -> tuple[Int64s, Float64s]:
+        if self.steps is not None:
+            return self.steps, self.values
+        with np.errstate(over="ignore"):
+            steps = (np.arange(self.values.size, dtype=np.int64) * np.int64(self.spacing)
+                     + np.int64(self.first))
+        return steps, self.values
+
+    @property
+    def nbytes(self) -> int:
+        return self.values.nbytes + (self.steps.nbytes if self.steps is not None else 0) + 200
+
+
+POINTS_BUDGET = 128 << 20
+"""Default memory for decoded chunks (``ChunkPoints``): at 8 bytes a point (evenly spaced
+steps), 16M points, a 200-run project of 10 metrics x 8,000 steps."""
 
 
 class ChunkIndexCache:
