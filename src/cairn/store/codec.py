@@ -230,7 +230,9 @@ def regroup(env: Envelope, starts: Int64s) -> Envelope:
 
 def slice_envelope(env: Envelope, lo: int, hi: int) -> Envelope:
     """Groups ``lo`` to ``hi`` (exclusive), like a list slice."""
-    return _envelope([getattr(env, f)[lo:hi] for f in _ENV_FIELDS])
+    return Envelope(env.step_first[lo:hi], env.step_last[lo:hi], env.vmin[lo:hi],
+                    env.vmax[lo:hi], env.vsum[lo:hi], env.count[lo:hi], env.last[lo:hi],
+                    env.points[lo:hi])
 
 
 def select_groups(env: Envelope, keep: npt.NDArray[np.bool_]) -> Envelope:
