@@ -112,6 +112,9 @@ class ChunkPoints:
     @classmethod
     def of(cls, version: Hashable, steps: Int64s, values: Float64s,
            rule: tuple[int, int] | None) -> ChunkPoints:
+        # Shared by every request that reads the chunk: nobody may write into them.
+        values.flags.writeable = False
+        steps.flags.writeable = False
         if rule is None:
             return cls(version, values, steps)
         return cls(version, values, None, *rule)
