@@ -13,6 +13,9 @@ step is one query for all the series together (in parts of ``_PART`` keys):
 3. the one or two chunks cut by the ends of the step range, point by point;
 4. the inner chunks' points, for the series short enough to be bucketed from points.
 
+Steps 3 and 4 read only the chunks that the store's cache of decoded chunks
+(``chunk_points``) lacks: a chart of finished runs, read again, costs one query.
+
 Written against the shared ``?`` SQL, with ``read(sql, params)`` from the store.
 """
 
