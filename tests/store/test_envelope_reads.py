@@ -8,10 +8,13 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.store.test_sqlite import _brute_force_check
 
 from cairn.records import RunRef
 from cairn.store.base import MetadataStore
+from cairn.store.chunk_index import ChunkPoints
 from cairn.store.codec import CHUNK_POINTS
 from cairn.store.sqlite import SqliteStore
 
@@ -87,6 +90,21 @@ def test_the_number_of_queries_does_not_grow_with_runs_and_keys(
         assert len(warm) == 1
     finally:
         store.close()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(-(2**62), 2**62), st.integers(1, 2**20), st.integers(0, 50),
+       st.integers(-(2**63), 2**63 - 1), st.integers(-(2**63), 2**63 - 1))
+def test_a_cached_chunk_finds_a_range_of_evenly_spaced_steps_by_arithmetic(
+        first: int, spacing: int, n: int, lo: int, hi: int) -> None:
+    steps = np.arange(n, dtype=np.int64) * spacing + first
+    values = np.arange(n, dtype=np.float64)
+    by_rule = ChunkPoints.of(1, steps.copy(), values.copy(), (first, spacing))
+    assert by_rule.steps is None  # kept as the rule
+    by_search = ChunkPoints.of(1, steps, values, None)
+    for a, b in zip(by_rule.between(lo, hi), by_search.between(lo, hi), strict=True):
+        assert a.tolist() == b.tolist()
+    assert np.array_equal(by_rule.points()[0], steps)
 
 
 @pytest.mark.parametrize("budget", [0, 40_000, 64 << 20])

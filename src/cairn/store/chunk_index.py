@@ -97,6 +97,9 @@ class CachedLevel:
         return self.groups.size * 64
 
 
+_NO_STEPS: Int64s = np.zeros(0, np.int64)
+
+
 @dataclass(frozen=True)
 class ChunkPoints:
     """One chunk's points, decoded (``envelope_reads.chunk_points``). Evenly spaced steps,
@@ -126,6 +129,22 @@ class ChunkPoints:
             steps = (np.arange(self.values.size, dtype=np.int64) * np.int64(self.spacing)
                      + np.int64(self.first))
         return steps, self.values
+
+    def between(self, lo: int, hi: int) -> tuple[Int64s, Float64s]:
+        """The points with steps in ``[lo, hi]``; evenly spaced steps are found by
+        arithmetic and only those in the range are made."""
+        n = int(self.values.size)
+        if self.steps is not None or self.spacing <= 0 or n == 0:
+            steps, values = self.points()
+            a = int(np.searchsorted(steps, lo, "left"))
+            b = int(np.searchsorted(steps, hi, "right"))
+            return steps[a:b], values[a:b]
+        a = min(n, max(0, -((self.first - lo) // self.spacing)))  # first step >= lo
+        b = min(n, max(0, (hi - self.first) // self.spacing + 1))  # past the last <= hi
+        if a >= b:
+            return _NO_STEPS, self.values[:0]
+        steps = np.arange(a, b, dtype=np.int64) * self.spacing + self.first
+        return steps, self.values[a:b]
 
     @property
     def nbytes(self) -> int:

@@ -194,19 +194,19 @@ def decode_points(location: str, sid: int, blobs: list[bytes], lo: int,
 
 def chunk_points(read: Read, location: str, cache: ChunkIndexCache | None,
                  wanted: Sequence[tuple[IndexedSeries, int]],
-                 ) -> dict[tuple[int, int], tuple[Int64s, Float64s]]:
+                 ) -> dict[tuple[int, int], ChunkPoints]:
     """The points of chunks, each given as a series and the chunk's position in its index,
     by ``(series id, position)``: from ``cache`` while the series is unchanged, the others
     read in one query (runs of neighbouring chunks as one seq range) and decoded one by
     one into the cache. A chart reads the same finished runs again and again, and
     inflating their chunks was most of its work."""
-    out: dict[tuple[int, int], tuple[Int64s, Float64s]] = {}
+    out: dict[tuple[int, int], ChunkPoints] = {}
     missing: dict[int, tuple[IndexedSeries, list[int]]] = {}
     for found, at in wanted:
         seq = int(found.index.seq[at])
         hit = cache.get(("points", found.id, seq), found.index.version) if cache else None
         if isinstance(hit, ChunkPoints):
-            out[(found.id, at)] = hit.points()
+            out[(found.id, at)] = hit
         else:
             missing.setdefault(found.id, (found, []))[1].append(at)
     ranges: list[tuple[int, int, int]] = []
@@ -232,21 +232,11 @@ def chunk_points(read: Read, location: str, cache: ChunkIndexCache | None,
             except ValueError as exc:
                 raise StoreError(f"store {location}: a chunk of history series {sid} is "
                                  f"unreadable ({exc})") from exc
-            out[(sid, at)] = steps, values
+            out[(sid, at)] = ChunkPoints.of(found.index.version, steps, values,
+                                            chunk_step_rule(blob))
             if cache is not None:
-                cache.put(("points", sid, seq),
-                          ChunkPoints.of(found.index.version, steps, values,
-                                         chunk_step_rule(blob)))
+                cache.put(("points", sid, seq), out[(sid, at)])
     return out
-
-
-def _in_range(points: tuple[Int64s, Float64s], lo: int, hi: int) -> tuple[Int64s, Float64s]:
-    steps, values = points
-    if steps.size and (steps[0] < lo or steps[-1] > hi):
-        a = int(np.searchsorted(steps, lo, "left"))
-        b = int(np.searchsorted(steps, hi, "right"))
-        return steps[a:b], values[a:b]
-    return points
 
 
 @dataclass
@@ -282,8 +272,8 @@ def envelopes(read: Read, location: str, series: dict[SeriesKey, IndexedSeries],
     short = []
     for key, p in plans.items():
         sid, index = p.series.id, p.series.index
-        head = _NO_POINTS if p.head is None else _in_range(ends[(sid, p.head)], lo, hi)
-        tail = _NO_POINTS if p.tail is None else _in_range(ends[(sid, p.tail)], lo, hi)
+        head = _NO_POINTS if p.head is None else ends[(sid, p.head)].between(lo, hi)
+        tail = _NO_POINTS if p.tail is None else ends[(sid, p.tail)].between(lo, hi)
         cut[key] = head, tail
         count = head[0].size + int(index.points[p.a:p.b].sum()) + tail[0].size
         if count <= buckets * ENVELOPE_POINTS:
@@ -295,7 +285,8 @@ def envelopes(read: Read, location: str, series: dict[SeriesKey, IndexedSeries],
     for key in short:
         p = plans[key]
         head, tail = cut[key]
-        pieces.append([head, *(inner[(p.series.id, at)] for at in range(p.a, p.b)), tail])
+        pieces.append([head, *(inner[(p.series.id, at)].points() for at in range(p.a, p.b)),
+                       tail])
     out = dict(zip(short, bucket_pieces(pieces, buckets), strict=True))
     for key, p in plans.items():
         if key not in out:
