@@ -11,8 +11,8 @@ on whichever backend ``--backend`` names (compare ``--backend sqlite`` with
    connection: the first envelope request for all the runs at ``buckets`` buckets (the
    server's caches empty), the same request repeated (answered from the server's cache of
    encoded answers), requests with a new bucket count each (uncached answers; the store's
-   chunk indexes warm), and a zoom to the middle half (uncached). Each as in W6, without
-   the browser.
+   chunk indexes and decoded chunks warm), and a zoom to the middle half (uncached). Each
+   as in W6, without the browser.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ import pytest
 from tests.server.conftest import JSON, ApiClient, Logged, LogRun, assert_error
 
 import cairn
+from cairn.server.context import EncodedCache
 from cairn.server.envelopes import PACKED
 from cairn.server.xaxis import FullX
 
@@ -191,6 +192,34 @@ def test_unchanged_runs_are_answered_from_the_cache(make_app: Any) -> None:
     series = _envelopes(api, logged, **body)["series"][0]
     assert series["last"] == [1.0, 0.5]
     assert counting.calls.count("read_envelopes") == 3
+
+
+def test_answers_asked_for_once_do_not_push_out_those_asked_for_again() -> None:
+    """The cache of encoded answers: random zooms (each asked for once) go through
+    probation, while the answers viewers keep asking for stay, within the budget."""
+    cache = EncodedCache(1000)
+    kept = [(f"whole {i}", bytes([i]) * 100) for i in range(7)]
+    for key, value in kept:
+        cache.put(key, value)
+        assert cache.get(key) == value  # asked for again: protected
+    for i in range(50):
+        cache.put(f"zoom {i}", b"z" * 60)
+        assert cache.nbytes <= 1000
+    assert all(cache.get(key) == value for key, value in kept)
+    assert cache.get("zoom 49") == b"z" * 60  # the latest zoom is still there
+    assert cache.get("zoom 0") is None
+    # More protected answers than their part holds: the oldest go back to probation, and
+    # out from there; the total stays within the budget.
+    for i in range(20):
+        cache.put(f"more {i}", b"m" * 100)
+        assert cache.get(f"more {i}") == b"m" * 100
+        assert cache.nbytes <= 1000
+    assert cache.get("whole 0") is None
+    assert cache.get("more 19") == b"m" * 100
+    cache.put("too big", b"x" * 300)  # over the probation part
+    assert cache.get("too big") is None
+    cache.put("more 19", b"new")  # a new value replaces the old one
+    assert cache.get("more 19") == b"new"
 
 
 def test_a_chart_of_many_runs_and_keys_is_one_store_read(make_app: Any) -> None:

@@ -8,10 +8,13 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.store.test_sqlite import _brute_force_check
 
 from cairn.records import RunRef
 from cairn.store.base import MetadataStore
+from cairn.store.chunk_index import ChunkPoints
 from cairn.store.codec import CHUNK_POINTS
 from cairn.store.sqlite import SqliteStore
 
@@ -83,7 +86,64 @@ def test_the_number_of_queries_does_not_grow_with_runs_and_keys(
         reader.set_trace_callback(None)
         # series, chunk indexes, the chunks at the range's ends, the short series' points
         assert len(cold) == 4
-        assert len(warm) == 3  # the chunk indexes come from the cache
+        # the chunk indexes and the decoded chunks come from the caches
+        assert len(warm) == 1
+    finally:
+        store.close()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(-(2**62), 2**62), st.integers(1, 2**20), st.integers(0, 50),
+       st.integers(-(2**63), 2**63 - 1), st.integers(-(2**63), 2**63 - 1))
+def test_a_cached_chunk_finds_a_range_of_evenly_spaced_steps_by_arithmetic(
+        first: int, spacing: int, n: int, lo: int, hi: int) -> None:
+    steps = np.arange(n, dtype=np.int64) * spacing + first
+    values = np.arange(n, dtype=np.float64)
+    by_rule = ChunkPoints.of(1, steps.copy(), values.copy(), (first, spacing))
+    assert by_rule.steps is None  # kept as the rule
+    by_search = ChunkPoints.of(1, steps, values, None)
+    for a, b in zip(by_rule.between(lo, hi), by_search.between(lo, hi), strict=True):
+        assert a.tolist() == b.tolist()
+    assert np.array_equal(by_rule.points()[0], steps)
+
+
+@pytest.mark.parametrize("budget", [0, 40_000, 64 << 20])
+def test_decoded_chunks_are_cached_only_while_the_series_is_unchanged(
+        tmp_path: Any, writer: Any, budget: int) -> None:
+    """Charts read again after points were added at the end, late points landed inside a
+    chunk and a value was logged again (at a step it had): each answer is the one from
+    the points the store holds then, whatever the decoded-chunk cache holds (nothing, a
+    few chunks, everything)."""
+    store = SqliteStore(tmp_path / "cairn.db", point_cache_bytes=budget)
+    try:
+        w = writer(RunRef("me", "p", "r"))
+        even = np.arange(3 * CHUNK_POINTS, dtype=np.int64) * 3
+        uneven = np.cumsum(np.arange(2 * CHUNK_POINTS, dtype=np.int64) % 5 + 1)
+        store.apply_records([w.run(), w.points("even", even, np.cos(even / 50.0)),
+                             w.points("uneven", uneven, np.sin(uneven / 70.0))])
+        row = store.get_run(w.ref)
+        assert row is not None
+
+        def check() -> None:
+            for lo, hi in [(None, None), (100, 9_000), (CHUNK_POINTS + 1, 3 * CHUNK_POINTS)]:
+                found = store.read_envelopes([row.pk], ["even", "uneven"], 700, lo, hi)
+                for (_, key), (_, env) in found.items():
+                    steps, values, _ = store.read_series(row.pk, key, lo, hi)
+                    _brute_force_check(env, steps, values)
+
+        check()
+        check()  # warm
+        last = int(even[-1])
+        store.apply_records([w.points("even", [last + 3, last + 6], [50.0, -50.0])])
+        check()
+        store.apply_records([w.points("even", [CHUNK_POINTS + 1, 2 * CHUNK_POINTS + 2],
+                                      [900.0, -900.0])])  # late, inside sealed chunks
+        check()
+        store.apply_records([w.points("uneven", [int(uneven[10])], [777.0])])  # again
+        check()
+        found = store.read_envelopes([row.pk], ["even", "uneven"], 700)
+        assert found[(row.pk, "even")][1].vmax.max() == 900.0
+        assert found[(row.pk, "uneven")][1].vmax.max() == 777.0
     finally:
         store.close()
 

@@ -167,7 +167,9 @@ _GZIP_FROM = 64 << 10
 def _packed_part(entries: list[dict[str, Any]]) -> bytes:
     """One run's series as ``<I`` length, JSON list of their headers, float64 arrays."""
     heads = [{**{k: e[k] for k in _META}, "n": len(e["count"])} for e in entries]
-    blocks = [np.asarray(e[f], dtype="<f8").tobytes() for e in entries for f in PACKED_FIELDS]
+    # One conversion a series (its eight arrays as one float64 table), not one an array.
+    blocks = [np.array([e[f] for f in PACKED_FIELDS], dtype="<f8").tobytes()
+              if len(e["count"]) else b"" for e in entries]
     head = dumps(heads)
     return struct.pack("<I", len(head)) + head + b"".join(blocks)
 

@@ -17,7 +17,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from cairn.store.codec import Envelope, Float64s, Int64s, envelope_at, regroup, slice_envelope
+from cairn.store.codec import (
+    Envelope,
+    Float64s,
+    Int64s,
+    empty_envelope,
+    envelope_at,
+    regroup,
+    slice_envelope,
+)
 
 STEP_MIN = -(2**63)
 STEP_MAX = 2**63 - 1
@@ -88,24 +96,37 @@ def bucket_points_many(parts: Sequence[tuple[Int64s, Float64s]],
     """``bucket_points`` of each ``(steps, values)`` part, aggregated in one pass over all
     of them: a chart request buckets a hundred series, and the fixed cost of a dozen numpy
     calls a series would be most of the work."""
+    return bucket_pieces([[part] for part in parts], buckets)
+
+
+def bucket_pieces(series: Sequence[Sequence[tuple[Int64s, Float64s]]],
+                  buckets: int) -> list[Envelope]:
+    """``bucket_points_many`` of series given as consecutive pieces (a series' chunks, in
+    step order): every piece is copied once, into one array of all the points."""
+    pieces = [piece for parts in series for piece in parts]
+    if not pieces:
+        return [empty_envelope() for _ in series]
+    steps = np.concatenate([p[0] for p in pieces]) if len(pieces) > 1 else pieces[0][0]
+    values = np.concatenate([p[1] for p in pieces]) if len(pieces) > 1 else pieces[0][1]
     starts: list[Int64s] = []
     groups: list[int] = []
     offset = 0
-    for steps, _ in parts:
-        if steps.size == 0:
+    for parts in series:
+        size = sum(int(p[0].size) for p in parts)
+        if size == 0:
             groups.append(0)
             continue
-        if steps.size <= buckets:
-            local = np.arange(steps.size, dtype=np.int64)
+        if size <= buckets:
+            local = np.arange(size, dtype=np.int64)
         else:
-            local = bucket_starts(steps, bucket_edges(int(steps[0]), int(steps[-1]), buckets))
+            own = steps[offset:offset + size]
+            local = bucket_starts(own, bucket_edges(int(own[0]), int(own[-1]), buckets))
         starts.append(local + offset)
         groups.append(int(local.size))
-        offset += int(steps.size)
+        offset += size
     if not starts:
-        return [envelope_at(steps, values, np.zeros(0, np.int64)) for steps, values in parts]
-    whole = envelope_at(np.concatenate([p[0] for p in parts]),
-                        np.concatenate([p[1] for p in parts]), np.concatenate(starts))
+        return [empty_envelope() for _ in series]
+    whole = envelope_at(steps, values, np.concatenate(starts))
     out = []
     at = 0
     for count in groups:

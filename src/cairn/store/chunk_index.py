@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from cairn.store.codec import Envelope, Int64s, decode_envelopes, slice_envelope
+from cairn.store.codec import Envelope, Float64s, Int64s, decode_envelopes, slice_envelope
 
 DEFAULT_BUDGET = 64 << 20
 
@@ -74,8 +74,8 @@ class ChunkIndex:
 
 
 class Cached(Protocol):
-    """What the cache holds: a chunk index, or a series' whole envelope from its coarse
-    level (``envelope_reads.py``)."""
+    """What the cache holds: a chunk index, a series' whole envelope from its coarse
+    level (``envelope_reads.py``), or a chunk's decoded points."""
 
     @property
     def version(self) -> Hashable: ...
@@ -95,6 +95,65 @@ class CachedLevel:
     @property
     def nbytes(self) -> int:
         return self.groups.size * 64
+
+
+_NO_STEPS: Int64s = np.zeros(0, np.int64)
+
+
+@dataclass(frozen=True)
+class ChunkPoints:
+    """One chunk's points, decoded (``envelope_reads.chunk_points``). Evenly spaced steps,
+    the usual case, are kept as their rule, so that an entry costs 8 bytes a point."""
+
+    version: Hashable
+    values: Float64s
+    steps: Int64s | None
+    """None when the steps are ``first + i * spacing``."""
+    first: int = 0
+    spacing: int = 0
+
+    @classmethod
+    def of(cls, version: Hashable, steps: Int64s, values: Float64s,
+           rule: tuple[int, int] | None) -> ChunkPoints:
+        # Shared by every request that reads the chunk: nobody may write into them.
+        values.flags.writeable = False
+        steps.flags.writeable = False
+        if rule is None:
+            return cls(version, values, steps)
+        return cls(version, values, None, *rule)
+
+    def points(self) -> tuple[Int64s, Float64s]:
+        if self.steps is not None:
+            return self.steps, self.values
+        with np.errstate(over="ignore"):
+            steps = (np.arange(self.values.size, dtype=np.int64) * np.int64(self.spacing)
+                     + np.int64(self.first))
+        return steps, self.values
+
+    def between(self, lo: int, hi: int) -> tuple[Int64s, Float64s]:
+        """The points with steps in ``[lo, hi]``; evenly spaced steps are found by
+        arithmetic and only those in the range are made."""
+        n = int(self.values.size)
+        if self.steps is not None or self.spacing <= 0 or n == 0:
+            steps, values = self.points()
+            a = int(np.searchsorted(steps, lo, "left"))
+            b = int(np.searchsorted(steps, hi, "right"))
+            return steps[a:b], values[a:b]
+        a = min(n, max(0, -((self.first - lo) // self.spacing)))  # first step >= lo
+        b = min(n, max(0, (hi - self.first) // self.spacing + 1))  # past the last <= hi
+        if a >= b:
+            return _NO_STEPS, self.values[:0]
+        steps = np.arange(a, b, dtype=np.int64) * self.spacing + self.first
+        return steps, self.values[a:b]
+
+    @property
+    def nbytes(self) -> int:
+        return self.values.nbytes + (self.steps.nbytes if self.steps is not None else 0) + 200
+
+
+POINTS_BUDGET = 128 << 20
+"""Default memory for decoded chunks (``ChunkPoints``): at 8 bytes a point (evenly spaced
+steps), 16M points, a 200-run project of 10 metrics x 8,000 steps."""
 
 
 class ChunkIndexCache:

@@ -13,6 +13,9 @@ step is one query for all the series together (in parts of ``_PART`` keys):
 3. the one or two chunks cut by the ends of the step range, point by point;
 4. the inner chunks' points, for the series short enough to be bucketed from points.
 
+Steps 3 and 4 read only the chunks that the store's cache of decoded chunks
+(``chunk_points``) lacks: a chart of finished runs, read again, costs one query.
+
 Written against the shared ``?`` SQL, with ``read(sql, params)`` from the store.
 """
 
@@ -26,13 +29,15 @@ import numpy as np
 
 from cairn.errors import StoreError
 from cairn.store.base import SeriesInfo
-from cairn.store.buckets import STEP_MAX, bucket_envelope, bucket_points_many
-from cairn.store.chunk_index import CachedLevel, ChunkIndex, ChunkIndexCache
+from cairn.store.buckets import STEP_MAX, bucket_envelope, bucket_pieces
+from cairn.store.chunk_index import CachedLevel, ChunkIndex, ChunkIndexCache, ChunkPoints
 from cairn.store.codec import (
     ENVELOPE_POINTS,
     Envelope,
     Float64s,
     Int64s,
+    chunk_step_rule,
+    decode_chunk,
     decode_chunks,
     decode_envelope,
     envelope_of,
@@ -172,15 +177,6 @@ def _chunk_blobs(read: Read, ranges: Sequence[tuple[int, ...]],
     return out
 
 
-def _points(location: str, sid: int, rows: list[Any], first: int, last: int, lo: int,
-            hi: int) -> tuple[Int64s, Float64s]:
-    """The points in ``[lo, hi]`` of the chunks numbered ``first`` to ``last``."""
-    blobs = [data for seq, data in rows if first <= seq <= last]
-    if not blobs:
-        return _NO_POINTS
-    return decode_points(location, sid, blobs, lo, hi)
-
-
 def decode_points(location: str, sid: int, blobs: list[bytes], lo: int,
                   hi: int) -> tuple[Int64s, Float64s]:
     """The points of consecutive chunks of series ``sid`` that lie in ``[lo, hi]``."""
@@ -196,6 +192,53 @@ def decode_points(location: str, sid: int, blobs: list[bytes], lo: int,
     return steps, values
 
 
+def chunk_points(read: Read, location: str, cache: ChunkIndexCache | None,
+                 wanted: Sequence[tuple[IndexedSeries, int]],
+                 ) -> dict[tuple[int, int], ChunkPoints]:
+    """The points of chunks, each given as a series and the chunk's position in its index,
+    by ``(series id, position)``: from ``cache`` while the series is unchanged, the others
+    read in one query (runs of neighbouring chunks as one seq range) and decoded one by
+    one into the cache. A chart reads the same finished runs again and again, and
+    inflating their chunks was most of its work."""
+    out: dict[tuple[int, int], ChunkPoints] = {}
+    missing: dict[int, tuple[IndexedSeries, list[int]]] = {}
+    for found, at in wanted:
+        seq = int(found.index.seq[at])
+        hit = cache.get(("points", found.id, seq), found.index.version) if cache else None
+        if isinstance(hit, ChunkPoints):
+            out[(found.id, at)] = hit
+        else:
+            missing.setdefault(found.id, (found, []))[1].append(at)
+    ranges: list[tuple[int, int, int]] = []
+    for sid, (found, places) in missing.items():
+        places.sort()
+        # Neighbouring chunks (positions one apart) are read as one seq range.
+        breaks = [i for i in range(1, len(places)) if places[i] != places[i - 1] + 1]
+        for a, b in zip([0, *breaks], [*breaks, len(places)], strict=True):
+            ranges.append((sid, int(found.index.seq[places[a]]),
+                           int(found.index.seq[places[b - 1]])))
+    rows = _chunk_blobs(read, ranges) if ranges else {}
+    for sid, (found, places) in missing.items():
+        blobs = dict(rows.get(sid, []))
+        for at in places:
+            seq = int(found.index.seq[at])
+            blob = blobs.get(seq)
+            if blob is None:
+                raise StoreError(f"store {location}: chunk {seq} of history series {sid} is "
+                                 "missing")
+            blob = bytes(blob)
+            try:
+                steps, values = decode_chunk(blob)
+            except ValueError as exc:
+                raise StoreError(f"store {location}: a chunk of history series {sid} is "
+                                 f"unreadable ({exc})") from exc
+            out[(sid, at)] = ChunkPoints.of(found.index.version, steps, values,
+                                            chunk_step_rule(blob))
+            if cache is not None:
+                cache.put(("points", sid, seq), out[(sid, at)])
+    return out
+
+
 @dataclass
 class _Plan:
     series: IndexedSeries
@@ -206,11 +249,12 @@ class _Plan:
 
 
 def envelopes(read: Read, location: str, series: dict[SeriesKey, IndexedSeries], buckets: int,
-              lo: int, hi: int) -> dict[SeriesKey, Envelope]:
+              lo: int, hi: int, points: ChunkIndexCache | None = None,
+              ) -> dict[SeriesKey, Envelope]:
     """Each series' envelope of ``[lo, hi]`` in at most ``buckets`` groups. The one or two
     chunks at the ends of the range are read point by point, so that no group holds points
     outside it; the inside is read as points when short, else as the chunks' stored
-    envelopes."""
+    envelopes. Decoded chunks come from ``points`` (``chunk_points``) when given."""
     plans: dict[SeriesKey, _Plan] = {}
     for key, found in series.items():
         index = found.index
@@ -221,39 +265,29 @@ def envelopes(read: Read, location: str, series: dict[SeriesKey, IndexedSeries],
         if a < b and index.step_max[b - 1] > hi:
             last_cut, b = b - 1, b - 1
         plans[key] = _Plan(found, a, b, first_cut, last_cut)
-    ends = [(p.series.id, int(p.series.index.seq[c]), int(p.series.index.seq[c]))
-            for p in plans.values() for c in (p.head, p.tail) if c is not None]
-    end_rows = _chunk_blobs(read, ends) if ends else {}
+    ends = chunk_points(read, location, points,
+                        [(p.series, c) for p in plans.values() for c in (p.head, p.tail)
+                         if c is not None])
     cut: dict[SeriesKey, tuple[tuple[Int64s, Float64s], tuple[Int64s, Float64s]]] = {}
     short = []
     for key, p in plans.items():
-        sid, index, rows = p.series.id, p.series.index, end_rows.get(p.series.id, [])
-        head = tail = _NO_POINTS
-        if p.head is not None:
-            seq = int(index.seq[p.head])
-            head = _points(location, sid, rows, seq, seq, lo, hi)
-        if p.tail is not None:
-            seq = int(index.seq[p.tail])
-            tail = _points(location, sid, rows, seq, seq, lo, hi)
+        sid, index = p.series.id, p.series.index
+        head = _NO_POINTS if p.head is None else ends[(sid, p.head)].between(lo, hi)
+        tail = _NO_POINTS if p.tail is None else ends[(sid, p.tail)].between(lo, hi)
         cut[key] = head, tail
-        points = head[0].size + int(index.points[p.a:p.b].sum()) + tail[0].size
-        if points <= buckets * ENVELOPE_POINTS:
+        count = head[0].size + int(index.points[p.a:p.b].sum()) + tail[0].size
+        if count <= buckets * ENVELOPE_POINTS:
             short.append(key)
-    inner_ranges = [(plans[k].series.id, int(plans[k].series.index.seq[plans[k].a]),
-                     int(plans[k].series.index.seq[plans[k].b - 1]))
-                    for k in short if plans[k].a < plans[k].b]
-    inner_rows = _chunk_blobs(read, inner_ranges) if inner_ranges else {}
-    points_of: list[tuple[Int64s, Float64s]] = []
+    inner = chunk_points(read, location, points,
+                         [(plans[k].series, at) for k in short
+                          for at in range(plans[k].a, plans[k].b)])
+    pieces = []
     for key in short:
         p = plans[key]
-        (head, tail), index = cut[key], p.series.index
-        inner = _NO_POINTS
-        if p.a < p.b:
-            inner = _points(location, p.series.id, inner_rows.get(p.series.id, []),
-                            int(index.seq[p.a]), int(index.seq[p.b - 1]), lo, hi)
-        points_of.append((np.concatenate([head[0], inner[0], tail[0]]),
-                          np.concatenate([head[1], inner[1], tail[1]])))
-    out = dict(zip(short, bucket_points_many(points_of, buckets), strict=True))
+        head, tail = cut[key]
+        pieces.append([head, *(inner[(p.series.id, at)].points() for at in range(p.a, p.b)),
+                       tail])
+    out = dict(zip(short, bucket_pieces(pieces, buckets), strict=True))
     for key, p in plans.items():
         if key not in out:
             (head, tail), index = cut[key], p.series.index

@@ -101,6 +101,8 @@ class SqlStore:
     """Where the store is, for messages (a path, or a URI without its password)."""
     heartbeat_timeout: float
     _chunk_indexes: ChunkIndexCache
+    _chunk_points: ChunkIndexCache
+    """Decoded chunks of the series charts read as points (``envelope_reads.chunk_points``)."""
     _run_columns = RUN_COLUMNS
     _no_limit: int | None = -1
     """The LIMIT that means none."""
@@ -470,7 +472,7 @@ class SqlStore:
             series = envelope_reads.indexed_series(self._read, self._chunk_indexes,
                                                    self.location, run_pks, keys, rest)
             found.update(envelope_reads.envelopes(self._read, self.location, series, buckets,
-                                                  lo, hi))
+                                                  lo, hi, self._chunk_points))
         return {key: (rows[key][0], found[key]) for key in rows}
 
     def stored_envelope(self, run_pk: int, key: str) -> Envelope:

@@ -35,7 +35,7 @@ from cairn.records import Record
 from cairn.store import deadline, levels
 from cairn.store.apply import Cursor, RecordApplier
 from cairn.store.base import ApplyResult, effective_state
-from cairn.store.chunk_index import DEFAULT_BUDGET, ChunkIndexCache
+from cairn.store.chunk_index import DEFAULT_BUDGET, POINTS_BUDGET, ChunkIndexCache
 from cairn.store.edits import Edit, lock_keys
 from cairn.store.levels import LEVELS_MIGRATION
 from cairn.store.postgres.filters import PostgresFilters
@@ -123,10 +123,12 @@ class PostgresStore(SqlStore):
     _no_limit = None
 
     def __init__(self, uri: str, heartbeat_timeout: float = 60.0, busy_timeout: float = 10.0,
-                 envelope_cache_bytes: int = DEFAULT_BUDGET, pool_size: int = 8) -> None:
+                 envelope_cache_bytes: int = DEFAULT_BUDGET,
+                 point_cache_bytes: int = POINTS_BUDGET, pool_size: int = 8) -> None:
         self.location = _public_uri(uri)
         self.heartbeat_timeout = heartbeat_timeout
         self._chunk_indexes = ChunkIndexCache(envelope_cache_bytes)
+        self._chunk_points = ChunkIndexCache(point_cache_bytes)
         self._pinned = threading.local()
         self._lock_timeout_ms = int(busy_timeout * 1000)
         try:
@@ -253,6 +255,7 @@ class PostgresStore(SqlStore):
 
     def close(self) -> None:
         self._chunk_indexes.clear()
+        self._chunk_points.clear()
         self._pool.close()
 
     # ---- writing -----------------------------------------------------------------------

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from cairn.errors import QueryTimeoutError, StoreError, StoreLockedError
 from cairn.store import deadline, levels
 from cairn.store.base import effective_state
-from cairn.store.chunk_index import DEFAULT_BUDGET, ChunkIndexCache
+from cairn.store.chunk_index import DEFAULT_BUDGET, POINTS_BUDGET, ChunkIndexCache
 from cairn.store.levels import LEVELS_MIGRATION
 from cairn.store.sql_store import SqlStore, read_migrations
 from cairn.store.sqlite.filters import SqliteFilters, regexp
@@ -93,7 +93,8 @@ class SqliteStore(SqlStore):
     writing connection, to see what the transaction wrote."""
 
     def __init__(self, path: Path, heartbeat_timeout: float = 60.0,
-                 busy_timeout: float = 10.0, envelope_cache_bytes: int = DEFAULT_BUDGET) -> None:
+                 busy_timeout: float = 10.0, envelope_cache_bytes: int = DEFAULT_BUDGET,
+                 point_cache_bytes: int = POINTS_BUDGET) -> None:
         self.path = path
         self.location = str(path)
         self.heartbeat_timeout = heartbeat_timeout
@@ -104,6 +105,7 @@ class SqliteStore(SqlStore):
         self._readers_lock = threading.Lock()
         self._closed = False
         self._chunk_indexes = ChunkIndexCache(envelope_cache_bytes)
+        self._chunk_points = ChunkIndexCache(point_cache_bytes)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = self._connect()
@@ -254,6 +256,7 @@ class SqliteStore(SqlStore):
         with self._lock, self._readers_lock:
             self._closed = True
             self._chunk_indexes.clear()
+            self._chunk_points.clear()
             for reader in self._readers.values():
                 reader.close()
             self._readers.clear()
