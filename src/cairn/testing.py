@@ -192,7 +192,7 @@ def rewind_sqlite_schema(db: Path, version: int) -> None:
 
     later = [sql for number, sql in read_migrations("cairn.store.sqlite") if number > version]
     created = {m for sql in later
-               for m in re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", sql)}
+               for m in re.findall(r"CREATE TABLE (?:IF NOT EXISTS )?(\w+)", sql)}
     added = [(t, c) for sql in later
              for t, c in re.findall(r"ALTER TABLE (\w+) ADD COLUMN (\w+)", sql)]
     conn = sqlite3.connect(db)

@@ -2,7 +2,7 @@
 -- runs add files to under one distributed id, until one of them finishes it. A finished
 -- draft becomes an ordinary version and its row goes; a later upsert under the same id
 -- starts a new draft (the next version).
-CREATE TABLE artifact_drafts (
+CREATE TABLE IF NOT EXISTS artifact_drafts (
     id INTEGER PRIMARY KEY,
     collection_id INTEGER NOT NULL REFERENCES artifact_collections (id) ON DELETE CASCADE,
     distributed_id TEXT NOT NULL,
@@ -18,7 +18,7 @@ CREATE TABLE artifact_drafts (
 );
 
 -- The stored blobs a draft needs, so that gc keeps them before the version exists.
-CREATE TABLE artifact_draft_blobs (
+CREATE TABLE IF NOT EXISTS artifact_draft_blobs (
     draft_id INTEGER NOT NULL REFERENCES artifact_drafts (id) ON DELETE CASCADE,
     digest TEXT NOT NULL,
     PRIMARY KEY (draft_id, digest)
