@@ -31,7 +31,7 @@ def test_public_names() -> None:
         "Object3D", "Plotly", "ResumeError", "Run", "Settings", "SettingsError", "StoreError",
         "Table", "UsageError", "Video", "WalError", "__version__", "alert", "define_metric",
         "finish", "init", "log", "log_artifact", "plot", "plot_table", "plots", "restore",
-        "save", "use_artifact", "sweep", "agent", "attach", "controller", "join", "login",
+        "save", "use_artifact", "sweep", "agent", "attach", "box3d", "controller", "join", "login",
         "mark_preempting", "profiler", "require", "teardown", "unwatch", "watch",
     ])
     for name in cairn.__all__:

@@ -46,7 +46,7 @@ def _open_reader(root: Any, store: str | None, blobs: str | None,
 _reader.install(_open_reader)
 
 _MEDIA = frozenset({"Audio", "Classes", "Graph", "Histogram", "Html", "Image", "JoinedTable",
-                    "Molecule", "Object3D", "Plotly", "Table", "Video"})
+                    "Molecule", "Object3D", "Plotly", "Table", "Video", "box3d"})
 
 __all__ = [
     "AlertLevel",
@@ -81,6 +81,7 @@ __all__ = [
     "agent",
     "alert",
     "attach",
+    "box3d",
     "controller",
     "define_metric",
     "finish",

@@ -73,6 +73,24 @@ def media_in_summary(wandb, observe, observe_raises):
     run.log({"loss": 1.0})
 
 
+@case(numpy=True)
+def box3d_corners(wandb, observe, observe_raises):
+    box = wandb.box3d(center=(1, 2, 3), size=(2, 4, 6), orientation=(0.9, 0.1, 0.3, 0.2),
+                      color=(0.5, 0.25, 1.0), label="car", score=0.9)
+    observe("corners", [[round(v, 9) for v in corner] for corner in box["corners"]])
+    observe("rest", {k: box[k] for k in ("color", "label", "score")})
+    plain = wandb.box3d(center=(0, 0, 0), size=(1, 1, 1), orientation=(2, 0, 0, 0),
+                        color=(1, 0, 0))
+    observe("unit corners", [[round(v, 9) for v in corner] for corner in plain["corners"]])
+    observe("no label", [plain["label"], plain["score"]])
+    try:
+        wandb.box3d(center=(0, 0, 0), size=(1, 1, 1), orientation=(0, 0, 0, 0), color=(1, 0, 0))
+        refused = None
+    except ValueError:
+        refused = "ValueError"
+    observe("zero quaternion", refused)
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(600)  # the first test also runs every case (the oracle fixture)
 @pytest.mark.parametrize("case_name", cases_in(__name__))

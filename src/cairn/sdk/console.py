@@ -42,6 +42,9 @@ STORE_MAX_LINES = 100_000
 
 Line = tuple[float, str, str]
 """(unix time, "stdout" | "stderr", text without the newline)"""
+_WRITTEN = "written"
+"""The stream of text given to ``Run.write_logs``: assembled into lines on its own (a
+partial line printed to stdout does not run into it), kept as stdout lines."""
 
 
 def _collapse(text: str) -> str:
@@ -356,6 +359,10 @@ class ConsoleCapture:
                 self._pending_bytes -= len(dropped)
                 self.dropped_bytes += len(dropped)
 
+    def write_logs(self, text: str) -> None:
+        """Text for the run's logs that is not on the console (``Run.write_logs``)."""
+        self.push(_WRITTEN, text)
+
     # ---- the console thread ------------------------------------------------------------
     def _loop(self) -> None:
         while not self._stopping:
@@ -378,6 +385,9 @@ class ConsoleCapture:
             lines.extend(self._assembler.flush(time.time()))
         if not lines:
             return
+        if any(line[1] == _WRITTEN for line in lines):
+            lines = [(at, "stdout", text) if stream == _WRITTEN else (at, stream, text)
+                     for at, stream, text in lines]
         try:
             self._log.write_lines(lines)
         except OSError as exc:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Self, cast
 
@@ -23,10 +24,15 @@ if TYPE_CHECKING:
     from cairn.sdk.artifacts.artifact import Artifact
     from cairn.sdk.attach import HandOff
     from cairn.sdk.config import Config, ConfigStatic
+    from cairn.sdk.environment import RunEnvironment
     from cairn.sdk.fork import SharedSteps
     from cairn.sdk.run import Run, RunSetup
     from cairn.sdk.watch import Watcher
     from cairn.sdk.writer import RunWriter
+
+
+MAX_PINNED = 100
+"""Config keys a run may pin (``pin_config_keys``); the store keeps as many."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,7 @@ class RunIntegrations:
         _watcher: Watcher | None
         _labels: dict[str, str]
         _preempting: bool
+        _environment: RunEnvironment | None
         _handoff: HandOff | SharedSteps | None
         config: Config
 
@@ -277,6 +284,41 @@ class RunIntegrations:
         """Integrations name themselves here (wandb keeps it as telemetry)."""
         self._labels.update({k: v for k, v in (("code", code), ("repo", repo),
                                                ("code_version", code_version)) if v})
+
+    def write_logs(self, text: str) -> None:
+        """Add ``text`` to the run's logs (its Logs tab and ``output.log``) without
+        printing it, as wandb's ``write_logs``: a newline is added if it has none. After
+        ``finish()`` it is ignored."""
+        if not isinstance(text, str):
+            raise TypeError(f"write_logs() takes a str; got {type(text).__name__}")
+        if self._finished or self._writer is None:
+            return
+        if not text.endswith("\n"):
+            text += "\n"
+        console = self._environment.console if self._environment is not None else None
+        if console is not None:
+            console.write_logs(text)
+            return
+        at = time.time()  # the console is not captured (console = "off"): straight to the store
+        self._queue(Op("console", {"lines": [(at, "stdout", line)
+                                             for line in text[:-1].split("\n")]}))
+
+    def pin_config_keys(self, keys: Sequence[str] = ()) -> None:
+        """Show these config keys first on the run's overview (wandb's "References"), in
+        this order; calling it again replaces the list. Keys are exact config keys (dots
+        and slashes are part of the name)."""
+        if self._finished:
+            raise UsageError("pin_config_keys() after the run has finished")
+        if isinstance(keys, str):
+            raise TypeError("pin_config_keys() takes a list of config keys, not one string")
+        pinned = list(keys)
+        for key in pinned:
+            if not isinstance(key, str):
+                raise TypeError(f"pin_config_keys() keys must be str; got {key!r}")
+        if len(pinned) > MAX_PINNED:
+            raise ValueError(f"pin_config_keys() takes at most {MAX_PINNED} keys; "
+                             f"got {len(pinned)}")
+        self._queue(Op("meta", {"pinned_keys": pinned}))
 
     def status(self) -> RunStatus:
         """How much of the run has reached the store: everything, once this returns."""

@@ -55,6 +55,8 @@ _META_COLUMNS = {"name": "name", "notes": "notes", "group": "group_name",
 _RUN_META_KEYS = ("mode", "resumed", "starting_step", "framework", "sweep_id", "program",
                   "python", "os", "start_time")
 _warned_kinds: set[str] = set()
+_MAX_PINNED = 100
+_PINNED_KEY_CHARS = 1000
 _KEYS_A_QUERY = 500
 
 
@@ -346,6 +348,13 @@ class RecordApplier:
         if "tags" in body:
             self.conn.execute("UPDATE runs SET tags = ? WHERE id = ?",
                               (json.dumps([str(t) for t in body["tags"] or []]), run.pk))
+        pinned = body.get("pinned_keys")
+        if isinstance(pinned, list):  # Run.pin_config_keys; a bad shape is ignored
+            keys = [k for k in pinned if isinstance(k, str) and len(k) <= _PINNED_KEY_CHARS]
+            if keys:
+                run.meta["pinned_keys"] = keys[:_MAX_PINNED]
+            else:
+                run.meta.pop("pinned_keys", None)
 
     def _on_summary(self, run: _RunState, record: Record) -> None:
         # A record from a hostile or damaged WAL keeps only what has the right shape: one

@@ -17,10 +17,10 @@ from cairn.sdk.media.html import Html
 from cairn.sdk.media.image import Classes, Image
 from cairn.sdk.media.joined_table import JoinedTable
 from cairn.sdk.media.molecule import Molecule
-from cairn.sdk.media.object3d import Object3D
+from cairn.sdk.media.object3d import Object3D, box3d
 from cairn.sdk.media.plotly import Plotly
 from cairn.sdk.media.table import Table
 from cairn.sdk.media.video import Video
 
 __all__ = ["Audio", "Classes", "Edge", "Graph", "Histogram", "Html", "Image", "JoinedTable",
-           "Media", "Molecule", "Node", "Object3D", "Plotly", "Table", "Video"]
+           "Media", "Molecule", "Node", "Object3D", "Plotly", "Table", "Video", "box3d"]

@@ -122,3 +122,37 @@ def _points_json(data: Any, scene: dict[str, Any]) -> tuple[bytes, int]:
         raise ValueError("Object3D: point coordinates must be finite")
     doc = {"type": "lidar/beta", **scene, "points": array.tolist()}
     return json.dumps(doc, separators=(",", ":"), default=str).encode(), int(array.shape[0])
+
+
+def box3d(*, center: Any, size: Any, orientation: Any, color: Any,
+          label: str | None = None, score: float | None = None) -> dict[str, Any]:
+    """wandb's ``box3d``: a box for :meth:`Object3D.from_point_cloud`, given by its
+    ``center`` (x, y, z), ``size`` (its x, y and z lengths) and ``orientation``, the
+    quaternion (r, x, y, z), of any non-zero length, by which the box is turned about its
+    center (the same corners as wandb's). Returns the box as the scene keeps it: its 8
+    corners (x, then y, then z, from the low side to the high), ``color`` (r, g, b in
+    0..1), ``label`` and ``score``."""
+    import numpy as np
+
+    c = np.asarray(center, dtype=np.float64)
+    s = np.asarray(size, dtype=np.float64)
+    q = np.asarray(orientation, dtype=np.float64)
+    for name, value, length in (("center", c, 3), ("size", s, 3), ("orientation", q, 4)):
+        if value.shape != (length,):
+            raise ValueError(f"box3d {name} must be {length} numbers; got shape {value.shape}")
+    norm = float(np.linalg.norm(q))
+    if norm == 0.0 or not np.isfinite(norm):
+        raise ValueError(f"box3d orientation must be a non-zero quaternion; got {q.tolist()}")
+    r, x, y, z = q / norm
+    # The rotation of the quaternion, applied to the box's corners about its center.
+    rotation = np.array([
+        [1 - 2 * (y * y + z * z), 2 * (x * y - r * z), 2 * (x * z + r * y)],
+        [2 * (x * y + r * z), 1 - 2 * (x * x + z * z), 2 * (y * z - r * x)],
+        [2 * (x * z - r * y), 2 * (y * z + r * x), 1 - 2 * (x * x + y * y)],
+    ])
+    half = s / 2
+    signs = np.array([(a, b, d) for a in (-1, 1) for b in (-1, 1) for d in (-1, 1)],
+                     dtype=np.float64)
+    corners = c + (signs * half) @ rotation.T
+    return {"corners": tuple(tuple(corner) for corner in corners),  # numpy floats, as wandb's
+            "color": tuple(color), "label": label, "score": score}

@@ -4,6 +4,8 @@ import type { ComponentChildren } from "preact";
 import type { Run, RunPatch } from "../../api/types";
 import { StateBadge } from "../../components/StateBadge";
 import { formatDuration, formatTime, runDuration } from "../../lib/format";
+import type { Json } from "../../api/types";
+import { Markdown } from "../../components/Markdown";
 import { ConfigTree } from "./ConfigTree";
 import { KeyValues } from "./KeyValues";
 import { EnvironmentCard } from "./EnvironmentCard";
@@ -32,8 +34,37 @@ function Card({ title, children, class: cls }: { title: string; children: Compon
 
 /** The metadata not shown by a card of its own (environment, error). */
 function sessionMeta(meta: Run["meta"] | undefined): Run["meta"] {
-  const { environment: _env, error: _error, ...rest } = meta ?? {};
+  const { environment: _env, error: _error, pinned_keys: _pinned, ...rest } = meta ?? {};
   return rest;
+}
+
+/** The config keys the run pinned (`run.pin_config_keys`), in its order; a key the config
+ * does not have is left out. */
+export function pinnedConfig(run: Pick<Run, "meta" | "config">): [string, Json][] {
+  const keys = run.meta?.pinned_keys;
+  if (!Array.isArray(keys)) return [];
+  const out: [string, Json][] = [];
+  for (const key of keys) {
+    if (typeof key === "string" && Object.prototype.hasOwnProperty.call(run.config, key)) out.push([key, run.config[key]]);
+  }
+  return out;
+}
+
+/** Pinned config values: text as Markdown (through the sanitiser), the rest as JSON. */
+function Pinned({ run }: { run: Run }) {
+  const pinned = pinnedConfig(run);
+  if (!pinned.length) return null;
+  return (
+    <Card title="Pinned" class="card-pinned">
+      <dl class="facts">
+        {pinned.map(([key, value]) => (
+          <Field key={key} label={key}>
+            {typeof value === "string" ? <Markdown text={value} /> : <code>{JSON.stringify(value)}</code>}
+          </Field>
+        ))}
+      </dl>
+    </Card>
+  );
 }
 
 export function RunOverview({ run, onPatch }: { run: Run; onPatch: (p: RunPatch) => Promise<void> }) {
@@ -62,6 +93,7 @@ export function RunOverview({ run, onPatch }: { run: Run; onPatch: (p: RunPatch)
         {run.meta?.error && <RunError error={run.meta.error} />}
         <RunAlerts run={run} />
         <EnvironmentCard run={run} />
+        <Pinned run={run} />
         <Card title="Notes" class="card-notes">
           <NotesEditor notes={run.notes ?? ""} onSave={(notes) => onPatch({ notes })} />
         </Card>
