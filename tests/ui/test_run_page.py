@@ -99,3 +99,25 @@ def test_the_run_urls_open_the_right_pages(page: Page, server: Callable[[], Live
     expect(page.get_by_role("heading", name="linked-run")).to_be_visible()
     page.goto(run.get_project_url())
     expect(page.get_by_role("row").filter(has_text="linked-run")).to_be_visible()
+
+
+def test_pinned_config_keys_come_first_and_run_nothing(page: Page,
+                                                       server: Callable[[], LiveServer],
+                                                       screenshots: Path) -> None:
+    run = cairn.init(project="proj", name="pinned", config={
+        "lr": 0.1, "paper": "**bold** <img src=x onerror=\"window.__pwned = 1\">", "seed": 3})
+    run.pin_config_keys(["paper", "lr", "not-in-config"])
+    run.log({"loss": 1.0})
+    run.finish()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    live = server()
+    page.goto(f"{live.url}/{run.entity}/proj/runs/{run.id}")
+    pinned = page.get_by_role("region", name="Pinned")
+    expect(pinned.locator("dt")).to_have_text(["paper", "lr"])  # the run's order; a missing key left out
+    expect(pinned.locator("strong")).to_have_text("bold")
+    expect(pinned).to_contain_text("0.1")
+    expect(page.get_by_role("region", name="Metadata")).not_to_contain_text("pinned_keys")
+    page.screenshot(path=str(screenshots / "run-pinned.png"))
+    assert page.evaluate("window.__pwned") is None
+    assert dialogs == []

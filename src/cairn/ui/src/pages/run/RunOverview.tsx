@@ -45,7 +45,9 @@ export function pinnedConfig(run: Pick<Run, "meta" | "config">): [string, Json][
   if (!Array.isArray(keys)) return [];
   const out: [string, Json][] = [];
   for (const key of keys) {
-    if (typeof key === "string" && Object.prototype.hasOwnProperty.call(run.config, key)) out.push([key, run.config[key]]);
+    const own = typeof key === "string" && Object.prototype.hasOwnProperty.call(run.config, key);
+    const value = own ? run.config[key as string] : undefined;
+    if (typeof key === "string" && value !== undefined) out.push([key, value]);
   }
   return out;
 }
@@ -90,10 +92,10 @@ export function RunOverview({ run, onPatch }: { run: Run; onPatch: (p: RunPatch)
             </Field>
           </dl>
         </Card>
+        <Pinned run={run} />
         {run.meta?.error && <RunError error={run.meta.error} />}
         <RunAlerts run={run} />
         <EnvironmentCard run={run} />
-        <Pinned run={run} />
         <Card title="Notes" class="card-notes">
           <NotesEditor notes={run.notes ?? ""} onSave={(notes) => onPatch({ notes })} />
         </Card>
