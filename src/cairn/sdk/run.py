@@ -750,10 +750,12 @@ class Run(RunIntegrations):
             return
         environment = self._environment
         if (environment is not None and not environment.snapshot_taken
-                and not init_module._exiting
+                and not init_module._exiting and self._settings.finish_wait == "wal"
                 and self._writer.process() and self._writer.sync()):
             # The run's end is durable; its WAL stays open for the environment snapshot,
-            # then is closed and handed to the applier process in the background.
+            # then is closed and handed to the applier process in the background. (When
+            # finish() waits for the store anyway, it closes the WAL itself: what it has to
+            # say about the store is then said in the caller's thread.)
             from cairn.sinks.handoffs import closing
 
             closer = threading.Thread(target=self._close_wal, name="cairn-finish",
