@@ -114,7 +114,8 @@ def test_pinned_config_keys_come_first_and_run_nothing(page: Page,
     live = server()
     page.goto(f"{live.url}/{run.entity}/proj/runs/{run.id}")
     pinned = page.get_by_role("region", name="Pinned")
-    expect(pinned.locator("dt")).to_have_text(["paper", "lr"])  # the run's order; a missing key left out
+    # in the run's order; a key the config lacks is left out
+    expect(pinned.locator("dt")).to_have_text(["paper", "lr"])
     expect(pinned.locator("strong")).to_have_text("bold")
     expect(pinned).to_contain_text("0.1")
     expect(page.get_by_role("region", name="Metadata")).not_to_contain_text("pinned_keys")
