@@ -28,7 +28,9 @@ export function usePaneWidth(key: string, fallback: number, min: number, max: nu
   return [clamp(width), set];
 }
 
-export function Splitter({ width, onWidth, label }: { width: number; onWidth: (w: number) => void; label: string }) {
+/** Dragging a width: call the returned function with a pointerdown's x; until the pointer
+ * is released, each move sets `width` plus how far the pointer went. */
+export function useWidthDrag(width: number, onWidth: (w: number) => void): (x: number) => void {
   const [drag, setDrag] = useState<{ x: number; w: number } | null>(null);
   useEffect(() => {
     if (!drag) return;
@@ -43,6 +45,11 @@ export function Splitter({ width, onWidth, label }: { width: number; onWidth: (w
       document.body.classList.remove("resizing");
     };
   }, [drag]);
+  return (x: number) => setDrag({ x, w: width });
+}
+
+export function Splitter({ width, onWidth, label }: { width: number; onWidth: (w: number) => void; label: string }) {
+  const startDrag = useWidthDrag(width, onWidth);
   return (
     <div
       class="splitter"
@@ -53,7 +60,7 @@ export function Splitter({ width, onWidth, label }: { width: number; onWidth: (w
       tabIndex={0}
       onPointerDown={(e) => {
         e.preventDefault();
-        setDrag({ x: e.clientX, w: width });
+        startDrag(e.clientX);
       }}
       onKeyDown={(e) => {
         if (e.key === "ArrowLeft") onWidth(width - STEP);

@@ -1,8 +1,8 @@
 /** The runs table's header: select-all, the eye column, sortable column headers with the
  * full key in a tooltip, and a handle on each header's right edge that resizes the column
  * (drag; double-click for the default width). */
-import { useEffect, useState } from "preact/hooks";
 import { Icon } from "../../components/Icon";
+import { useWidthDrag } from "../../components/Splitter";
 import type { Column } from "./tableColumns";
 
 interface Props {
@@ -46,20 +46,7 @@ function HeaderLabel({ label }: { label: string }) {
 }
 
 function ResizeHandle({ column, width, onResize }: { column: Column; width: number; onResize: (id: string, w: number | null) => void }) {
-  const [drag, setDrag] = useState<{ x: number; w: number } | null>(null);
-  useEffect(() => {
-    if (!drag) return;
-    const move = (e: PointerEvent) => onResize(column.id, drag.w + e.clientX - drag.x);
-    const up = () => setDrag(null);
-    window.addEventListener("pointermove", move);
-    window.addEventListener("pointerup", up);
-    document.body.classList.add("resizing");
-    return () => {
-      window.removeEventListener("pointermove", move);
-      window.removeEventListener("pointerup", up);
-      document.body.classList.remove("resizing");
-    };
-  }, [drag]);
+  const startDrag = useWidthDrag(width, (w) => onResize(column.id, w));
   return (
     <span
       class="col-resize"
@@ -72,7 +59,7 @@ function ResizeHandle({ column, width, onResize }: { column: Column; width: numb
       onPointerDown={(e) => {
         e.preventDefault();
         e.stopPropagation();
-        setDrag({ x: e.clientX, w: width });
+        startDrag(e.clientX);
       }}
       onClick={(e) => e.stopPropagation()}
       onDblClick={(e) => {
