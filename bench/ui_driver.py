@@ -217,6 +217,22 @@ class UiServer:
                 self.proc.wait(5)
 
 
+def unavailable() -> str | None:
+    """Why a browser workload cannot run here (no Playwright, no Chromium, no built web
+    app), or None when it can."""
+    import importlib.util
+
+    if importlib.util.find_spec("playwright") is None:
+        return "Playwright for Python is not installed (pip install -e '.[dev]')"
+    if not CHROMIUM.exists():
+        return f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+    from cairn.server.static import default_ui_dir
+
+    if not (default_ui_dir() / "index.html").is_file():
+        return "the web app is not built (make ui)"
+    return None
+
+
 @contextmanager
 def ui_server(root: Path, store: str | None = None) -> Iterator[UiServer]:
     """``cairn ui`` on the cairn folder ``root`` (on the store ``store``, when given)."""

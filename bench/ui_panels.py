@@ -22,7 +22,6 @@ ratio of the two says more than either figure alone.
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from pathlib import Path
 from typing import Any
@@ -123,16 +122,9 @@ def run(ctx: BenchContext, sizes: dict[str, Any]) -> WorkloadResult:
     result = WorkloadResult("panels", TITLE, sizes)
     from bench import ui_driver
 
-    if importlib.util.find_spec("playwright") is None:
-        result.skipped["all"] = "Playwright for Python is not installed (pip install -e '.[dev]')"
-        return result
-    if not ui_driver.CHROMIUM.exists():
-        result.skipped["all"] = f"no Chromium at {ui_driver.CHROMIUM} (apt-get install chromium)"
-        return result
-    from cairn.server.static import default_ui_dir
-
-    if not (default_ui_dir() / "index.html").is_file():
-        result.skipped["all"] = "the web app is not built (make ui)"
+    missing = ui_driver.unavailable()
+    if missing is not None:
+        result.skipped["all"] = missing
         return result
 
     spec = DatasetSpec("ui-panels", "ui-panels", sizes["runs"], sizes["steps"],

@@ -46,7 +46,6 @@ calls themselves.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import random
@@ -480,16 +479,9 @@ def run(ctx: BenchContext, sizes: dict[str, Any]) -> WorkloadResult:
     result = WorkloadResult("W6", TITLE, sizes)
     from bench import ui_driver
 
-    if importlib.util.find_spec("playwright") is None:
-        result.skipped["all"] = "Playwright for Python is not installed (pip install -e '.[dev]')"
-        return result
-    if not ui_driver.CHROMIUM.exists():
-        result.skipped["all"] = f"no Chromium at {ui_driver.CHROMIUM} (apt-get install chromium)"
-        return result
-    from cairn.server.static import default_ui_dir
-
-    if not (default_ui_dir() / "index.html").is_file():
-        result.skipped["all"] = "the web app is not built (make ui)"
+    missing = ui_driver.unavailable()
+    if missing is not None:
+        result.skipped["all"] = missing
         return result
 
     wanted = specs(sizes)
